@@ -1,0 +1,234 @@
+"""Core benchmarks on a 100,000-product catalog; prints a table.
+
+    python benchmarks/core.py [--products 100000] [--sales 300]
+
+Measures barcode lookup and FTS name search (median, p99), completing a 5-line cash sale
+with its journal entry beside a floor measured in the same run (plain sqlite3 writing the
+same rows in one transaction with the same pragmas, on a copy of the same database), and
+``simulate`` throughput. Targets (issue 2): sale ≤ 5× floor, lookup p99 ≤ 1 ms, FTS p99 ≤ 15 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import random
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import make_store, summary, table
+
+from o2pos.core import catalog, register, sales
+from o2pos.core.models import Employee, Product
+from o2pos.core.payments import Tender
+from o2pos.core.simulate import simulate
+
+QUERIES = [
+    "amul",
+    "basmati rice",
+    "colg",
+    "dark fan",
+    "coffee 200",
+    "ma",
+    "surf excel 1 kg",
+    "boat",
+    "tea",
+    "haldiram bhujia",
+    "britannia",
+    "shampoo",
+    "oil 5 l",
+    "dal",
+    "gold",
+    "family pack",
+    "kit",
+    "cheese slices",
+    "dettol soap",
+    "red",
+]
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.3f} ms"
+
+
+def floor_sale(path: Path, lines: int, runs: int) -> list[float]:
+    """Plain sqlite3: the rows a 5-line cash sale writes, in one transaction, same pragmas."""
+    con = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("journal_mode=wal", "synchronous=full", "foreign_keys=on", "busy_timeout=5000"):
+        con.execute(f"PRAGMA {pragma}")
+    product_ids = [r[0] for r in con.execute("SELECT id FROM product LIMIT ?", (lines,))]
+    employee = con.execute("SELECT id FROM employee LIMIT 1").fetchone()[0]
+    session = con.execute("SELECT id FROM register_session WHERE status='open'").fetchone()[0]
+    seq = con.execute("SELECT COALESCE(MAX(seq),0) FROM journal").fetchone()[0]
+    times = []
+    for run in range(runs):
+        payload = (
+            '{"lines":[' + ",".join('{"sku":"X","qty_milli":1000}' for _ in range(lines)) + "]}"
+        )
+        started = time.perf_counter()
+        con.execute("BEGIN IMMEDIATE")
+        cur = con.execute(
+            "INSERT INTO sale (uuid, terminal_id, status, employee_id, session_id, created_at, "
+            "interstate, order_discount_value, coupon_discount, subtotal, discount_total, "
+            "taxable_total, tax_total, round_off, total, paid, balance, on_account) "
+            "VALUES (?, 'F', 'completed', ?, ?, '2026-01-01', 0,0,0,100,0,90,10,0,100,100,0,0)",
+            (f"floor-{run}", employee, session),
+        )
+        sale_id = cur.lastrowid
+        for n, pid in enumerate(product_ids):
+            con.execute(
+                "INSERT INTO sale_line (sale_id, line_no, product_id, sku, name, unit, qty_milli, "
+                "list_price, unit_price, price_overridden, price_includes_tax, tax_class, "
+                "tax_rate_bp, discount_value, gross, line_discount, order_discount, taxable, cgst, "
+                "sgst, igst, total, returned_milli) VALUES "
+                "(?, ?, ?, 'X', 'X', 'pcs', 1000, 100, 100, 0, 1, 'GST18', 1800, 0, 100, 0, 0, 85, "
+                "7, 8, 0, 100, 0)",
+                (sale_id, n + 1, pid),
+            )
+            con.execute(
+                "UPDATE stock SET qty_milli = qty_milli - 1000 "
+                "WHERE product_id = ? AND location = 'MAIN'",
+                (pid,),
+            )
+        con.execute("UPDATE document_series SET next_value = next_value + 1 WHERE doc_type='sale'")
+        con.execute(
+            "UPDATE document_series SET next_value = next_value + 1 WHERE doc_type='receipt'"
+        )
+        cur = con.execute(
+            "INSERT INTO receipt (uuid, number, terminal_id, session_id, employee_id, created_at, "
+            "amount, tendered, change) VALUES (?, ?, 'F', ?, ?, '2026-01-01', 100, 100, 0)",
+            (f"floor-r-{run}", f"FLOOR-{run}", session, employee),
+        )
+        con.execute(
+            "INSERT INTO tender (receipt_id, method, tendered, amount) "
+            "VALUES (?, 'cash', 100, 100)",
+            (cur.lastrowid,),
+        )
+        con.execute(
+            "INSERT INTO receipt_allocation (receipt_id, sale_id, amount) VALUES (?, ?, 100)",
+            (cur.lastrowid, sale_id),
+        )
+        seq += 1
+        digest = hashlib.sha256(payload.encode()).hexdigest()
+        con.execute(
+            "INSERT INTO journal (seq, event_id, terminal_id, event_type, created_at, payload, "
+            "prev_hash, hash) VALUES (?, ?, 'F', 'sale.completed', '2026', ?, ?, ?)",
+            (seq, f"floor-e-{run}", payload, digest, digest),
+        )
+        con.execute("COMMIT")
+        times.append(time.perf_counter() - started)
+    con.close()
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--products", type=int, default=100_000)
+    parser.add_argument("--sales", type=int, default=300)
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="o2pos-bench-"))
+    try:
+        ctx, import_seconds = make_store(workdir, args.products)
+        rng = random.Random(5)
+        barcodes = [
+            b
+            for (b,) in Product.select(Product.barcode)
+            .where(Product.barcode.is_null(False))
+            .tuples()
+        ]
+        lookups = []
+        for code in rng.sample(barcodes, 3000):
+            started = time.perf_counter()
+            catalog.find_by_code(ctx, code)
+            lookups.append(time.perf_counter() - started)
+        searches = []
+        for _ in range(20):
+            for query in QUERIES:
+                started = time.perf_counter()
+                catalog.search(ctx, query, limit=50)
+                searches.append(time.perf_counter() - started)
+
+        cashier = Employee.get(Employee.code == "cashier")
+        register.open_session(ctx, cashier, 500000)
+        plain = [
+            b
+            for (b,) in Product.select(Product.barcode)
+            .where(
+                Product.barcode.is_null(False),
+                Product.lot_tracked == False,
+                Product.serial_tracked == False,
+            )
+            .tuples()
+        ]
+        sale_times = []
+        for _ in range(args.sales):
+            sale = sales.new(ctx, cashier)
+            for code in rng.sample(plain, 5):
+                sales.add_item(ctx, sale.id, code, cashier)
+            due = sales.get(sale.id).total
+            started = time.perf_counter()
+            sales.checkout(ctx, sale.id, [Tender("cash", due)], cashier)
+            sale_times.append(time.perf_counter() - started)
+
+        floor_db = workdir / "floor.db"
+        ctx.db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        shutil.copy(ctx.settings.terminal.db_path, floor_db)
+        floor_times = floor_sale(floor_db, 5, args.sales)
+
+        sim = simulate(ctx, 200, seed=11)
+
+        lookup_med, lookup_p99 = summary(lookups)
+        fts_med, fts_p99 = summary(searches)
+        sale_med, sale_p99 = summary(sale_times)
+        floor_med, floor_p99 = summary(floor_times)
+        rows = [
+            ("catalog import", f"{args.products} products", f"{import_seconds:.1f} s", "", ""),
+            (
+                "barcode lookup",
+                f"{len(lookups)} lookups",
+                ms(lookup_med),
+                ms(lookup_p99),
+                "p99 ≤ 1 ms",
+            ),
+            (
+                "FTS name search",
+                f"{len(searches)} queries",
+                ms(fts_med),
+                ms(fts_p99),
+                "p99 ≤ 15 ms",
+            ),
+            (
+                "5-line cash sale (checkout)",
+                f"{len(sale_times)} sales",
+                ms(sale_med),
+                ms(sale_p99),
+                f"{sale_med / floor_med:.1f}× floor (≤ 5×)",
+            ),
+            (
+                "floor: raw sqlite3, same rows",
+                f"{len(floor_times)} tx",
+                ms(floor_med),
+                ms(floor_p99),
+                "",
+            ),
+            (
+                "simulate",
+                f"{sim.sales} sales",
+                f"{sim.sales / sim.seconds:.0f} sales/s",
+                "",
+                "whole sales incl. drafts",
+            ),
+        ]
+        print(table(rows, ("measure", "n", "median", "p99", "target / note")))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+from o2pos.cli import main
+
+main()

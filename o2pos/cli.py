@@ -1,0 +1,247 @@
+"""The ``o2pos`` command line.
+
+Headless commands import only the core (no Textual), so they start fast and run on a box
+without a terminal UI; heavy imports happen inside the command that needs them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from o2pos.config import Config, ConfigError, load
+
+app = typer.Typer(
+    help="o2pos: a terminal point of sale that keeps selling when the network is gone.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+journal_app = typer.Typer(help="The append-only journal of business events.", no_args_is_help=True)
+app.add_typer(journal_app, name="journal")
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="TOML config file (else $O2POS_CONFIG, else ./o2pos.toml)"),
+]
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _config(path: Path | None) -> Config:
+    try:
+        return load(path)
+    except ConfigError as exc:
+        raise _fail(str(exc), 2) from exc
+
+
+def _context(path: Path | None, *, must_exist: bool = True) -> Any:
+    from o2pos.core.context import Context
+    from o2pos.core.db import open_database, schema_exists
+
+    config = _config(path)
+    db_path = config.settings.terminal.db_path
+    if must_exist and not db_path.exists():
+        raise _fail(
+            f"No till database at {db_path}: run 'o2pos init' (or 'o2pos init --demo') first"
+        )
+    db = open_database(db_path)
+    if must_exist and not schema_exists(db):
+        raise _fail(f"{db_path} is not an o2pos database: run 'o2pos init' first")
+    return Context(db=db, settings=config.settings)
+
+
+@app.callback(invoke_without_command=True)
+def main_callback(ctx: typer.Context) -> None:
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+
+
+@app.command()
+def init(
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Load the demo store (products, people, ...)")
+    ] = False,
+    admin_pin: Annotated[
+        str | None, typer.Option(help="PIN of the first administrator, 'admin' (without --demo)")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Create the till database (the demo store with --demo). Safe to run again."""
+    from o2pos.core import auth
+    from o2pos.core import demo as demo_mod
+    from o2pos.core.bootstrap import ensure_reference_data
+    from o2pos.core.db import create_schema
+    from o2pos.core.errors import DomainError
+    from o2pos.core.models import Employee
+
+    ctx = _context(config, must_exist=False)
+    create_schema(ctx.db)
+    ensure_reference_data(ctx)
+    db_path = ctx.settings.terminal.db_path
+    try:
+        if demo:
+            if demo_mod.is_loaded():
+                typer.echo(f"The demo store is already in {db_path}.")
+            else:
+                for report in demo_mod.load_demo(ctx):
+                    typer.echo(f"Loaded {report.imported} {report.kind}.")
+                    for line, message in report.errors:
+                        typer.echo(f"  line {line}: {message}", err=True)
+            typer.echo("")
+            typer.echo("Log in with user code and PIN:")
+            for code, name, role, pin in demo_mod.DEMO_LOGINS:
+                typer.echo(f"  {code:<9} PIN {pin}   {name} ({role.replace('_', ' ')})")
+        elif not Employee.select().exists():
+            if admin_pin is None:
+                if not sys.stdin.isatty():
+                    raise _fail("Give --admin-pin for the first administrator (or use --demo)")
+                admin_pin = typer.prompt(
+                    "PIN for the administrator 'admin'", hide_input=True, confirmation_prompt=True
+                )
+            with ctx.write():
+                auth.create_employee(ctx, "admin", "Administrator", "administrator", admin_pin)
+            typer.echo("Created administrator 'admin'.")
+    except DomainError as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(f"Till database ready: {db_path}")
+
+
+class ImportKind(StrEnum):
+    products = "products"
+    customers = "customers"
+
+
+@app.command("import")
+def import_(
+    kind: Annotated[ImportKind, typer.Argument(help="What the file holds")],
+    file: Annotated[
+        Path, typer.Argument(help="CSV file with a header row", exists=True, dir_okay=False)
+    ],
+    config: ConfigOption = None,
+) -> None:
+    """Import products or customers from CSV: bad rows are reported by line, the rest go in."""
+    from o2pos.core import importer
+    from o2pos.core.errors import DomainError
+
+    ctx = _context(config)
+    run = importer.import_products if kind is ImportKind.products else importer.import_customers
+    try:
+        if sys.stderr.isatty():
+            from rich.progress import Progress
+
+            with Progress(transient=True) as bar:
+                task = bar.add_task(f"Importing {kind.value}", total=None)
+                report = run(
+                    ctx, file, lambda done, total: bar.update(task, completed=done, total=total)
+                )
+        else:
+            report = run(ctx, file)
+    except DomainError as exc:
+        raise _fail(str(exc)) from exc
+    for line, message in report.errors:
+        typer.echo(f"{file.name}:{line}: {message}", err=True)
+    typer.echo(
+        f"{report.rows} rows: {report.created} created, {report.updated} updated, "
+        f"{len(report.errors)} rejected"
+    )
+    if report.errors:
+        raise typer.Exit(1)
+
+
+@journal_app.command("verify")
+def journal_verify(config: ConfigOption = None) -> None:
+    """Recompute the hash chain; print the first broken seq and exit 1 if there is one."""
+    from o2pos.core import journal
+
+    result = journal.verify(_context(config))
+    if result.ok:
+        typer.echo(f"journal ok: {result.checked} events, chain intact")
+        return
+    typer.echo(f"journal BROKEN at seq {result.broken_seq}: {result.reason}")
+    typer.echo(f"({result.checked} events before it verified)")
+    raise typer.Exit(1)
+
+
+class ReportKind(StrEnum):
+    x = "x"
+    z = "z"
+    daily = "daily"
+
+
+@app.command()
+def report(
+    kind: Annotated[
+        ReportKind, typer.Argument(help="x: open shift; z: last closed shift; daily: a day")
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Machine-readable; money in minor units")
+    ] = False,
+    day: Annotated[
+        str | None, typer.Option("--date", help="Day of the daily report, YYYY-MM-DD")
+    ] = None,
+    number: Annotated[
+        str | None, typer.Option("--number", help="Z number of an older Z report")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Print an X, Z or daily report (reading only: closing a shift is done at the till)."""
+    from o2pos.core import reports
+    from o2pos.core.errors import DomainError
+
+    ctx = _context(config)
+    try:
+        if kind is ReportKind.x:
+            data = reports.x_report(ctx)
+        elif kind is ReportKind.z:
+            data = reports.z_report(ctx, number)
+        else:
+            try:
+                when = date.fromisoformat(day) if day else None
+            except ValueError as exc:
+                raise _fail(f"--date {day!r} is not YYYY-MM-DD") from exc
+            data = reports.daily_report(ctx, when)
+    except DomainError as exc:
+        raise _fail(str(exc)) from exc
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, sort_keys=True))
+    else:
+        typer.echo(reports.render_text(data, ctx.settings.store.name))
+
+
+@app.command()
+def simulate(
+    sales: Annotated[int, typer.Option("--sales", min=1, max=1_000_000, help="How many sales")],
+    seed: Annotated[
+        int, typer.Option("--seed", help="Random seed: the same seed, the same sales")
+    ] = 1,
+    config: ConfigOption = None,
+) -> None:
+    """Drive N realistic sales through the core, journal included (benchmarks, load tests)."""
+    from o2pos.core import simulate as sim
+    from o2pos.core.errors import DomainError
+    from o2pos.core.money import format_amount
+
+    ctx = _context(config)
+    try:
+        result = sim.simulate(ctx, sales, seed)
+    except DomainError as exc:
+        raise _fail(str(exc)) from exc
+    rate = result.sales / result.seconds if result.seconds else 0
+    typer.echo(
+        f"{result.sales} sales, total {format_amount(result.total)}, "
+        f"{result.seconds:.1f} s ({rate:.0f} sales/s)"
+    )
+
+
+def main() -> None:
+    app()

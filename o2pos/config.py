@@ -1,0 +1,151 @@
+"""TOML configuration: ``--config FILE``, else ``$O2POS_CONFIG``, else ``./o2pos.toml``, else
+built-in defaults that work (data under ``./data/``). Every key is documented in
+``config.example.toml``; an unknown key is an error, so a typo never silently does nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from o2pos.core.settings import (
+    ScaleSettings,
+    SecuritySettings,
+    Settings,
+    StoreSettings,
+    TerminalSettings,
+)
+
+
+class ConfigError(Exception):
+    """The config file cannot be read or holds a wrong key or value."""
+
+
+@dataclass(frozen=True)
+class CentralConfig:
+    url: str = ""
+    token: str = ""
+    ca_bundle: str = ""
+
+
+@dataclass(frozen=True)
+class PrinterConfig:
+    kind: str = "none"  # none | dummy | file | network | usb | serial
+    host: str = ""
+    port: int = 9100
+    device: str = ""
+    width: int = 48
+
+
+@dataclass(frozen=True)
+class KioskConfig:
+    enabled: bool = False
+    idle_lock_seconds: int = 300
+
+
+@dataclass(frozen=True)
+class Config:
+    settings: Settings = field(default_factory=Settings)
+    central: CentralConfig = field(default_factory=CentralConfig)
+    printer: PrinterConfig = field(default_factory=PrinterConfig)
+    kiosk: KioskConfig = field(default_factory=KioskConfig)
+    keys: dict[str, str] = field(default_factory=dict)
+    source: Path | None = None
+
+
+def _section(cls: type, data: dict[str, Any], name: str, base: Any = None) -> Any:
+    known = {f.name: f for f in fields(cls)}
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in known:
+            raise ConfigError(f"[{name}] has no key '{key}' (known: {', '.join(sorted(known))})")
+        default = getattr(base or cls(), key)
+        if isinstance(default, bool) and not isinstance(value, bool):
+            raise ConfigError(f"[{name}] {key} must be true or false")
+        if (
+            isinstance(default, int)
+            and not isinstance(default, bool)
+            and (isinstance(value, bool) or not isinstance(value, int))
+        ):
+            raise ConfigError(f"[{name}] {key} must be a whole number")
+        if isinstance(default, str) and not isinstance(value, str):
+            raise ConfigError(f"[{name}] {key} must be text")
+        values[key] = value
+    return replace(base or cls(), **values)
+
+
+def find_config_file(explicit: Path | None) -> Path | None:
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"Config file {explicit} does not exist")
+        return explicit
+    env = os.environ.get("O2POS_CONFIG")
+    if env:
+        path = Path(env)
+        if not path.is_file():
+            raise ConfigError(f"O2POS_CONFIG points at {path}, which does not exist")
+        return path
+    local = Path("o2pos.toml")
+    return local if local.is_file() else None
+
+
+def load(explicit: Path | None = None) -> Config:
+    path = find_config_file(explicit)
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: {exc}") from exc
+    return parse(data, base_dir=path.parent if path else Path.cwd(), source=path)
+
+
+def parse(data: dict[str, Any], *, base_dir: Path, source: Path | None = None) -> Config:
+    allowed = {"store", "terminal", "security", "scale", "central", "printer", "kiosk", "keys"}
+    unknown = set(data) - allowed
+    if unknown:
+        raise ConfigError(f"Unknown section(s): {', '.join(sorted(unknown))}")
+    terminal_data = dict(data.get("terminal", {}))
+    data_dir = Path(terminal_data.pop("data_dir", "data"))
+    if not data_dir.is_absolute():
+        data_dir = base_dir / data_dir
+    terminal = _section(
+        TerminalSettings, terminal_data, "terminal", TerminalSettings(data_dir=data_dir)
+    )
+    if not terminal.id or not terminal.id.replace("-", "").isalnum() or len(terminal.id) > 8:
+        raise ConfigError(
+            "[terminal] id must be 1 to 8 letters or digits (it is part of bill numbers)"
+        )
+    scale_data = dict(data.get("scale", {}))
+    prefixes = scale_data.pop("prefixes", None)
+    scale = _section(ScaleSettings, scale_data, "scale")
+    if prefixes is not None:
+        if not isinstance(prefixes, dict) or not all(
+            isinstance(k, str) and k.isdigit() and v in ("price", "weight")
+            for k, v in prefixes.items()
+        ):
+            raise ConfigError('[scale] prefixes maps digit prefixes to "price" or "weight"')
+        scale = replace(scale, prefixes=dict(prefixes))
+    settings = Settings(
+        store=_section(StoreSettings, data.get("store", {}), "store"),
+        terminal=terminal,
+        security=_section(SecuritySettings, data.get("security", {}), "security"),
+        scale=scale,
+    )
+    keys = data.get("keys", {})
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in keys.items()):
+        raise ConfigError("[keys] maps action names to key names, both text")
+    printer = _section(PrinterConfig, data.get("printer", {}), "printer")
+    if printer.kind not in ("none", "dummy", "file", "network", "usb", "serial"):
+        raise ConfigError("[printer] kind is one of none, dummy, file, network, usb, serial")
+    return Config(
+        settings=settings,
+        central=_section(CentralConfig, data.get("central", {}), "central"),
+        printer=printer,
+        kiosk=_section(KioskConfig, data.get("kiosk", {}), "kiosk"),
+        keys=dict(keys),
+        source=source,
+    )

@@ -1,0 +1,271 @@
+"""Employees, roles, PINs and manager approval.
+
+Role checks live here, below any UI: every core operation that needs a permission calls
+``require``. Where the employee's role falls short, a manager approves by entering their
+own code and PIN; ``approve`` turns that into an ``Approval`` and the operation records who
+approved it, in its table and in its journal event.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from o2pos.core import journal
+from o2pos.core.context import Context
+from o2pos.core.errors import (
+    ApprovalRequired,
+    AuthError,
+    EmployeeLocked,
+    PermissionDenied,
+    ValidationError,
+)
+from o2pos.core.models import Employee, Role, RolePermission
+from o2pos.core.money import format_percent
+
+
+class Perm:
+    SELL = "sell"
+    TAKE_PAYMENT = "take_payment"
+    DISCOUNT = "discount"
+    PRICE_OVERRIDE = "price_override"
+    VOID = "void"
+    REFUND = "refund"
+    OPEN_REGISTER = "open_register"
+    CASH_MOVE = "cash_move"
+    NO_SALE = "no_sale"
+    CLOSE_REGISTER = "close_register"
+    MANAGE_CUSTOMERS = "manage_customers"
+    REPRINT = "reprint"
+    REPORTS = "reports"
+    MANAGE_CATALOG = "manage_catalog"
+    MANAGE_STOCK = "manage_stock"
+    MANAGE_EMPLOYEES = "manage_employees"
+
+
+ALL_PERMISSIONS = sorted(v for k, v in vars(Perm).items() if k.isupper())
+
+PERMISSION_LABELS = {
+    Perm.SELL: "sell",
+    Perm.TAKE_PAYMENT: "take payments",
+    Perm.DISCOUNT: "give discounts",
+    Perm.PRICE_OVERRIDE: "override prices",
+    Perm.VOID: "void a bill",
+    Perm.REFUND: "take returns and refund",
+    Perm.OPEN_REGISTER: "open the cash register",
+    Perm.CASH_MOVE: "put cash in or take cash out",
+    Perm.NO_SALE: "open the drawer without a sale",
+    Perm.CLOSE_REGISTER: "close the cash register",
+    Perm.MANAGE_CUSTOMERS: "add customers",
+    Perm.REPRINT: "reprint",
+    Perm.REPORTS: "read reports",
+    Perm.MANAGE_CATALOG: "change the catalog",
+    Perm.MANAGE_STOCK: "move stock",
+    Perm.MANAGE_EMPLOYEES: "manage employees",
+}
+
+# The five roles O2VEND names, with what each may do alone and its discount limit.
+DEFAULT_ROLES: dict[str, tuple[str, int, list[str]]] = {
+    "administrator": ("Administrator", 10_000, ALL_PERMISSIONS),
+    "store_manager": (
+        "Store manager",
+        5_000,
+        [p for p in ALL_PERMISSIONS if p != Perm.MANAGE_EMPLOYEES],
+    ),
+    "cashier": (
+        "Cashier",
+        500,
+        [
+            Perm.SELL,
+            Perm.TAKE_PAYMENT,
+            Perm.DISCOUNT,
+            Perm.OPEN_REGISTER,
+            Perm.CASH_MOVE,
+            Perm.MANAGE_CUSTOMERS,
+            Perm.REPRINT,
+        ],
+    ),
+    "billing_employee": (
+        "Billing employee",
+        500,
+        [Perm.SELL, Perm.DISCOUNT, Perm.MANAGE_CUSTOMERS, Perm.REPRINT],
+    ),
+    "inventory": ("Inventory / delivery", 0, [Perm.MANAGE_STOCK, Perm.REPRINT]),
+}
+
+_PIN = re.compile(r"^\d{4,8}$", re.ASCII)
+
+
+def hash_pin(pin: str, *, n: int = 2**14, r: int = 8, p: int = 1) -> str:
+    """Salted scrypt; the parameters travel with the hash so they can be raised later."""
+    if not _PIN.match(pin):
+        raise ValidationError("A PIN is 4 to 8 digits")
+    salt = os.urandom(16)
+    digest = hashlib.scrypt(pin.encode(), salt=salt, n=n, r=r, p=p, dklen=32)
+    b64 = base64.b64encode
+    return f"scrypt${n}${r}${p}${b64(salt).decode()}${b64(digest).decode()}"
+
+
+def check_pin(pin: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    candidate = hashlib.scrypt(
+        pin.encode(),
+        salt=base64.b64decode(salt),
+        n=int(n),
+        r=int(r),
+        p=int(p),
+        dklen=32,
+    )
+    return hmac.compare_digest(candidate, base64.b64decode(digest))
+
+
+def ensure_roles() -> None:
+    for code, (name, max_bp, perms) in DEFAULT_ROLES.items():
+        Role.get_or_create(code=code, defaults={"name": name, "max_discount_bp": max_bp})
+        for perm in perms:
+            RolePermission.get_or_create(role=code, permission=perm)
+
+
+def permissions_of(employee: Employee) -> frozenset[str]:
+    """The role's permissions, read once per loaded employee (a login reloads them)."""
+    cached = employee.__dict__.get("_permissions")
+    if cached is None:
+        rows = RolePermission.select(RolePermission.permission).where(
+            RolePermission.role == employee.role_id
+        )
+        cached = frozenset(row.permission for row in rows)
+        employee.__dict__["_permissions"] = cached
+    return cached
+
+
+def has_permission(employee: Employee, permission: str) -> bool:
+    return permission in permissions_of(employee)
+
+
+@dataclass(frozen=True)
+class Approval:
+    """A manager's PIN, checked: proof that ``employee`` approved ``permission``."""
+
+    employee: Employee
+    permission: str
+
+    @property
+    def code(self) -> str:
+        return self.employee.code
+
+
+def create_employee(ctx: Context, code: str, name: str, role: str, pin: str) -> Employee:
+    if not re.match(r"^[A-Za-z0-9_.-]{1,32}$", code):
+        raise ValidationError("A user code is 1 to 32 letters, digits, '.', '_' or '-'")
+    if Role.get_or_none(Role.code == role) is None:
+        raise ValidationError(f"Unknown role {role!r}")
+    if Employee.get_or_none(Employee.code == code) is not None:
+        raise ValidationError(f"User code {code!r} is taken")
+    pin_hash = hash_pin(pin, n=ctx.settings.security.scrypt_n)
+    return Employee.create(code=code, name=name, role=role, pin_hash=pin_hash)
+
+
+def _check(ctx: Context, code: str, pin: str) -> Employee:
+    """Verify a code and PIN, counting failures and locking after too many."""
+    employee = Employee.get_or_none(Employee.code == code.strip())
+    if employee is None or not employee.active:
+        raise AuthError("Wrong user code or PIN")
+    now = ctx.now()
+    if employee.locked_until is not None and employee.locked_until > now:
+        minutes = max(1, int((employee.locked_until - now).total_seconds() + 59) // 60)
+        raise EmployeeLocked(
+            f"{employee.code} is locked after too many wrong PINs; try again in {minutes} min "
+            "or ask a manager"
+        )
+    if check_pin(pin, employee.pin_hash):
+        if employee.failed_attempts or employee.locked_until is not None:
+            with ctx.write():
+                Employee.update(failed_attempts=0, locked_until=None).where(
+                    Employee.id == employee.id
+                ).execute()
+            employee.failed_attempts, employee.locked_until = 0, None
+        return employee
+    security = ctx.settings.security
+    with ctx.write():
+        attempts = employee.failed_attempts + 1
+        locked = attempts >= security.max_pin_attempts
+        locked_until = now + timedelta(minutes=security.lockout_minutes) if locked else None
+        Employee.update(failed_attempts=attempts, locked_until=locked_until).where(
+            Employee.id == employee.id
+        ).execute()
+        journal.append(
+            ctx,
+            "login.failed",
+            {"employee": employee.code, "attempt": attempts, "locked": locked},
+            employee=employee.code,
+        )
+    if locked:
+        raise EmployeeLocked(
+            f"Wrong PIN. {employee.code} is now locked for {security.lockout_minutes} min"
+        )
+    remaining = security.max_pin_attempts - attempts
+    raise AuthError(f"Wrong user code or PIN ({remaining} tries left before lock)")
+
+
+def login(ctx: Context, code: str, pin: str) -> Employee:
+    employee = _check(ctx, code, pin)
+    with ctx.write():
+        journal.append(ctx, "login.succeeded", {"employee": employee.code}, employee=employee.code)
+    return employee
+
+
+def approve(ctx: Context, code: str, pin: str, permission: str) -> Approval:
+    """A manager's override: their PIN is checked (and locked out) like a login."""
+    employee = _check(ctx, code, pin)
+    if not has_permission(employee, permission):
+        raise PermissionDenied(
+            f"{employee.code} may not {PERMISSION_LABELS.get(permission, permission)} either",
+            permission,
+        )
+    return Approval(employee, permission)
+
+
+def require(actor: Employee, permission: str, approval: Approval | None = None) -> str | None:
+    """Allow when the actor may, or a manager approved; return who approved (or None)."""
+    if has_permission(actor, permission):
+        return None
+    if approval is not None:
+        if approval.permission != permission or not has_permission(approval.employee, permission):
+            raise PermissionDenied("That approval is for something else", permission)
+        return approval.code
+    raise ApprovalRequired(
+        f"{actor.code} may not {PERMISSION_LABELS.get(permission, permission)}: "
+        "a manager's PIN is needed",
+        permission,
+    )
+
+
+def require_discount(
+    actor: Employee, discount_bp: int, approval: Approval | None = None
+) -> str | None:
+    """Discounts up to the role's limit are the cashier's call; above it a manager's."""
+    approved_by = require(actor, Perm.DISCOUNT, approval if approval else None)
+    if discount_bp <= actor.role.max_discount_bp:
+        return approved_by
+    if approval is None:
+        raise ApprovalRequired(
+            f"A discount of {format_percent(discount_bp)} is above {actor.code}'s limit of "
+            f"{format_percent(actor.role.max_discount_bp)}: a manager's PIN is needed",
+            Perm.DISCOUNT,
+        )
+    if approval.permission != Perm.DISCOUNT or discount_bp > approval.employee.role.max_discount_bp:
+        raise PermissionDenied(
+            f"{approval.code} may not approve a discount of {format_percent(discount_bp)}",
+            Perm.DISCOUNT,
+        )
+    return approval.code

@@ -1,0 +1,83 @@
+"""Customers: walk-in sales need none; named ones carry phone, GSTIN and state for GST."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from o2pos.core import journal
+from o2pos.core.auth import Perm, require
+from o2pos.core.context import Context
+from o2pos.core.errors import ValidationError
+from o2pos.core.models import Customer, Employee
+
+_PHONE = re.compile(r"^\+?\d{7,15}$", re.ASCII)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_GSTIN = re.compile(r"^\d{2}[A-Z]{5}\d{4}[A-Z][1-9A-Z]Z[0-9A-Z]$", re.ASCII)
+
+
+def normalize_phone(phone: str) -> str:
+    return re.sub(r"[\s\-()]", "", phone.strip())
+
+
+def validate(
+    name: str, phone: str, email: str | None, gstin: str | None, state: str | None
+) -> dict:
+    """Check a customer record; return the cleaned fields or raise ``ValidationError``."""
+    name = name.strip()
+    if not name:
+        raise ValidationError("A customer needs a name")
+    if len(name) > 100:
+        raise ValidationError("The name is longer than 100 characters")
+    phone = normalize_phone(phone)
+    if not _PHONE.match(phone):
+        raise ValidationError(f"'{phone}' is not a phone number (7 to 15 digits)")
+    email = (email or "").strip() or None
+    if email and not _EMAIL.match(email):
+        raise ValidationError(f"'{email}' is not an e-mail address")
+    gstin = (gstin or "").strip().upper() or None
+    state = (state or "").strip() or None
+    if gstin:
+        if not _GSTIN.match(gstin):
+            raise ValidationError(f"'{gstin}' is not a GSTIN (15 characters, e.g. 29ABCDE1234F1Z5)")
+        state = gstin[:2]  # a GSTIN begins with the state code; it wins over a typed state
+    if state and not re.match(r"^[0-9]{2}$", state):
+        raise ValidationError(f"'{state}' is not a GST state code (two digits, e.g. 29)")
+    return {"name": name, "phone": phone, "email": email, "gstin": gstin, "state_code": state}
+
+
+def create(
+    ctx: Context,
+    actor: Employee,
+    name: str,
+    phone: str,
+    email: str | None = None,
+    gstin: str | None = None,
+    state_code: str | None = None,
+) -> Customer:
+    require(actor, Perm.MANAGE_CUSTOMERS)
+    fields = validate(name, phone, email, gstin, state_code)
+    with ctx.write():
+        if Customer.get_or_none(Customer.phone == fields["phone"]) is not None:
+            raise ValidationError(f"A customer with phone {fields['phone']} already exists")
+        customer = Customer.create(uuid=str(uuid.uuid4()), created_at=ctx.now(), **fields)
+        journal.append(
+            ctx, "customer.created", {"uuid": customer.uuid, **fields}, employee=actor.code
+        )
+    return customer
+
+
+def search(ctx: Context, text: str, *, limit: int = 20) -> list[Customer]:
+    """By phone (digits, any part) or by name (any word's start)."""
+    text = text.strip()
+    if not text:
+        return []
+    digits = normalize_phone(text)
+    if digits.lstrip("+").isdigit():
+        query = Customer.select().where(Customer.phone.contains(digits.lstrip("+")))
+    else:
+        like = text.replace("%", "").replace("_", "")
+        query = Customer.select().where(
+            Customer.name.startswith(like) | Customer.name.contains(" " + like)
+        )
+    return list(query.order_by(Customer.name).limit(limit))

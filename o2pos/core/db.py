@@ -1,0 +1,80 @@
+"""Opening the till database and creating its schema.
+
+SQLite is opened in WAL mode with ``synchronous=full`` so a committed sale survives a power
+cut, with foreign keys on and a busy timeout so a second process (the sync daemon) waits
+instead of failing. Triggers make the journal append-only and the opening float of a
+register session immutable, below any Python code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from peewee import SqliteDatabase
+
+from o2pos.core.models import ALL_MODELS, database
+
+PRAGMAS = {
+    "journal_mode": "wal",
+    "synchronous": "full",
+    "foreign_keys": 1,
+    "busy_timeout": 5000,
+    "cache_size": -16000,
+    "temp_store": "memory",
+}
+
+SCHEMA_SQL = [
+    # The journal is append-only: corrections are new events, never edits.
+    """CREATE TRIGGER IF NOT EXISTS journal_no_update BEFORE UPDATE ON journal
+       BEGIN SELECT RAISE(ABORT, 'journal is append-only: UPDATE rejected'); END""",
+    """CREATE TRIGGER IF NOT EXISTS journal_no_delete BEFORE DELETE ON journal
+       BEGIN SELECT RAISE(ABORT, 'journal is append-only: DELETE rejected'); END""",
+    # A counted opening float is evidence; once saved it cannot change.
+    """CREATE TRIGGER IF NOT EXISTS register_float_immutable
+       BEFORE UPDATE OF opening_float ON register_session
+       WHEN NEW.opening_float IS NOT OLD.opening_float
+       BEGIN SELECT RAISE(ABORT, 'the opening float cannot be edited'); END""",
+    # Name search: an external-content FTS5 index over the product table, kept in step by
+    # triggers so an import or a pulled price list never leaves it stale.
+    """CREATE VIRTUAL TABLE IF NOT EXISTS product_fts USING fts5(
+         name, brand, category, sku, barcode,
+         content='product', content_rowid='id',
+         tokenize='unicode61 remove_diacritics 2', prefix='1 2 3')""",
+    """CREATE TRIGGER IF NOT EXISTS product_fts_ai AFTER INSERT ON product BEGIN
+         INSERT INTO product_fts(rowid, name, brand, category, sku, barcode)
+         VALUES (new.id, new.name, new.brand, new.category, new.sku, new.barcode);
+       END""",
+    """CREATE TRIGGER IF NOT EXISTS product_fts_ad AFTER DELETE ON product BEGIN
+         INSERT INTO product_fts(product_fts, rowid, name, brand, category, sku, barcode)
+         VALUES ('delete', old.id, old.name, old.brand, old.category, old.sku, old.barcode);
+       END""",
+    """CREATE TRIGGER IF NOT EXISTS product_fts_au AFTER UPDATE OF name, brand, category, sku,
+         barcode ON product BEGIN
+         INSERT INTO product_fts(product_fts, rowid, name, brand, category, sku, barcode)
+         VALUES ('delete', old.id, old.name, old.brand, old.category, old.sku, old.barcode);
+         INSERT INTO product_fts(rowid, name, brand, category, sku, barcode)
+         VALUES (new.id, new.name, new.brand, new.category, new.sku, new.barcode);
+       END""",
+]
+
+
+def open_database(path: Path | str) -> SqliteDatabase:
+    """Open (creating if needed) the database file and bind the models to it."""
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    db = SqliteDatabase(str(path), pragmas=PRAGMAS, timeout=5)
+    database.initialize(db)
+    db.connect(reuse_if_open=True)
+    return db
+
+
+def create_schema(db: SqliteDatabase) -> None:
+    """Create every table, index and trigger that does not exist yet."""
+    with db.atomic():
+        db.create_tables(ALL_MODELS, safe=True)
+        for statement in SCHEMA_SQL:
+            db.execute_sql(statement)
+
+
+def schema_exists(db: SqliteDatabase) -> bool:
+    return db.table_exists("journal")

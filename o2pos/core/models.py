@@ -1,0 +1,439 @@
+"""The till's tables.
+
+Money columns are ``IntegerField`` in minor units and quantities are integer milli-units:
+there is no float column anywhere. Sale and return lines copy the price, discount and tax
+they were sold at, so later master-data changes can never alter a completed document.
+"""
+
+from __future__ import annotations
+
+from peewee import (
+    BooleanField,
+    CharField,
+    CompositeKey,
+    DatabaseProxy,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+database = DatabaseProxy()
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+    @classmethod
+    def fetch(cls, where: str, *params: object) -> list:
+        """Rows by a fixed SQL condition, skipping peewee's query builder.
+
+        Building a SELECT of a 30-column model costs more than running it; the till's hot
+        paths (ring up, checkout) use this for the few reads they repeat on every scan.
+        """
+        return list(cls.raw(f"SELECT * FROM {cls._meta.table_name} WHERE {where}", *params))
+
+    @classmethod
+    def insert_row(cls, **values: object) -> int:
+        """INSERT one row from field values (defaults filled in); returns its id."""
+        meta = cls._meta
+        for name, fld in meta.fields.items():
+            if name not in values and fld.default is not None and not fld.primary_key:
+                values[name] = fld.default() if callable(fld.default) else fld.default
+        columns = [meta.fields[name].column_name for name in values]
+        params = [meta.fields[name].db_value(value) for name, value in values.items()]
+        cursor = database.execute_sql(
+            f"INSERT INTO {meta.table_name} ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' * len(columns))})",
+            params,
+        )
+        return cursor.lastrowid
+
+    @classmethod
+    def update_row(cls, row_id: int, **values: object) -> None:
+        meta = cls._meta
+        assignments = ", ".join(f"{meta.fields[name].column_name} = ?" for name in values)
+        params = [meta.fields[name].db_value(value) for name, value in values.items()]
+        database.execute_sql(
+            f"UPDATE {meta.table_name} SET {assignments} WHERE {meta.primary_key.column_name} = ?",
+            [*params, row_id],
+        )
+
+
+# --- reference data -------------------------------------------------------------------
+
+
+class TaxClass(BaseModel):
+    code = CharField(primary_key=True)
+    name = CharField()
+    rate_bp = IntegerField()  # 1800 = 18 %
+
+
+class Location(BaseModel):
+    code = CharField(primary_key=True)
+    name = CharField()
+
+
+class PaymentMethod(BaseModel):
+    code = CharField(primary_key=True)
+    name = CharField()
+    # cash | card | upi | credit_note | gift_voucher | on_account | other
+    kind = CharField()
+    active = BooleanField(default=True)
+    sort = IntegerField(default=0)
+
+
+class DocumentSeries(BaseModel):
+    doc_type = CharField(primary_key=True)
+    prefix = CharField()
+    next_value = IntegerField(default=1)
+    padding = IntegerField(default=6)
+
+
+# --- people ---------------------------------------------------------------------------
+
+
+class Role(BaseModel):
+    code = CharField(primary_key=True)
+    name = CharField()
+    # the largest discount (basis points of the discounted amount) this role gives alone
+    max_discount_bp = IntegerField(default=0)
+
+
+class RolePermission(BaseModel):
+    role = ForeignKeyField(Role, backref="permissions", column_name="role")
+    permission = CharField()
+
+    class Meta:
+        primary_key = CompositeKey("role", "permission")
+
+
+class Employee(BaseModel):
+    code = CharField(unique=True)
+    name = CharField()
+    role = ForeignKeyField(Role, column_name="role")
+    pin_hash = CharField()
+    failed_attempts = IntegerField(default=0)
+    locked_until = DateTimeField(null=True)
+    active = BooleanField(default=True)
+
+
+class Customer(BaseModel):
+    uuid = CharField(unique=True)
+    name = CharField()
+    phone = CharField(unique=True)
+    email = CharField(null=True)
+    gstin = CharField(null=True)
+    state_code = CharField(null=True)
+    created_at = DateTimeField()
+
+
+# --- catalog --------------------------------------------------------------------------
+
+
+class Product(BaseModel):
+    sku = CharField(unique=True)
+    barcode = CharField(unique=True, null=True)
+    plu = CharField(unique=True, null=True)  # item code inside scale barcodes
+    name = CharField()
+    brand = CharField(default="")
+    category = CharField(default="")
+    unit = CharField(default="pcs")
+    price = IntegerField()
+    tax_class = ForeignKeyField(TaxClass, column_name="tax_class")
+    price_includes_tax = BooleanField(default=True)
+    weighed = BooleanField(default=False)
+    lot_tracked = BooleanField(default=False)
+    serial_tracked = BooleanField(default=False)
+    active = BooleanField(default=True)
+
+
+class Stock(BaseModel):
+    product = ForeignKeyField(Product, column_name="product_id")
+    location = ForeignKeyField(Location, column_name="location")
+    qty_milli = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("product", "location"), True),)
+
+
+class Lot(BaseModel):
+    product = ForeignKeyField(Product, backref="lots", column_name="product_id")
+    location = ForeignKeyField(Location, column_name="location")
+    lot_no = CharField()
+    expiry = DateField(null=True)
+    received_at = DateTimeField()
+    qty_milli = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("product", "location", "lot_no"), True),)
+
+
+class SerialNumber(BaseModel):
+    product = ForeignKeyField(Product, backref="serials", column_name="product_id")
+    serial = CharField()
+    status = CharField(default="available")  # available | sold
+
+    class Meta:
+        indexes = ((("product", "serial"), True),)
+
+
+class QuickButton(BaseModel):
+    position = IntegerField(unique=True)
+    label = CharField()
+    product = ForeignKeyField(Product, column_name="product_id")
+
+
+class Coupon(BaseModel):
+    code = CharField(primary_key=True)
+    description = CharField(default="")
+    kind = CharField()  # percent | amount
+    value = IntegerField()  # basis points or minor units
+    min_cart = IntegerField(default=0)
+    max_discount = IntegerField(null=True)
+    valid_from = DateField(null=True)
+    valid_to = DateField(null=True)
+    usage_limit = IntegerField(null=True)
+    used_count = IntegerField(default=0)
+    active = BooleanField(default=True)
+
+
+class Voucher(BaseModel):
+    """Stored value a customer can tender: credit notes from returns and gift vouchers."""
+
+    kind = CharField()  # credit_note | gift_voucher
+    code = CharField(unique=True)
+    amount = IntegerField()
+    balance = IntegerField()
+    customer = ForeignKeyField(Customer, null=True, column_name="customer_id")
+    created_at = DateTimeField()
+    expires = DateField(null=True)
+
+
+# --- cash register --------------------------------------------------------------------
+
+
+class RegisterSession(BaseModel):
+    terminal_id = CharField()
+    status = CharField(default="open")  # open | closed
+    opened_by = ForeignKeyField(Employee, column_name="opened_by")
+    opened_at = DateTimeField()
+    opening_float = IntegerField()
+    closed_by = ForeignKeyField(Employee, null=True, column_name="closed_by")
+    approved_by = CharField(null=True)
+    closed_at = DateTimeField(null=True)
+    expected_cash = IntegerField(null=True)
+    counted_cash = IntegerField(null=True)
+    difference = IntegerField(null=True)
+    z_number = CharField(null=True, unique=True)
+
+
+class CashMovement(BaseModel):
+    session = ForeignKeyField(RegisterSession, backref="movements", column_name="session_id")
+    number = CharField(unique=True)
+    kind = CharField()  # in | out | no_sale
+    amount = IntegerField()
+    reason = CharField()
+    employee = ForeignKeyField(Employee, column_name="employee_id")
+    approved_by = CharField(null=True)
+    created_at = DateTimeField()
+
+
+# --- sales ----------------------------------------------------------------------------
+
+
+class Sale(BaseModel):
+    uuid = CharField(unique=True)
+    number = CharField(unique=True, null=True)
+    terminal_id = CharField()
+    status = CharField(default="draft", index=True)  # draft | held | completed | cancelled
+    customer = ForeignKeyField(Customer, null=True, column_name="customer_id")
+    employee = ForeignKeyField(Employee, column_name="employee_id")
+    session = ForeignKeyField(RegisterSession, null=True, column_name="session_id")
+    created_at = DateTimeField()
+    completed_at = DateTimeField(null=True, index=True)
+    interstate = BooleanField(default=False)
+    order_discount_kind = CharField(null=True)  # percent | amount
+    order_discount_value = IntegerField(default=0)
+    order_discount_approved_by = CharField(null=True)
+    coupon_code = CharField(null=True)
+    coupon_discount = IntegerField(default=0)
+    notice = CharField(null=True)  # e.g. a coupon dropped because the cart changed
+    subtotal = IntegerField(default=0)
+    discount_total = IntegerField(default=0)
+    taxable_total = IntegerField(default=0)
+    tax_total = IntegerField(default=0)
+    round_off = IntegerField(default=0)
+    total = IntegerField(default=0)
+    paid = IntegerField(default=0)
+    balance = IntegerField(default=0)
+    on_account = BooleanField(default=False)
+
+
+class SaleLine(BaseModel):
+    sale = ForeignKeyField(Sale, backref="lines", column_name="sale_id", on_delete="CASCADE")
+    line_no = IntegerField()
+    product = ForeignKeyField(Product, column_name="product_id")
+    sku = CharField()
+    name = CharField()
+    unit = CharField()
+    qty_milli = IntegerField()
+    list_price = IntegerField()
+    unit_price = IntegerField()
+    price_overridden = BooleanField(default=False)
+    fixed_gross = IntegerField(null=True)  # price embedded in a scale barcode
+    price_includes_tax = BooleanField()
+    tax_class = CharField()
+    tax_rate_bp = IntegerField()
+    discount_kind = CharField(null=True)
+    discount_value = IntegerField(default=0)
+    approved_by = CharField(null=True)
+    lot = ForeignKeyField(Lot, null=True, column_name="lot_id")
+    lot_no = CharField(null=True)
+    serial = CharField(null=True)
+    gross = IntegerField(default=0)
+    line_discount = IntegerField(default=0)
+    order_discount = IntegerField(default=0)
+    taxable = IntegerField(default=0)
+    cgst = IntegerField(default=0)
+    sgst = IntegerField(default=0)
+    igst = IntegerField(default=0)
+    total = IntegerField(default=0)
+    returned_milli = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("sale", "line_no"), True),)
+
+
+class Receipt(BaseModel):
+    uuid = CharField(unique=True)
+    number = CharField(unique=True)
+    terminal_id = CharField()
+    session = ForeignKeyField(RegisterSession, column_name="session_id")
+    employee = ForeignKeyField(Employee, column_name="employee_id")
+    customer = ForeignKeyField(Customer, null=True, column_name="customer_id")
+    created_at = DateTimeField(index=True)
+    amount = IntegerField()  # applied to orders
+    tendered = IntegerField()
+    change = IntegerField(default=0)
+
+
+class Payment(BaseModel):
+    receipt = ForeignKeyField(Receipt, backref="payments", column_name="receipt_id")
+    method = ForeignKeyField(PaymentMethod, column_name="method")
+    tendered = IntegerField()
+    amount = IntegerField()  # tendered less change: what stays with the store
+    reference = CharField(null=True)
+    voucher = ForeignKeyField(Voucher, null=True, column_name="voucher_id")
+
+    class Meta:
+        table_name = "tender"  # "payment" + "method" would collide with an index name
+
+
+class ReceiptAllocation(BaseModel):
+    receipt = ForeignKeyField(Receipt, backref="allocations", column_name="receipt_id")
+    sale = ForeignKeyField(Sale, backref="allocations", column_name="sale_id")
+    amount = IntegerField()
+
+
+class CouponRedemption(BaseModel):
+    coupon = ForeignKeyField(Coupon, column_name="coupon")
+    sale = ForeignKeyField(Sale, unique=True, column_name="sale_id")
+    amount = IntegerField()
+
+
+# --- returns --------------------------------------------------------------------------
+
+
+class Return(BaseModel):
+    uuid = CharField(unique=True)
+    number = CharField(unique=True)
+    terminal_id = CharField()
+    sale = ForeignKeyField(Sale, backref="returns", column_name="sale_id")
+    session = ForeignKeyField(RegisterSession, column_name="session_id")
+    employee = ForeignKeyField(Employee, column_name="employee_id")
+    approved_by = CharField(null=True)
+    created_at = DateTimeField(index=True)
+    refund_method = ForeignKeyField(PaymentMethod, column_name="refund_method")
+    reason = CharField(default="")
+    taxable = IntegerField()
+    tax = IntegerField()
+    total = IntegerField()
+    voucher = ForeignKeyField(Voucher, null=True, column_name="voucher_id")
+
+
+class ReturnLine(BaseModel):
+    ret = ForeignKeyField(Return, backref="lines", column_name="return_id")
+    sale_line = ForeignKeyField(SaleLine, column_name="sale_line_id")
+    qty_milli = IntegerField()
+    taxable = IntegerField()
+    cgst = IntegerField()
+    sgst = IntegerField()
+    igst = IntegerField()
+    total = IntegerField()
+    restock = BooleanField(default=True)
+
+
+# --- journal and sync -----------------------------------------------------------------
+
+
+class Journal(BaseModel):
+    """Append-only, hash-chained record of every business event (see ``journal.py``)."""
+
+    seq = IntegerField(primary_key=True)
+    event_id = CharField(unique=True)
+    terminal_id = CharField()
+    event_type = CharField()
+    created_at = CharField()
+    employee_id = CharField(null=True)
+    approved_by = CharField(null=True)
+    payload = TextField()
+    prev_hash = CharField()
+    hash = CharField()
+
+    class Meta:
+        table_name = "journal"
+
+
+class SyncCursor(BaseModel):
+    """What the central has acknowledged; lives apart from the append-only journal."""
+
+    name = CharField(primary_key=True)
+    acked_seq = IntegerField(default=0)
+    acked_hash = CharField(default="")
+    updated_at = DateTimeField(null=True)
+
+
+ALL_MODELS: list[type[BaseModel]] = [
+    TaxClass,
+    Location,
+    PaymentMethod,
+    DocumentSeries,
+    Role,
+    RolePermission,
+    Employee,
+    Customer,
+    Product,
+    Stock,
+    Lot,
+    SerialNumber,
+    QuickButton,
+    Coupon,
+    Voucher,
+    RegisterSession,
+    CashMovement,
+    Sale,
+    SaleLine,
+    Receipt,
+    Payment,
+    ReceiptAllocation,
+    CouponRedemption,
+    Return,
+    ReturnLine,
+    Journal,
+    SyncCursor,
+]

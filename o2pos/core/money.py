@@ -1,0 +1,97 @@
+"""Money and quantities as integers.
+
+Money is an integer count of minor units (paise); quantities are integer thousandths
+("milli-units"), so a weighed item of 1.235 kg is exactly 1235. Every division rounds half
+away from zero to the nearest unit, the rule used on Indian GST invoices, and it is the only
+rounding rule in o2pos: see ``docs/taxes.md``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from o2pos.core.errors import ValidationError
+
+MINOR_PER_UNIT = 100
+MILLI = 1000
+BP = 10_000  # basis points in 100 %
+
+_AMOUNT = re.compile(r"^(?P<units>\d{1,12})(?:\.(?P<frac>\d{0,2}))?$", re.ASCII)
+_QTY = re.compile(r"^(?P<units>\d{1,9})(?:\.(?P<frac>\d{0,3}))?$", re.ASCII)
+_PERCENT = re.compile(r"^(?P<units>\d{1,3})(?:\.(?P<frac>\d{0,2}))?$", re.ASCII)
+
+
+def div_round(numerator: int, denominator: int) -> int:
+    """Divide and round half away from zero, in exact integer arithmetic."""
+    if denominator <= 0:
+        raise ValueError("denominator must be positive")
+    sign = -1 if numerator < 0 else 1
+    q, r = divmod(abs(numerator), denominator)
+    if 2 * r >= denominator:
+        q += 1
+    return sign * q
+
+
+def parse_amount(text: str, *, allow_zero: bool = True) -> int:
+    """Turn what a cashier typed ("120", "120.5", "1,200.50") into minor units."""
+    cleaned = text.strip().replace(",", "").replace("₹", "")
+    match = _AMOUNT.match(cleaned)
+    if not match:
+        raise ValidationError(f"'{text.strip()}' is not an amount (digits, at most 2 decimals)")
+    frac = (match["frac"] or "").ljust(2, "0")
+    value = int(match["units"]) * MINOR_PER_UNIT + int(frac)
+    if value == 0 and not allow_zero:
+        raise ValidationError("The amount must be more than zero")
+    return value
+
+
+def format_amount(minor: int, *, grouping: bool = True) -> str:
+    """1234550 -> '12,345.50'."""
+    sign = "-" if minor < 0 else ""
+    units, cents = divmod(abs(minor), MINOR_PER_UNIT)
+    units_text = f"{units:,}" if grouping else str(units)
+    return f"{sign}{units_text}.{cents:02d}"
+
+
+def parse_qty(text: str) -> int:
+    """Turn "2" or "0.750" into milli-units; zero and negatives are refused."""
+    cleaned = text.strip()
+    match = _QTY.match(cleaned)
+    if not match:
+        raise ValidationError(
+            f"'{cleaned}' is not a quantity (a positive number, 3 decimals at most)"
+        )
+    value = int(match["units"]) * MILLI + int((match["frac"] or "").ljust(3, "0"))
+    if value <= 0:
+        raise ValidationError("The quantity must be more than zero")
+    return value
+
+
+def format_qty(milli: int) -> str:
+    """1000 -> '1', 1250 -> '1.25', 1235 -> '1.235'."""
+    units, frac = divmod(milli, MILLI)
+    if frac == 0:
+        return str(units)
+    return f"{units}.{frac:03d}".rstrip("0")
+
+
+def parse_percent(text: str) -> int:
+    """'12.5' -> 1250 basis points; more than 100 % is refused."""
+    cleaned = text.strip().rstrip("%").strip()
+    match = _PERCENT.match(cleaned)
+    if not match:
+        raise ValidationError(f"'{text.strip()}' is not a percentage")
+    value = int(match["units"]) * 100 + int((match["frac"] or "").ljust(2, "0"))
+    if value > BP:
+        raise ValidationError("A percentage cannot be more than 100")
+    return value
+
+
+def format_percent(bp: int) -> str:
+    units, frac = divmod(bp, 100)
+    return f"{units}%" if frac == 0 else f"{units}.{frac:02d}".rstrip("0") + "%"
+
+
+def line_amount(unit_price: int, qty_milli: int) -> int:
+    """Price of a quantity: unit price × qty, rounded to the paisa."""
+    return div_round(unit_price * qty_milli, MILLI)

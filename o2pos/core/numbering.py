@@ -1,0 +1,40 @@
+"""Document numbers such as ``S-T1-000042``.
+
+A number is taken inside the transaction that creates the document: if the operation rolls
+back, so does the counter, so a series has no gaps and never repeats. The terminal id in the
+number keeps two tills from ever printing the same number.
+"""
+
+from __future__ import annotations
+
+from o2pos.core.context import Context
+from o2pos.core.models import DocumentSeries
+
+# doc_type -> default prefix
+DEFAULT_SERIES = {
+    "sale": "S",
+    "receipt": "R",
+    "return": "RT",
+    "cash": "C",
+    "z_report": "Z",
+    "credit_note": "CN",
+}
+
+
+def allocate(ctx: Context, doc_type: str) -> str:
+    if not ctx.db.in_transaction():
+        raise RuntimeError("document numbers are allocated inside the document's transaction")
+    row = ctx.db.execute_sql(
+        "UPDATE document_series SET next_value = next_value + 1 WHERE doc_type = ? "
+        "RETURNING prefix, next_value - 1, padding",
+        (doc_type,),
+    ).fetchone()
+    if row is None:
+        raise RuntimeError(f"no document series {doc_type!r}: run 'o2pos init'")
+    prefix, value, padding = row
+    return f"{prefix}-{ctx.terminal_id}-{value:0{padding}d}"
+
+
+def ensure_series(ctx: Context) -> None:
+    for doc_type, prefix in DEFAULT_SERIES.items():
+        DocumentSeries.get_or_create(doc_type=doc_type, defaults={"prefix": prefix})

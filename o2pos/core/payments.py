@@ -1,0 +1,289 @@
+"""Tenders and receipts: split payment, change in cash only, stored-value tenders, dues.
+
+``settle`` decides what a set of tenders does to an amount due, without writing anything;
+``record`` writes the receipt, its tender lines and what each order received. Checkout and
+the receipts screen share both, so the rules cannot differ between them.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+
+from o2pos.core import journal, numbering
+from o2pos.core.auth import Perm, require
+from o2pos.core.context import Context
+from o2pos.core.errors import NotFound, PaymentError, StateError, ValidationError
+from o2pos.core.models import (
+    Customer,
+    Employee,
+    Payment,
+    PaymentMethod,
+    Receipt,
+    ReceiptAllocation,
+    RegisterSession,
+    Sale,
+    Voucher,
+)
+from o2pos.core.money import format_amount
+
+STORED_VALUE = ("credit_note", "gift_voucher")
+
+
+@dataclass(frozen=True)
+class Tender:
+    method: str
+    amount: int
+    reference: str | None = None
+
+
+@dataclass(frozen=True)
+class TenderLine:
+    method: PaymentMethod
+    tendered: int
+    applied: int
+    reference: str | None
+    voucher: Voucher | None
+
+
+@dataclass(frozen=True)
+class Settlement:
+    lines: list[TenderLine]
+    due: int
+    tendered: int
+    applied: int
+    change: int
+
+    @property
+    def on_account(self) -> int:
+        return sum(t.applied for t in self.lines if t.method.kind == "on_account")
+
+    @property
+    def paid(self) -> int:
+        """What actually reached the store (on account is credit, not payment)."""
+        return self.applied - self.on_account
+
+
+def _looks_like_card_number(text: str) -> bool:
+    digits = re.sub(r"[\s-]", "", text)
+    if not (digits.isascii() and digits.isdigit()) or not 13 <= len(digits) <= 19:
+        return False
+    total = 0
+    for i, char in enumerate(reversed(digits)):
+        d = int(char)
+        if i % 2 == 1:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def settle(
+    ctx: Context,
+    due: int,
+    tenders: list[Tender],
+    *,
+    customer: Customer | None,
+    allow_partial: bool = False,
+    allow_on_account: bool = True,
+) -> Settlement:
+    """Check tenders against what is due; raise a ``PaymentError`` a cashier can act on."""
+    if not tenders and due > 0:
+        raise PaymentError(f"Nothing tendered; {format_amount(due)} is due")
+    lines: list[TenderLine] = []
+    for tender in tenders:
+        if tender.amount <= 0:
+            raise ValidationError("Each tender must be more than zero")
+        method = PaymentMethod.get_or_none(PaymentMethod.code == tender.method)
+        if method is None or not method.active:
+            raise PaymentError(f"Unknown payment method {tender.method!r}")
+        reference = (tender.reference or "").strip() or None
+        if reference and _looks_like_card_number(reference):
+            raise ValidationError("Never type a card number: enter the terminal's approval code")
+        voucher = None
+        if method.kind == "on_account":
+            if not allow_on_account:
+                raise PaymentError("On account cannot pay an account balance")
+            if customer is None:
+                raise PaymentError("On account needs a named customer on the bill")
+        if method.kind in STORED_VALUE:
+            if not reference:
+                raise PaymentError(f"{method.name}: enter its number")
+            voucher = Voucher.get_or_none(
+                Voucher.code == reference.upper(), Voucher.kind == method.kind
+            )
+            if voucher is None:
+                raise NotFound(f"No {method.name.lower()} numbered {reference}")
+            if voucher.expires is not None and voucher.expires < ctx.today():
+                raise PaymentError(f"{method.name} {voucher.code} expired on {voucher.expires}")
+            used = sum(t.tendered for t in lines if t.voucher and t.voucher.id == voucher.id)
+            if tender.amount > voucher.balance - used:
+                raise PaymentError(
+                    f"{method.name} {voucher.code} has only "
+                    f"{format_amount(voucher.balance - used)} left"
+                )
+        lines.append(TenderLine(method, tender.amount, tender.amount, reference, voucher))
+
+    tendered = sum(t.tendered for t in lines)
+    non_cash = sum(t.tendered for t in lines if t.method.kind != "cash")
+    if non_cash > due:
+        raise PaymentError(
+            f"Non-cash tenders ({format_amount(non_cash)}) exceed the {format_amount(due)} due: "
+            "only cash gives change"
+        )
+    if tendered < due and not allow_partial:
+        raise PaymentError(
+            f"Paid {format_amount(tendered)} is less than the {format_amount(due)} due"
+        )
+    change = max(0, tendered - due)
+    # change comes out of the cash tenders, the last one first
+    remaining = change
+    for index in range(len(lines) - 1, -1, -1):
+        line = lines[index]
+        if remaining and line.method.kind == "cash":
+            take = min(remaining, line.tendered)
+            lines[index] = TenderLine(
+                line.method, line.tendered, line.tendered - take, line.reference, None
+            )
+            remaining -= take
+    applied = sum(t.applied for t in lines)
+    return Settlement(lines=lines, due=due, tendered=tendered, applied=applied, change=change)
+
+
+def record(
+    ctx: Context,
+    settlement: Settlement,
+    allocations: list[tuple[Sale, int]],
+    *,
+    actor: Employee,
+    session: RegisterSession,
+    customer: Customer | None,
+) -> Receipt:
+    """Write a receipt, its tender lines and allocations; part of the caller's transaction."""
+    fields = {
+        "uuid": str(uuid.uuid4()),
+        "number": numbering.allocate(ctx, "receipt"),
+        "terminal_id": ctx.terminal_id,
+        "session": session,
+        "employee": actor,
+        "customer": customer,
+        "created_at": ctx.now(),
+        "amount": settlement.applied,
+        "tendered": settlement.tendered,
+        "change": settlement.change,
+    }
+    receipt = Receipt(id=Receipt.insert_row(**fields), **fields)
+    for line in settlement.lines:
+        Payment.insert_row(
+            receipt=receipt,
+            method=line.method,
+            tendered=line.tendered,
+            amount=line.applied,
+            reference=line.reference,
+            voucher=line.voucher,
+        )
+        if line.voucher is not None:
+            updated = (
+                Voucher.update(balance=Voucher.balance - line.applied)
+                .where(Voucher.id == line.voucher.id, Voucher.balance >= line.applied)
+                .execute()
+            )
+            if not updated:
+                raise PaymentError(f"{line.voucher.code} no longer has enough balance")
+    for sale, amount in allocations:
+        ReceiptAllocation.insert_row(receipt=receipt, sale=sale, amount=amount)
+    return receipt
+
+
+def receipt_payload(receipt: Receipt, settlement: Settlement) -> dict:
+    return {
+        "receipt": receipt.number,
+        "receipt_uuid": receipt.uuid,
+        "tendered": settlement.tendered,
+        "applied": settlement.applied,
+        "change": settlement.change,
+        "payments": [
+            {
+                "method": t.method.code,
+                "kind": t.method.kind,
+                "tendered": t.tendered,
+                "amount": t.applied,
+                "reference": t.reference,
+            }
+            for t in settlement.lines
+        ],
+    }
+
+
+def collect(
+    ctx: Context,
+    actor: Employee,
+    sale_numbers: list[str],
+    tenders: list[Tender],
+) -> tuple[Receipt, Settlement]:
+    """Take payment for one or several completed orders with a balance (oldest first).
+
+    A part payment is accepted only where every order has a named customer to carry the
+    balance (an on-account invoice); a walk-in order is paid in full.
+    """
+    require(actor, Perm.TAKE_PAYMENT)
+    if not sale_numbers:
+        raise ValidationError("Choose at least one order to pay")
+    from o2pos.core.register import require_open
+
+    with ctx.write():
+        session = require_open(ctx)
+        sales: list[Sale] = []
+        for number in dict.fromkeys(n.strip().upper() for n in sale_numbers):
+            sale = Sale.get_or_none(Sale.number == number)
+            if sale is None:
+                raise NotFound(f"No order numbered {number}")
+            if sale.status != "completed":
+                raise StateError(f"{number} is not a completed order")
+            if sale.balance <= 0:
+                raise StateError(f"{number} is already paid")
+            sales.append(sale)
+        customers = {s.customer_id for s in sales}
+        customer = sales[0].customer if len(customers) == 1 else None
+        due = sum(s.balance for s in sales)
+        partial_ok = all(s.customer_id is not None for s in sales)
+        settlement = settle(
+            ctx, due, tenders, customer=customer, allow_partial=partial_ok, allow_on_account=False
+        )
+        remaining = settlement.applied
+        allocations: list[tuple[Sale, int]] = []
+        for sale in sales:
+            amount = min(sale.balance, remaining)
+            if amount <= 0:
+                break
+            allocations.append((sale, amount))
+            remaining -= amount
+            Sale.update(paid=Sale.paid + amount, balance=Sale.balance - amount).where(
+                Sale.id == sale.id
+            ).execute()
+        receipt = record(
+            ctx, settlement, allocations, actor=actor, session=session, customer=customer
+        )
+        journal.append(
+            ctx,
+            "receipt.recorded",
+            {
+                **receipt_payload(receipt, settlement),
+                "session_id": session.id,
+                "customer": customer.uuid if customer else None,
+                "due": due,
+                "allocations": [
+                    {"sale": s.number, "sale_uuid": s.uuid, "amount": a, "balance": s.balance - a}
+                    for s, a in allocations
+                ],
+            },
+            employee=actor.code,
+        )
+    return receipt, settlement
+
+
+def open_invoices(ctx: Context, customer: Customer | None = None, limit: int = 100) -> list[Sale]:
+    query = Sale.select().where(Sale.status == "completed", Sale.balance > 0)
+    if customer is not None:
+        query = query.where(Sale.customer == customer)
+    return list(query.order_by(Sale.completed_at).limit(limit))

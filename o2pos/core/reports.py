@@ -1,0 +1,272 @@
+"""X, Z and daily reports, as data (for ``--json`` and the central) and as slip text.
+
+X reads the open session and changes nothing; Z is the same report of a closed session,
+with its number, the counted cash and the difference; daily covers one local calendar day
+of this till across sessions. Money stays in minor units in the data; only the text formats.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from peewee import fn
+
+from o2pos.core.context import Context
+from o2pos.core.errors import NotFound
+from o2pos.core.models import (
+    Payment,
+    PaymentMethod,
+    Receipt,
+    RegisterSession,
+    Return,
+    ReturnLine,
+    Sale,
+    SaleLine,
+)
+from o2pos.core.money import format_amount, format_percent
+from o2pos.core.register import cash_totals, current_session
+
+
+def _summary(sale_where: Any, receipt_where: Any, return_where: Any) -> dict[str, Any]:
+    completed = Sale.status == "completed"
+    sales = (
+        Sale.select(
+            fn.COUNT(Sale.id),
+            fn.COALESCE(fn.SUM(Sale.total), 0),
+            fn.COALESCE(fn.SUM(Sale.discount_total), 0),
+            fn.COALESCE(fn.SUM(Sale.tax_total), 0),
+            fn.COALESCE(fn.SUM(Sale.round_off), 0),
+            fn.COALESCE(fn.SUM(Sale.balance), 0),
+        )
+        .where(completed, sale_where)
+        .tuples()
+        .first()
+    )
+    returns = (
+        Return.select(fn.COUNT(Return.id), fn.COALESCE(fn.SUM(Return.total), 0))
+        .where(return_where)
+        .tuples()
+        .first()
+    )
+    payments = [
+        {"method": code, "name": name, "kind": kind, "count": count, "amount": amount}
+        for code, name, kind, count, amount in Payment.select(
+            PaymentMethod.code,
+            PaymentMethod.name,
+            PaymentMethod.kind,
+            fn.COUNT(Payment.id),
+            fn.SUM(Payment.amount),
+        )
+        .join(Receipt)
+        .switch(Payment)
+        .join(PaymentMethod)
+        .where(receipt_where)
+        .group_by(PaymentMethod.code)
+        .order_by(PaymentMethod.sort)
+        .tuples()
+    ]
+    refunds = [
+        {"method": code, "name": name, "count": count, "amount": amount}
+        for code, name, count, amount in Return.select(
+            PaymentMethod.code, PaymentMethod.name, fn.COUNT(Return.id), fn.SUM(Return.total)
+        )
+        .join(PaymentMethod)
+        .where(return_where)
+        .group_by(PaymentMethod.code)
+        .order_by(PaymentMethod.sort)
+        .tuples()
+    ]
+    taxes: dict[int, dict[str, int]] = {}
+    sold = (
+        SaleLine.select(
+            SaleLine.tax_rate_bp,
+            fn.SUM(SaleLine.taxable),
+            fn.SUM(SaleLine.cgst),
+            fn.SUM(SaleLine.sgst),
+            fn.SUM(SaleLine.igst),
+        )
+        .join(Sale)
+        .where(completed, sale_where)
+        .group_by(SaleLine.tax_rate_bp)
+        .tuples()
+    )
+    back = (
+        ReturnLine.select(
+            SaleLine.tax_rate_bp,
+            fn.SUM(ReturnLine.taxable),
+            fn.SUM(ReturnLine.cgst),
+            fn.SUM(ReturnLine.sgst),
+            fn.SUM(ReturnLine.igst),
+        )
+        .join(SaleLine)
+        .switch(ReturnLine)
+        .join(Return)
+        .where(return_where)
+        .group_by(SaleLine.tax_rate_bp)
+        .tuples()
+    )
+    for sign, rows in ((1, sold), (-1, back)):
+        for rate, taxable, cgst, sgst, igst in rows:
+            row = taxes.setdefault(
+                rate, {"rate_bp": rate, "taxable": 0, "cgst": 0, "sgst": 0, "igst": 0, "tax": 0}
+            )
+            row["taxable"] += sign * taxable
+            row["cgst"] += sign * cgst
+            row["sgst"] += sign * sgst
+            row["igst"] += sign * igst
+            row["tax"] += sign * (cgst + sgst + igst)
+    sales_count, sales_total, discounts, tax_total, round_off, unpaid = sales
+    return {
+        "sales_count": sales_count,
+        "sales_total": sales_total,
+        "discount_total": discounts,
+        "tax_total": tax_total,
+        "round_off_total": round_off,
+        "unpaid_total": unpaid,
+        "returns_count": returns[0],
+        "returns_total": returns[1],
+        "net_sales": sales_total - returns[1],
+        "payments": payments,
+        "refunds": refunds,
+        "taxes": [taxes[k] for k in sorted(taxes)],
+    }
+
+
+def _session_head(session: RegisterSession) -> dict[str, Any]:
+    return {
+        "session_id": session.id,
+        "terminal_id": session.terminal_id,
+        "status": session.status,
+        "opened_at": session.opened_at.isoformat(),
+        "opened_by": session.opened_by.code,
+        "closed_at": session.closed_at.isoformat() if session.closed_at else None,
+        "closed_by": session.closed_by.code if session.closed_by_id else None,
+        "z_number": session.z_number,
+        "counted_cash": session.counted_cash,
+        "difference": session.difference,
+    }
+
+
+def session_report(ctx: Context, session: RegisterSession) -> dict[str, Any]:
+    body = _summary(Sale.session == session, Receipt.session == session, Return.session == session)
+    return {**_session_head(session), **body, "cash": cash_totals(session)}
+
+
+def x_report(ctx: Context) -> dict[str, Any]:
+    session = current_session(ctx)
+    if session is None:
+        raise NotFound("No cash register session is open on this till (an X report reads one)")
+    return {"kind": "X", "printed_at": ctx.now().isoformat(), **session_report(ctx, session)}
+
+
+def z_report(ctx: Context, z_number: str | None = None) -> dict[str, Any]:
+    """The Z report of a closed session: the latest one, or the one with ``z_number``."""
+    query = RegisterSession.select().where(
+        RegisterSession.terminal_id == ctx.terminal_id, RegisterSession.status == "closed"
+    )
+    if z_number:
+        query = query.where(RegisterSession.z_number == z_number.strip().upper())
+    session = query.order_by(RegisterSession.closed_at.desc()).first()
+    if session is None:
+        raise NotFound(
+            f"No Z report {z_number}" if z_number else "No register session has been closed yet"
+        )
+    return {"kind": "Z", **session_report(ctx, session)}
+
+
+def day_bounds(ctx: Context, day: date) -> tuple[datetime, datetime]:
+    zone = ZoneInfo(ctx.settings.store.timezone)
+    start = datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
+    end = (
+        datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+        .astimezone(UTC)
+        .replace(tzinfo=None)
+    )
+    return start, end
+
+
+def daily_report(ctx: Context, day: date | None = None) -> dict[str, Any]:
+    day = day or ctx.today()
+    start, end = day_bounds(ctx, day)
+    terminal = ctx.terminal_id
+    body = _summary(
+        (Sale.terminal_id == terminal) & (Sale.completed_at >= start) & (Sale.completed_at < end),
+        (Receipt.terminal_id == terminal)
+        & (Receipt.created_at >= start)
+        & (Receipt.created_at < end),
+        (Return.terminal_id == terminal) & (Return.created_at >= start) & (Return.created_at < end),
+    )
+    return {"kind": "daily", "date": day.isoformat(), "terminal_id": terminal, **body}
+
+
+def render_text(report: dict[str, Any], store_name: str = "", width: int = 40) -> str:
+    """The slip text of a report: what the screen shows and the printer prints."""
+    money = format_amount
+
+    def row(label: str, value: str) -> str:
+        return f"{label[: width - len(value) - 1]:<{width - len(value)}}{value}"
+
+    rule = "-" * width
+    titles = {
+        "X": "X REPORT (shift so far)",
+        "Z": "Z REPORT (register closed)",
+        "daily": "DAILY REPORT",
+    }
+    out = [store_name.center(width)] if store_name else []
+    out.append(titles[report["kind"]].center(width))
+    if report["kind"] == "daily":
+        out.append(row("Date", report["date"]))
+    else:
+        out.append(row("Session", str(report["session_id"])))
+        out.append(
+            row("Opened", report["opened_at"][:16].replace("T", " ") + " " + report["opened_by"])
+        )
+        if report["kind"] == "Z":
+            out.append(row("Z number", report["z_number"]))
+            out.append(
+                row(
+                    "Closed",
+                    (report["closed_at"] or "")[:16].replace("T", " ")
+                    + " "
+                    + (report["closed_by"] or ""),
+                )
+            )
+    out.append(row("Terminal", report["terminal_id"]))
+    out.append(rule)
+    out.append(row(f"Sales ({report['sales_count']})", money(report["sales_total"])))
+    out.append(row(f"Returns ({report['returns_count']})", "-" + money(report["returns_total"])))
+    out.append(row("Net sales", money(report["net_sales"])))
+    out.append(row("Discounts given", money(report["discount_total"])))
+    if report["unpaid_total"]:
+        out.append(row("Unpaid / on account", money(report["unpaid_total"])))
+    out.append(rule)
+    out.append("Payments")
+    for p in report["payments"]:
+        out.append(row(f"  {p['name']} ({p['count']})", money(p["amount"])))
+    if report["refunds"]:
+        out.append("Refunds")
+        for r in report["refunds"]:
+            out.append(row(f"  {r['name']} ({r['count']})", "-" + money(r["amount"])))
+    out.append(rule)
+    out.append("Tax (net of returns)")
+    for t in report["taxes"]:
+        out.append(
+            row(f"  GST {format_percent(t['rate_bp'])} on {money(t['taxable'])}", money(t["tax"]))
+        )
+    if "cash" in report:
+        cash = report["cash"]
+        out.append(rule)
+        out.append(row("Opening float", money(cash["opening_float"])))
+        out.append(row("Cash sales", money(cash["cash_sales"])))
+        out.append(row("Cash refunds", "-" + money(cash["cash_refunds"])))
+        out.append(row("Cash in", money(cash["cash_in"])))
+        out.append(row("Cash out", "-" + money(cash["cash_out"])))
+        out.append(row("Expected in drawer", money(cash["expected_cash"])))
+        if report["kind"] == "Z":
+            out.append(row("Counted", money(report["counted_cash"])))
+            diff = report["difference"]
+            label = "Over" if diff > 0 else "Short" if diff < 0 else "Difference"
+            out.append(row(label, money(diff)))
+    return "\n".join(out)

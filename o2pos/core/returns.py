@@ -1,0 +1,213 @@
+"""Returns against a completed sale: restock, refund by a method or as a credit note.
+
+What a returned quantity is worth is taken from the sale line's own figures, proportionally
+and cumulatively: the k-th partial return of a line is worth
+``round(total × (returned + qty) / sold) − round(total × returned / sold)``, so returning a
+line in any number of parts refunds exactly what was paid for it, never a paisa more.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from peewee import fn
+
+from o2pos.core import journal, numbering
+from o2pos.core.auth import Approval, Perm, require
+from o2pos.core.catalog import adjust_stock
+from o2pos.core.context import Context
+from o2pos.core.errors import NotFound, PaymentError, StateError, ValidationError
+from o2pos.core.models import (
+    Employee,
+    Lot,
+    PaymentMethod,
+    Return,
+    ReturnLine,
+    Sale,
+    SaleLine,
+    SerialNumber,
+    Voucher,
+)
+from o2pos.core.money import div_round, format_amount, format_qty
+from o2pos.core.register import expected_cash, require_open
+
+REFUND_KINDS = ("cash", "card", "upi", "credit_note", "on_account")
+
+
+@dataclass(frozen=True)
+class ReturnItem:
+    line_id: int
+    qty_milli: int
+    restock: bool = True
+
+
+def _share(value: int, done: int, qty: int, sold: int) -> int:
+    return div_round(value * (done + qty), sold) - div_round(value * done, sold)
+
+
+def returnable(sale: Sale) -> list[tuple[SaleLine, int]]:
+    """Each line of the sale with the quantity that can still come back."""
+    lines = SaleLine.select().where(SaleLine.sale == sale).order_by(SaleLine.line_no)
+    return [(ln, ln.qty_milli - ln.returned_milli) for ln in lines]
+
+
+def create(
+    ctx: Context,
+    actor: Employee,
+    sale_number: str,
+    items: list[ReturnItem],
+    refund_method: str,
+    *,
+    approval: Approval | None = None,
+    reason: str = "",
+) -> Return:
+    approved_by = require(actor, Perm.REFUND, approval)
+    if not items:
+        raise ValidationError("Choose what comes back")
+    with ctx.write():
+        session = require_open(ctx)
+        sale = Sale.get_or_none(Sale.number == sale_number.strip().upper())
+        if sale is None:
+            raise NotFound(f"No sale numbered {sale_number.strip()}")
+        if sale.status != "completed":
+            raise StateError(f"{sale.number} is not a completed sale")
+        method = PaymentMethod.get_or_none(PaymentMethod.code == refund_method)
+        if method is None or method.kind not in REFUND_KINDS:
+            raise PaymentError(f"Cannot refund by {refund_method!r}")
+        figures = []
+        seen: set[int] = set()
+        for item in items:
+            line = SaleLine.get_or_none(SaleLine.id == item.line_id, SaleLine.sale == sale)
+            if line is None:
+                raise NotFound("That line is not on this sale")
+            if item.line_id in seen:
+                raise ValidationError(f"Line {line.line_no} is listed twice")
+            seen.add(item.line_id)
+            if item.qty_milli <= 0:
+                raise ValidationError("A returned quantity must be more than zero")
+            left = line.qty_milli - line.returned_milli
+            if item.qty_milli > left:
+                raise ValidationError(
+                    f"{line.name}: only {format_qty(left)} of {format_qty(line.qty_milli)} sold "
+                    "can still be returned"
+                )
+            if line.serial and item.qty_milli != line.qty_milli:
+                raise ValidationError("A serial-numbered item comes back whole")
+            if not line.product.weighed and item.qty_milli % 1000:
+                raise ValidationError(f"{line.name} is returned in whole {line.unit}")
+            parts = {
+                key: _share(getattr(line, key), line.returned_milli, item.qty_milli, line.qty_milli)
+                for key in ("taxable", "cgst", "sgst", "igst")
+            }
+            figures.append((line, item, parts))
+        taxable = sum(p["taxable"] for _, _, p in figures)
+        tax = sum(p["cgst"] + p["sgst"] + p["igst"] for _, _, p in figures)
+        total = taxable + tax
+        voucher = None
+        if method.kind == "cash" and total > expected_cash(session):
+            raise PaymentError("Not enough cash in the drawer for this refund: refund another way")
+        if method.kind != "on_account":
+            refunded = (
+                Return.select(fn.COALESCE(fn.SUM(Return.total), 0))
+                .join(PaymentMethod)
+                .where(Return.sale == sale, PaymentMethod.kind != "on_account")
+                .scalar()
+            )
+            if total > sale.paid - refunded:
+                raise PaymentError(
+                    f"{sale.number} still has {format_amount(sale.balance)} unpaid: "
+                    "refund it on account"
+                )
+        if method.kind == "on_account":
+            if sale.balance < total:
+                raise PaymentError(
+                    "On account refunds only what the customer still owes on this sale"
+                )
+            Sale.update(balance=Sale.balance - total).where(Sale.id == sale.id).execute()
+        number = numbering.allocate(ctx, "return")
+        if method.kind == "credit_note":
+            voucher = Voucher.create(
+                kind="credit_note",
+                code=numbering.allocate(ctx, "credit_note"),
+                amount=total,
+                balance=total,
+                customer=sale.customer,
+                created_at=ctx.now(),
+            )
+        ret = Return.create(
+            uuid=str(uuid.uuid4()),
+            number=number,
+            terminal_id=ctx.terminal_id,
+            sale=sale,
+            session=session,
+            employee=actor,
+            approved_by=approved_by,
+            created_at=ctx.now(),
+            refund_method=method,
+            reason=reason.strip()[:200],
+            taxable=taxable,
+            tax=tax,
+            total=total,
+            voucher=voucher,
+        )
+        payload_lines = []
+        for line, item, parts in figures:
+            line_total = sum(parts.values())
+            ReturnLine.create(
+                ret=ret,
+                sale_line=line,
+                qty_milli=item.qty_milli,
+                total=line_total,
+                restock=item.restock,
+                **parts,
+            )
+            SaleLine.update(returned_milli=SaleLine.returned_milli + item.qty_milli).where(
+                SaleLine.id == line.id
+            ).execute()
+            if item.restock:
+                adjust_stock(ctx, line.product_id, item.qty_milli)
+                if line.lot_id is not None:
+                    Lot.update(qty_milli=Lot.qty_milli + item.qty_milli).where(
+                        Lot.id == line.lot_id
+                    ).execute()
+                if line.serial:
+                    SerialNumber.update(status="available").where(
+                        SerialNumber.product == line.product_id, SerialNumber.serial == line.serial
+                    ).execute()
+            payload_lines.append(
+                {
+                    "line_no": line.line_no,
+                    "sku": line.sku,
+                    "name": line.name,
+                    "qty_milli": item.qty_milli,
+                    "tax_rate_bp": line.tax_rate_bp,
+                    "lot_no": line.lot_no,
+                    "serial": line.serial,
+                    "restock": item.restock,
+                    "total": line_total,
+                    **parts,
+                }
+            )
+        journal.append(
+            ctx,
+            "return.completed",
+            {
+                "uuid": ret.uuid,
+                "number": number,
+                "sale": sale.number,
+                "sale_uuid": sale.uuid,
+                "session_id": session.id,
+                "refund_method": method.code,
+                "refund_kind": method.kind,
+                "credit_note": voucher.code if voucher else None,
+                "reason": ret.reason,
+                "lines": payload_lines,
+                "taxable": taxable,
+                "tax": tax,
+                "total": total,
+            },
+            employee=actor.code,
+            approved_by=approved_by,
+        )
+    return ret

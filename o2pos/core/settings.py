@@ -1,0 +1,62 @@
+"""What the core needs to know about the store and this till.
+
+``o2pos.config`` fills these from TOML; tests build them directly. Keeping them plain
+dataclasses keeps the core free of any config-file format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    name: str = "o2pos store"
+    address: str = ""
+    phone: str = ""
+    gstin: str = ""
+    # GST state code of the store ("29" is Karnataka). A customer registered in another
+    # state is billed IGST instead of CGST + SGST.
+    state_code: str = "29"
+    currency: str = "INR"
+    timezone: str = "Asia/Kolkata"
+    # Round the bill total to the nearest whole rupee, shown as its own "Round off" line.
+    round_off: bool = True
+
+
+@dataclass(frozen=True)
+class ScaleSettings:
+    """EAN-13 barcodes printed by scales: prefix, item code, value, check digit."""
+
+    # prefix -> "price" (value in paise) or "weight" (value in grams / millilitres)
+    prefixes: dict[str, str] = field(default_factory=lambda: {"21": "price", "22": "weight"})
+    item_digits: int = 5
+    value_digits: int = 5
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    max_pin_attempts: int = 5
+    lockout_minutes: int = 15
+    # scrypt cost; the default takes ~50 ms per check on a small till (2**14, r=8).
+    scrypt_n: int = 2**14
+
+
+@dataclass(frozen=True)
+class TerminalSettings:
+    id: str = "T1"
+    data_dir: Path = Path("data")
+    location: str = "MAIN"
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "o2pos.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    store: StoreSettings = field(default_factory=StoreSettings)
+    terminal: TerminalSettings = field(default_factory=TerminalSettings)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
+    scale: ScaleSettings = field(default_factory=ScaleSettings)

@@ -1,0 +1,186 @@
+"""Write data/demo/*.csv, the demo store. Deterministic: run it again, get the same files.
+
+python scripts/make_demo_data.py
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from datetime import date, timedelta
+from pathlib import Path
+
+from o2pos.core.demo import catalog_rows, write_products_csv
+
+OUT = Path(__file__).resolve().parents[1] / "data" / "demo"
+
+FIRST = [
+    "Aarav",
+    "Vivaan",
+    "Aditya",
+    "Ananya",
+    "Diya",
+    "Ishaan",
+    "Kavya",
+    "Lakshmi",
+    "Rohan",
+    "Priya",
+    "Suresh",
+    "Meena",
+    "Arjun",
+    "Divya",
+    "Farhan",
+    "Gayathri",
+    "Harish",
+    "Irfan",
+    "Jyoti",
+    "Karthik",
+    "Lavanya",
+    "Manoj",
+    "Nisha",
+    "Omkar",
+    "Pooja",
+]
+LAST = ["Sharma", "Iyer", "Reddy", "Nair", "Patel", "Gowda", "Khan", "Menon", "Rao", "Das"]
+
+
+def write(name: str, fields: list[str], rows: list[dict]) -> None:
+    with (OUT / name).open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def main() -> None:
+    rng = random.Random(7)
+    products = list(catalog_rows(240, seed=7))
+    write_products_csv(OUT / "products.csv", iter(products))
+
+    customers = []
+    for i in range(50):
+        name = f"{FIRST[i % len(FIRST)]} {LAST[(i * 3) % len(LAST)]}"
+        row = {
+            "name": name,
+            "phone": f"98{45000000 + i * 7919:08d}",
+            "email": f"{name.split()[0].lower()}{i}@example.in" if i % 3 else "",
+            "gstin": "",
+            "state_code": "",
+        }
+        if i % 10 == 4:  # a business customer in Karnataka, the store's state
+            row["gstin"] = f"29AABC{'CDEFGHIJKL'[i % 10]}{1000 + i}F1Z{i % 10}"
+        if i % 10 == 8:  # a business customer in Tamil Nadu: billed IGST
+            row["gstin"] = f"33AACC{'CDEFGHIJKL'[i % 10]}{2000 + i}G1Z{i % 10}"
+        customers.append(row)
+    write("customers.csv", ["name", "phone", "email", "gstin", "state_code"], customers)
+
+    lots, serials = [], []
+    today = date(2026, 11, 1)
+    for p in products:
+        if p["lot_tracked"] == "yes":
+            for k in range(2):
+                received = today - timedelta(days=30 - 10 * k)
+                lots.append(
+                    {
+                        "sku": p["sku"],
+                        "lot_no": f"L{received:%y%m%d}{k}",
+                        "expiry": (
+                            received + timedelta(days=rng.choice([20, 90, 365]))
+                        ).isoformat(),
+                        "received_at": f"{received.isoformat()}T09:00:00",
+                        "qty": str(rng.randint(10, 40)),
+                    }
+                )
+        if p["serial_tracked"] == "yes":
+            for k in range(5):
+                serials.append({"sku": p["sku"], "serial": f"SN{p['sku'][-4:]}{k:04d}"})
+    write("lots.csv", ["sku", "lot_no", "expiry", "received_at", "qty"], lots)
+    write("serials.csv", ["sku", "serial"], serials)
+
+    write(
+        "coupons.csv",
+        [
+            "code",
+            "description",
+            "kind",
+            "value",
+            "min_cart",
+            "max_discount",
+            "valid_from",
+            "valid_to",
+            "usage_limit",
+        ],
+        [
+            {
+                "code": "WELCOME10",
+                "description": "10% off bills of 500 or more, up to 200",
+                "kind": "percent",
+                "value": "1000",
+                "min_cart": "500",
+                "max_discount": "200",
+                "valid_from": "2026-01-01",
+                "valid_to": "2030-12-31",
+                "usage_limit": "",
+            },
+            {
+                "code": "FLAT50",
+                "description": "50 off bills of 1000 or more",
+                "kind": "amount",
+                "value": "50",
+                "min_cart": "1000",
+                "max_discount": "",
+                "valid_from": "",
+                "valid_to": "",
+                "usage_limit": "",
+            },
+            {
+                "code": "ONCE100",
+                "description": "100 off, one use only",
+                "kind": "amount",
+                "value": "100",
+                "min_cart": "300",
+                "max_discount": "",
+                "valid_from": "",
+                "valid_to": "",
+                "usage_limit": "1",
+            },
+            {
+                "code": "DIWALI24",
+                "description": "Diwali 2024 (expired)",
+                "kind": "percent",
+                "value": "1500",
+                "min_cart": "0",
+                "max_discount": "",
+                "valid_from": "2024-10-20",
+                "valid_to": "2024-11-05",
+                "usage_limit": "",
+            },
+        ],
+    )
+    write(
+        "gift_vouchers.csv",
+        ["code", "amount"],
+        [{"code": "GV-0001", "amount": "1000"}, {"code": "GV-0002", "amount": "500"}],
+    )
+
+    quick = [p for p in products if p["weighed"] == "yes"][:10]
+    quick += [p for p in products if p["name"].startswith(("Amul Taaza", "Modern Sandwich"))][:2]
+    write(
+        "quick_buttons.csv",
+        ["position", "label", "sku"],
+        [
+            {
+                "position": str(i + 1),
+                "label": p["name"].replace(" (loose)", "")[:14],
+                "sku": p["sku"],
+            }
+            for i, p in enumerate(quick)
+        ],
+    )
+    print(
+        f"wrote {len(products)} products, {len(customers)} customers, {len(lots)} lots, "
+        f"{len(serials)} serials to {OUT}"
+    )
+
+
+if __name__ == "__main__":
+    main()

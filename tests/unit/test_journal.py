@@ -1,0 +1,94 @@
+import itertools
+import json
+import shutil
+import sqlite3
+import subprocess
+
+import pytest
+from peewee import IntegrityError
+
+from o2pos.core import journal
+from o2pos.core.models import Journal
+from tests.conftest import Store
+
+
+def test_every_event_is_chained_and_verifies(store: Store) -> None:
+    store.open_register()
+    store.cash_sale("RICE1", "SOAP")
+    rows = list(Journal.select().order_by(Journal.seq))
+    assert [r.seq for r in rows] == list(range(1, len(rows) + 1))
+    assert rows[0].prev_hash == journal.GENESIS_HASH
+    for before, after in itertools.pairwise(rows):
+        assert after.prev_hash == before.hash
+    assert all(journal.entry_hash(r) == r.hash for r in rows)
+    result = journal.verify(store.ctx)
+    assert result.ok and result.checked == len(rows)
+
+
+def test_payload_is_canonical_json_without_floats(store: Store) -> None:
+    with store.ctx.write():
+        entry = journal.append(store.ctx, "test.event", {"b": 2, "a": [1, "x"]})
+    assert entry.payload == '{"a":[1,"x"],"b":2}'
+    with pytest.raises(TypeError, match="float"), store.ctx.write():
+        journal.append(store.ctx, "test.event", {"amount": 1.5})
+    assert journal.last_seq(store.ctx) == 1
+
+
+def test_append_outside_a_transaction_is_refused(store: Store) -> None:
+    with pytest.raises(RuntimeError):
+        journal.append(store.ctx, "test.event", {})
+
+
+def test_triggers_reject_update_and_delete(store: Store) -> None:
+    store.open_register()
+    with pytest.raises(IntegrityError, match="append-only"):
+        Journal.update(payload="{}").where(Journal.seq == 1).execute()
+    with pytest.raises(IntegrityError, match="append-only"):
+        Journal.delete().where(Journal.seq == 1).execute()
+    assert Journal.select().count() == 1
+
+
+@pytest.mark.skipif(
+    shutil.which("sqlite3") is None, reason="the sqlite3 shell is installed by .ci/run"
+)
+def test_the_sqlite3_shell_cannot_edit_the_journal(store: Store) -> None:
+    store.open_register()
+    path = str(store.ctx.settings.terminal.db_path)
+    for statement in ("UPDATE journal SET payload = '{}' WHERE seq = 1;", "DELETE FROM journal;"):
+        done = subprocess.run(["sqlite3", path, statement], capture_output=True, text=True)
+        assert done.returncode != 0
+        assert "append-only" in done.stderr
+    assert journal.verify(store.ctx).ok
+
+
+def tamper(store: Store, seq: int, payload: str) -> None:
+    """Change a row behind the triggers' back, as someone with the file could."""
+    con = sqlite3.connect(store.ctx.settings.terminal.db_path)
+    con.execute("DROP TRIGGER journal_no_update")
+    con.execute("UPDATE journal SET payload = ? WHERE seq = ?", (payload, seq))
+    con.commit()
+    con.close()
+
+
+def test_an_altered_payload_breaks_the_chain_at_that_seq(store: Store) -> None:
+    store.open_register()
+    store.cash_sale("RICE1")
+    store.cash_sale("SOAP")
+    completed = [
+        r for r in Journal.select().order_by(Journal.seq) if r.event_type == "sale.completed"
+    ]
+    target = completed[0]
+    payload = json.loads(target.payload)
+    payload["total"] += 100
+    tamper(store, target.seq, journal.canonical(payload))
+    result = journal.verify(store.ctx)
+    assert not result.ok
+    assert result.broken_seq == target.seq
+    assert result.checked == target.seq - 1
+
+
+def test_a_payload_that_is_not_json_is_reported(store: Store) -> None:
+    store.open_register()
+    tamper(store, 1, "{not json")
+    result = journal.verify(store.ctx)
+    assert (result.ok, result.broken_seq) == (False, 1)
