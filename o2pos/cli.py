@@ -244,4 +244,11 @@ def simulate(
 
 
 def main() -> None:
-    app()
+    from peewee import OperationalError
+
+    try:
+        app()
+    except OperationalError as exc:
+        # "database is locked" after the busy timeout: another process holds the write lock
+        typer.echo(f"error: the till database is busy or unreadable ({exc}); try again", err=True)
+        sys.exit(1)

@@ -362,6 +362,7 @@ class Return(BaseModel):
     reason = CharField(default="")
     taxable = IntegerField()
     tax = IntegerField()
+    round_off = IntegerField(default=0)  # the sale's round-off, given back with its last item
     total = IntegerField()
     voucher = ForeignKeyField(Voucher, null=True, column_name="voucher_id")
 

@@ -1,5 +1,7 @@
 """Returns against a completed sale: restock, refund by a method or as a credit note.
 
+The sale's round-off goes back with the return that completes the sale's return.
+
 What a returned quantity is worth is taken from the sale line's own figures, proportionally
 and cumulatively: the k-th partial return of a line is worth
 ``round(total × (returned + qty) / sold) − round(total × returned / sold)``, so returning a
@@ -103,7 +105,15 @@ def create(
             figures.append((line, item, parts))
         taxable = sum(p["taxable"] for _, _, p in figures)
         tax = sum(p["cgst"] + p["sgst"] + p["igst"] for _, _, p in figures)
-        total = taxable + tax
+        # The return that brings back the last of the sale also gives back its round-off,
+        # so returning a whole sale in any number of parts refunds exactly what was paid.
+        returning = {line.id: item.qty_milli for line, item, _ in figures}
+        completes = all(
+            ln.returned_milli + returning.get(ln.id, 0) == ln.qty_milli
+            for ln, _ in returnable(sale)
+        )
+        round_off = sale.round_off if completes else 0
+        total = taxable + tax + round_off
         voucher = None
         if method.kind == "cash" and total > expected_cash(session):
             raise PaymentError("Not enough cash in the drawer for this refund: refund another way")
@@ -148,6 +158,7 @@ def create(
             reason=reason.strip()[:200],
             taxable=taxable,
             tax=tax,
+            round_off=round_off,
             total=total,
             voucher=voucher,
         )
@@ -205,6 +216,7 @@ def create(
                 "lines": payload_lines,
                 "taxable": taxable,
                 "tax": tax,
+                "round_off": round_off,
                 "total": total,
             },
             employee=actor.code,

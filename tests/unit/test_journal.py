@@ -48,10 +48,8 @@ def test_triggers_reject_update_and_delete(store: Store) -> None:
     assert Journal.select().count() == 1
 
 
-@pytest.mark.skipif(
-    shutil.which("sqlite3") is None, reason="the sqlite3 shell is installed by .ci/run"
-)
 def test_the_sqlite3_shell_cannot_edit_the_journal(store: Store) -> None:
+    assert shutil.which("sqlite3"), "scripts/test installs the sqlite3 shell"
     store.open_register()
     path = str(store.ctx.settings.terminal.db_path)
     for statement in ("UPDATE journal SET payload = '{}' WHERE seq = 1;", "DELETE FROM journal;"):

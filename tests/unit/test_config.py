@@ -1,0 +1,52 @@
+from pathlib import Path
+
+import pytest
+
+from o2pos.config import ConfigError, load, parse
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_defaults_work_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("O2POS_CONFIG", raising=False)
+    config = load()
+    assert config.source is None
+    assert config.settings.terminal.db_path == tmp_path / "data" / "o2pos.db"
+    assert config.settings.store.round_off is True
+
+
+def test_file_from_the_environment_and_relative_data_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "till.toml"
+    path.write_text('[terminal]\nid = "T7"\ndata_dir = "var"\n[store]\nround_off = false\n')
+    monkeypatch.setenv("O2POS_CONFIG", str(path))
+    config = load()
+    assert config.settings.terminal.id == "T7"
+    assert config.settings.terminal.db_path == tmp_path / "var" / "o2pos.db"
+    assert config.settings.store.round_off is False
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"store": {"nmae": "x"}}, "no key 'nmae'"),
+        ({"stor": {}}, "Unknown section"),
+        ({"store": {"round_off": "yes"}}, "true or false"),
+        ({"terminal": {"id": "T 1"}}, "letters or digits"),
+        ({"printer": {"kind": "laser"}}, "kind is one of"),
+        ({"scale": {"prefixes": {"2x": "price"}}}, "prefixes"),
+        ({"security": {"max_pin_attempts": "5"}}, "whole number"),
+    ],
+)
+def test_mistakes_are_named(data: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse(data, base_dir=Path("."))
+
+
+def test_the_example_config_documents_a_valid_file() -> None:
+    import tomllib
+
+    example = ROOT / "config.example.toml"
+    parse(tomllib.loads(example.read_text()), base_dir=ROOT)

@@ -1,0 +1,80 @@
+from pathlib import Path
+
+import pytest
+
+from o2pos.core import importer
+from o2pos.core.errors import ValidationError
+from o2pos.core.models import Customer, Journal, Product, Stock
+from tests.conftest import Store
+
+HEADER = "sku,barcode,name,brand,category,price,tax_class,weighed,stock\n"
+
+
+def write(tmp_path: Path, text: str, name: str = "in.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_bad_rows_are_reported_by_line_and_the_rest_imported(store: Store, tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        HEADER
+        + "NEW1,4006381333931,Good Pen,Reynolds,Stationery,25.50,GST18,no,10\n"
+        + "NEW2,4006381333932,Bad Check Digit,,,10,GST18,no,\n"
+        + "NEW3,,Letter Price,,,12a,GST18,no,\n"
+        + "NEW4,,Unknown Tax,,,12,GST99,no,\n"
+        + "NEW5,,Loose Jaggery,,Staples,80,GST0,yes,12.5\n"
+        + "NEW1,,Duplicate,,,1,GST0,no,\n"
+        + 'NEW6,,"Quoted, with comma",,,1,GST0,no,,extra\n'
+        + "SOAP,,Neem Soap 125 g,,,45,GST18,no,\n",
+    )
+    report = importer.import_products(store.ctx, path)
+    assert (report.created, report.updated) == (2, 1)
+    assert [line for line, _ in report.errors] == [3, 4, 5, 7, 8]
+    messages = dict(report.errors)
+    assert "check digit" in messages[3]
+    assert "not an amount" in messages[4]
+    assert "GST99" in messages[5]
+    assert "twice" in messages[7]
+    pen = Product.get(Product.sku == "NEW1")
+    assert (pen.price, pen.barcode, pen.tax_class_id) == (2550, "4006381333931", "GST18")
+    jaggery = Product.get(Product.sku == "NEW5")
+    assert jaggery.weighed and jaggery.unit == "kg"
+    assert Stock.get(Stock.product == jaggery).qty_milli == 12500
+    assert Product.get(Product.sku == "SOAP").price == 4500
+    event = Journal.select().where(Journal.event_type == "products.imported").get()
+    assert '"created":2' in event.payload and '"errors":5' in event.payload
+
+
+def test_a_barcode_already_on_another_product_is_refused(store: Store, tmp_path: Path) -> None:
+    path = write(tmp_path, HEADER + "NEW1,8901234567890,Clash,,,10,GST0,no,\n")
+    report = importer.import_products(store.ctx, path)
+    assert report.imported == 0
+    assert "already belongs to RICE1" in report.errors[0][1]
+
+
+def test_missing_columns_and_non_utf8(store: Store, tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="missing column"):
+        importer.import_products(store.ctx, write(tmp_path, "sku,name\nA,B\n"))
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(HEADER.encode() + "X,,Caf\xe9,,,1,GST0,no,\n".encode("latin-1"))
+    with pytest.raises(ValidationError, match="UTF-8"):
+        importer.import_products(store.ctx, latin)
+
+
+def test_customers(store: Store, tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "name,phone,email,gstin,state_code\n"
+        "Anil Kumar,98450 11111,anil@example.in,,\n"
+        "No Phone,,,,\n"
+        "Bad Mail,9845022222,not-an-email,,\n"
+        "Chennai Stores,9845033333,,33AACCK2008G1Z8,\n"
+        "Lakshmi R,9845000001,,,29\n",
+    )
+    report = importer.import_customers(store.ctx, path)
+    assert (report.created, report.updated, [ln for ln, _ in report.errors]) == (2, 1, [3, 4])
+    assert Customer.get(Customer.phone == "9845011111").name == "Anil Kumar"
+    assert Customer.get(Customer.phone == "9845033333").state_code == "33"
+    assert Customer.get(Customer.phone == "9845000001").name == "Lakshmi R"

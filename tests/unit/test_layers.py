@@ -1,0 +1,49 @@
+"""The core stays pure and headless commands never load the TUI."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+FORBIDDEN_IN_CORE = ("textual", "rich", "httpx", "escpos", "fastapi", "uvicorn", "typer")
+
+
+def loaded_after(code: str, cwd: Path) -> set[str]:
+    probe = f"{code}\nimport sys\nprint('\\n'.join(sorted(sys.modules)))"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=cwd, capture_output=True, text=True, check=True
+    ).stdout
+    return {name.split(".")[0] for name in out.splitlines()}
+
+
+def test_importing_all_of_the_core_loads_no_ui_network_or_printing(tmp_path: Path) -> None:
+    modules = [p.stem for p in (ROOT / "o2pos" / "core").glob("*.py") if p.stem != "__init__"]
+    code = "\n".join(f"import o2pos.core.{m}" for m in modules)
+    assert not loaded_after(code, tmp_path) & set(FORBIDDEN_IN_CORE)
+
+
+def test_headless_commands_do_not_load_textual(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-m", "o2pos", "init", "--demo"], cwd=tmp_path, check=True,
+                   capture_output=True)
+    code = (
+        "import sys\n"
+        "from o2pos.cli import app\n"
+        "for args in (['journal', 'verify'], ['report', 'daily', '--json']):\n"
+        "    try:\n"
+        "        app(args)\n"
+        "    except SystemExit as exc:\n"
+        "        assert not exc.code, exc.code\n"
+    )
+    loaded = loaded_after(code, tmp_path)
+    assert "textual" not in loaded
+    assert "o2pos" in loaded
+
+
+def test_import_linter_contracts_hold() -> None:
+    lint = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
+    assert lint, "import-linter is part of the dev extra"
+    done = subprocess.run([lint], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr

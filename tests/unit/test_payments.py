@@ -1,0 +1,82 @@
+import pytest
+
+from o2pos.core import payments, sales
+from o2pos.core.errors import NotFound, PaymentError, StateError
+from o2pos.core.models import Customer, Journal, Sale, Voucher
+from o2pos.core.payments import Tender
+from tests.conftest import Store
+
+
+def unpaid(store: Store, *codes: str, customer: str | None = None) -> Sale:
+    sale_id = store.bill(*codes)
+    if customer:
+        cid = Customer.get(Customer.uuid == customer).id
+        sales.set_customer(store.ctx, sale_id, cid, store.cashier)
+    return sales.save_unpaid(store.ctx, sale_id, store.cashier)
+
+
+def test_one_payment_settles_several_orders(store: Store) -> None:
+    store.open_register()
+    first, second = unpaid(store, "RICE1"), unpaid(store, "SOAP")
+    receipt, settlement = payments.collect(
+        store.ctx, store.cashier, [first.number, second.number.lower()], [Tender("cash", 30000)]
+    )
+    assert (settlement.due, settlement.change) == (22900, 7100)
+    assert [(a.sale.number, a.amount) for a in receipt.allocations] == [
+        (first.number, 18900),
+        (second.number, 4000),
+    ]
+    assert all(s.balance == 0 for s in Sale.select().where(Sale.status == "completed"))
+    with pytest.raises(StateError, match="already paid"):
+        payments.collect(store.ctx, store.cashier, [first.number], [Tender("cash", 100)])
+
+
+def test_walk_in_orders_are_paid_in_full(store: Store) -> None:
+    store.open_register()
+    sale = unpaid(store, "RICE1")
+    with pytest.raises(PaymentError, match="less than"):
+        payments.collect(store.ctx, store.cashier, [sale.number], [Tender("cash", 10000)])
+    with pytest.raises(NotFound):
+        payments.collect(store.ctx, store.cashier, ["S-T1-999999"], [Tender("cash", 10000)])
+
+
+def test_partial_payments_against_an_on_account_invoice(store: Store) -> None:
+    store.open_register()
+    sale_id = store.bill("TRIM")
+    sales.set_customer(
+        store.ctx, sale_id, Customer.get(Customer.uuid == "c-local").id, store.cashier
+    )
+    sale = sales.checkout(
+        store.ctx, sale_id, [Tender("on_account", 118000)], store.cashier
+    ).sale
+    assert (sale.paid, sale.balance) == (0, 118000)
+    payments.collect(store.ctx, store.cashier, [sale.number], [Tender("upi", 50000, "UPI1")])
+    assert Sale.get_by_id(sale.id).balance == 68000
+    with pytest.raises(PaymentError, match="On account cannot"):
+        payments.collect(
+            store.ctx, store.cashier, [sale.number], [Tender("on_account", 1000)]
+        )
+    payments.collect(store.ctx, store.cashier, [sale.number], [Tender("cash", 70000)])
+    sale = Sale.get_by_id(sale.id)
+    assert (sale.paid, sale.balance) == (118000, 0)
+    assert Journal.select().where(Journal.event_type == "receipt.recorded").count() == 2
+    assert [s.number for s in payments.open_invoices(store.ctx)] == []
+
+
+def test_gift_voucher_balance_is_spent_and_checked(store: Store) -> None:
+    store.open_register()
+    sale_id = store.bill("TRIM")  # 1180.00
+    with pytest.raises(PaymentError, match="only 500.00 left"):
+        sales.checkout(store.ctx, sale_id, [Tender("gift_voucher", 60000, "GV-1"), Tender("cash", 58000)],
+                       store.cashier)
+    with pytest.raises(NotFound):
+        sales.checkout(store.ctx, sale_id, [Tender("gift_voucher", 100, "GV-9"), Tender("cash", 117900)],
+                       store.cashier)
+    with pytest.raises(PaymentError, match="enter its number"):
+        sales.checkout(store.ctx, sale_id, [Tender("gift_voucher", 100), Tender("cash", 117900)],
+                       store.cashier)
+    assert Voucher.get(Voucher.code == "GV-1").balance == 50000
+    sales.checkout(
+        store.ctx, sale_id, [Tender("gift_voucher", 50000, "gv-1"), Tender("cash", 68000)], store.cashier
+    )
+    assert Voucher.get(Voucher.code == "GV-1").balance == 0

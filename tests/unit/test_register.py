@@ -1,0 +1,68 @@
+import pytest
+from peewee import IntegrityError
+
+from o2pos.core import auth, register, reports
+from o2pos.core.errors import ApprovalRequired, RegisterClosed, StateError, ValidationError
+from o2pos.core.models import CashMovement, Journal, RegisterSession
+from o2pos.core.payments import Tender
+from tests.conftest import Store
+
+
+def test_the_opening_float_cannot_be_edited(store: Store) -> None:
+    store.open_register(200000)
+    session = register.current_session(store.ctx)
+    with pytest.raises(IntegrityError, match="cannot be edited"):
+        RegisterSession.update(opening_float=1).where(RegisterSession.id == session.id).execute()
+    with pytest.raises(StateError, match="already open"):
+        store.open_register(100)
+    assert register.current_session(store.ctx).opening_float == 200000
+
+
+def test_cash_in_and_out_need_a_reason_and_cash(store: Store) -> None:
+    with pytest.raises(RegisterClosed):
+        register.move_cash(store.ctx, store.cashier, "in", 100, "change")
+    store.open_register(100000)
+    register.move_cash(store.ctx, store.cashier, "in", 50000, "coins from bank")
+    register.move_cash(store.ctx, store.cashier, "out", 20000, "milk supplier")
+    with pytest.raises(ValidationError, match="reason"):
+        register.move_cash(store.ctx, store.cashier, "out", 100, "  ")
+    with pytest.raises(ValidationError, match="not that much cash"):
+        register.move_cash(store.ctx, store.cashier, "out", 10_000_000, "theft")
+    assert [m.number for m in CashMovement.select()] == ["C-T1-000001", "C-T1-000002"]
+    assert register.expected_cash(register.current_session(store.ctx)) == 130000
+
+
+def test_no_sale_drawer_opening_is_gated_and_logged(store: Store) -> None:
+    store.open_register()
+    with pytest.raises(ApprovalRequired):
+        register.open_drawer(store.ctx, store.cashier, "change for a 500")
+    register.open_drawer(store.ctx, store.cashier, "change", store.approval(auth.Perm.NO_SALE))
+    event = Journal.select().where(Journal.event_type == "drawer.opened").get()
+    assert event.approved_by == "manager"
+
+
+def test_close_with_a_difference_and_the_z_report(store: Store) -> None:
+    store.open_register(200000)
+    store.cash_sale("RICE1", tendered=50000)  # 189.00 cash, change 311.00
+    store.cash_sale("SOAP")
+    from o2pos.core import sales
+
+    card = store.bill("COLA")
+    sales.checkout(store.ctx, card, [Tender("card", 4000, "A1")], store.cashier)
+    x = reports.x_report(store.ctx)
+    assert (x["sales_count"], x["sales_total"], x["cash"]["expected_cash"]) == (3, 26900, 222900)
+    with pytest.raises(ApprovalRequired):
+        register.close_session(store.ctx, store.cashier, 222000)
+    session = register.close_session(
+        store.ctx, store.cashier, 222000, store.approval(auth.Perm.CLOSE_REGISTER)
+    )
+    assert (session.expected_cash, session.counted_cash, session.difference) == (222900, 222000, -900)
+    assert session.z_number == "Z-T1-000001"
+    z = reports.z_report(store.ctx)
+    assert (z["z_number"], z["difference"], z["sales_total"]) == ("Z-T1-000001", -900, 26900)
+    text = reports.render_text(z, "Test Mart")
+    assert "Short" in text and "-9.00" in text and "Z-T1-000001" in text
+    with pytest.raises(RegisterClosed):
+        register.close_session(store.ctx, store.manager, 0)
+    closed = Journal.select().where(Journal.event_type == "register.closed").get()
+    assert '"difference":-900' in closed.payload
