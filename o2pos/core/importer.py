@@ -22,7 +22,7 @@ from o2pos.core import journal
 from o2pos.core.barcodes import is_digits, is_valid_gtin, normalize_gtin
 from o2pos.core.context import Context
 from o2pos.core.errors import DomainError, ValidationError
-from o2pos.core.models import Customer, Location, Product, Stock, TaxClass
+from o2pos.core.models import Customer, Location, Product, TaxClass
 from o2pos.core.money import parse_amount, parse_qty
 
 BATCH = 2000
@@ -179,17 +179,24 @@ def import_products(ctx: Context, path: Path, progress: Progress | None = None) 
                     inserts.append(fields)
                     report.created += 1
                 stock.append((fields["sku"], qty))
-            for start in range(0, len(inserts), 200):
-                Product.insert_many(inserts[start : start + 200]).execute()
+            if inserts:
+                # plain executemany: building a 200-row INSERT in peewee costs more than SQLite
+                columns = list(inserts[0])
+                ctx.db.cursor().executemany(
+                    f"INSERT INTO product ({', '.join(columns)}) "
+                    f"VALUES ({', '.join('?' * len(columns))})",
+                    [tuple(row[c] for c in columns) for row in inserts],
+                )
             ids = dict(
                 Product.select(Product.sku, Product.id)
                 .where(Product.sku.in_([s for s, _ in stock]))
                 .tuples()
             )
-            for sku, qty in stock:
-                Stock.insert(product=ids[sku], location=location, qty_milli=qty).on_conflict(
-                    conflict_target=[Stock.product, Stock.location], update={Stock.qty_milli: qty}
-                ).execute()
+            ctx.db.cursor().executemany(
+                "INSERT INTO stock (product_id, location, qty_milli) VALUES (?, ?, ?) "
+                "ON CONFLICT (product_id, location) DO UPDATE SET qty_milli = excluded.qty_milli",
+                [(ids[sku], location, qty) for sku, qty in stock],
+            )
         batch.clear()
 
     for line, row in rows:
