@@ -1,7 +1,7 @@
 """Write a large realistic product catalog as CSV, for benchmarks and load tests.
 
-    python scripts/make_catalog.py 100000 /tmp/catalog.csv [--seed 3]
-    o2pos import products /tmp/catalog.csv
+python scripts/make_catalog.py 100000 /tmp/catalog.csv [--seed 3]
+o2pos import products /tmp/catalog.csv
 """
 
 from __future__ import annotations

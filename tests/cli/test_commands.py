@@ -109,5 +109,7 @@ def test_clear_errors_for_a_missing_database_and_bad_config(tmp_path: Path) -> N
 def test_init_without_demo_creates_an_administrator(tmp_path: Path) -> None:
     done = o2pos(tmp_path, "init", "--admin-pin", "9876")
     assert "administrator 'admin'" in done.stdout
-    refused = o2pos(tmp_path / "..", "report", "x", "--config", str(tmp_path / "none.toml"), check=False)
+    refused = o2pos(
+        tmp_path / "..", "report", "x", "--config", str(tmp_path / "none.toml"), check=False
+    )
     assert refused.returncode == 2

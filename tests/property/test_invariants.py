@@ -74,7 +74,9 @@ def test_books_balance(cart, discount, plan, back) -> None:
     b.cash += cash_in
     # the stored bill adds up
     lines = sales.lines_of(done)
-    assert sum(ln.taxable + ln.cgst + ln.sgst + ln.igst for ln in lines) + done.round_off == done.total
+    assert (
+        sum(ln.taxable + ln.cgst + ln.sgst + ln.igst for ln in lines) + done.round_off == done.total
+    )
     assert sum(ln.cgst + ln.sgst + ln.igst for ln in lines) == done.tax_total
     assert done.balance == 0 and done.paid == done.total
 

@@ -26,8 +26,12 @@ def test_importing_all_of_the_core_loads_no_ui_network_or_printing(tmp_path: Pat
 
 
 def test_headless_commands_do_not_load_textual(tmp_path: Path) -> None:
-    subprocess.run([sys.executable, "-m", "o2pos", "init", "--demo"], cwd=tmp_path, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "o2pos", "init", "--demo"],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+    )
     code = (
         "import sys\n"
         "from o2pos.cli import app\n"

@@ -56,7 +56,11 @@ def test_close_with_a_difference_and_the_z_report(store: Store) -> None:
     session = register.close_session(
         store.ctx, store.cashier, 222000, store.approval(auth.Perm.CLOSE_REGISTER)
     )
-    assert (session.expected_cash, session.counted_cash, session.difference) == (222900, 222000, -900)
+    assert (session.expected_cash, session.counted_cash, session.difference) == (
+        222900,
+        222000,
+        -900,
+    )
     assert session.z_number == "Z-T1-000001"
     z = reports.z_report(store.ctx)
     assert (z["z_number"], z["difference"], z["sales_total"]) == ("Z-T1-000001", -900, 26900)

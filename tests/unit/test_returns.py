@@ -23,8 +23,13 @@ def test_a_return_needs_a_manager_and_restocks(store: Store) -> None:
     with pytest.raises(ApprovalRequired):
         returns.create(store.ctx, store.cashier, number, [ReturnItem(line.id, 1000)], "cash")
     ret = returns.create(
-        store.ctx, store.cashier, number, [ReturnItem(line.id, 1000)], "cash",
-        approval=refund_ok(store), reason="damaged",
+        store.ctx,
+        store.cashier,
+        number,
+        [ReturnItem(line.id, 1000)],
+        "cash",
+        approval=refund_ok(store),
+        reason="damaged",
     )
     assert (ret.number, ret.total, ret.approved_by) == ("RT-T1-000001", 4000, "manager")
     assert Stock.get(Stock.product == Product.get(Product.sku == "SOAP")).qty_milli == 48_000
@@ -57,7 +62,9 @@ def test_partial_returns_add_up_to_exactly_what_was_paid(store: Store) -> None:
     ).sale
     line = SaleLine.get_by_id(line.id)
     totals = [
-        returns.create(store.ctx, store.manager, sale.number, [ReturnItem(line.id, 1000)], "cash").total
+        returns.create(
+            store.ctx, store.manager, sale.number, [ReturnItem(line.id, 1000)], "cash"
+        ).total
         for _ in range(3)
     ]
     assert sum(totals) == line.total + sale.round_off == sale.paid
@@ -68,7 +75,9 @@ def test_partial_returns_add_up_to_exactly_what_was_paid(store: Store) -> None:
 def test_refund_as_a_credit_note_that_pays_later(store: Store) -> None:
     store.open_register()
     number, [line] = sold(store, "TRIM")
-    ret = returns.create(store.ctx, store.manager, number, [ReturnItem(line.id, 1000)], "credit_note")
+    ret = returns.create(
+        store.ctx, store.manager, number, [ReturnItem(line.id, 1000)], "credit_note"
+    )
     note = Voucher.get_by_id(ret.voucher_id)
     assert (note.kind, note.code, note.balance) == ("credit_note", "CN-T1-000001", 118000)
     sale_id = store.bill("RICE1")
@@ -91,7 +100,9 @@ def test_a_serial_comes_back_whole_and_can_be_sold_again(store: Store) -> None:
     sales.add_item(store.ctx, sale_id, "PHONE", store.cashier, serial="SN2")
     result = sales.checkout(store.ctx, sale_id, [Tender("card", 149900, "A9")], store.cashier)
     [line] = sales.lines_of(result.sale)
-    returns.create(store.ctx, store.manager, result.sale.number, [ReturnItem(line.id, 1000)], "card")
+    returns.create(
+        store.ctx, store.manager, result.sale.number, [ReturnItem(line.id, 1000)], "card"
+    )
     assert SerialNumber.get(SerialNumber.serial == "SN2").status == "available"
 
 
