@@ -90,6 +90,8 @@ def init(
     db_path = ctx.settings.terminal.db_path
     try:
         if demo:
+            codes = [login[0] for login in demo_mod.DEMO_LOGINS]
+            before = {e.code for e in Employee.select().where(Employee.code.in_(codes))}
             if demo_mod.is_loaded():
                 typer.echo(f"The demo store is already in {db_path}.")
             else:
@@ -100,6 +102,9 @@ def init(
             typer.echo("")
             typer.echo("Log in with user code and PIN:")
             for code, name, role, pin in demo_mod.DEMO_LOGINS:
+                if code in before and not demo_mod.is_demo_pin(code, pin):
+                    typer.echo(f"  {code:<9} (was here before the demo: its own PIN)")
+                    continue
                 typer.echo(f"  {code:<9} PIN {pin}   {name} ({role.replace('_', ' ')})")
         elif not Employee.select().exists():
             if admin_pin is None:
@@ -215,7 +220,8 @@ def report(
     if as_json:
         typer.echo(json.dumps(data, indent=2, sort_keys=True))
     else:
-        typer.echo(reports.render_text(data, ctx.settings.store.name))
+        store = ctx.settings.store
+        typer.echo(reports.render_text(data, store.name, timezone=store.timezone))
 
 
 @app.command()

@@ -6,10 +6,12 @@ built-in defaults that work (data under ``./data/``). Every key is documented in
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from o2pos.core.settings import (
     ScaleSettings,
@@ -109,13 +111,16 @@ def parse(data: dict[str, Any], *, base_dir: Path, source: Path | None = None) -
     if unknown:
         raise ConfigError(f"Unknown section(s): {', '.join(sorted(unknown))}")
     terminal_data = dict(data.get("terminal", {}))
-    data_dir = Path(terminal_data.pop("data_dir", "data"))
+    data_dir_text = terminal_data.pop("data_dir", "data")
+    if not isinstance(data_dir_text, str) or not data_dir_text:
+        raise ConfigError("[terminal] data_dir must be a directory path (text)")
+    data_dir = Path(data_dir_text)
     if not data_dir.is_absolute():
         data_dir = base_dir / data_dir
     terminal = _section(
         TerminalSettings, terminal_data, "terminal", TerminalSettings(data_dir=data_dir)
     )
-    if not terminal.id or not terminal.id.replace("-", "").isalnum() or len(terminal.id) > 8:
+    if not re.fullmatch(r"[A-Za-z0-9]{1,8}", terminal.id):
         raise ConfigError(
             "[terminal] id must be 1 to 8 letters or digits (it is part of bill numbers)"
         )
@@ -129,8 +134,15 @@ def parse(data: dict[str, Any], *, base_dir: Path, source: Path | None = None) -
         ):
             raise ConfigError('[scale] prefixes maps digit prefixes to "price" or "weight"')
         scale = replace(scale, prefixes=dict(prefixes))
+    store = _section(StoreSettings, data.get("store", {}), "store")
+    if not re.fullmatch(r"[0-9]{2}", store.state_code):
+        raise ConfigError('[store] state_code is the two-digit GST state code, e.g. "29"')
+    try:
+        ZoneInfo(store.timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"[store] timezone {store.timezone!r} is not a known time zone") from exc
     settings = Settings(
-        store=_section(StoreSettings, data.get("store", {}), "store"),
+        store=store,
         terminal=terminal,
         security=_section(SecuritySettings, data.get("security", {}), "security"),
         scale=scale,

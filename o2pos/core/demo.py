@@ -313,6 +313,11 @@ def _read(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def is_demo_pin(code: str, pin: str) -> bool:
+    employee = Employee.get_or_none(Employee.code == code)
+    return employee is not None and auth.check_pin(pin, employee.pin_hash)
+
+
 def is_loaded() -> bool:
     return Employee.select().exists() and Product.select().exists()
 

@@ -60,7 +60,7 @@ def _flag(row: dict[str, str], key: str, default: bool = False) -> bool:
 
 def _rows(
     path: Path, required: tuple[str, ...]
-) -> tuple[int, Iterator[tuple[int, dict[str, str]]]]:
+) -> tuple[int, list[str], Iterator[tuple[int, dict[str, str]]]]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -76,14 +76,31 @@ def _rows(
         for row in reader:
             yield reader.line_num, row
 
-    return max(0, text.count("\n") - 1), generate()
+    return max(0, text.count("\n") - 1), header, generate()
 
 
 def _file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def parse_product(row: dict[str, Any], tax_classes: set[str]) -> dict[str, Any]:
+def _stock(text: str, weighed: bool) -> int:
+    text = text.strip()
+    if not text:
+        return 0
+    try:
+        qty = parse_qty(text)
+    except ValidationError:
+        if text.replace("0", "").replace(".", "") == "":
+            return 0  # "0", "0.0", "0.000"
+        raise ValidationError(f"stock '{text}' is not a quantity") from None
+    if not weighed and qty % 1000:
+        raise ValidationError(f"stock {text}: a product sold by the piece has whole stock")
+    return qty
+
+
+def parse_product(
+    row: dict[str, Any], tax_classes: set[str], plu_digits: int = 5
+) -> dict[str, Any]:
     """Validate one product row and return its model fields (plus ``stock``)."""
     if None in row:
         raise ValidationError("more fields than the header has")
@@ -99,8 +116,10 @@ def parse_product(row: dict[str, Any], tax_classes: set[str]) -> dict[str, Any]:
             raise ValidationError(f"barcode {barcode} is not a GTIN with a valid check digit")
         barcode = normalize_gtin(barcode)
     plu = (row.get("plu") or "").strip() or None
-    if plu is not None and not (is_digits(plu) and len(plu) == 5):
-        raise ValidationError(f"plu {plu} must be 5 digits (the item code on scale labels)")
+    if plu is not None and not (is_digits(plu) and len(plu) == plu_digits):
+        raise ValidationError(
+            f"plu {plu} must be {plu_digits} digits (the item code on scale labels)"
+        )
     price = parse_amount(row.get("price") or "")
     tax_class = (row.get("tax_class") or "").strip().upper()
     if tax_class not in tax_classes:
@@ -126,14 +145,18 @@ def parse_product(row: dict[str, Any], tax_classes: set[str]) -> dict[str, Any]:
     }
     if fields["lot_tracked"] and fields["serial_tracked"]:
         raise ValidationError("a product is lot-tracked or serial-tracked, not both")
-    stock_text = (row.get("stock") or "").strip()
-    fields["stock"] = parse_qty(stock_text) if stock_text and stock_text != "0" else 0
+    fields["stock"] = _stock(row.get("stock") or "", weighed)
     return fields
 
 
 def import_products(ctx: Context, path: Path, progress: Progress | None = None) -> ImportReport:
     report = ImportReport("products")
-    total, rows = _rows(path, PRODUCT_COLUMNS)
+    total, header, rows = _rows(path, PRODUCT_COLUMNS)
+    # an update changes only the columns the file has: a price list does not reset flags
+    updatable = set(header) & set(Product._meta.fields) - {"id", "sku"}
+    sets_stock = "stock" in header
+    plu_digits = ctx.settings.scale.item_digits
+    seen_plu: dict[str, str] = {}
     tax_classes = {t.code for t in TaxClass.select()}
     location = ctx.settings.terminal.location
     Location.get_or_create(code=location, defaults={"name": location})
@@ -173,12 +196,16 @@ def import_products(ctx: Context, path: Path, progress: Progress | None = None) 
                     continue
                 qty = fields.pop("stock")
                 if fields["sku"] in existing:
-                    Product.update(**fields).where(Product.sku == fields["sku"]).execute()
+                    changes = {k: v for k, v in fields.items() if k in updatable}
+                    if changes:
+                        Product.update(**changes).where(Product.sku == fields["sku"]).execute()
                     report.updated += 1
+                    if sets_stock:
+                        stock.append((fields["sku"], qty))
                 else:
                     inserts.append(fields)
                     report.created += 1
-                stock.append((fields["sku"], qty))
+                    stock.append((fields["sku"], qty))
             if inserts:
                 # plain executemany: building a 200-row INSERT in peewee costs more than SQLite
                 columns = list(inserts[0])
@@ -202,9 +229,11 @@ def import_products(ctx: Context, path: Path, progress: Progress | None = None) 
     for line, row in rows:
         report.rows += 1
         try:
-            fields = parse_product(row, tax_classes)
+            fields = parse_product(row, tax_classes, plu_digits)
             if fields["sku"] in seen_sku:
                 raise ValidationError(f"sku {fields['sku']} appears twice in the file")
+            if fields["plu"] and fields["plu"] in seen_plu:
+                raise ValidationError(f"plu {fields['plu']} is also on {seen_plu[fields['plu']]}")
             if fields["barcode"] and fields["barcode"] in seen_barcode:
                 raise ValidationError(
                     f"barcode {fields['barcode']} is also on {seen_barcode[fields['barcode']]}"
@@ -213,6 +242,8 @@ def import_products(ctx: Context, path: Path, progress: Progress | None = None) 
             report.errors.append((line, str(exc)))
             continue
         seen_sku.add(fields["sku"])
+        if fields["plu"]:
+            seen_plu[fields["plu"]] = fields["sku"]
         if fields["barcode"]:
             seen_barcode[fields["barcode"]] = fields["sku"]
         batch.append((line, fields))
@@ -230,7 +261,7 @@ def import_products(ctx: Context, path: Path, progress: Progress | None = None) 
 
 def import_customers(ctx: Context, path: Path, progress: Progress | None = None) -> ImportReport:
     report = ImportReport("customers")
-    total, rows = _rows(path, CUSTOMER_COLUMNS)
+    total, _, rows = _rows(path, CUSTOMER_COLUMNS)
     seen: set[str] = set()
     batch: list[dict[str, Any]] = []
 

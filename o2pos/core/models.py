@@ -291,7 +291,8 @@ class SaleLine(BaseModel):
     tax_rate_bp = IntegerField()
     discount_kind = CharField(null=True)
     discount_value = IntegerField(default=0)
-    approved_by = CharField(null=True)
+    approved_by = CharField(null=True)  # manager who approved the line discount
+    price_approved_by = CharField(null=True)  # manager who approved the price override
     lot = ForeignKeyField(Lot, null=True, column_name="lot_id")
     lot_no = CharField(null=True)
     serial = CharField(null=True)

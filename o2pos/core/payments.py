@@ -221,7 +221,7 @@ def collect(
     sale_numbers: list[str],
     tenders: list[Tender],
 ) -> tuple[Receipt, Settlement]:
-    """Take payment for one or several completed orders with a balance (oldest first).
+    """Take payment for one or several completed orders with a balance, in the order given.
 
     A part payment is accepted only where every order has a named customer to carry the
     balance (an on-account invoice); a walk-in order is paid in full.
@@ -270,7 +270,7 @@ def collect(
             {
                 **receipt_payload(receipt, settlement),
                 "session_id": session.id,
-                "customer": customer.uuid if customer else None,
+                "customer": {"uuid": customer.uuid, "name": customer.name} if customer else None,
                 "due": due,
                 "allocations": [
                     {"sale": s.number, "sale_uuid": s.uuid, "amount": a, "balance": s.balance - a}

@@ -15,6 +15,7 @@ from peewee import fn
 
 from o2pos.core.context import Context
 from o2pos.core.errors import NotFound
+from o2pos.core.journal import iso
 from o2pos.core.models import (
     Payment,
     PaymentMethod,
@@ -139,9 +140,9 @@ def _session_head(session: RegisterSession) -> dict[str, Any]:
         "session_id": session.id,
         "terminal_id": session.terminal_id,
         "status": session.status,
-        "opened_at": session.opened_at.isoformat(),
+        "opened_at": iso(session.opened_at),
         "opened_by": session.opened_by.code,
-        "closed_at": session.closed_at.isoformat() if session.closed_at else None,
+        "closed_at": iso(session.closed_at) if session.closed_at else None,
         "closed_by": session.closed_by.code if session.closed_by_id else None,
         "z_number": session.z_number,
         "counted_cash": session.counted_cash,
@@ -158,7 +159,7 @@ def x_report(ctx: Context) -> dict[str, Any]:
     session = current_session(ctx)
     if session is None:
         raise NotFound("No cash register session is open on this till (an X report reads one)")
-    return {"kind": "X", "printed_at": ctx.now().isoformat(), **session_report(ctx, session)}
+    return {"kind": "X", "printed_at": iso(ctx.now()), **session_report(ctx, session)}
 
 
 def z_report(ctx: Context, z_number: str | None = None) -> dict[str, Any]:
@@ -201,9 +202,16 @@ def daily_report(ctx: Context, day: date | None = None) -> dict[str, Any]:
     return {"kind": "daily", "date": day.isoformat(), "terminal_id": terminal, **body}
 
 
-def render_text(report: dict[str, Any], store_name: str = "", width: int = 40) -> str:
+def render_text(
+    report: dict[str, Any], store_name: str = "", width: int = 40, timezone: str = "UTC"
+) -> str:
     """The slip text of a report: what the screen shows and the printer prints."""
     money = format_amount
+    zone = ZoneInfo(timezone)
+
+    def local(stamp: str) -> str:
+        moment = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
     def row(label: str, value: str) -> str:
         return f"{label[: width - len(value) - 1]:<{width - len(value)}}{value}"
@@ -220,19 +228,10 @@ def render_text(report: dict[str, Any], store_name: str = "", width: int = 40) -
         out.append(row("Date", report["date"]))
     else:
         out.append(row("Session", str(report["session_id"])))
-        out.append(
-            row("Opened", report["opened_at"][:16].replace("T", " ") + " " + report["opened_by"])
-        )
+        out.append(row("Opened", f"{local(report['opened_at'])} {report['opened_by']}"))
         if report["kind"] == "Z":
             out.append(row("Z number", report["z_number"]))
-            out.append(
-                row(
-                    "Closed",
-                    (report["closed_at"] or "")[:16].replace("T", " ")
-                    + " "
-                    + (report["closed_by"] or ""),
-                )
-            )
+            out.append(row("Closed", f"{local(report['closed_at'])} {report['closed_by']}"))
     out.append(row("Terminal", report["terminal_id"]))
     out.append(rule)
     out.append(row(f"Sales ({report['sales_count']})", money(report["sales_total"])))

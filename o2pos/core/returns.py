@@ -3,9 +3,11 @@
 The sale's round-off goes back with the return that completes the sale's return.
 
 What a returned quantity is worth is taken from the sale line's own figures, proportionally
-and cumulatively: the k-th partial return of a line is worth
-``round(total × (returned + qty) / sold) − round(total × returned / sold)``, so returning a
-line in any number of parts refunds exactly what was paid for it, never a paisa more.
+and cumulatively, for each of taxable value, CGST, SGST and IGST: the part of figure F for a
+return of ``qty`` when ``returned`` already came back is
+``round(F × (returned + qty) / sold) − round(F × returned / sold)``. Parts may differ by a
+paisa between returns, but returning a line in any number of parts refunds exactly what was
+paid for it, never a paisa more.
 """
 
 from __future__ import annotations

@@ -331,7 +331,12 @@ def set_line_discount(
     actor: Employee,
     approval: Approval | None = None,
 ) -> SaleLine:
-    """Percent (basis points) or amount off one line; above the role's limit needs approval."""
+    """Percent (basis points) or amount off one line; above the role's limit needs approval.
+
+    ``kind=None`` removes the discount, which only ever raises the price, so it needs no
+    approval.
+    """
+    require(actor, Perm.SELL)
     with ctx.write():
         sale = _draft(sale_id)
         line = _line(sale, line_id)
@@ -380,7 +385,7 @@ def override_price(
         SaleLine.update(
             unit_price=unit_price,
             price_overridden=unit_price != line.list_price,
-            approved_by=approved_by or actor.code,
+            price_approved_by=approved_by,
         ).where(SaleLine.id == line.id).execute()
         _recompute(ctx, sale)
     return SaleLine.get_by_id(line_id)
@@ -394,6 +399,7 @@ def set_order_discount(
     actor: Employee,
     approval: Approval | None = None,
 ) -> Sale:
+    require(actor, Perm.SELL)
     with ctx.write():
         sale = _draft(sale_id)
         approved_by = None
@@ -607,7 +613,7 @@ def cancel(
         Sale.update(status="cancelled").where(Sale.id == sale.id).execute()
         journal.append(
             ctx,
-            "sale.cancelled",
+            "sale.voided",
             {
                 "uuid": sale.uuid,
                 "reason": reason.strip()[:200],
@@ -637,6 +643,7 @@ def _line_payload(line: SaleLine) -> dict[str, Any]:
         "discount_kind": line.discount_kind,
         "discount_value": line.discount_value,
         "approved_by": line.approved_by,
+        "price_approved_by": line.price_approved_by,
         "lot_no": line.lot_no,
         "serial": line.serial,
         "gross": line.gross,
@@ -823,7 +830,7 @@ def save_unpaid(ctx: Context, sale_id: int, actor: Employee) -> Sale:
 
 
 def _approvers(sale: Sale, lines: list[SaleLine]) -> str | None:
-    codes = {ln.approved_by for ln in lines if ln.approved_by}
+    codes = {c for ln in lines for c in (ln.approved_by, ln.price_approved_by) if c}
     if sale.order_discount_approved_by:
         codes.add(sale.order_discount_approved_by)
     return ",".join(sorted(codes)) or None

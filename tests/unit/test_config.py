@@ -38,6 +38,10 @@ def test_file_from_the_environment_and_relative_data_dir(
         ({"printer": {"kind": "laser"}}, "kind is one of"),
         ({"scale": {"prefixes": {"2x": "price"}}}, "prefixes"),
         ({"security": {"max_pin_attempts": "5"}}, "whole number"),
+        ({"terminal": {"id": "T-1"}}, "letters or digits"),
+        ({"terminal": {"data_dir": 5}}, "data_dir"),
+        ({"store": {"timezone": "Mars/Olympus"}}, "not a known time zone"),
+        ({"store": {"state_code": "KA"}}, "two-digit"),
     ],
 )
 def test_mistakes_are_named(data: dict, message: str) -> None:

@@ -78,3 +78,30 @@ def test_customers(store: Store, tmp_path: Path) -> None:
     assert Customer.get(Customer.phone == "9845011111").name == "Anil Kumar"
     assert Customer.get(Customer.phone == "9845033333").state_code == "33"
     assert Customer.get(Customer.phone == "9845000001").name == "Lakshmi R"
+
+
+def test_an_update_changes_only_the_columns_in_the_file(store: Store, tmp_path: Path) -> None:
+    path = write(tmp_path, "sku,name,price,tax_class\nONION,Onion (loose),40,GST0\n")
+    report = importer.import_products(store.ctx, path)
+    assert report.updated == 1
+    onion = Product.get(Product.sku == "ONION")
+    assert (onion.price, onion.weighed, onion.plu, onion.unit) == (4000, True, "10001", "kg")
+    assert Stock.get(Stock.product == onion).qty_milli == 50_000
+
+
+def test_plu_and_stock_rules(store: Store, tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "sku,plu,name,price,tax_class,weighed,stock\n"
+        "L1,20001,Garlic,200,GST0,yes,0.000\n"
+        "L2,20001,Ginger,150,GST0,yes,1\n"
+        "P1,,Pencil,5,GST12,no,2.5\n"
+        "P2,,Eraser,5,GST12,no,0.0\n"
+        "L3,123,Chilli,90,GST0,yes,1\n",
+    )
+    report = importer.import_products(store.ctx, path)
+    assert report.created == 2
+    messages = dict(report.errors)
+    assert "also on L1" in messages[3]
+    assert "whole stock" in messages[4]
+    assert "5 digits" in messages[6]
