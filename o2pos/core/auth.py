@@ -13,8 +13,10 @@ import hashlib
 import hmac
 import os
 import re
+import secrets
+import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from o2pos.core import journal
 from o2pos.core.context import Context
@@ -152,52 +154,99 @@ def has_permission(employee: Employee, permission: str) -> bool:
     return permission in permissions_of(employee)
 
 
+# Approvals handed out and not yet used: token -> (employee id, permission, deadline).
+# An approval lives in memory only: it is good for one action, for a short while, on the
+# till where the manager typed the PIN.
+_GRANTS: dict[str, tuple[int, str, float]] = {}
+APPROVAL_SECONDS = 120
+
+
 @dataclass(frozen=True)
 class Approval:
-    """A manager's PIN, checked: proof that ``employee`` approved ``permission``."""
+    """A manager's PIN, checked: one use of ``permission`` approved by ``employee``."""
 
     employee: Employee
     permission: str
+    token: str
 
     @property
     def code(self) -> str:
         return self.employee.code
 
 
-def create_employee(ctx: Context, code: str, name: str, role: str, pin: str) -> Employee:
+@dataclass(frozen=True)
+class DiscountAuth:
+    """Who approved a discount (None: the cashier's own call) and the limit it was given under."""
+
+    approved_by: str | None
+    limit_bp: int
+
+
+def create_employee(
+    ctx: Context, code: str, name: str, role: str, pin: str, *, actor: Employee | None = None
+) -> Employee:
+    """Add an employee; ``actor`` is None only while a store is set up (``o2pos init``)."""
+    if actor is not None:
+        require(actor, Perm.MANAGE_EMPLOYEES)
     if not re.match(r"^[A-Za-z0-9_.-]{1,32}$", code):
         raise ValidationError("A user code is 1 to 32 letters, digits, '.', '_' or '-'")
     if Role.get_or_none(Role.code == role) is None:
         raise ValidationError(f"Unknown role {role!r}")
-    if Employee.get_or_none(Employee.code == code) is not None:
-        raise ValidationError(f"User code {code!r} is taken")
     pin_hash = hash_pin(pin, n=ctx.settings.security.scrypt_n)
-    return Employee.create(code=code, name=name, role=role, pin_hash=pin_hash)
+    with ctx.write():
+        if Employee.get_or_none(Employee.code == code) is not None:
+            raise ValidationError(f"User code {code!r} is taken")
+        employee = Employee.create(code=code, name=name, role=role, pin_hash=pin_hash)
+        journal.append(
+            ctx,
+            "employee.created",
+            {"code": code, "name": name, "role": role},
+            employee=actor.code if actor else None,
+        )
+    return employee
+
+
+def _locked_message(employee: Employee, now: datetime) -> str:
+    minutes = max(1, int((employee.locked_until - now).total_seconds() + 59) // 60)
+    return (
+        f"{employee.code} is locked after too many wrong PINs; try again in {minutes} min "
+        "or ask a manager"
+    )
+
+
+def _is_locked(employee: Employee, now: datetime) -> bool:
+    return employee.locked_until is not None and employee.locked_until > now
 
 
 def _check(ctx: Context, code: str, pin: str) -> Employee:
-    """Verify a code and PIN, counting failures and locking after too many."""
+    """Verify a code and PIN, counting failures and locking after too many.
+
+    The slow scrypt check runs outside any transaction; the failure count is then read and
+    written inside one write transaction, so parallel wrong PINs cannot overwrite each
+    other's count and slip past the lockout.
+    """
     employee = Employee.get_or_none(Employee.code == code.strip())
     if employee is None or not employee.active:
         raise AuthError("Wrong user code or PIN")
     now = ctx.now()
-    if employee.locked_until is not None and employee.locked_until > now:
-        minutes = max(1, int((employee.locked_until - now).total_seconds() + 59) // 60)
-        raise EmployeeLocked(
-            f"{employee.code} is locked after too many wrong PINs; try again in {minutes} min "
-            "or ask a manager"
-        )
-    if check_pin(pin, employee.pin_hash):
-        if employee.failed_attempts or employee.locked_until is not None:
-            with ctx.write():
+    if _is_locked(employee, now):
+        raise EmployeeLocked(_locked_message(employee, now))
+    correct = check_pin(pin, employee.pin_hash)
+    security = ctx.settings.security
+    with ctx.write():
+        employee = Employee.get_by_id(employee.id)
+        if _is_locked(employee, now):
+            raise EmployeeLocked(_locked_message(employee, now))
+        if correct:
+            if employee.failed_attempts or employee.locked_until is not None:
                 Employee.update(failed_attempts=0, locked_until=None).where(
                     Employee.id == employee.id
                 ).execute()
-            employee.failed_attempts, employee.locked_until = 0, None
-        return employee
-    security = ctx.settings.security
-    with ctx.write():
-        attempts = employee.failed_attempts + 1
+                employee.failed_attempts, employee.locked_until = 0, None
+            return employee
+        # a lock that has run out starts a fresh count
+        previous = 0 if employee.locked_until is not None else employee.failed_attempts
+        attempts = previous + 1
         locked = attempts >= security.max_pin_attempts
         locked_until = now + timedelta(minutes=security.lockout_minutes) if locked else None
         Employee.update(failed_attempts=attempts, locked_until=locked_until).where(
@@ -232,17 +281,38 @@ def approve(ctx: Context, code: str, pin: str, permission: str) -> Approval:
             f"{employee.code} may not {PERMISSION_LABELS.get(permission, permission)} either",
             permission,
         )
-    return Approval(employee, permission)
+    token = secrets.token_hex(16)
+    _GRANTS[token] = (employee.id, permission, time.monotonic() + APPROVAL_SECONDS)
+    return Approval(employee, permission, token)
+
+
+def _redeem(approval: Approval, permission: str) -> str:
+    """Use up an approval: it must be genuine, for this permission, fresh and still valid."""
+    grant = _GRANTS.pop(approval.token, None)
+    if grant is None or grant[0] != approval.employee.id:
+        raise PermissionDenied(
+            "That approval is not valid (each approval is good for one action)", permission
+        )
+    employee_id, granted, deadline = grant
+    if granted != permission:
+        raise PermissionDenied("That approval is for something else", permission)
+    if time.monotonic() > deadline:
+        raise PermissionDenied("That approval has expired: ask for the PIN again", permission)
+    approver = Employee.get_or_none(Employee.id == employee_id)
+    if approver is None or not approver.active or not has_permission(approver, permission):
+        raise PermissionDenied("The approving manager may no longer approve this", permission)
+    return approver.code
 
 
 def require(actor: Employee, permission: str, approval: Approval | None = None) -> str | None:
-    """Allow when the actor may, or a manager approved; return who approved (or None)."""
+    """Allow when the actor may, or a manager approved; return who approved (or None).
+
+    The approval is used up only when it is needed: an actor with the permission keeps it.
+    """
     if has_permission(actor, permission):
         return None
     if approval is not None:
-        if approval.permission != permission or not has_permission(approval.employee, permission):
-            raise PermissionDenied("That approval is for something else", permission)
-        return approval.code
+        return _redeem(approval, permission)
     raise ApprovalRequired(
         f"{actor.code} may not {PERMISSION_LABELS.get(permission, permission)}: "
         "a manager's PIN is needed",
@@ -252,20 +322,25 @@ def require(actor: Employee, permission: str, approval: Approval | None = None) 
 
 def require_discount(
     actor: Employee, discount_bp: int, approval: Approval | None = None
-) -> str | None:
+) -> DiscountAuth:
     """Discounts up to the role's limit are the cashier's call; above it a manager's."""
-    approved_by = require(actor, Perm.DISCOUNT, approval if approval else None)
-    if discount_bp <= actor.role.max_discount_bp:
-        return approved_by
+    own_limit = actor.role.max_discount_bp if has_permission(actor, Perm.DISCOUNT) else -1
+    if discount_bp <= own_limit:
+        return DiscountAuth(None, own_limit)
     if approval is None:
+        if own_limit < 0:
+            raise ApprovalRequired(
+                f"{actor.code} may not give discounts: a manager's PIN is needed", Perm.DISCOUNT
+            )
         raise ApprovalRequired(
             f"A discount of {format_percent(discount_bp)} is above {actor.code}'s limit of "
-            f"{format_percent(actor.role.max_discount_bp)}: a manager's PIN is needed",
+            f"{format_percent(own_limit)}: a manager's PIN is needed",
             Perm.DISCOUNT,
         )
-    if approval.permission != Perm.DISCOUNT or discount_bp > approval.employee.role.max_discount_bp:
+    limit = approval.employee.role.max_discount_bp
+    if approval.permission == Perm.DISCOUNT and discount_bp > limit:
         raise PermissionDenied(
             f"{approval.code} may not approve a discount of {format_percent(discount_bp)}",
             Perm.DISCOUNT,
         )
-    return approval.code
+    return DiscountAuth(_redeem(approval, Perm.DISCOUNT), limit)

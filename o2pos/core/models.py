@@ -260,6 +260,7 @@ class Sale(BaseModel):
     order_discount_kind = CharField(null=True)  # percent | amount
     order_discount_value = IntegerField(default=0)
     order_discount_approved_by = CharField(null=True)
+    order_discount_limit_bp = IntegerField(default=0)
     coupon_code = CharField(null=True)
     coupon_discount = IntegerField(default=0)
     notice = CharField(null=True)  # e.g. a coupon dropped because the cart changed
@@ -292,6 +293,7 @@ class SaleLine(BaseModel):
     discount_kind = CharField(null=True)
     discount_value = IntegerField(default=0)
     approved_by = CharField(null=True)  # manager who approved the line discount
+    discount_limit_bp = IntegerField(default=0)  # the limit the discount was given under
     price_approved_by = CharField(null=True)  # manager who approved the price override
     lot = ForeignKeyField(Lot, null=True, column_name="lot_id")
     lot_no = CharField(null=True)

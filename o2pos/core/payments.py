@@ -7,7 +7,6 @@ the receipts screen share both, so the rules cannot differ between them.
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
 
@@ -27,6 +26,7 @@ from o2pos.core.models import (
     Voucher,
 )
 from o2pos.core.money import format_amount
+from o2pos.core.privacy import CARD_NUMBER_MESSAGE, contains_card_number
 
 STORED_VALUE = ("credit_note", "gift_voucher")
 
@@ -65,19 +65,6 @@ class Settlement:
         return self.applied - self.on_account
 
 
-def _looks_like_card_number(text: str) -> bool:
-    digits = re.sub(r"[\s-]", "", text)
-    if not (digits.isascii() and digits.isdigit()) or not 13 <= len(digits) <= 19:
-        return False
-    total = 0
-    for i, char in enumerate(reversed(digits)):
-        d = int(char)
-        if i % 2 == 1:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
 def settle(
     ctx: Context,
     due: int,
@@ -98,8 +85,8 @@ def settle(
         if method is None or not method.active:
             raise PaymentError(f"Unknown payment method {tender.method!r}")
         reference = (tender.reference or "").strip() or None
-        if reference and _looks_like_card_number(reference):
-            raise ValidationError("Never type a card number: enter the terminal's approval code")
+        if contains_card_number(reference):
+            raise ValidationError(CARD_NUMBER_MESSAGE)
         voucher = None
         if method.kind == "on_account":
             if not allow_on_account:

@@ -22,6 +22,7 @@ from o2pos.core.models import (
     RegisterSession,
     Return,
 )
+from o2pos.core.privacy import CARD_NUMBER_MESSAGE, contains_card_number
 
 
 def current_session(ctx: Context) -> RegisterSession | None:
@@ -113,6 +114,8 @@ def move_cash(
     reason = reason.strip()
     if not reason:
         raise ValidationError("Say why the cash moves (a reason is required)")
+    if contains_card_number(reason):
+        raise ValidationError(CARD_NUMBER_MESSAGE)
     with ctx.write():
         session = require_open(ctx)
         if kind == "out" and amount > expected_cash(session):
@@ -147,6 +150,8 @@ def open_drawer(
     ctx: Context, actor: Employee, reason: str, approval: Approval | None = None
 ) -> CashMovement:
     """A "no sale" drawer opening: only with permission, and always on the record."""
+    if contains_card_number(reason):
+        raise ValidationError(CARD_NUMBER_MESSAGE)
     approved_by = require(actor, Perm.NO_SALE, approval)
     with ctx.write():
         session = require_open(ctx)

@@ -34,6 +34,7 @@ from o2pos.core.models import (
     Voucher,
 )
 from o2pos.core.money import div_round, format_amount, format_qty
+from o2pos.core.privacy import CARD_NUMBER_MESSAGE, contains_card_number
 from o2pos.core.register import expected_cash, require_open
 
 REFUND_KINDS = ("cash", "card", "upi", "credit_note", "on_account")
@@ -66,6 +67,8 @@ def create(
     approval: Approval | None = None,
     reason: str = "",
 ) -> Return:
+    if contains_card_number(reason):
+        raise ValidationError(CARD_NUMBER_MESSAGE)
     approved_by = require(actor, Perm.REFUND, approval)
     if not items:
         raise ValidationError("Choose what comes back")

@@ -26,15 +26,25 @@ from o2pos.core.models import (
     CouponRedemption,
     Customer,
     Employee,
+    Journal,
     Lot,
     Product,
     Sale,
     SaleLine,
     SerialNumber,
 )
-from o2pos.core.money import BP, MILLI, format_amount, format_qty, parse_qty
+from o2pos.core.money import (
+    BP,
+    MILLI,
+    format_amount,
+    format_percent,
+    format_qty,
+    line_amount,
+    parse_qty,
+)
 from o2pos.core.payments import Tender, receipt_payload, record, settle
-from o2pos.core.pricing import CouponTerms, Discount, LineInput, price_bill
+from o2pos.core.pricing import CouponTerms, Discount, LineInput, discount_amount, price_bill
+from o2pos.core.privacy import CARD_NUMBER_MESSAGE, contains_card_number
 from o2pos.core.register import current_session, require_open
 
 MAX_LINES = 500
@@ -320,6 +330,13 @@ def remove_line(ctx: Context, sale_id: int, line_id: int, actor: Employee) -> No
         line = _line(sale, line_id)
         line.delete_instance()
         _recompute(ctx, sale)
+        # a line taken off a bill is on the record: voids are what loss prevention reads
+        journal.append(
+            ctx,
+            "sale.line_removed",
+            {"uuid": sale.uuid, **_line_payload(line)},
+            employee=actor.code,
+        )
 
 
 def set_line_discount(
@@ -344,13 +361,25 @@ def set_line_discount(
         if kind is not None:
             gross = line.gross
             _check_discount(kind, value, gross)
-            bp = value if kind == "percent" else (value * BP + gross - 1) // gross
-            approved_by = require_discount(actor, bp, approval)
+            given = require_discount(actor, _effective_bp(kind, value, gross), approval)
+            approved_by, limit = given.approved_by, given.limit_bp
+        else:
+            limit = 0
         SaleLine.update(
-            discount_kind=kind, discount_value=value if kind else 0, approved_by=approved_by
+            discount_kind=kind,
+            discount_value=value if kind else 0,
+            approved_by=approved_by,
+            discount_limit_bp=limit,
         ).where(SaleLine.id == line.id).execute()
         _recompute(ctx, sale)
     return SaleLine.get_by_id(line_id)
+
+
+def _effective_bp(kind: str, value: int, base: int) -> int:
+    """How big a discount is, in basis points of what it comes off (rounded up)."""
+    if kind == "percent":
+        return value
+    return (value * BP + base - 1) // base if base > 0 else BP + 1
 
 
 def _check_discount(kind: str, value: int, base: int) -> None:
@@ -406,12 +435,15 @@ def set_order_discount(
         if kind is not None:
             base = sale.subtotal - sum(ln.line_discount for ln in lines_of(sale))
             _check_discount(kind, value, base)
-            bp = value if kind == "percent" else (value * BP + base - 1) // base
-            approved_by = require_discount(actor, bp, approval)
+            given = require_discount(actor, _effective_bp(kind, value, base), approval)
+            approved_by, limit = given.approved_by, given.limit_bp
+        else:
+            limit = 0
         Sale.update(
             order_discount_kind=kind,
             order_discount_value=value if kind else 0,
             order_discount_approved_by=approved_by,
+            order_discount_limit_bp=limit,
         ).where(Sale.id == sale.id).execute()
         _recompute(ctx, get(sale_id))
     return get(sale_id)
@@ -482,8 +514,9 @@ def set_customer(ctx: Context, sale_id: int, customer_id: int | None, actor: Emp
 
 def _recompute(ctx: Context, sale: Sale) -> None:
     """Price the bill again from its lines' snapshots and store every computed figure."""
-    sale = Sale.get_by_id(sale.id)
+    sale = get(sale.id)
     lines = lines_of(sale)
+    notices = _drop_outgrown_discounts(sale, lines)
     coupon = Coupon.get_or_none(Coupon.code == sale.coupon_code) if sale.coupon_code else None
     terms = (
         CouponTerms(coupon.kind, coupon.value, coupon.min_cart, coupon.max_discount)
@@ -556,13 +589,59 @@ def _recompute(ctx: Context, sale: Sale) -> None:
     }
     if coupon is not None and not bill.coupon_applies:
         # a coupon whose minimum the cart no longer reaches is dropped, and the cashier told
-        updates.update(
-            coupon_code=None,
-            coupon_discount=0,
-            notice=f"Coupon {coupon.code} removed: the bill is below "
-            f"{format_amount(coupon.min_cart)}; apply it again when it qualifies",
+        updates.update(coupon_code=None, coupon_discount=0)
+        notices.append(
+            f"Coupon {coupon.code} removed: the bill is below "
+            f"{format_amount(coupon.min_cart)}; apply it again when it qualifies"
         )
+    if notices:
+        updates["notice"] = " ".join(notices)
     Sale.update(**updates).where(Sale.id == sale.id).execute()
+
+
+def _drop_outgrown_discounts(sale: Sale, lines: list[SaleLine]) -> list[str]:
+    """Remove amount discounts that the cart's changes made bigger than they were allowed.
+
+    A fixed amount off approved on three pieces is a larger share of one piece: above the
+    limit it was given under, it no longer applies and must be given again.
+    """
+    notices: list[str] = []
+    after = 0
+    for ln in lines:
+        gross = (
+            ln.fixed_gross
+            if ln.fixed_gross is not None
+            else line_amount(ln.unit_price, ln.qty_milli)
+        )
+        if ln.discount_kind == "amount" and (
+            ln.discount_value > gross
+            or _effective_bp("amount", ln.discount_value, gross) > ln.discount_limit_bp
+        ):
+            SaleLine.update(
+                discount_kind=None, discount_value=0, approved_by=None, discount_limit_bp=0
+            ).where(SaleLine.id == ln.id).execute()
+            ln.discount_kind, ln.discount_value, ln.approved_by = None, 0, None
+            notices.append(
+                f"Discount on {ln.name} removed: after the change it is more than "
+                f"{format_percent(ln.discount_limit_bp)} of the line; give it again."
+            )
+        after += gross - discount_amount(gross, ln.discount_kind, ln.discount_value)
+    if sale.order_discount_kind == "amount" and (
+        sale.order_discount_value > after
+        or _effective_bp("amount", sale.order_discount_value, after) > sale.order_discount_limit_bp
+    ):
+        Sale.update(
+            order_discount_kind=None,
+            order_discount_value=0,
+            order_discount_approved_by=None,
+            order_discount_limit_bp=0,
+        ).where(Sale.id == sale.id).execute()
+        sale.order_discount_kind, sale.order_discount_value = None, 0
+        notices.append(
+            "Bill discount removed: after the change it is more than "
+            f"{format_percent(sale.order_discount_limit_bp)} of the bill; give it again."
+        )
+    return notices
 
 
 # --- state changes --------------------------------------------------------------------
@@ -600,16 +679,24 @@ def recall(ctx: Context, sale_id: int, actor: Employee) -> Sale:
 def cancel(
     ctx: Context, sale_id: int, actor: Employee, approval: Approval | None = None, reason: str = ""
 ) -> Sale:
-    """Void a bill in progress; a bill with lines needs the void permission or approval."""
+    """Void a bill in progress; a bill with lines needs the void permission or approval.
+
+    Only an empty draft that was never held goes without a journal event: nothing about it
+    ever reached the record.
+    """
+    require(actor, Perm.SELL)
+    if contains_card_number(reason):
+        raise ValidationError(CARD_NUMBER_MESSAGE)
     with ctx.write():
         sale = get(sale_id)
         if sale.status not in ("draft", "held"):
             raise StateError(f"A {sale.status} bill cannot be cancelled; take a return instead")
         lines = lines_of(sale)
-        if not lines:
+        was_held = sale.status == "held" or _was_held(sale)
+        if not lines and not was_held:
             Sale.update(status="cancelled").where(Sale.id == sale.id).execute()
             return get(sale_id)
-        approved_by = require(actor, Perm.VOID, approval)
+        approved_by = require(actor, Perm.VOID, approval) if lines else None
         Sale.update(status="cancelled").where(Sale.id == sale.id).execute()
         journal.append(
             ctx,
@@ -624,6 +711,17 @@ def cancel(
             approved_by=approved_by,
         )
     return get(sale_id)
+
+
+def _was_held(sale: Sale) -> bool:
+    return (
+        Journal.select()
+        .where(
+            Journal.event_type == "sale.held",
+            fn.json_extract(Journal.payload, "$.uuid") == sale.uuid,
+        )
+        .exists()
+    )
 
 
 def _line_payload(line: SaleLine) -> dict[str, Any]:

@@ -48,9 +48,10 @@ def test_wrong_pins_are_journaled_and_lock_after_five(store: Store) -> None:
 
 
 def test_unknown_user_code_writes_nothing(store: Store) -> None:
+    before = Journal.select().count()
     with pytest.raises(AuthError, match="Wrong user code or PIN"):
         auth.login(store.ctx, "nobody", "1111")
-    assert Journal.select().count() == 0
+    assert Journal.select().count() == before
 
 
 def test_roles_are_checked_in_the_core(store: Store) -> None:
@@ -86,3 +87,38 @@ def test_five_roles_exist_with_a_permission_table(store: Store) -> None:
     assert not auth.has_permission(store.people["billing"], auth.Perm.TAKE_PAYMENT)
     assert auth.has_permission(store.manager, auth.Perm.CLOSE_REGISTER)
     assert not auth.has_permission(store.cashier, auth.Perm.CLOSE_REGISTER)
+
+
+def test_an_approval_is_good_for_one_action_and_cannot_be_forged(store: Store) -> None:
+    approval = store.approval(auth.Perm.VOID)
+    assert auth.require(store.cashier, auth.Perm.VOID, approval) == "manager"
+    with pytest.raises(PermissionDenied, match="one action"):
+        auth.require(store.cashier, auth.Perm.VOID, approval)
+    forged = auth.Approval(store.people["admin"], auth.Perm.VOID, "made-up-token")
+    with pytest.raises(PermissionDenied, match="not valid"):
+        auth.require(store.cashier, auth.Perm.VOID, forged)
+
+
+def test_an_approval_dies_with_the_managers_access(store: Store) -> None:
+    approval = store.approval(auth.Perm.REFUND)
+    Employee.update(active=False).where(Employee.code == "manager").execute()
+    with pytest.raises(PermissionDenied, match="no longer"):
+        auth.require(store.cashier, auth.Perm.REFUND, approval)
+
+
+def test_a_finished_lockout_starts_a_fresh_count(store: Store) -> None:
+    for _ in range(5):
+        with pytest.raises(AuthError):
+            auth.login(store.ctx, "cashier", "0000")
+    store.clock.advance(minutes=16)
+    with pytest.raises(AuthError, match="4 tries left"):
+        auth.login(store.ctx, "cashier", "0000")
+
+
+def test_employees_are_added_on_the_record_by_those_allowed(store: Store) -> None:
+    with pytest.raises(PermissionDenied):
+        auth.create_employee(store.ctx, "new", "New", "cashier", "5555", actor=store.manager)
+    auth.create_employee(store.ctx, "new", "New", "cashier", "5555", actor=store.people["admin"])
+    event = Journal.select().order_by(Journal.seq.desc()).get()
+    assert event.event_type == "employee.created" and event.employee_id == "admin"
+    assert "5555" not in event.payload and "scrypt" not in event.payload
