@@ -46,7 +46,7 @@ def _config(path: Path | None) -> Config:
 
 def _context(path: Path | None, *, must_exist: bool = True) -> Any:
     from o2pos.core.context import Context
-    from o2pos.core.db import open_database, schema_exists
+    from o2pos.core.db import create_schema, open_database, schema_exists
 
     config = _config(path)
     db_path = config.settings.terminal.db_path
@@ -57,6 +57,7 @@ def _context(path: Path | None, *, must_exist: bool = True) -> Any:
     db = open_database(db_path)
     if must_exist and not schema_exists(db):
         raise _fail(f"{db_path} is not an o2pos database: run 'o2pos init' first")
+    create_schema(db)  # brings a file from an older o2pos up to date; refuses a newer one
     return Context(db=db, settings=config.settings)
 
 
@@ -252,9 +253,19 @@ def simulate(
 def main() -> None:
     from peewee import OperationalError
 
+    from o2pos.core.db import SchemaError
+
     try:
         app()
+    except SchemaError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     except OperationalError as exc:
-        # "database is locked" after the busy timeout: another process holds the write lock
-        typer.echo(f"error: the till database is busy or unreadable ({exc}); try again", err=True)
+        if "locked" in str(exc):
+            # the busy timeout ran out: another process holds the write lock
+            typer.echo(
+                "error: the till database is busy (another o2pos is writing); try again", err=True
+            )
+        else:
+            typer.echo(f"error: database error: {exc}", err=True)
         sys.exit(1)

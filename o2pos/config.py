@@ -120,7 +120,9 @@ def parse(data: dict[str, Any], *, base_dir: Path, source: Path | None = None) -
     terminal = _section(
         TerminalSettings, terminal_data, "terminal", TerminalSettings(data_dir=data_dir)
     )
-    if not re.fullmatch(r"[A-Za-z0-9]{1,8}", terminal.id):
+    # document numbers are looked up upper-case (a scanned "s-t1-000042" still finds it)
+    terminal = replace(terminal, id=terminal.id.upper())
+    if not re.fullmatch(r"[A-Z0-9]{1,8}", terminal.id):
         raise ConfigError(
             "[terminal] id must be 1 to 8 letters or digits (it is part of bill numbers)"
         )

@@ -8,6 +8,7 @@ register session immutable, below any Python code.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from peewee import SqliteDatabase
@@ -68,12 +69,36 @@ def open_database(path: Path | str) -> SqliteDatabase:
     return db
 
 
+# Bump with every schema change and add the step that brings the version before it up to
+# date to MIGRATIONS (playhouse.migrate); `create_schema` runs them in order at start-up.
+SCHEMA_VERSION = 1
+MIGRATIONS: dict[int, Callable[[SqliteDatabase], None]] = {}
+
+
+class SchemaError(Exception):
+    """The database was written by a newer o2pos, or cannot be brought up to date."""
+
+
 def create_schema(db: SqliteDatabase) -> None:
-    """Create every table, index and trigger that does not exist yet."""
-    with db.atomic():
+    """Create every table, index and trigger that does not exist yet; migrate older files."""
+    with db.atomic("IMMEDIATE"):
+        version = db.execute_sql("PRAGMA user_version").fetchone()[0]
+        fresh = not db.table_exists("journal")
+        if not fresh and version > SCHEMA_VERSION:
+            raise SchemaError(
+                f"This database has schema version {version}; this o2pos knows up to "
+                f"{SCHEMA_VERSION}. Upgrade o2pos before using it."
+            )
+        if not fresh:
+            for step in range(version, SCHEMA_VERSION):
+                migrate = MIGRATIONS.get(step)
+                if migrate is None:
+                    raise SchemaError(f"No migration from schema version {step}")
+                migrate(db)
         db.create_tables(ALL_MODELS, safe=True)
         for statement in SCHEMA_SQL:
             db.execute_sql(statement)
+        db.execute_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
 def schema_exists(db: SqliteDatabase) -> bool:

@@ -164,9 +164,12 @@ def import_products(ctx: Context, path: Path, progress: Progress | None = None) 
     seen_barcode: dict[str, str] = {}
     batch: list[tuple[int, dict[str, Any]]] = []
 
+    digest = _file_digest(path)
+
     def flush() -> None:
         if not batch:
             return
+        counts = (report.created, report.updated)
         with ctx.write():
             skus = [f["sku"] for _, f in batch]
             existing = {p.sku: p for p in Product.select().where(Product.sku.in_(skus))}
@@ -224,6 +227,7 @@ def import_products(ctx: Context, path: Path, progress: Progress | None = None) 
                 "ON CONFLICT (product_id, location) DO UPDATE SET qty_milli = excluded.qty_milli",
                 [(ids[sku], location, qty) for sku, qty in stock],
             )
+            _journal_batch(ctx, report, counts, path.name, digest, batch[0][0], batch[-1][0])
         batch.clear()
 
     for line, row in rows:
@@ -255,7 +259,6 @@ def import_products(ctx: Context, path: Path, progress: Progress | None = None) 
     if progress:
         progress(report.rows, total)
     report.errors.sort()
-    _journal_import(ctx, report, path)
     return report
 
 
@@ -263,13 +266,15 @@ def import_customers(ctx: Context, path: Path, progress: Progress | None = None)
     report = ImportReport("customers")
     total, _, rows = _rows(path, CUSTOMER_COLUMNS)
     seen: set[str] = set()
-    batch: list[dict[str, Any]] = []
+    batch: list[tuple[int, dict[str, Any]]] = []
+    digest = _file_digest(path)
 
     def flush() -> None:
         if not batch:
             return
+        counts = (report.created, report.updated)
         with ctx.write():
-            for fields in batch:
+            for _, fields in batch:
                 existing = Customer.get_or_none(Customer.phone == fields["phone"])
                 if existing is not None:
                     Customer.update(**fields).where(Customer.id == existing.id).execute()
@@ -277,6 +282,7 @@ def import_customers(ctx: Context, path: Path, progress: Progress | None = None)
                 else:
                     Customer.create(uuid=str(uuid.uuid4()), created_at=ctx.now(), **fields)
                     report.created += 1
+            _journal_batch(ctx, report, counts, path.name, digest, batch[0][0], batch[-1][0])
         batch.clear()
 
     for line, row in rows:
@@ -297,7 +303,7 @@ def import_customers(ctx: Context, path: Path, progress: Progress | None = None)
             report.errors.append((line, str(exc)))
             continue
         seen.add(fields["phone"])
-        batch.append(fields)
+        batch.append((line, fields))
         if len(batch) >= BATCH:
             flush()
             if progress:
@@ -305,24 +311,31 @@ def import_customers(ctx: Context, path: Path, progress: Progress | None = None)
     flush()
     if progress:
         progress(report.rows, total)
-    _journal_import(ctx, report, path)
     return report
 
 
-def _journal_import(ctx: Context, report: ImportReport, path: Path) -> None:
-    """One summary event per import: master data is not a stream of business events."""
-    if not report.imported:
-        return
-    with ctx.write():
-        journal.append(
-            ctx,
-            f"{report.kind}.imported",
-            {
-                "file": path.name,
-                "sha256": _file_digest(path),
-                "rows": report.rows,
-                "created": report.created,
-                "updated": report.updated,
-                "errors": len(report.errors),
-            },
-        )
+def _journal_batch(
+    ctx: Context,
+    report: ImportReport,
+    before: tuple[int, int],
+    name: str,
+    digest: str,
+    first_line: int,
+    last_line: int,
+) -> None:
+    """One event per written batch, in the batch's own transaction.
+
+    Master data is not a stream of business events: the event says which file, which
+    lines and how many rows changed, and the rows themselves are in the tables.
+    """
+    journal.append(
+        ctx,
+        f"{report.kind}.imported",
+        {
+            "file": name,
+            "sha256": digest,
+            "lines": [first_line, last_line],
+            "created": report.created - before[0],
+            "updated": report.updated - before[1],
+        },
+    )

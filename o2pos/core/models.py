@@ -320,7 +320,7 @@ class Receipt(BaseModel):
     employee = ForeignKeyField(Employee, column_name="employee_id")
     customer = ForeignKeyField(Customer, null=True, column_name="customer_id")
     created_at = DateTimeField(index=True)
-    amount = IntegerField()  # applied to orders
+    amount = IntegerField()  # money received for orders (on account is credit, not money)
     tendered = IntegerField()
     change = IntegerField(default=0)
 

@@ -155,7 +155,7 @@ def record(
         "employee": actor,
         "customer": customer,
         "created_at": ctx.now(),
-        "amount": settlement.applied,
+        "amount": settlement.paid,
         "tendered": settlement.tendered,
         "change": settlement.change,
     }
@@ -188,6 +188,8 @@ def receipt_payload(receipt: Receipt, settlement: Settlement) -> dict:
         "receipt_uuid": receipt.uuid,
         "tendered": settlement.tendered,
         "applied": settlement.applied,
+        "paid": settlement.paid,
+        "on_account": settlement.on_account,
         "change": settlement.change,
         "payments": [
             {

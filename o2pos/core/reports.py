@@ -7,6 +7,7 @@ of this till across sessions. Money stays in minor units in the data; only the t
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,6 +18,7 @@ from o2pos.core.context import Context
 from o2pos.core.errors import NotFound
 from o2pos.core.journal import iso
 from o2pos.core.models import (
+    Journal,
     Payment,
     PaymentMethod,
     Receipt,
@@ -51,7 +53,7 @@ def _summary(sale_where: Any, receipt_where: Any, return_where: Any) -> dict[str
         .tuples()
         .first()
     )
-    payments = [
+    tenders = [
         {"method": code, "name": name, "kind": kind, "count": count, "amount": amount}
         for code, name, kind, count, amount in Payment.select(
             PaymentMethod.code,
@@ -68,6 +70,9 @@ def _summary(sale_where: Any, receipt_where: Any, return_where: Any) -> dict[str
         .order_by(PaymentMethod.sort)
         .tuples()
     ]
+    # on account is credit given, not money received: it is reported beside the payments
+    payments = [t for t in tenders if t["kind"] != "on_account"]
+    on_account = sum(t["amount"] for t in tenders if t["kind"] == "on_account")
     refunds = [
         {"method": code, "name": name, "count": count, "amount": amount}
         for code, name, count, amount in Return.select(
@@ -130,6 +135,8 @@ def _summary(sale_where: Any, receipt_where: Any, return_where: Any) -> dict[str
         "returns_total": returns[1],
         "net_sales": sales_total - returns[1],
         "payments": payments,
+        "received_total": sum(p["amount"] for p in payments),
+        "on_account_total": on_account,
         "refunds": refunds,
         "taxes": [taxes[k] for k in sorted(taxes)],
     }
@@ -163,7 +170,11 @@ def x_report(ctx: Context) -> dict[str, Any]:
 
 
 def z_report(ctx: Context, z_number: str | None = None) -> dict[str, Any]:
-    """The Z report of a closed session: the latest one, or the one with ``z_number``."""
+    """The Z report of a closed session: the latest one, or the one with ``z_number``.
+
+    It is read from the ``register.closed`` event, the figures as they were at closing: a
+    due collected the next morning must not change last night's Z report when reprinted.
+    """
     query = RegisterSession.select().where(
         RegisterSession.terminal_id == ctx.terminal_id, RegisterSession.status == "closed"
     )
@@ -174,7 +185,15 @@ def z_report(ctx: Context, z_number: str | None = None) -> dict[str, Any]:
         raise NotFound(
             f"No Z report {z_number}" if z_number else "No register session has been closed yet"
         )
-    return {"kind": "Z", **session_report(ctx, session)}
+    event = (
+        Journal.select(Journal.payload)
+        .where(
+            Journal.event_type == "register.closed",
+            fn.json_extract(Journal.payload, "$.z_number") == session.z_number,
+        )
+        .first()
+    )
+    return {"kind": "Z", **json.loads(event.payload)["report"]}
 
 
 def day_bounds(ctx: Context, day: date) -> tuple[datetime, datetime]:
@@ -239,11 +258,14 @@ def render_text(
     out.append(row("Net sales", money(report["net_sales"])))
     out.append(row("Discounts given", money(report["discount_total"])))
     if report["unpaid_total"]:
-        out.append(row("Unpaid / on account", money(report["unpaid_total"])))
+        out.append(row("Still unpaid on these bills", money(report["unpaid_total"])))
     out.append(rule)
     out.append("Payments")
     for p in report["payments"]:
         out.append(row(f"  {p['name']} ({p['count']})", money(p["amount"])))
+    out.append(row("  Received", money(report["received_total"])))
+    if report["on_account_total"]:
+        out.append(row("On account (credit given)", money(report["on_account_total"])))
     if report["refunds"]:
         out.append("Refunds")
         for r in report["refunds"]:

@@ -1,6 +1,7 @@
 """Returns against a completed sale: restock, refund by a method or as a credit note.
 
-The sale's round-off goes back with the return that completes the sale's return.
+Cash refunds are rounded to the rupee like bills; the return that completes the sale's
+return settles the rest of the round-off.
 
 What a returned quantity is worth is taken from the sale line's own figures, proportionally
 and cumulatively, for each of taxable value, CGST, SGST and IGST: the part of figure F for a
@@ -33,7 +34,7 @@ from o2pos.core.models import (
     SerialNumber,
     Voucher,
 )
-from o2pos.core.money import div_round, format_amount, format_qty
+from o2pos.core.money import MINOR_PER_UNIT, div_round, format_amount, format_qty
 from o2pos.core.privacy import CARD_NUMBER_MESSAGE, contains_card_number
 from o2pos.core.register import expected_cash, require_open
 
@@ -49,6 +50,29 @@ class ReturnItem:
 
 def _share(value: int, done: int, qty: int, sold: int) -> int:
     return div_round(value * (done + qty), sold) - div_round(value * done, sold)
+
+
+def _round_off(ctx: Context, sale: Sale, figures: list, refund_kind: str, value: int) -> int:
+    """The return's own round-off line.
+
+    A cash refund is rounded to the rupee when bills are (the drawer holds no paise); the
+    return that brings back the last of the sale settles whatever round-off is left, so a
+    sale returned in any number of parts refunds exactly what was paid.
+    """
+    returning = {line.id: item.qty_milli for line, item, _ in figures}
+    completes = all(
+        ln.returned_milli + returning.get(ln.id, 0) == ln.qty_milli for ln, _ in returnable(sale)
+    )
+    if completes:
+        given = (
+            Return.select(fn.COALESCE(fn.SUM(Return.round_off), 0))
+            .where(Return.sale == sale)
+            .scalar()
+        )
+        return sale.round_off - given
+    if refund_kind == "cash" and ctx.settings.store.round_off:
+        return div_round(value, MINOR_PER_UNIT) * MINOR_PER_UNIT - value
+    return 0
 
 
 def returnable(sale: Sale) -> list[tuple[SaleLine, int]]:
@@ -110,14 +134,7 @@ def create(
             figures.append((line, item, parts))
         taxable = sum(p["taxable"] for _, _, p in figures)
         tax = sum(p["cgst"] + p["sgst"] + p["igst"] for _, _, p in figures)
-        # The return that brings back the last of the sale also gives back its round-off,
-        # so returning a whole sale in any number of parts refunds exactly what was paid.
-        returning = {line.id: item.qty_milli for line, item, _ in figures}
-        completes = all(
-            ln.returned_milli + returning.get(ln.id, 0) == ln.qty_milli
-            for ln, _ in returnable(sale)
-        )
-        round_off = sale.round_off if completes else 0
+        round_off = _round_off(ctx, sale, figures, method.kind, taxable + tax)
         total = taxable + tax + round_off
         voucher = None
         if method.kind == "cash" and total > expected_cash(session):

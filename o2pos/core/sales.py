@@ -881,7 +881,7 @@ def checkout(ctx: Context, sale_id: int, tenders: list[Tender], actor: Employee)
             receipt = record(
                 ctx,
                 settlement,
-                [(sale, settlement.applied)],
+                [(sale, settlement.paid)] if settlement.paid else [],
                 actor=actor,
                 session=session,
                 customer=sale.customer,

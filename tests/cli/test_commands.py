@@ -113,3 +113,12 @@ def test_init_without_demo_creates_an_administrator(tmp_path: Path) -> None:
         tmp_path / "..", "report", "x", "--config", str(tmp_path / "none.toml"), check=False
     )
     assert refused.returncode == 2
+
+
+def test_a_database_from_a_newer_o2pos_is_refused(tmp_path: Path) -> None:
+    o2pos(tmp_path, "init", "--admin-pin", "9876")
+    con = sqlite3.connect(tmp_path / "data" / "o2pos.db")
+    con.execute("PRAGMA user_version = 99")
+    con.close()
+    done = o2pos(tmp_path, "report", "daily", check=False)
+    assert done.returncode == 2 and "Upgrade o2pos" in done.stderr

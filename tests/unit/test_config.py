@@ -24,6 +24,8 @@ def test_file_from_the_environment_and_relative_data_dir(
     monkeypatch.setenv("O2POS_CONFIG", str(path))
     config = load()
     assert config.settings.terminal.id == "T7"
+    path.write_text('[terminal]\nid = "t7"\n')
+    assert load().settings.terminal.id == "T7"
     assert config.settings.terminal.db_path == tmp_path / "var" / "o2pos.db"
     assert config.settings.store.round_off is False
 

@@ -88,3 +88,23 @@ def test_gift_voucher_balance_is_spent_and_checked(store: Store) -> None:
         store.cashier,
     )
     assert Voucher.get(Voucher.code == "GV-1").balance == 0
+
+
+def test_credit_is_not_counted_as_money_received(store: Store) -> None:
+    from o2pos.core import reports
+    from o2pos.core.models import ReceiptAllocation
+
+    store.open_register()
+    sale_id = store.bill("SOAP")
+    sales.set_customer(
+        store.ctx, sale_id, Customer.get(Customer.uuid == "c-local").id, store.cashier
+    )
+    sale = sales.checkout(store.ctx, sale_id, [Tender("on_account", 4000)], store.cashier).sale
+    payments.collect(store.ctx, store.cashier, [sale.number], [Tender("cash", 4000)])
+    allocated = sum(
+        a.amount for a in ReceiptAllocation.select().where(ReceiptAllocation.sale == sale)
+    )
+    assert allocated == Sale.get_by_id(sale.id).paid == 4000
+    x = reports.x_report(store.ctx)
+    assert x["received_total"] == 4000 and x["on_account_total"] == 4000
+    assert [p["method"] for p in x["payments"]] == ["cash"]

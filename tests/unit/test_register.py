@@ -69,5 +69,9 @@ def test_close_with_a_difference_and_the_z_report(store: Store) -> None:
     assert "Short" in text and "-9.00" in text and "Z-T1-000001" in text
     with pytest.raises(RegisterClosed):
         register.close_session(store.ctx, store.manager, 0)
+    # a reprint next day reads the figures as they were at closing
+    store.open_register(100000)
+    store.cash_sale("TRIM")
+    assert reports.z_report(store.ctx, "z-t1-000001") == z
     closed = Journal.select().where(Journal.event_type == "register.closed").get()
     assert '"difference":-900' in closed.payload

@@ -115,3 +115,14 @@ def test_unpaid_sales_refund_on_account_only(store: Store) -> None:
         returns.create(store.ctx, store.manager, sale.number, [ReturnItem(line.id, 1000)], "cash")
     returns.create(store.ctx, store.manager, sale.number, [ReturnItem(line.id, 1000)], "on_account")
     assert sales.get(sale_id).balance == 0
+
+
+def test_cash_refunds_are_whole_rupees_and_the_last_one_settles_the_rest(store: Store) -> None:
+    store.open_register(0)
+    number, [line] = sold(store, "0.755*ONION")  # 28.69, billed 29.00
+    first = returns.create(store.ctx, store.manager, number, [ReturnItem(line.id, 300)], "cash")
+    assert (first.taxable + first.tax, first.round_off, first.total) == (1140, -40, 1100)
+    second = returns.create(store.ctx, store.manager, number, [ReturnItem(line.id, 455)], "cash")
+    assert (second.round_off, second.total) == (71, 1800)
+    assert first.total + second.total == 2900
+    assert register.expected_cash(register.current_session(store.ctx)) == 0
