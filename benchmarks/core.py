@@ -76,8 +76,9 @@ def floor_sale(path: Path, lines: int, runs: int) -> list[float]:
         cur = con.execute(
             "INSERT INTO sale (uuid, terminal_id, status, employee_id, session_id, created_at, "
             "interstate, order_discount_value, coupon_discount, subtotal, discount_total, "
-            "taxable_total, tax_total, round_off, total, paid, balance, on_account) "
-            "VALUES (?, 'F', 'completed', ?, ?, '2026-01-01', 0,0,0,100,0,90,10,0,100,100,0,0)",
+            "taxable_total, tax_total, round_off, total, paid, balance, on_account, "
+            "order_discount_limit_bp) "
+            "VALUES (?, 'F', 'completed', ?, ?, '2026-01-01', 0,0,0,100,0,90,10,0,100,100,0,0,0)",
             (f"floor-{run}", employee, session),
         )
         sale_id = cur.lastrowid
@@ -86,9 +87,9 @@ def floor_sale(path: Path, lines: int, runs: int) -> list[float]:
                 "INSERT INTO sale_line (sale_id, line_no, product_id, sku, name, unit, qty_milli, "
                 "list_price, unit_price, price_overridden, price_includes_tax, tax_class, "
                 "tax_rate_bp, discount_value, gross, line_discount, order_discount, taxable, cgst, "
-                "sgst, igst, total, returned_milli) VALUES "
+                "sgst, igst, total, returned_milli, discount_limit_bp) VALUES "
                 "(?, ?, ?, 'X', 'X', 'pcs', 1000, 100, 100, 0, 1, 'GST18', 1800, 0, 100, 0, 0, 85, "
-                "7, 8, 0, 100, 0)",
+                "7, 8, 0, 100, 0, 0)",
                 (sale_id, n + 1, pid),
             )
             con.execute(
@@ -131,6 +132,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--sales", type=int, default=300)
+    parser.add_argument("--simulate", type=int, default=200)
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="o2pos-bench-"))
     try:
@@ -143,7 +145,7 @@ def main() -> None:
             .tuples()
         ]
         lookups = []
-        for code in rng.sample(barcodes, 3000):
+        for code in rng.sample(barcodes, min(3000, len(barcodes))):
             started = time.perf_counter()
             catalog.find_by_code(ctx, code)
             lookups.append(time.perf_counter() - started)
@@ -181,7 +183,7 @@ def main() -> None:
         shutil.copy(ctx.settings.terminal.db_path, floor_db)
         floor_times = floor_sale(floor_db, 5, args.sales)
 
-        sim = simulate(ctx, 200, seed=11)
+        sim = simulate(ctx, args.simulate, seed=11)
 
         lookup_med, lookup_p99 = summary(lookups)
         fts_med, fts_p99 = summary(searches)

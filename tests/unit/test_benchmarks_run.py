@@ -1,0 +1,28 @@
+"""The benchmarks still run against the current schema (tiny sizes; no timing is asserted)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_core_benchmark_runs_and_prints_its_table() -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "core.py"),
+            "--products",
+            "1500",
+            "--sales",
+            "5",
+            "--simulate",
+            "5",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    for measure in ("barcode lookup", "FTS name search", "5-line cash sale", "floor", "simulate"):
+        assert measure in done.stdout
