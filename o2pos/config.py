@@ -143,10 +143,18 @@ def parse(data: dict[str, Any], *, base_dir: Path, source: Path | None = None) -
         ZoneInfo(store.timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ConfigError(f"[store] timezone {store.timezone!r} is not a known time zone") from exc
+    security = _section(SecuritySettings, data.get("security", {}), "security")
+    n = security.scrypt_n
+    if n < 2**8 or n > 2**18 or n & (n - 1):
+        raise ConfigError("[security] scrypt_n is a power of two from 256 to 262144")
+    if not 1 <= security.max_pin_attempts <= 20:
+        raise ConfigError("[security] max_pin_attempts is from 1 to 20")
+    if not 1 <= security.lockout_minutes <= 24 * 60:
+        raise ConfigError("[security] lockout_minutes is from 1 to 1440")
     settings = Settings(
         store=store,
         terminal=terminal,
-        security=_section(SecuritySettings, data.get("security", {}), "security"),
+        security=security,
         scale=scale,
     )
     keys = data.get("keys", {})

@@ -103,12 +103,17 @@ DEFAULT_ROLES: dict[str, tuple[str, int, list[str]]] = {
 _PIN = re.compile(r"^\d{4,8}$", re.ASCII)
 
 
+def _maxmem(n: int, r: int) -> int:
+    """scrypt needs 128·r·n bytes; Python's default cap (32 MiB) would refuse n ≥ 2**15."""
+    return 129 * r * n + 1024 * 1024
+
+
 def hash_pin(pin: str, *, n: int = 2**14, r: int = 8, p: int = 1) -> str:
     """Salted scrypt; the parameters travel with the hash so they can be raised later."""
     if not _PIN.match(pin):
         raise ValidationError("A PIN is 4 to 8 digits")
     salt = os.urandom(16)
-    digest = hashlib.scrypt(pin.encode(), salt=salt, n=n, r=r, p=p, dklen=32)
+    digest = hashlib.scrypt(pin.encode(), salt=salt, n=n, r=r, p=p, dklen=32, maxmem=_maxmem(n, r))
     b64 = base64.b64encode
     return f"scrypt${n}${r}${p}${b64(salt).decode()}${b64(digest).decode()}"
 
@@ -127,6 +132,7 @@ def check_pin(pin: str, stored: str) -> bool:
         r=int(r),
         p=int(p),
         dklen=32,
+        maxmem=_maxmem(int(n), int(r)),
     )
     return hmac.compare_digest(candidate, base64.b64decode(digest))
 

@@ -80,7 +80,14 @@ class SchemaError(Exception):
 
 
 def create_schema(db: SqliteDatabase) -> None:
-    """Create every table, index and trigger that does not exist yet; migrate older files."""
+    """Create every table, index and trigger that does not exist yet; migrate older files.
+
+    A database already at this version is left alone without taking the write lock, so a
+    report can start while the till is writing.
+    """
+    current = db.execute_sql("PRAGMA user_version").fetchone()[0]
+    if current == SCHEMA_VERSION and db.table_exists("journal"):
+        return
     with db.atomic("IMMEDIATE"):
         version = db.execute_sql("PRAGMA user_version").fetchone()[0]
         fresh = not db.table_exists("journal")

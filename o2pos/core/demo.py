@@ -27,6 +27,7 @@ from o2pos.core.models import (
     QuickButton,
     SerialNumber,
     Stock,
+    StoreMeta,
     Voucher,
 )
 from o2pos.core.money import parse_amount, parse_qty
@@ -318,6 +319,11 @@ def is_demo_pin(code: str, pin: str) -> bool:
     return employee is not None and auth.check_pin(pin, employee.pin_hash)
 
 
+def is_demo_store() -> bool:
+    """True when this database was filled by ``load_demo`` (the login screen shows the PINs)."""
+    return StoreMeta.get_or_none(StoreMeta.key == "demo") is not None
+
+
 def is_loaded() -> bool:
     return Employee.select().exists() and Product.select().exists()
 
@@ -331,6 +337,7 @@ def load_demo(ctx: Context, directory: Path | None = None) -> list[ImportReport]
     ]
     location = ctx.settings.terminal.location
     with ctx.write():
+        StoreMeta.insert(key="demo", value="1").on_conflict_replace().execute()
         for code, name, role, pin in DEMO_LOGINS:
             if Employee.get_or_none(Employee.code == code) is None:
                 auth.create_employee(ctx, code, name, role, pin)

@@ -264,7 +264,11 @@ def import_products(ctx: Context, path: Path, progress: Progress | None = None) 
 
 def import_customers(ctx: Context, path: Path, progress: Progress | None = None) -> ImportReport:
     report = ImportReport("customers")
-    total, _, rows = _rows(path, CUSTOMER_COLUMNS)
+    total, header, rows = _rows(path, CUSTOMER_COLUMNS)
+    # like products: an update changes only the columns the file has
+    updatable = set(header) & {"name", "phone", "email", "gstin", "state_code"}
+    if "gstin" in updatable:
+        updatable.add("state_code")  # a GSTIN carries the state
     seen: set[str] = set()
     batch: list[tuple[int, dict[str, Any]]] = []
     digest = _file_digest(path)
@@ -277,7 +281,8 @@ def import_customers(ctx: Context, path: Path, progress: Progress | None = None)
             for _, fields in batch:
                 existing = Customer.get_or_none(Customer.phone == fields["phone"])
                 if existing is not None:
-                    Customer.update(**fields).where(Customer.id == existing.id).execute()
+                    changes = {k: v for k, v in fields.items() if k in updatable}
+                    Customer.update(**changes).where(Customer.id == existing.id).execute()
                     report.updated += 1
                 else:
                     Customer.create(uuid=str(uuid.uuid4()), created_at=ctx.now(), **fields)

@@ -439,6 +439,13 @@ class Journal(BaseModel):
         table_name = "journal"
 
 
+class StoreMeta(BaseModel):
+    """Small facts about this database, e.g. that it holds the demo store."""
+
+    key = CharField(primary_key=True)
+    value = CharField()
+
+
 class SyncCursor(BaseModel):
     """What the central has acknowledged; lives apart from the append-only journal."""
 
@@ -475,5 +482,6 @@ ALL_MODELS: list[type[BaseModel]] = [
     Return,
     ReturnLine,
     Journal,
+    StoreMeta,
     SyncCursor,
 ]

@@ -188,8 +188,8 @@ def receipt_payload(receipt: Receipt, settlement: Settlement) -> dict:
         "receipt_uuid": receipt.uuid,
         "tendered": settlement.tendered,
         "applied": settlement.applied,
-        "paid": settlement.paid,
-        "on_account": settlement.on_account,
+        "received": settlement.paid,
+        "credit_given": settlement.on_account,
         "change": settlement.change,
         "payments": [
             {

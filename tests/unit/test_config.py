@@ -56,3 +56,16 @@ def test_the_example_config_documents_a_valid_file() -> None:
 
     example = ROOT / "config.example.toml"
     parse(tomllib.loads(example.read_text()), base_dir=ROOT)
+
+
+@pytest.mark.parametrize(
+    ("security", "message"),
+    [
+        ({"scrypt_n": 1000}, "power of two"),
+        ({"max_pin_attempts": 0}, "1 to 20"),
+        ({"lockout_minutes": 0}, "1 to 1440"),
+    ],
+)
+def test_security_settings_are_in_range(security: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse({"security": security}, base_dir=Path("."))
