@@ -63,8 +63,27 @@ def _context(path: Path | None, *, must_exist: bool = True) -> Any:
 
 @app.callback(invoke_without_command=True)
 def main_callback(ctx: typer.Context) -> None:
+    """Bare ``o2pos`` starts the till, as ``o2pos run`` does."""
     if ctx.invoked_subcommand is None:
-        typer.echo(ctx.get_help())
+        run()
+
+
+@app.command()
+def run(
+    kiosk: Annotated[
+        bool, typer.Option("--kiosk", help="Kiosk mode (comes with a later release)")
+    ] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Start the till in this terminal."""
+    from o2pos.tui.app import TillApp, setup_logging
+
+    if kiosk:
+        raise _fail("Kiosk mode is not built yet; run without --kiosk")
+    settings = _config(config)
+    ctx = _context(config)
+    setup_logging(settings.settings.terminal.data_dir)
+    TillApp(ctx, settings).run()
 
 
 @app.command()

@@ -1,0 +1,104 @@
+"""The till application: screens, global keys, and where errors go."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from textual.app import App
+from textual.screen import ModalScreen
+
+from o2pos.config import Config
+from o2pos.core import register
+from o2pos.core.auth import Perm, has_permission
+from o2pos.core.context import Context
+from o2pos.core.models import Employee
+from o2pos.tui import keymap
+from o2pos.tui.screens.dialogs import HelpDialog, OpeningFloatDialog
+from o2pos.tui.screens.login import LoginScreen
+from o2pos.tui.screens.sales import SalesScreen
+
+
+class TillApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "o2pos"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = keymap.GLOBAL
+
+    def __init__(self, ctx: Context, config: Config) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.config = config
+        self.employee: Employee | None = None
+        self.online = False  # the network monitor comes with sync; no central: offline
+        self.theme = "textual-dark"
+
+    def on_mount(self) -> None:
+        if self.config.keys:
+            self.set_keymap(self.config.keys)
+        self.push_screen(LoginScreen())
+
+    # --- signing in and out -------------------------------------------------------------
+
+    def signed_in(self, employee: Employee) -> None:
+        self.employee = employee
+        needs_float = (
+            has_permission(employee, Perm.OPEN_REGISTER)
+            and register.current_session(self.ctx) is None
+        )
+        self.switch_screen(SalesScreen())
+        if needs_float:
+            self.push_screen(OpeningFloatDialog(), lambda _: self.refresh_status())
+
+    def refresh_status(self) -> None:
+        from o2pos.tui.widgets.status_bar import StatusBar
+
+        for bar in self.screen.query(StatusBar):
+            bar.refresh_status()
+
+    def action_lock(self) -> None:
+        """Back to the login screen; the bill in progress stays saved as a draft."""
+        if self.employee is None:
+            return
+        self.employee = None
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.switch_screen(LoginScreen())
+
+    # --- global keys ----------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpDialog):
+            return
+        rows = []
+        seen = set()
+        for binding in [*self.screen.BINDINGS, *keymap.GLOBAL]:
+            if binding.id in seen or not binding.description:
+                continue
+            seen.add(binding.id)
+            key = self._keymap.get(binding.id, binding.key) if binding.id else binding.key
+            rows.append((key, binding.description))
+        self.push_screen(HelpDialog(rows))
+
+    def action_sales(self) -> None:
+        if self.employee is None or isinstance(self.screen, ModalScreen):
+            return
+        if not isinstance(self.screen, SalesScreen):
+            self.switch_screen(SalesScreen())
+
+    def action_register(self) -> None:
+        if self.employee is None or isinstance(self.screen, ModalScreen):
+            return
+        self.notify("The cash register screen comes next; use 'o2pos report x' meanwhile.")
+
+
+def setup_logging(data_dir: Path) -> Path:
+    """Errors go to a file: a traceback must never reach the cashier's screen."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / "o2pos.log"
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("o2pos")
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    return path

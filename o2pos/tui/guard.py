@@ -1,0 +1,42 @@
+"""One place that decides what a failing handler shows the cashier.
+
+A ``DomainError`` is the business saying no: its message is shown as it is. Anything else
+is a bug: it is logged with its traceback to ``<data_dir>/o2pos.log`` and the cashier sees
+a short apology; the till keeps running, and the bill in progress is already saved.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from o2pos.core.errors import DomainError
+
+log = logging.getLogger("o2pos.tui")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def report(widget: Any, error: BaseException) -> None:
+    if isinstance(error, DomainError):
+        widget.show_error(str(error))
+        return
+    log.exception("unexpected error in the till", exc_info=error)
+    widget.show_error(
+        f"Something went wrong ({type(error).__name__}); it was logged. The bill is saved."
+    )
+
+
+def guarded(method: F) -> F:
+    """Wrap an event handler or action so no exception ever reaches the cashier's screen."""
+
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as error:  # the till must keep running whatever happens
+            report(self, error)
+            return None
+
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,35 @@
+"""Every key of the till in one place.
+
+Each binding has an id; ``[keys]`` in the config maps ids to other keys (``pay = "f11"``)
+and ``App.set_keymap`` applies them, so a store can remap without touching code.
+"""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+# anywhere: priority, so they work while an input has focus
+GLOBAL = [
+    Binding("f1", "help", "Help", id="help", priority=True),
+    Binding("f2", "sales", "Sales", id="sales", priority=True),
+    Binding("f4", "register", "Register", id="register", show=False, priority=True),
+    Binding("ctrl+l", "lock", "Lock", id="lock", priority=True),
+]
+
+SALES = [
+    Binding("f10", "pay", "Pay", id="pay", priority=True),
+    Binding("f7", "customer", "Customer", id="customer", show=False, priority=True),
+    Binding("f8", "hold", "Hold", id="hold", priority=True),
+    Binding("ctrl+d", "remove_line", "Del line", id="remove_line", priority=True),
+    Binding("ctrl+q", "quantity", "Qty", id="quantity", priority=True),
+    Binding("down", "focus_cart", "Cart", id="focus_cart", show=False),
+    Binding("escape", "focus_item", "Item box", id="focus_item", show=False),
+]
+
+PAYMENT = [
+    Binding("escape", "cancel", "Back", id="payment_back", priority=True),
+    Binding("up", "method(-1)", "Method", id="method_previous", priority=True),
+    Binding("down", "method(1)", "Method", id="method_next", show=False, priority=True),
+]
+
+DIALOG = [Binding("escape", "cancel", "Cancel", id="dialog_cancel", priority=True)]

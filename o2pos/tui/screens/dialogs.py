@@ -1,0 +1,94 @@
+"""Small modal dialogs: the opening float, a quantity, help."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+from o2pos.core import register
+from o2pos.core.money import format_amount, parse_amount, parse_qty
+from o2pos.tui import keymap
+from o2pos.tui.guard import guarded
+
+AMOUNT_KEYS = r"[0-9.,]*"
+
+
+class Dialog(ModalScreen):
+    BINDINGS = keymap.DIALOG
+
+    def show_error(self, text: str) -> None:
+        self.query_one(".error", Static).update(text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class OpeningFloatDialog(Dialog):
+    """Count the float into the drawer; once saved it cannot be edited."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static("Open the cash register", classes="dialog-title")
+            yield Static("Count the cash in the drawer and type the opening balance.")
+            yield Input(placeholder="opening balance, e.g. 2000", id="amount", restrict=AMOUNT_KEYS)
+            yield Static("", classes="error")
+            yield Static("Enter: open the register · Esc: not now", classes="muted")
+
+    @guarded
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        amount = parse_amount(event.value)
+        app = self.app
+        session = register.open_session(app.ctx, app.employee, amount)  # type: ignore[attr-defined]
+        app.notify(f"Register open with {format_amount(session.opening_float)}")
+        self.dismiss(session.id)
+
+
+class QuantityDialog(Dialog):
+    def __init__(self, name: str, current: str) -> None:
+        super().__init__()
+        self.item_name, self.current = name, current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(f"Quantity of {self.item_name}", classes="dialog-title")
+            yield Input(self.current, id="qty", restrict=r"[0-9.]*", max_length=10)
+            yield Static("", classes="error")
+            yield Static("Enter: set · Esc: cancel", classes="muted")
+
+    @guarded
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(parse_qty(event.value))
+
+
+class HelpDialog(Dialog):
+    """Every key of the screen underneath, as currently mapped."""
+
+    def __init__(self, rows: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        text = "\n".join(f"{key:>10}  {label}" for key, label in self.rows)
+        with Vertical(classes="dialog"):
+            yield Static("Keys", classes="dialog-title")
+            yield Static(text, id="help-keys")
+            yield Static("Esc: close", classes="muted")
+
+
+class SerialDialog(Dialog):
+    def __init__(self, product_name: str) -> None:
+        super().__init__()
+        self.product_name = product_name
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(f"Serial number of {self.product_name}", classes="dialog-title")
+            yield Input(placeholder="scan or type the serial", id="serial", max_length=40)
+            yield Static("", classes="error")
+            yield Static("Enter: add · Esc: cancel", classes="muted")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self.dismiss(event.value.strip())

@@ -1,0 +1,56 @@
+"""Sign in with user code and PIN; works offline (employees are cached locally)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Input, Static
+
+from o2pos.core import auth, demo
+from o2pos.tui.guard import guarded
+from o2pos.tui.widgets.status_bar import StatusBar
+
+
+class LoginScreen(Screen):
+    def compose(self) -> ComposeResult:
+        ctx = self.app.ctx  # type: ignore[attr-defined]
+        yield StatusBar()
+        with Vertical(id="login-box"):
+            yield Static(ctx.settings.store.name, id="login-title")
+            yield Static("Sign in to the till", classes="muted")
+            yield Input(placeholder="user code", id="user", max_length=32)
+            yield Input(
+                placeholder="PIN", id="pin", password=True, restrict=r"[0-9]*", max_length=8
+            )
+            yield Static("", id="message", classes="error")
+            if demo.is_demo_store():
+                yield Static(
+                    "Demo store: cashier / 1111 · manager / 2222 · admin / 1234",
+                    id="demo-hint",
+                    classes="muted",
+                )
+
+    def on_mount(self) -> None:
+        self.query_one("#user", Input).focus()
+
+    def show_error(self, text: str) -> None:
+        self.query_one("#message", Static).update(text)
+
+    @guarded
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "user":
+            self.query_one("#pin", Input).focus()
+            return
+        user = self.query_one("#user", Input).value.strip()
+        pin_box = self.query_one("#pin", Input)
+        pin = pin_box.value
+        pin_box.value = ""
+        if not user:
+            self.show_error("Type your user code")
+            self.query_one("#user", Input).focus()
+            return
+        employee = auth.login(self.app.ctx, user, pin)  # type: ignore[attr-defined]
+        self.show_error("")
+        self.query_one("#user", Input).value = ""
+        self.app.signed_in(employee)  # type: ignore[attr-defined]

@@ -1,0 +1,109 @@
+"""Take payment for the bill: cash and the amount due are ready, so Enter completes an
+exact cash sale; other methods with ↑/↓, split tender by entering less than is due."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+from o2pos.core import sales
+from o2pos.core.models import PaymentMethod, Sale
+from o2pos.core.money import format_amount, parse_amount
+from o2pos.core.payments import Tender
+from o2pos.tui import keymap
+from o2pos.tui.guard import guarded
+from o2pos.tui.screens.dialogs import AMOUNT_KEYS
+
+NEEDS_REFERENCE = {"card", "upi", "credit_note", "gift_voucher"}
+
+
+class PaymentScreen(ModalScreen[sales.CheckoutResult | None]):
+    BINDINGS = keymap.PAYMENT
+
+    def __init__(self, sale: Sale) -> None:
+        super().__init__()
+        self.sale = sale
+        self.methods = list(
+            PaymentMethod.select().where(PaymentMethod.active == True).order_by(PaymentMethod.sort)
+        )
+        self.index = next((i for i, m in enumerate(self.methods) if m.kind == "cash"), 0)
+        self.tenders: list[Tender] = []
+
+    @property
+    def method(self) -> PaymentMethod:
+        return self.methods[self.index]
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.sale.total - sum(t.amount for t in self.tenders))
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="payment"):
+            yield Static(
+                f"Payment · due [b]{format_amount(self.sale.total)}[/b]", classes="dialog-title"
+            )
+            yield Static("", id="methods")
+            yield Input(
+                format_amount(self.sale.total, grouping=False), id="amount", restrict=AMOUNT_KEYS
+            )
+            yield Input(placeholder="approval code / voucher number", id="reference", max_length=40)
+            yield Static("", id="tenders")
+            yield Static("", classes="error")
+            yield Static(
+                "Enter: take this amount · ↑↓: method · Tab: reference · Esc: back to the bill",
+                classes="muted",
+            )
+
+    def on_mount(self) -> None:
+        self.show_method()
+        self.query_one("#amount", Input).focus()
+
+    def show_error(self, text: str) -> None:
+        self.query_one(".error", Static).update(text)
+
+    def show_method(self) -> None:
+        names = [
+            f"[reverse] {m.name} [/reverse]" if i == self.index else f" {m.name} "
+            for i, m in enumerate(self.methods)
+        ]
+        self.query_one("#methods", Static).update("".join(names))
+        self.query_one("#reference", Input).display = self.method.kind in NEEDS_REFERENCE
+        names = {m.code: m.name for m in self.methods}
+        lines = [f"{names[t.method]:<14}{format_amount(t.amount):>12}" for t in self.tenders]
+        if self.tenders:
+            lines.append(f"{'Still due':<14}{format_amount(self.remaining):>12}")
+        self.query_one("#tenders", Static).update("\n".join(lines))
+
+    def action_method(self, step: int) -> None:
+        self.index = (self.index + step) % len(self.methods)
+        self.show_method()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @guarded
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        amount_box = self.query_one("#amount", Input)
+        reference = self.query_one("#reference", Input)
+        if event.input.id == "reference":
+            amount_box.focus()
+        amount = parse_amount(amount_box.value, allow_zero=False)
+        if self.method.kind in NEEDS_REFERENCE and not reference.value.strip():
+            reference.focus()
+            self.show_error(f"{self.method.name}: type the approval code or number, then Enter")
+            return
+        tender = Tender(self.method.code, amount, reference.value.strip() or None)
+        tendered = sum(t.amount for t in self.tenders) + amount
+        if tendered < self.sale.total:
+            # part payment: keep it and ask for the rest
+            self.tenders.append(tender)
+            reference.value = ""
+            amount_box.value = format_amount(self.remaining, grouping=False)
+            self.show_error("")
+            self.show_method()
+            return
+        app = self.app
+        result = sales.checkout(app.ctx, self.sale.id, [*self.tenders, tender], app.employee)  # type: ignore[attr-defined]
+        self.dismiss(result)

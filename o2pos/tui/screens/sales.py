@@ -1,0 +1,169 @@
+"""The bill: scan or type codes, see the lines and totals, pay with F10."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from o2pos.core import sales
+from o2pos.core.money import format_amount, format_qty
+from o2pos.tui import keymap
+from o2pos.tui.guard import guarded
+from o2pos.tui.screens.dialogs import QuantityDialog, SerialDialog
+from o2pos.tui.screens.payment import PaymentScreen
+from o2pos.tui.widgets.cart import CartTable, Totals
+from o2pos.tui.widgets.status_bar import StatusBar
+
+
+class SalesScreen(Screen):
+    BINDINGS = keymap.SALES
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        with Horizontal(id="item-row"):
+            yield Static("Item ", id="item-label")
+            yield Input(
+                placeholder="scan or type a barcode or SKU · 3*CODE for three",
+                id="item",
+                max_length=64,
+            )
+        yield CartTable(id="cart")
+        yield Static("", id="notice")
+        yield Totals(id="totals")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        ctx, employee = self.app.ctx, self.app.employee  # type: ignore[attr-defined]
+        draft = sales.open_draft(ctx)
+        self.sale_id = draft.id if draft else sales.new(ctx, employee).id
+        if draft is not None and sales.lines_of(draft):
+            self.say(f"Resumed the bill in progress ({len(sales.lines_of(draft))} lines)")
+        self.refresh_bill()
+        self.focus_item()
+
+    # --- showing ----------------------------------------------------------------------
+
+    def refresh_bill(self) -> None:
+        sale = sales.get(self.sale_id)
+        lines = sales.lines_of(sale)
+        self.query_one(CartTable).show(lines)
+        self.query_one(Totals).show(sale, len(lines))
+        if sale.notice:
+            self.say(sale.notice)
+        self.query_one(StatusBar).refresh_status()
+
+    def say(self, text: str, *, error: bool = False) -> None:
+        notice = self.query_one("#notice", Static)
+        notice.set_class(error, "error")
+        notice.update(text)
+
+    def show_error(self, text: str) -> None:
+        self.say(text, error=True)
+        self.app.bell()
+        self.focus_item()
+
+    def focus_item(self) -> None:
+        box = self.query_one("#item", Input)
+        box.focus()
+
+    # --- ringing up -------------------------------------------------------------------
+
+    @guarded
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if not text:
+            return
+        self.add(text)
+
+    def add(self, text: str, serial: str | None = None) -> None:
+        app = self.app
+        try:
+            lines = sales.add_item(app.ctx, self.sale_id, text, app.employee, serial=serial)  # type: ignore[attr-defined]
+        except sales.SerialRequired as needs:
+            self.app.push_screen(
+                SerialDialog(needs.product.name),
+                lambda serial: serial and self.guarded_add(text, serial),
+            )
+            return
+        self.query_one("#item", Input).value = ""
+        self.refresh_bill()
+        self.query_one(CartTable).show_last()
+        line = lines[-1]
+        self.say(f"{line.name} × {format_qty(line.qty_milli)}  {format_amount(line.total)}")
+
+    @guarded
+    def guarded_add(self, text: str, serial: str) -> None:
+        self.add(text, serial)
+
+    # --- actions ----------------------------------------------------------------------
+
+    def action_focus_cart(self) -> None:
+        self.query_one(CartTable).focus()
+
+    def action_focus_item(self) -> None:
+        self.focus_item()
+
+    @guarded
+    def action_remove_line(self) -> None:
+        line_id = self.query_one(CartTable).selected_line_id
+        if line_id is None:
+            raise sales.ValidationError("The bill has no line to remove")
+        sales.remove_line(self.app.ctx, self.sale_id, line_id, self.app.employee)  # type: ignore[attr-defined]
+        self.refresh_bill()
+        self.say("Line removed")
+
+    @guarded
+    def action_quantity(self) -> None:
+        cart = self.query_one(CartTable)
+        line_id = cart.selected_line_id
+        if line_id is None:
+            raise sales.ValidationError("Scan an item first")
+        line = sales.SaleLine.get_by_id(line_id)
+
+        @guarded
+        def apply(screen: SalesScreen, qty: int | None) -> None:
+            if qty is not None:
+                sales.set_qty(screen.app.ctx, screen.sale_id, line_id, qty, screen.app.employee)  # type: ignore[attr-defined]
+                screen.refresh_bill()
+
+        self.app.push_screen(
+            QuantityDialog(line.name, format_qty(line.qty_milli)), lambda q: apply(self, q)
+        )
+
+    @guarded
+    def action_hold(self) -> None:
+        """F8: hold the bill on screen, or recall the oldest held bill when this one is empty."""
+        app = self.app
+        ctx, employee = app.ctx, app.employee  # type: ignore[attr-defined]
+        if sales.lines_of(sales.get(self.sale_id)):
+            held = sales.hold(ctx, self.sale_id, employee)
+            self.sale_id = sales.new(ctx, employee).id
+            self.refresh_bill()
+            self.say(f"Bill held ({format_amount(held.total)}); F8 on an empty bill recalls it")
+            return
+        waiting = sales.held(ctx)
+        if not waiting:
+            raise sales.ValidationError("No held bills")
+        sales.cancel(ctx, self.sale_id, employee)
+        self.sale_id = sales.recall(ctx, waiting[0].id, employee).id
+        self.refresh_bill()
+        self.say(f"Recalled a held bill; {len(waiting) - 1} more held")
+
+    @guarded
+    def action_pay(self) -> None:
+        sale = sales.get(self.sale_id)
+        if not sales.lines_of(sale):
+            raise sales.ValidationError("The bill is empty: scan an item first")
+        self.app.push_screen(PaymentScreen(sale), self.paid)
+
+    def paid(self, result: sales.CheckoutResult | None) -> None:
+        if result is None:
+            self.focus_item()
+            return
+        self.sale_id = sales.new(self.app.ctx, self.app.employee).id  # type: ignore[attr-defined]
+        self.refresh_bill()
+        change = f" · CHANGE {format_amount(result.change)}" if result.change else ""
+        self.say(f"Bill {result.sale.number} paid {format_amount(result.sale.total)}{change}")
+        self.focus_item()

@@ -1,0 +1,36 @@
+"""The line at the top of every screen: who, where, the drawer, the network, the clock."""
+
+from __future__ import annotations
+
+from textual.widgets import Static
+
+from o2pos.core import journal, register
+from o2pos.core.models import SyncCursor
+
+
+class StatusBar(Static):
+    """Refreshed on demand and every few seconds (cheap reads; no work while idle)."""
+
+    DEFAULT_CLASSES = "status-bar"
+
+    def on_mount(self) -> None:
+        self.refresh_status()
+        self.set_interval(10, self.refresh_status)
+
+    def refresh_status(self) -> None:
+        app = self.app
+        ctx = app.ctx  # type: ignore[attr-defined]
+        employee = app.employee  # type: ignore[attr-defined]
+        session = register.current_session(ctx)
+        cursor = SyncCursor.get_or_none(SyncCursor.name == "central")
+        pending = journal.last_seq(ctx) - (cursor.acked_seq if cursor else 0)
+        network = "online" if app.online else "offline"  # type: ignore[attr-defined]
+        parts = [
+            ctx.settings.store.name[:18],
+            ctx.terminal_id,
+            employee.code if employee else "—",
+            "drawer open" if session else "drawer closed",
+            f"{network} · {pending} to send",
+            ctx.local(ctx.now()).strftime("%H:%M"),
+        ]
+        self.update(" │ ".join(parts))

@@ -1,0 +1,180 @@
+"""The till driven by keys alone, as a cashier does, on a real database file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, Static
+
+from o2pos.config import Config
+from o2pos.core import register, sales
+from o2pos.core.models import Journal, Sale
+from o2pos.tui.app import TillApp
+from o2pos.tui.screens.login import LoginScreen
+from o2pos.tui.screens.sales import SalesScreen
+from o2pos.tui.widgets.cart import CartTable
+from tests.conftest import Store, build_store
+
+
+def make_app(store: Store) -> TillApp:
+    return TillApp(store.ctx, Config(settings=store.ctx.settings))
+
+
+async def type_text(pilot, text: str) -> None:
+    for char in text:
+        await pilot.press(char)
+
+
+async def sign_in(pilot, user: str = "cashier", pin: str = "1111", float_: str | None = "2000"):
+    await type_text(pilot, user)
+    await pilot.press("tab")
+    await type_text(pilot, pin)
+    await pilot.press("enter")
+    await pilot.pause()
+    if float_ is not None:
+        await type_text(pilot, float_)
+        await pilot.press("enter")
+        await pilot.pause()
+
+
+async def scan(pilot, code: str) -> None:
+    await type_text(pilot, code)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+def notice(app: TillApp) -> str:
+    return str(app.screen.query_one("#notice", Static).render())
+
+
+async def test_exact_cash_sale_scan_scan_f10_enter(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        assert isinstance(app.screen, SalesScreen)
+        assert register.current_session(store.ctx).opening_float == 200000
+        await scan(pilot, "8901234567890")
+        await scan(pilot, "SOAP")
+        assert app.screen.query_one(CartTable).row_count == 2
+        await pilot.press("f10")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, SalesScreen)
+        assert app.screen.query_one(CartTable).row_count == 0
+        assert "S-T1-000001 paid 229.00" in notice(app)
+    done = Sale.get(Sale.number == "S-T1-000001")
+    assert (done.total, done.paid, done.status) == (22900, 22900, "completed")
+
+
+async def test_split_tender_with_change(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await scan(pilot, "TRIM")  # 1180.00
+        await pilot.press("f10")
+        await pilot.pause()
+        await pilot.press("down")  # card
+        amount = app.screen.query_one("#amount", Input)
+        amount.value = "1000"
+        await pilot.press("tab")
+        await type_text(pilot, "AUTH77")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.query_one("#amount", Input).value == "180.00"
+        await pilot.press("up")  # back to cash
+        app.screen.query_one("#amount", Input).value = "200"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "CHANGE 20.00" in notice(app)
+
+
+async def test_unknown_barcode_changes_nothing_and_keeps_the_item_box(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await scan(pilot, "RICE1")
+        before = Journal.select().count()
+        await scan(pilot, "NOSUCH")
+        assert "Unknown barcode or SKU: NOSUCH" in notice(app)
+        assert app.focused is app.screen.query_one("#item", Input)
+        assert app.screen.query_one(CartTable).row_count == 1
+        assert Journal.select().count() == before
+
+
+async def test_wrong_pins_then_lockout_message(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, pin="9999", float_=None)
+        message = app.screen.query_one("#message", Static)
+        assert "4 tries left" in str(message.render())
+        # the user code stays and the PIN box keeps focus: the cashier just retypes
+        assert app.focused is app.screen.query_one("#pin", Input)
+        for _ in range(4):
+            await type_text(pilot, "9999")
+            await pilot.press("enter")
+            await pilot.pause()
+        assert isinstance(app.screen, LoginScreen)
+        assert "locked for 15 min" in str(message.render())
+
+
+async def test_a_bill_survives_a_restart(tmp_path: Path) -> None:
+    store = build_store(tmp_path)
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await scan(pilot, "RICE1")
+        await scan(pilot, "3*SOAP")
+    # a new process on the same file (the draft was committed at each scan)
+    again = make_app(store)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, float_=None)
+        assert again.screen.query_one(CartTable).row_count == 2
+        assert "Resumed" in notice(again)
+        draft = sales.open_draft(store.ctx)
+        assert draft.total == 18900 + 3 * 4000
+
+
+async def test_hold_and_recall(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await scan(pilot, "RICE1")
+        await pilot.press("f8")
+        await pilot.pause()
+        assert app.screen.query_one(CartTable).row_count == 0
+        assert len(sales.held(store.ctx)) == 1
+        await pilot.press("f8")
+        await pilot.pause()
+        assert app.screen.query_one(CartTable).row_count == 1
+        assert sales.held(store.ctx) == []
+
+
+async def test_help_lists_the_screens_keys(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        text = str(app.screen.query_one("#help-keys", Static).render())
+        assert "f10" in text and "Pay" in text and "ctrl+l" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, SalesScreen)
+
+
+async def test_lock_returns_to_login_and_keeps_the_bill(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await scan(pilot, "RICE1")
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert isinstance(app.screen, LoginScreen)
+        assert sales.open_draft(store.ctx).total == 18900
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return build_store(tmp_path)
