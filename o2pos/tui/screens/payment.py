@@ -9,6 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from o2pos.core import sales
+from o2pos.core.errors import DomainError
 from o2pos.core.models import PaymentMethod, Sale
 from o2pos.core.money import format_amount, parse_amount
 from o2pos.core.payments import Tender
@@ -50,6 +51,7 @@ class PaymentScreen(ModalScreen[sales.CheckoutResult | None]):
             )
             yield Input(placeholder="approval code / voucher number", id="reference", max_length=40)
             yield Static("", id="tenders")
+            yield Static("", id="change")
             yield Static("", classes="error")
             yield Static(
                 "Enter: take this amount · ↑↓: method · Tab: reference · Esc: back to the bill",
@@ -75,6 +77,23 @@ class PaymentScreen(ModalScreen[sales.CheckoutResult | None]):
         if self.tenders:
             lines.append(f"{'Still due':<14}{format_amount(self.remaining):>12}")
         self.query_one("#tenders", Static).update("\n".join(lines))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Show the change as the cashier types what the customer handed over."""
+        if event.input.id != "amount":
+            return
+        try:
+            amount = parse_amount(event.value)
+        except DomainError:
+            self.query_one("#change", Static).update("")
+            return
+        over = sum(t.amount for t in self.tenders) + amount - self.sale.total
+        text = (
+            f"[b]Change {format_amount(over)}[/b]"
+            if over > 0 and self.method.kind == "cash"
+            else ""
+        )
+        self.query_one("#change", Static).update(text)
 
     def action_method(self, step: int) -> None:
         self.index = (self.index + step) % len(self.methods)

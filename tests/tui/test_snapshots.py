@@ -1,0 +1,63 @@
+"""80×24 pictures of each screen and dialog (pytest-textual-snapshot).
+
+Regenerate deliberately with ``pytest tests/tui/test_snapshots.py --snapshot-update`` and
+look at the difference before committing it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from o2pos.config import Config
+from o2pos.tui.app import TillApp
+from tests.conftest import build_store
+
+SIZE = (80, 24)
+
+
+def app_for(tmp_path: Path, *, register_open: bool = False) -> TillApp:
+    store = build_store(tmp_path)
+    if register_open:
+        store.open_register()
+    return TillApp(store.ctx, Config(settings=store.ctx.settings))
+
+
+def keys(text: str) -> list[str]:
+    return list(text)
+
+
+SIGN_IN = [*keys("cashier"), "tab", *keys("1111"), "enter"]
+
+
+def test_login(snap_compare, tmp_path: Path) -> None:
+    assert snap_compare(app_for(tmp_path), terminal_size=SIZE)
+
+
+def test_opening_float_dialog(snap_compare, tmp_path: Path) -> None:
+    assert snap_compare(app_for(tmp_path), terminal_size=SIZE, press=SIGN_IN)
+
+
+def test_sales_with_lines(snap_compare, tmp_path: Path) -> None:
+    press = [*SIGN_IN, *keys("RICE1"), "enter", *keys("3*SOAP"), "enter", *keys("0.755*ONION"),
+             "enter", *keys("TRIM"), "enter"]
+    assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)
+
+
+def test_sales_unknown_barcode(snap_compare, tmp_path: Path) -> None:
+    press = [*SIGN_IN, *keys("RICE1"), "enter", *keys("8901234567891"), "enter"]
+    assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)
+
+
+def test_payment(snap_compare, tmp_path: Path) -> None:
+    press = [*SIGN_IN, *keys("RICE1"), "enter", *keys("SOAP"), "enter", "f10"]
+    assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)
+
+
+def test_help(snap_compare, tmp_path: Path) -> None:
+    press = [*SIGN_IN, "f1"]
+    assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)
+
+
+def test_payment_with_change(snap_compare, tmp_path: Path) -> None:
+    press = [*SIGN_IN, *keys("RICE1"), "enter", "f10", *keys("500")]
+    assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)
