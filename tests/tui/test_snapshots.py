@@ -38,8 +38,17 @@ def test_opening_float_dialog(snap_compare, tmp_path: Path) -> None:
 
 
 def test_sales_with_lines(snap_compare, tmp_path: Path) -> None:
-    press = [*SIGN_IN, *keys("RICE1"), "enter", *keys("3*SOAP"), "enter", *keys("0.755*ONION"),
-             "enter", *keys("TRIM"), "enter"]
+    press = [
+        *SIGN_IN,
+        *keys("RICE1"),
+        "enter",
+        *keys("3*SOAP"),
+        "enter",
+        *keys("0.755*ONION"),
+        "enter",
+        *keys("TRIM"),
+        "enter",
+    ]
     assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)
 
 

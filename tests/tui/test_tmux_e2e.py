@@ -1,0 +1,80 @@
+"""The real ``o2pos run`` process in tmux at 80×24, driven by keystrokes like a cashier."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+
+class Tmux:
+    def __init__(self, cwd: Path) -> None:
+        assert shutil.which("tmux"), "scripts/test installs tmux"
+        self.socket = f"o2pos-test-{uuid.uuid4().hex[:8]}"
+        self.cwd = cwd
+
+    def run(self, *args: str) -> str:
+        return subprocess.run(
+            ["tmux", "-L", self.socket, *args],
+            cwd=self.cwd,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
+    def start(self, command: str) -> None:
+        self.run("new-session", "-d", "-x", "80", "-y", "24", command)
+
+    def keys(self, *keys: str) -> None:
+        for key in keys:
+            self.run("send-keys", key)
+            time.sleep(0.15)
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p")
+
+    def wait_for(self, text: str, timeout: float = 20) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            time.sleep(0.2)
+        raise AssertionError(f"{text!r} never appeared; the screen:\n{self.screen()}")
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
+
+
+def o2pos(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        [sys.executable, "-m", "o2pos", *args], cwd=cwd, capture_output=True, text=True, check=True
+    ).stdout
+
+
+def test_a_cash_sale_by_keystrokes_in_a_real_terminal(tmp_path: Path) -> None:
+    o2pos(tmp_path, "init", "--demo")
+    tmux = Tmux(tmp_path)
+    try:
+        tmux.start(f"{sys.executable} -m o2pos run")
+        tmux.wait_for("cashier / 1111")
+        tmux.keys("cashier", "Tab", "1111", "Enter")
+        tmux.wait_for("Open the cash register")
+        tmux.keys("2000", "Enter")
+        tmux.wait_for("drawer open")
+        tmux.keys("8901001000018", "Enter")  # a demo barcode: Daawat Rozana Basmati Rice 5 kg
+        tmux.wait_for("Daawat Rozana")
+        tmux.keys("F10")
+        tmux.wait_for("Payment")
+        tmux.keys("Enter")
+        screen = tmux.wait_for("S-T1-000001 paid")
+        assert "TOTAL 0.00" in screen  # a fresh bill is open
+    finally:
+        tmux.close()
+    report = json.loads(o2pos(tmp_path, "report", "x", "--json"))
+    assert report["sales_count"] == 1
+    assert report["cash"]["expected_cash"] == 200000 + report["sales_total"]
