@@ -16,6 +16,7 @@ from o2pos.core.models import Employee
 from o2pos.tui import keymap
 from o2pos.tui.screens.dialogs import HelpDialog, OpeningFloatDialog
 from o2pos.tui.screens.login import LoginScreen
+from o2pos.tui.screens.register import RegisterScreen
 from o2pos.tui.screens.sales import SalesScreen
 
 
@@ -89,7 +90,8 @@ class TillApp(App):
     def action_register(self) -> None:
         if self.employee is None or isinstance(self.screen, ModalScreen):
             return
-        self.notify("The cash register screen comes next; use 'o2pos report x' meanwhile.")
+        if not isinstance(self.screen, RegisterScreen):
+            self.switch_screen(RegisterScreen())
 
 
 def setup_logging(data_dir: Path) -> Path:

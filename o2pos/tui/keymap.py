@@ -12,7 +12,7 @@ from textual.binding import Binding
 GLOBAL = [
     Binding("f1", "help", "Help", id="help", priority=True),
     Binding("f2", "sales", "Sales", id="sales", priority=True),
-    Binding("f4", "register", "Register", id="register", show=False, priority=True),
+    Binding("f4", "register", "Register", id="register", priority=True),
     Binding("ctrl+l", "lock", "Lock", id="lock", priority=True),
 ]
 
@@ -30,6 +30,15 @@ PAYMENT = [
     Binding("escape", "cancel", "Back", id="payment_back", priority=True),
     Binding("up", "method(-1)", "Method", id="method_previous", priority=True),
     Binding("down", "method(1)", "Method", id="method_next", show=False, priority=True),
+]
+
+REGISTER = [
+    Binding("o", "open", "Open", id="register_open"),
+    Binding("i", "cash_in", "Cash in", id="cash_in"),
+    Binding("u", "cash_out", "Cash out", id="cash_out"),
+    Binding("x", "x_report", "X report", id="x_report"),
+    Binding("c", "close", "Close → Z", id="close_register"),
+    Binding("n", "no_sale", "No sale", id="no_sale"),
 ]
 
 DIALOG = [Binding("escape", "cancel", "Cancel", id="dialog_cancel", priority=True)]

@@ -178,3 +178,45 @@ async def test_lock_returns_to_login_and_keeps_the_bill(store: Store) -> None:
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
     return build_store(tmp_path)
+
+
+async def test_register_cash_out_then_close_with_a_difference_and_z(store: Store) -> None:
+    from o2pos.tui.screens.dialogs import TextDialog
+    from o2pos.tui.screens.register import RegisterScreen
+
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)  # float 2000
+        await scan(pilot, "RICE1")
+        await pilot.press("f10")
+        await pilot.pause()
+        await pilot.press("enter")  # 189.00 cash
+        await pilot.pause()
+        await pilot.press("f4")
+        await pilot.pause()
+        assert isinstance(app.screen, RegisterScreen)
+        state = str(app.screen.query_one("#register-state", Static).render())
+        assert "Expected in drawer 2,189.00" in state
+        await pilot.press("u")  # cash out
+        await pilot.pause()
+        await type_text(pilot, "100")
+        await pilot.press("enter")
+        await type_text(pilot, "milk supplier")
+        await pilot.press("enter")
+        await pilot.pause()
+        state = str(app.screen.query_one("#register-state", Static).render())
+        assert "Expected in drawer 2,089.00" in state
+        await pilot.press("c")  # close: the cashier may not, a manager approves
+        await pilot.pause()
+        await type_text(pilot, "2080")
+        await pilot.press("enter")
+        await pilot.pause()
+        await type_text(pilot, "manager")
+        await pilot.press("enter")
+        await type_text(pilot, "2222")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TextDialog)
+        slip = str(app.screen.query_one("#slip-text", Static).render())
+        assert "Z-T1-000001" in slip and "Short" in slip and "-9.00" in slip
+    assert register.current_session(store.ctx) is None

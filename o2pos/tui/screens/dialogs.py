@@ -92,3 +92,50 @@ class SerialDialog(Dialog):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.value.strip():
             self.dismiss(event.value.strip())
+
+
+class AmountDialog(Dialog):
+    """An amount, and a reason when one is asked for (cash in / out, counted cash)."""
+
+    def __init__(self, title: str, *, reason: bool = False, hint: str = "") -> None:
+        super().__init__()
+        self.title_text, self.with_reason, self.hint = title, reason, hint
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.title_text, classes="dialog-title")
+            if self.hint:
+                yield Static(self.hint)
+            yield Input(placeholder="amount", id="amount", restrict=AMOUNT_KEYS, max_length=15)
+            if self.with_reason:
+                yield Input(placeholder="reason", id="reason", max_length=200)
+            yield Static("", classes="error")
+            yield Static("Enter: save · Esc: cancel", classes="muted")
+
+    @guarded
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        amount = parse_amount(
+            self.query_one("#amount", Input).value, allow_zero=self.with_reason is False
+        )
+        if self.with_reason:
+            reason = self.query_one("#reason", Input)
+            if event.input.id == "amount" or not reason.value.strip():
+                reason.focus()
+                return
+            self.dismiss((amount, reason.value.strip()))
+            return
+        self.dismiss(amount)
+
+
+class TextDialog(Dialog):
+    """A slip or report, shown exactly as it will print."""
+
+    def __init__(self, title: str, text: str) -> None:
+        super().__init__()
+        self.title_text, self.text = title, text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog slip"):
+            yield Static(self.title_text, classes="dialog-title")
+            yield Static(self.text, id="slip-text", markup=False)
+            yield Static("Esc: close", classes="muted")

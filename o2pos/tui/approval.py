@@ -1,0 +1,77 @@
+"""Manager override: when the core answers ``ApprovalRequired``, ask for a manager's PIN
+and try the same action once more with the approval."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Input, Static
+
+from o2pos.core import auth
+from o2pos.core.errors import ApprovalRequired
+from o2pos.tui.guard import guarded, report
+from o2pos.tui.screens.dialogs import Dialog
+
+Action = Callable[[auth.Approval | None], Any]
+
+
+class ManagerPinDialog(Dialog):
+    def __init__(self, reason: str, permission: str) -> None:
+        super().__init__()
+        self.reason, self.permission = reason, permission
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static("Manager approval", classes="dialog-title")
+            yield Static(self.reason)
+            yield Input(placeholder="manager's user code", id="code", max_length=32)
+            yield Input(
+                placeholder="PIN", id="pin", password=True, restrict=r"[0-9]*", max_length=8
+            )
+            yield Static("", classes="error")
+            yield Static("Enter: approve · Esc: cancel", classes="muted")
+
+    def on_mount(self) -> None:
+        self.query_one("#code", Input).focus()
+
+    @guarded
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "code":
+            self.query_one("#pin", Input).focus()
+            return
+        code = self.query_one("#code", Input).value
+        pin_box = self.query_one("#pin", Input)
+        pin, pin_box.value = pin_box.value, ""
+        approval = auth.approve(self.app.ctx, code, pin, self.permission)  # type: ignore[attr-defined]
+        self.dismiss(approval)
+
+
+def run_with_approval(
+    screen: Any, action: Action, done: Callable[[Any], None] | None = None
+) -> None:
+    """Run ``action``; if a manager must approve, ask for the PIN and run it again.
+
+    Other errors go up to the caller's guard, which shows them.
+    """
+    try:
+        result = action(None)
+    except ApprovalRequired as need:
+
+        def approved(approval: auth.Approval | None) -> None:
+            if approval is None:
+                screen.show_error("Cancelled: no manager approval")
+                return
+            try:
+                outcome = action(approval)
+                if done is not None:
+                    done(outcome)
+            except Exception as error:  # shown, never raised into Textual
+                report(screen, error)
+
+        screen.app.push_screen(ManagerPinDialog(str(need), need.permission), approved)
+        return
+    if done is not None:
+        done(result)

@@ -1,0 +1,182 @@
+"""The cash register: its state, expected cash, movements; cash in/out, X, close → Z."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from o2pos.core import register, reports
+from o2pos.core.models import CashMovement, Employee
+from o2pos.core.money import format_amount
+from o2pos.tui import keymap
+from o2pos.tui.approval import run_with_approval
+from o2pos.tui.guard import guarded
+from o2pos.tui.screens.dialogs import AmountDialog, OpeningFloatDialog, TextDialog
+from o2pos.tui.widgets.status_bar import StatusBar
+
+
+class RegisterScreen(Screen):
+    BINDINGS = keymap.REGISTER
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        yield Static("", id="register-state")
+        yield DataTable(id="movements", cursor_type="row")
+        yield Static("", id="notice")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#movements", DataTable)
+        for label, width in (
+            ("Number", 14),
+            ("Kind", 8),
+            ("Amount", 12),
+            ("Reason", 30),
+            ("By", 9),
+        ):
+            table.add_column(label, width=width)
+        self.refresh_state()
+
+    def show_error(self, text: str) -> None:
+        notice = self.query_one("#notice", Static)
+        notice.add_class("error")
+        notice.update(text)
+        self.app.bell()
+
+    def say(self, text: str) -> None:
+        notice = self.query_one("#notice", Static)
+        notice.remove_class("error")
+        notice.update(text)
+
+    def refresh_state(self) -> None:
+        ctx = self.app.ctx  # type: ignore[attr-defined]
+        session = register.current_session(ctx)
+        state = self.query_one("#register-state", Static)
+        table = self.query_one("#movements", DataTable)
+        table.clear()
+        if session is None:
+            state.update(
+                "The cash register is [b]closed[/b] on this till. O: open it with a float."
+            )
+            return
+        cash = register.cash_totals(session)
+        opened = ctx.local(session.opened_at).strftime("%d %b %H:%M")
+        money = format_amount
+        state.update(
+            f"Open since {opened} by {session.opened_by.code}\n"
+            f"Float {money(cash['opening_float'])}   Cash sales {money(cash['cash_sales'])}   "
+            f"Refunds -{money(cash['cash_refunds'])}\n"
+            f"Cash in {money(cash['cash_in'])}   Cash out -{money(cash['cash_out'])}   "
+            f"[b]Expected in drawer {money(cash['expected_cash'])}[/b]"
+        )
+        moves = (
+            CashMovement.select().where(CashMovement.session == session).order_by(CashMovement.id)
+        )
+        table.add_rows(
+            [
+                (
+                    m.number,
+                    m.kind.replace("_", " "),
+                    format_amount(m.amount),
+                    m.reason[:30],
+                    m.employee.code,
+                )
+                for m in moves
+            ]
+        )
+        self.query_one(StatusBar).refresh_status()
+
+    # --- actions ----------------------------------------------------------------------
+
+    def _employee(self) -> Employee:
+        return self.app.employee  # type: ignore[attr-defined]
+
+    @guarded
+    def action_open(self) -> None:
+        if register.current_session(self.app.ctx) is not None:  # type: ignore[attr-defined]
+            raise register.StateError("The cash register is already open")
+        self.app.push_screen(OpeningFloatDialog(), lambda _: self.refresh_state())
+
+    def action_cash_in(self) -> None:
+        self._move("in", "Cash in: money put into the drawer")
+
+    def action_cash_out(self) -> None:
+        self._move("out", "Cash out: money taken from the drawer")
+
+    def _move(self, kind: str, title: str) -> None:
+        @guarded
+        def save(screen: RegisterScreen, result: tuple[int, str] | None) -> None:
+            if result is None:
+                return
+            amount, reason = result
+            ctx = screen.app.ctx  # type: ignore[attr-defined]
+            run_with_approval(
+                screen,
+                lambda approval: register.move_cash(
+                    ctx, screen._employee(), kind, amount, reason, approval
+                ),
+                lambda move: (
+                    screen.refresh_state(),
+                    screen.say(f"{move.number}: cash {kind} {format_amount(move.amount)}"),
+                ),
+            )
+
+        self.app.push_screen(AmountDialog(title, reason=True), lambda r: save(self, r))
+
+    @guarded
+    def action_no_sale(self) -> None:
+        ctx = self.app.ctx  # type: ignore[attr-defined]
+        run_with_approval(
+            self,
+            lambda approval: register.open_drawer(ctx, self._employee(), "no sale", approval),
+            lambda move: (
+                self.refresh_state(),
+                self.say(f"{move.number}: drawer opened (no sale)"),
+            ),
+        )
+
+    @guarded
+    def action_x_report(self) -> None:
+        ctx = self.app.ctx  # type: ignore[attr-defined]
+        store = ctx.settings.store
+        text = reports.render_text(reports.x_report(ctx), store.name, timezone=store.timezone)
+        self.app.push_screen(TextDialog("X report (nothing is closed)", text))
+
+    @guarded
+    def action_close(self) -> None:
+        ctx = self.app.ctx  # type: ignore[attr-defined]
+        register.require_open(ctx)
+
+        @guarded
+        def counted(screen: RegisterScreen, amount: int | None) -> None:
+            if amount is None:
+                return
+            run_with_approval(
+                screen,
+                lambda approval: register.close_session(ctx, screen._employee(), amount, approval),
+                lambda session: screen.closed(session),
+            )
+
+        self.app.push_screen(
+            AmountDialog("Close the register", hint="Count the drawer and type the cash counted."),
+            lambda amount: counted(self, amount),
+        )
+
+    def closed(self, session: register.RegisterSession) -> None:
+        ctx = self.app.ctx  # type: ignore[attr-defined]
+        store = ctx.settings.store
+        z = reports.z_report(ctx, session.z_number)
+        diff = session.difference
+        word = "over" if diff > 0 else "short" if diff < 0 else "exact"
+        self.refresh_state()
+        self.say(
+            f"Closed: {session.z_number}, counted {format_amount(session.counted_cash)}, "
+            f"{word} {format_amount(abs(diff))}"
+        )
+        self.app.push_screen(
+            TextDialog(
+                f"Z report {session.z_number}",
+                reports.render_text(z, store.name, timezone=store.timezone),
+            )
+        )
