@@ -18,7 +18,8 @@ GLOBAL = [
 
 SALES = [
     Binding("f10", "pay", "Pay", id="pay", priority=True),
-    Binding("f7", "customer", "Customer", id="customer", show=False, priority=True),
+    Binding("f7", "customer", "Customer", id="customer", priority=True),
+    Binding("f9", "discount", "Discount", id="discount", priority=True),
     Binding("f8", "hold", "Hold", id="hold", priority=True),
     Binding("ctrl+d", "remove_line", "Del line", id="remove_line", priority=True),
     Binding("ctrl+q", "quantity", "Qty", id="quantity", priority=True),

@@ -220,3 +220,39 @@ async def test_register_cash_out_then_close_with_a_difference_and_z(store: Store
         slip = str(app.screen.query_one("#slip-text", Static).render())
         assert "Z-T1-000001" in slip and "Short" in slip and "-9.00" in slip
     assert register.current_session(store.ctx) is None
+
+
+async def test_a_discount_above_the_limit_needs_a_managers_pin(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await scan(pilot, "TRIM")  # 1180.00
+        await pilot.press("f9")
+        await pilot.pause()
+        await type_text(pilot, "10%")  # the cashier's limit is 5 %
+        await pilot.press("enter")
+        await pilot.pause()
+        await type_text(pilot, "manager")
+        await pilot.press("enter")
+        await type_text(pilot, "2222")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, SalesScreen)
+    draft = sales.open_draft(store.ctx)
+    [line] = sales.lines_of(draft)
+    assert (line.discount_value, line.approved_by, draft.total) == (1000, "manager", 106200)
+
+
+async def test_choose_a_customer_from_another_state(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await scan(pilot, "TRIM")
+        await pilot.press("f7")
+        await pilot.pause()
+        await type_text(pilot, "Tamil")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        totals = str(app.screen.query_one("#totals", Static).render())
+        assert "Tamil Traders" in totals and "IGST 180.00" in totals

@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from o2pos.core import sales
-from o2pos.core.money import format_amount, format_qty
+from o2pos.core.money import format_amount, format_qty, parse_amount, parse_percent
 from o2pos.tui import keymap
+from o2pos.tui.approval import run_with_approval
 from o2pos.tui.guard import guarded
+from o2pos.tui.screens.bill_dialogs import CustomerDialog, DiscountDialog
 from o2pos.tui.screens.dialogs import QuantityDialog, SerialDialog
 from o2pos.tui.screens.payment import PaymentScreen
 from o2pos.tui.widgets.cart import CartTable, Totals
 from o2pos.tui.widgets.status_bar import StatusBar
+
+
+def parse_discount(text: str) -> tuple[str | None, int]:
+    """'10%' → percent 1000 bp; '25.50' → amount 2550; '' → no discount."""
+    if not text:
+        return None, 0
+    if text.endswith("%"):
+        return "percent", parse_percent(text)
+    return "amount", parse_amount(text, allow_zero=False)
 
 
 class SalesScreen(Screen):
@@ -150,6 +163,47 @@ class SalesScreen(Screen):
         self.sale_id = sales.recall(ctx, waiting[0].id, employee).id
         self.refresh_bill()
         self.say(f"Recalled a held bill; {len(waiting) - 1} more held")
+
+    @guarded
+    def action_discount(self) -> None:
+        line_id = self.query_one(CartTable).selected_line_id
+        line = sales.SaleLine.get_by_id(line_id) if line_id else None
+        self.app.push_screen(
+            DiscountDialog(line.name if line else None),
+            lambda choice: self.apply_discount(choice, line_id),
+        )
+
+    @guarded
+    def apply_discount(self, choice: tuple[str, str] | None, line_id: int | None) -> None:
+        if choice is None:
+            return
+        field, text = choice
+        ctx, employee, sale_id = self.app.ctx, self.app.employee, self.sale_id  # type: ignore[attr-defined]
+        if field == "coupon":
+            if text:
+                sales.apply_coupon(ctx, sale_id, text, employee)
+            else:
+                sales.remove_coupon(ctx, sale_id, employee)
+            self.refresh_bill()
+            return
+        kind, value = parse_discount(text)
+        if field == "line" and line_id is not None:
+            action = partial(sales.set_line_discount, ctx, sale_id, line_id, kind, value, employee)
+        else:
+            action = partial(sales.set_order_discount, ctx, sale_id, kind, value, employee)
+        run_with_approval(self, action, lambda _: self.refresh_bill())
+
+    @guarded
+    def action_customer(self) -> None:
+        self.app.push_screen(CustomerDialog(), self.choose_customer)
+
+    @guarded
+    def choose_customer(self, choice: tuple[str, int | None] | None) -> None:
+        if choice is None:
+            return
+        app = self.app
+        sales.set_customer(app.ctx, self.sale_id, choice[1], app.employee)  # type: ignore[attr-defined]
+        self.refresh_bill()
 
     @guarded
     def action_pay(self) -> None:

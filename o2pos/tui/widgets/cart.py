@@ -67,9 +67,11 @@ class Totals(Static):
         else:
             half = sale.tax_total // 2
             taxes = f"CGST {format_amount(sale.tax_total - half)}  SGST {format_amount(half)}"
+        who = sale.customer.name[:22] if sale.customer_id else "walk-in"
+        coupon = f"  coupon {sale.coupon_code}" if sale.coupon_code else ""
         self.update(
             f"Items {items}  Subtotal {format_amount(sale.subtotal)}  "
             f"Disc {format_amount(sale.discount_total)}  {taxes}\n"
-            f"Round off {format_amount(sale.round_off)}   "
+            f"Customer {who}{coupon}  Round off {format_amount(sale.round_off)}   "
             f"[b]TOTAL {format_amount(sale.total)}[/b]"
         )

@@ -1,0 +1,104 @@
+"""Dialogs that change the bill: discounts and coupons (F9), the customer (F7)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from o2pos.core import customers
+from o2pos.tui.guard import guarded
+from o2pos.tui.screens.dialogs import Dialog
+
+
+class DiscountDialog(Dialog):
+    """Line discount, bill discount or coupon: Enter applies the field you are in."""
+
+    def __init__(self, line_name: str | None) -> None:
+        super().__init__()
+        self.line_name = line_name
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static("Discount or coupon", classes="dialog-title")
+            yield Static(
+                f"On the line: {self.line_name}" if self.line_name else "No line selected",
+                classes="muted",
+            )
+            yield Input(
+                placeholder="line discount: 10% or 25.00 (empty: remove)",
+                id="line",
+                disabled=self.line_name is None,
+                restrict=r"[0-9.,%]*",
+                max_length=12,
+            )
+            yield Input(
+                placeholder="bill discount: 5% or 100 (empty: remove)",
+                id="bill",
+                restrict=r"[0-9.,%]*",
+                max_length=12,
+            )
+            yield Input(placeholder="coupon code (empty: remove)", id="coupon", max_length=20)
+            yield Static("", classes="error")
+            yield Static("Enter: apply this field · Tab: next field · Esc: cancel", classes="muted")
+
+    def on_mount(self) -> None:
+        self.query_one("#line" if self.line_name else "#bill", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss((event.input.id, event.value.strip()))
+
+
+class CustomerDialog(Dialog):
+    """Find a customer by name or phone, choose walk-in, or add a new one."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static("Customer", classes="dialog-title")
+            yield Input(placeholder="name or phone", id="search", max_length=40)
+            yield OptionList(Option("Walk-in customer", id="walk-in"), id="matches")
+            yield Static("New customer: name, phone, GSTIN (optional)", classes="muted")
+            yield Input(placeholder="name", id="new-name", max_length=100)
+            yield Input(placeholder="phone", id="new-phone", restrict=r"[0-9+ ]*", max_length=16)
+            yield Input(placeholder="GSTIN (optional)", id="new-gstin", max_length=15)
+            yield Static("", classes="error")
+            yield Static(
+                "Type to search · ↓ Enter: choose · fill the new fields + Enter: add",
+                classes="muted",
+            )
+
+    def on_mount(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "search":
+            return
+        matches = self.query_one("#matches", OptionList)
+        matches.clear_options()
+        matches.add_option(Option("Walk-in customer", id="walk-in"))
+        for c in customers.search(self.app.ctx, event.value, limit=6):  # type: ignore[attr-defined]
+            matches.add_option(Option(f"{c.name}  {c.phone}", id=str(c.id)))
+        if matches.option_count > 1:
+            matches.highlighted = 1
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        choice = event.option.id
+        self.dismiss(("walk-in", None) if choice == "walk-in" else ("customer", int(choice)))
+
+    @guarded
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "search":
+            matches = self.query_one("#matches", OptionList)
+            if matches.highlighted is not None:
+                option = matches.get_option_at_index(matches.highlighted)
+                self.dismiss(
+                    ("walk-in", None) if option.id == "walk-in" else ("customer", int(option.id))
+                )
+            return
+        name = self.query_one("#new-name", Input).value
+        phone = self.query_one("#new-phone", Input).value
+        gstin = self.query_one("#new-gstin", Input).value
+        app = self.app
+        customer = customers.create(app.ctx, app.employee, name, phone, gstin=gstin)  # type: ignore[attr-defined]
+        self.dismiss(("customer", customer.id))
