@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 from textual.app import App
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 
 from o2pos.config import Config
 from o2pos.core import register
@@ -16,6 +16,7 @@ from o2pos.core.models import Employee
 from o2pos.tui import keymap
 from o2pos.tui.screens.dialogs import HelpDialog, OpeningFloatDialog
 from o2pos.tui.screens.login import LoginScreen
+from o2pos.tui.screens.lookup import DashboardScreen, ReprintScreen
 from o2pos.tui.screens.register import RegisterScreen
 from o2pos.tui.screens.sales import SalesScreen
 
@@ -82,16 +83,23 @@ class TillApp(App):
         self.push_screen(HelpDialog(rows))
 
     def action_sales(self) -> None:
+        self._go(SalesScreen)
+
+    def _go(self, screen_type: type[Screen]) -> None:
+        """Switch to a main screen (the bill in progress stays saved as a draft)."""
         if self.employee is None or isinstance(self.screen, ModalScreen):
             return
-        if not isinstance(self.screen, SalesScreen):
-            self.switch_screen(SalesScreen())
+        if not isinstance(self.screen, screen_type):
+            self.switch_screen(screen_type())
 
     def action_register(self) -> None:
-        if self.employee is None or isinstance(self.screen, ModalScreen):
-            return
-        if not isinstance(self.screen, RegisterScreen):
-            self.switch_screen(RegisterScreen())
+        self._go(RegisterScreen)
+
+    def action_reprint(self) -> None:
+        self._go(ReprintScreen)
+
+    def action_dashboard(self) -> None:
+        self._go(DashboardScreen)
 
 
 def setup_logging(data_dir: Path) -> Path:

@@ -13,6 +13,8 @@ GLOBAL = [
     Binding("f1", "help", "Help", id="help", priority=True),
     Binding("f2", "sales", "Sales", id="sales", priority=True),
     Binding("f4", "register", "Register", id="register", priority=True),
+    Binding("f5", "reprint", "Reprint", id="reprint", priority=True),
+    Binding("f6", "dashboard", "Dashboard", id="dashboard", priority=True),
     Binding("ctrl+l", "lock", "Lock", id="lock", priority=True),
 ]
 

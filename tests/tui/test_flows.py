@@ -256,3 +256,32 @@ async def test_choose_a_customer_from_another_state(store: Store) -> None:
         await pilot.pause()
         totals = str(app.screen.query_one("#totals", Static).render())
         assert "Tamil Traders" in totals and "IGST 180.00" in totals
+
+
+async def test_reprint_shows_the_bill_as_its_slip_reads_and_the_dashboard_counts_it(
+    store: Store,
+) -> None:
+    from o2pos.tui.screens.dialogs import TextDialog
+
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await scan(pilot, "RICE1")
+        await pilot.press("f10")
+        await pilot.pause()
+        await type_text(pilot, "200")
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("f5")
+        await pilot.pause()
+        await type_text(pilot, "s-t1-000001")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TextDialog)
+        slip = str(app.screen.query_one("#slip-text", Static).render())
+        assert "TAX INVOICE" in slip and "S-T1-000001" in slip and "Change" in slip
+        await pilot.press("escape")
+        await pilot.press("f6")
+        await pilot.pause()
+        board = str(app.screen.query_one("#dashboard", Static).render())
+        assert "Sales 1" in board and "Basmati Rice" in board
