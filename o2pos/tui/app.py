@@ -15,6 +15,7 @@ from o2pos.core.context import Context
 from o2pos.core.models import Employee
 from o2pos.tui import keymap
 from o2pos.tui.screens.dialogs import HelpDialog, OpeningFloatDialog
+from o2pos.tui.screens.documents import ReceiptsScreen, ReturnsScreen
 from o2pos.tui.screens.login import LoginScreen
 from o2pos.tui.screens.lookup import DashboardScreen, ReprintScreen
 from o2pos.tui.screens.register import RegisterScreen
@@ -91,6 +92,12 @@ class TillApp(App):
             return
         if not isinstance(self.screen, screen_type):
             self.switch_screen(screen_type())
+
+    def action_receipts(self) -> None:
+        self._go(ReceiptsScreen)
+
+    def action_returns(self) -> None:
+        self._go(ReturnsScreen)
 
     def action_register(self) -> None:
         self._go(RegisterScreen)

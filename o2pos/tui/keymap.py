@@ -12,7 +12,9 @@ from textual.binding import Binding
 GLOBAL = [
     Binding("f1", "help", "Help", id="help", priority=True),
     Binding("f2", "sales", "Sales", id="sales", priority=True),
+    Binding("f3", "receipts", "Receipts", id="receipts", priority=True),
     Binding("f4", "register", "Register", id="register", priority=True),
+    Binding("ctrl+r", "returns", "Returns", id="returns", priority=True),
     Binding("f5", "reprint", "Reprint", id="reprint", priority=True),
     Binding("f6", "dashboard", "Dashboard", id="dashboard", priority=True),
     Binding("ctrl+l", "lock", "Lock", id="lock", priority=True),
@@ -42,6 +44,16 @@ REGISTER = [
     Binding("x", "x_report", "X report", id="x_report"),
     Binding("c", "close", "Close → Z", id="close_register"),
     Binding("n", "no_sale", "No sale", id="no_sale"),
+]
+
+RECEIPTS = [
+    Binding("f10", "pay", "Pay", id="receipts_pay", priority=True),
+    Binding("ctrl+d", "drop", "Drop last", id="receipts_drop", priority=True),
+]
+
+RETURNS = [
+    Binding("f10", "refund", "Refund", id="returns_refund", priority=True),
+    Binding("m", "method", "Method", id="returns_method"),
 ]
 
 DIALOG = [Binding("escape", "cancel", "Cancel", id="dialog_cancel", priority=True)]

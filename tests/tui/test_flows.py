@@ -285,3 +285,54 @@ async def test_reprint_shows_the_bill_as_its_slip_reads_and_the_dashboard_counts
         await pilot.pause()
         board = str(app.screen.query_one("#dashboard", Static).render())
         assert "Sales 1" in board and "Basmati Rice" in board
+
+
+async def test_receipts_collect_a_saved_bill_by_number(store: Store) -> None:
+    store.open_register()
+    saved = sales.save_unpaid(store.ctx, store.bill("RICE1", "SOAP"), store.cashier)
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, float_=None)
+        await pilot.press("f3")
+        await pilot.pause()
+        await type_text(pilot, saved.number)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("f10")
+        await pilot.pause()
+        await type_text(pilot, "250")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "CHANGE 21.00" in notice(app)
+    assert Sale.get_by_id(saved.id).balance == 0
+
+
+async def test_a_return_with_manager_approval_and_its_slip(store: Store) -> None:
+    from o2pos.tui.screens.dialogs import TextDialog
+
+    store.open_register()
+    done = store.cash_sale("3*SOAP")
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, float_=None)
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        await type_text(pilot, done.sale.number)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("enter")  # the line: how many come back
+        await pilot.pause()
+        app.screen.query_one("#qty", Input).value = "2"
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("f10")
+        await pilot.pause()
+        await type_text(pilot, "manager")
+        await pilot.press("enter")
+        await type_text(pilot, "2222")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TextDialog)
+        assert "RT-T1-000001" in str(app.screen.query_one("#slip-text", Static).render())
+    [line] = sales.lines_of(done.sale)
+    assert line.returned_milli == 2000

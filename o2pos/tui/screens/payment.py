@@ -3,14 +3,16 @@ exact cash sale; other methods with ↑/↓, split tender by entering less than 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from o2pos.core import sales
 from o2pos.core.errors import DomainError
-from o2pos.core.models import PaymentMethod, Sale
+from o2pos.core.models import PaymentMethod
 from o2pos.core.money import format_amount, parse_amount
 from o2pos.core.payments import Tender
 from o2pos.tui import keymap
@@ -20,12 +22,26 @@ from o2pos.tui.screens.dialogs import AMOUNT_KEYS
 NEEDS_REFERENCE = {"card", "upi", "credit_note", "gift_voucher"}
 
 
-class PaymentScreen(ModalScreen[sales.CheckoutResult | None]):
+class PaymentScreen(ModalScreen[Any]):
+    """Collects tenders for ``due`` and hands them to ``pay`` (checkout or collect).
+
+    With ``partial`` (dues on an account), Enter takes whatever amount is typed as the
+    whole payment; otherwise an amount below what is still due becomes one tender of a
+    split and the rest is asked for.
+    """
+
     BINDINGS = keymap.PAYMENT
 
-    def __init__(self, sale: Sale) -> None:
+    def __init__(
+        self,
+        due: int,
+        pay: Callable[[list[Tender]], Any],
+        *,
+        title: str = "Payment",
+        partial: bool = False,
+    ) -> None:
         super().__init__()
-        self.sale = sale
+        self.due, self.pay, self.title_text, self.partial = due, pay, title, partial
         self.methods = list(
             PaymentMethod.select().where(PaymentMethod.active == True).order_by(PaymentMethod.sort)
         )
@@ -38,17 +54,16 @@ class PaymentScreen(ModalScreen[sales.CheckoutResult | None]):
 
     @property
     def remaining(self) -> int:
-        return max(0, self.sale.total - sum(t.amount for t in self.tenders))
+        return max(0, self.due - sum(t.amount for t in self.tenders))
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="payment"):
             yield Static(
-                f"Payment · due [b]{format_amount(self.sale.total)}[/b]", classes="dialog-title"
+                f"{self.title_text} · due [b]{format_amount(self.due)}[/b]",
+                classes="dialog-title",
             )
             yield Static("", id="methods")
-            yield Input(
-                format_amount(self.sale.total, grouping=False), id="amount", restrict=AMOUNT_KEYS
-            )
+            yield Input(format_amount(self.due, grouping=False), id="amount", restrict=AMOUNT_KEYS)
             yield Input(placeholder="approval code / voucher number", id="reference", max_length=40)
             yield Static("", id="tenders")
             yield Static("", id="change")
@@ -87,7 +102,7 @@ class PaymentScreen(ModalScreen[sales.CheckoutResult | None]):
         except DomainError:
             self.query_one("#change", Static).update("")
             return
-        over = sum(t.amount for t in self.tenders) + amount - self.sale.total
+        over = sum(t.amount for t in self.tenders) + amount - self.due
         text = (
             f"[b]Change {format_amount(over)}[/b]"
             if over > 0 and self.method.kind == "cash"
@@ -115,7 +130,7 @@ class PaymentScreen(ModalScreen[sales.CheckoutResult | None]):
             return
         tender = Tender(self.method.code, amount, reference.value.strip() or None)
         tendered = sum(t.amount for t in self.tenders) + amount
-        if tendered < self.sale.total:
+        if tendered < self.due and not self.partial:
             # part payment: keep it and ask for the rest
             self.tenders.append(tender)
             reference.value = ""
@@ -123,6 +138,4 @@ class PaymentScreen(ModalScreen[sales.CheckoutResult | None]):
             self.show_error("")
             self.show_method()
             return
-        app = self.app
-        result = sales.checkout(app.ctx, self.sale.id, [*self.tenders, tender], app.employee)  # type: ignore[attr-defined]
-        self.dismiss(result)
+        self.dismiss(self.pay([*self.tenders, tender]))

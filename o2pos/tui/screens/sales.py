@@ -210,7 +210,13 @@ class SalesScreen(Screen):
         sale = sales.get(self.sale_id)
         if not sales.lines_of(sale):
             raise sales.ValidationError("The bill is empty: scan an item first")
-        self.app.push_screen(PaymentScreen(sale), self.paid)
+        ctx, employee = self.app.ctx, self.app.employee  # type: ignore[attr-defined]
+        self.app.push_screen(
+            PaymentScreen(
+                sale.total, lambda tenders: sales.checkout(ctx, sale.id, tenders, employee)
+            ),
+            self.paid,
+        )
 
     def paid(self, result: sales.CheckoutResult | None) -> None:
         if result is None:
