@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
+from textual import events
 from textual.app import App
 from textual.screen import ModalScreen, Screen
 
@@ -39,7 +41,23 @@ class TillApp(App):
     def on_mount(self) -> None:
         if self.config.keys:
             self.set_keymap(self.config.keys)
+        self.last_input = time.monotonic()
+        if self.config.kiosk.idle_lock_seconds > 0:
+            self.set_interval(5, self.lock_when_idle)
         self.push_screen(LoginScreen())
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown):
+            self.last_input = time.monotonic()
+        await super().on_event(event)
+
+    def lock_when_idle(self) -> None:
+        """Lock a till nobody has touched for ``[kiosk] idle_lock_seconds``."""
+        if self.employee is None:
+            return
+        if time.monotonic() - self.last_input >= self.config.kiosk.idle_lock_seconds:
+            self.action_lock()
+            self.notify("Locked after no activity; the bill in progress is kept")
 
     # --- signing in and out -------------------------------------------------------------
 

@@ -98,7 +98,8 @@ async def test_unknown_barcode_changes_nothing_and_keeps_the_item_box(store: Sto
         before = Journal.select().count()
         await scan(pilot, "NOSUCH")
         assert "Unknown barcode or SKU: NOSUCH" in notice(app)
-        assert app.focused is app.screen.query_one("#item", Input)
+        box = app.screen.query_one("#item", Input)
+        assert app.focused is box and box.value == "NOSUCH" and box.selected_text == "NOSUCH"
         assert app.screen.query_one(CartTable).row_count == 1
         assert Journal.select().count() == before
 
@@ -336,3 +337,76 @@ async def test_a_return_with_manager_approval_and_its_slip(store: Store) -> None
         assert "RT-T1-000001" in str(app.screen.query_one("#slip-text", Static).render())
     [line] = sales.lines_of(done.sale)
     assert line.returned_milli == 2000
+
+
+async def test_find_a_product_by_name_and_quick_add_a_weighed_item(store: Store) -> None:
+    from o2pos.core.models import Product, QuickButton
+
+    QuickButton.create(position=1, label="Onion", product=Product.get(Product.sku == "ONION"))
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f11")
+        await pilot.pause()
+        await type_text(pilot, "neem so")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("ctrl+k")
+        await pilot.pause()
+        await type_text(pilot, "1")
+        await pilot.press("enter")
+        await pilot.pause()
+        await type_text(pilot, "0.5")
+        await pilot.press("enter")
+        await pilot.pause()
+    lines = sales.lines_of(sales.open_draft(store.ctx))
+    assert [(ln.sku, ln.qty_milli) for ln in lines] == [("SOAP", 1000), ("ONION", 500)]
+
+
+async def test_remapped_keys_from_the_config(store: Store) -> None:
+    config = Config(settings=store.ctx.settings, keys={"pay": "f12"})
+    app = TillApp(store.ctx, config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await scan(pilot, "RICE1")
+        await pilot.press("f10")
+        await pilot.pause()
+        assert isinstance(app.screen, SalesScreen)  # f10 no longer pays
+        await pilot.press("f12")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "PaymentScreen"
+
+
+async def test_an_unexpected_error_is_logged_and_shown_and_the_till_goes_on(
+    store: Store, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await scan(pilot, "RICE1")
+
+        def broken(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("disk on fire")
+
+        monkeypatch.setattr(sales, "add_item", broken)
+        await scan(pilot, "SOAP")
+        assert "Something went wrong (RuntimeError)" in notice(app)
+        assert "Traceback" not in notice(app)
+        monkeypatch.undo()
+        await scan(pilot, "SOAP")
+        assert app.screen.query_one(CartTable).row_count == 2
+    assert "disk on fire" in caplog.text
+
+
+async def test_the_till_locks_itself_when_idle(store: Store) -> None:
+    from o2pos.config import KioskConfig
+
+    config = Config(settings=store.ctx.settings, kiosk=KioskConfig(idle_lock_seconds=1))
+    app = TillApp(store.ctx, config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        app.last_input -= 5
+        app.lock_when_idle()
+        await pilot.pause()
+        assert isinstance(app.screen, LoginScreen)

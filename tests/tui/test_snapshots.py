@@ -70,3 +70,72 @@ def test_help(snap_compare, tmp_path: Path) -> None:
 def test_payment_with_change(snap_compare, tmp_path: Path) -> None:
     press = [*SIGN_IN, *keys("RICE1"), "enter", "f10", *keys("500")]
     assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)
+
+
+def test_register_screen(snap_compare, tmp_path: Path) -> None:
+    press = [*SIGN_IN, *keys("RICE1"), "enter", "f10", "enter", "f4"]
+    assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)
+
+
+def test_x_report(snap_compare, tmp_path: Path) -> None:
+    press = [*SIGN_IN, *keys("RICE1"), "enter", "f10", "enter", "f4", "x"]
+    assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)
+
+
+def test_manager_approval_dialog(snap_compare, tmp_path: Path) -> None:
+    press = [*SIGN_IN, *keys("TRIM"), "enter", "f9", *keys("10%"), "enter"]
+    assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)
+
+
+def test_discount_dialog(snap_compare, tmp_path: Path) -> None:
+    press = [*SIGN_IN, *keys("TRIM"), "enter", "f9"]
+    assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)
+
+
+def test_customer_dialog(snap_compare, tmp_path: Path) -> None:
+    press = [*SIGN_IN, "f7", *keys("la")]
+    assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)
+
+
+def test_product_search(snap_compare, tmp_path: Path) -> None:
+    press = [*SIGN_IN, "f11", *keys("so")]
+    assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)
+
+
+def test_reprint_a_bill(snap_compare, tmp_path: Path) -> None:
+    press = [
+        *SIGN_IN,
+        *keys("RICE1"),
+        "enter",
+        "f10",
+        *keys("500"),
+        "enter",
+        "f5",
+        *keys("S-T1-000001"),
+        "enter",
+    ]
+    assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)
+
+
+def test_dashboard(snap_compare, tmp_path: Path) -> None:
+    press = [*SIGN_IN, *keys("RICE1"), "enter", "f10", "enter", "f6"]
+    assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)
+
+
+def test_receipts(snap_compare, tmp_path: Path) -> None:
+    press = [*SIGN_IN, "f3"]
+    assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)
+
+
+def test_returns(snap_compare, tmp_path: Path) -> None:
+    press = [
+        *SIGN_IN,
+        *keys("3*SOAP"),
+        "enter",
+        "f10",
+        "enter",
+        "ctrl+r",
+        *keys("S-T1-000001"),
+        "enter",
+    ]
+    assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from o2pos.core import customers
+from o2pos.core import catalog, customers, sales
+from o2pos.core.errors import NotFound
+from o2pos.core.models import QuickButton
+from o2pos.core.money import format_amount
 from o2pos.tui.guard import guarded
 from o2pos.tui.screens.dialogs import Dialog
 
@@ -102,3 +105,86 @@ class CustomerDialog(Dialog):
         app = self.app
         customer = customers.create(app.ctx, app.employee, name, phone, gstin=gstin)  # type: ignore[attr-defined]
         self.dismiss(("customer", customer.id))
+
+
+class ProductSearchDialog(Dialog):
+    """Name search as you type (FTS5 prefix words); Enter or ↓ Enter adds the product."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Static("Find a product", classes="dialog-title")
+            yield Input(
+                placeholder="name, brand, category, SKU or barcode", id="search", max_length=60
+            )
+            yield DataTable(id="results", cursor_type="row")
+            yield Static("", classes="error")
+            yield Static(
+                "Enter: add the first · ↓ then Enter: add that one · Esc: cancel", classes="muted"
+            )
+
+    def on_mount(self) -> None:
+        table = self.query_one("#results", DataTable)
+        for label, width in (("Product", 36), ("Price", 10), ("SKU", 14)):
+            table.add_column(label, width=width)
+        self.query_one("#search", Input).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        table = self.query_one("#results", DataTable)
+        table.clear()
+        found = catalog.search(self.app.ctx, event.value, limit=12)  # type: ignore[attr-defined]
+        table.add_rows([(p.name[:36], format_amount(p.price), p.sku) for p in found])
+        self._skus = [p.sku for p in found]
+
+    def key_down(self) -> None:
+        self.query_one("#results", DataTable).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        skus = getattr(self, "_skus", [])
+        if skus:
+            self.dismiss(skus[0])
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.dismiss(self._skus[event.cursor_row])
+
+
+class QuickAddDialog(Dialog):
+    """The store's quick-add buttons (loose produce, bread, milk): type the number."""
+
+    def compose(self) -> ComposeResult:
+        buttons = list(QuickButton.select().order_by(QuickButton.position))
+        self._buttons = {str(b.position): b for b in buttons}
+        cells = [f"{b.position:>2} {b.label[:14]:<14}" for b in buttons]
+        rows = ["   ".join(cells[i : i + 3]) for i in range(0, len(cells), 3)]
+        with Vertical(classes="dialog"):
+            yield Static("Quick add", classes="dialog-title")
+            yield Static("\n".join(rows) or "No quick-add buttons are set up", id="quick-grid")
+            yield Input(placeholder="button number", id="button", restrict=r"[0-9]*", max_length=3)
+            yield Static("", classes="error")
+            yield Static("Enter: add · Esc: cancel", classes="muted")
+
+    @guarded
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        button = self._buttons.get(event.value.strip())
+        if button is None:
+            raise NotFound(f"No quick-add button {event.value.strip()}")
+        self.dismiss(button.product)
+
+
+class RecallDialog(Dialog):
+    def compose(self) -> ComposeResult:
+        ctx = self.app.ctx  # type: ignore[attr-defined]
+        options = [
+            Option(
+                f"{ctx.local(s.created_at).strftime('%H:%M')}  {format_amount(s.total):>10}  "
+                f"{(s.customer.name if s.customer_id else 'walk-in')[:20]}",
+                id=str(s.id),
+            )
+            for s in sales.held(ctx)
+        ]
+        with Vertical(classes="dialog"):
+            yield Static("Recall a held bill", classes="dialog-title")
+            yield OptionList(*options, id="held")
+            yield Static("Enter: recall · Esc: cancel", classes="muted")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(int(event.option.id))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
@@ -137,5 +137,9 @@ class TextDialog(Dialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog slip"):
             yield Static(self.title_text, classes="dialog-title")
-            yield Static(self.text, id="slip-text", markup=False)
-            yield Static("Esc: close", classes="muted")
+            with VerticalScroll(id="slip-scroll"):
+                yield Static(self.text, id="slip-text", markup=False)
+            yield Static("↑↓ PgUp PgDn: scroll · Esc: close", classes="muted")
+
+    def on_mount(self) -> None:
+        self.query_one("#slip-scroll", VerticalScroll).focus()

@@ -14,8 +14,14 @@ from o2pos.core.money import format_amount, format_qty, parse_amount, parse_perc
 from o2pos.tui import keymap
 from o2pos.tui.approval import run_with_approval
 from o2pos.tui.guard import guarded
-from o2pos.tui.screens.bill_dialogs import CustomerDialog, DiscountDialog
-from o2pos.tui.screens.dialogs import QuantityDialog, SerialDialog
+from o2pos.tui.screens.bill_dialogs import (
+    CustomerDialog,
+    DiscountDialog,
+    ProductSearchDialog,
+    QuickAddDialog,
+    RecallDialog,
+)
+from o2pos.tui.screens.dialogs import AmountDialog, QuantityDialog, SerialDialog
 from o2pos.tui.screens.payment import PaymentScreen
 from o2pos.tui.widgets.cart import CartTable, Totals
 from o2pos.tui.widgets.status_bar import StatusBar
@@ -73,9 +79,11 @@ class SalesScreen(Screen):
         notice.update(text)
 
     def show_error(self, text: str) -> None:
+        """Say what is wrong; the typed text stays, selected, so the next scan replaces it."""
         self.say(text, error=True)
         self.app.bell()
         self.focus_item()
+        self.query_one("#item", Input).select_all()
 
     def focus_item(self) -> None:
         box = self.query_one("#item", Input)
@@ -107,7 +115,7 @@ class SalesScreen(Screen):
         self.say(f"{line.name} × {format_qty(line.qty_milli)}  {format_amount(line.total)}")
 
     @guarded
-    def guarded_add(self, text: str, serial: str) -> None:
+    def guarded_add(self, text: str, serial: str | None = None) -> None:
         self.add(text, serial)
 
     # --- actions ----------------------------------------------------------------------
@@ -159,10 +167,73 @@ class SalesScreen(Screen):
         waiting = sales.held(ctx)
         if not waiting:
             raise sales.ValidationError("No held bills")
-        sales.cancel(ctx, self.sale_id, employee)
-        self.sale_id = sales.recall(ctx, waiting[0].id, employee).id
+        if len(waiting) == 1:
+            self.recall(waiting[0].id)
+        else:
+            self.app.push_screen(RecallDialog(), lambda sale_id: sale_id and self.recall(sale_id))
+
+    @guarded
+    def recall(self, sale_id: int) -> None:
+        ctx, employee = self.app.ctx, self.app.employee  # type: ignore[attr-defined]
+        sales.cancel(ctx, self.sale_id, employee)  # the empty bill on screen
+        self.sale_id = sales.recall(ctx, sale_id, employee).id
         self.refresh_bill()
-        self.say(f"Recalled a held bill; {len(waiting) - 1} more held")
+        self.say(f"Recalled a held bill; {len(sales.held(ctx))} more held")
+
+    @guarded
+    def action_search(self) -> None:
+        self.app.push_screen(ProductSearchDialog(), lambda sku: sku and self.guarded_add(sku))
+
+    @guarded
+    def action_quick_add(self) -> None:
+        def chosen(product: sales.Product | None) -> None:
+            if product is None:
+                return
+            if not product.weighed:
+                self.guarded_add(product.sku)
+                return
+            self.app.push_screen(
+                QuantityDialog(f"{product.name} ({product.unit})", ""),
+                lambda qty: qty and self.guarded_add(f"{format_qty(qty)}*{product.sku}"),
+            )
+
+        self.app.push_screen(QuickAddDialog(), chosen)
+
+    @guarded
+    def action_price(self) -> None:
+        line_id = self.query_one(CartTable).selected_line_id
+        if line_id is None:
+            raise sales.ValidationError("Scan an item first")
+        line = sales.SaleLine.get_by_id(line_id)
+        ctx, employee, sale_id = self.app.ctx, self.app.employee, self.sale_id  # type: ignore[attr-defined]
+
+        @guarded
+        def priced(screen: SalesScreen, price: int | None) -> None:
+            if price is None:
+                return
+            run_with_approval(
+                screen,
+                partial(sales.override_price, ctx, sale_id, line_id, price, employee),
+                lambda _: screen.refresh_bill(),
+            )
+
+        self.app.push_screen(
+            AmountDialog(
+                f"Price of {line.name}", hint=f"List price {format_amount(line.list_price)}"
+            ),
+            lambda price: priced(self, price),
+        )
+
+    @guarded
+    def action_void(self) -> None:
+        ctx, employee, sale_id = self.app.ctx, self.app.employee, self.sale_id  # type: ignore[attr-defined]
+
+        def voided(_: object) -> None:
+            self.sale_id = sales.new(ctx, employee).id
+            self.refresh_bill()
+            self.say("Bill voided")
+
+        run_with_approval(self, partial(sales.cancel, ctx, sale_id, employee), voided)
 
     @guarded
     def action_discount(self) -> None:
