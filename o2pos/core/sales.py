@@ -32,6 +32,7 @@ from o2pos.core.models import (
     Sale,
     SaleLine,
     SerialNumber,
+    TaxClass,
 )
 from o2pos.core.money import (
     BP,
@@ -157,28 +158,34 @@ def _check_qty(product: Product | SaleLine, qty_milli: int, weighed: bool) -> No
         )
 
 
-def _next_line_no(sale: Sale) -> int:
-    return (
-        SaleLine.select(fn.MAX(SaleLine.line_no)).where(SaleLine.sale == sale).scalar() or 0
-    ) + 1
+def _line_stats(sale: Sale) -> tuple[int, int]:
+    """How many lines the bill has, and its highest line number (one plain query)."""
+    count, highest = SaleLine._meta.database.execute_sql(
+        "SELECT COUNT(*), COALESCE(MAX(line_no), 0) FROM sale_line WHERE sale_id = ?", (sale.id,)
+    ).fetchone()
+    return count, highest
 
 
 def _new_line(sale: Sale, product: Product, qty: int, **extra: Any) -> SaleLine:
-    return SaleLine.create(
-        sale=sale,
-        line_no=_next_line_no(sale),
-        product=product,
-        sku=product.sku,
-        name=product.name,
-        unit=product.unit,
-        qty_milli=qty,
-        list_price=product.price,
-        unit_price=product.price,
-        price_includes_tax=product.price_includes_tax,
-        tax_class=product.tax_class.code,
-        tax_rate_bp=product.tax_class.rate_bp,
+    (rate,) = TaxClass._meta.database.execute_sql(
+        "SELECT rate_bp FROM tax_class WHERE code = ?", (product.tax_class_id,)
+    ).fetchone()
+    fields = {
+        "sale": sale,
+        "line_no": _line_stats(sale)[1] + 1,
+        "product": product,
+        "sku": product.sku,
+        "name": product.name,
+        "unit": product.unit,
+        "qty_milli": qty,
+        "list_price": product.price,
+        "unit_price": product.price,
+        "price_includes_tax": product.price_includes_tax,
+        "tax_class": product.tax_class_id,
+        "tax_rate_bp": rate,
         **extra,
-    )
+    }
+    return SaleLine(id=SaleLine.insert_row(**fields), **fields)
 
 
 def add_item(
@@ -203,7 +210,7 @@ def add_item(
     _check_qty(product, qty, product.weighed)
     with ctx.write():
         sale = _draft(sale_id)
-        if SaleLine.select().where(SaleLine.sale == sale).count() >= MAX_LINES:
+        if _line_stats(sale)[0] >= MAX_LINES:
             raise ValidationError(f"A bill holds at most {MAX_LINES} lines")
         touched: list[SaleLine] = []
         if product.serial_tracked:
@@ -215,26 +222,22 @@ def add_item(
         else:
             touched.append(_add_plain(sale, product, qty))
         _recompute(ctx, sale)
-    return [SaleLine.get_by_id(line.id) for line in touched]
+    return [SaleLine.fetch("id = ?", line.id)[0] for line in touched]
 
 
 def _add_plain(sale: Sale, product: Product, qty: int) -> SaleLine:
     """Scanning the same item again adds to its line, unless that line was altered."""
-    same = (
-        SaleLine.select()
-        .where(
-            SaleLine.sale == sale,
-            SaleLine.product == product,
-            SaleLine.price_overridden == False,
-            SaleLine.discount_kind.is_null(),
-            SaleLine.fixed_gross.is_null(),
-            SaleLine.unit_price == product.price,
-        )
-        .first()
+    found = SaleLine.fetch(
+        "sale_id = ? AND product_id = ? AND price_overridden = 0 AND discount_kind IS NULL "
+        "AND fixed_gross IS NULL AND unit_price = ? LIMIT 1",
+        sale.id,
+        product.id,
+        product.price,
     )
-    if same is not None:
+    if found:
+        same = found[0]
         _check_qty(product, same.qty_milli + qty, False)
-        SaleLine.update(qty_milli=SaleLine.qty_milli + qty).where(SaleLine.id == same.id).execute()
+        SaleLine.update_row(same.id, qty_milli=same.qty_milli + qty)
         return same
     return _new_line(sale, product, qty)
 
@@ -567,7 +570,8 @@ def _recompute(ctx: Context, sale: Sale) -> None:
             result.total,
         )
         if changed:
-            SaleLine.update(
+            SaleLine.update_row(
+                line.id,
                 gross=result.gross,
                 line_discount=result.line_discount,
                 order_discount=result.order_discount,
@@ -576,7 +580,7 @@ def _recompute(ctx: Context, sale: Sale) -> None:
                 sgst=result.sgst,
                 igst=result.igst,
                 total=result.total,
-            ).where(SaleLine.id == line.id).execute()
+            )
     updates: dict[str, Any] = {
         "subtotal": bill.subtotal,
         "discount_total": bill.discount_total,
@@ -596,7 +600,7 @@ def _recompute(ctx: Context, sale: Sale) -> None:
         )
     if notices:
         updates["notice"] = " ".join(notices)
-    Sale.update(**updates).where(Sale.id == sale.id).execute()
+    Sale.update_row(sale.id, **updates)
 
 
 def _drop_outgrown_discounts(sale: Sale, lines: list[SaleLine]) -> list[str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from textual import events
 from textual.app import App
 from textual.screen import ModalScreen, Screen
+from textual.widgets import Input
 
 from o2pos.config import Config
 from o2pos.core import register
@@ -50,6 +51,11 @@ class TillApp(App):
         if isinstance(event, events.Key | events.MouseDown):
             self.last_input = time.monotonic()
         await super().on_event(event)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # a blinking cursor repaints twice a second forever: an idle till should cost nothing
+        if isinstance(event.widget, Input):
+            event.widget.cursor_blink = False
 
     def lock_when_idle(self) -> None:
         """Lock a till nobody has touched for ``[kiosk] idle_lock_seconds``."""

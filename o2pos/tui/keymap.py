@@ -60,4 +60,11 @@ RETURNS = [
     Binding("m", "method", "Method", id="returns_method"),
 ]
 
+CART = [
+    Binding("up", "cursor(-1)", "Up", id="cart_up", show=False),
+    Binding("down", "cursor(1)", "Down", id="cart_down", show=False),
+    Binding("pageup", "cursor(-10)", "Page up", id="cart_page_up", show=False),
+    Binding("pagedown", "cursor(10)", "Page down", id="cart_page_down", show=False),
+]
+
 DIALOG = [Binding("escape", "cancel", "Cancel", id="dialog_cancel", priority=True)]

@@ -23,7 +23,7 @@ from o2pos.tui.screens.bill_dialogs import (
 )
 from o2pos.tui.screens.dialogs import AmountDialog, QuantityDialog, SerialDialog
 from o2pos.tui.screens.payment import PaymentScreen
-from o2pos.tui.widgets.cart import CartTable, Totals
+from o2pos.tui.widgets.cart import CartHeader, CartTable, Totals
 from o2pos.tui.widgets.status_bar import StatusBar
 
 
@@ -48,6 +48,7 @@ class SalesScreen(Screen):
                 id="item",
                 max_length=64,
             )
+        yield CartHeader(id="cart-header")
         yield CartTable(id="cart")
         yield Static("", id="notice")
         yield Totals(id="totals")
@@ -71,12 +72,11 @@ class SalesScreen(Screen):
         self.query_one(Totals).show(sale, len(lines))
         if sale.notice:
             self.say(sale.notice)
-        self.query_one(StatusBar).refresh_status()
 
     def say(self, text: str, *, error: bool = False) -> None:
         notice = self.query_one("#notice", Static)
         notice.set_class(error, "error")
-        notice.update(text)
+        notice.update(text, layout=False)  # fixed size: repaint only, no screen layout
 
     def show_error(self, text: str) -> None:
         """Say what is wrong; the typed text stays, selected, so the next scan replaces it."""
@@ -295,6 +295,7 @@ class SalesScreen(Screen):
             return
         self.sale_id = sales.new(self.app.ctx, self.app.employee).id  # type: ignore[attr-defined]
         self.refresh_bill()
+        self.query_one(StatusBar).refresh_status()  # a sale is an event waiting to be sent
         change = f" · CHANGE {format_amount(result.change)}" if result.change else ""
         self.say(f"Bill {result.sale.number} paid {format_amount(result.sale.total)}{change}")
         self.focus_item()
