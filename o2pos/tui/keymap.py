@@ -28,6 +28,8 @@ SALES = [
     Binding("ctrl+k", "quick_add", "Quick", id="quick_add", priority=True),
     Binding("ctrl+p", "price", "Price", id="price_override", show=False, priority=True),
     Binding("ctrl+x", "void", "Void bill", id="void_bill", show=False, priority=True),
+    Binding("ctrl+s", "save", "Save unpaid", id="save_unpaid", show=False, priority=True),
+    Binding("ctrl+t", "lot", "Choose lot", id="choose_lot", show=False, priority=True),
     Binding("f8", "hold", "Hold", id="hold", priority=True),
     Binding("ctrl+d", "remove_line", "Del line", id="remove_line", priority=True),
     Binding("ctrl+q", "quantity", "Qty", id="quantity", priority=True),

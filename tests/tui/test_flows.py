@@ -410,3 +410,21 @@ async def test_the_till_locks_itself_when_idle(store: Store) -> None:
         app.lock_when_idle()
         await pilot.pause()
         assert isinstance(app.screen, LoginScreen)
+
+
+async def test_choose_a_lot_and_save_a_bill_unpaid(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await type_text(pilot, "2*MILK")
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        await pilot.press("down")  # the second lot, NEW
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "S-T1-000001 saved, 108.00 to pay" in notice(app)
+    saved = Sale.get(Sale.number == "S-T1-000001")
+    [line] = sales.lines_of(saved)
+    assert (line.lot_no, line.qty_milli, saved.balance) == ("NEW", 2000, 10800)

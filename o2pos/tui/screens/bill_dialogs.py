@@ -188,3 +188,24 @@ class RecallDialog(Dialog):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(int(event.option.id))
+
+
+class LotDialog(Dialog):
+    """Pick the lot to sell from (first-in-first-out is what a plain scan does)."""
+
+    def __init__(self, product_name: str, lots: list[tuple[str, str, str]]) -> None:
+        super().__init__()
+        self.product_name, self.lots = product_name, lots
+
+    def compose(self) -> ComposeResult:
+        options = [
+            Option(f"{lot_no:<14} expires {expiry or '—':<10}  {qty:>8} left", id=lot_no)
+            for lot_no, expiry, qty in self.lots
+        ]
+        with Vertical(classes="dialog"):
+            yield Static(f"Lot of {self.product_name}", classes="dialog-title")
+            yield OptionList(*options, id="lots")
+            yield Static("Enter: sell from this lot · Esc: cancel", classes="muted")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)

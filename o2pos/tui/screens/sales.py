@@ -9,7 +9,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from o2pos.core import sales
+from o2pos.core import catalog, sales
 from o2pos.core.money import format_amount, format_qty, parse_amount, parse_percent
 from o2pos.tui import keymap
 from o2pos.tui.approval import run_with_approval
@@ -17,6 +17,7 @@ from o2pos.tui.guard import guarded
 from o2pos.tui.screens.bill_dialogs import (
     CustomerDialog,
     DiscountDialog,
+    LotDialog,
     ProductSearchDialog,
     QuickAddDialog,
     RecallDialog,
@@ -98,10 +99,17 @@ class SalesScreen(Screen):
             return
         self.add(text)
 
-    def add(self, text: str, serial: str | None = None) -> None:
+    def add(self, text: str, serial: str | None = None, lot_no: str | None = None) -> None:
         app = self.app
         try:
-            lines = sales.add_item(app.ctx, self.sale_id, text, app.employee, serial=serial)  # type: ignore[attr-defined]
+            lines = sales.add_item(
+                app.ctx,
+                self.sale_id,
+                text,
+                app.employee,
+                serial=serial,
+                lot_no=lot_no,  # type: ignore[attr-defined]
+            )
         except sales.SerialRequired as needs:
             self.app.push_screen(
                 SerialDialog(needs.product.name),
@@ -179,6 +187,40 @@ class SalesScreen(Screen):
         self.sale_id = sales.recall(ctx, sale_id, employee).id
         self.refresh_bill()
         self.say(f"Recalled a held bill; {len(sales.held(ctx))} more held")
+
+    @guarded
+    def action_lot(self) -> None:
+        """ctrl+t: sell the code in the item box from a lot the cashier picks."""
+        text = self.query_one("#item", Input).value.strip()
+        if not text:
+            raise sales.ValidationError("Type or scan the item first, then ctrl+t to pick its lot")
+        ctx = self.app.ctx  # type: ignore[attr-defined]
+        product = catalog.find_by_code(ctx, sales.parse_scan(text)[1]).product
+        if not product.lot_tracked:
+            raise sales.ValidationError(f"{product.name} is not sold by lot")
+        lots = [
+            (lot.lot_no, str(lot.expiry or ""), format_qty(lot.qty_milli))
+            for lot in catalog.fifo_lots(ctx, product)
+        ]
+        if not lots:
+            raise sales.ValidationError(f"No lot of {product.name} has stock")
+
+        @guarded
+        def chosen(screen: SalesScreen, lot_no: str | None) -> None:
+            if lot_no:
+                screen.add(text, lot_no=lot_no)
+
+        self.app.push_screen(LotDialog(product.name, lots), lambda lot: chosen(self, lot))
+
+    @guarded
+    def action_save(self) -> None:
+        """ctrl+s: complete the bill unpaid ("save and print"); it is paid on Receipts (F3)."""
+        app = self.app
+        ctx, employee = app.ctx, app.employee  # type: ignore[attr-defined]
+        saved = sales.save_unpaid(ctx, self.sale_id, employee)
+        self.sale_id = sales.new(ctx, employee).id
+        self.refresh_bill()
+        self.say(f"Bill {saved.number} saved, {format_amount(saved.total)} to pay at Receipts (F3)")
 
     @guarded
     def action_search(self) -> None:
