@@ -36,6 +36,18 @@ def make_store(directory: Path, products: int) -> tuple[Context, float]:
     return ctx, seconds
 
 
+def plain_barcodes() -> list[str]:
+    """Barcodes of products a scan adds without a lot or serial question."""
+    from o2pos.core.models import Product
+
+    query = Product.select(Product.barcode).where(
+        Product.barcode.is_null(False),
+        Product.lot_tracked == False,
+        Product.serial_tracked == False,
+    )
+    return [barcode for (barcode,) in query.tuples()]
+
+
 def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))

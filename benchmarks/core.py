@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import make_store, summary, table
+from common import make_store, plain_barcodes, summary, table
 
 from o2pos.core import catalog, register, sales
 from o2pos.core.models import Employee, Product
@@ -158,16 +158,7 @@ def main() -> None:
 
         cashier = Employee.get(Employee.code == "cashier")
         register.open_session(ctx, cashier, 500000)
-        plain = [
-            b
-            for (b,) in Product.select(Product.barcode)
-            .where(
-                Product.barcode.is_null(False),
-                Product.lot_tracked == False,
-                Product.serial_tracked == False,
-            )
-            .tuples()
-        ]
+        plain = plain_barcodes()
         sale_times = []
         for _ in range(args.sales):
             sale = sales.new(ctx, cashier)

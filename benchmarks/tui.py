@@ -19,11 +19,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import make_store, percentile, table
+from common import make_store, percentile, plain_barcodes, table
 
 from o2pos.config import Config
 from o2pos.core import register, sales
-from o2pos.core.models import Employee, Product
+from o2pos.core.models import Employee
 from o2pos.tui.app import TillApp
 from o2pos.tui.widgets.cart import CartTable
 
@@ -32,16 +32,7 @@ async def scans(directory: Path, products: int, count: int) -> list[float]:
     ctx, _ = make_store(directory, products)
     cashier = Employee.get(Employee.code == "cashier")
     register.open_session(ctx, cashier, 200000)
-    codes = [
-        b
-        for (b,) in Product.select(Product.barcode)
-        .where(
-            Product.barcode.is_null(False),
-            Product.lot_tracked == False,
-            Product.serial_tracked == False,
-        )
-        .tuples()
-    ]
+    codes = plain_barcodes()
     rng = random.Random(9)
     draft = sales.new(ctx, cashier)
     for code in rng.sample(codes, 50):  # a 50-line cart already on screen

@@ -38,6 +38,15 @@ async def sign_in(pilot, user: str = "cashier", pin: str = "1111", float_: str |
         await pilot.pause()
 
 
+async def approve_as_manager(pilot) -> None:
+    """Answer the manager override dialog as the store manager."""
+    await type_text(pilot, "manager")
+    await pilot.press("enter")
+    await type_text(pilot, "2222")
+    await pilot.press("enter")
+    await pilot.pause()
+
+
 async def scan(pilot, code: str) -> None:
     await type_text(pilot, code)
     await pilot.press("enter")
@@ -212,11 +221,7 @@ async def test_register_cash_out_then_close_with_a_difference_and_z(store: Store
         await type_text(pilot, "2080")
         await pilot.press("enter")
         await pilot.pause()
-        await type_text(pilot, "manager")
-        await pilot.press("enter")
-        await type_text(pilot, "2222")
-        await pilot.press("enter")
-        await pilot.pause()
+        await approve_as_manager(pilot)
         assert isinstance(app.screen, TextDialog)
         slip = str(app.screen.query_one("#slip-text", Static).render())
         assert "Z-T1-000001" in slip and "Short" in slip and "-9.00" in slip
@@ -233,11 +238,7 @@ async def test_a_discount_above_the_limit_needs_a_managers_pin(store: Store) -> 
         await type_text(pilot, "10%")  # the cashier's limit is 5 %
         await pilot.press("enter")
         await pilot.pause()
-        await type_text(pilot, "manager")
-        await pilot.press("enter")
-        await type_text(pilot, "2222")
-        await pilot.press("enter")
-        await pilot.pause()
+        await approve_as_manager(pilot)
         assert isinstance(app.screen, SalesScreen)
     draft = sales.open_draft(store.ctx)
     [line] = sales.lines_of(draft)
@@ -328,11 +329,7 @@ async def test_a_return_with_manager_approval_and_its_slip(store: Store) -> None
         await pilot.pause()
         await pilot.press("f10")
         await pilot.pause()
-        await type_text(pilot, "manager")
-        await pilot.press("enter")
-        await type_text(pilot, "2222")
-        await pilot.press("enter")
-        await pilot.pause()
+        await approve_as_manager(pilot)
         assert isinstance(app.screen, TextDialog)
         assert "RT-T1-000001" in str(app.screen.query_one("#slip-text", Static).render())
     [line] = sales.lines_of(done.sale)
