@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from o2pos.core.auth import Perm, has_permission
 from o2pos.core.context import Context
 from o2pos.core.models import Employee
 from o2pos.tui import keymap
-from o2pos.tui.screens.dialogs import HelpDialog, OpeningFloatDialog
+from o2pos.tui.screens.dialogs import HelpDialog
 from o2pos.tui.screens.documents import ReceiptsScreen, ReturnsScreen
 from o2pos.tui.screens.login import LoginScreen
 from o2pos.tui.screens.lookup import DashboardScreen, ReprintScreen
@@ -37,7 +38,10 @@ class TillApp(App):
         self.config = config
         self.employee: Employee | None = None
         self.online = False  # the network monitor comes with sync; no central: offline
-        self.theme = "textual-dark"
+        # On a 16-colour console (Linux console, old SSH clients) the ANSI theme uses the
+        # terminal's own palette, so every colour the till uses is one the screen can show.
+        sixteen = os.environ.get("TEXTUAL_COLOR_SYSTEM") == "standard"
+        self.theme = "ansi-dark" if sixteen else "textual-dark"
 
     def on_mount(self) -> None:
         if self.config.keys:
@@ -73,15 +77,9 @@ class TillApp(App):
             has_permission(employee, Perm.OPEN_REGISTER)
             and register.current_session(self.ctx) is None
         )
-        self.switch_screen(SalesScreen())
-        if needs_float:
-            self.push_screen(OpeningFloatDialog(), lambda _: self.refresh_status())
-
-    def refresh_status(self) -> None:
-        from o2pos.tui.widgets.status_bar import StatusBar
-
-        for bar in self.screen.query(StatusBar):
-            bar.refresh_status()
+        # the sales screen asks for the float once it is up (a result callback must belong
+        # to the screen that stays, not to the login screen being replaced)
+        self.switch_screen(SalesScreen(ask_float=needs_float))
 
     def action_lock(self) -> None:
         """Back to the login screen; the bill in progress stays saved as a draft."""

@@ -63,6 +63,8 @@ async def test_exact_cash_sale_scan_scan_f10_enter(store: Store) -> None:
         await sign_in(pilot)
         assert isinstance(app.screen, SalesScreen)
         assert register.current_session(store.ctx).opening_float == 200000
+        status = str(app.screen.query_one(".status-bar", Static).render())
+        assert "cashier" in status and "drawer open" in status
         await scan(pilot, "8901234567890")
         await scan(pilot, "SOAP")
         assert app.screen.query_one(CartTable).row_count == 2

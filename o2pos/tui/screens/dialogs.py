@@ -70,7 +70,12 @@ class HelpDialog(Dialog):
         self.rows = rows
 
     def compose(self) -> ComposeResult:
-        text = "\n".join(f"{key:>10}  {label}" for key, label in self.rows)
+        # two columns, so every key of the busiest screen fits at 80×24
+        cells = [f"{key:>8}  {label[:16]:<16}" for key, label in self.rows]
+        half = (len(cells) + 1) // 2
+        text = "\n".join(
+            "  ".join(cells[i : i + 1] + cells[i + half : i + half + 1]) for i in range(half)
+        )
         with Vertical(classes="dialog"):
             yield Static("Keys", classes="dialog-title")
             yield Static(text, id="help-keys")

@@ -22,7 +22,12 @@ from o2pos.tui.screens.bill_dialogs import (
     QuickAddDialog,
     RecallDialog,
 )
-from o2pos.tui.screens.dialogs import AmountDialog, QuantityDialog, SerialDialog
+from o2pos.tui.screens.dialogs import (
+    AmountDialog,
+    OpeningFloatDialog,
+    QuantityDialog,
+    SerialDialog,
+)
 from o2pos.tui.screens.payment import PaymentScreen
 from o2pos.tui.widgets.cart import CartHeader, CartTable, Totals
 from o2pos.tui.widgets.status_bar import StatusBar
@@ -39,6 +44,10 @@ def parse_discount(text: str) -> tuple[str | None, int]:
 
 class SalesScreen(Screen):
     BINDINGS = keymap.SALES
+
+    def __init__(self, *, ask_float: bool = False) -> None:
+        super().__init__()
+        self.ask_float = ask_float
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -63,6 +72,10 @@ class SalesScreen(Screen):
             self.say(f"Resumed the bill in progress ({len(sales.lines_of(draft))} lines)")
         self.refresh_bill()
         self.focus_item()
+        if self.ask_float:
+            self.app.push_screen(
+                OpeningFloatDialog(), lambda _: self.query_one(StatusBar).refresh_status()
+            )
 
     # --- showing ----------------------------------------------------------------------
 
