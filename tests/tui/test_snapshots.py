@@ -139,3 +139,28 @@ def test_returns(snap_compare, tmp_path: Path) -> None:
         "enter",
     ]
     assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)
+
+
+def test_quantity_dialog(snap_compare, tmp_path: Path) -> None:
+    press = [*SIGN_IN, *keys("RICE1"), "enter", "ctrl+q"]
+    assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)
+
+
+def test_lot_dialog(snap_compare, tmp_path: Path) -> None:
+    press = [*SIGN_IN, *keys("2*MILK"), "ctrl+t"]
+    assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)
+
+
+def test_cash_out_dialog(snap_compare, tmp_path: Path) -> None:
+    press = [*SIGN_IN, "f4", "u", *keys("100"), "enter"]
+    assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)
+
+
+def test_quick_add_dialog(snap_compare, tmp_path: Path) -> None:
+    from o2pos.core.models import Product, QuickButton
+
+    app = app_for(tmp_path, register_open=True)
+    for position, sku in enumerate(["ONION", "RICE1", "SOAP", "COLA"], 1):
+        product = Product.get(Product.sku == sku)
+        QuickButton.create(position=position, label=product.name[:12], product=product)
+    assert snap_compare(app, terminal_size=SIZE, press=[*SIGN_IN, "ctrl+k"])

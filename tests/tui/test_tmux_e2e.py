@@ -78,3 +78,46 @@ def test_a_cash_sale_by_keystrokes_in_a_real_terminal(tmp_path: Path) -> None:
     report = json.loads(o2pos(tmp_path, "report", "x", "--json"))
     assert report["sales_count"] == 1
     assert report["cash"]["expected_cash"] == 200000 + report["sales_total"]
+
+
+def test_a_bill_survives_kill_9(tmp_path: Path) -> None:
+    import os
+    import signal
+    import sqlite3
+
+    o2pos(tmp_path, "init", "--demo")
+    tmux = Tmux(tmp_path)
+    try:
+        tmux.start(f"{sys.executable} -m o2pos run; sleep 60")
+        tmux.wait_for("cashier / 1111")
+        tmux.keys("cashier", "Tab", "1111", "Enter")
+        tmux.wait_for("Open the cash register")
+        tmux.keys("2000", "Enter")
+        tmux.wait_for("drawer open")
+        tmux.keys("3*8901001000018", "Enter")
+        tmux.wait_for("Daawat Rozana")
+        tmux.keys("LOOSE-10001", "Enter")  # onions, 1 kg
+        tmux.wait_for("Onion")
+        shell = int(tmux.run("display", "-p", "#{pane_pid}").strip())
+        till = int(
+            subprocess.run(
+                ["pgrep", "-P", str(shell)], capture_output=True, text=True
+            ).stdout.split()[0]
+        )
+        os.kill(till, signal.SIGKILL)  # the power cut, as far as the till can tell
+        time.sleep(1)
+        tmux.close()
+        tmux = Tmux(tmp_path)
+        tmux.start(f"{sys.executable} -m o2pos run")
+        tmux.wait_for("cashier / 1111")
+        tmux.keys("cashier", "Tab", "1111", "Enter")
+        screen = tmux.wait_for("Resumed the bill in progress (2 lines)")
+        assert "Daawat Rozana" in screen and "Onion" in screen
+    finally:
+        tmux.close()
+    con = sqlite3.connect(tmp_path / "data" / "o2pos.db")
+    (lines,) = con.execute(
+        "SELECT COUNT(*) FROM sale_line JOIN sale ON sale.id = sale_line.sale_id "
+        "WHERE sale.status = 'draft'"
+    ).fetchone()
+    assert lines == 2
