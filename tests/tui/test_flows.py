@@ -427,3 +427,25 @@ async def test_choose_a_lot_and_save_a_bill_unpaid(store: Store) -> None:
     saved = Sale.get(Sale.number == "S-T1-000001")
     [line] = sales.lines_of(saved)
     assert (line.lot_no, line.qty_milli, saved.balance) == ("NEW", 2000, 10800)
+
+
+async def test_a_long_bill_keeps_the_newest_line_in_view(store: Store) -> None:
+    from o2pos.core.models import Product
+
+    store.open_register()
+    draft = sales.new(store.ctx, store.cashier)
+    for index in range(30):
+        Product.create(sku=f"X{index}", name=f"Extra item {index}", price=1000, tax_class="GST0")
+        sales.add_item(store.ctx, draft.id, f"X{index}", store.cashier)
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, float_=None)
+        await scan(pilot, "RICE1")
+        cart = app.screen.query_one(CartTable)
+        assert cart.row_count == 31
+        assert cart.selected_line_id == sales.lines_of(sales.get(draft.id))[-1].id
+        assert "Basmati Rice" in str(cart.render_line(cart.size.height - 1).text)
+        await pilot.press("down")  # into the cart, then walk up to the first line
+        for _ in range(40):
+            await pilot.press("up")
+        assert "Extra item 0" in str(cart.render_line(0).text)

@@ -30,6 +30,7 @@ from o2pos.tui.screens.dialogs import (
 )
 from o2pos.tui.screens.payment import PaymentScreen
 from o2pos.tui.widgets.cart import CartHeader, CartTable, Totals
+from o2pos.tui.widgets.scan_box import ScanBox
 from o2pos.tui.widgets.status_bar import StatusBar
 
 
@@ -53,7 +54,7 @@ class SalesScreen(Screen):
         yield StatusBar()
         with Horizontal(id="item-row"):
             yield Static("Item ", id="item-label")
-            yield Input(
+            yield ScanBox(
                 placeholder="scan or type a barcode or SKU · 3*CODE for three",
                 id="item",
                 max_length=64,

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from rich.segment import Segment
 from rich.style import Style
-from textual.geometry import Size
 from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 from textual.widgets import Static
 
 from o2pos.core.models import Sale, SaleLine
@@ -45,7 +44,10 @@ class CartHeader(Static):
         self.update(HEADER)
 
 
-class CartTable(ScrollView, can_focus=True):
+class CartTable(Widget, can_focus=True):
+    """Draws only the visible slice of the bill and scrolls it itself: a new line never
+    changes the widget's size, so a scan repaints the cart without laying out the screen."""
+
     BINDINGS = keymap.CART
     cursor_row = reactive(0)
 
@@ -53,6 +55,7 @@ class CartTable(ScrollView, can_focus=True):
         super().__init__(id=id)
         self._rows: list[str] = []
         self._line_ids: list[int] = []
+        self._top = 0  # first bill line shown
 
     @property
     def row_count(self) -> int:
@@ -61,8 +64,6 @@ class CartTable(ScrollView, can_focus=True):
     def show(self, lines: list[SaleLine]) -> None:
         self._rows = [_format(self._cells(i, line)) for i, line in enumerate(lines, 1)]
         self._line_ids = [line.id for line in lines]
-        if self.virtual_size.height != len(self._rows):
-            self.virtual_size = Size(self.size.width, len(self._rows))
         if self.cursor_row >= len(self._rows):
             self.cursor_row = max(0, len(self._rows) - 1)
         self.refresh()
@@ -80,7 +81,7 @@ class CartTable(ScrollView, can_focus=True):
         )
 
     def render_line(self, y: int) -> Strip:
-        index = y + self.scroll_offset.y
+        index = y + self._top
         width = self.size.width
         if index >= len(self._rows):
             return Strip.blank(width)
@@ -90,11 +91,11 @@ class CartTable(ScrollView, can_focus=True):
 
     def watch_cursor_row(self, new: int) -> None:
         """Keep the highlighted line in view."""
-        top, height = self.scroll_offset.y, max(1, self.size.height)
-        if new < top:
-            self.scroll_to(y=new, animate=False)
-        elif new >= top + height:
-            self.scroll_to(y=new - height + 1, animate=False)
+        height = max(1, self.size.height)
+        if new < self._top:
+            self._top = new
+        elif new >= self._top + height:
+            self._top = new - height + 1
         self.refresh()
 
     def action_cursor(self, step: int) -> None:
