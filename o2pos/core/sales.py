@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from peewee import fn
 
@@ -80,6 +80,29 @@ def get(sale_id: int) -> Sale:
 
 def lines_of(sale: Sale) -> list[SaleLine]:
     return SaleLine.fetch("sale_id = ? ORDER BY line_no", sale.id)
+
+
+class LineView(NamedTuple):
+    """What a screen shows of a bill line: read without building a 35-field model."""
+
+    id: int
+    line_no: int
+    name: str
+    serial: str | None
+    qty_milli: int
+    unit_price: int
+    line_discount: int
+    tax_rate_bp: int
+    total: int
+
+
+def line_views(sale_id: int) -> list[LineView]:
+    rows = SaleLine._meta.database.execute_sql(
+        "SELECT id, line_no, name, serial, qty_milli, unit_price, line_discount, tax_rate_bp, "
+        "total FROM sale_line WHERE sale_id = ? ORDER BY line_no",
+        (sale_id,),
+    ).fetchall()
+    return [LineView(*row) for row in rows]
 
 
 def find_by_number(number: str) -> Sale:

@@ -82,7 +82,7 @@ class SalesScreen(Screen):
 
     def refresh_bill(self) -> None:
         sale = sales.get(self.sale_id)
-        lines = sales.lines_of(sale)
+        lines = sales.line_views(sale.id)
         self.query_one(CartTable).show(lines)
         self.query_one(Totals).show(sale, len(lines))
         if sale.notice:

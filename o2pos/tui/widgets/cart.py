@@ -14,8 +14,9 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
 
-from o2pos.core.models import Sale, SaleLine
+from o2pos.core.models import Sale
 from o2pos.core.money import format_amount, format_percent, format_qty
+from o2pos.core.sales import LineView
 from o2pos.tui import keymap
 
 COLUMNS = [
@@ -56,20 +57,30 @@ class CartTable(Widget, can_focus=True):
         self._rows: list[str] = []
         self._line_ids: list[int] = []
         self._top = 0  # first bill line shown
+        self._formatted: dict[tuple[int, LineView], str] = {}
 
     @property
     def row_count(self) -> int:
         return len(self._rows)
 
-    def show(self, lines: list[SaleLine]) -> None:
-        self._rows = [_format(self._cells(i, line)) for i, line in enumerate(lines, 1)]
+    def show(self, lines: list[LineView]) -> None:
+        # a scan changes one line: reuse the text of the others
+        cache = self._formatted
+        self._formatted = {}
+        rows = []
+        for index, line in enumerate(lines, 1):
+            key = (index, line)
+            text = cache.get(key) or _format(self._cells(index, line))
+            self._formatted[key] = text
+            rows.append(text)
+        self._rows = rows
         self._line_ids = [line.id for line in lines]
         if self.cursor_row >= len(self._rows):
             self.cursor_row = max(0, len(self._rows) - 1)
         self.refresh()
 
     @staticmethod
-    def _cells(index: int, line: SaleLine) -> tuple[str, ...]:
+    def _cells(index: int, line: LineView) -> tuple[str, ...]:
         return (
             str(index),
             line.name + (f" {line.serial}" if line.serial else ""),
