@@ -164,3 +164,33 @@ def test_quick_add_dialog(snap_compare, tmp_path: Path) -> None:
         product = Product.get(Product.sku == sku)
         QuickButton.create(position=position, label=product.name[:12], product=product)
     assert snap_compare(app, terminal_size=SIZE, press=[*SIGN_IN, "ctrl+k"])
+
+
+def test_serial_dialog(snap_compare, tmp_path: Path) -> None:
+    press = [*SIGN_IN, *keys("PHONE"), "enter"]
+    assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)
+
+
+def test_recall_dialog(snap_compare, tmp_path: Path) -> None:
+    press = [*SIGN_IN, *keys("RICE1"), "enter", "f8", *keys("SOAP"), "enter", "f8", "f8"]
+    assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)
+
+
+def test_price_override_dialog(snap_compare, tmp_path: Path) -> None:
+    press = [*SIGN_IN, *keys("SOAP"), "enter", "ctrl+p"]
+    assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)
+
+
+def test_close_register_z_report(snap_compare, tmp_path: Path) -> None:
+    press = [
+        *SIGN_IN,
+        "f4",
+        "c",
+        *keys("1990"),
+        "enter",
+        *keys("manager"),
+        "enter",
+        *keys("2222"),
+        "enter",
+    ]
+    assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)

@@ -51,6 +51,7 @@ class RegisterScreen(Screen):
 
     def refresh_state(self) -> None:
         ctx = self.app.ctx  # type: ignore[attr-defined]
+        self.query_one(StatusBar).refresh_status()
         session = register.current_session(ctx)
         state = self.query_one("#register-state", Static)
         table = self.query_one("#movements", DataTable)
@@ -85,7 +86,6 @@ class RegisterScreen(Screen):
                 for m in moves
             ]
         )
-        self.query_one(StatusBar).refresh_status()
 
     # --- actions ----------------------------------------------------------------------
 
