@@ -60,16 +60,21 @@ def o2pos(cwd: Path, *args: str) -> str:
     ).stdout
 
 
+def open_till(tmux: Tmux, command: str) -> None:
+    """Start the till, sign in as the cashier (typed fast) and count the float."""
+    tmux.start(command)
+    tmux.wait_for("cashier / 1111")
+    tmux.burst("cashier", "Tab", "1111", "Enter")  # typed fast: Tab must not lag behind
+    tmux.wait_for("Open the cash register")
+    tmux.keys("2000", "Enter")
+    tmux.wait_for("drawer open")
+
+
 def test_a_cash_sale_by_keystrokes_in_a_real_terminal(tmp_path: Path) -> None:
     o2pos(tmp_path, "init", "--demo")
     tmux = Tmux(tmp_path)
     try:
-        tmux.start(f"{sys.executable} -m o2pos run")
-        tmux.wait_for("cashier / 1111")
-        tmux.burst("cashier", "Tab", "1111", "Enter")  # typed fast: Tab must not lag behind
-        tmux.wait_for("Open the cash register")
-        tmux.keys("2000", "Enter")
-        tmux.wait_for("drawer open")
+        open_till(tmux, f"{sys.executable} -m o2pos run")
         tmux.burst("8901001000018", "Enter")  # a demo barcode, as a scanner sends it
         tmux.wait_for("Daawat Rozana")
         tmux.keys("F10")
@@ -92,12 +97,7 @@ def test_a_bill_survives_kill_9(tmp_path: Path) -> None:
     o2pos(tmp_path, "init", "--demo")
     tmux = Tmux(tmp_path)
     try:
-        tmux.start(f"{sys.executable} -m o2pos run; sleep 60")
-        tmux.wait_for("cashier / 1111")
-        tmux.keys("cashier", "Tab", "1111", "Enter")
-        tmux.wait_for("Open the cash register")
-        tmux.keys("2000", "Enter")
-        tmux.wait_for("drawer open")
+        open_till(tmux, f"{sys.executable} -m o2pos run; sleep 60")
         tmux.keys("3*8901001000018", "Enter")
         tmux.wait_for("Daawat Rozana")
         tmux.keys("LOOSE-10001", "Enter")  # onions, 1 kg

@@ -3,34 +3,22 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from o2pos.core import payments, returns, sales, slips
 from o2pos.core.errors import NotFound, StateError, ValidationError
-from o2pos.core.models import Employee, PaymentMethod, Sale
+from o2pos.core.models import PaymentMethod, Sale
 from o2pos.core.money import format_amount, format_qty
 from o2pos.tui import keymap
 from o2pos.tui.approval import run_with_approval
 from o2pos.tui.guard import guarded
+from o2pos.tui.screens.base import TillScreen
 from o2pos.tui.screens.dialogs import QuantityDialog, TextDialog
-from o2pos.tui.screens.lookup import MessageMixin
 from o2pos.tui.screens.payment import PaymentScreen
 from o2pos.tui.widgets.status_bar import StatusBar
 
 
-class DocumentScreen(MessageMixin, Screen):
-    def say(self, text: str) -> None:
-        notice = self.query_one("#notice", Static)
-        notice.remove_class("error")
-        notice.update(text)
-
-    @property
-    def employee(self) -> Employee:
-        return self.app.employee  # type: ignore[attr-defined]
-
-
-class ReceiptsScreen(DocumentScreen):
+class ReceiptsScreen(TillScreen):
     """Find orders by number (typed or scanned from the bill) and pay one or several."""
 
     BINDINGS = keymap.RECEIPTS
@@ -137,7 +125,7 @@ class ReceiptsScreen(DocumentScreen):
 REFUND_METHODS = ["cash", "card", "upi", "credit_note", "on_account"]
 
 
-class ReturnsScreen(DocumentScreen):
+class ReturnsScreen(TillScreen):
     """Find the original sale, choose lines and quantities, refund; a manager approves."""
 
     BINDINGS = keymap.RETURNS

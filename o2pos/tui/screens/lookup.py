@@ -5,26 +5,18 @@ from __future__ import annotations
 
 from peewee import fn
 from textual.app import ComposeResult
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from o2pos.core import register, reports, sales, slips
 from o2pos.core.models import Receipt, RegisterSession, Return, Sale, SaleLine
 from o2pos.core.money import format_amount, format_qty
 from o2pos.tui.guard import guarded
+from o2pos.tui.screens.base import TillScreen
 from o2pos.tui.screens.dialogs import TextDialog
 from o2pos.tui.widgets.status_bar import StatusBar
 
 
-class MessageMixin:
-    def show_error(self, text: str) -> None:
-        notice = self.query_one("#notice", Static)  # type: ignore[attr-defined]
-        notice.add_class("error")
-        notice.update(text)
-        self.app.bell()  # type: ignore[attr-defined]
-
-
-class ReprintScreen(MessageMixin, Screen):
+class ReprintScreen(TillScreen):
     def compose(self) -> ComposeResult:
         yield StatusBar()
         yield Input(
@@ -82,7 +74,7 @@ class ReprintScreen(MessageMixin, Screen):
         self.app.push_screen(TextDialog(title, text))
 
 
-class DashboardScreen(Screen):
+class DashboardScreen(TillScreen):
     def compose(self) -> ComposeResult:
         yield StatusBar()
         yield Static("", id="dashboard")

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from o2pos.core import register, reports
-from o2pos.core.models import CashMovement, Employee
+from o2pos.core.models import CashMovement
 from o2pos.core.money import format_amount
 from o2pos.tui import keymap
 from o2pos.tui.approval import run_with_approval
 from o2pos.tui.guard import guarded
+from o2pos.tui.screens.base import TillScreen
 from o2pos.tui.screens.dialogs import AmountDialog, OpeningFloatDialog, TextDialog
 from o2pos.tui.widgets.status_bar import StatusBar
 
 
-class RegisterScreen(Screen):
+class RegisterScreen(TillScreen):
     BINDINGS = keymap.REGISTER
 
     def compose(self) -> ComposeResult:
@@ -37,17 +37,6 @@ class RegisterScreen(Screen):
         ):
             table.add_column(label, width=width)
         self.refresh_state()
-
-    def show_error(self, text: str) -> None:
-        notice = self.query_one("#notice", Static)
-        notice.add_class("error")
-        notice.update(text)
-        self.app.bell()
-
-    def say(self, text: str) -> None:
-        notice = self.query_one("#notice", Static)
-        notice.remove_class("error")
-        notice.update(text)
 
     def refresh_state(self) -> None:
         ctx = self.app.ctx  # type: ignore[attr-defined]
@@ -89,9 +78,6 @@ class RegisterScreen(Screen):
 
     # --- actions ----------------------------------------------------------------------
 
-    def _employee(self) -> Employee:
-        return self.app.employee  # type: ignore[attr-defined]
-
     @guarded
     def action_open(self) -> None:
         if register.current_session(self.app.ctx) is not None:  # type: ignore[attr-defined]
@@ -114,7 +100,7 @@ class RegisterScreen(Screen):
             run_with_approval(
                 screen,
                 lambda approval: register.move_cash(
-                    ctx, screen._employee(), kind, amount, reason, approval
+                    ctx, screen.employee, kind, amount, reason, approval
                 ),
                 lambda move: (
                     screen.refresh_state(),
@@ -129,7 +115,7 @@ class RegisterScreen(Screen):
         ctx = self.app.ctx  # type: ignore[attr-defined]
         run_with_approval(
             self,
-            lambda approval: register.open_drawer(ctx, self._employee(), "no sale", approval),
+            lambda approval: register.open_drawer(ctx, self.employee, "no sale", approval),
             lambda move: (
                 self.refresh_state(),
                 self.say(f"{move.number}: drawer opened (no sale)"),
@@ -154,7 +140,7 @@ class RegisterScreen(Screen):
                 return
             run_with_approval(
                 screen,
-                lambda approval: register.close_session(ctx, screen._employee(), amount, approval),
+                lambda approval: register.close_session(ctx, screen.employee, amount, approval),
                 lambda session: screen.closed(session),
             )
 

@@ -6,7 +6,6 @@ from functools import partial
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from o2pos.core import catalog, sales
@@ -14,6 +13,7 @@ from o2pos.core.money import format_amount, format_qty, parse_amount, parse_perc
 from o2pos.tui import keymap
 from o2pos.tui.approval import run_with_approval
 from o2pos.tui.guard import guarded
+from o2pos.tui.screens.base import TillScreen
 from o2pos.tui.screens.bill_dialogs import (
     CustomerDialog,
     DiscountDialog,
@@ -43,7 +43,7 @@ def parse_discount(text: str) -> tuple[str | None, int]:
     return "amount", parse_amount(text, allow_zero=False)
 
 
-class SalesScreen(Screen):
+class SalesScreen(TillScreen):
     BINDINGS = keymap.SALES
 
     def __init__(self, *, ask_float: bool = False) -> None:
@@ -88,15 +88,9 @@ class SalesScreen(Screen):
         if sale.notice:
             self.say(sale.notice)
 
-    def say(self, text: str, *, error: bool = False) -> None:
-        notice = self.query_one("#notice", Static)
-        notice.set_class(error, "error")
-        notice.update(text, layout=False)  # fixed size: repaint only, no screen layout
-
     def show_error(self, text: str) -> None:
         """Say what is wrong; the typed text stays, selected, so the next scan replaces it."""
-        self.say(text, error=True)
-        self.app.bell()
+        super().show_error(text)
         self.focus_item()
         self.query_one("#item", Input).select_all()
 
