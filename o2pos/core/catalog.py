@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from o2pos.core.barcodes import decode_scale_barcode, is_digits, is_valid_gtin, normalize_gtin
 from o2pos.core.context import Context
 from o2pos.core.errors import NotFound, ValidationError
-from o2pos.core.models import Lot, Product, Stock, database
+from o2pos.core.models import Lot, Product, database
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 SEARCH_WINDOW = 400
@@ -88,13 +88,6 @@ def search(ctx: Context, text: str, *, limit: int = 50) -> list[Product]:
     marks = ",".join("?" * len(ids))
     by_id = {p.id: p for p in Product.fetch(f"id IN ({marks}) AND active = 1", *ids)}
     return [by_id[i] for i in ids if i in by_id][:limit]
-
-
-def stock_on_hand(ctx: Context, product: Product) -> int:
-    row = Stock.get_or_none(
-        Stock.product == product, Stock.location == ctx.settings.terminal.location
-    )
-    return row.qty_milli if row else 0
 
 
 def adjust_stock(ctx: Context, product_id: int, delta_milli: int) -> None:

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 
 from peewee import SqliteDatabase
 
-from o2pos.core.db import create_schema, open_database
 from o2pos.core.settings import Settings
 
 
@@ -48,10 +47,3 @@ class Context:
         """One business operation: takes the write lock at BEGIN, commits or rolls back whole."""
         with self.db.atomic("IMMEDIATE"):
             yield
-
-
-def open_context(settings: Settings, *, create: bool = True) -> Context:
-    db = open_database(settings.terminal.db_path)
-    if create:
-        create_schema(db)
-    return Context(db=db, settings=settings)

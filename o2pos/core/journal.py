@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -150,13 +149,6 @@ def verify(ctx: Context) -> VerifyResult:
         expected_seq += 1
         checked += 1
     return VerifyResult(True, checked)
-
-
-def events(ctx: Context, event_type: str | None = None, after_seq: int = 0) -> Iterator[Journal]:
-    query = Journal.select().where(Journal.seq > after_seq).order_by(Journal.seq)
-    if event_type:
-        query = query.where(Journal.event_type == event_type)
-    return query.iterator()
 
 
 def last_seq(ctx: Context) -> int:
