@@ -7,7 +7,7 @@ from __future__ import annotations
 from o2pos.core import numbering
 from o2pos.core.auth import ensure_roles
 from o2pos.core.context import Context
-from o2pos.core.models import Location, PaymentMethod, SyncCursor, TaxClass
+from o2pos.core.models import Location, PaymentMethod, SyncCursor, SyncStatus, TaxClass
 
 TAX_CLASSES = [
     ("GST0", "GST exempt (0%)", 0),
@@ -40,3 +40,4 @@ def ensure_reference_data(ctx: Context) -> None:
         Location.get_or_create(code=location, defaults={"name": location})
         numbering.ensure_series(ctx)
         SyncCursor.get_or_create(name="central")
+        SyncStatus.get_or_create(name="central")

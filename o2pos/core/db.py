@@ -71,8 +71,14 @@ def open_database(path: Path | str) -> SqliteDatabase:
 
 # Bump with every schema change and add the step that brings the version before it up to
 # date to MIGRATIONS (playhouse.migrate); `create_schema` runs them in order at start-up.
-SCHEMA_VERSION = 1
-MIGRATIONS: dict[int, Callable[[SqliteDatabase], None]] = {}
+SCHEMA_VERSION = 2
+
+
+def _add_sync_status(db: SqliteDatabase) -> None:
+    """1 -> 2: the sync_status table (created below with every missing table); nothing else."""
+
+
+MIGRATIONS: dict[int, Callable[[SqliteDatabase], None]] = {1: _add_sync_status}
 
 
 class SchemaError(Exception):

@@ -149,6 +149,74 @@ def parse_product(
     return fields
 
 
+def valid_products(
+    rows: Iterator[tuple[int, dict[str, str]]],
+    report: ImportReport,
+    tax_classes: set[str],
+    plu_digits: int,
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The rows of a product file that pass every rule, with their line numbers.
+
+    The till and the central import through this, so a file either accepts is a file both
+    accept. Rejected rows go to ``report.errors``; nothing here writes.
+    """
+    seen_sku: set[str] = set()
+    seen_plu: dict[str, str] = {}
+    seen_barcode: dict[str, str] = {}
+    for line, row in rows:
+        report.rows += 1
+        try:
+            fields = parse_product(row, tax_classes, plu_digits)
+            if fields["sku"] in seen_sku:
+                raise ValidationError(f"sku {fields['sku']} appears twice in the file")
+            if fields["plu"] and fields["plu"] in seen_plu:
+                raise ValidationError(f"plu {fields['plu']} is also on {seen_plu[fields['plu']]}")
+            if fields["barcode"] and fields["barcode"] in seen_barcode:
+                raise ValidationError(
+                    f"barcode {fields['barcode']} is also on {seen_barcode[fields['barcode']]}"
+                )
+        except DomainError as exc:
+            report.errors.append((line, str(exc)))
+            continue
+        seen_sku.add(fields["sku"])
+        if fields["plu"]:
+            seen_plu[fields["plu"]] = fields["sku"]
+        if fields["barcode"]:
+            seen_barcode[fields["barcode"]] = fields["sku"]
+        yield line, fields
+
+
+def valid_customers(
+    rows: Iterator[tuple[int, dict[str, str]]], report: ImportReport
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The rows of a customer file that pass every rule (shared by till and central)."""
+    seen: set[str] = set()
+    for line, row in rows:
+        report.rows += 1
+        try:
+            if None in row:
+                raise ValidationError("more fields than the header has")
+            fields = customers_mod.validate(
+                row.get("name") or "",
+                row.get("phone") or "",
+                row.get("email"),
+                row.get("gstin"),
+                row.get("state_code"),
+            )
+            if fields["phone"] in seen:
+                raise ValidationError(f"phone {fields['phone']} appears twice in the file")
+        except DomainError as exc:
+            report.errors.append((line, str(exc)))
+            continue
+        seen.add(fields["phone"])
+        yield line, fields
+
+
+def open_csv(path: Path, kind: str) -> tuple[int, list[str], Iterator[tuple[int, dict[str, str]]]]:
+    """Row count, header and rows of a products or customers file (header checked)."""
+    return _rows(path, PRODUCT_COLUMNS if kind == "products" else CUSTOMER_COLUMNS)
+
+
 def import_products(ctx: Context, path: Path, progress: Progress | None = None) -> ImportReport:
     report = ImportReport("products")
     total, header, rows = _rows(path, PRODUCT_COLUMNS)
@@ -156,14 +224,10 @@ def import_products(ctx: Context, path: Path, progress: Progress | None = None) 
     updatable = set(header) & set(Product._meta.fields) - {"id", "sku"}
     sets_stock = "stock" in header
     plu_digits = ctx.settings.scale.item_digits
-    seen_plu: dict[str, str] = {}
     tax_classes = {t.code for t in TaxClass.select()}
     location = ctx.settings.terminal.location
     Location.get_or_create(code=location, defaults={"name": location})
-    seen_sku: set[str] = set()
-    seen_barcode: dict[str, str] = {}
     batch: list[tuple[int, dict[str, Any]]] = []
-
     digest = _file_digest(path)
 
     def flush() -> None:
@@ -230,26 +294,7 @@ def import_products(ctx: Context, path: Path, progress: Progress | None = None) 
             _journal_batch(ctx, report, counts, path.name, digest, batch[0][0], batch[-1][0])
         batch.clear()
 
-    for line, row in rows:
-        report.rows += 1
-        try:
-            fields = parse_product(row, tax_classes, plu_digits)
-            if fields["sku"] in seen_sku:
-                raise ValidationError(f"sku {fields['sku']} appears twice in the file")
-            if fields["plu"] and fields["plu"] in seen_plu:
-                raise ValidationError(f"plu {fields['plu']} is also on {seen_plu[fields['plu']]}")
-            if fields["barcode"] and fields["barcode"] in seen_barcode:
-                raise ValidationError(
-                    f"barcode {fields['barcode']} is also on {seen_barcode[fields['barcode']]}"
-                )
-        except DomainError as exc:
-            report.errors.append((line, str(exc)))
-            continue
-        seen_sku.add(fields["sku"])
-        if fields["plu"]:
-            seen_plu[fields["plu"]] = fields["sku"]
-        if fields["barcode"]:
-            seen_barcode[fields["barcode"]] = fields["sku"]
+    for line, fields in valid_products(rows, report, tax_classes, plu_digits):
         batch.append((line, fields))
         if len(batch) >= BATCH:
             flush()
@@ -269,7 +314,6 @@ def import_customers(ctx: Context, path: Path, progress: Progress | None = None)
     updatable = set(header) & {"name", "phone", "email", "gstin", "state_code"}
     if "gstin" in updatable:
         updatable.add("state_code")  # a GSTIN carries the state
-    seen: set[str] = set()
     batch: list[tuple[int, dict[str, Any]]] = []
     digest = _file_digest(path)
 
@@ -290,24 +334,7 @@ def import_customers(ctx: Context, path: Path, progress: Progress | None = None)
             _journal_batch(ctx, report, counts, path.name, digest, batch[0][0], batch[-1][0])
         batch.clear()
 
-    for line, row in rows:
-        report.rows += 1
-        try:
-            if None in row:
-                raise ValidationError("more fields than the header has")
-            fields = customers_mod.validate(
-                row.get("name") or "",
-                row.get("phone") or "",
-                row.get("email"),
-                row.get("gstin"),
-                row.get("state_code"),
-            )
-            if fields["phone"] in seen:
-                raise ValidationError(f"phone {fields['phone']} appears twice in the file")
-        except DomainError as exc:
-            report.errors.append((line, str(exc)))
-            continue
-        seen.add(fields["phone"])
+    for line, fields in valid_customers(rows, report):
         batch.append((line, fields))
         if len(batch) >= BATCH:
             flush()

@@ -21,6 +21,31 @@ from o2pos.core.models import Journal
 
 GENESIS_HASH = "0" * 64
 
+# Every event type a till writes. The central refuses any other type, so a typo in a new
+# event shows up in the first test that syncs it instead of as an unreadable row centrally.
+EVENT_TYPES = frozenset(
+    {
+        "login.failed",
+        "login.succeeded",
+        "employee.created",
+        "customer.created",
+        "register.opened",
+        "register.cash_moved",
+        "register.closed",
+        "drawer.opened",
+        "sale.held",
+        "sale.recalled",
+        "sale.line_removed",
+        "sale.voided",
+        "sale.completed",
+        "receipt.recorded",
+        "return.completed",
+        "products.imported",
+        "customers.imported",
+        "master.applied",
+    }
+)
+
 
 def _reject_floats(value: Any, path: str = "payload") -> None:
     if isinstance(value, float):
@@ -84,6 +109,8 @@ def append(
     """Add one event. Must run inside the transaction of the state change it records."""
     if not ctx.db.in_transaction():
         raise RuntimeError("journal.append must run inside the event's own transaction")
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"unknown journal event type {event_type!r}")
     last = ctx.db.execute_sql("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
     seq = last[0] + 1 if last else 1
     prev_hash = last[1] if last else GENESIS_HASH
@@ -149,6 +176,27 @@ def verify(ctx: Context) -> VerifyResult:
         expected_seq += 1
         checked += 1
     return VerifyResult(True, checked)
+
+
+def wire(row: Journal) -> dict[str, Any]:
+    """An entry as it travels to the central: every hashed field, the payload as an object."""
+    return {
+        "seq": row.seq,
+        "event_id": row.event_id,
+        "terminal_id": row.terminal_id,
+        "event_type": row.event_type,
+        "created_at": row.created_at,
+        "employee_id": row.employee_id,
+        "approved_by": row.approved_by,
+        "payload": json.loads(row.payload),
+        "prev_hash": row.prev_hash,
+        "hash": row.hash,
+    }
+
+
+def wire_hash(event: dict[str, Any]) -> str:
+    """The hash an entry in wire form should carry (what the central checks on arrival)."""
+    return compute_hash(**{k: v for k, v in event.items() if k != "hash"})
 
 
 def last_seq(ctx: Context) -> int:

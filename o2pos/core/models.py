@@ -455,6 +455,23 @@ class SyncCursor(BaseModel):
     updated_at = DateTimeField(null=True)
 
 
+class SyncStatus(BaseModel):
+    """What the last sync attempt saw, so every process (till, daemon, CLI) shows the same.
+
+    ``state`` is ok | offline | fork | unauthorized | rejected. The last three are alerts:
+    they stay until a later push succeeds.
+    """
+
+    name = CharField(primary_key=True)
+    state = CharField(default="idle")
+    online = BooleanField(default=False)
+    last_attempt_at = DateTimeField(null=True)
+    last_success_at = DateTimeField(null=True)
+    last_error = TextField(default="")
+    master_version = IntegerField(default=0)
+    master_pulled_at = DateTimeField(null=True)
+
+
 ALL_MODELS: list[type[BaseModel]] = [
     TaxClass,
     Location,
@@ -484,4 +501,5 @@ ALL_MODELS: list[type[BaseModel]] = [
     Journal,
     StoreMeta,
     SyncCursor,
+    SyncStatus,
 ]

@@ -27,16 +27,16 @@ def test_every_event_is_chained_and_verifies(store: Store) -> None:
 
 def test_payload_is_canonical_json_without_floats(store: Store) -> None:
     with store.ctx.write():
-        entry = journal.append(store.ctx, "test.event", {"b": 2, "a": [1, "x"]})
+        entry = journal.append(store.ctx, "customer.created", {"b": 2, "a": [1, "x"]})
     assert entry.payload == '{"a":[1,"x"],"b":2}'
     with pytest.raises(TypeError, match="float"), store.ctx.write():
-        journal.append(store.ctx, "test.event", {"amount": 1.5})
+        journal.append(store.ctx, "customer.created", {"amount": 1.5})
     assert journal.last_seq(store.ctx) == entry.seq
 
 
 def test_append_outside_a_transaction_is_refused(store: Store) -> None:
     with pytest.raises(RuntimeError):
-        journal.append(store.ctx, "test.event", {})
+        journal.append(store.ctx, "customer.created", {})
 
 
 def test_triggers_reject_update_and_delete(store: Store) -> None:
@@ -91,3 +91,10 @@ def test_a_payload_that_is_not_json_is_reported(store: Store) -> None:
     tamper(store, 1, "{not json")
     result = journal.verify(store.ctx)
     assert (result.ok, result.broken_seq) == (False, 1)
+
+
+def test_an_unknown_event_type_is_refused_before_it_reaches_the_journal(store: Store) -> None:
+    before = journal.last_seq(store.ctx)
+    with store.ctx.write(), pytest.raises(ValueError, match="unknown journal event type"):
+        journal.append(store.ctx, "sale.compelted", {})
+    assert journal.last_seq(store.ctx) == before

@@ -1,0 +1,139 @@
+"""The till's side of the sync protocol that lives in its database.
+
+The journal never changes; what has reached the central is a separate cursor (acknowledged
+seq and hash) that moves only when an answer from the central says so, and only to a seq
+whose hash matches ours. The status row records what the last attempt saw, so the till, the
+daemon and ``o2pos sync status`` all tell the same story.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from o2pos.core.context import Context
+from o2pos.core.errors import DomainError
+from o2pos.core.journal import GENESIS_HASH, iso, last_seq, wire
+from o2pos.core.models import Journal, SyncCursor, SyncStatus
+
+NAME = "central"
+# States that need a person: they stay on screen until a later push succeeds.
+ALERT_STATES = frozenset({"fork", "unauthorized", "rejected"})
+
+
+class AckMismatch(DomainError):
+    """The central acknowledged a seq whose hash is not ours: the two journals have forked."""
+
+
+def _cursor() -> SyncCursor:
+    cursor = SyncCursor.get_or_none(SyncCursor.name == NAME)
+    return cursor if cursor is not None else SyncCursor(name=NAME, acked_seq=0, acked_hash="")
+
+
+def _status() -> SyncStatus:
+    status = SyncStatus.get_or_none(SyncStatus.name == NAME)
+    return status if status is not None else SyncStatus(name=NAME)
+
+
+def acked(ctx: Context) -> tuple[int, str]:
+    cursor = _cursor()
+    return cursor.acked_seq, cursor.acked_hash or GENESIS_HASH
+
+
+def pending_count(ctx: Context) -> int:
+    return max(0, last_seq(ctx) - _cursor().acked_seq)
+
+
+def pending_events(ctx: Context, limit: int, after: int | None = None) -> list[dict[str, Any]]:
+    """The next contiguous batch after the acknowledged seq, in wire form."""
+    start = _cursor().acked_seq if after is None else after
+    rows = Journal.select().where(Journal.seq > start).order_by(Journal.seq).limit(limit)
+    return [wire(row) for row in rows]
+
+
+def hash_at(seq: int) -> str | None:
+    if seq == 0:
+        return GENESIS_HASH
+    row = Journal.select(Journal.hash).where(Journal.seq == seq).first()
+    return row.hash if row else None
+
+
+def record_ack(ctx: Context, seq: int, digest: str) -> bool:
+    """Move the cursor to what the central answered; returns whether it moved.
+
+    Called only with an answer in hand. An acknowledgement of a seq we do not have, or with
+    a hash that is not ours, is a fork: nothing moves and the caller shows it.
+    """
+    if hash_at(seq) != digest:
+        raise AckMismatch(
+            f"The central acknowledged seq {seq} with a hash this till does not have "
+            "(the journals have forked)"
+        )
+    with ctx.write():
+        cursor = _cursor()
+        if seq <= cursor.acked_seq:
+            return False
+        SyncCursor.insert(
+            name=NAME, acked_seq=seq, acked_hash=digest, updated_at=ctx.now()
+        ).on_conflict_replace().execute()
+    return True
+
+
+def rewind(ctx: Context, seq: int, digest: str) -> None:
+    """The central holds less than we thought (restored from a backup): resend after ``seq``.
+
+    Allowed only where its hash at ``seq`` is ours, so a rewind can never hide a fork.
+    """
+    if hash_at(seq) != digest:
+        raise AckMismatch(f"The central's seq {seq} does not match this till's journal")
+    with ctx.write():
+        SyncCursor.insert(
+            name=NAME, acked_seq=seq, acked_hash=digest, updated_at=ctx.now()
+        ).on_conflict_replace().execute()
+
+
+def note(
+    ctx: Context,
+    *,
+    state: str,
+    online: bool,
+    error: str = "",
+    success: bool = False,
+) -> None:
+    """Record what one sync attempt saw (one small write; never inside a sale)."""
+    now = ctx.now()
+    fields: dict[str, Any] = {
+        "state": state,
+        "online": online,
+        "last_attempt_at": now,
+        "last_error": error[:500],
+    }
+    if success:
+        fields["last_success_at"] = now
+    with ctx.write():
+        if not SyncStatus.update(**fields).where(SyncStatus.name == NAME).execute():
+            SyncStatus.insert(name=NAME, **fields).execute()
+
+
+def master_version(ctx: Context) -> int:
+    return _status().master_version
+
+
+def summary(ctx: Context) -> dict[str, Any]:
+    """What ``o2pos sync status --json``, the status bar and F12 show."""
+    cursor = _cursor()
+    status = _status()
+    last = last_seq(ctx)
+    return {
+        "terminal_id": ctx.terminal_id,
+        "last_seq": last,
+        "acked_seq": cursor.acked_seq,
+        "pending": max(0, last - cursor.acked_seq),
+        "online": bool(status.online),
+        "state": status.state,
+        "alert": status.state in ALERT_STATES,
+        "last_error": status.last_error or None,
+        "last_attempt_at": iso(status.last_attempt_at) if status.last_attempt_at else None,
+        "last_success_at": iso(status.last_success_at) if status.last_success_at else None,
+        "master_version": status.master_version,
+        "master_pulled_at": iso(status.master_pulled_at) if status.master_pulled_at else None,
+    }
