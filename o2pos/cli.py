@@ -11,11 +11,13 @@ import sys
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from o2pos.config import Config, ConfigError, load
+from o2pos.commands import central as central_commands
+from o2pos.commands import sync as sync_commands
+from o2pos.commands.common import ConfigOption, config_of, context_of, fail
 
 app = typer.Typer(
     help="o2pos: a terminal point of sale that keeps selling when the network is gone.",
@@ -25,40 +27,8 @@ app = typer.Typer(
 )
 journal_app = typer.Typer(help="The append-only journal of business events.", no_args_is_help=True)
 app.add_typer(journal_app, name="journal")
-
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option("--config", "-c", help="TOML config file (else $O2POS_CONFIG, else ./o2pos.toml)"),
-]
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
-
-
-def _config(path: Path | None) -> Config:
-    try:
-        return load(path)
-    except ConfigError as exc:
-        raise _fail(str(exc), 2) from exc
-
-
-def _context(path: Path | None, *, must_exist: bool = True) -> Any:
-    from o2pos.core.context import Context
-    from o2pos.core.db import create_schema, open_database, schema_exists
-
-    config = _config(path)
-    db_path = config.settings.terminal.db_path
-    if must_exist and not db_path.exists():
-        raise _fail(
-            f"No till database at {db_path}: run 'o2pos init' (or 'o2pos init --demo') first"
-        )
-    db = open_database(db_path)
-    if must_exist and not schema_exists(db):
-        raise _fail(f"{db_path} is not an o2pos database: run 'o2pos init' first")
-    create_schema(db)  # brings a file from an older o2pos up to date; refuses a newer one
-    return Context(db=db, settings=config.settings)
+app.add_typer(sync_commands.app, name="sync")
+app.add_typer(central_commands.app, name="central")
 
 
 @app.callback(invoke_without_command=True)
@@ -79,9 +49,9 @@ def run(
     from o2pos.tui.app import TillApp, setup_logging
 
     if kiosk:
-        raise _fail("Kiosk mode is not built yet; run without --kiosk")
-    settings = _config(config)
-    ctx = _context(config)
+        raise fail("Kiosk mode is not built yet; run without --kiosk")
+    settings = config_of(config)
+    ctx = context_of(config)
     setup_logging(settings.settings.terminal.data_dir)
     TillApp(ctx, settings).run()
 
@@ -104,7 +74,7 @@ def init(
     from o2pos.core.errors import DomainError
     from o2pos.core.models import Employee
 
-    ctx = _context(config, must_exist=False)
+    ctx = context_of(config, must_exist=False)
     create_schema(ctx.db)
     ensure_reference_data(ctx)
     db_path = ctx.settings.terminal.db_path
@@ -129,7 +99,7 @@ def init(
         elif not Employee.select().exists():
             if admin_pin is None:
                 if not sys.stdin.isatty():
-                    raise _fail("Give --admin-pin for the first administrator (or use --demo)")
+                    raise fail("Give --admin-pin for the first administrator (or use --demo)")
                 admin_pin = typer.prompt(
                     "PIN for the administrator 'admin'", hide_input=True, confirmation_prompt=True
                 )
@@ -137,7 +107,7 @@ def init(
                 auth.create_employee(ctx, "admin", "Administrator", "administrator", admin_pin)
             typer.echo("Created administrator 'admin'.")
     except DomainError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     typer.echo(f"Till database ready: {db_path}")
 
 
@@ -158,7 +128,7 @@ def import_(
     from o2pos.core import importer
     from o2pos.core.errors import DomainError
 
-    ctx = _context(config)
+    ctx = context_of(config)
     run = importer.import_products if kind is ImportKind.products else importer.import_customers
     try:
         if sys.stderr.isatty():
@@ -172,7 +142,7 @@ def import_(
         else:
             report = run(ctx, file)
     except DomainError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     for line, message in report.errors:
         typer.echo(f"{file.name}:{line}: {message}", err=True)
     typer.echo(
@@ -188,7 +158,7 @@ def journal_verify(config: ConfigOption = None) -> None:
     """Recompute the hash chain; print the first broken seq and exit 1 if there is one."""
     from o2pos.core import journal
 
-    result = journal.verify(_context(config))
+    result = journal.verify(context_of(config))
     if result.ok:
         typer.echo(f"journal ok: {result.checked} events, chain intact")
         return
@@ -223,7 +193,7 @@ def report(
     from o2pos.core import reports
     from o2pos.core.errors import DomainError
 
-    ctx = _context(config)
+    ctx = context_of(config)
     try:
         if kind is ReportKind.x:
             data = reports.x_report(ctx)
@@ -233,10 +203,10 @@ def report(
             try:
                 when = date.fromisoformat(day) if day else None
             except ValueError as exc:
-                raise _fail(f"--date {day!r} is not YYYY-MM-DD") from exc
+                raise fail(f"--date {day!r} is not YYYY-MM-DD") from exc
             data = reports.daily_report(ctx, when)
     except DomainError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     if as_json:
         typer.echo(json.dumps(data, indent=2, sort_keys=True))
     else:
@@ -257,11 +227,11 @@ def simulate(
     from o2pos.core.errors import DomainError
     from o2pos.core.money import format_amount
 
-    ctx = _context(config)
+    ctx = context_of(config)
     try:
         result = sim.simulate(ctx, sales, seed)
     except DomainError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     rate = result.sales / result.seconds if result.seconds else 0
     typer.echo(
         f"{result.sales} sales, total {format_amount(result.total)}, "

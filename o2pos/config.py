@@ -31,6 +31,9 @@ class CentralConfig:
     url: str = ""
     token: str = ""
     ca_bundle: str = ""
+    interval_seconds: int = 5
+    timeout_seconds: int = 10
+    batch_size: int = 200
 
 
 @dataclass(frozen=True)
@@ -163,9 +166,18 @@ def parse(data: dict[str, Any], *, base_dir: Path, source: Path | None = None) -
     printer = _section(PrinterConfig, data.get("printer", {}), "printer")
     if printer.kind not in ("none", "dummy", "file", "network", "usb", "serial"):
         raise ConfigError("[printer] kind is one of none, dummy, file, network, usb, serial")
+    central = _section(CentralConfig, data.get("central", {}), "central")
+    if central.url and not central.url.startswith(("http://", "https://")):
+        raise ConfigError("[central] url starts with https:// (or http:// on a trusted network)")
+    if not 1 <= central.batch_size <= 500:
+        raise ConfigError("[central] batch_size is from 1 to 500")
+    if not 1 <= central.interval_seconds <= 3600 or not 1 <= central.timeout_seconds <= 120:
+        raise ConfigError("[central] interval_seconds is 1 to 3600, timeout_seconds 1 to 120")
+    if central.ca_bundle and not Path(central.ca_bundle).is_absolute():
+        central = replace(central, ca_bundle=str(base_dir / central.ca_bundle))
     return Config(
         settings=settings,
-        central=_section(CentralConfig, data.get("central", {}), "central"),
+        central=central,
         printer=printer,
         kiosk=_section(KioskConfig, data.get("kiosk", {}), "kiosk"),
         keys=dict(keys),

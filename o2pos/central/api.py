@@ -1,0 +1,157 @@
+"""The central's HTTP API (FastAPI). Every route is described in ``docs/protocol.md``.
+
+Refusals are always 4xx with ``{"error": code, "message": sentence}``: a malformed or
+oversized request, a float where money belongs, an unknown event type, a fork or a gap.
+A busy database answers 503 with Retry-After so the till backs off and tries again; none
+of them changes anything.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from peewee import DatabaseError, InterfaceError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from o2pos import __version__
+
+from . import master
+from .ingest import IngestError, ingest
+from .models import Terminal
+from .schemas import ErrorOut, HeadOut, HealthOut, MasterOut, PushIn, PushOut
+from .store import find_by_token
+
+MAX_BODY = 16 * 1024 * 1024
+
+
+class AuthError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+bearer = HTTPBearer(auto_error=False, description="The terminal's token from add-terminal")
+
+
+def terminal_auth(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Terminal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise AuthError(401, "no_token", "This request needs the terminal's bearer token")
+    terminal = find_by_token(credentials.credentials)
+    if terminal is None:
+        raise AuthError(401, "bad_token", "The token is not known to this central")
+    if terminal.revoked:
+        raise AuthError(
+            401,
+            "revoked",
+            f"Terminal {terminal.name} was revoked; register it again for a new token",
+        )
+    return terminal
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorOut} for code in (401, 403, 409, 413, 422, 503)
+}
+
+
+def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
+    headers = {"Retry-After": "1"} if status == 503 else None
+    body = {"error": code, "message": message, **extra}
+    return JSONResponse(jsonable_encoder(body), status_code=status, headers=headers)
+
+
+def create_app(*, bench: bool = False) -> FastAPI:
+    """The API on whatever database ``store.open_central`` bound.
+
+    ``bench`` adds a do-nothing endpoint for ``benchmarks/sync.py``'s floor; never in production.
+    """
+    app = FastAPI(
+        title="o2pos central",
+        version=__version__,
+        description="Journal ingest and master data for o2pos tills (see docs/protocol.md).",
+    )
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next: Any) -> Any:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+            return _error(413, "too_large", f"A request body is at most {MAX_BODY} bytes")
+        return await call_next(request)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = exc.errors()
+        first = problems[0] if problems else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        message = f"{where}: {first.get('msg', 'invalid')}" if where else "invalid request"
+        details = [{"loc": p.get("loc"), "msg": p.get("msg")} for p in problems[:20]]
+        return _error(422, "invalid_request", message, details=details)
+
+    @app.exception_handler(IngestError)
+    async def refused(request: Request, exc: IngestError) -> JSONResponse:
+        return JSONResponse(exc.body(), status_code=exc.status)
+
+    @app.exception_handler(AuthError)
+    async def unauthorized(request: Request, exc: AuthError) -> JSONResponse:
+        return _error(exc.status, exc.code, exc.message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _error(exc.status_code, "http_error", str(exc.detail))
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def busy(request: Request, exc: DatabaseError) -> JSONResponse:
+        return _error(503, "busy", "The central's database is busy; try again shortly")
+
+    @app.get("/v1/health", response_model=HealthOut, tags=["health"])
+    def health() -> dict[str, str]:
+        """Liveness, without authentication (a till's network probe)."""
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/v1/journal/head", response_model=HeadOut, responses=ERRORS, tags=["journal"])
+    def head(terminal: Annotated[Terminal, Depends(terminal_auth)]) -> dict[str, Any]:
+        """What the central holds of this terminal's journal: its high-water seq and hash."""
+        return {
+            "terminal_id": terminal.name,
+            "acked_seq": terminal.high_water_seq,
+            "acked_hash": terminal.high_water_hash,
+        }
+
+    @app.post("/v1/journal", response_model=PushOut, responses=ERRORS, tags=["journal"])
+    def push(
+        batch: PushIn, terminal: Annotated[Terminal, Depends(terminal_auth)]
+    ) -> dict[str, Any]:
+        """Store a contiguous batch that continues the high-water mark; idempotent."""
+        if batch.terminal_id != terminal.name:
+            raise AuthError(
+                403,
+                "wrong_terminal",
+                f"This token belongs to {terminal.name}, not {batch.terminal_id}",
+            )
+        events = [event.model_dump() for event in batch.events]
+        return ingest(terminal.name, events).body()
+
+    @app.get("/v1/master", response_model=MasterOut, responses=ERRORS, tags=["master data"])
+    def master_data(
+        terminal: Annotated[Terminal, Depends(terminal_auth)],
+        since: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=master.MAX_PAGE)] = 1000,
+    ) -> dict[str, Any]:
+        """Master-data records changed after version ``since``, oldest first."""
+        records, version, more = master.changes(since, limit)
+        return {"version": version, "more": more, "records": records}
+
+    if bench:
+
+        @app.post("/v1/bench/sink", include_in_schema=False)
+        async def sink(request: Request) -> dict[str, int]:
+            return {"bytes": len(await request.body())}
+
+    return app

@@ -1,0 +1,236 @@
+"""Master data kept centrally and served to tills by version.
+
+Every change takes the next number from one counter, so "everything after version V" is one
+indexed query and a till never misses a change, whatever order tills pull in. A write that
+changes nothing keeps its version: re-importing the same price list sends nothing.
+Product and customer files go through the same validation as a till's own import.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import uuid
+from pathlib import Path
+from typing import Any
+
+from o2pos.core import auth
+from o2pos.core.bootstrap import PAYMENT_METHODS, TAX_CLASSES
+from o2pos.core.demo import DEMO_LOGINS, demo_dir
+from o2pos.core.errors import DomainError, ValidationError
+from o2pos.core.importer import ImportReport, open_csv, valid_customers, valid_products
+from o2pos.core.journal import canonical
+from o2pos.core.masterdata import PRODUCT_FIELDS, SCHEMAS, check_record
+from o2pos.core.money import parse_amount
+
+from .models import Counter, MasterRecord
+from .store import write
+
+MAX_PAGE = 2000
+
+
+def _next_version() -> int:
+    Counter.update(value=Counter.value + 1).where(Counter.name == "master").execute()
+    return Counter.get(Counter.name == "master").value
+
+
+def current_version() -> int:
+    row = Counter.get_or_none(Counter.name == "master")
+    return row.value if row else 0
+
+
+def get(kind: str, key: str) -> dict[str, Any] | None:
+    row = MasterRecord.get_or_none(MasterRecord.kind == kind, MasterRecord.key == key)
+    return json.loads(row.data) if row else None
+
+
+def put(kind: str, key: str, data: dict[str, Any], alt_key: str | None = None) -> bool:
+    """Insert or change one record inside the caller's transaction; True if it changed."""
+    check_record({"kind": kind, "key": key, "version": 1, "data": data})
+    text = canonical(data)
+    row = MasterRecord.get_or_none(MasterRecord.kind == kind, MasterRecord.key == key)
+    if row is not None and row.data == text and row.alt_key == alt_key:
+        return False
+    version = _next_version()
+    if row is None:
+        MasterRecord.create(kind=kind, key=key, alt_key=alt_key, version=version, data=text)
+    else:
+        MasterRecord.update(data=text, alt_key=alt_key, version=version).where(
+            MasterRecord.id == row.id
+        ).execute()
+    return True
+
+
+def changes(since: int, limit: int = MAX_PAGE) -> tuple[list[dict[str, Any]], int, bool]:
+    """Records changed after ``since``: (records, version to resume from, more to come)."""
+    limit = max(1, min(limit, MAX_PAGE))
+    rows = list(
+        MasterRecord.select()
+        .where(MasterRecord.version > since)
+        .order_by(MasterRecord.version)
+        .limit(limit + 1)
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    records = [
+        {"kind": r.kind, "key": r.key, "version": r.version, "data": json.loads(r.data)}
+        for r in rows
+    ]
+    version = rows[-1].version if rows else max(since, current_version())
+    return records, version, more
+
+
+def seed_reference() -> None:
+    """Tax classes, payment methods and roles every store starts with (added once)."""
+    if MasterRecord.select().where(MasterRecord.kind == "tax_class").exists():
+        return
+    with write():
+        for code, name, rate in TAX_CLASSES:
+            put("tax_class", code, {"name": name, "rate_bp": rate})
+        for sort, (code, name, kind) in enumerate(PAYMENT_METHODS):
+            put("payment_method", code, {"name": name, "kind": kind, "active": True, "sort": sort})
+        for code, (name, max_bp, perms) in auth.DEFAULT_ROLES.items():
+            data = {"name": name, "max_discount_bp": max_bp, "permissions": sorted(map(str, perms))}
+            put("role", code, data)
+
+
+def import_csv(kind: str, path: Path) -> ImportReport:
+    """``o2pos central import products|customers FILE``: validated row by row like a till.
+
+    An update changes only the columns the file has, so a price list keeps the flags.
+    """
+    report = ImportReport(kind)
+    _total, header, rows = open_csv(path, kind)
+    if kind == "products":
+        tax_classes = {r.key for r in MasterRecord.select().where(MasterRecord.kind == "tax_class")}
+        valid = list(valid_products(rows, report, tax_classes, 5))
+    else:
+        valid = list(valid_customers(rows, report))
+    with write():
+        for line, fields in valid:
+            try:
+                created = (
+                    _put_product(fields, set(header))
+                    if kind == "products"
+                    else _put_customer(fields, set(header))
+                )
+            except DomainError as exc:
+                report.errors.append((line, str(exc)))
+                continue
+            if created:
+                report.created += 1
+            else:
+                report.updated += 1
+    report.errors.sort()
+    return report
+
+
+def _put_product(fields: dict[str, Any], header: set[str]) -> bool:
+    sku = fields["sku"]
+    existing = get("product", sku)
+    data = {name: fields[name] for name in PRODUCT_FIELDS}
+    if existing is not None:
+        data = {name: (data[name] if name in header else existing[name]) for name in data}
+    for column in ("barcode",):
+        if data[column]:
+            owner = (
+                MasterRecord.select(MasterRecord.key)
+                .where(
+                    MasterRecord.kind == "product",
+                    MasterRecord.alt_key == data[column],
+                    MasterRecord.key != sku,
+                )
+                .first()
+            )
+            if owner is not None:
+                raise ValidationError(f"barcode {data[column]} already belongs to {owner.key}")
+    put("product", sku, data, alt_key=data["barcode"])
+    return existing is None
+
+
+def _put_customer(fields: dict[str, Any], header: set[str]) -> bool:
+    row = (
+        MasterRecord.select()
+        .where(MasterRecord.kind == "customer", MasterRecord.alt_key == fields["phone"])
+        .first()
+    )
+    data = {name: fields.get(name) for name in SCHEMAS["customer"]}
+    if row is not None:
+        existing = json.loads(row.data)
+        data = {k: (v if k in header or k == "phone" else existing[k]) for k, v in data.items()}
+        put("customer", row.key, data, alt_key=data["phone"])
+        return False
+    put("customer", str(uuid.uuid4()), data, alt_key=data["phone"])
+    return True
+
+
+def customer_from_till(payload: dict[str, Any]) -> str | None:
+    """A customer added on a till becomes master data for every till (in ingest's tx)."""
+    data = {name: payload.get(name) for name in SCHEMAS["customer"]}
+    other = (
+        MasterRecord.select(MasterRecord.key)
+        .where(
+            MasterRecord.kind == "customer",
+            MasterRecord.alt_key == data["phone"],
+            MasterRecord.key != payload["uuid"],
+        )
+        .first()
+    )
+    if other is not None:
+        return f"customer phone {data['phone']} already belongs to customer {other.key}"
+    put("customer", payload["uuid"], data, alt_key=data["phone"])
+    return None
+
+
+def add_employee(code: str, name: str, role: str, pin: str) -> None:
+    code = code.strip()
+    if not re.match(r"^[A-Za-z0-9_.-]{1,32}$", code) or not name.strip():
+        raise ValidationError("A user code is 1 to 32 letters, digits, '.', '_' or '-'; a name")
+    if get("role", role) is None:
+        raise ValidationError(f"Unknown role {role}")
+    with write():
+        put(
+            "employee",
+            code,
+            {"name": name.strip(), "role": role, "pin_hash": auth.hash_pin(pin), "active": True},
+        )
+
+
+def load_demo() -> list[ImportReport]:
+    """The demo store's master data, so a demo till and a demo central agree."""
+    directory = demo_dir()
+    reports = [
+        import_csv("products", directory / "products.csv"),
+        import_csv("customers", directory / "customers.csv"),
+    ]
+    for code, name, role, pin in DEMO_LOGINS:
+        if get("employee", code) is None:
+            add_employee(code, name, role, pin)
+    with write():
+        with (directory / "coupons.csv").open(newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                kind = row["kind"]
+                put(
+                    "coupon",
+                    row["code"],
+                    {
+                        "description": row["description"],
+                        "kind": kind,
+                        "value": int(row["value"])
+                        if kind == "percent"
+                        else parse_amount(row["value"]),
+                        "min_cart": parse_amount(row["min_cart"] or "0"),
+                        "max_discount": parse_amount(row["max_discount"])
+                        if row["max_discount"]
+                        else None,
+                        "valid_from": row["valid_from"] or None,
+                        "valid_to": row["valid_to"] or None,
+                        "usage_limit": int(row["usage_limit"]) if row["usage_limit"] else None,
+                        "active": True,
+                    },
+                )
+        with (directory / "quick_buttons.csv").open(newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                put("quick_button", row["position"], {"label": row["label"], "sku": row["sku"]})
+    return reports

@@ -1,0 +1,151 @@
+"""The central's tables: the same peewee code on SQLite and PostgreSQL.
+
+Events are stored exactly as received (payload text and hash) and never changed; the sale,
+payment, return and register tables are projections of them for reporting, rebuilt from
+the events if ever needed. Money is integer minor units here as everywhere.
+"""
+
+from __future__ import annotations
+
+from peewee import (
+    AutoField,
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    DatabaseProxy,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+central_db = DatabaseProxy()
+
+
+class CentralModel(Model):
+    class Meta:
+        database = central_db
+        legacy_table_names = False
+
+
+class Terminal(CentralModel):
+    """A registered till. Only the token's hash is kept; the token is shown once."""
+
+    name = CharField(primary_key=True, max_length=8)
+    token_hash = CharField(null=True, unique=True)
+    revoked = BooleanField(default=False)
+    created_at = DateTimeField()
+    high_water_seq = BigIntegerField(default=0)
+    high_water_hash = CharField(max_length=64)
+    last_seen_at = DateTimeField(null=True)
+
+
+class Event(CentralModel):
+    id = AutoField()
+    terminal = ForeignKeyField(Terminal, column_name="terminal", backref="events")
+    seq = BigIntegerField()
+    event_id = CharField(unique=True, max_length=36)
+    event_type = CharField(max_length=40)
+    created_at = CharField(max_length=32)
+    employee_id = CharField(null=True)
+    approved_by = CharField(null=True)
+    payload = TextField()
+    prev_hash = CharField(max_length=64)
+    hash = CharField(max_length=64)
+    received_at = DateTimeField()
+    source = CharField(max_length=10)  # push | import
+    # why this event looks odd (e.g. it belongs to a session already closed); never a reason
+    # to refuse it
+    flag = TextField(null=True)
+
+    class Meta:
+        indexes = ((("terminal", "seq"), True),)
+
+
+class Sale(CentralModel):
+    uuid = CharField(unique=True, max_length=36)
+    terminal = CharField(max_length=8, index=True)
+    number = CharField()
+    session_id = IntegerField(null=True)
+    completed_at = CharField(max_length=32)
+    employee_id = CharField(null=True)
+    customer_uuid = CharField(null=True)
+    subtotal = BigIntegerField()
+    discount_total = BigIntegerField()
+    tax_total = BigIntegerField()
+    round_off = BigIntegerField()
+    total = BigIntegerField()
+    paid = BigIntegerField()
+    balance = BigIntegerField()
+    event = ForeignKeyField(Event, column_name="event_id")
+
+
+class Payment(CentralModel):
+    terminal = CharField(max_length=8, index=True)
+    receipt = CharField()
+    receipt_uuid = CharField(max_length=36)
+    method = CharField()
+    kind = CharField()
+    tendered = BigIntegerField()
+    amount = BigIntegerField()
+    event = ForeignKeyField(Event, column_name="event_id")
+
+
+class Return(CentralModel):
+    uuid = CharField(unique=True, max_length=36)
+    terminal = CharField(max_length=8, index=True)
+    number = CharField()
+    sale_uuid = CharField(max_length=36)
+    refund_method = CharField()
+    total = BigIntegerField()
+    event = ForeignKeyField(Event, column_name="event_id")
+
+
+class RegisterSession(CentralModel):
+    terminal = CharField(max_length=8)
+    session_id = IntegerField()
+    status = CharField(default="open")
+    opened_at = CharField(max_length=32, null=True)
+    opening_float = BigIntegerField(null=True)
+    closed_at = CharField(max_length=32, null=True)
+    z_number = CharField(null=True)
+    expected_cash = BigIntegerField(null=True)
+    counted_cash = BigIntegerField(null=True)
+    difference = BigIntegerField(null=True)
+    cash_in = BigIntegerField(default=0)
+    cash_out = BigIntegerField(default=0)
+
+    class Meta:
+        indexes = ((("terminal", "session_id"), True),)
+
+
+class MasterRecord(CentralModel):
+    """One product, customer, employee... as served to tills, numbered by a global version."""
+
+    id = AutoField()
+    kind = CharField(max_length=20)
+    key = CharField()
+    alt_key = CharField(null=True)  # a product's barcode, a customer's phone
+    version = BigIntegerField(index=True)
+    data = TextField()
+
+    class Meta:
+        indexes = ((("kind", "key"), True), (("kind", "alt_key"), False))
+
+
+class Counter(CentralModel):
+    name = CharField(primary_key=True)
+    value = BigIntegerField(default=0)
+
+
+MODELS: list[type[CentralModel]] = [
+    Terminal,
+    Event,
+    Sale,
+    Payment,
+    Return,
+    RegisterSession,
+    MasterRecord,
+    Counter,
+]

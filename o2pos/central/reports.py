@@ -1,0 +1,42 @@
+"""Per-terminal figures for ``o2pos central stats``: what arrived, and what it adds up to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from peewee import fn
+
+from .models import Event, Sale, Terminal
+
+
+def stats() -> dict[str, dict[str, Any]]:
+    events = dict(
+        Event.select(Event.terminal, fn.COUNT(Event.id)).group_by(Event.terminal).tuples()
+    )
+    flagged = dict(
+        Event.select(Event.terminal, fn.COUNT(Event.id))
+        .where(Event.flag.is_null(False))
+        .group_by(Event.terminal)
+        .tuples()
+    )
+    sales = {
+        terminal: (count, total)
+        for terminal, count, total in Sale.select(
+            Sale.terminal, fn.COUNT(Sale.id), fn.COALESCE(fn.SUM(Sale.total), 0)
+        )
+        .group_by(Sale.terminal)
+        .tuples()
+    }
+    result = {}
+    for terminal in Terminal.select().order_by(Terminal.name):
+        count, total = sales.get(terminal.name, (0, 0))
+        result[terminal.name] = {
+            "events": int(events.get(terminal.name, 0)),
+            "high_water_seq": int(terminal.high_water_seq),
+            "sales_count": int(count),
+            "sales_total": int(total),
+            "flagged": int(flagged.get(terminal.name, 0)),
+            "revoked": bool(terminal.revoked),
+            "last_seen_at": terminal.last_seen_at.isoformat() if terminal.last_seen_at else None,
+        }
+    return result

@@ -1,0 +1,107 @@
+"""Request and response bodies of the central's HTTP API (pydantic, strict).
+
+Strict mode: a number where text belongs, ``"100"`` or ``100.0`` where whole minor units
+belong, or a key nobody asked for is refused with 422 before any handler runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from o2pos.core.journal import EVENT_TYPES
+
+from .ingest import MAX_BATCH
+
+HEX64 = r"^[0-9a-f]{64}$"
+UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+
+
+def _no_floats(value: Any, path: str) -> None:
+    if isinstance(value, float):
+        raise ValueError(f"{path} is a float; money and quantities are whole numbers")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _no_floats(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _no_floats(item, f"{path}[{index}]")
+
+
+class EventIn(BaseModel):
+    """One journal entry exactly as the till stored and hashed it."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    seq: int = Field(ge=1)
+    event_id: str = Field(pattern=UUID)
+    terminal_id: str = Field(pattern=r"^[A-Z0-9]{1,8}$")
+    event_type: str = Field(max_length=40)
+    created_at: str = Field(max_length=32)
+    employee_id: str | None = Field(default=None, max_length=64)
+    approved_by: str | None = Field(default=None, max_length=200)
+    payload: dict[str, Any]
+    prev_hash: str = Field(pattern=HEX64)
+    hash: str = Field(pattern=HEX64)
+
+    @field_validator("event_type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        if value not in EVENT_TYPES:
+            raise ValueError(f"unknown event type {value!r}")
+        return value
+
+    @field_validator("payload")
+    @classmethod
+    def _whole_numbers(cls, value: dict[str, Any]) -> dict[str, Any]:
+        _no_floats(value, "payload")
+        return value
+
+
+class PushIn(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    terminal_id: str = Field(pattern=r"^[A-Z0-9]{1,8}$")
+    events: list[EventIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class PushOut(BaseModel):
+    acked_seq: int
+    acked_hash: str
+    stored: int
+    duplicates: int
+    flagged: list[int]
+
+
+class HeadOut(BaseModel):
+    terminal_id: str
+    acked_seq: int
+    acked_hash: str
+
+
+class ErrorOut(BaseModel):
+    """Every refusal: a machine-readable code, a sentence for people, and the position."""
+
+    model_config = ConfigDict(extra="allow")
+
+    error: str
+    message: str
+
+
+class MasterRecordOut(BaseModel):
+    kind: str
+    key: str
+    version: int
+    data: dict[str, Any]
+
+
+class MasterOut(BaseModel):
+    version: int
+    more: bool
+    records: list[MasterRecordOut]
+
+
+class HealthOut(BaseModel):
+    status: str
+    version: str

@@ -1,0 +1,140 @@
+"""Opening the central database and managing the terminals that may talk to it.
+
+``--db`` takes a file path or ``sqlite:///path`` (the default, for one store) or a
+``postgresql://user:password@host:port/name`` URL (for many stores); the same peewee code
+runs on both. Terminal tokens are 32 random bytes: only their SHA-256 is stored (a token
+with that much entropy needs no slow hash), and it is printed once when issued.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from peewee import Database, PostgresqlDatabase, SqliteDatabase
+
+from o2pos.core.journal import GENESIS_HASH
+
+from .models import MODELS, Counter, Terminal, central_db
+
+DEFAULT_DB = "data/central.db"
+
+
+class CentralError(Exception):
+    """A central command cannot do what was asked (unknown terminal, bad URL ...)."""
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def open_central(url: str | Path = DEFAULT_DB, *, create: bool = True) -> Database:
+    """Bind the central models to the database at ``url`` and create what is missing."""
+    text = str(url)
+    if text.startswith(("postgresql://", "postgres://")):
+        parts = urlparse(text)
+        db: Database = PostgresqlDatabase(
+            parts.path.lstrip("/"),
+            user=unquote(parts.username or "") or None,
+            password=unquote(parts.password or "") or None,
+            host=parts.hostname or None,
+            port=parts.port,
+            autorollback=True,
+        )
+    else:
+        path = text.removeprefix("sqlite:///") if text.startswith("sqlite:///") else text
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        db = SqliteDatabase(
+            path,
+            pragmas={
+                "journal_mode": "wal",
+                "synchronous": "full",
+                "foreign_keys": 1,
+                "busy_timeout": 10000,
+            },
+            timeout=10,
+            check_same_thread=False,
+        )
+    central_db.initialize(db)
+    if create:
+        db.create_tables(MODELS, safe=True)
+        with db.atomic():
+            Counter.insert(name="master", value=0).on_conflict_ignore().execute()
+        from .master import seed_reference  # master builds on this module
+
+        seed_reference()
+    return db
+
+
+def is_postgres(db: Database | None = None) -> bool:
+    return isinstance(db or central_db.obj, PostgresqlDatabase)
+
+
+@contextmanager
+def write() -> Iterator[None]:
+    """A write transaction that takes SQLite's write lock at BEGIN (no lock upgrades)."""
+    db = central_db.obj
+    with db.atomic("IMMEDIATE") if isinstance(db, SqliteDatabase) else db.atomic():
+        yield
+
+
+def lock_terminal(name: str) -> Terminal | None:
+    """The terminal row, locked against concurrent ingest until the transaction ends."""
+    query = Terminal.select().where(Terminal.name == name)
+    if is_postgres():
+        query = query.for_update()
+    return query.first()
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+_NAME = re.compile(r"^[A-Z0-9]{1,8}$")
+
+
+def add_terminal(name: str) -> str:
+    """Register a terminal, or issue a new token to one already known (re-registration).
+
+    Re-registration keeps its journal and high-water mark, so a till whose token was
+    revoked resumes exactly where it stopped once it has the new token.
+    """
+    name = name.strip().upper()
+    if not _NAME.match(name):
+        raise CentralError("A terminal name is its till's [terminal] id: 1 to 8 letters or digits")
+    token = f"o2t_{name}_{secrets.token_urlsafe(32)}"
+    with write():
+        updated = (
+            Terminal.update(token_hash=token_digest(token), revoked=False)
+            .where(Terminal.name == name)
+            .execute()
+        )
+        if not updated:
+            Terminal.insert(
+                name=name,
+                token_hash=token_digest(token),
+                created_at=now(),
+                high_water_hash=GENESIS_HASH,
+            ).execute()
+    return token
+
+
+def revoke_terminal(name: str) -> None:
+    with write():
+        done = Terminal.update(revoked=True).where(Terminal.name == name.strip().upper()).execute()
+    if not done:
+        raise CentralError(f"No terminal named {name}")
+
+
+def find_by_token(token: str) -> Terminal | None:
+    """The terminal this bearer token was issued to (the caller checks ``revoked``)."""
+    if not token:
+        return None
+    return Terminal.get_or_none(Terminal.token_hash == token_digest(token))

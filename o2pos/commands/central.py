@@ -1,0 +1,214 @@
+"""``o2pos central ...``: run and administer the central service.
+
+Every command takes ``--db`` (a file path, ``sqlite:///path`` or ``postgresql://...``;
+default ``$O2POS_CENTRAL_DB`` or ``data/central.db``). FastAPI and uvicorn are imported only
+by ``serve``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from .common import fail
+
+app = typer.Typer(help="The central service tills sync with.", no_args_is_help=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="Database: a file path, sqlite:///path or postgresql://user:pw@host/name"
+    ),
+]
+
+
+def _open(db: str | None) -> Any:
+    from peewee import OperationalError
+
+    from o2pos.central.store import DEFAULT_DB, open_central
+
+    url = db or os.environ.get("O2POS_CENTRAL_DB") or DEFAULT_DB
+    try:
+        return open_central(url)
+    except OperationalError as exc:
+        raise fail(f"Cannot open the central database {url}: {exc}") from exc
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port")] = 8470,
+    db: DbOption = None,
+    tls_cert: Annotated[
+        Path | None, typer.Option(help="PEM certificate: serve HTTPS (with --tls-key)")
+    ] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="PEM private key of --tls-cert")] = None,
+) -> None:
+    """Serve the central's HTTP API (OpenAPI schema at /openapi.json, docs at /docs)."""
+    import uvicorn
+
+    from o2pos.central.api import create_app
+
+    _open(db)
+    if bool(tls_cert) != bool(tls_key):
+        raise fail("--tls-cert and --tls-key go together")
+    uvicorn.run(
+        create_app(),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        ssl_certfile=str(tls_cert) if tls_cert else None,
+        ssl_keyfile=str(tls_key) if tls_key else None,
+    )
+
+
+@app.command("add-terminal")
+def add_terminal(
+    name: Annotated[str, typer.Argument(help="The till's [terminal] id, e.g. T1")],
+    db: DbOption = None,
+) -> None:
+    """Register a till (or re-register it) and print its token, once."""
+    from o2pos.central.store import CentralError
+    from o2pos.central.store import add_terminal as add
+
+    _open(db)
+    try:
+        token = add(name)
+    except CentralError as exc:
+        raise fail(str(exc)) from exc
+    typer.echo(token)
+    typer.echo(
+        f"Put this token in terminal {name.upper()}'s config under [central] token; "
+        "it is not stored here and is shown only now.",
+        err=True,
+    )
+
+
+@app.command("revoke-terminal")
+def revoke_terminal(
+    name: Annotated[str, typer.Argument(help="Terminal id")], db: DbOption = None
+) -> None:
+    """Refuse the terminal's token from now on (its events stay; add-terminal re-registers)."""
+    from o2pos.central.store import CentralError, revoke_terminal
+
+    _open(db)
+    try:
+        revoke_terminal(name)
+    except CentralError as exc:
+        raise fail(str(exc)) from exc
+    typer.echo(f"Terminal {name.upper()} revoked.")
+
+
+@app.command("add-employee")
+def add_employee(
+    code: Annotated[str, typer.Argument(help="Login code")],
+    name: Annotated[str, typer.Argument(help="Full name")],
+    role: Annotated[str, typer.Argument(help="administrator, store_manager, cashier, ...")],
+    pin: Annotated[
+        str | None, typer.Option(help="PIN (asked for when not given)", hide_input=True)
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Add or change an employee for every till (the PIN is stored only as a scrypt hash)."""
+    from o2pos.central import master
+    from o2pos.core.errors import DomainError
+
+    _open(db)
+    if pin is None:
+        pin = typer.prompt("PIN", hide_input=True, confirmation_prompt=True)
+    try:
+        master.add_employee(code, name, role, pin)
+    except DomainError as exc:
+        raise fail(str(exc)) from exc
+    typer.echo(f"Employee {code} saved; tills get it on their next pull.")
+
+
+@app.command("load-demo")
+def load_demo(db: DbOption = None) -> None:
+    """Fill the central with the demo store's master data (what `o2pos init --demo` has)."""
+    from o2pos.central import master
+
+    _open(db)
+    for report in master.load_demo():
+        typer.echo(f"Loaded {report.imported} {report.kind}.")
+
+
+class ImportKind(StrEnum):
+    products = "products"
+    customers = "customers"
+
+
+@app.command("import")
+def import_(
+    what: Annotated[
+        str, typer.Argument(help="products | customers | a journal export file", metavar="WHAT")
+    ],
+    file: Annotated[Path | None, typer.Argument(help="CSV file, for products|customers")] = None,
+    db: DbOption = None,
+) -> None:
+    """Import a product or customer CSV, or a till's journal export (`o2pos sync export`)."""
+    from o2pos.central import master
+    from o2pos.central.ingest import IngestError, ingest_export
+    from o2pos.core.errors import DomainError
+
+    _open(db)
+    if what in (ImportKind.products, ImportKind.customers):
+        if file is None or not file.is_file():
+            raise fail(f"Give the {what} CSV file to import")
+        try:
+            report = master.import_csv(what, file)
+        except DomainError as exc:
+            raise fail(str(exc)) from exc
+        for line, message in report.errors:
+            typer.echo(f"{file.name}:{line}: {message}", err=True)
+        typer.echo(
+            f"{report.rows} rows: {report.created} created, {report.updated} updated, "
+            f"{len(report.errors)} rejected"
+        )
+        if report.errors:
+            raise typer.Exit(1)
+        return
+    path = Path(what)
+    if file is not None or not path.is_file():
+        raise fail(f"{what}: not products, customers or an export file that exists")
+    try:
+        results = ingest_export(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise fail(f"{path} is not a journal export (not UTF-8 text)") from exc
+    except IngestError as exc:
+        raise fail(f"{exc.message} ({exc.code}); nothing from that batch on was stored") from exc
+    stored = sum(r.stored for r in results)
+    duplicates = sum(r.duplicates for r in results)
+    last = results[-1].acked_seq if results else 0
+    typer.echo(f"stored {stored} events, {duplicates} already held; high-water seq {last}")
+
+
+@app.command()
+def stats(
+    as_json: Annotated[bool, typer.Option("--json", help="Money in minor units")] = False,
+    db: DbOption = None,
+) -> None:
+    """Per terminal: events held, high-water seq, sales count and total."""
+    from o2pos.central.reports import stats as read_stats
+    from o2pos.core.money import format_amount
+
+    _open(db)
+    data = read_stats()
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, sort_keys=True))
+        return
+    if not data:
+        typer.echo("No terminals registered (o2pos central add-terminal NAME).")
+    for name, row in data.items():
+        typer.echo(
+            f"{name:<8} events {row['events']:>7}  high-water {row['high_water_seq']:>7}  "
+            f"sales {row['sales_count']:>6}  total {format_amount(row['sales_total']):>14}"
+            f"{'  flagged ' + str(row['flagged']) if row['flagged'] else ''}"
+            f"{'  REVOKED' if row['revoked'] else ''}"
+        )

@@ -1,0 +1,44 @@
+"""What every command shares: the --config option, loading it, opening the till database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from o2pos.config import Config, ConfigError, load
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="TOML config file (else $O2POS_CONFIG, else ./o2pos.toml)"),
+]
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def config_of(path: Path | None) -> Config:
+    try:
+        return load(path)
+    except ConfigError as exc:
+        raise fail(str(exc), 2) from exc
+
+
+def context_of(path: Path | None, *, must_exist: bool = True) -> Any:
+    from o2pos.core.context import Context
+    from o2pos.core.db import create_schema, open_database, schema_exists
+
+    config = config_of(path)
+    db_path = config.settings.terminal.db_path
+    if must_exist and not db_path.exists():
+        raise fail(
+            f"No till database at {db_path}: run 'o2pos init' (or 'o2pos init --demo') first"
+        )
+    db = open_database(db_path)
+    if must_exist and not schema_exists(db):
+        raise fail(f"{db_path} is not an o2pos database: run 'o2pos init' first")
+    create_schema(db)  # brings a file from an older o2pos up to date; refuses a newer one
+    return Context(db=db, settings=config.settings)

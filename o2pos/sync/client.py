@@ -1,0 +1,119 @@
+"""HTTP to the central (httpx), with explicit timeouts and TLS verification always on.
+
+Every failure becomes a ``SyncError`` whose ``kind`` tells the engine what to do:
+``offline`` and ``busy`` are retried with backoff; ``unauthorized`` and ``fork`` stop and
+wait for a person; ``gap`` rewinds; ``rejected`` is a request the central will not take.
+"""
+
+from __future__ import annotations
+
+import ssl
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from o2pos import __version__
+
+
+class SyncError(Exception):
+    def __init__(
+        self,
+        kind: str,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.retry_after = retry_after
+        self.details = details or {}
+
+    @property
+    def online(self) -> bool:
+        """Whether the central answered at all (a 5xx is an answer; a timeout is not)."""
+        return self.kind != "offline"
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+
+
+class CentralClient:
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        *,
+        ca_bundle: str = "",
+        timeout: float = 10.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        verify: ssl.SSLContext | bool = True
+        if ca_bundle:
+            verify = ssl.create_default_context(cafile=ca_bundle)
+        self.url = url.rstrip("/")
+        self._http = httpx.Client(
+            base_url=self.url,
+            headers={"Authorization": f"Bearer {token}", "User-Agent": f"o2pos/{__version__}"},
+            timeout=httpx.Timeout(connect=min(3.0, timeout), read=timeout, write=timeout, pool=3.0),
+            verify=verify,
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response = self._http.request(method, path, **kwargs)
+            body_bytes = response.read()
+        except httpx.TimeoutException as exc:
+            raise SyncError("offline", f"The central did not answer in time ({exc})") from exc
+        except httpx.TransportError as exc:
+            raise SyncError("offline", f"Cannot reach the central: {exc}") from exc
+        try:
+            body = response.json() if body_bytes else {}
+        except ValueError:
+            body = None
+        status = response.status_code
+        if status == 200:
+            if not isinstance(body, dict):
+                raise SyncError("busy", "The central's answer was cut short or unreadable")
+            return body
+        message = (body or {}).get("message") if isinstance(body, dict) else None
+        message = message or f"HTTP {status} from the central"
+        details = body if isinstance(body, dict) else {}
+        if status in (401, 403):
+            raise SyncError("unauthorized", message, details=details)
+        if status == 409:
+            code = details.get("error")
+            kind = "gap" if code == "gap" else "fork"
+            raise SyncError(kind, message, details=details)
+        if status in (408, 429) or status >= 500:
+            raise SyncError(
+                "busy", message, retry_after=_retry_after(response.headers.get("retry-after"))
+            )
+        raise SyncError("rejected", message, details=details)
+
+    def head(self) -> dict[str, Any]:
+        return self._request("GET", "/v1/journal/head")
+
+    def push(self, terminal_id: str, events: list[dict[str, Any]]) -> dict[str, Any]:
+        return self._request(
+            "POST", "/v1/journal", json={"terminal_id": terminal_id, "events": events}
+        )
+
+    def master(self, since: int, limit: int = 1000) -> dict[str, Any]:
+        return self._request("GET", "/v1/master", params={"since": since, "limit": limit})

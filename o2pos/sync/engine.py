@@ -1,0 +1,199 @@
+"""Flush the journal, pull master data, and decide when to try again.
+
+The flusher sends contiguous batches after the acknowledged seq, one at a time, and moves
+the cursor only with the central's answer in hand; if the answer is lost (a dropped
+connection after the central committed), the same batch is sent again and the central
+acknowledges it without storing it twice. Transient failures back off exponentially with
+full jitter, at least as long as the central's Retry-After; a fork, a revoked token or a
+refused batch stop and stay on screen until a push succeeds.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from o2pos.core import masterdata, syncstate
+from o2pos.core.context import Context
+from o2pos.core.errors import DomainError
+
+from .client import CentralClient, SyncError
+from .lock import FlushLock
+
+TRANSIENT = frozenset({"offline", "busy"})
+
+
+@dataclass
+class Backoff:
+    """Capped exponential backoff with full jitter (delay drawn from 0 .. base·2^n)."""
+
+    base: float = 1.0
+    cap: float = 120.0
+    attempt: int = 0
+    rng: random.Random = field(default_factory=random.Random)
+
+    def next(self, retry_after: float | None = None) -> float:
+        ceiling = min(self.cap, self.base * 2**self.attempt)
+        self.attempt += 1
+        delay = self.rng.uniform(0, ceiling)
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, 3600.0))
+        return delay
+
+    def reset(self) -> None:
+        self.attempt = 0
+
+
+@dataclass
+class Outcome:
+    """What one round did; ``state`` is what the status bar and F12 show."""
+
+    state: str
+    online: bool
+    sent: int = 0
+    pulled: int = 0
+    error: str = ""
+    retry_after: float | None = None
+    busy_pid: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.state == "ok"
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        ctx: Context,
+        client: CentralClient,
+        *,
+        lock_path: Path,
+        batch_size: int = 200,
+        interval: float = 5.0,
+        rng: random.Random | None = None,
+        before_ack: Callable[[dict], None] | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.client = client
+        self.lock = FlushLock(lock_path)
+        self.batch_size = batch_size
+        self.interval = interval
+        self.backoff = Backoff(rng=rng or random.Random())
+        # a hook between the central's answer and recording it: tests use it to crash there
+        self._before_ack = before_ack
+
+    # --- pushing ---------------------------------------------------------------------
+    def flush(self) -> Outcome:
+        """Send everything pending, batch by batch; stops at the first failure."""
+        if not self.lock.acquire():
+            return Outcome("busy", False, busy_pid=self.lock.holder())
+        try:
+            return self._flush()
+        finally:
+            self.lock.release()
+
+    def _flush(self) -> Outcome:
+        sent = 0
+        rewinds = 0
+        terminal = self.ctx.terminal_id
+        while True:
+            batch = syncstate.pending_events(self.ctx, self.batch_size)
+            if not batch:
+                return Outcome("ok", True, sent=sent)
+            try:
+                answer = self.client.push(terminal, batch)
+                if self._before_ack is not None:
+                    self._before_ack(answer)
+                syncstate.record_ack(self.ctx, int(answer["acked_seq"]), str(answer["acked_hash"]))
+            except SyncError as exc:
+                if exc.kind == "gap" and rewinds < 3:
+                    rewinds += 1
+                    outcome = self._rewind(exc)
+                    if outcome is None:
+                        continue
+                    return outcome
+                state = "offline" if exc.kind in TRANSIENT else exc.kind
+                return Outcome(
+                    state, exc.online, sent, error=exc.message, retry_after=exc.retry_after
+                )
+            except syncstate.AckMismatch as exc:
+                return Outcome("fork", True, sent, error=str(exc))
+            except (KeyError, TypeError, ValueError) as exc:
+                return Outcome("offline", True, sent, error=f"Unreadable answer: {exc}")
+            sent += len(batch)
+
+    def _rewind(self, exc: SyncError) -> Outcome | None:
+        """The central is behind what we thought: resend from the seq it expects."""
+        details = exc.details
+        try:
+            seq = int(details["acked_seq"])
+            digest = str(details["acked_hash"])
+            syncstate.rewind(self.ctx, seq, digest)
+        except (KeyError, TypeError, ValueError):
+            return Outcome("rejected", True, error=exc.message)
+        except syncstate.AckMismatch as mismatch:
+            return Outcome("fork", True, error=str(mismatch))
+        return None
+
+    # --- pulling ---------------------------------------------------------------------
+    def pull(self) -> Outcome:
+        """Apply master data changed since our cursor, one page per transaction."""
+        pulled = 0
+        for _ in range(1000):  # a bound, not a limit anyone should reach
+            since = syncstate.master_version(self.ctx)
+            try:
+                answer = self.client.master(since)
+                records = answer["records"]
+                version = int(answer["version"])
+                if not isinstance(records, list):
+                    raise TypeError("records is not a list")
+                masterdata.apply(self.ctx, records, version)
+            except SyncError as exc:
+                state = "offline" if exc.kind in TRANSIENT else exc.kind
+                return Outcome(state, exc.online, pulled=pulled, error=exc.message)
+            except (DomainError, KeyError, TypeError, ValueError) as exc:
+                return Outcome("ok", True, pulled=pulled, error=f"Master data refused: {exc}")
+            pulled += len(records)
+            if not answer.get("more"):
+                break
+        return Outcome("ok", True, pulled=pulled)
+
+    # --- one round -------------------------------------------------------------------
+    def run_once(self, *, pull: bool = True) -> Outcome:
+        """Push, then pull, then record what happened where every process can read it."""
+        outcome = self.flush()
+        if outcome.state == "busy":
+            return outcome  # the holder records its own status
+        if outcome.ok and pull:
+            pulled = self.pull()
+            outcome.pulled = pulled.pulled
+            if pulled.pulled and pulled.ok:
+                # applying it journaled a master.applied event: send that too, now
+                again = self.flush()
+                outcome.sent += again.sent
+                if again.state != "busy" and not again.ok:
+                    pulled = again
+            if not pulled.ok or pulled.error:
+                outcome.state = pulled.state
+                outcome.online = pulled.online
+                outcome.error = pulled.error
+        syncstate.note(
+            self.ctx,
+            state=outcome.state,
+            online=outcome.online,
+            error=outcome.error,
+            success=outcome.ok and not outcome.error,
+        )
+        return outcome
+
+    def next_delay(self, outcome: Outcome) -> float:
+        """Seconds until the next round: the interval when healthy, backoff otherwise."""
+        if outcome.ok or outcome.state == "busy":
+            self.backoff.reset()
+            return self.interval
+        if outcome.state in syncstate.ALERT_STATES:
+            # a person has to act; look again now and then in case they did
+            return max(self.interval, 60.0)
+        return self.backoff.next(outcome.retry_after)
