@@ -95,11 +95,13 @@ PRODUCTS = [
 ]
 
 
-def build_store(directory: Path, clock: Clock | None = None, **settings_kw: object) -> Store:
+def build_store(
+    directory: Path, clock: Clock | None = None, terminal_id: str = "T1", **settings_kw: object
+) -> Store:
     clock = clock or Clock()
     settings = Settings(
         store=StoreSettings(name="Test Mart", state_code="29", round_off=True),
-        terminal=TerminalSettings(id="T1", data_dir=directory),
+        terminal=TerminalSettings(id=terminal_id, data_dir=directory),
         security=SecuritySettings(scrypt_n=2**8, max_pin_attempts=5, lockout_minutes=15),
         **settings_kw,  # type: ignore[arg-type]
     )

@@ -130,7 +130,7 @@ def ingest(terminal_name: str, events: list[dict[str, Any]], source: str = "push
                 if stored.get(event["seq"]) != event["hash"]:
                     raise Conflict(
                         "fork",
-                        f"Seq {event['seq']} differs from the event the central already holds",
+                        f"Fork: seq {event['seq']} differs from the event the central already holds",
                         seq=event["seq"],
                         expected_hash=stored.get(event["seq"]),
                         **_position(terminal),
@@ -141,7 +141,7 @@ def ingest(terminal_name: str, events: list[dict[str, Any]], source: str = "push
             if new[0]["prev_hash"] != high_hash:
                 raise Conflict(
                     "fork",
-                    f"Seq {new[0]['seq']} does not chain to the central's seq {high}",
+                    f"Fork: seq {new[0]['seq']} does not chain to the central's seq {high}",
                     seq=new[0]["seq"],
                     expected_prev_hash=high_hash,
                     **_position(terminal),

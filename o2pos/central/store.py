@@ -45,7 +45,6 @@ def open_central(url: str | Path = DEFAULT_DB, *, create: bool = True) -> Databa
             password=unquote(parts.password or "") or None,
             host=parts.hostname or None,
             port=parts.port,
-            autorollback=True,
         )
     else:
         path = text.removeprefix("sqlite:///") if text.startswith("sqlite:///") else text

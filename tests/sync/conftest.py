@@ -1,0 +1,177 @@
+"""A real central (``o2pos central serve`` in a subprocess on 127.0.0.1) and tills that sync.
+
+The central runs once per test session and backend: SQLite always, PostgreSQL as well when
+``O2POS_TEST_PG`` names a server (``./scripts/test`` starts Debian's and sets it, so CI runs
+both). Each test registers its own terminal, so tests share the server without sharing data.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from o2pos.central import models as central_models
+from o2pos.central.store import add_terminal, open_central
+from o2pos.core import syncstate
+from o2pos.sync.client import CentralClient
+from o2pos.sync.engine import SyncEngine
+from tests.conftest import Store, build_store
+
+PG_URL = os.environ.get("O2POS_TEST_PG", "")
+BACKENDS = ["sqlite", *(["postgres"] if PG_URL else [])]
+_names = itertools.count(1)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(
+    url: str, proc: subprocess.Popen[bytes] | None = None, timeout: float = 20
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"central exited with {proc.returncode}: {proc.stderr}")
+        try:
+            if httpx.get(f"{url}/v1/health", timeout=1, verify=False).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"central at {url} did not come up")
+
+
+def o2pos_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "o2pos", *args]
+
+
+@dataclass
+class Central:
+    url: str
+    db_url: str
+    backend: str
+    proc: subprocess.Popen[bytes]
+
+    def bind(self) -> None:
+        """Point this process's central models at the server's database (to read or admin)."""
+        open_central(self.db_url, create=False)
+
+    def register(self, name: str | None = None) -> tuple[str, str]:
+        name = name or f"S{next(_names):04d}"
+        self.bind()
+        return name, add_terminal(name)
+
+    def stats(self, name: str) -> dict[str, Any]:
+        from o2pos.central.reports import stats
+
+        self.bind()
+        return stats()[name]
+
+    def events(self, name: str) -> list[tuple[int, str, str]]:
+        """(seq, hash, event_id) of every event held for ``name``, in seq order."""
+        self.bind()
+        event = central_models.Event
+        return list(
+            event.select(event.seq, event.hash, event.event_id)
+            .where(event.terminal == name)
+            .order_by(event.seq)
+            .tuples()
+        )
+
+
+def _reset_postgres(url: str) -> None:
+    db = open_central(url, create=False)
+    db.drop_tables(central_models.MODELS, safe=True, cascade=True)
+    db.close()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def central(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Central]:
+    backend = request.param
+    if backend == "postgres":
+        _reset_postgres(PG_URL)
+        db_url = PG_URL
+    else:
+        db_url = str(tmp_path_factory.mktemp("central") / "central.db")
+    port = free_port()
+    log = tmp_path_factory.mktemp("central-log") / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            o2pos_cmd("central", "serve", "--port", str(port), "--db", db_url),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url, proc)
+    except RuntimeError:
+        proc.kill()
+        raise RuntimeError(log.read_text()) from None
+    yield Central(url, db_url, backend, proc)
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@dataclass
+class Till:
+    store: Store
+    name: str
+    token: str
+    engine: SyncEngine
+
+    @property
+    def ctx(self) -> Any:
+        return self.store.ctx
+
+    def summary(self) -> dict[str, Any]:
+        return syncstate.summary(self.ctx)
+
+    def push_until_done(self, rounds: int = 200) -> int:
+        """Run rounds (no sleeping between them) until nothing is pending; returns rounds."""
+        for count in range(1, rounds + 1):
+            outcome = self.engine.run_once(pull=False)
+            if outcome.ok and syncstate.pending_count(self.ctx) == 0:
+                return count
+        raise AssertionError(f"still pending after {rounds} rounds: {self.summary()}")
+
+
+def make_till(
+    directory: Path,
+    central: Central,
+    *,
+    url: str | None = None,
+    batch_size: int = 50,
+    timeout: float = 5.0,
+    **engine_kw: Any,
+) -> Till:
+    name, token = central.register()
+    store = build_store(directory, terminal_id=name)
+    store.open_register()
+    client = CentralClient(url or central.url, token, timeout=timeout)
+    engine = SyncEngine(
+        store.ctx, client, lock_path=directory / "sync.lock", batch_size=batch_size, **engine_kw
+    )
+    return Till(store, name, token, engine)
+
+
+@pytest.fixture
+def till(tmp_path: Path, central: Central) -> Iterator[Till]:
+    t = make_till(tmp_path, central)
+    yield t
+    t.engine.client.close()
+    t.ctx.db.close()

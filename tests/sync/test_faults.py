@@ -1,0 +1,85 @@
+"""Sync through a fault-injecting proxy: whatever the network does, each event lands once."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from o2pos.core import simulate as sim
+from o2pos.core import syncstate
+from tests.sync.conftest import Central, Till, make_till
+from tests.sync.faultproxy import FAULTS, FaultProxy
+from tests.sync.test_sync import assert_central_matches
+
+NASTY = sorted(FAULTS - {"pass"})
+
+
+@pytest.fixture
+def proxy(central: Central) -> Iterator[FaultProxy]:
+    parts = urlparse(central.url)
+    with FaultProxy((parts.hostname or "127.0.0.1", parts.port or 80)) as p:
+        yield p
+
+
+@pytest.fixture
+def proxied(tmp_path: Path, central: Central, proxy: FaultProxy) -> Iterator[Till]:
+    till = make_till(tmp_path, central, url=proxy.url, batch_size=25, timeout=1.0)
+    yield till
+    till.engine.client.close()
+    till.ctx.db.close()
+
+
+def test_a_thousand_events_through_every_kind_of_fault_arrive_exactly_once(
+    proxied: Till, central: Central, proxy: FaultProxy
+) -> None:
+    rng = random.Random(20261128)
+    # every fault at least once, in a known order, then a random mix while sales go on
+    proxy.queue(*[(k, {"seconds": 1.5}) if k == "delay" else k for k in NASTY])
+    proxy.randomize(0.35, NASTY, rng, params={"delay": {"seconds": 1.5}})
+    failures = 0
+    for chunk in range(5):
+        sim.simulate(proxied.ctx, 200, seed=100 + chunk)
+        for _ in range(4):
+            outcome = proxied.engine.run_once(pull=False)
+            failures += not outcome.ok
+            # the till never acknowledges past what the central holds
+            acked = syncstate.acked(proxied.ctx)[0]
+            assert acked <= central.stats(proxied.name)["high_water_seq"]
+    proxy.randomize(0, NASTY, rng)
+    proxied.push_until_done()
+    assert syncstate.summary(proxied.ctx)["last_seq"] >= 1000
+    assert failures > 0
+    assert all(proxy.applied[kind] >= 1 for kind in NASTY), proxy.applied
+    assert_central_matches(proxied, central)
+
+
+def test_retry_after_from_the_central_is_honoured(proxied: Till, proxy: FaultProxy) -> None:
+    sim.simulate(proxied.ctx, 2, seed=1)
+    proxy.queue(("http_429", {"retry_after": 7}))
+    outcome = proxied.engine.run_once(pull=False)
+    assert outcome.state == "offline" and outcome.online  # it answered, just not yet
+    assert outcome.retry_after == 7
+    assert proxied.engine.next_delay(outcome) >= 7
+    summary = syncstate.summary(proxied.ctx)
+    assert summary["pending"] > 0 and "HTTP 429" in summary["last_error"]
+
+
+def test_with_the_central_unreachable_the_till_says_offline_and_keeps_everything(
+    proxied: Till, central: Central, proxy: FaultProxy
+) -> None:
+    proxy.set_mode("refuse")
+    sim.simulate(proxied.ctx, 5, seed=2)
+    outcome = proxied.engine.run_once()
+    summary = syncstate.summary(proxied.ctx)
+    assert outcome.state == "offline" and not summary["online"]
+    assert "Cannot reach the central" in summary["last_error"]
+    assert summary["pending"] == summary["last_seq"]
+    delays = [proxied.engine.next_delay(outcome) for _ in range(8)]
+    assert max(delays) <= proxied.engine.backoff.cap
+    proxy.set_mode("pass")
+    proxied.push_until_done()
+    assert_central_matches(proxied, central)
