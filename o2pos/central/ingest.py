@@ -130,7 +130,7 @@ def ingest(terminal_name: str, events: list[dict[str, Any]], source: str = "push
                 if stored.get(event["seq"]) != event["hash"]:
                     raise Conflict(
                         "fork",
-                        f"Fork: seq {event['seq']} differs from the event the central already holds",
+                        f"Fork: seq {event['seq']} differs from the event the central holds",
                         seq=event["seq"],
                         expected_hash=stored.get(event["seq"]),
                         **_position(terminal),

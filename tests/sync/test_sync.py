@@ -215,7 +215,7 @@ def test_an_export_from_a_forked_till_is_refused_by_the_central(
         check=False,
     )
     assert result.returncode == 1
-    assert "differs from the event the central already holds" in result.stderr
+    assert "differs from the event the central holds" in result.stderr
     assert central.events(till.name) == held
 
 
