@@ -27,6 +27,7 @@ from .schemas import ErrorOut, HeadOut, HealthOut, MasterOut, PushIn, PushOut
 from .store import find_by_token
 
 MAX_BODY = 16 * 1024 * 1024
+MAX_VERSION = 2**63 - 1  # master-data versions are BIGINT
 
 
 class AuthError(Exception):
@@ -82,6 +83,9 @@ def create_app(*, bench: bool = False) -> FastAPI:
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
             return _error(413, "too_large", f"A request body is at most {MAX_BODY} bytes")
+        if length is None and "transfer-encoding" in request.headers:
+            # a chunked body would be read whole, however large: the limit needs the length
+            return _error(411, "length_required", "A request body needs a Content-Length header")
         return await call_next(request)
 
     @app.exception_handler(RequestValidationError)
@@ -145,8 +149,13 @@ def create_app(*, bench: bool = False) -> FastAPI:
         limit: Annotated[int, Query(ge=1, le=master.MAX_PAGE)] = 1000,
     ) -> dict[str, Any]:
         """Master-data records changed after version ``since``, oldest first."""
-        records, version, more = master.changes(since, limit)
-        return {"version": version, "more": more, "records": records}
+        if since > MAX_VERSION:  # beyond a BIGINT: SQLite cannot even compare it (a 500)
+            where = ("query", "since")
+            raise RequestValidationError(
+                [{"loc": where, "msg": f"Input should be at most {MAX_VERSION}", "input": since}]
+            )
+        records, version, more, reset = master.changes(since, limit)
+        return {"version": version, "more": more, "reset": reset, "records": records}
 
     if bench:
 

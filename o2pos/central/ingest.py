@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from peewee import DataError
+
 from o2pos.core.journal import EVENT_TYPES, GENESIS_HASH, canonical, wire_hash
 
 from .models import Event, Terminal
@@ -71,8 +73,16 @@ def check_batch(terminal: str, events: list[dict[str, Any]]) -> None:
         raise Rejected("empty_batch", "A batch carries at least one event")
     if len(events) > MAX_BATCH:
         raise Rejected("batch_too_large", f"A batch carries at most {MAX_BATCH} events")
+    seen: set[str] = set()
     for index, event in enumerate(events):
         seq = event["seq"]
+        if event["event_id"] in seen:  # else the second insert breaks a unique key: a 500
+            raise Rejected(
+                "duplicate_event_id",
+                f"Event seq {seq} repeats an event id used earlier in the batch",
+                seq=seq,
+            )
+        seen.add(event["event_id"])
         if event["terminal_id"] != terminal:
             raise Rejected(
                 "wrong_terminal",
@@ -174,7 +184,10 @@ def ingest(terminal_name: str, events: list[dict[str, Any]], source: str = "push
                     received_at=received,
                     source=source,
                 )
-                flags = project(row, event["payload"])
+                try:
+                    flags = project(row, event["payload"])
+                except (OverflowError, DataError) as exc:  # a number too big for its column
+                    flags = [f"not projected ({type(exc).__name__}: {exc})"]
                 if flags:
                     Event.update(flag="; ".join(flags)).where(Event.id == row.id).execute()
                     result.flagged.append(event["seq"])

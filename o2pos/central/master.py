@@ -62,9 +62,16 @@ def put(kind: str, key: str, data: dict[str, Any], alt_key: str | None = None) -
     return True
 
 
-def changes(since: int, limit: int = MAX_PAGE) -> tuple[list[dict[str, Any]], int, bool]:
-    """Records changed after ``since``: (records, version to resume from, more to come)."""
+def changes(since: int, limit: int = MAX_PAGE) -> tuple[list[dict[str, Any]], int, bool, bool]:
+    """Records changed after ``since``: (records, version to resume from, more, reset).
+
+    A cursor beyond the central's counter means the central was restored from an older
+    backup: the till gets everything again from the start (``reset``) instead of silence.
+    """
     limit = max(1, min(limit, MAX_PAGE))
+    reset = since > current_version()
+    if reset:
+        since = 0
     rows = list(
         MasterRecord.select()
         .where(MasterRecord.version > since)
@@ -78,7 +85,7 @@ def changes(since: int, limit: int = MAX_PAGE) -> tuple[list[dict[str, Any]], in
         for r in rows
     ]
     version = rows[-1].version if rows else max(since, current_version())
-    return records, version, more
+    return records, version, more, reset
 
 
 def seed_reference() -> None:

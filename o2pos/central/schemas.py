@@ -52,6 +52,14 @@ class EventIn(BaseModel):
             raise ValueError(f"unknown event type {value!r}")
         return value
 
+    @field_validator("created_at", "employee_id", "approved_by")
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        # stored as text columns, and PostgreSQL refuses NUL in text (a 500, not a refusal)
+        if value is not None and "\x00" in value:
+            raise ValueError("contains a NUL character")
+        return value
+
     @field_validator("payload")
     @classmethod
     def _whole_numbers(cls, value: dict[str, Any]) -> dict[str, Any]:
@@ -99,6 +107,9 @@ class MasterRecordOut(BaseModel):
 class MasterOut(BaseModel):
     version: int
     more: bool
+    # the central holds less than the till's cursor (restored from a backup): everything
+    # comes again from version 0 and the till takes ``version`` as its cursor as it is
+    reset: bool = False
     records: list[MasterRecordOut]
 
 

@@ -184,8 +184,12 @@ def _simple(model: type, key: str, data: dict[str, Any], kind: str) -> None:
         model.insert(**{pk.name: key}, **fields).execute()
 
 
-def apply(ctx: Context, records: list[Any], version: int) -> Counter[str]:
-    """Apply one pulled batch and move the cursor to ``version``, all or nothing."""
+def apply(ctx: Context, records: list[Any], version: int, *, reset: bool = False) -> Counter[str]:
+    """Apply one pulled page and move the cursor to ``version``, all or nothing.
+
+    A page at or below the cursor was applied before and is skipped, unless the central
+    says ``reset`` (it was restored to an older version and sends everything again).
+    """
     checked = [check_record(r) for r in records]
     order = {kind: i for i, kind in enumerate(KINDS)}
     checked.sort(key=lambda r: (order[r[0]], r[2]))
@@ -193,7 +197,7 @@ def apply(ctx: Context, records: list[Any], version: int) -> Counter[str]:
     with ctx.write():
         current = SyncStatus.get_or_none(SyncStatus.name == NAME)
         before = current.master_version if current else 0
-        if version <= before and not checked:
+        if version <= before and not reset:
             return counts
         for kind, key, _version, data in checked:
             if kind == "product":
@@ -213,7 +217,7 @@ def apply(ctx: Context, records: list[Any], version: int) -> Counter[str]:
             else:
                 _simple(PaymentMethod, key, data, kind)
             counts[kind] += 1
-        fields = {"master_version": max(version, before), "master_pulled_at": ctx.now()}
+        fields = {"master_version": version, "master_pulled_at": ctx.now()}
         if not SyncStatus.update(**fields).where(SyncStatus.name == NAME).execute():
             SyncStatus.insert(name=NAME, **fields).execute()
         if counts:

@@ -99,7 +99,11 @@ def note(
     error: str = "",
     success: bool = False,
 ) -> None:
-    """Record what one sync attempt saw (one small write; never inside a sale)."""
+    """Record what one sync attempt saw (one small write; never inside a sale).
+
+    An alert (fork, revoked token, refused batch) outlives rounds that merely fail to reach
+    the central: only a round that succeeds, or another alert, replaces it.
+    """
     now = ctx.now()
     fields: dict[str, Any] = {
         "state": state,
@@ -110,8 +114,14 @@ def note(
     if success:
         fields["last_success_at"] = now
     with ctx.write():
-        if not SyncStatus.update(**fields).where(SyncStatus.name == NAME).execute():
+        previous = SyncStatus.get_or_none(SyncStatus.name == NAME)
+        keep_alert = state not in ALERT_STATES and state != "ok"
+        if previous is not None and previous.state in ALERT_STATES and keep_alert:
+            fields["state"], fields["last_error"] = previous.state, previous.last_error
+        if previous is None:
             SyncStatus.insert(name=NAME, **fields).execute()
+        else:
+            SyncStatus.update(**fields).where(SyncStatus.name == NAME).execute()
 
 
 def master_version(ctx: Context) -> int:

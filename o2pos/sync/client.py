@@ -99,7 +99,7 @@ class CentralClient:
             raise SyncError("unauthorized", message, details=details)
         if status == 409:
             code = details.get("error")
-            kind = "gap" if code == "gap" else "fork"
+            kind = {"gap": "gap", "fork": "fork"}.get(str(code), "rejected")
             raise SyncError(kind, message, details=details)
         if status in (408, 429) or status >= 500:
             raise SyncError(

@@ -106,7 +106,13 @@ class SyncEngine:
                 answer = self.client.push(terminal, batch)
                 if self._before_ack is not None:
                     self._before_ack(answer)
-                syncstate.record_ack(self.ctx, int(answer["acked_seq"]), str(answer["acked_hash"]))
+                moved = syncstate.record_ack(
+                    self.ctx, int(answer["acked_seq"]), str(answer["acked_hash"])
+                )
+                if not moved:  # a central that answers without taking the batch: no hot loop
+                    return Outcome(
+                        "rejected", True, sent, error="The central did not acknowledge the batch"
+                    )
             except SyncError as exc:
                 if exc.kind == "gap" and rewinds < 3:
                     rewinds += 1
@@ -139,7 +145,18 @@ class SyncEngine:
 
     # --- pulling ---------------------------------------------------------------------
     def pull(self) -> Outcome:
-        """Apply master data changed since our cursor, one page per transaction."""
+        """Apply master data changed since our cursor, one page per transaction.
+
+        Under the same lock as pushing, so two processes never apply pages out of order.
+        """
+        if not self.lock.acquire():
+            return Outcome("busy", False, busy_pid=self.lock.holder())
+        try:
+            return self._pull()
+        finally:
+            self.lock.release()
+
+    def _pull(self) -> Outcome:
         pulled = 0
         for _ in range(1000):  # a bound, not a limit anyone should reach
             since = syncstate.master_version(self.ctx)
@@ -149,12 +166,12 @@ class SyncEngine:
                 version = int(answer["version"])
                 if not isinstance(records, list):
                     raise TypeError("records is not a list")
-                masterdata.apply(self.ctx, records, version)
+                masterdata.apply(self.ctx, records, version, reset=bool(answer.get("reset")))
             except SyncError as exc:
                 state = "offline" if exc.kind in TRANSIENT else exc.kind
                 return Outcome(state, exc.online, pulled=pulled, error=exc.message)
             except (DomainError, KeyError, TypeError, ValueError) as exc:
-                return Outcome("ok", True, pulled=pulled, error=f"Master data refused: {exc}")
+                return Outcome("rejected", True, pulled=pulled, error=f"Master data refused: {exc}")
             pulled += len(records)
             if not answer.get("more"):
                 break

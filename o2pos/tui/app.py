@@ -24,6 +24,9 @@ from o2pos.tui.screens.login import LoginScreen
 from o2pos.tui.screens.lookup import DashboardScreen, ReprintScreen
 from o2pos.tui.screens.register import RegisterScreen
 from o2pos.tui.screens.sales import SalesScreen
+from o2pos.tui.screens.sync_status import SyncStatusDialog
+from o2pos.tui.sync_monitor import SyncMonitor, SyncUpdated
+from o2pos.tui.widgets.status_bar import StatusBar
 
 
 class TillApp(App):
@@ -37,7 +40,8 @@ class TillApp(App):
         self.ctx = ctx
         self.config = config
         self.employee: Employee | None = None
-        self.online = False  # the network monitor comes with sync; no central: offline
+        self.sync = SyncMonitor(self)
+        self.sync_summary: dict | None = None  # what the last sync round saw
         # On a 16-colour console (Linux console, old SSH clients) the ANSI theme uses the
         # terminal's own palette, so every colour the till uses is one the screen can show.
         sixteen = os.environ.get("TEXTUAL_COLOR_SYSTEM") == "standard"
@@ -50,6 +54,22 @@ class TillApp(App):
         if self.config.kiosk.idle_lock_seconds > 0:
             self.set_interval(5, self.lock_when_idle)
         self.push_screen(LoginScreen())
+        self.sync.start()
+
+    def on_sync_updated(self, message: SyncUpdated) -> None:
+        before = self.sync_summary
+        self.sync_summary = message.summary
+        if message.summary["alert"] and not (before and before["alert"]):
+            self.notify(
+                f"Sync stopped: {message.summary['last_error']} (F12 for details)",
+                severity="error",
+                timeout=15,
+            )
+        for screen in self.screen_stack:
+            for bar in screen.query(StatusBar):
+                bar.refresh_status()
+        if isinstance(self.screen, SyncStatusDialog):
+            self.screen.show(message.summary)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown):
@@ -104,6 +124,10 @@ class TillApp(App):
             key = self._keymap.get(binding.id, binding.key) if binding.id else binding.key
             rows.append((key, binding.description))
         self.push_screen(HelpDialog(rows))
+
+    def action_sync_status(self) -> None:
+        if not isinstance(self.screen, SyncStatusDialog):
+            self.push_screen(SyncStatusDialog())
 
     def action_sales(self) -> None:
         self._go(SalesScreen)

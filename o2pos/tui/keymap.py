@@ -18,6 +18,7 @@ GLOBAL = [
     Binding("f5", "reprint", "Reprint", id="reprint", priority=True),
     Binding("f6", "dashboard", "Dashboard", id="dashboard", priority=True),
     Binding("ctrl+l", "lock", "Lock", id="lock", priority=True),
+    Binding("f12", "sync_status", "Sync", id="sync_status", priority=True),
     # Tab moves focus before the next key is delivered: typed fast ("cashier<Tab>1111"),
     # a non-priority Tab bubbles up a message queue and the PIN lands in the user box.
     Binding("tab", "app.focus_next", "Next field", id="next_field", show=False, priority=True),
@@ -81,3 +82,5 @@ CART = [
 ]
 
 DIALOG = [Binding("escape", "cancel", "Cancel", id="dialog_cancel", priority=True)]
+
+SYNC = [*DIALOG, Binding("p", "push", "Push now", id="sync_push")]

@@ -474,6 +474,11 @@ class FaultProxy:
         with self._lock:
             self._queue.extend(resolved)
 
+    def clear(self) -> None:
+        """Forget queued one-shot faults (between examples of a state machine)."""
+        with self._lock:
+            self._queue.clear()
+
     def randomize(
         self,
         rate: float,

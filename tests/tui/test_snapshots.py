@@ -194,3 +194,33 @@ def test_close_register_z_report(snap_compare, tmp_path: Path) -> None:
         "enter",
     ]
     assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)
+
+
+def test_sync_status_without_a_central(snap_compare, tmp_path: Path) -> None:
+    assert snap_compare(app_for(tmp_path), terminal_size=SIZE, press=["f12"])
+
+
+def test_sync_status_showing_a_fork(snap_compare, tmp_path: Path) -> None:
+    """The alert as a till shows it after the central refused a forked journal."""
+    from o2pos.config import CentralConfig
+    from o2pos.core import syncstate
+    from o2pos.tui.sync_monitor import SyncUpdated
+
+    store = build_store(tmp_path)
+    store.open_register()
+    syncstate.note(
+        store.ctx,
+        state="fork",
+        online=True,
+        error="Fork: seq 12 differs from the event the central holds",
+    )
+    central = CentralConfig(url="https://central.example.com", token="t")
+    app = TillApp(store.ctx, Config(settings=store.ctx.settings, central=central))
+
+    async def quiet_monitor(pilot) -> None:  # the picture, not a live round
+        pilot.app.sync._timer.stop()
+        pilot.app.post_message(SyncUpdated(syncstate.summary(store.ctx)))
+        await pilot.pause()
+
+    press = [*SIGN_IN, "f12"]
+    assert snap_compare(app, terminal_size=SIZE, press=press, run_before=quiet_monitor)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from o2pos.core import journal, register
-from o2pos.core.models import SyncCursor
+from o2pos.core import register, syncstate
 
 
 class StatusBar(Static):
@@ -22,9 +21,17 @@ class StatusBar(Static):
         ctx = app.ctx  # type: ignore[attr-defined]
         employee = app.employee  # type: ignore[attr-defined]
         session = register.current_session(ctx)
-        cursor = SyncCursor.get_or_none(SyncCursor.name == "central")
-        pending = journal.last_seq(ctx) - (cursor.acked_seq if cursor else 0)
-        network = "online" if app.online else "offline"  # type: ignore[attr-defined]
+        pending = syncstate.pending_count(ctx)
+        summary = app.sync_summary  # type: ignore[attr-defined]
+        if not app.config.central.url:  # type: ignore[attr-defined]
+            network = "no central"
+        elif summary is None:
+            network = "connecting"
+        elif summary["alert"]:
+            network = f"SYNC {summary['state'].upper()} F12"
+        else:
+            network = "online" if summary["online"] else "offline"
+        self.set_class(bool(summary and summary["alert"]), "sync-alert")
         parts = [
             ctx.settings.store.name[:18],
             ctx.terminal_id,

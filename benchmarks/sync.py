@@ -1,0 +1,464 @@
+"""Sync benchmarks: a till flushing its journal to a central, and a central taking pushes from
+many terminals at once, on SQLite and PostgreSQL; prints a table.
+
+    python benchmarks/sync.py [--events 10000] [--batch 200] [--terminals 20]
+                              [--per-terminal 500] [--pg postgresql://...] [--skip-pg]
+
+1. **flush**: a till holding at least ``--events`` pending journal events (rung up by
+   ``o2pos.core.simulate``; not timed) registered on a fresh SQLite central on 127.0.0.1,
+   timed through ``SyncEngine.flush()`` in batches of ``--batch``. The floor, in the same
+   run against the same server process: a plain ``httpx.Client`` posting the exact request
+   bodies the engine sent (recorded on the wire) to ``/v1/bench/sink``, which only reads
+   the body.
+2. **ingest**: ``--terminals`` registered terminals, each with its own valid chain of
+   ``--per-terminal`` events (the till's journal re-keyed and re-hashed per terminal: new
+   terminal id, event ids and document uuids), pushed by one thread per terminal at once in
+   batches of ``--batch``; total events/s and per-batch latency (a 503 "busy" is retried
+   after 0.2 s and counted; the latency includes the retries). Beside it, the same threads
+   posting the same bodies to ``/v1/bench/sink``.
+
+The central runs in a subprocess (uvicorn, one worker, as ``o2pos central serve`` does) with
+the bench endpoint; it dies with this process. ``--pg`` (default ``$O2POS_TEST_PG``) DROPS
+the central's tables in that database first: give it a database of its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import make_store, percentile, table
+
+from o2pos.central.models import MODELS, Event, Terminal
+from o2pos.central.store import add_terminal, open_central
+from o2pos.core import syncstate
+from o2pos.core.context import Context
+from o2pos.core.journal import GENESIS_HASH, compute_hash, last_seq
+from o2pos.core.simulate import simulate
+from o2pos.sync.client import CentralClient
+from o2pos.sync.engine import SyncEngine
+
+PRODUCTS = 2000  # the catalog only shapes the generated sales; it is not what is measured
+
+SERVER = """
+import os, signal, sys
+if sys.platform.startswith("linux"):
+    try:  # PR_SET_PDEATHSIG: go down with the benchmark even if it is killed outright
+        import ctypes
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+if os.getppid() != int(sys.argv[3]):
+    sys.exit(1)
+import uvicorn
+from o2pos.central.api import create_app
+from o2pos.central.store import open_central
+open_central(sys.argv[1])
+uvicorn.run(create_app(bench=True), host="127.0.0.1", port=int(sys.argv[2]),
+            log_level="warning", access_log=False)
+"""
+
+
+# --- the central in a subprocess ------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def central_server(db_url: str, log: Path) -> Iterator[str]:
+    """A central with the bench endpoint on ``db_url``; yields its URL, stops it on exit."""
+    port = free_port()
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", SERVER, db_url, str(port), str(os.getpid())],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"central exited with {proc.returncode}:\n{log.read_text()}")
+            try:
+                if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"central did not come up:\n{log.read_text()}")
+            time.sleep(0.05)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def fresh_central(db_url: str, names: list[str]) -> dict[str, str]:
+    """Create (PostgreSQL: drop and recreate) the central's tables; register ``names``."""
+    if db_url.startswith(("postgresql://", "postgres://")):
+        db = open_central(db_url, create=False)
+        db.drop_tables(MODELS, safe=True, cascade=True)
+        db.close()
+    db = open_central(db_url)
+    tokens = {name: add_terminal(name) for name in names}
+    db.close()
+    return tokens
+
+
+def check_central(db_url: str, expected: dict[str, int]) -> None:
+    """Every terminal's events arrived, all of them, once."""
+    db = open_central(db_url, create=False)
+    try:
+        marks = dict(Terminal.select(Terminal.name, Terminal.high_water_seq).tuples())
+        held = Event.select().count()
+    finally:
+        db.close()
+    wrong = {n: (marks.get(n), seq) for n, seq in expected.items() if marks.get(n) != seq}
+    if wrong or held != sum(expected.values()):
+        raise RuntimeError(f"central holds {held} events; high-water marks off: {wrong}")
+
+
+# --- the till -------------------------------------------------------------------------------
+def build_till(directory: Path, events: int) -> Context:
+    """A till whose journal holds at least ``events`` events, none sent yet."""
+    ctx, _ = make_store(directory, PRODUCTS)
+    synchronous = ctx.db.execute_sql("PRAGMA synchronous").fetchone()[0]
+    ctx.db.execute_sql("PRAGMA synchronous=OFF")  # generating is not measured
+    seed = 1
+    while (missing := events - last_seq(ctx)) > 0:
+        simulate(ctx, missing, seed=seed)
+        seed += 1
+    ctx.db.execute_sql(f"PRAGMA synchronous={int(synchronous)}")
+    return ctx
+
+
+class Recording(httpx.HTTPTransport):
+    """Keeps each request body as sent and each round trip's time (the engine's wire)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bodies: list[bytes] = []
+        self.times: list[float] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        started = time.perf_counter()
+        response = super().handle_request(request)
+        response.read()
+        self.times.append(time.perf_counter() - started)
+        self.bodies.append(request.content)
+        return response
+
+
+@dataclass
+class Run:
+    events: int
+    seconds: float
+    latencies: list[float]
+    retries: int = 0
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds
+
+
+def flush_run(
+    ctx: Context, url: str, token: str, directory: Path, batch: int
+) -> tuple[Run, list[bytes]]:
+    pending = syncstate.pending_count(ctx)
+    wire = Recording()
+    client = CentralClient(url, token, timeout=120, transport=wire)
+    engine = SyncEngine(ctx, client, lock_path=directory / "sync.lock", batch_size=batch)
+    try:
+        client.head()  # the connection and the server's auth path, warmed
+        wire.bodies.clear()
+        wire.times.clear()
+        started = time.perf_counter()
+        outcome = engine.flush()
+        seconds = time.perf_counter() - started
+    finally:
+        client.close()
+    if not outcome.ok or outcome.sent != pending:
+        raise RuntimeError(f"flush: {outcome} with {pending} pending")
+    return Run(outcome.sent, seconds, wire.times), wire.bodies
+
+
+def chain_for(template: list[dict[str, Any]], name: str, source: str) -> list[dict[str, Any]]:
+    """``template`` as terminal ``name`` would have written it: a new, valid chain."""
+
+    def rekey(value: Any, key: str = "") -> Any:
+        if isinstance(value, dict):
+            return {k: rekey(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [rekey(v) for v in value]
+        if isinstance(value, str) and (key == "uuid" or key.endswith("_uuid")):
+            return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{name}/{value}"))
+        if isinstance(value, str) and key in ("number", "receipt", "sale"):
+            return value.replace(f"-{source}-", f"-{name}-")
+        return value
+
+    prev = GENESIS_HASH
+    chain = []
+    for event in template:
+        fields = {
+            **{k: v for k, v in event.items() if k != "hash"},
+            "terminal_id": name,
+            "event_id": str(uuid.uuid4()),
+            "payload": rekey(event["payload"]),
+            "prev_hash": prev,
+        }
+        prev = compute_hash(**fields)
+        chain.append({**fields, "hash": prev})
+    return chain
+
+
+def encode(name: str, events: list[dict[str, Any]]) -> bytes:
+    """A push body, encoded as httpx encodes ``json=``."""
+    body = {"terminal_id": name, "events": events}
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
+# --- posting --------------------------------------------------------------------------------
+def http_client(url: str, token: str) -> httpx.Client:
+    return httpx.Client(
+        base_url=url,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        timeout=120,
+    )
+
+
+def post_all(http: httpx.Client, path: str, bodies: list[bytes]) -> tuple[list[float], int]:
+    """Post each body in turn, retrying a 503; per-body latency and the number of retries."""
+    latencies = []
+    retries = 0
+    for body in bodies:
+        started = time.perf_counter()
+        while True:
+            response = http.post(path, content=body)
+            if response.status_code != 503:
+                break
+            retries += 1
+            time.sleep(0.2)
+        if response.status_code != 200:
+            raise RuntimeError(f"{path}: HTTP {response.status_code} {response.text[:300]}")
+        response.json()
+        latencies.append(time.perf_counter() - started)
+    return latencies, retries
+
+
+def floor_run(url: str, token: str, bodies: list[bytes], events: int) -> Run:
+    with http_client(url, token) as http:
+        http.get("/v1/health")
+        started = time.perf_counter()
+        latencies, _ = post_all(http, "/v1/bench/sink", bodies)
+        seconds = time.perf_counter() - started
+    return Run(events, seconds, latencies)
+
+
+def concurrent_run(url: str, path: str, work: dict[str, tuple[str, list[bytes]]]) -> Run:
+    """One thread per terminal, all released at once, each posting its bodies in order."""
+    gate = threading.Barrier(len(work) + 1)
+    results: dict[str, tuple[list[float], int]] = {}
+    errors: list[BaseException] = []
+
+    def push(name: str, token: str, bodies: list[bytes]) -> None:
+        try:
+            with http_client(url, token) as http:
+                http.get("/v1/health")
+                gate.wait()
+                results[name] = post_all(http, path, bodies)
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+            gate.abort()
+
+    threads = [
+        threading.Thread(target=push, args=(name, token, bodies), daemon=True)
+        for name, (token, bodies) in work.items()
+    ]
+    for thread in threads:
+        thread.start()
+    with suppress(threading.BrokenBarrierError):
+        gate.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - started
+    if errors:
+        raise errors[0]
+    latencies = [t for times, _ in results.values() for t in times]
+    return Run(0, seconds, latencies, retries=sum(r for _, r in results.values()))
+
+
+def ingest_run(
+    db_url: str, log: Path, template: list[dict[str, Any]], terminals: int, batch: int, sink: bool
+) -> tuple[Run, Run | None]:
+    names = [f"B{n:03d}" for n in range(1, terminals + 1)]
+    tokens = fresh_central(db_url, names)
+    source = template[0]["terminal_id"]
+    work = {}
+    for name in names:
+        chain = chain_for(template, name, source)
+        bodies = [encode(name, chain[i : i + batch]) for i in range(0, len(chain), batch)]
+        work[name] = (tokens[name], bodies)
+    events = terminals * len(template)
+    with central_server(db_url, log) as url:
+        floor = None
+        if sink:
+            floor = concurrent_run(url, "/v1/bench/sink", work)
+            floor.events = events
+        run = concurrent_run(url, "/v1/journal", work)
+        run.events = events
+    check_central(db_url, dict.fromkeys(names, len(template)))
+    return run, floor
+
+
+# --- the report -----------------------------------------------------------------------------
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def row(measure: str, run: Run, note: str) -> tuple[str, ...]:
+    return (
+        measure,
+        str(run.events),
+        f"{run.rate:,.0f}",
+        ms(statistics.median(run.latencies)),
+        ms(percentile(run.latencies, 99)),
+        note,
+    )
+
+
+def machine(pg_version: str) -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    parts = [
+        f"{platform.system()} {platform.release()}",
+        f"{os.cpu_count()} CPU ({cpu})",
+        f"Python {platform.python_version()}",
+        f"SQLite {sqlite3.sqlite_version}",
+    ]
+    if pg_version:
+        parts.append(pg_version)
+    return "Machine: " + ", ".join(parts) + " (client and central share it)"
+
+
+def postgres_version(url: str) -> str:
+    db = open_central(url, create=False)
+    try:
+        text = db.execute_sql("SELECT version()").fetchone()[0]
+    finally:
+        db.close()
+    return " ".join(text.split()[:2])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=10_000)
+    parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument("--terminals", type=int, default=20)
+    parser.add_argument("--per-terminal", type=int, default=500)
+    parser.add_argument("--pg", default=os.environ.get("O2POS_TEST_PG", ""))
+    parser.add_argument("--skip-pg", action="store_true")
+    args = parser.parse_args()
+    pg = "" if args.skip_pg else args.pg
+    # a plain `kill` must still stop the centrals: turn SIGTERM into an unwinding exit
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    workdir = Path(tempfile.mkdtemp(prefix="o2pos-bench-sync-"))
+    try:
+        till_dir = workdir / "till"
+        ctx = build_till(till_dir, max(args.events, args.per_terminal))
+        template = syncstate.pending_events(ctx, args.per_terminal, after=0)
+
+        central_db = str(workdir / "central-flush.db")
+        token = fresh_central(central_db, [ctx.terminal_id])[ctx.terminal_id]
+        with central_server(central_db, workdir / "central-flush.log") as url:
+            flush, bodies = flush_run(ctx, url, token, till_dir, args.batch)
+            floor = floor_run(url, token, bodies, flush.events)
+        ctx.db.close()
+
+        ingest_sqlite, sink = ingest_run(
+            str(workdir / "central-ingest.db"),
+            workdir / "central-ingest.log",
+            template,
+            args.terminals,
+            args.batch,
+            sink=True,
+        )
+        ingest_pg = None
+        if pg:
+            ingest_pg, _ = ingest_run(
+                pg, workdir / "central-pg.log", template, args.terminals, args.batch, sink=False
+            )
+
+        n = args.terminals
+        rows = [
+            row(
+                "flush: SyncEngine → central (SQLite)",
+                flush,
+                f"{len(bodies)} batches; {floor.rate / flush.rate:.1f}× the floor's time",
+            ),
+            row("floor: httpx, same bodies → bench sink", floor, "same server process"),
+            row(
+                f"ingest: {n} terminals at once (SQLite)",
+                ingest_sqlite,
+                f"{ingest_sqlite.retries} busy retries",
+            ),
+        ]
+        if ingest_pg is not None:
+            rows.append(
+                row(
+                    f"ingest: {n} terminals at once (PostgreSQL)",
+                    ingest_pg,
+                    f"{ingest_pg.retries} busy retries",
+                )
+            )
+        else:
+            rows.append((f"ingest: {n} terminals at once (PostgreSQL)", "", "", "", "", "skipped"))
+        if sink is not None:
+            rows.append(row(f"floor: {n} threads, same bodies → bench sink", sink, ""))
+        print(machine(postgres_version(pg) if pg else ""))
+        print(
+            f"Batches of {args.batch}; ingest: {n} × {len(template)} events; "
+            "latency is per batch (request to parsed answer)"
+        )
+        print(table(rows, ("measure", "events", "events/s", "batch p50", "batch p99", "note")))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
