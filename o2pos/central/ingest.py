@@ -13,12 +13,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from peewee import DataError
-
 from o2pos.core.journal import EVENT_TYPES, GENESIS_HASH, canonical, wire_hash
 
 from .models import Event, Terminal
-from .projection import project
+from .projection import BatchProjector
 from .store import lock_terminal, now, write
 
 MAX_BATCH = 500
@@ -169,28 +167,34 @@ def ingest(terminal_name: str, events: list[dict[str, Any]], source: str = "push
                     **_position(terminal),
                 )
             received = now()
-            for event in new:
-                row = Event.create(
-                    terminal=terminal_name,
-                    seq=event["seq"],
-                    event_id=event["event_id"],
-                    event_type=event["event_type"],
-                    created_at=event["created_at"],
-                    employee_id=event["employee_id"],
-                    approved_by=event["approved_by"],
-                    payload=canonical(event["payload"]),
-                    prev_hash=event["prev_hash"],
-                    hash=event["hash"],
-                    received_at=received,
-                    source=source,
-                )
-                try:
-                    flags = project(row, event["payload"])
-                except (OverflowError, DataError) as exc:  # a number too big for its column
-                    flags = [f"not projected ({type(exc).__name__}: {exc})"]
-                if flags:
-                    Event.update(flag="; ".join(flags)).where(Event.id == row.id).execute()
-                    result.flagged.append(event["seq"])
+            rows = [
+                {
+                    "terminal": terminal_name,
+                    "seq": event["seq"],
+                    "event_id": event["event_id"],
+                    "event_type": event["event_type"],
+                    "created_at": event["created_at"],
+                    "employee_id": event["employee_id"],
+                    "approved_by": event["approved_by"],
+                    "payload": canonical(event["payload"]),
+                    "prev_hash": event["prev_hash"],
+                    "hash": event["hash"],
+                    "received_at": received,
+                    "source": source,
+                }
+                for event in new
+            ]
+            for start in range(0, len(rows), 100):
+                Event.insert_many(rows[start : start + 100]).execute()
+            ids = dict(
+                Event.select(Event.seq, Event.id)
+                .where(Event.terminal == terminal_name, Event.seq.between(new[0]["seq"], last))
+                .tuples()
+            )
+            flagged = BatchProjector(terminal_name, [(ids[e["seq"]], e) for e in new]).run()
+            for seq, flags in sorted(flagged.items()):
+                Event.update(flag="; ".join(flags)).where(Event.id == ids[seq]).execute()
+                result.flagged.append(seq)
             result.stored = len(new)
             result.acked_seq, result.acked_hash = new[-1]["seq"], new[-1]["hash"]
         Terminal.update(

@@ -1,183 +1,321 @@
 """Events into reporting tables: sales, payments, returns, register sessions, customers.
 
-Projection runs once per newly stored event, inside the ingest transaction, each event in
-its own savepoint. Whatever looks odd (an event for a session the central has closed, a
-payload it cannot read) is accepted and flagged, never refused: one strange bill must not
-stop the queue behind it. Unique keys (sale and return uuid, terminal + session) make a
-second projection of the same event a no-op, so rebuilding is safe.
+A batch is projected inside its ingest transaction: what the events refer to is read in a
+few queries, each event is staged in Python, and the rows go in with one statement per
+table, so projecting costs little more than storing. Whatever looks odd (an event for a
+session the central has closed, a payload it cannot read, a number too big to store) is
+accepted and flagged on the event, never refused: one strange bill must not stop the queue
+behind it. Sale and return uuids are unique, so projecting the same event twice is a no-op.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
-from peewee import IntegrityError
+from o2pos.core.errors import DomainError
 
-from .models import Event, Payment, RegisterSession, Return, Sale, central_db
+from .models import Payment, RegisterSession, Return, Sale
 
 Flags = list[str]
+BIG = 2**63 - 1  # BIGINT
+SMALL = 2**31 - 1  # INTEGER (session ids)
+CHUNK = 100
 
 
-def _session(terminal: str, session_id: Any) -> RegisterSession | None:
-    if session_id is None:
-        return None
-    return RegisterSession.get_or_none(
-        RegisterSession.terminal == terminal, RegisterSession.session_id == session_id
-    )
+def _int(value: Any, limit: int = BIG) -> int:
+    """A whole number that fits its column (a bool or an oversized number is unreadable)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not -limit <= value <= limit:
+        raise ValueError(f"{value!r} is not a whole number that fits")
+    return value
 
 
-def _check_open(event: Event, payload: dict[str, Any], flags: Flags) -> None:
-    session = _session(event.terminal_id, payload.get("session_id"))
-    if session is not None and session.status == "closed":
-        flags.append(f"session {session.session_id} was already closed centrally")
+@dataclass
+class _Staged:
+    """Rows one event adds; merged into the batch only if the whole event reads cleanly."""
+
+    sales: list[dict[str, Any]] = field(default_factory=list)
+    payments: list[dict[str, Any]] = field(default_factory=list)
+    returns: list[dict[str, Any]] = field(default_factory=list)
+    allocations: list[tuple[str, int]] = field(default_factory=list)
+    sessions: dict[int, dict[str, Any]] = field(default_factory=dict)
+    after: list[Callable[[], None]] = field(default_factory=list)
 
 
-def _payments(event: Event, payload: dict[str, Any]) -> None:
-    for line in payload.get("payments") or []:
-        Payment.create(
-            terminal=event.terminal_id,
-            receipt=payload["receipt"],
-            receipt_uuid=payload["receipt_uuid"],
-            method=line["method"],
-            kind=line["kind"],
-            tendered=int(line["tendered"]),
-            amount=int(line["amount"]),
-            event=event.id,
-        )
-
-
-def _sale_completed(event: Event, payload: dict[str, Any], flags: Flags) -> None:
-    _check_open(event, payload, flags)
-    customer = payload.get("customer") or {}
-    try:
-        with central_db.atomic():
-            Sale.create(
-                uuid=payload["uuid"],
-                terminal=event.terminal_id,
-                number=payload["number"],
-                session_id=payload.get("session_id"),
-                completed_at=event.created_at,
-                employee_id=event.employee_id,
-                customer_uuid=customer.get("uuid"),
-                subtotal=int(payload["subtotal"]),
-                discount_total=int(payload["discount_total"]),
-                tax_total=int(payload["tax_total"]),
-                round_off=int(payload["round_off"]),
-                total=int(payload["total"]),
-                paid=int(payload["paid"]),
-                balance=int(payload["balance"]),
-                event=event.id,
+class BatchProjector:
+    def __init__(self, terminal: str, events: list[tuple[int, dict[str, Any]]]) -> None:
+        self.terminal = terminal
+        self.events = events  # (stored event row id, event in wire form)
+        payloads = [e["payload"] for _, e in events]
+        session_ids = {p.get("session_id") for p in payloads}
+        session_ids = {s for s in session_ids if isinstance(s, int) and abs(s) <= SMALL}
+        # session_id -> its current state: the stored row, or one staged in this batch
+        self.sessions: dict[int, dict[str, Any]] = {
+            row["session_id"]: {**row, "new": False}
+            for row in RegisterSession.select()
+            .where(
+                RegisterSession.terminal == terminal,
+                RegisterSession.session_id.in_(sorted(session_ids)),
             )
-    except IntegrityError:
-        flags.append(f"sale {payload['uuid']} was already projected")
-        return
-    _payments(event, payload)
+            .dicts()
+        }
+        sale_uuids = {
+            e["payload"].get("uuid") for _, e in events if e["event_type"] == "sale.completed"
+        }
+        for _, e in events:
+            for allocation in e["payload"].get("allocations") or []:
+                if isinstance(allocation, dict):
+                    sale_uuids.add(allocation.get("sale_uuid"))
+        wanted = sorted(u for u in sale_uuids if isinstance(u, str))
+        self.sale_uuids = {
+            u for (u,) in Sale.select(Sale.uuid).where(Sale.uuid.in_(wanted)).tuples()
+        }
+        return_uuids = sorted(p.get("uuid") for p in payloads if isinstance(p.get("uuid"), str))
+        self.return_uuids = {
+            u for (u,) in Return.select(Return.uuid).where(Return.uuid.in_(return_uuids)).tuples()
+        }
+        self.batch = _Staged()
 
+    # --- per event -----------------------------------------------------------------------
+    def _session(self, payload: dict[str, Any]) -> dict[str, Any] | None:
+        sid = payload.get("session_id")
+        return self.sessions.get(sid) if isinstance(sid, int) else None
 
-def _receipt_recorded(event: Event, payload: dict[str, Any], flags: Flags) -> None:
-    _check_open(event, payload, flags)
-    _payments(event, payload)
-    for allocation in payload.get("allocations") or []:
-        amount = int(allocation["amount"])
-        changed = (
-            Sale.update(paid=Sale.paid + amount, balance=Sale.balance - amount)
-            .where(Sale.uuid == allocation["sale_uuid"])
-            .execute()
-        )
-        if not changed:
-            flags.append(f"payment for sale {allocation['sale']} the central does not have")
+    def _check_open(self, payload: dict[str, Any], flags: Flags) -> None:
+        session = self._session(payload)
+        if session is not None and session["status"] == "closed":
+            flags.append(f"session {session['session_id']} was already closed centrally")
 
-
-def _return_completed(event: Event, payload: dict[str, Any], flags: Flags) -> None:
-    _check_open(event, payload, flags)
-    try:
-        with central_db.atomic():
-            Return.create(
-                uuid=payload["uuid"],
-                terminal=event.terminal_id,
-                number=payload["number"],
-                sale_uuid=payload["sale_uuid"],
-                refund_method=payload["refund_method"],
-                total=int(payload["total"]),
-                event=event.id,
+    def _payments(self, event_id: int, payload: dict[str, Any], staged: _Staged) -> None:
+        for line in payload.get("payments") or []:
+            staged.payments.append(
+                {
+                    "terminal": self.terminal,
+                    "receipt": str(payload["receipt"]),
+                    "receipt_uuid": str(payload["receipt_uuid"]),
+                    "method": str(line["method"]),
+                    "kind": str(line["kind"]),
+                    "tendered": _int(line["tendered"]),
+                    "amount": _int(line["amount"]),
+                    "event": event_id,
+                }
             )
-    except IntegrityError:
-        flags.append(f"return {payload['uuid']} was already projected")
 
-
-def _register_opened(event: Event, payload: dict[str, Any], flags: Flags) -> None:
-    if _session(event.terminal_id, payload["session_id"]) is not None:
-        flags.append(f"session {payload['session_id']} was opened before")
-        return
-    RegisterSession.create(
-        terminal=event.terminal_id,
-        session_id=payload["session_id"],
-        opened_at=event.created_at,
-        opening_float=int(payload["opening_float"]),
-    )
-
-
-def _cash_moved(event: Event, payload: dict[str, Any], flags: Flags) -> None:
-    _check_open(event, payload, flags)
-    amount = int(payload.get("amount") or 0)
-    kind = payload.get("kind")
-    if kind in ("in", "out"):
-        column = RegisterSession.cash_in if kind == "in" else RegisterSession.cash_out
-        RegisterSession.update({column: column + amount}).where(
-            RegisterSession.terminal == event.terminal_id,
-            RegisterSession.session_id == payload["session_id"],
-        ).execute()
-
-
-def _register_closed(event: Event, payload: dict[str, Any], flags: Flags) -> None:
-    session = _session(event.terminal_id, payload["session_id"])
-    if session is None:
-        flags.append(f"session {payload['session_id']} closed before it was seen opening")
-        session = RegisterSession.create(
-            terminal=event.terminal_id, session_id=payload["session_id"]
+    def _sale_completed(
+        self, event_id: int, event: dict[str, Any], staged: _Staged, flags: Flags
+    ) -> None:
+        payload = event["payload"]
+        self._check_open(payload, flags)
+        uuid = str(payload["uuid"])
+        if uuid in self.sale_uuids:
+            flags.append(f"sale {uuid} was already projected")
+            return
+        customer = payload.get("customer") or {}
+        session_id = payload.get("session_id")
+        staged.sales.append(
+            {
+                "uuid": uuid,
+                "terminal": self.terminal,
+                "number": str(payload["number"]),
+                "session_id": None if session_id is None else _int(session_id, SMALL),
+                "completed_at": event["created_at"],
+                "employee_id": event["employee_id"],
+                "customer_uuid": customer.get("uuid"),
+                **{
+                    key: _int(payload[key])
+                    for key in (
+                        "subtotal",
+                        "discount_total",
+                        "tax_total",
+                        "round_off",
+                        "total",
+                        "paid",
+                        "balance",
+                    )
+                },
+                "event": event_id,
+            }
         )
-    elif session.status == "closed":
-        flags.append(f"session {payload['session_id']} was already closed")
-    RegisterSession.update(
-        status="closed",
-        closed_at=event.created_at,
-        z_number=payload["z_number"],
-        expected_cash=int(payload["expected_cash"]),
-        counted_cash=int(payload["counted_cash"]),
-        difference=int(payload["difference"]),
-    ).where(RegisterSession.id == session.id).execute()
+        self._payments(event_id, payload, staged)
 
+    def _receipt_recorded(
+        self, event_id: int, event: dict[str, Any], staged: _Staged, flags: Flags
+    ) -> None:
+        payload = event["payload"]
+        self._check_open(payload, flags)
+        self._payments(event_id, payload, staged)
+        for allocation in payload.get("allocations") or []:
+            uuid = str(allocation["sale_uuid"])
+            if uuid not in self.sale_uuids:
+                flags.append(f"payment for sale {allocation['sale']} the central does not have")
+                continue
+            staged.allocations.append((uuid, _int(allocation["amount"])))
 
-def _customer_created(event: Event, payload: dict[str, Any], flags: Flags) -> None:
-    from .master import customer_from_till  # master data lives beside, not below, projection
+    def _return_completed(
+        self, event_id: int, event: dict[str, Any], staged: _Staged, flags: Flags
+    ) -> None:
+        payload = event["payload"]
+        self._check_open(payload, flags)
+        uuid = str(payload["uuid"])
+        if uuid in self.return_uuids:
+            flags.append(f"return {uuid} was already projected")
+            return
+        staged.returns.append(
+            {
+                "uuid": uuid,
+                "terminal": self.terminal,
+                "number": str(payload["number"]),
+                "sale_uuid": str(payload["sale_uuid"]),
+                "refund_method": str(payload["refund_method"]),
+                "total": _int(payload["total"]),
+                "event": event_id,
+            }
+        )
 
-    note = customer_from_till(payload)
-    if note:
-        flags.append(note)
+    def _register_opened(
+        self, event_id: int, event: dict[str, Any], staged: _Staged, flags: Flags
+    ) -> None:
+        payload = event["payload"]
+        sid = _int(payload["session_id"], SMALL)
+        if sid in self.sessions or sid in staged.sessions:
+            flags.append(f"session {sid} was opened before")
+            return
+        staged.sessions[sid] = {
+            "terminal": self.terminal,
+            "session_id": sid,
+            "status": "open",
+            "opened_at": event["created_at"],
+            "opening_float": _int(payload["opening_float"]),
+            "cash_in": 0,
+            "cash_out": 0,
+            "new": True,
+        }
 
+    def _cash_moved(
+        self, event_id: int, event: dict[str, Any], staged: _Staged, flags: Flags
+    ) -> None:
+        payload = event["payload"]
+        self._check_open(payload, flags)
+        kind = payload.get("kind")
+        session = self._session(payload)
+        if kind in ("in", "out") and session is not None:
+            column = "cash_in" if kind == "in" else "cash_out"
+            amount = _int(payload.get("amount") or 0)
 
-PROJECTORS: dict[str, Callable[[Event, dict[str, Any], Flags], None]] = {
-    "sale.completed": _sale_completed,
-    "receipt.recorded": _receipt_recorded,
-    "return.completed": _return_completed,
-    "register.opened": _register_opened,
-    "register.cash_moved": _cash_moved,
-    "drawer.opened": lambda event, payload, flags: _check_open(event, payload, flags),
-    "register.closed": _register_closed,
-    "customer.created": _customer_created,
-}
+            def move() -> None:
+                session[column] += amount
+                session["moved"] = True
 
+            staged.after.append(move)
 
-def project(event: Event, payload: dict[str, Any]) -> Flags:
-    """Project one stored event; returns the flags to store with it (empty when all is well)."""
-    projector = PROJECTORS.get(event.event_type)
-    if projector is None:
-        return []
-    flags: Flags = []
-    try:
-        with central_db.atomic():
-            projector(event, payload, flags)
-    except (KeyError, TypeError, ValueError, AttributeError, IntegrityError) as exc:
-        flags.append(f"not projected ({type(exc).__name__}: {exc})")
-    return flags
+    def _register_closed(
+        self, event_id: int, event: dict[str, Any], staged: _Staged, flags: Flags
+    ) -> None:
+        payload = event["payload"]
+        sid = _int(payload["session_id"], SMALL)
+        session = self.sessions.get(sid)
+        if session is None:
+            flags.append(f"session {sid} closed before it was seen opening")
+            session = staged.sessions[sid] = {
+                "terminal": self.terminal,
+                "session_id": sid,
+                "cash_in": 0,
+                "cash_out": 0,
+                "new": True,
+            }
+        elif session["status"] == "closed":
+            flags.append(f"session {sid} was already closed")
+        closing = {
+            "status": "closed",
+            "closed_at": event["created_at"],
+            "z_number": str(payload["z_number"]),
+            "expected_cash": _int(payload["expected_cash"]),
+            "counted_cash": _int(payload["counted_cash"]),
+            "difference": _int(payload["difference"]),
+            "closed": True,
+        }
+        staged.after.append(lambda: session.update(closing))
+
+    def _customer_created(
+        self, event_id: int, event: dict[str, Any], staged: _Staged, flags: Flags
+    ) -> None:
+        from .master import customer_from_till  # master data lives beside projection
+
+        payload = event["payload"]
+        if not isinstance(payload.get("uuid"), str):
+            raise ValueError("customer without a uuid")
+
+        def publish() -> None:
+            try:
+                note = customer_from_till(payload)
+            except DomainError as exc:
+                note = f"customer not published: {exc}"
+            if note:
+                flags.append(note)
+
+        staged.after.append(publish)
+
+    # --- the batch -------------------------------------------------------------------------
+    def run(self) -> dict[int, Flags]:
+        """Stage every event, then write; returns the flags of each seq that has any."""
+        handlers = {
+            "sale.completed": self._sale_completed,
+            "receipt.recorded": self._receipt_recorded,
+            "return.completed": self._return_completed,
+            "register.opened": self._register_opened,
+            "register.cash_moved": self._cash_moved,
+            "drawer.opened": lambda i, e, s, f: self._check_open(e["payload"], f),
+            "register.closed": self._register_closed,
+            "customer.created": self._customer_created,
+        }
+        flagged: dict[int, Flags] = {}
+        batch = self.batch
+        for event_id, event in self.events:
+            handler = handlers.get(event["event_type"])
+            if handler is None:
+                continue
+            flags: Flags = []
+            staged = _Staged()
+            try:
+                handler(event_id, event, staged, flags)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                flags.append(f"not projected ({type(exc).__name__}: {exc})")
+                staged = _Staged()
+            for sid, row in staged.sessions.items():
+                self.sessions[sid] = row
+            self.sale_uuids.update(row["uuid"] for row in staged.sales)
+            self.return_uuids.update(row["uuid"] for row in staged.returns)
+            batch.sales += staged.sales
+            batch.payments += staged.payments
+            batch.returns += staged.returns
+            batch.allocations += staged.allocations
+            for step in staged.after:
+                step()
+            if flags:
+                flagged[event["seq"]] = flags
+        self._write()
+        return flagged
+
+    def _write(self) -> None:
+        batch = self.batch
+        for model, rows in (
+            (Sale, batch.sales),
+            (Payment, batch.payments),
+            (Return, batch.returns),
+        ):
+            for start in range(0, len(rows), CHUNK):
+                model.insert_many(rows[start : start + CHUNK]).execute()
+        for uuid, amount in batch.allocations:
+            Sale.update(paid=Sale.paid + amount, balance=Sale.balance - amount).where(
+                Sale.uuid == uuid
+            ).execute()
+        columns = {f.name for f in RegisterSession._meta.sorted_fields} - {"id"}
+        for session in self.sessions.values():
+            values = {k: v for k, v in session.items() if k in columns}
+            if session.get("new"):
+                RegisterSession.insert(**values).execute()
+            elif session.get("closed") or session.get("moved"):
+                RegisterSession.update(**values).where(
+                    RegisterSession.id == session["id"]
+                ).execute()
