@@ -17,17 +17,24 @@ from typing import Any
 from o2pos.core.errors import DomainError
 
 from .models import Payment, RegisterSession, Return, Sale
+from .store import bulk_insert
 
 Flags = list[str]
 BIG = 2**63 - 1  # BIGINT
 SMALL = 2**31 - 1  # INTEGER (session ids)
-CHUNK = 100
 
 
 def _int(value: Any, limit: int = BIG) -> int:
     """A whole number that fits its column (a bool or an oversized number is unreadable)."""
     if isinstance(value, bool) or not isinstance(value, int) or not -limit <= value <= limit:
         raise ValueError(f"{value!r} is not a whole number that fits")
+    return value
+
+
+def _text(value: Any) -> str:
+    """Text for a reporting column (PostgreSQL cannot store NUL; such a bill is flagged)."""
+    if not isinstance(value, str) or "\x00" in value:
+        raise ValueError(f"{value!r} is not storable text")
     return value
 
 
@@ -92,10 +99,10 @@ class BatchProjector:
             staged.payments.append(
                 {
                     "terminal": self.terminal,
-                    "receipt": str(payload["receipt"]),
-                    "receipt_uuid": str(payload["receipt_uuid"]),
-                    "method": str(line["method"]),
-                    "kind": str(line["kind"]),
+                    "receipt": _text(payload["receipt"]),
+                    "receipt_uuid": _text(payload["receipt_uuid"]),
+                    "method": _text(line["method"]),
+                    "kind": _text(line["kind"]),
                     "tendered": _int(line["tendered"]),
                     "amount": _int(line["amount"]),
                     "event": event_id,
@@ -107,7 +114,7 @@ class BatchProjector:
     ) -> None:
         payload = event["payload"]
         self._check_open(payload, flags)
-        uuid = str(payload["uuid"])
+        uuid = _text(payload["uuid"])
         if uuid in self.sale_uuids:
             flags.append(f"sale {uuid} was already projected")
             return
@@ -117,11 +124,11 @@ class BatchProjector:
             {
                 "uuid": uuid,
                 "terminal": self.terminal,
-                "number": str(payload["number"]),
+                "number": _text(payload["number"]),
                 "session_id": None if session_id is None else _int(session_id, SMALL),
                 "completed_at": event["created_at"],
                 "employee_id": event["employee_id"],
-                "customer_uuid": customer.get("uuid"),
+                "customer_uuid": None if customer.get("uuid") is None else _text(customer["uuid"]),
                 **{
                     key: _int(payload[key])
                     for key in (
@@ -146,7 +153,7 @@ class BatchProjector:
         self._check_open(payload, flags)
         self._payments(event_id, payload, staged)
         for allocation in payload.get("allocations") or []:
-            uuid = str(allocation["sale_uuid"])
+            uuid = _text(allocation["sale_uuid"])
             if uuid not in self.sale_uuids:
                 flags.append(f"payment for sale {allocation['sale']} the central does not have")
                 continue
@@ -157,7 +164,7 @@ class BatchProjector:
     ) -> None:
         payload = event["payload"]
         self._check_open(payload, flags)
-        uuid = str(payload["uuid"])
+        uuid = _text(payload["uuid"])
         if uuid in self.return_uuids:
             flags.append(f"return {uuid} was already projected")
             return
@@ -165,9 +172,9 @@ class BatchProjector:
             {
                 "uuid": uuid,
                 "terminal": self.terminal,
-                "number": str(payload["number"]),
-                "sale_uuid": str(payload["sale_uuid"]),
-                "refund_method": str(payload["refund_method"]),
+                "number": _text(payload["number"]),
+                "sale_uuid": _text(payload["sale_uuid"]),
+                "refund_method": _text(payload["refund_method"]),
                 "total": _int(payload["total"]),
                 "event": event_id,
             }
@@ -229,7 +236,7 @@ class BatchProjector:
         closing = {
             "status": "closed",
             "closed_at": event["created_at"],
-            "z_number": str(payload["z_number"]),
+            "z_number": _text(payload["z_number"]),
             "expected_cash": _int(payload["expected_cash"]),
             "counted_cash": _int(payload["counted_cash"]),
             "difference": _int(payload["difference"]),
@@ -243,8 +250,10 @@ class BatchProjector:
         from .master import customer_from_till  # master data lives beside projection
 
         payload = event["payload"]
-        if not isinstance(payload.get("uuid"), str):
-            raise ValueError("customer without a uuid")
+        _text(payload.get("uuid"))
+        for value in payload.values():
+            if isinstance(value, str):
+                _text(value)
 
         def publish() -> None:
             try:
@@ -304,8 +313,7 @@ class BatchProjector:
             (Payment, batch.payments),
             (Return, batch.returns),
         ):
-            for start in range(0, len(rows), CHUNK):
-                model.insert_many(rows[start : start + CHUNK]).execute()
+            bulk_insert(model, rows)
         for uuid, amount in batch.allocations:
             Sale.update(paid=Sale.paid + amount, balance=Sale.balance - amount).where(
                 Sale.uuid == uuid

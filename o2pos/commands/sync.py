@@ -19,7 +19,10 @@ app = typer.Typer(help="Sync with the central service.", no_args_is_help=True)
 
 
 def _engine(config_path: Path | None) -> tuple[Any, Any, Any]:
-    from o2pos.sync.setup import make_engine
+    try:
+        from o2pos.sync.setup import make_engine
+    except ImportError as exc:
+        raise fail(f"Sync needs the sync extra: pip install 'o2pos[sync]' ({exc})") from exc
 
     config = config_of(config_path)
     ctx = context_of(config_path)

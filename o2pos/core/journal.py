@@ -60,9 +60,14 @@ def _reject_floats(value: Any, path: str = "payload") -> None:
             _reject_floats(item, f"{path}[{index}]")
 
 
-def canonical(value: Any) -> str:
-    """Canonical JSON: sorted keys, no spaces, UTF-8 text, floats refused."""
-    _reject_floats(value)
+def canonical(value: Any, *, check: bool = True) -> str:
+    """Canonical JSON: sorted keys, no spaces, UTF-8 text, floats refused.
+
+    ``check=False`` skips the float walk for values already checked (the central's request
+    validation refuses floats before it hashes); the output is the same either way.
+    """
+    if check:
+        _reject_floats(value)
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -81,6 +86,7 @@ def compute_hash(
     approved_by: str | None,
     payload: Any,
     prev_hash: str,
+    check: bool = True,
 ) -> str:
     body = canonical(
         {
@@ -93,7 +99,8 @@ def compute_hash(
             "approved_by": approved_by,
             "payload": payload,
             "prev_hash": prev_hash,
-        }
+        },
+        check=check,
     )
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
@@ -194,9 +201,9 @@ def wire(row: Journal) -> dict[str, Any]:
     }
 
 
-def wire_hash(event: dict[str, Any]) -> str:
+def wire_hash(event: dict[str, Any], *, check: bool = True) -> str:
     """The hash an entry in wire form should carry (what the central checks on arrival)."""
-    return compute_hash(**{k: v for k, v in event.items() if k != "hash"})
+    return compute_hash(**{k: v for k, v in event.items() if k != "hash"}, check=check)
 
 
 def last_seq(ctx: Context) -> int:

@@ -156,6 +156,23 @@ class SyncEngine:
         finally:
             self.lock.release()
 
+    def _locked_round(self, pull: bool) -> Outcome:
+        outcome = self._flush()
+        if outcome.ok and pull:
+            pulled = self._pull()
+            outcome.pulled = pulled.pulled
+            if pulled.pulled and pulled.ok:
+                # applying it journaled a master.applied event: send that too, now
+                again = self._flush()
+                outcome.sent += again.sent
+                if not again.ok:
+                    pulled = again
+            if not pulled.ok or pulled.error:
+                outcome.state = pulled.state
+                outcome.online = pulled.online
+                outcome.error = pulled.error
+        return outcome
+
     def _pull(self) -> Outcome:
         pulled = 0
         for _ in range(1000):  # a bound, not a limit anyone should reach
@@ -180,22 +197,13 @@ class SyncEngine:
     # --- one round -------------------------------------------------------------------
     def run_once(self, *, pull: bool = True) -> Outcome:
         """Push, then pull, then record what happened where every process can read it."""
-        outcome = self.flush()
-        if outcome.state == "busy":
-            return outcome  # the holder records its own status
-        if outcome.ok and pull:
-            pulled = self.pull()
-            outcome.pulled = pulled.pulled
-            if pulled.pulled and pulled.ok:
-                # applying it journaled a master.applied event: send that too, now
-                again = self.flush()
-                outcome.sent += again.sent
-                if again.state != "busy" and not again.ok:
-                    pulled = again
-            if not pulled.ok or pulled.error:
-                outcome.state = pulled.state
-                outcome.online = pulled.online
-                outcome.error = pulled.error
+        # the whole round under one hold of the lock: no other process between push and pull
+        if not self.lock.acquire():
+            return Outcome("busy", False, busy_pid=self.lock.holder())
+        try:
+            outcome = self._locked_round(pull)
+        finally:
+            self.lock.release()
         syncstate.note(
             self.ctx,
             state=outcome.state,

@@ -69,7 +69,17 @@ class SyncMonitor:
         try:
             with ctx.db.connection_context():
                 if self.engine is None:
-                    from o2pos.sync.setup import make_engine
+                    try:
+                        from o2pos.sync.setup import make_engine
+                    except ImportError as exc:
+                        syncstate.note(
+                            ctx,
+                            state="offline",
+                            online=False,
+                            error=f"Sync needs the sync extra: pip install 'o2pos[sync]' ({exc})",
+                        )
+                        self.app.call_from_thread(self._finished, syncstate.summary(ctx), 3600.0)
+                        return
 
                     central = self.app.config.central
                     self.engine = make_engine(
