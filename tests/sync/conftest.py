@@ -40,18 +40,31 @@ def free_port() -> int:
 
 
 def wait_until_up(
-    url: str, proc: subprocess.Popen[bytes] | None = None, timeout: float = 20
+    url: str,
+    proc: subprocess.Popen[bytes] | None = None,
+    timeout: float = 20,
+    verify: Any = True,
 ) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"central exited with {proc.returncode}: {proc.stderr}")
         try:
-            if httpx.get(f"{url}/v1/health", timeout=1, verify=False).status_code == 200:
+            if httpx.get(f"{url}/v1/health", timeout=1, verify=verify).status_code == 200:
                 return
         except httpx.HTTPError:
             time.sleep(0.1)
     raise RuntimeError(f"central at {url} did not come up")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, and SIGKILL if the server is still draining connections after a while."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def o2pos_cmd(*args: str) -> list[str]:
@@ -123,8 +136,7 @@ def central(
         proc.kill()
         raise RuntimeError(log.read_text()) from None
     yield Central(url, db_url, backend, proc)
-    proc.terminate()
-    proc.wait(timeout=10)
+    stop(proc)
 
 
 @dataclass
