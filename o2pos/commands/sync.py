@@ -93,7 +93,7 @@ def push(
     ] = 3,
     config: ConfigOption = None,
 ) -> None:
-    """Send every pending journal event now (then pull master data)."""
+    """Pull master data, then send every pending journal event now."""
     import time
 
     from o2pos.core import syncstate

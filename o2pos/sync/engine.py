@@ -156,23 +156,6 @@ class SyncEngine:
         finally:
             self.lock.release()
 
-    def _locked_round(self, pull: bool) -> Outcome:
-        outcome = self._flush()
-        if outcome.ok and pull:
-            pulled = self._pull()
-            outcome.pulled = pulled.pulled
-            if pulled.pulled and pulled.ok:
-                # applying it journaled a master.applied event: send that too, now
-                again = self._flush()
-                outcome.sent += again.sent
-                if not again.ok:
-                    pulled = again
-            if not pulled.ok or pulled.error:
-                outcome.state = pulled.state
-                outcome.online = pulled.online
-                outcome.error = pulled.error
-        return outcome
-
     def _pull(self) -> Outcome:
         pulled = 0
         for _ in range(1000):  # a bound, not a limit anyone should reach
@@ -194,9 +177,23 @@ class SyncEngine:
                 break
         return Outcome("ok", True, pulled=pulled)
 
+    def _locked_round(self, pull: bool) -> Outcome:
+        """Pull first, then push: a pull that changed something journals ``master.applied``,
+        and pushing after it sends that event in the same round, so a round that ends with
+        nothing pending leaves nothing for the next one to send."""
+        pulled = self._pull() if pull else None
+        outcome = self._flush()
+        if pulled is not None:
+            outcome.pulled = pulled.pulled
+            if outcome.ok and (not pulled.ok or pulled.error):
+                outcome.state = pulled.state
+                outcome.online = pulled.online
+                outcome.error = pulled.error
+        return outcome
+
     # --- one round -------------------------------------------------------------------
     def run_once(self, *, pull: bool = True) -> Outcome:
-        """Push, then pull, then record what happened where every process can read it."""
+        """Pull, then push, then record what happened where every process can read it."""
         # the whole round under one hold of the lock: no other process between push and pull
         if not self.lock.acquire():
             return Outcome("busy", False, busy_pid=self.lock.holder())
