@@ -100,14 +100,15 @@ def push(
 
     _config, ctx, engine = _engine(config)
     engine = _need(engine)
-    sent = 0
+    sent = pulled = 0
     for attempt in range(retries + 1):
         outcome = engine.run_once()
         sent += outcome.sent
+        pulled += outcome.pulled
         if outcome.ok or outcome.state in syncstate.ALERT_STATES or attempt == retries:
             break
         time.sleep(engine.next_delay(outcome))
-    outcome.sent = sent
+    outcome.sent, outcome.pulled = sent, pulled
     _report(outcome, ctx)
 
 

@@ -8,6 +8,7 @@ daemon and ``o2pos sync status`` all tell the same story.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from o2pos.core.context import Context
@@ -18,6 +19,8 @@ from o2pos.core.models import Journal, SyncCursor, SyncStatus
 NAME = "central"
 # States that need a person: they stay on screen until a later push succeeds.
 ALERT_STATES = frozenset({"fork", "unauthorized", "rejected"})
+# a round that saw the same as the last one is recorded at most this often
+QUIET_WRITE = timedelta(seconds=60)
 
 
 class AckMismatch(DomainError):
@@ -113,6 +116,15 @@ def note(
     }
     if success:
         fields["last_success_at"] = now
+    previous = SyncStatus.get_or_none(SyncStatus.name == NAME)
+    if (
+        previous is not None
+        and previous.last_attempt_at is not None
+        and (previous.state, bool(previous.online), previous.last_error)
+        == (state, online, error[:500])
+        and timedelta(0) <= now - previous.last_attempt_at < QUIET_WRITE
+    ):
+        return  # an idle till doing the same round every few seconds need not fsync each one
     with ctx.write():
         previous = SyncStatus.get_or_none(SyncStatus.name == NAME)
         keep_alert = state not in ALERT_STATES and state != "ok"
