@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from peewee import IntegrityError
+
 from o2pos.core.journal import EVENT_TYPES, GENESIS_HASH, canonical, wire_hash
 
 from .models import Event, Terminal
@@ -185,7 +187,16 @@ def ingest(terminal_name: str, events: list[dict[str, Any]], source: str = "push
                 }
                 for event in new
             ]
-            bulk_insert(Event, rows)
+            try:
+                bulk_insert(Event, rows)
+            except IntegrityError as exc:
+                # another terminal stored one of these event ids a moment ago (after the
+                # check above): the same answer as if it had been there first
+                raise Conflict(
+                    "event_id_reused",
+                    "An event id in this batch is already stored with a different body",
+                    **_position(terminal),
+                ) from exc
             ids = dict(
                 Event.select(Event.seq, Event.id)
                 .where(Event.terminal == terminal_name, Event.seq.between(new[0]["seq"], last))
