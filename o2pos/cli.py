@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 
 from o2pos.commands import central as central_commands
+from o2pos.commands import printing as printing_commands
 from o2pos.commands import sync as sync_commands
 from o2pos.commands.common import ConfigOption, config_of, context_of, fail
 
@@ -29,6 +30,7 @@ journal_app = typer.Typer(help="The append-only journal of business events.", no
 app.add_typer(journal_app, name="journal")
 app.add_typer(sync_commands.app, name="sync")
 app.add_typer(central_commands.app, name="central")
+app.command("reprint")(printing_commands.reprint)
 
 
 @app.callback(invoke_without_command=True)

@@ -43,6 +43,11 @@ class PrinterConfig:
     port: int = 9100
     device: str = ""
     width: int = 48
+    profile: str = "default"
+    footer: str = ""
+    qr: bool = False
+    drawer: bool = True
+    timeout_seconds: int = 5
 
 
 @dataclass(frozen=True)
@@ -166,6 +171,14 @@ def parse(data: dict[str, Any], *, base_dir: Path, source: Path | None = None) -
     printer = _section(PrinterConfig, data.get("printer", {}), "printer")
     if printer.kind not in ("none", "dummy", "file", "network", "usb", "serial"):
         raise ConfigError("[printer] kind is one of none, dummy, file, network, usb, serial")
+    if not 24 <= printer.width <= 64:
+        raise ConfigError("[printer] width is 24 to 64 characters (32 for 58 mm, 48 for 80 mm)")
+    if not 1 <= printer.timeout_seconds <= 60:
+        raise ConfigError("[printer] timeout_seconds is 1 to 60")
+    if printer.kind == "network" and not printer.host:
+        raise ConfigError('[printer] kind = "network" needs host (and port)')
+    if printer.kind in ("file", "usb", "serial") and not printer.device:
+        raise ConfigError(f'[printer] kind = "{printer.kind}" needs device')
     central = _section(CentralConfig, data.get("central", {}), "central")
     if central.url and not central.url.startswith(("http://", "https://")):
         raise ConfigError("[central] url starts with https:// (or http:// on a trusted network)")

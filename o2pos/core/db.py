@@ -71,14 +71,21 @@ def open_database(path: Path | str) -> SqliteDatabase:
 
 # Bump with every schema change and add the step that brings the version before it up to
 # date to MIGRATIONS (playhouse.migrate); `create_schema` runs them in order at start-up.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _add_sync_status(db: SqliteDatabase) -> None:
     """1 -> 2: the sync_status table (created below with every missing table); nothing else."""
 
 
-MIGRATIONS: dict[int, Callable[[SqliteDatabase], None]] = {1: _add_sync_status}
+def _add_print_job(db: SqliteDatabase) -> None:
+    """2 -> 3: the print_job table (created below with every missing table); nothing else."""
+
+
+MIGRATIONS: dict[int, Callable[[SqliteDatabase], None]] = {
+    1: _add_sync_status,
+    2: _add_print_job,
+}
 
 
 class SchemaError(Exception):

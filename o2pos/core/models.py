@@ -472,6 +472,20 @@ class SyncStatus(BaseModel):
     master_pulled_at = DateTimeField(null=True)
 
 
+class PrintJob(BaseModel):
+    """A slip waiting for the printer, or printed. The body is the slip as it will print."""
+
+    created_at = DateTimeField()
+    kind = CharField()  # bill | receipt | return | cash | x_report | z_report | drawer
+    number = CharField()
+    copy = BooleanField(default=False)
+    body = TextField()
+    status = CharField(default="pending", index=True)  # pending | printed | unprintable
+    attempts = IntegerField(default=0)
+    last_error = TextField(default="")
+    printed_at = DateTimeField(null=True)
+
+
 ALL_MODELS: list[type[BaseModel]] = [
     TaxClass,
     Location,
@@ -502,4 +516,5 @@ ALL_MODELS: list[type[BaseModel]] = [
     StoreMeta,
     SyncCursor,
     SyncStatus,
+    PrintJob,
 ]

@@ -18,9 +18,9 @@ from pathlib import Path
 from o2pos.core import masterdata, syncstate
 from o2pos.core.context import Context
 from o2pos.core.errors import DomainError
+from o2pos.core.filelock import ProcessLock
 
 from .client import CentralClient, SyncError
-from .lock import FlushLock
 
 TRANSIENT = frozenset({"offline", "busy"})
 
@@ -77,7 +77,7 @@ class SyncEngine:
     ) -> None:
         self.ctx = ctx
         self.client = client
-        self.lock = FlushLock(lock_path)
+        self.lock = ProcessLock(lock_path)
         self.batch_size = batch_size
         self.interval = interval
         self.backoff = Backoff(rng=rng or random.Random())

@@ -18,6 +18,7 @@ from o2pos.core.auth import Perm, has_permission
 from o2pos.core.context import Context
 from o2pos.core.models import Employee
 from o2pos.tui import keymap
+from o2pos.tui.print_monitor import PrinterUpdated, PrintMonitor
 from o2pos.tui.screens.dialogs import HelpDialog
 from o2pos.tui.screens.documents import ReceiptsScreen, ReturnsScreen
 from o2pos.tui.screens.login import LoginScreen
@@ -42,6 +43,8 @@ class TillApp(App):
         self.employee: Employee | None = None
         self.sync = SyncMonitor(self)
         self.sync_summary: dict | None = None  # what the last sync round saw
+        self.printer = PrintMonitor(self)
+        self.printer_state: PrinterUpdated | None = None  # what the last print round saw
         # On a 16-colour console (Linux console, old SSH clients) the ANSI theme uses the
         # terminal's own palette, so every colour the till uses is one the screen can show.
         sixteen = os.environ.get("TEXTUAL_COLOR_SYSTEM") == "standard"
@@ -55,6 +58,7 @@ class TillApp(App):
             self.set_interval(5, self.lock_when_idle)
         self.push_screen(LoginScreen())
         self.sync.start()
+        self.printer.start(1.0)  # slips left in the queue by the last run print now
 
     def on_sync_updated(self, message: SyncUpdated) -> None:
         before = self.sync_summary
@@ -65,11 +69,76 @@ class TillApp(App):
                 severity="error",
                 timeout=15,
             )
+        self.refresh_status_bars()
+        if isinstance(self.screen, SyncStatusDialog):
+            self.screen.show(message.summary)
+
+    def on_printer_updated(self, message: PrinterUpdated) -> None:
+        before = self.printer_state
+        self.printer_state = message
+        if message.error and not (before and before.error):
+            self.notify(
+                f"Printer: {message.error}. Slips wait and print when it is back.",
+                severity="warning",
+                timeout=10,
+            )
+        self.refresh_status_bars()
+
+    def refresh_status_bars(self) -> None:
         for screen in self.screen_stack:
             for bar in screen.query(StatusBar):
                 bar.refresh_status()
-        if isinstance(self.screen, SyncStatusDialog):
-            self.screen.show(message.summary)
+
+    # --- printing -------------------------------------------------------------------------
+
+    def print_document(self, number: str, *, copy: bool = False) -> None:
+        """Queue the slip of a document just made (or a copy) and start the printer.
+
+        Called after the operation committed; a failure here is logged and told, and can
+        never undo or hold up the sale itself.
+        """
+        if self.config.printer.kind == "none":
+            return
+        try:
+            from o2pos.printing import documents, service
+
+            doc = documents.find(self.ctx, number)
+            service.queue_document(self.ctx, self.config.printer, doc, copy=copy)
+        except Exception as exc:
+            logging.getLogger("o2pos.printing").exception("cannot queue %s", number)
+            self.notify(f"The slip of {number} could not be queued: {exc}", severity="error")
+            return
+        self.printer.kick()
+
+    def slip_text(self, number: str, *, copy: bool = False) -> str:
+        """The slip of a document as the printer gets it (also without a printer)."""
+        from o2pos.printing import documents, service
+
+        doc = documents.find(self.ctx, number)
+        return service.slip_of(self.ctx, self.config.printer, doc, copy=copy).text()
+
+    def x_report_text(self) -> str:
+        from o2pos.printing import documents, service
+
+        doc = documents.x_report(self.ctx)
+        return service.slip_of(self.ctx, self.config.printer, doc).text()
+
+    def print_x_report(self) -> None:
+        if self.config.printer.kind == "none":
+            self.notify("No printer is configured ([printer] kind)", severity="warning")
+            return
+        from o2pos.printing import documents, service
+
+        service.queue_document(self.ctx, self.config.printer, documents.x_report(self.ctx))
+        self.printer.kick()
+
+    def open_cash_drawer(self, reason: str) -> None:
+        if self.config.printer.kind == "none":
+            return
+        from o2pos.printing import service
+
+        if service.queue_drawer(self.ctx, self.config.printer, reason) is not None:
+            self.printer.kick()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown):

@@ -84,3 +84,5 @@ CART = [
 DIALOG = [Binding("escape", "cancel", "Cancel", id="dialog_cancel", priority=True)]
 
 SYNC = [*DIALOG, Binding("p", "push", "Push now", id="sync_push")]
+
+SLIP = [*DIALOG, Binding("p", "print", "Print", id="print_slip")]

@@ -269,8 +269,9 @@ def test_only_one_process_flushes_a_till_and_a_killed_holder_frees_the_lock(
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from o2pos.sync.lock import FlushLock;"
-            f" FlushLock(Path({str(lock)!r})).acquire() or sys.exit(3);"
+            "import sys, time; from pathlib import Path;"
+            " from o2pos.core.filelock import ProcessLock;"
+            f" ProcessLock(Path({str(lock)!r})).acquire() or sys.exit(3);"
             " print('held', flush=True); time.sleep(60)",
         ],
         stdout=subprocess.PIPE,

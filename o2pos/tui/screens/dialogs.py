@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
@@ -133,18 +135,26 @@ class AmountDialog(Dialog):
 
 
 class TextDialog(Dialog):
-    """A slip or report, shown exactly as it will print."""
+    """A slip or report, shown exactly as it will print; ``p`` prints it when it can."""
 
-    def __init__(self, title: str, text: str) -> None:
+    BINDINGS = keymap.SLIP
+
+    def __init__(self, title: str, text: str, on_print: Callable[[], None] | None = None) -> None:
         super().__init__()
-        self.title_text, self.text = title, text
+        self.title_text, self.text, self.on_print = title, text, on_print
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog slip"):
             yield Static(self.title_text, classes="dialog-title")
             with VerticalScroll(id="slip-scroll"):
                 yield Static(self.text, id="slip-text", markup=False)
-            yield Static("↑↓ PgUp PgDn: scroll · Esc: close", classes="muted")
+            keys = "↑↓ PgUp PgDn: scroll · " + ("p: print · " if self.on_print else "")
+            yield Static(keys + "Esc: close", classes="muted")
 
     def on_mount(self) -> None:
         self.query_one("#slip-scroll", VerticalScroll).focus()
+
+    def action_print(self) -> None:
+        if self.on_print is not None:
+            self.on_print()
+            self.app.notify("Sent to the printer")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer, Input, Static
 
-from o2pos.core import payments, returns, sales, slips
+from o2pos.core import payments, returns, sales
 from o2pos.core.errors import NotFound, StateError, ValidationError
 from o2pos.core.models import PaymentMethod, Sale
 from o2pos.core.money import format_amount, format_qty
@@ -120,6 +120,7 @@ class ReceiptsScreen(TillScreen):
         self.show_orders()
         change = f" · CHANGE {format_amount(settlement.change)}" if settlement.change else ""
         self.say(f"Receipt {receipt.number}: {format_amount(settlement.applied)} received{change}")
+        self.app.print_document(receipt.number)  # type: ignore[attr-defined]
 
 
 REFUND_METHODS = ["cash", "card", "upi", "credit_note", "on_account"]
@@ -225,9 +226,10 @@ class ReturnsScreen(TillScreen):
         )
 
     def done(self, ret: returns.Return) -> None:
-        ctx = self.app.ctx  # type: ignore[attr-defined]
+        app = self.app
         self.sale = sales.find_by_number(ret.sale.number)
         self.chosen = {}
         self.show_lines()
         self.say(f"Return {ret.number}: refund {format_amount(ret.total)}")
-        self.app.push_screen(TextDialog(f"Return {ret.number}", slips.return_slip(ctx, ret)))
+        app.print_document(ret.number)  # type: ignore[attr-defined]
+        app.push_screen(TextDialog(f"Return {ret.number}", app.slip_text(ret.number)))  # type: ignore[attr-defined]

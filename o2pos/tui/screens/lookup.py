@@ -7,7 +7,7 @@ from peewee import fn
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer, Input, Static
 
-from o2pos.core import register, reports, sales, slips
+from o2pos.core import register, reports, sales
 from o2pos.core.models import Receipt, RegisterSession, Return, Sale, SaleLine
 from o2pos.core.money import format_amount, format_qty
 from o2pos.tui.guard import guarded
@@ -61,17 +61,17 @@ class ReprintScreen(TillScreen):
         self.show(str(event.data_table.get_row(event.row_key)[0]))
 
     def show(self, number: str) -> None:
-        ctx = self.app.ctx  # type: ignore[attr-defined]
+        """The slip exactly as the printer gets it, marked as a copy; p prints that copy."""
+        app = self.app
         number = number.strip().upper()
-        if number.startswith("Z-"):
-            store = ctx.settings.store
-            text = reports.render_text(
-                reports.z_report(ctx, number), store.name, timezone=store.timezone
-            )
-            title = f"Z report {number}"
-        else:
-            title, text = slips.find_slip(ctx, number)
-        self.app.push_screen(TextDialog(title, text))
+        text = app.slip_text(number, copy=True)  # type: ignore[attr-defined]
+        on_print = None
+        if app.config.printer.kind != "none":  # type: ignore[attr-defined]
+
+            def on_print() -> None:
+                app.print_document(number, copy=True)  # type: ignore[attr-defined]
+
+        app.push_screen(TextDialog(number, text, on_print))
 
 
 class DashboardScreen(TillScreen):

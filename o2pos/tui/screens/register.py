@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer, Static
 
-from o2pos.core import register, reports
+from o2pos.core import register
 from o2pos.core.models import CashMovement
 from o2pos.core.money import format_amount
 from o2pos.tui import keymap
@@ -105,6 +105,7 @@ class RegisterScreen(TillScreen):
                 lambda move: (
                     screen.refresh_state(),
                     screen.say(f"{move.number}: cash {kind} {format_amount(move.amount)}"),
+                    screen.app.print_document(move.number),  # type: ignore[attr-defined]
                 ),
             )
 
@@ -119,15 +120,16 @@ class RegisterScreen(TillScreen):
             lambda move: (
                 self.refresh_state(),
                 self.say(f"{move.number}: drawer opened (no sale)"),
+                self.app.open_cash_drawer(move.number),  # type: ignore[attr-defined]
             ),
         )
 
     @guarded
     def action_x_report(self) -> None:
-        ctx = self.app.ctx  # type: ignore[attr-defined]
-        store = ctx.settings.store
-        text = reports.render_text(reports.x_report(ctx), store.name, timezone=store.timezone)
-        self.app.push_screen(TextDialog("X report (nothing is closed)", text))
+        app = self.app
+        text = app.x_report_text()  # type: ignore[attr-defined]
+        on_print = app.print_x_report if app.config.printer.kind != "none" else None  # type: ignore[attr-defined]
+        app.push_screen(TextDialog("X report (nothing is closed)", text, on_print))
 
     @guarded
     def action_close(self) -> None:
@@ -150,9 +152,7 @@ class RegisterScreen(TillScreen):
         )
 
     def closed(self, session: register.RegisterSession) -> None:
-        ctx = self.app.ctx  # type: ignore[attr-defined]
-        store = ctx.settings.store
-        z = reports.z_report(ctx, session.z_number)
+        app = self.app
         diff = session.difference
         word = "over" if diff > 0 else "short" if diff < 0 else "exact"
         self.refresh_state()
@@ -160,9 +160,6 @@ class RegisterScreen(TillScreen):
             f"Closed: {session.z_number}, counted {format_amount(session.counted_cash)}, "
             f"{word} {format_amount(abs(diff))}"
         )
-        self.app.push_screen(
-            TextDialog(
-                f"Z report {session.z_number}",
-                reports.render_text(z, store.name, timezone=store.timezone),
-            )
-        )
+        app.print_document(session.z_number)  # type: ignore[attr-defined]
+        text = app.slip_text(session.z_number)  # type: ignore[attr-defined]
+        app.push_screen(TextDialog(f"Z report {session.z_number}", text))

@@ -229,6 +229,7 @@ class SalesScreen(TillScreen):
         self.sale_id = sales.new(ctx, employee).id
         self.refresh_bill()
         self.say(f"Bill {saved.number} saved, {format_amount(saved.total)} to pay at Receipts (F3)")
+        app.print_document(saved.number)  # type: ignore[attr-defined]
 
     @guarded
     def action_search(self) -> None:
@@ -349,3 +350,4 @@ class SalesScreen(TillScreen):
         change = f" · CHANGE {format_amount(result.change)}" if result.change else ""
         self.say(f"Bill {result.sale.number} paid {format_amount(result.sale.total)}{change}")
         self.focus_item()
+        self.app.print_document(result.sale.number)  # type: ignore[attr-defined]

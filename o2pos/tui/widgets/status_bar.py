@@ -32,12 +32,25 @@ class StatusBar(Static):
         else:
             network = "online" if summary["online"] else "offline"
         self.set_class(bool(summary and summary["alert"]), "sync-alert")
+        printer = self._printer(app)
         parts = [
             ctx.settings.store.name[:18],
             ctx.terminal_id,
             employee.code if employee else "—",
             "drawer open" if session else "drawer closed",
             f"{network} · {pending} to send",
+            *([printer] if printer else []),
             ctx.local(ctx.now()).strftime("%H:%M"),
         ]
         self.update(" │ ".join(parts))
+
+    @staticmethod
+    def _printer(app: object) -> str:
+        if app.config.printer.kind == "none":  # type: ignore[attr-defined]
+            return ""
+        state = app.printer_state  # type: ignore[attr-defined]
+        if state is None or (not state.waiting and not state.error):
+            return "printer ok"
+        if state.error:
+            return f"PRINTER OFF · {state.waiting}"
+        return f"printing {state.waiting}"

@@ -1,8 +1,9 @@
-"""One flusher per till database: an exclusive ``flock`` on a file beside it.
+"""One process at a time for a job on a till database: an exclusive ``flock`` on a file.
 
+Sync uses it so only one process sends the journal, printing so only one prints the queue.
 The kernel drops a ``flock`` when its holder exits, however it exits (kill -9, power cut),
-so a crashed till or daemon can never keep the lock; and while one process sends, another
-(a second window, the daemon) skips its turn instead of sending the same batch twice.
+so a crashed till or daemon can never keep the lock; and while one process works, another
+(a second window, the daemon) skips its turn instead of doing the same work twice.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import os
 from pathlib import Path
 
 
-class FlushLock:
+class ProcessLock:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._fd: int | None = None
