@@ -78,7 +78,7 @@ class TillApp(App):
         self.printer_state = message
         if message.error and not (before and before.error):
             self.notify(
-                f"Printer: {message.error}. Slips wait and print when it is back.",
+                f"{message.error}. Slips wait and print when it is back.",
                 severity="warning",
                 timeout=10,
             )

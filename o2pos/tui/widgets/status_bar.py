@@ -42,6 +42,12 @@ class StatusBar(Static):
             *([printer] if printer else []),
             ctx.local(ctx.now()).strftime("%H:%M"),
         ]
+        # 80 columns first: what the cashier needs least goes first when the line is full
+        room = (self.size.width or 80) - 2
+        if len(" │ ".join(parts)) > room:
+            parts.pop(0)  # the store's name
+        if len(" │ ".join(parts)) > room:
+            parts[2] = "open" if session else "closed"
         self.update(" │ ".join(parts))
 
     @staticmethod
