@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from o2pos.core.bootstrap import PAYMENT_METHODS
 from o2pos.core.money import format_amount, format_percent, format_qty
 from o2pos.core.settings import StoreSettings
 
@@ -43,14 +44,7 @@ THANKS = "Thank you"
 
 # The names the till ships its payment methods with (core.bootstrap). The journal keeps the
 # method's code only; a layout reads no database, so a method added later prints its code.
-METHOD_NAMES = {
-    "cash": "Cash",
-    "card": "Card",
-    "upi": "UPI",
-    "credit_note": "Credit note",
-    "gift_voucher": "Gift voucher",
-    "on_account": "On account",
-}
+METHOD_NAMES = {code: name for code, name, _kind in PAYMENT_METHODS}
 
 # GST state codes, for the place of supply an inter-state tax invoice must state.
 STATES = {
