@@ -18,7 +18,7 @@ import typer
 from o2pos.commands import central as central_commands
 from o2pos.commands import printing as printing_commands
 from o2pos.commands import sync as sync_commands
-from o2pos.commands.common import ConfigOption, config_of, context_of, fail
+from o2pos.commands.common import ConfigOption, ImportKind, config_of, context_of, echo_import, fail
 
 app = typer.Typer(
     help="o2pos: a terminal point of sale that keeps selling when the network is gone.",
@@ -113,11 +113,6 @@ def init(
     typer.echo(f"Till database ready: {db_path}")
 
 
-class ImportKind(StrEnum):
-    products = "products"
-    customers = "customers"
-
-
 @app.command("import")
 def import_(
     kind: Annotated[ImportKind, typer.Argument(help="What the file holds")],
@@ -145,14 +140,7 @@ def import_(
             report = run(ctx, file)
     except DomainError as exc:
         raise fail(str(exc)) from exc
-    for line, message in report.errors:
-        typer.echo(f"{file.name}:{line}: {message}", err=True)
-    typer.echo(
-        f"{report.rows} rows: {report.created} created, {report.updated} updated, "
-        f"{len(report.errors)} rejected"
-    )
-    if report.errors:
-        raise typer.Exit(1)
+    echo_import(report, file)
 
 
 @journal_app.command("verify")

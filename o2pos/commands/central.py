@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from .common import fail
+from .common import ImportKind, echo_import, fail
 
 app = typer.Typer(help="The central service tills sync with.", no_args_is_help=True)
 
@@ -139,11 +138,6 @@ def load_demo(db: DbOption = None) -> None:
         typer.echo(f"Loaded {report.imported} {report.kind}.")
 
 
-class ImportKind(StrEnum):
-    products = "products"
-    customers = "customers"
-
-
 @app.command("import")
 def import_(
     what: Annotated[
@@ -165,14 +159,7 @@ def import_(
             report = master.import_csv(what, file)
         except DomainError as exc:
             raise fail(str(exc)) from exc
-        for line, message in report.errors:
-            typer.echo(f"{file.name}:{line}: {message}", err=True)
-        typer.echo(
-            f"{report.rows} rows: {report.created} created, {report.updated} updated, "
-            f"{len(report.errors)} rejected"
-        )
-        if report.errors:
-            raise typer.Exit(1)
+        echo_import(report, file)
         return
     path = Path(what)
     if file is not None or not path.is_file():

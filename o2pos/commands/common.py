@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from o2pos.config import Config, ConfigError, load
+
+
+class ImportKind(StrEnum):
+    products = "products"
+    customers = "customers"
+
+
+def echo_import(report: Any, file: Path) -> None:
+    """Rejected rows by line on stderr, the counts on stdout; exit 1 if any row was refused."""
+    for line, message in report.errors:
+        typer.echo(f"{file.name}:{line}: {message}", err=True)
+    typer.echo(
+        f"{report.rows} rows: {report.created} created, {report.updated} updated, "
+        f"{len(report.errors)} rejected"
+    )
+    if report.errors:
+        raise typer.Exit(1)
+
 
 ConfigOption = Annotated[
     Path | None,

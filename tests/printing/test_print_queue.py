@@ -17,10 +17,9 @@ from o2pos.core.models import PrintJob, Sale
 from o2pos.core.money import format_amount
 from o2pos.printing import documents, service
 from o2pos.tui.app import TillApp
-from o2pos.tui.widgets.status_bar import StatusBar
 from tests.conftest import Store
 from tests.printing.printer_server import PrinterServer
-from tests.tui.test_flows import scan, sign_in
+from tests.tui.test_flows import scan, sign_in, status_text, wait_for
 
 INIT, CUT, KICK = b"\x1b@", b"\x1dV", b"\x1bp"
 
@@ -102,17 +101,6 @@ def test_a_slip_that_cannot_be_drawn_does_not_block_the_ones_behind_it(
     assert broken.status == "unprintable" and broken.last_error
 
 
-def status(app: TillApp) -> str:
-    return str(app.screen.query_one(StatusBar).render())
-
-
-async def wait_for(pilot, predicate, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.1)
-
-
 async def test_the_till_prints_in_the_background_and_says_when_the_printer_is_off(
     store: Store, printer: PrinterServer
 ) -> None:
@@ -126,7 +114,7 @@ async def test_the_till_prints_in_the_background_and_says_when_the_printer_is_of
         await pilot.pause()
         (job,) = printer.wait_for(1)
         assert_slip(job, "Test Mart", "S-T1-000001")
-        await wait_for(pilot, lambda: "printer ok" in status(app))
+        await wait_for(pilot, lambda: "printer ok" in status_text(app))
         printer.stop()
         await scan(pilot, "SOAP")
         await pilot.press("f10")
@@ -135,7 +123,7 @@ async def test_the_till_prints_in_the_background_and_says_when_the_printer_is_of
         await pilot.pause()
         # the sale is done at once; the slip waits
         assert "S-T1-000002 paid" in str(app.screen.query_one("#notice", Static).render())
-        await wait_for(pilot, lambda: "PRINTER OFF · 1" in status(app))
+        await wait_for(pilot, lambda: "PRINTER OFF · 1" in status_text(app))
         printer.start()
         await wait_for(pilot, lambda: len(printer.jobs) == 2, timeout=20)
         assert b"S-T1-000002" in printer.jobs[1]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -17,7 +16,7 @@ from o2pos.tui.widgets.status_bar import StatusBar
 from tests.conftest import build_store
 from tests.sync.conftest import Central
 from tests.sync.test_sync import _forge, assert_central_matches
-from tests.tui.test_flows import scan, sign_in
+from tests.tui.test_flows import scan, sign_in, status_text, wait_for
 
 
 def till_app(tmp_path: Path, central: Central, interval: int = 1) -> TillApp:
@@ -28,17 +27,6 @@ def till_app(tmp_path: Path, central: Central, interval: int = 1) -> TillApp:
         central=CentralConfig(url=central.url, token=token, interval_seconds=interval),
     )
     return TillApp(store.ctx, config)
-
-
-def status_text(app: TillApp) -> str:
-    return str(app.screen.query_one(StatusBar).render())
-
-
-async def wait_for(pilot, predicate, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out waiting for the till to sync"
-        await pilot.pause(0.1)
 
 
 async def test_a_sale_reaches_the_central_while_the_cashier_works(

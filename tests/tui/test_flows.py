@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from o2pos.tui.app import TillApp
 from o2pos.tui.screens.login import LoginScreen
 from o2pos.tui.screens.sales import SalesScreen
 from o2pos.tui.widgets.cart import CartTable
+from o2pos.tui.widgets.status_bar import StatusBar
 from tests.conftest import Store, build_store
 
 
@@ -51,6 +53,18 @@ async def scan(pilot, code: str) -> None:
     await type_text(pilot, code)
     await pilot.press("enter")
     await pilot.pause()
+
+
+async def wait_for(pilot, predicate, timeout: float = 15.0) -> None:
+    """Let the app run until ``predicate()`` holds (background workers report meanwhile)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out waiting for the till"
+        await pilot.pause(0.1)
+
+
+def status_text(app: TillApp) -> str:
+    return str(app.screen.query_one(StatusBar).render())
 
 
 def notice(app: TillApp) -> str:
