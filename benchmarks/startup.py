@@ -20,11 +20,11 @@ from common import table
 
 TILL = """
 import time
-from o2pos.cli import _config, _context  # the same path as `o2pos run`
+from o2pos.commands.common import config_of, context_of  # as `o2pos run` does
 from o2pos.tui.app import TillApp, setup_logging
 from o2pos.tui.screens.login import LoginScreen
-config = _config(None)
-ctx = _context(None)
+config = config_of(None)
+ctx = context_of(None)
 setup_logging(config.settings.terminal.data_dir)
 app = TillApp(ctx, config)
 
