@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -43,16 +44,17 @@ def main_callback(ctx: typer.Context) -> None:
 @app.command()
 def run(
     kiosk: Annotated[
-        bool, typer.Option("--kiosk", help="Kiosk mode (comes with a later release)")
+        bool,
+        typer.Option("--kiosk", help="Kiosk mode: no way out but a manager's PIN (ctrl+e)"),
     ] = False,
     config: ConfigOption = None,
 ) -> None:
     """Start the till in this terminal."""
     from o2pos.tui.app import TillApp, setup_logging
 
-    if kiosk:
-        raise fail("Kiosk mode is not built yet; run without --kiosk")
     settings = config_of(config)
+    if kiosk:
+        settings = replace(settings, kiosk=replace(settings.kiosk, enabled=True))
     ctx = context_of(config)
     setup_logging(settings.settings.terminal.data_dir)
     TillApp(ctx, settings).run()

@@ -18,6 +18,7 @@ from o2pos.core.auth import Perm, has_permission
 from o2pos.core.context import Context
 from o2pos.core.models import Employee
 from o2pos.tui import keymap
+from o2pos.tui.approval import ManagerPinDialog
 from o2pos.tui.print_monitor import PrinterUpdated, PrintMonitor
 from o2pos.tui.screens.dialogs import HelpDialog
 from o2pos.tui.screens.documents import ReceiptsScreen, ReturnsScreen
@@ -40,6 +41,8 @@ class TillApp(App):
         super().__init__()
         self.ctx = ctx
         self.config = config
+        # kiosk: no way out to a shell but a manager's PIN (see docs/deployment.md)
+        self.kiosk = config.kiosk.enabled
         self.employee: Employee | None = None
         self.sync = SyncMonitor(self)
         self.sync_summary: dict | None = None  # what the last sync round saw
@@ -193,6 +196,37 @@ class TillApp(App):
             key = self._keymap.get(binding.id, binding.key) if binding.id else binding.key
             rows.append((key, binding.description))
         self.push_screen(HelpDialog(rows))
+
+    # --- leaving ---------------------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        if self.kiosk:
+            self.notify("Kiosk mode: ctrl+e and a manager's PIN to leave", timeout=4)
+            return
+        await super().action_quit()
+
+    async def action_help_quit(self) -> None:
+        """ctrl+c: in kiosk mode nothing at all; otherwise Textual's hint to use ctrl+q."""
+        if not self.kiosk:
+            await super().action_help_quit()
+
+    def action_leave(self) -> None:
+        if not self.kiosk:
+            self.exit()
+            return
+        if isinstance(self.screen, ManagerPinDialog):
+            return
+
+        def approved(approval: object) -> None:
+            if approval is not None:
+                code = getattr(approval, "code", "?")
+                logging.getLogger("o2pos").info("kiosk mode left with %s's approval", code)
+                self.exit()
+
+        self.push_screen(
+            ManagerPinDialog("Leave kiosk mode: a manager's code and PIN", Perm.CLOSE_REGISTER),
+            approved,
+        )
 
     def action_sync_status(self) -> None:
         if not isinstance(self.screen, SyncStatusDialog):

@@ -19,6 +19,8 @@ GLOBAL = [
     Binding("f6", "dashboard", "Dashboard", id="dashboard", priority=True),
     Binding("ctrl+l", "lock", "Lock", id="lock", priority=True),
     Binding("f12", "sync_status", "Sync", id="sync_status", priority=True),
+    # leave the till (in kiosk mode only with a manager's PIN); ctrl+q and ctrl+c do not
+    Binding("ctrl+e", "leave", "Leave", id="leave", show=False, priority=True),
     # Tab moves focus before the next key is delivered: typed fast ("cashier<Tab>1111"),
     # a non-priority Tab bubbles up a message queue and the PIN lands in the user box.
     Binding("tab", "app.focus_next", "Next field", id="next_field", show=False, priority=True),
