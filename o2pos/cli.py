@@ -19,6 +19,7 @@ import typer
 from o2pos.commands import central as central_commands
 from o2pos.commands import printing as printing_commands
 from o2pos.commands import sync as sync_commands
+from o2pos.commands import web as web_commands
 from o2pos.commands.common import ConfigOption, ImportKind, config_of, context_of, echo_import, fail
 
 app = typer.Typer(
@@ -32,6 +33,7 @@ app.add_typer(journal_app, name="journal")
 app.add_typer(sync_commands.app, name="sync")
 app.add_typer(central_commands.app, name="central")
 app.command("reprint")(printing_commands.reprint)
+app.command("serve-web")(web_commands.serve_web)
 
 
 @app.callback(invoke_without_command=True)
