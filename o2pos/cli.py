@@ -52,6 +52,12 @@ def run(
     config: ConfigOption = None,
 ) -> None:
     """Start the till in this terminal."""
+    import os
+
+    web = bool(os.environ.get("TEXTUAL_DRIVER"))  # o2pos serve-web runs it without a tty
+    if not web and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # e.g. `ssh till@host some-command`: a till with no terminal would run unseen forever
+        raise fail("o2pos run needs a terminal (over SSH: ssh -t)", 2)
     from o2pos.tui.app import TillApp, setup_logging
 
     settings = config_of(config)
