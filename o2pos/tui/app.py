@@ -48,6 +48,7 @@ class TillApp(App):
         self.sync_summary: dict | None = None  # what the last sync round saw
         self.printer = PrintMonitor(self)
         self.printer_state: PrinterUpdated | None = None  # what the last print round saw
+        self.function_key_pending = False  # ctrl+f was pressed: the next digit is an F-key
         # On a 16-colour console (Linux console, old SSH clients) the ANSI theme uses the
         # terminal's own palette, so every colour the till uses is one the screen can show.
         sixteen = os.environ.get("TEXTUAL_COLOR_SYSTEM") == "standard"
@@ -146,7 +147,18 @@ class TillApp(App):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown):
             self.last_input = time.monotonic()
+        if isinstance(event, events.Key) and self.function_key_pending:
+            # the key after ctrl+f: a digit is that F-key, anything else just ends the prefix
+            self.function_key_pending = False
+            key = keymap.FUNCTION_KEY_DIGITS.get(event.character or "")
+            if key is None:
+                return
+            event = events.Key(key, None)
         await super().on_event(event)
+
+    def action_function_key(self) -> None:
+        self.function_key_pending = True
+        self.notify("F-key: 1-9, 0 (F10), - (F11) or = (F12)", timeout=3)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         # a blinking cursor repaints twice a second forever: an idle till should cost nothing
@@ -194,7 +206,7 @@ class TillApp(App):
                 continue
             seen.add(binding.id)
             key = self._keymap.get(binding.id, binding.key) if binding.id else binding.key
-            rows.append((key, binding.description))
+            rows.append((keymap.key_label(key), binding.description))
         self.push_screen(HelpDialog(rows))
 
     # --- leaving ---------------------------------------------------------------------------

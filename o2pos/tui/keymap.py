@@ -21,6 +21,8 @@ GLOBAL = [
     Binding("f12", "sync_status", "Sync", id="sync_status", priority=True),
     # leave the till (in kiosk mode only with a manager's PIN); ctrl+q and ctrl+c do not
     Binding("ctrl+e", "leave", "Leave", id="leave", show=False, priority=True),
+    # a terminal without F-keys (some thin clients, phone SSH apps): ctrl+f then a digit
+    Binding("ctrl+f", "function_key", "", id="function_key", show=False, priority=True),
     # Tab moves focus before the next key is delivered: typed fast ("cashier<Tab>1111"),
     # a non-priority Tab bubbles up a message queue and the PIN lands in the user box.
     Binding("tab", "app.focus_next", "Next field", id="next_field", show=False, priority=True),
@@ -88,3 +90,18 @@ DIALOG = [Binding("escape", "cancel", "Cancel", id="dialog_cancel", priority=Tru
 SYNC = [*DIALOG, Binding("p", "push", "Push now", id="sync_push")]
 
 SLIP = [*DIALOG, Binding("p", "print", "Print", id="print_slip")]
+
+# ctrl+f then one of these stands for an F-key: the digit row, left to right, is F1 to F12
+FUNCTION_KEY_DIGITS = {
+    **{str(n): f"f{n}" for n in range(1, 10)},
+    "0": "f10",
+    "-": "f11",
+    "=": "f12",
+}
+FUNCTION_KEY_TYPED = {key: typed for typed, key in FUNCTION_KEY_DIGITS.items()}
+
+
+def key_label(key: str) -> str:
+    """A key as F1 shows it: an F-key also with what a terminal without F-keys types."""
+    typed = FUNCTION_KEY_TYPED.get(key)
+    return f"{key}/^F {typed}" if typed else key

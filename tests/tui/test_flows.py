@@ -190,6 +190,31 @@ async def test_help_lists_the_screens_keys(store: Store) -> None:
         assert isinstance(app.screen, SalesScreen)
 
 
+async def test_ctrl_f_then_a_digit_is_an_f_key_for_terminals_without_them(
+    store: Store,
+) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await scan(pilot, "RICE1")
+        await pilot.press("ctrl+f", "1")  # F1
+        await pilot.pause()
+        text = str(app.screen.query_one("#help-keys", Static).render())
+        assert "f10/^F 0" in text and "f12/^F =" in text  # every F-key with its other form
+        await pilot.press("escape")
+        await pilot.press("ctrl+f", "escape")  # changed my mind: nothing happens
+        await pilot.pause()
+        assert isinstance(app.screen, SalesScreen)
+        await pilot.press("ctrl+f", "0")  # F10: pay
+        await pilot.pause()
+        assert type(app.screen).__name__ == "PaymentScreen"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert Sale.select().where(Sale.status == "completed").count() == 1
+        await type_text(pilot, "1")  # a digit after the prefix is used up is just a digit
+        assert app.screen.query_one("#item", Input).value == "1"
+
+
 async def test_lock_returns_to_login_and_keeps_the_bill(store: Store) -> None:
     app = make_app(store)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -463,3 +488,4 @@ async def test_a_long_bill_keeps_the_newest_line_in_view(store: Store) -> None:
         for _ in range(40):
             await pilot.press("up")
         assert "Extra item 0" in str(cart.render_line(0).text)
+

@@ -73,7 +73,8 @@ class HelpDialog(Dialog):
 
     def compose(self) -> ComposeResult:
         # two columns, so every key of the busiest screen fits at 80×24
-        cells = [f"{key:>8}  {label[:16]:<16}" for key, label in self.rows]
+        key_width = max((len(key) for key, _ in self.rows), default=0)
+        cells = [f"{key:>{key_width}}  {label[:16]:<16}" for key, label in self.rows]
         half = (len(cells) + 1) // 2
         text = "\n".join(
             "  ".join(cells[i : i + 1] + cells[i + half : i + half + 1]) for i in range(half)
@@ -81,7 +82,7 @@ class HelpDialog(Dialog):
         with Vertical(classes="dialog"):
             yield Static("Keys", classes="dialog-title")
             yield Static(text, id="help-keys")
-            yield Static("Esc: close", classes="muted")
+            yield Static("Esc: close · no F-keys? ctrl+f then 1-9, 0, -, =", classes="muted")
 
 
 class SerialDialog(Dialog):
