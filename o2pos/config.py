@@ -57,11 +57,17 @@ class KioskConfig:
 
 
 @dataclass(frozen=True)
+class DisplayConfig:
+    max_fps: int = 30
+
+
+@dataclass(frozen=True)
 class Config:
     settings: Settings = field(default_factory=Settings)
     central: CentralConfig = field(default_factory=CentralConfig)
     printer: PrinterConfig = field(default_factory=PrinterConfig)
     kiosk: KioskConfig = field(default_factory=KioskConfig)
+    display: DisplayConfig = field(default_factory=DisplayConfig)
     keys: dict[str, str] = field(default_factory=dict)
     source: Path | None = None
 
@@ -114,7 +120,17 @@ def load(explicit: Path | None = None) -> Config:
 
 
 def parse(data: dict[str, Any], *, base_dir: Path, source: Path | None = None) -> Config:
-    allowed = {"store", "terminal", "security", "scale", "central", "printer", "kiosk", "keys"}
+    allowed = {
+        "store",
+        "terminal",
+        "security",
+        "scale",
+        "central",
+        "printer",
+        "kiosk",
+        "display",
+        "keys",
+    }
     unknown = set(data) - allowed
     if unknown:
         raise ConfigError(f"Unknown section(s): {', '.join(sorted(unknown))}")
@@ -188,11 +204,15 @@ def parse(data: dict[str, Any], *, base_dir: Path, source: Path | None = None) -
         raise ConfigError("[central] interval_seconds is 1 to 3600, timeout_seconds 1 to 120")
     if central.ca_bundle and not Path(central.ca_bundle).is_absolute():
         central = replace(central, ca_bundle=str(base_dir / central.ca_bundle))
+    display = _section(DisplayConfig, data.get("display", {}), "display")
+    if not 1 <= display.max_fps <= 60:
+        raise ConfigError("[display] max_fps is from 1 to 60")
     return Config(
         settings=settings,
         central=central,
         printer=printer,
         kiosk=_section(KioskConfig, data.get("kiosk", {}), "kiosk"),
+        display=display,
         keys=dict(keys),
         source=source,
     )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-import os
 import time
 from pathlib import Path
 
+import textual.screen
 from textual import events
 from textual.app import App
 from textual.screen import ModalScreen, Screen
@@ -49,12 +49,19 @@ class TillApp(App):
         self.printer = PrintMonitor(self)
         self.printer_state: PrinterUpdated | None = None  # what the last print round saw
         self.function_key_pending = False  # ctrl+f was pressed: the next digit is an F-key
-        # On a 16-colour console (Linux console, old SSH clients) the ANSI theme uses the
-        # terminal's own palette, so every colour the till uses is one the screen can show.
-        sixteen = os.environ.get("TEXTUAL_COLOR_SYSTEM") == "standard"
-        self.theme = "ansi-dark" if sixteen else "textual-dark"
+        # Over a thin link every frame is bytes on the wire: nothing slides or fades, and
+        # frames are drawn at most [display] max_fps times a second. Textual reads its cap
+        # once, at import, from TEXTUAL_FPS; screens take it from this module global.
+        self.animation_level = "none"
+        textual.screen.UPDATE_PERIOD = 1 / config.display.max_fps
+        self.theme = "textual-dark"
 
     def on_mount(self) -> None:
+        # On a 16-colour terminal (the Linux console, TERM=xterm or screen) the ANSI theme
+        # uses the terminal's own palette, so every colour the till uses is one it can show.
+        # (Headless runs, the tests' snapshots among them, keep one theme everywhere.)
+        if not self.is_headless and self.console.color_system == "standard":
+            self.theme = "ansi-dark"
         if self.config.keys:
             self.set_keymap(self.config.keys)
         self.last_input = time.monotonic()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -489,3 +490,34 @@ async def test_a_long_bill_keeps_the_newest_line_in_view(store: Store) -> None:
             await pilot.press("up")
         assert "Extra item 0" in str(cart.render_line(0).text)
 
+
+@pytest.mark.parametrize("max_fps", [4, 60])
+async def test_the_frame_rate_cap_bounds_what_typing_sends(store: Store, max_fps: int) -> None:
+    """Over SSH every frame is bytes on the wire: [display] max_fps caps the frames drawn."""
+    from o2pos.config import DisplayConfig
+
+    config = Config(settings=store.ctx.settings, display=DisplayConfig(max_fps=max_fps))
+    app = TillApp(store.ctx, config)
+    frames: list[float] = []
+    display = app._display
+
+    def spy(*args: object, **kwargs: object) -> None:
+        frames.append(time.monotonic())
+        display(*args, **kwargs)
+
+    app._display = spy  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await pilot.pause(0.5)
+        frames.clear()
+        started = time.monotonic()
+        for char in "8901001000018" * 2:  # a key every 40 ms or so, not a burst
+            await pilot.press(char)
+            await asyncio.sleep(0.04)
+        await pilot.pause(0.3)
+        seconds = time.monotonic() - started
+        assert app.screen.query_one("#item", Input).value == "8901001000018" * 2
+    if max_fps == 4:
+        assert len(frames) <= 4 * seconds + 2
+    else:
+        assert len(frames) >= 15  # uncapped, each key is its own frame

@@ -44,6 +44,7 @@ def test_file_from_the_environment_and_relative_data_dir(
         ({"terminal": {"data_dir": 5}}, "data_dir"),
         ({"store": {"timezone": "Mars/Olympus"}}, "not a known time zone"),
         ({"store": {"state_code": "KA"}}, "two-digit"),
+        ({"display": {"max_fps": 0}}, "max_fps is from 1 to 60"),
     ],
 )
 def test_mistakes_are_named(data: dict, message: str) -> None:
