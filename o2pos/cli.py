@@ -58,6 +58,10 @@ def run(
     if not web and not (sys.stdin.isatty() and sys.stdout.isatty()):
         # e.g. `ssh till@host some-command`: a till with no terminal would run unseen forever
         raise fail("o2pos run needs a terminal (over SSH: ssh -t)", 2)
+    # COLUMNS and LINES, when something exported them (a login script, a test runner), win
+    # over the terminal's real size in Textual, and the till would never follow a resize
+    os.environ.pop("COLUMNS", None)
+    os.environ.pop("LINES", None)
     from o2pos.tui.app import TillApp, setup_logging
 
     settings = config_of(config)

@@ -70,7 +70,8 @@ class SalesScreen(TillScreen):
         draft = sales.open_draft(ctx)
         self.sale_id = draft.id if draft else sales.new(ctx, employee).id
         if draft is not None and sales.lines_of(draft):
-            self.say(f"Resumed the bill in progress ({len(sales.lines_of(draft))} lines)")
+            count = len(sales.lines_of(draft))
+            self.say(f"Resumed the bill in progress ({count} line{'s' if count != 1 else ''})")
         self.refresh_bill()
         self.focus_item()
         if self.ask_float:
