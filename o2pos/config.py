@@ -58,7 +58,7 @@ class KioskConfig:
 
 @dataclass(frozen=True)
 class DisplayConfig:
-    max_fps: int = 30
+    max_fps: int = 60
 
 
 @dataclass(frozen=True)
