@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from o2pos.core import payments, returns, sales
 from o2pos.core.errors import NotFound, StateError, ValidationError
@@ -15,6 +15,7 @@ from o2pos.tui.guard import guarded
 from o2pos.tui.screens.base import TillScreen
 from o2pos.tui.screens.dialogs import QuantityDialog, TextDialog
 from o2pos.tui.screens.payment import PaymentScreen
+from o2pos.tui.widgets.key_bar import KeyBar
 from o2pos.tui.widgets.status_bar import StatusBar
 
 
@@ -29,7 +30,7 @@ class ReceiptsScreen(TillScreen):
         yield DataTable(id="orders", cursor_type="row")
         yield Static("", id="due")
         yield Static("Open bills with a balance: ↓ to pick", id="notice", classes="muted")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.numbers: list[str] = []
@@ -141,7 +142,7 @@ class ReturnsScreen(TillScreen):
             id="notice",
             classes="muted",
         )
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.sale: Sale | None = None

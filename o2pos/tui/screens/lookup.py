@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from peewee import fn
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from o2pos.core import register, reports, sales
 from o2pos.core.models import Receipt, RegisterSession, Return, Sale, SaleLine
@@ -13,6 +13,7 @@ from o2pos.core.money import format_amount, format_qty
 from o2pos.tui.guard import guarded
 from o2pos.tui.screens.base import TillScreen
 from o2pos.tui.screens.dialogs import TextDialog
+from o2pos.tui.widgets.key_bar import KeyBar
 from o2pos.tui.widgets.status_bar import StatusBar
 
 
@@ -24,7 +25,7 @@ class ReprintScreen(TillScreen):
         )
         yield DataTable(id="recent", cursor_type="row")
         yield Static("Enter: show · ↓: recent documents", id="notice", classes="muted")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#recent", DataTable)
@@ -78,7 +79,7 @@ class DashboardScreen(TillScreen):
     def compose(self) -> ComposeResult:
         yield StatusBar()
         yield Static("", id="dashboard")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.refresh_numbers()

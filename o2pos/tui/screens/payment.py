@@ -100,7 +100,7 @@ class PaymentScreen(ModalScreen[Any]):
         try:
             amount = parse_amount(event.value)
         except DomainError:
-            self.query_one("#change", Static).update("")
+            self.show_change("")
             return
         over = sum(t.amount for t in self.tenders) + amount - self.due
         text = (
@@ -108,7 +108,13 @@ class PaymentScreen(ModalScreen[Any]):
             if over > 0 and self.method.kind == "cash"
             else ""
         )
-        self.query_one("#change", Static).update(text)
+        self.show_change(text)
+
+    def show_change(self, text: str) -> None:
+        # every update is a layout pass and a frame: on a thin client, bytes for nothing
+        change = self.query_one("#change", Static)
+        if str(change.content) != text:
+            change.update(text)
 
     def action_method(self, step: int) -> None:
         self.index = (self.index + step) % len(self.methods)

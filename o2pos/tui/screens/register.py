@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from o2pos.core import register
 from o2pos.core.models import CashMovement
@@ -13,6 +13,7 @@ from o2pos.tui.approval import run_with_approval
 from o2pos.tui.guard import guarded
 from o2pos.tui.screens.base import TillScreen
 from o2pos.tui.screens.dialogs import AmountDialog, OpeningFloatDialog, TextDialog
+from o2pos.tui.widgets.key_bar import KeyBar
 from o2pos.tui.widgets.status_bar import StatusBar
 
 
@@ -24,7 +25,7 @@ class RegisterScreen(TillScreen):
         yield Static("", id="register-state")
         yield DataTable(id="movements", cursor_type="row")
         yield Static("", id="notice")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#movements", DataTable)

@@ -6,7 +6,7 @@ from functools import partial
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from o2pos.core import catalog, sales
 from o2pos.core.money import format_amount, format_qty, parse_amount, parse_percent
@@ -30,6 +30,7 @@ from o2pos.tui.screens.dialogs import (
 )
 from o2pos.tui.screens.payment import PaymentScreen
 from o2pos.tui.widgets.cart import CartHeader, CartTable, Totals
+from o2pos.tui.widgets.key_bar import KeyBar
 from o2pos.tui.widgets.scan_box import ScanBox
 from o2pos.tui.widgets.status_bar import StatusBar
 
@@ -63,7 +64,7 @@ class SalesScreen(TillScreen):
         yield CartTable(id="cart")
         yield Static("", id="notice")
         yield Totals(id="totals")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         ctx, employee = self.app.ctx, self.app.employee  # type: ignore[attr-defined]

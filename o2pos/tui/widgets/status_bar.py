@@ -11,6 +11,7 @@ class StatusBar(Static):
     """Refreshed on demand and every few seconds (cheap reads; no work while idle)."""
 
     DEFAULT_CLASSES = "status-bar"
+    shown = ""  # the line on screen: the same line again is not redrawn (bytes over SSH)
 
     def on_mount(self) -> None:
         self.refresh_status()
@@ -48,7 +49,10 @@ class StatusBar(Static):
             parts.pop(0)  # the store's name
         if len(" │ ".join(parts)) > room:
             parts[2] = "open" if session else "closed"
-        self.update(" │ ".join(parts))
+        line = " │ ".join(parts)
+        if line != self.shown:
+            self.shown = line
+            self.update(line)
 
     @staticmethod
     def _printer(app: object) -> str:
