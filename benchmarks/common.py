@@ -1,9 +1,21 @@
-"""Shared set-up for benchmarks: a till database with a generated catalog."""
+"""Shared set-up for benchmarks: a till database with a generated catalog, the till in a real
+terminal (tmux), the row every benchmark reports to ``all.py``, and the machine it ran on."""
 
 from __future__ import annotations
 
+import importlib.metadata
+import json
+import os
+import platform
+import shlex
+import shutil
+import sqlite3
 import statistics
+import subprocess
 import time
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
 
 from o2pos.core import auth
@@ -64,3 +76,120 @@ def table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
     out = ["  ".join(str(h).ljust(w) for h, w in zip(header, widths, strict=True)), line]
     out += ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
     return "\n".join(out)
+
+
+# --- the project's one benchmark table (benchmarks/all.py) ------------------------------------
+@dataclass
+class Row:
+    """One line of the table ``benchmarks/all.py`` prints: each script says what it measured
+    in these terms, so one table can hold every benchmark and say which targets are met."""
+
+    area: str  # what the issue calls it: "startup", "scan", "sale commit", "SSH idle", ...
+    measure: str
+    result: str
+    beside: str = ""  # the floor or baseline measured in the same run, if there is one
+    target: str = ""
+    met: bool | None = None  # None: no target, or nothing measured
+
+
+def dump_rows(rows: list[Row], path: Path) -> None:
+    """Rows as JSON, for the parent process of ``all.py`` (each part runs in a child)."""
+    path.write_text(json.dumps([asdict(row) for row in rows], ensure_ascii=False), "utf-8")
+
+
+def load_rows(path: Path) -> list[Row]:
+    return [Row(**fields) for fields in json.loads(path.read_text("utf-8"))]
+
+
+def machine() -> dict[str, str]:
+    """What the figures were measured on: they mean little without it."""
+    cpu, count = platform.processor() or platform.machine(), os.cpu_count() or 0
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+        models = [line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")]
+        if models:
+            cpu, count = models[0], len(models)
+    except OSError:
+        pass
+    ram = ""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram = f"{int(line.split()[1]) / 1024**2:.1f} GiB"
+    except OSError:
+        pass
+    try:
+        textual = importlib.metadata.version("textual")
+    except importlib.metadata.PackageNotFoundError:
+        textual = "?"
+    return {
+        "CPU": f"{count} × {cpu}",
+        "RAM": ram or "?",
+        "kernel": f"{platform.system()} {platform.release()}",
+        "Python": platform.python_version(),
+        "SQLite": sqlite3.sqlite_version,
+        "Textual": textual,
+        "date": datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+    }
+
+
+# --- a real terminal: the till in tmux ----------------------------------------------------------
+class Tmux:
+    """A tmux server of its own (``-L``) holding one 80×24 pane: the till in a real terminal,
+    driven by keystrokes as a cashier or scanner sends them."""
+
+    def __init__(self, cwd: Path) -> None:
+        if not shutil.which("tmux"):
+            raise RuntimeError("tmux is not installed")
+        self.socket = f"o2pos-bench-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self.socket_path = ""
+        self.cwd = cwd
+
+    def run(self, *args: str) -> str:
+        return subprocess.run(
+            ["tmux", "-L", self.socket, *args],
+            cwd=self.cwd,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
+    def start(self, command: str, width: int = 80, height: int = 24) -> None:
+        self.run("new-session", "-d", "-x", str(width), "-y", str(height), command)
+        # asked now: once the command ends, the server is gone and cannot say where it was
+        self.socket_path = self.run("display", "-p", "#{socket_path}").strip()
+
+    def keys(self, *keys: str) -> None:
+        """One key at a time, as a person types."""
+        for key in keys:
+            self.run("send-keys", key)
+            time.sleep(0.15)
+
+    def burst(self, *keys: str) -> None:
+        """All keys in one write, as fast as a scanner."""
+        self.run("send-keys", *keys)
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p")
+
+    def wait_for(self, text: str, timeout: float = 30) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            time.sleep(0.1)
+        raise RuntimeError(f"{text!r} never appeared; the screen:\n{self.screen()}")
+
+    def pane_pid(self) -> int:
+        return int(self.run("display", "-p", "#{pane_pid}").strip())
+
+    def pipe_to(self, path: Path) -> None:
+        """Append every byte the pane's program writes to its terminal to ``path``."""
+        self.run("pipe-pane", "-o", f"cat >> {shlex.quote(str(path))}")
+
+    def close(self) -> None:
+        """Stop the server and remove its socket file (tmux leaves it behind)."""
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
+        if self.socket_path.endswith(self.socket):
+            Path(self.socket_path).unlink(missing_ok=True)
