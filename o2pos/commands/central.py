@@ -181,7 +181,7 @@ def stats(
     as_json: Annotated[bool, typer.Option("--json", help="Money in minor units")] = False,
     db: DbOption = None,
 ) -> None:
-    """Per terminal: events held, high-water seq, sales count and total."""
+    """Per terminal: events held, high-water seq, sales count and total; then the store's."""
     from o2pos.central.reports import stats as read_stats
     from o2pos.core.money import format_amount
 
@@ -198,4 +198,12 @@ def stats(
             f"sales {row['sales_count']:>6}  total {format_amount(row['sales_total']):>14}"
             f"{'  flagged ' + str(row['flagged']) if row['flagged'] else ''}"
             f"{'  REVOKED' if row['revoked'] else ''}"
+        )
+    if len(data) > 1:  # several tills of one store: what the store took, all tills together
+        count = sum(row["sales_count"] for row in data.values())
+        total = sum(row["sales_total"] for row in data.values())
+        events = sum(row["events"] for row in data.values())
+        typer.echo(
+            f"{'store':<8} events {events:>7}  {'':>18}  "
+            f"sales {count:>6}  total {format_amount(total):>14}"
         )

@@ -49,3 +49,14 @@ def test_three_tills_sync_to_one_central_and_each_adds_up(tmp_path: Path, centra
         numbers |= {s.number for s in Sale.select().where(Sale.terminal == name)}
     # bill numbers carry the terminal id: no two tills ever issue the same number
     assert len(numbers) == 10 + 15 + 20
+    # the back office reads each till and the store's total in one command
+    lines = subprocess.run(
+        o2pos_cmd("central", "stats", "--db", central.db_url),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    sales = {line.split()[0]: int(line.split("sales")[1].split()[0]) for line in lines}
+    for name, _ in tills:
+        assert sales[name] == central.stats(name)["sales_count"]
+    assert sales["store"] == sum(count for till, count in sales.items() if till != "store")
