@@ -130,3 +130,24 @@ def test_the_till_survives_resizes_in_the_middle_of_a_bill(tmp_path: Path) -> No
         tmux.close()
     report = json.loads(o2pos(tmp_path, "report", "x", "--json"))
     assert report["sales_count"] == 1
+
+
+def test_no_key_in_a_real_terminal_gets_a_kiosk_to_its_shell(tmp_path: Path) -> None:
+    """In a terminal, ctrl+c, ctrl+z and ctrl+\\ are signals unless the till turns them
+    into keys: none may stop or suspend the kiosk (a shell would be right behind it)."""
+    o2pos(tmp_path, "init", "--demo")
+    tmux = Tmux(tmp_path)
+    try:
+        open_till(tmux, f"{sys.executable} -m o2pos run --kiosk; echo SHELL-REACHED; sleep 30")
+        for key in ("C-c", "C-z", "C-\\", "C-q", "C-d", "Escape"):
+            tmux.keys(key)
+        time.sleep(1)
+        tmux.burst(BARCODE, "Enter")  # still the till, still selling
+        screen = tmux.wait_for("Daawat Rozana")
+        assert "SHELL-REACHED" not in screen
+        tmux.keys("C-e")  # leaving takes a manager's code and PIN
+        tmux.wait_for("manager")
+        tmux.keys("manager", "Enter", "2222", "Enter")
+        tmux.wait_for("SHELL-REACHED")
+    finally:
+        tmux.close()
