@@ -48,7 +48,8 @@ class TillApp(App):
         self.sync_summary: dict | None = None  # what the last sync round saw
         self.printer = PrintMonitor(self)
         self.printer_state: PrinterUpdated | None = None  # what the last print round saw
-        self.function_key_pending = False  # ctrl+f was pressed: the next digit is an F-key
+        # when ctrl+f was pressed: a digit within FUNCTION_KEY_SECONDS after it is an F-key
+        self.function_key_at: float | None = None
         # Over a thin link every frame is bytes on the wire: nothing slides or fades, and
         # frames are drawn at most [display] max_fps times a second. Textual reads its cap
         # once, at import, from TEXTUAL_FPS; screens take it from this module global.
@@ -154,17 +155,19 @@ class TillApp(App):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown):
             self.last_input = time.monotonic()
-        if isinstance(event, events.Key) and self.function_key_pending:
-            # the key after ctrl+f: a digit is that F-key, anything else just ends the prefix
-            self.function_key_pending = False
-            key = keymap.FUNCTION_KEY_DIGITS.get(event.character or "")
-            if key is None:
-                return
-            event = events.Key(key, None)
+        if isinstance(event, events.Key) and self.function_key_at is not None:
+            pressed, self.function_key_at = self.function_key_at, None
+            # the key after ctrl+f: a digit is that F-key, anything else just ends the
+            # prefix; a stray ctrl+f long ago must not eat a scanned barcode's first digit
+            if time.monotonic() - pressed <= keymap.FUNCTION_KEY_SECONDS:
+                key = keymap.FUNCTION_KEY_DIGITS.get(event.character or "")
+                if key is None:
+                    return
+                event = events.Key(key, None)
         await super().on_event(event)
 
     def action_function_key(self) -> None:
-        self.function_key_pending = True
+        self.function_key_at = time.monotonic()
         self.notify("F-key: 1-9, 0 (F10), - (F11) or = (F12)", timeout=3)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:

@@ -98,6 +98,7 @@ FUNCTION_KEY_DIGITS = {
     "-": "f11",
     "=": "f12",
 }
+FUNCTION_KEY_SECONDS = 3  # the digit must follow ctrl+f within this (as the notice says)
 FUNCTION_KEY_TYPED = {key: typed for typed, key in FUNCTION_KEY_DIGITS.items()}
 
 

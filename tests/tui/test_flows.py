@@ -12,6 +12,7 @@ from textual.widgets import Input, Static
 from o2pos.config import Config
 from o2pos.core import register, sales
 from o2pos.core.models import Journal, Sale
+from o2pos.tui import keymap
 from o2pos.tui.app import TillApp
 from o2pos.tui.screens.login import LoginScreen
 from o2pos.tui.screens.sales import SalesScreen
@@ -192,7 +193,7 @@ async def test_help_lists_the_screens_keys(store: Store) -> None:
 
 
 async def test_ctrl_f_then_a_digit_is_an_f_key_for_terminals_without_them(
-    store: Store,
+    store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = make_app(store)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -214,6 +215,13 @@ async def test_ctrl_f_then_a_digit_is_an_f_key_for_terminals_without_them(
         assert Sale.select().where(Sale.status == "completed").count() == 1
         await type_text(pilot, "1")  # a digit after the prefix is used up is just a digit
         assert app.screen.query_one("#item", Input).value == "1"
+        # a stray ctrl+f, then a scan a while later: every digit reaches the item box
+        monkeypatch.setattr(keymap, "FUNCTION_KEY_SECONDS", 0.2)
+        await pilot.press("ctrl+f")
+        await pilot.pause(0.4)
+        await type_text(pilot, "89")
+        assert app.screen.query_one("#item", Input).value == "189"
+        assert isinstance(app.screen, SalesScreen)
 
 
 async def test_lock_returns_to_login_and_keeps_the_bill(store: Store) -> None:
