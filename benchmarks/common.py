@@ -1,5 +1,6 @@
-"""Shared set-up for benchmarks: a till database with a generated catalog, the till in a real
-terminal (tmux), the row every benchmark reports to ``all.py``, and the machine it ran on."""
+"""Shared set-up for benchmarks: a till database with a generated catalog, the row every
+benchmark reports to ``all.py``, and the machine it ran on. (The till in a real terminal,
+tmux and sshd, is ``tests/terminal.py``: the tests and the benchmarks drive it alike.)"""
 
 from __future__ import annotations
 
@@ -7,13 +8,9 @@ import importlib.metadata
 import json
 import os
 import platform
-import shlex
-import shutil
 import sqlite3
 import statistics
-import subprocess
 import time
-import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -131,65 +128,3 @@ def machine() -> dict[str, str]:
         "Textual": textual,
         "date": datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
     }
-
-
-# --- a real terminal: the till in tmux ----------------------------------------------------------
-class Tmux:
-    """A tmux server of its own (``-L``) holding one 80×24 pane: the till in a real terminal,
-    driven by keystrokes as a cashier or scanner sends them."""
-
-    def __init__(self, cwd: Path) -> None:
-        if not shutil.which("tmux"):
-            raise RuntimeError("tmux is not installed")
-        self.socket = f"o2pos-bench-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-        self.socket_path = ""
-        self.cwd = cwd
-
-    def run(self, *args: str) -> str:
-        return subprocess.run(
-            ["tmux", "-L", self.socket, *args],
-            cwd=self.cwd,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-
-    def start(self, command: str, width: int = 80, height: int = 24) -> None:
-        self.run("new-session", "-d", "-x", str(width), "-y", str(height), command)
-        # asked now: once the command ends, the server is gone and cannot say where it was
-        self.socket_path = self.run("display", "-p", "#{socket_path}").strip()
-
-    def keys(self, *keys: str) -> None:
-        """One key at a time, as a person types."""
-        for key in keys:
-            self.run("send-keys", key)
-            time.sleep(0.15)
-
-    def burst(self, *keys: str) -> None:
-        """All keys in one write, as fast as a scanner."""
-        self.run("send-keys", *keys)
-
-    def screen(self) -> str:
-        return self.run("capture-pane", "-p")
-
-    def wait_for(self, text: str, timeout: float = 30) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            screen = self.screen()
-            if text in screen:
-                return screen
-            time.sleep(0.1)
-        raise RuntimeError(f"{text!r} never appeared; the screen:\n{self.screen()}")
-
-    def pane_pid(self) -> int:
-        return int(self.run("display", "-p", "#{pane_pid}").strip())
-
-    def pipe_to(self, path: Path) -> None:
-        """Append every byte the pane's program writes to its terminal to ``path``."""
-        self.run("pipe-pane", "-o", f"cat >> {shlex.quote(str(path))}")
-
-    def close(self) -> None:
-        """Stop the server and remove its socket file (tmux leaves it behind)."""
-        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
-        if self.socket_path.endswith(self.socket):
-            Path(self.socket_path).unlink(missing_ok=True)

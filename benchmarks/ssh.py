@@ -25,30 +25,26 @@ received M bytes"). Without them the wire rows say ``n/a (no sshd: why)``.
 from __future__ import annotations
 
 import argparse
-import os
-import pwd
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Row, Tmux, table
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.terminal
+from common import Row, table
+
+from tests.terminal import Tmux, ssh_till_server, sshd_missing
 
 BARCODE = "8901001000018"  # a demo product a scan adds without a question
 ITEM = "Daawat Rozana"
 TERM = "xterm-256color"
-USER = "o2pos-till"
-SSHD = "/usr/sbin/sshd"
-TILL_VENV = Path(os.environ.get("O2POS_TILL_VENV", "/opt/o2pos-till-venv"))
 
 Wire = Callable[[], tuple[int, int]]  # (bytes sent to the server, bytes received from it)
 
@@ -152,93 +148,6 @@ def local_session(idle: float, sales: int) -> Session:
 
 
 # --- through OpenSSH ----------------------------------------------------------------------------
-def sshd_missing() -> str:
-    """Why the wire cannot be measured here, or "" when it can."""
-    if os.geteuid() != 0:
-        return "not root"
-    for tool in (SSHD, "ssh", "ssh-keygen", "ss"):
-        if not shutil.which(tool):
-            return f"no {tool}"
-    try:
-        pwd.getpwnam(USER)
-    except KeyError:
-        return f"no {USER} account"
-    if not (TILL_VENV / "bin" / "o2pos").exists():
-        return f"no {TILL_VENV}/bin/o2pos"
-    return ""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def ssh_server(home: Path) -> Iterator[list[str]]:
-    """sshd on 127.0.0.1 whose only account gets the till (as docs/deployment.md sets it up);
-    yields the ssh command that reaches it."""
-    account = pwd.getpwnam(USER)
-    data = home / "till"
-    data.mkdir()
-    config = data / "o2pos.toml"
-    config.write_text(f'[terminal]\ndata_dir = "{data}"\n', encoding="utf-8")
-    subprocess.run(
-        [sys.executable, "-m", "o2pos", "init", "--demo", "-c", str(config)],
-        check=True,
-        capture_output=True,
-    )
-    for path in [data, *data.rglob("*")]:
-        os.chown(path, account.pw_uid, account.pw_gid)
-    keys = home / "keys"
-    keys.mkdir(mode=0o700)
-    for name in ("host", "client"):
-        subprocess.run(
-            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(keys / name)], check=True
-        )
-    authorized = home / "authorized_keys"
-    shutil.copy(keys / "client.pub", authorized)
-    os.chmod(authorized, 0o644)
-    port = free_port()
-    sshd_config = home / "sshd_config"
-    sshd_config.write_text(
-        f"""Port {port}
-ListenAddress 127.0.0.1
-HostKey {keys / "host"}
-PidFile {home / "sshd.pid"}
-AuthorizedKeysFile {authorized}
-StrictModes no
-UsePAM no
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PubkeyAuthentication yes
-AllowUsers {USER}
-ForceCommand {TILL_VENV}/bin/o2pos run --config {config}
-PermitTTY yes
-AllowTcpForwarding no
-X11Forwarding no
-""",
-        encoding="utf-8",
-    )
-    Path("/run/sshd").mkdir(exist_ok=True)
-    log = home / "sshd.log"
-    server = subprocess.Popen([SSHD, "-D", "-f", str(sshd_config), "-E", str(log)])
-    try:
-        deadline = time.monotonic() + 10
-        while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
-            if time.monotonic() > deadline:
-                raise RuntimeError(log.read_text() if log.exists() else "sshd did not start")
-            time.sleep(0.1)
-        yield [
-            "ssh", "-v", "-tt", "-i", str(keys / "client"), "-p", str(port),
-            "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-            f"{USER}@127.0.0.1",
-        ]  # fmt: skip
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-
 def tcp_counters(port: int) -> tuple[int, int]:
     """The ssh client's TCP payload bytes (sent, received) so far, from the kernel."""
     out = subprocess.run(
@@ -257,10 +166,10 @@ def tcp_counters(port: int) -> tuple[int, int]:
 def ssh_session(idle: float, sales: int) -> Session:
     """The same session through sshd: the pane is the ssh client's terminal."""
     home = Path(tempfile.mkdtemp(prefix="o2pos-ssh-bench-", dir="/tmp"))
-    os.chmod(home, 0o755)  # the till's account reads its data below
     try:
-        with ssh_server(home) as ssh:
-            port = int(ssh[ssh.index("-p") + 1])
+        with ssh_till_server(home) as till:
+            port = till.port
+            ssh = [till.ssh[0], "-v", "-tt", *till.ssh[1:]]
             go, capture, log = home / "go", home / "pane.bytes", home / "ssh.log"
             tmux = Tmux(home)
             command = " ".join(shlex.quote(part) for part in ssh)
@@ -374,7 +283,7 @@ def measure(
     local = local_session(idle, sales)
     if not through_ssh:
         return local, None, off
-    missing = sshd_missing()
+    missing = sshd_missing() or ("" if shutil.which("ss") else "no ss")
     if missing:
         return local, None, f"n/a (no sshd: {missing})"
     try:

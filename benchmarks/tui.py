@@ -23,13 +23,15 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Row, Tmux, make_store, percentile, plain_barcodes, table
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.terminal
+from common import Row, make_store, percentile, plain_barcodes, table
 
 from o2pos.config import Config
 from o2pos.core import register, sales
 from o2pos.core.models import Employee
 from o2pos.tui.app import TillApp
 from o2pos.tui.widgets.cart import CartTable
+from tests.terminal import Tmux
 
 
 async def scans(directory: Path, products: int, count: int) -> list[float]:

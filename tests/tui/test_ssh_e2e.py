@@ -9,110 +9,35 @@ docs/deployment.md describes.
 
 from __future__ import annotations
 
-import os
-import pwd
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from tests.tui.test_tmux_e2e import Tmux
-
-USER = "o2pos-till"
-SSHD = "/usr/sbin/sshd"
-TILL_VENV = Path(os.environ.get("O2POS_TILL_VENV", "/opt/o2pos-till-venv"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.terminal import SshTill, Tmux, free_port, ssh_till_server, sshd_missing
 
 
 @pytest.fixture
-def ssh_till() -> Iterator[dict]:
-    assert Path(SSHD).exists(), "./scripts/test installs openssh-server"
-    account = pwd.getpwnam(USER)  # ./scripts/test creates it
+def ssh_till() -> Iterator[SshTill]:
+    assert not sshd_missing(), f"./scripts/test sets up the SSH till: {sshd_missing()}"
     home = Path(tempfile.mkdtemp(prefix="o2pos-ssh-", dir="/tmp"))
-    os.chmod(home, 0o755)
-    data = home / "till"
-    data.mkdir()
-    config = data / "o2pos.toml"
-    config.write_text(f'[terminal]\ndata_dir = "{data}"\n', encoding="utf-8")
-    subprocess.run(
-        [sys.executable, "-m", "o2pos", "init", "--demo", "-c", str(config)],
-        check=True,
-        capture_output=True,
-    )
-    for path in [data, *data.rglob("*")]:
-        os.chown(path, account.pw_uid, account.pw_gid)
-    keys = home / "keys"
-    keys.mkdir(mode=0o700)
-    subprocess.run(
-        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(keys / "host")], check=True
-    )
-    subprocess.run(
-        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(keys / "client")], check=True
-    )
-    authorized = home / "authorized_keys"
-    shutil.copy(keys / "client.pub", authorized)
-    os.chmod(authorized, 0o644)
-    port = free_port()
-    assert (TILL_VENV / "bin" / "o2pos").exists(), "./scripts/test installs the till's venv"
-    till = f"{TILL_VENV}/bin/o2pos run --config {config}"
-    sshd_config = home / "sshd_config"
-    sshd_config.write_text(
-        f"""Port {port}
-ListenAddress 127.0.0.1
-HostKey {keys / "host"}
-PidFile {home / "sshd.pid"}
-AuthorizedKeysFile {authorized}
-StrictModes no
-UsePAM no
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PubkeyAuthentication yes
-AllowUsers {USER}
-ForceCommand {till}
-PermitTTY yes
-AllowTcpForwarding no
-AllowStreamLocalForwarding no
-AllowAgentForwarding no
-X11Forwarding no
-PermitTunnel no
-PermitUserEnvironment no
-AcceptEnv TERM
-""",
-        encoding="utf-8",
-    )
-    Path("/run/sshd").mkdir(exist_ok=True)
-    log = home / "sshd.log"
-    server = subprocess.Popen([SSHD, "-D", "-f", str(sshd_config), "-E", str(log)])
-    deadline = time.monotonic() + 10
-    while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
-        assert time.monotonic() < deadline, log.read_text() if log.exists() else "no sshd"
-        time.sleep(0.1)
-    ssh = [
-        "ssh", "-i", str(keys / "client"), "-p", str(port),
-        "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-        "-o", "LogLevel=ERROR", f"{USER}@127.0.0.1",
-    ]  # fmt: skip
-    yield {"ssh": ssh, "home": home, "log": log}
-    server.terminate()
-    server.wait(timeout=10)
-    shutil.rmtree(home, ignore_errors=True)
-
-
-def test_a_cash_sale_over_ssh_with_term_linux(ssh_till: dict) -> None:
-    tmux = Tmux(ssh_till["home"])
     try:
-        command = " ".join(["env", "TERM=linux", *ssh_till["ssh"][:1], "-tt", *ssh_till["ssh"][1:]])
+        with ssh_till_server(home) as till:
+            yield replace(till, ssh=[*till.ssh[:-1], "-o", "LogLevel=ERROR", till.ssh[-1]])
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def test_a_cash_sale_over_ssh_with_term_linux(ssh_till: SshTill) -> None:
+    tmux = Tmux(ssh_till.home)
+    try:
+        command = " ".join(["env", "TERM=linux", ssh_till.ssh[0], "-tt", *ssh_till.ssh[1:]])
         tmux.start(command)
         tmux.wait_for("cashier / 1111", timeout=30)
         tmux.burst("cashier", "Tab", "1111", "Enter")
@@ -130,9 +55,9 @@ def test_a_cash_sale_over_ssh_with_term_linux(ssh_till: dict) -> None:
         tmux.close()
 
 
-def test_the_till_account_gets_the_till_and_nothing_else(ssh_till: dict) -> None:
+def test_the_till_account_gets_the_till_and_nothing_else(ssh_till: SshTill) -> None:
     """``ForceCommand``, ``AllowTcpForwarding no``: the account is the till, not a door."""
-    ssh = ssh_till["ssh"]
+    ssh = ssh_till.ssh
     # a command of its own is ignored: ForceCommand runs the till, which wants a terminal
     # and says so (it must not linger unseen); no shell is reached
     attempt = subprocess.run(
@@ -163,4 +88,4 @@ def test_the_till_account_gets_the_till_and_nothing_else(ssh_till: dict) -> None
     finally:
         tunnel.kill()
         tunnel.communicate()
-    assert "refused local port forward" in ssh_till["log"].read_text()
+    assert "refused local port forward" in ssh_till.log.read_text()

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.tui.test_tmux_e2e import Tmux, o2pos, open_till
+from tests.terminal import Tmux
+from tests.tui.test_tmux_e2e import o2pos, open_till
 
 TERMS = ["xterm", "xterm-256color", "screen", "linux"]
 BARCODE = "8901001000018"  # Daawat Rozana Basmati Rice 5 kg, ₹545.00 in the demo store

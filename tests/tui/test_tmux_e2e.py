@@ -3,55 +3,12 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
-
-class Tmux:
-    def __init__(self, cwd: Path) -> None:
-        assert shutil.which("tmux"), "scripts/test installs tmux"
-        self.socket = f"o2pos-test-{uuid.uuid4().hex[:8]}"
-        self.cwd = cwd
-
-    def run(self, *args: str) -> str:
-        return subprocess.run(
-            ["tmux", "-L", self.socket, *args],
-            cwd=self.cwd,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-
-    def start(self, command: str) -> None:
-        self.run("new-session", "-d", "-x", "80", "-y", "24", command)
-
-    def keys(self, *keys: str) -> None:
-        for key in keys:
-            self.run("send-keys", key)
-            time.sleep(0.15)
-
-    def burst(self, *keys: str) -> None:
-        """All keys in one write, as fast as a scanner or a quick typist."""
-        self.run("send-keys", *keys)
-
-    def screen(self) -> str:
-        return self.run("capture-pane", "-p")
-
-    def wait_for(self, text: str, timeout: float = 20) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            screen = self.screen()
-            if text in screen:
-                return screen
-            time.sleep(0.2)
-        raise AssertionError(f"{text!r} never appeared; the screen:\n{self.screen()}")
-
-    def close(self) -> None:
-        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
+from tests.terminal import Tmux
 
 
 def o2pos(cwd: Path, *args: str) -> str:
