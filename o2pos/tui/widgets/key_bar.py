@@ -23,5 +23,6 @@ class KeyBar(Footer):
         )
         if shown == self._shown:
             return
-        self._shown = shown
+        if screen.app.app_focus and self.is_attached and screen is self.screen:
+            self._shown = shown  # what Footer is about to rebuild itself with
         super().bindings_changed(screen)
