@@ -70,8 +70,8 @@ class SalesScreen(TillScreen):
         ctx, employee = self.app.ctx, self.app.employee  # type: ignore[attr-defined]
         draft = sales.open_draft(ctx)
         self.sale_id = draft.id if draft else sales.new(ctx, employee).id
-        if draft is not None and sales.lines_of(draft):
-            count = len(sales.lines_of(draft))
+        count = len(sales.lines_of(draft)) if draft is not None else 0
+        if count:
             self.say(f"Resumed the bill in progress ({count} line{'s' if count != 1 else ''})")
         self.refresh_bill()
         self.focus_item()
