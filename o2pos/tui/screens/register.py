@@ -54,11 +54,15 @@ class RegisterScreen(TillScreen):
         cash = register.cash_totals(session)
         opened = ctx.local(session.opened_at).strftime("%d %b %H:%M")
         money = format_amount
+
+        def minus(amount: int) -> str:  # money out of the drawer; nothing is 0.00, not -0.00
+            return f"-{money(amount)}" if amount else money(0)
+
         state.update(
             f"Open since {opened} by {session.opened_by.code}\n"
             f"Float {money(cash['opening_float'])}   Cash sales {money(cash['cash_sales'])}   "
-            f"Refunds -{money(cash['cash_refunds'])}\n"
-            f"Cash in {money(cash['cash_in'])}   Cash out -{money(cash['cash_out'])}   "
+            f"Refunds {minus(cash['cash_refunds'])}\n"
+            f"Cash in {money(cash['cash_in'])}   Cash out {minus(cash['cash_out'])}   "
             f"[b]Expected in drawer {money(cash['expected_cash'])}[/b]"
         )
         moves = (
