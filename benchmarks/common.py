@@ -10,6 +10,8 @@ import os
 import platform
 import sqlite3
 import statistics
+import subprocess
+import sys
 import time
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -22,6 +24,16 @@ from o2pos.core.db import create_schema, open_database
 from o2pos.core.demo import catalog_rows, write_products_csv
 from o2pos.core.importer import import_products
 from o2pos.core.settings import SecuritySettings, Settings, TerminalSettings
+
+
+def init_demo(directory: Path) -> None:
+    """An ``o2pos init --demo`` store in ``directory``, made the way a new user makes one."""
+    subprocess.run(
+        [sys.executable, "-m", "o2pos", "init", "--demo"],
+        cwd=directory,
+        check=True,
+        capture_output=True,
+    )
 
 
 def make_store(directory: Path, products: int) -> tuple[Context, float]:

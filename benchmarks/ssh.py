@@ -38,7 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.terminal
-from common import Row, table
+from common import Row, init_demo, table
 
 from tests.terminal import Tmux, ssh_till_server, sshd_missing
 
@@ -132,12 +132,7 @@ def local_session(idle: float, sales: int) -> Session:
     """The till in tmux on this machine: what it writes to its terminal."""
     with tempfile.TemporaryDirectory(prefix="o2pos-ssh-bench-") as tmp:
         cwd = Path(tmp)
-        subprocess.run(
-            [sys.executable, "-m", "o2pos", "init", "--demo"],
-            cwd=cwd,
-            check=True,
-            capture_output=True,
-        )
+        init_demo(cwd)
         tmux = Tmux(cwd)
         go, capture = cwd / "go", cwd / "pane.bytes"
         tmux.start(gated(f"{shlex.quote(sys.executable)} -m o2pos run", go))

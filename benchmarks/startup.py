@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Row, table
+from common import Row, init_demo, table
 
 import o2pos
 
@@ -113,12 +113,7 @@ def measure_runs(runs: int) -> StartupResults:
     """``runs`` cold starts of each, interleaved, in an ``o2pos init --demo`` directory."""
     with tempfile.TemporaryDirectory() as tmp:
         cwd = Path(tmp)
-        subprocess.run(
-            [sys.executable, "-m", "o2pos", "init", "--demo"],
-            cwd=cwd,
-            check=True,
-            capture_output=True,
-        )
+        init_demo(cwd)
         # pip compiles an installed package's bytecode, as Textual's was; an editable
         # checkout under PYTHONDONTWRITEBYTECODE=1 would compile o2pos from source on every
         # start (about 110 ms here) and measure the checkout instead of the till

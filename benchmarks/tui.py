@@ -16,7 +16,6 @@ import random
 import shlex
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.terminal
-from common import Row, make_store, percentile, plain_barcodes, table
+from common import Row, init_demo, make_store, percentile, plain_barcodes, table
 
 from o2pos.config import Config
 from o2pos.core import register, sales
@@ -92,12 +91,7 @@ def process_cpu(pid: int) -> float:
 
 def idle_cpu(directory: Path, seconds: float) -> float:
     """CPU used by a logged-in till left alone in a real terminal (tmux), in percent."""
-    subprocess.run(
-        [sys.executable, "-m", "o2pos", "init", "--demo"],
-        cwd=directory,
-        check=True,
-        capture_output=True,
-    )
+    init_demo(directory)
     tmux = Tmux(directory)
     tmux.start(f"exec {shlex.quote(sys.executable)} -m o2pos run")  # the pane's pid is the till
     try:
