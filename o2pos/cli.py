@@ -54,6 +54,14 @@ def run(
     """Start the till in this terminal."""
     import os
 
+    from o2pos.tui.keymap import KeymapError, check_remap
+
+    settings = config_of(config)
+    try:  # a wrong [keys] entry is refused before anything is drawn
+        check_remap(settings.keys)
+    except KeymapError as exc:
+        where = f"{settings.source}: " if settings.source else ""
+        raise fail(f"{where}{exc}", 2) from exc
     web = bool(os.environ.get("TEXTUAL_DRIVER"))  # o2pos serve-web runs it without a tty
     if not web and not (sys.stdin.isatty() and sys.stdout.isatty()):
         # e.g. `ssh till@host some-command`: a till with no terminal would run unseen forever
@@ -64,12 +72,12 @@ def run(
     os.environ.pop("LINES", None)
     from o2pos.tui.app import TillApp, setup_logging
 
-    settings = config_of(config)
     if kiosk:
         settings = replace(settings, kiosk=replace(settings.kiosk, enabled=True))
     ctx = context_of(config)
     setup_logging(settings.settings.terminal.data_dir)
-    TillApp(ctx, settings).run()
+    till = TillApp(ctx, settings)
+    till.run()
 
 
 @app.command()

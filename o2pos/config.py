@@ -181,8 +181,12 @@ def parse(data: dict[str, Any], *, base_dir: Path, source: Path | None = None) -
         security=security,
         scale=scale,
     )
+    # which actions and keys exist is the till's business: `o2pos run` refuses an unknown
+    # action, a key no terminal sends and a key that takes another (tui.keymap.check_remap)
     keys = data.get("keys", {})
-    if not all(isinstance(k, str) and isinstance(v, str) for k, v in keys.items()):
+    if not isinstance(keys, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in keys.items()
+    ):
         raise ConfigError("[keys] maps action names to key names, both text")
     printer = _section(PrinterConfig, data.get("printer", {}), "printer")
     if printer.kind not in ("none", "dummy", "file", "network", "usb", "serial"):

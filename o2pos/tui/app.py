@@ -31,7 +31,9 @@ from o2pos.tui.sync_monitor import SyncMonitor, SyncUpdated
 from o2pos.tui.widgets.status_bar import StatusBar
 
 
-class TillApp(App):
+class TillApp(App, inherit_bindings=False):
+    """The till. Textual's own app keys are not inherited (``keymap`` says why)."""
+
     CSS_PATH = "app.tcss"
     TITLE = "o2pos"
     ENABLE_COMMAND_PALETTE = False
@@ -41,6 +43,7 @@ class TillApp(App):
         super().__init__()
         self.ctx = ctx
         self.config = config
+        self.keys = keymap.check_remap(config.keys)  # refused here, before anything is drawn
         # kiosk: no way out to a shell but a manager's PIN (see docs/deployment.md)
         self.kiosk = config.kiosk.enabled
         self.employee: Employee | None = None
@@ -63,8 +66,8 @@ class TillApp(App):
         # (Headless runs, the tests' snapshots among them, keep one theme everywhere.)
         if not self.is_headless and self.console.color_system == "standard":
             self.theme = "ansi-dark"
-        if self.config.keys:
-            self.set_keymap(self.config.keys)
+        if self.keys:
+            self.set_keymap(self.keys)
         self.last_input = time.monotonic()
         if self.config.kiosk.idle_lock_seconds > 0:
             self.set_interval(5, self.lock_when_idle)
@@ -215,22 +218,17 @@ class TillApp(App):
             if binding.id in seen or not binding.description:
                 continue
             seen.add(binding.id)
-            key = self._keymap.get(binding.id, binding.key) if binding.id else binding.key
-            rows.append((keymap.key_label(key), binding.description))
+            key = self.keys.get(binding.id, binding.key) if binding.id else binding.key
+            rows.append((keymap.key_label(key), binding.tooltip or binding.description))
         self.push_screen(HelpDialog(rows))
 
     # --- leaving ---------------------------------------------------------------------------
 
-    async def action_quit(self) -> None:
-        if self.kiosk:
-            self.notify("Kiosk mode: ctrl+e and a manager's PIN to leave", timeout=4)
-            return
-        await super().action_quit()
-
-    async def action_help_quit(self) -> None:
-        """ctrl+c: in kiosk mode nothing at all; otherwise Textual's hint to use ctrl+q."""
+    def action_interrupt(self) -> None:
+        """ctrl+c: a reflex, never a way out. Outside kiosk mode it says how to leave."""
         if not self.kiosk:
-            await super().action_help_quit()
+            leave = keymap.short_key(self.keys.get("leave", "ctrl+e"))
+            self.notify(f"ctrl+c does not stop the till: {leave} leaves it", timeout=4)
 
     def action_leave(self) -> None:
         if not self.kiosk:

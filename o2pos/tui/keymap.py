@@ -2,15 +2,27 @@
 
 Each binding has an id; ``[keys]`` in the config maps ids to other keys (``pay = "f11"``)
 and ``App.set_keymap`` applies them, so a store can remap without touching code.
+``check_remap`` refuses, before the till starts, a map that names no binding, a key no
+terminal sends, or a key that would take over another key on the same screen.
+
+A binding's ``description`` is its short name on the key bar; ``tooltip``, where there is
+one, is the longer text F1 shows.
+
+The till's App does not inherit Textual's own app bindings: there, ctrl+q quits and wins
+over any screen's ctrl+q (it is a priority binding checked from the App down), which made
+the sales screen's "Qty" key quit the till. Here ctrl+e leaves and ctrl+c only says so.
 """
 
 from __future__ import annotations
+
+import re
+from collections.abc import Mapping
 
 from textual.binding import Binding
 
 # anywhere: priority, so they work while an input has focus
 GLOBAL = [
-    Binding("f1", "help", "Help", id="help", priority=True),
+    Binding("f1", "help", "Keys", id="help", priority=True, tooltip="Help: every key here"),
     Binding("f2", "sales", "Sales", id="sales", priority=True),
     Binding("f3", "receipts", "Receipts", id="receipts", priority=True),
     Binding("f4", "register", "Register", id="register", priority=True),
@@ -19,8 +31,11 @@ GLOBAL = [
     Binding("f6", "dashboard", "Dashboard", id="dashboard", priority=True),
     Binding("ctrl+l", "lock", "Lock", id="lock", priority=True),
     Binding("f12", "sync_status", "Sync", id="sync_status", priority=True),
-    # leave the till (in kiosk mode only with a manager's PIN); ctrl+q and ctrl+c do not
+    # leave the till (in kiosk mode only with a manager's PIN)
     Binding("ctrl+e", "leave", "Leave", id="leave", show=False, priority=True),
+    # ctrl+c is a habit, not a command: it never stops the till, it says how to leave.
+    # It has no id: it cannot be remapped, and no remapped key may take it.
+    Binding("ctrl+c", "interrupt", "", show=False, priority=True),
     # a terminal without F-keys (some thin clients, phone SSH apps): ctrl+f then a digit
     Binding("ctrl+f", "function_key", "", id="function_key", show=False, priority=True),
     # Tab moves focus before the next key is delivered: typed fast ("cashier<Tab>1111"),
@@ -38,17 +53,17 @@ GLOBAL = [
 
 SALES = [
     Binding("f10", "pay", "Pay", id="pay", priority=True),
-    Binding("f7", "customer", "Customer", id="customer", priority=True),
-    Binding("f9", "discount", "Discount", id="discount", priority=True),
-    Binding("f11", "search", "Find", id="search", priority=True),
-    Binding("ctrl+k", "quick_add", "Quick", id="quick_add", priority=True),
+    Binding("f7", "customer", "Cust", id="customer", priority=True, tooltip="Customer"),
+    Binding("f9", "discount", "Disc", id="discount", priority=True, tooltip="Discount, coupon"),
+    Binding("f11", "search", "Find", id="search", priority=True, tooltip="Find a product"),
+    Binding("f8", "hold", "Hold", id="hold", priority=True, tooltip="Hold / recall"),
+    Binding("ctrl+q", "quantity", "Qty", id="quantity", priority=True, tooltip="Quantity"),
+    Binding("ctrl+d", "remove_line", "Del", id="remove_line", priority=True, tooltip="Del line"),
+    Binding("ctrl+k", "quick_add", "Quick", id="quick_add", priority=True, tooltip="Quick add"),
     Binding("ctrl+p", "price", "Price", id="price_override", show=False, priority=True),
     Binding("ctrl+x", "void", "Void bill", id="void_bill", show=False, priority=True),
     Binding("ctrl+s", "save", "Save unpaid", id="save_unpaid", show=False, priority=True),
     Binding("ctrl+t", "lot", "Choose lot", id="choose_lot", show=False, priority=True),
-    Binding("f8", "hold", "Hold", id="hold", priority=True),
-    Binding("ctrl+d", "remove_line", "Del line", id="remove_line", priority=True),
-    Binding("ctrl+q", "quantity", "Qty", id="quantity", priority=True),
     Binding("down", "focus_cart", "Cart", id="focus_cart", show=False),
     Binding("escape", "focus_item", "Item box", id="focus_item", show=False),
 ]
@@ -64,19 +79,25 @@ REGISTER = [
     Binding("i", "cash_in", "Cash in", id="cash_in"),
     Binding("u", "cash_out", "Cash out", id="cash_out"),
     Binding("x", "x_report", "X report", id="x_report"),
-    Binding("c", "close", "Close → Z", id="close_register"),
+    Binding("c", "close", "Close", id="close_register", tooltip="Close → Z report"),
     Binding("n", "no_sale", "No sale", id="no_sale"),
 ]
 
+# ↓ from a number box goes to the list under it: a binding, not a key handler, so the same
+# ↓ is not then taken by the list as well (it skipped the first row)
 RECEIPTS = [
     Binding("f10", "pay", "Pay", id="receipts_pay", priority=True),
     Binding("ctrl+d", "drop", "Drop last", id="receipts_drop", priority=True),
+    Binding("down", "focus_list", "Open bills", id="receipts_list", show=False),
 ]
 
 RETURNS = [
     Binding("f10", "refund", "Refund", id="returns_refund", priority=True),
     Binding("m", "method", "Method", id="returns_method"),
+    Binding("down", "focus_list", "Lines", id="returns_list", show=False),
 ]
+
+REPRINT = [Binding("down", "focus_list", "Recent", id="reprint_list", show=False)]
 
 CART = [
     Binding("up", "cursor(-1)", "Up", id="cart_up", show=False),
@@ -87,9 +108,43 @@ CART = [
 
 DIALOG = [Binding("escape", "cancel", "Cancel", id="dialog_cancel", priority=True)]
 
+SEARCH = [*DIALOG, Binding("down", "focus_list", "Results", id="search_list", show=False)]
+
 SYNC = [*DIALOG, Binding("p", "push", "Push now", id="sync_push")]
 
 SLIP = [*DIALOG, Binding("p", "print", "Print", id="print_slip")]
+
+# The key bar at the bottom of each main screen: these keys, in this order, as many as fit
+# (F1 always, last). The screen's own work first, then where to go from it. F1 lists all.
+GO = ("sales", "receipts", "register", "reprint", "dashboard", "returns")
+BAR = {
+    "sales": ("pay", "customer", "discount", "search", "hold", "quantity", "remove_line"),
+    "receipts": ("receipts_pay", "receipts_drop", *GO),
+    "returns": ("returns_refund", "returns_method", *GO),
+    "register": (
+        *("cash_in", "cash_out", "x_report", "close_register", "no_sale", "register_open"),
+        *GO,
+    ),
+    "reprint": GO,
+    "dashboard": GO,
+}
+
+# Which bindings are live together, screen by screen, in layers from the App down to the
+# focused widget: a remapped key must not take another key of the same screen. A priority
+# key wins over every layer; a plain key only over the layers above it (↓ in the item box
+# goes to the cart, ↓ in the cart moves its cursor).
+SCOPES: dict[str, list[list[Binding]]] = {
+    "sales": [GLOBAL, SALES, CART],
+    "payment": [GLOBAL, PAYMENT],
+    "register": [GLOBAL, REGISTER],
+    "receipts": [GLOBAL, RECEIPTS],
+    "returns": [GLOBAL, RETURNS],
+    "reprint": [GLOBAL, REPRINT],
+    "dialog": [GLOBAL, DIALOG],
+    "search": [GLOBAL, SEARCH],
+    "sync": [GLOBAL, SYNC],
+    "slip": [GLOBAL, SLIP],
+}
 
 # ctrl+f then one of these stands for an F-key: the digit row, left to right, is F1 to F12
 FUNCTION_KEY_DIGITS = {
@@ -101,8 +156,128 @@ FUNCTION_KEY_DIGITS = {
 FUNCTION_KEY_SECONDS = 3  # the digit must follow ctrl+f within this (as the notice says)
 FUNCTION_KEY_TYPED = {key: typed for typed, key in FUNCTION_KEY_DIGITS.items()}
 
+# Keys no remap may take: a terminal sends some ctrl keys as the very bytes of another key
+# (ctrl+m is Enter, ctrl+i Tab, ctrl+h Backspace, ctrl+[ Escape), and the item box and the
+# amount boxes need the editing keys. ctrl+c never stops the till (see GLOBAL).
+RESERVED = {
+    "ctrl+c": "ctrl+c never stops the till; it only says how to leave",
+    "ctrl+m": "a terminal sends ctrl+m as Enter",
+    "ctrl+j": "a terminal sends ctrl+j as Enter",
+    "ctrl+i": "a terminal sends ctrl+i as Tab",
+    "ctrl+h": "a terminal sends ctrl+h as Backspace",
+    "ctrl+left_square_bracket": "a terminal sends ctrl+[ as Escape",
+    "enter": "Enter adds a scan and confirms dialogs",
+    "backspace": "Backspace edits the item and amount boxes",
+    "delete": "Delete edits the item and amount boxes",
+    "left": "← moves in the item and amount boxes",
+    "right": "→ moves in the item and amount boxes",
+    "home": "Home moves in the item and amount boxes",
+    "end": "End moves in the item and amount boxes",
+}
+
+_NAMED = {
+    "escape", "enter", "tab", "backspace", "delete", "insert", "home", "end", "pageup",
+    "pagedown", "up", "down", "left", "right", "space",
+}  # fmt: skip
+_KEY = re.compile(r"^(?:(ctrl|shift|alt)\+)*([a-z0-9]|f[1-9]|f1[0-9]|f2[0-4]|[a-z_]+)$")
+
+
+class KeymapError(ValueError):
+    """A ``[keys]`` entry the till refuses to start with."""
+
+
+def binding_ids() -> dict[str, Binding]:
+    every = [b for layers in SCOPES.values() for layer in layers for b in layer]
+    return {b.id: b for b in every if b.id}
+
+
+def _valid_key(key: str) -> bool:
+    match = _KEY.match(key)
+    if not match:
+        return False
+    base = match.group(2)
+    return len(base) == 1 or base in _NAMED or re.fullmatch(r"f[0-9]+", base) is not None
+
+
+def _printable(key: str) -> bool:
+    return len(key) == 1 or key == "space" or (key.startswith("shift+") and len(key) == 7)
+
+
+def check_remap(keys: Mapping[str, str]) -> dict[str, str]:
+    """The ``[keys]`` table, checked: returns it with keys normalised, or raises.
+
+    Refused: an id that names no binding; a key name no terminal sends; a reserved key; a
+    printable key for a key that works while typing (it would fire instead of the letter);
+    and a key that another binding of the same screen already has.
+    """
+    known = binding_ids()
+    remap: dict[str, str] = {}
+    for binding_id, raw in keys.items():
+        if binding_id not in known:
+            raise KeymapError(
+                f"[keys] {binding_id}: no such key action (known: {', '.join(sorted(known))})"
+            )
+        key = raw.strip().lower()
+        if "," in key or not _valid_key(key):
+            raise KeymapError(
+                f'[keys] {binding_id} = "{raw}": not a key name (e.g. "f7", "ctrl+k", "escape")'
+            )
+        if key in RESERVED:
+            raise KeymapError(f'[keys] {binding_id} = "{raw}": {RESERVED[key]}')
+        if known[binding_id].priority and _printable(key):
+            raise KeymapError(
+                f'[keys] {binding_id} = "{raw}": works while typing, so it cannot be a '
+                "printable key (it would fire instead of the letter)"
+            )
+        remap[binding_id] = key
+    for scope, layers in SCOPES.items():
+        # every priority key against every key of the screen; plain keys within a layer
+        priority: dict[str, str] = {}
+        for layer in layers:
+            for binding in layer:
+                if binding.priority:
+                    _claim(priority, binding, remap, scope)
+        for layer in layers:
+            plain: dict[str, str] = {}
+            for binding in layer:
+                if binding.priority:
+                    continue
+                _claim(plain, binding, remap, scope)
+                key = remap.get(binding.id, binding.key) if binding.id else binding.key
+                if key in priority:
+                    _collide(key, priority[key], binding, scope)
+    return remap
+
+
+def _claim(taken: dict[str, str], binding: Binding, remap: dict[str, str], scope: str) -> None:
+    key = remap.get(binding.id, binding.key) if binding.id else binding.key
+    other = taken.get(key)
+    if other is not None and other != (binding.id or binding.action):
+        _collide(key, other, binding, scope)
+    taken[key] = binding.id or binding.action
+
+
+def _collide(key: str, other: str, binding: Binding, scope: str) -> None:
+    names = sorted({other, binding.id or binding.action})
+    raise KeymapError(
+        f'[keys] "{key}" would be both {names[0]} and {names[1]} ({scope} screen): '
+        "give one of them another key"
+    )
+
 
 def key_label(key: str) -> str:
     """A key as F1 shows it: an F-key also with what a terminal without F-keys types."""
     typed = FUNCTION_KEY_TYPED.get(key)
     return f"{key}/^F {typed}" if typed else key
+
+
+_ARROWS = {"up": "↑", "down": "↓", "left": "←", "right": "→", "escape": "Esc"}
+
+
+def short_key(key: str) -> str:
+    """A key as the key bar shows it: F10, ^Q, Esc, ↓, o."""
+    if re.fullmatch(r"f[0-9]+", key):
+        return key.upper()
+    if key.startswith("ctrl+") and len(key) == 6:
+        return "^" + key[-1].upper()
+    return _ARROWS.get(key, key)

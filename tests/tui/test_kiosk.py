@@ -61,10 +61,16 @@ async def test_a_cashiers_pin_does_not_leave_a_managers_does(store: Store) -> No
     assert app.return_code == 0 and not app.is_running
 
 
-async def test_outside_kiosk_mode_ctrl_q_still_quits(store: Store) -> None:
+async def test_outside_kiosk_mode_ctrl_e_leaves_and_ctrl_q_does_not(store: Store) -> None:
+    """ctrl+q is the sales screen's Qty: it once quit the till (Textual's own binding won)."""
     config = Config(settings=store.ctx.settings, kiosk=replace(KioskConfig(), enabled=False))
     app = TillApp(store.ctx, config)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("ctrl+q")
+        for key in ("ctrl+q", "ctrl+c", "ctrl+p"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.is_running and isinstance(app.screen, LoginScreen), key
+        await pilot.press("ctrl+e")
         await pilot.pause()
-    assert not app.is_running
+        assert not app.is_running
+    assert app.return_code == 0
