@@ -63,8 +63,8 @@ async def scans(directory: Path, products: int, count: int) -> list[float]:
         updated: list[float] = []
         show = table_.show
 
-        def spy_show(lines: list) -> None:
-            show(lines)
+        def spy_show(lines: list, select: int | None = None) -> None:
+            show(lines, select)
             updated.append(time.perf_counter())
 
         table_.show = spy_show  # type: ignore[method-assign]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from o2pos.core.barcodes import decode_scale_barcode, is_digits, is_valid_gtin, normalize_gtin
 from o2pos.core.context import Context
-from o2pos.core.errors import NotFound, ValidationError
+from o2pos.core.errors import NotFound, UnknownCode, ValidationError
 from o2pos.core.models import Lot, Product, database
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -60,7 +60,7 @@ def find_by_code(ctx: Context, code: str) -> ScanResult:
         return ScanResult(product)
     if is_digits(code) and len(code) in (8, 12, 13, 14) and not is_valid_gtin(code):
         raise NotFound(f"Barcode {code} has a wrong check digit: scan it again")
-    raise NotFound(f"Unknown barcode or SKU: {code}")
+    raise UnknownCode(f"Unknown barcode or SKU: {code}")
 
 
 def fts_query(text: str) -> str | None:

@@ -20,6 +20,10 @@ class NotFound(DomainError):
     """An unknown barcode, SKU, order number, customer, ..."""
 
 
+class UnknownCode(NotFound):
+    """A scan or typed code that is no product's barcode, SKU or scale label."""
+
+
 class StateError(DomainError):
     """The document is not in a state that allows this (a completed bill edited, ...)."""
 

@@ -53,6 +53,11 @@ def format_amount(minor: int, *, grouping: bool = True) -> str:
     return f"{sign}{units_text}.{cents:02d}"
 
 
+def format_minus(minor: int) -> str:
+    """Money going out, shown with a minus: '-189.00'; nothing out is '0.00', never '-0.00'."""
+    return format_amount(-minor)
+
+
 def parse_qty(text: str) -> int:
     """Turn "2" or "0.750" into milli-units; zero and negatives are refused."""
     cleaned = text.strip()

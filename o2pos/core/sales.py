@@ -92,14 +92,15 @@ class LineView(NamedTuple):
     qty_milli: int
     unit_price: int
     line_discount: int
+    order_discount: int  # the line's share of the bill discount and the coupon
     tax_rate_bp: int
     total: int
 
 
 def line_views(sale_id: int) -> list[LineView]:
     rows = SaleLine._meta.database.execute_sql(
-        "SELECT id, line_no, name, serial, qty_milli, unit_price, line_discount, tax_rate_bp, "
-        "total FROM sale_line WHERE sale_id = ? ORDER BY line_no",
+        "SELECT id, line_no, name, serial, qty_milli, unit_price, line_discount, "
+        "order_discount, tax_rate_bp, total FROM sale_line WHERE sale_id = ? ORDER BY line_no",
         (sale_id,),
     ).fetchall()
     return [LineView(*row) for row in rows]
@@ -621,8 +622,8 @@ def _recompute(ctx: Context, sale: Sale) -> None:
             f"Coupon {coupon.code} removed: the bill is below "
             f"{format_amount(coupon.min_cart)}; apply it again when it qualifies"
         )
-    if notices:
-        updates["notice"] = " ".join(notices)
+    # the notice belongs to this change only: the next change clears it
+    updates["notice"] = " ".join(notices) or None
     Sale.update_row(sale.id, **updates)
 
 

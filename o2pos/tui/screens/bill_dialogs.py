@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -11,6 +11,7 @@ from o2pos.core import catalog, customers, sales
 from o2pos.core.errors import NotFound
 from o2pos.core.models import QuickButton
 from o2pos.core.money import format_amount
+from o2pos.tui import keymap
 from o2pos.tui.guard import guarded
 from o2pos.tui.screens.dialogs import Dialog
 
@@ -57,17 +58,29 @@ class CustomerDialog(Dialog):
     """Find a customer by name or phone, choose walk-in, or add a new one."""
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        # one-row fields, so the error and the hint fit under them at 80×24
+        with Vertical(classes="dialog", id="customer-box"):
             yield Static("Customer", classes="dialog-title")
-            yield Input(placeholder="name or phone", id="search", max_length=40)
-            yield OptionList(Option("Walk-in customer", id="walk-in"), id="matches")
-            yield Static("New customer: name, phone, GSTIN (optional)", classes="muted")
-            yield Input(placeholder="name", id="new-name", max_length=100)
-            yield Input(placeholder="phone", id="new-phone", restrict=r"[0-9+ ]*", max_length=16)
-            yield Input(placeholder="GSTIN (optional)", id="new-gstin", max_length=15)
+            with Horizontal(classes="field"):
+                yield Static("Find", classes="field-label")
+                yield Input(placeholder="name or phone", id="search", max_length=40, compact=True)
+            yield OptionList(Option("Walk-in customer", id="walk-in"), id="matches", compact=True)
+            yield Static("New customer", classes="section")
+            with Horizontal(classes="field"):
+                yield Static("Name", classes="field-label")
+                yield Input(placeholder="name", id="new-name", max_length=100, compact=True)
+            with Horizontal(classes="field"):
+                yield Static("Phone", classes="field-label")
+                yield Input(
+                    placeholder="phone", id="new-phone", restrict=r"[0-9+ ]*", max_length=16,
+                    compact=True,
+                )  # fmt: skip
+            with Horizontal(classes="field"):
+                yield Static("GSTIN", classes="field-label")
+                yield Input(placeholder="optional", id="new-gstin", max_length=15, compact=True)
             yield Static("", classes="error")
             yield Static(
-                "Type to search · ↓ Enter: choose · fill the new fields + Enter: add",
+                "Type: search · ↓ Enter: choose · name, phone, Enter: add",
                 classes="muted",
             )
 
@@ -80,7 +93,7 @@ class CustomerDialog(Dialog):
         matches = self.query_one("#matches", OptionList)
         matches.clear_options()
         matches.add_option(Option("Walk-in customer", id="walk-in"))
-        for c in customers.search(self.app.ctx, event.value, limit=6):  # type: ignore[attr-defined]
+        for c in customers.search(self.app.ctx, event.value, limit=5):  # type: ignore[attr-defined]
             matches.add_option(Option(f"{c.name}  {c.phone}", id=str(c.id)))
         if matches.option_count > 1:
             matches.highlighted = 1
@@ -110,6 +123,8 @@ class CustomerDialog(Dialog):
 class ProductSearchDialog(Dialog):
     """Name search as you type (FTS5 prefix words); Enter or ↓ Enter adds the product."""
 
+    BINDINGS = keymap.SEARCH
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
             yield Static("Find a product", classes="dialog-title")
@@ -135,7 +150,7 @@ class ProductSearchDialog(Dialog):
         table.add_rows([(p.name[:36], format_amount(p.price), p.sku) for p in found])
         self._skus = [p.sku for p in found]
 
-    def key_down(self) -> None:
+    def action_focus_list(self) -> None:
         self.query_one("#results", DataTable).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

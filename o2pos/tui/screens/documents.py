@@ -15,6 +15,7 @@ from o2pos.tui.guard import guarded
 from o2pos.tui.screens.base import TillScreen
 from o2pos.tui.screens.dialogs import QuantityDialog, TextDialog
 from o2pos.tui.screens.payment import PaymentScreen
+from o2pos.tui.text import shorten
 from o2pos.tui.widgets.key_bar import KeyBar
 from o2pos.tui.widgets.status_bar import StatusBar
 
@@ -30,14 +31,14 @@ class ReceiptsScreen(TillScreen):
         yield DataTable(id="orders", cursor_type="row")
         yield Static("", id="due")
         yield Static("Open bills with a balance: ↓ to pick", id="notice", classes="muted")
-        yield KeyBar()
+        yield KeyBar("receipts")
 
     def on_mount(self) -> None:
         self.numbers: list[str] = []
         table = self.query_one("#orders", DataTable)
         for label, width in (
             ("Order", 15),
-            ("Customer", 20),
+            ("Customer", 14),
             ("Total", 11),
             ("Paid", 11),
             ("Balance", 11),
@@ -56,7 +57,7 @@ class ReceiptsScreen(TillScreen):
         for sale in [*chosen, *others]:
             table.add_row(
                 sale.number,
-                sale.customer.name[:20] if sale.customer_id else "walk-in",
+                shorten(sale.customer.name, 14) if sale.customer_id else "walk-in",
                 format_amount(sale.total),
                 format_amount(sale.paid),
                 format_amount(sale.balance),
@@ -88,7 +89,7 @@ class ReceiptsScreen(TillScreen):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.choose(str(event.row_key.value))
 
-    def key_down(self) -> None:
+    def action_focus_list(self) -> None:
         self.query_one("#orders", DataTable).focus()
 
     def action_drop(self) -> None:
@@ -142,7 +143,7 @@ class ReturnsScreen(TillScreen):
             id="notice",
             classes="muted",
         )
-        yield KeyBar()
+        yield KeyBar("returns")
 
     def on_mount(self) -> None:
         self.sale: Sale | None = None
@@ -206,6 +207,9 @@ class ReturnsScreen(TillScreen):
                 self.show_lines()
 
         self.app.push_screen(QuantityDialog(line.name, format_qty(left)), chosen)
+
+    def action_focus_list(self) -> None:
+        self.query_one("#lines", DataTable).focus()
 
     def action_method(self) -> None:
         self.method_index = (self.method_index + 1) % len(REFUND_METHODS)

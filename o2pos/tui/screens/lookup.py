@@ -3,21 +3,23 @@ Dashboard (F6): how the day is going."""
 
 from __future__ import annotations
 
-from peewee import fn
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Input, Static
 
-from o2pos.core import register, reports, sales
-from o2pos.core.models import Receipt, RegisterSession, Return, Sale, SaleLine
-from o2pos.core.money import format_amount, format_qty
+from o2pos.core import history, register, reports, sales
+from o2pos.core.money import format_amount, format_minus, format_qty
+from o2pos.tui import keymap
 from o2pos.tui.guard import guarded
 from o2pos.tui.screens.base import TillScreen
 from o2pos.tui.screens.dialogs import TextDialog
+from o2pos.tui.text import shorten
 from o2pos.tui.widgets.key_bar import KeyBar
 from o2pos.tui.widgets.status_bar import StatusBar
 
 
 class ReprintScreen(TillScreen):
+    BINDINGS = keymap.REPRINT
+
     def compose(self) -> ComposeResult:
         yield StatusBar()
         yield Input(
@@ -25,32 +27,23 @@ class ReprintScreen(TillScreen):
         )
         yield DataTable(id="recent", cursor_type="row")
         yield Static("Enter: show · ↓: recent documents", id="notice", classes="muted")
-        yield KeyBar()
+        yield KeyBar("reprint")
 
     def on_mount(self) -> None:
         table = self.query_one("#recent", DataTable)
         for label, width in (("Number", 16), ("When", 12), ("What", 22), ("Amount", 12)):
             table.add_column(label, width=width)
-        ctx = self.app.ctx  # type: ignore[attr-defined]
-        docs = []
-        for s in Sale.select().where(Sale.status == "completed").order_by(Sale.id.desc()).limit(30):
-            docs.append((s.completed_at, s.number, "bill", s.total))
-        for r in Receipt.select().order_by(Receipt.id.desc()).limit(15):
-            docs.append((r.created_at, r.number, "payment", r.tendered - r.change))
-        for r in Return.select().order_by(Return.id.desc()).limit(15):
-            docs.append((r.created_at, r.number, "return", r.total))
-        for z in RegisterSession.select().where(RegisterSession.z_number.is_null(False)).limit(10):
-            docs.append((z.closed_at, z.z_number, "Z report", z.counted_cash or 0))
-        docs.sort(key=lambda d: d[0], reverse=True)
+        ctx = self.ctx
         table.add_rows(
             [
-                (n, ctx.local(w).strftime("%d %b %H:%M"), kind, format_amount(a))
-                for w, n, kind, a in docs[:50]
+                (d.number, ctx.local(d.issued_at).strftime("%d %b %H:%M"), d.kind,
+                 format_amount(d.amount))
+                for d in history.recent_documents(ctx)
             ]
-        )
+        )  # fmt: skip
         self.query_one("#number", Input).focus()
 
-    def key_down(self) -> None:
+    def action_focus_list(self) -> None:
         self.query_one("#recent", DataTable).focus()
 
     @guarded
@@ -79,7 +72,7 @@ class DashboardScreen(TillScreen):
     def compose(self) -> ComposeResult:
         yield StatusBar()
         yield Static("", id="dashboard")
-        yield KeyBar()
+        yield KeyBar("dashboard")
 
     def on_mount(self) -> None:
         self.refresh_numbers()
@@ -88,24 +81,15 @@ class DashboardScreen(TillScreen):
     def refresh_numbers(self) -> None:
         ctx = self.app.ctx  # type: ignore[attr-defined]
         day = reports.daily_report(ctx)
-        start, end = reports.day_bounds(ctx, ctx.today())
         count, total = day["sales_count"], day["sales_total"]
         average = total // count if count else 0
-        top = (
-            SaleLine.select(SaleLine.name, fn.SUM(SaleLine.qty_milli), fn.SUM(SaleLine.total))
-            .join(Sale)
-            .where(Sale.status == "completed", Sale.completed_at >= start, Sale.completed_at < end)
-            .group_by(SaleLine.sku)
-            .order_by(fn.SUM(SaleLine.total).desc())
-            .limit(5)
-            .tuples()
-        )
+        top = history.top_products(ctx, *reports.day_bounds(ctx, ctx.today()))
         session = register.current_session(ctx)
         lines = [
             f"[b]Today {day['date']}[/b]",
             f"Sales {count}   Total {format_amount(total)}   "
             f"Average basket {format_amount(average)}",
-            f"Returns {day['returns_count']} (-{format_amount(day['returns_total'])})   "
+            f"Returns {day['returns_count']} ({format_minus(day['returns_total'])})   "
             f"Net {format_amount(day['net_sales'])}",
             "",
             "[b]By payment method[/b]",
@@ -116,8 +100,9 @@ class DashboardScreen(TillScreen):
             "",
             "[b]Top products[/b]",
             *[
-                f"  {name[:30]:<30}{format_qty(qty):>8}{format_amount(amount):>14}"
-                for name, qty, amount in top
+                f"  {shorten(p.name, 40):<40}{format_qty(p.qty_milli):>8}"
+                f"{format_amount(p.amount):>14}"
+                for p in top
             ],
             "",
             f"Held bills {len(sales.held(ctx))}   Register "

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
@@ -68,14 +69,24 @@ class PaymentScreen(ModalScreen[Any]):
             yield Static("", id="tenders")
             yield Static("", id="change")
             yield Static("", classes="error")
-            yield Static(
-                "Enter: take this amount · ↑↓: method · Tab: reference · Esc: back to the bill",
-                classes="muted",
-            )
+            yield Static("", id="payment-hint", classes="muted")
 
     def on_mount(self) -> None:
         self.show_method()
         self.query_one("#amount", Input).focus()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self.show_hint()
+
+    def show_hint(self) -> None:
+        """The hint says what the keys do from the box the cashier is in now."""
+        if self.focused is not None and self.focused.id == "reference":
+            hint = "Enter: take the payment · Tab: to the amount · Esc: back"
+        elif self.query_one("#reference", Input).display:
+            hint = "Enter: take it · ↑↓: method · Tab: to the reference · Esc: back"
+        else:
+            hint = "Enter: take this amount · ↑↓: method · Esc: back to the bill"
+        self.query_one("#payment-hint", Static).update(hint)
 
     def show_error(self, text: str) -> None:
         self.query_one(".error", Static).update(text)
@@ -87,6 +98,7 @@ class PaymentScreen(ModalScreen[Any]):
         ]
         self.query_one("#methods", Static).update("".join(names))
         self.query_one("#reference", Input).display = self.method.kind in NEEDS_REFERENCE
+        self.show_hint()
         names = {m.code: m.name for m in self.methods}
         lines = [f"{names[t.method]:<14}{format_amount(t.amount):>12}" for t in self.tenders]
         if self.tenders:
@@ -132,7 +144,7 @@ class PaymentScreen(ModalScreen[Any]):
         amount = parse_amount(amount_box.value, allow_zero=False)
         if self.method.kind in NEEDS_REFERENCE and not reference.value.strip():
             reference.focus()
-            self.show_error(f"{self.method.name}: type the approval code or number, then Enter")
+            self.show_error(f"{self.method.name}: type its approval code or number, then Enter")
             return
         tender = Tender(self.method.code, amount, reference.value.strip() or None)
         tendered = sum(t.amount for t in self.tenders) + amount

@@ -7,25 +7,27 @@ from textual.widgets import DataTable, Static
 
 from o2pos.core import register
 from o2pos.core.models import CashMovement
-from o2pos.core.money import format_amount
+from o2pos.core.money import format_amount, format_minus
 from o2pos.tui import keymap
 from o2pos.tui.approval import run_with_approval
 from o2pos.tui.guard import guarded
 from o2pos.tui.screens.base import TillScreen
 from o2pos.tui.screens.dialogs import AmountDialog, OpeningFloatDialog, TextDialog
+from o2pos.tui.text import shorten
 from o2pos.tui.widgets.key_bar import KeyBar
 from o2pos.tui.widgets.status_bar import StatusBar
 
 
 class RegisterScreen(TillScreen):
     BINDINGS = keymap.REGISTER
+    is_open = False
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
         yield Static("", id="register-state")
         yield DataTable(id="movements", cursor_type="row")
         yield Static("", id="notice")
-        yield KeyBar()
+        yield KeyBar("register")
 
     def on_mount(self) -> None:
         table = self.query_one("#movements", DataTable)
@@ -33,16 +35,26 @@ class RegisterScreen(TillScreen):
             ("Number", 14),
             ("Kind", 8),
             ("Amount", 12),
-            ("Reason", 30),
+            ("Reason", 24),
             ("By", 9),
         ):
             table.add_column(label, width=width)
         self.refresh_state()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Only the keys that apply: Open while closed; the rest while open."""
+        if action == "open":
+            return not self.is_open
+        if action in ("cash_in", "cash_out", "x_report", "close", "no_sale"):
+            return self.is_open
+        return True
+
     def refresh_state(self) -> None:
         ctx = self.app.ctx  # type: ignore[attr-defined]
         self.query_one(StatusBar).refresh_status()
         session = register.current_session(ctx)
+        self.is_open = session is not None
+        self.refresh_bindings()
         state = self.query_one("#register-state", Static)
         table = self.query_one("#movements", DataTable)
         table.clear()
@@ -53,11 +65,7 @@ class RegisterScreen(TillScreen):
             return
         cash = register.cash_totals(session)
         opened = ctx.local(session.opened_at).strftime("%d %b %H:%M")
-        money = format_amount
-
-        def minus(amount: int) -> str:  # money out of the drawer; nothing is 0.00, not -0.00
-            return f"-{money(amount)}" if amount else money(0)
-
+        money, minus = format_amount, format_minus
         state.update(
             f"Open since {opened} by {session.opened_by.code}\n"
             f"Float {money(cash['opening_float'])}   Cash sales {money(cash['cash_sales'])}   "
@@ -74,7 +82,7 @@ class RegisterScreen(TillScreen):
                     m.number,
                     m.kind.replace("_", " "),
                     format_amount(m.amount),
-                    m.reason[:30],
+                    shorten(m.reason, 24),
                     m.employee.code,
                 )
                 for m in moves

@@ -9,6 +9,7 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
 from o2pos.core import catalog, sales
+from o2pos.core.errors import UnknownCode
 from o2pos.core.money import format_amount, format_qty, parse_amount, parse_percent
 from o2pos.tui import keymap
 from o2pos.tui.approval import run_with_approval
@@ -64,7 +65,7 @@ class SalesScreen(TillScreen):
         yield CartTable(id="cart")
         yield Static("", id="notice")
         yield Totals(id="totals")
-        yield KeyBar()
+        yield KeyBar("sales")
 
     def on_mount(self) -> None:
         ctx, employee = self.app.ctx, self.app.employee  # type: ignore[attr-defined]
@@ -82,10 +83,11 @@ class SalesScreen(TillScreen):
 
     # --- showing ----------------------------------------------------------------------
 
-    def refresh_bill(self) -> None:
+    def refresh_bill(self, select: int | None = None) -> None:
+        """Show the bill; ``select`` (a line id) is highlighted: the line just changed."""
         sale = sales.get(self.sale_id)
         lines = sales.line_views(sale.id)
-        self.query_one(CartTable).show(lines)
+        self.query_one(CartTable).show(lines, select)
         self.query_one(Totals).show(sale, len(lines))
         if sale.notice:
             self.say(sale.notice)
@@ -126,10 +128,13 @@ class SalesScreen(TillScreen):
                 lambda serial: serial and self.guarded_add(text, serial),
             )
             return
+        except UnknownCode as unknown:
+            find = keymap.short_key(self.app.keys.get("search", "f11"))  # type: ignore[attr-defined]
+            raise UnknownCode(f"{unknown} ({find} finds a product by name)") from None
         self.query_one("#item", Input).value = ""
-        self.refresh_bill()
-        self.query_one(CartTable).show_last()
         line = lines[-1]
+        # a repeat scan adds to an earlier line: that line is the one ctrl+d or ctrl+q take
+        self.refresh_bill(select=line.id)
         self.say(f"{line.name} × {format_qty(line.qty_milli)}  {format_amount(line.total)}")
 
     @guarded
@@ -349,7 +354,12 @@ class SalesScreen(TillScreen):
         self.sale_id = sales.new(self.app.ctx, self.app.employee).id  # type: ignore[attr-defined]
         self.refresh_bill()
         self.query_one(StatusBar).refresh_status()  # a sale is an event waiting to be sent
+        sale = result.sale
         change = f" · CHANGE {format_amount(result.change)}" if result.change else ""
-        self.say(f"Bill {result.sale.number} paid {format_amount(result.sale.total)}{change}")
+        if sale.balance:  # on account: credit given, not money received
+            paid = f"paid {format_amount(sale.paid)}, " if sale.paid else ""
+            self.say(f"Bill {sale.number} {paid}{format_amount(sale.balance)} on account{change}")
+        else:
+            self.say(f"Bill {sale.number} paid {format_amount(sale.total)}{change}")
         self.focus_item()
         self.app.print_document(result.sale.number)  # type: ignore[attr-defined]

@@ -18,31 +18,37 @@ from o2pos.core.models import Sale
 from o2pos.core.money import format_amount, format_percent, format_qty
 from o2pos.core.sales import LineView
 from o2pos.tui import keymap
+from o2pos.tui.text import shorten
 
+# (label, width, align); the item's name takes whatever the others leave
 COLUMNS = [
     ("#", 3, "<"),
-    ("Item", 26, "<"),
-    ("Qty", 7, ">"),
-    ("Price", 10, ">"),
+    ("Item", 0, "<"),
+    ("Qty", 6, ">"),
+    ("Price", 9, ">"),
     ("Disc", 8, ">"),
     ("Tax", 5, ">"),
-    ("Amount", 11, ">"),
+    ("Amount", 10, ">"),
 ]
+FIXED = sum(width for _, width, _ in COLUMNS) + len(COLUMNS) - 1
+MIN_NAME = 12
 
 
-def _format(cells: tuple[str, ...]) -> str:
-    return " ".join(
-        f"{cell[:width]:{align}{width}}"
-        for cell, (_, width, align) in zip(cells, COLUMNS, strict=True)
-    )
-
-
-HEADER = _format(tuple(label for label, _, _ in COLUMNS))
+def _format(cells: tuple[str, ...], width: int) -> str:
+    """One row of the cart at ``width`` columns: the name is cut in the middle to fit."""
+    name_width = max(MIN_NAME, width - FIXED)
+    out = []
+    for cell, (_, size, align) in zip(cells, COLUMNS, strict=True):
+        if size == 0:
+            out.append(f"{shorten(cell, name_width):<{name_width}}")
+        else:
+            out.append(f"{cell[:size]:{align}{size}}")
+    return " ".join(out)
 
 
 class CartHeader(Static):
-    def on_mount(self) -> None:
-        self.update(HEADER)
+    def on_resize(self) -> None:
+        self.update(_format(tuple(label for label, _, _ in COLUMNS), self.size.width))
 
 
 class CartTable(Widget, can_focus=True):
@@ -57,27 +63,36 @@ class CartTable(Widget, can_focus=True):
         self._rows: list[str] = []
         self._line_ids: list[int] = []
         self._top = 0  # first bill line shown
-        self._formatted: dict[tuple[int, LineView], str] = {}
+        self._formatted: dict[tuple[int, LineView, int], str] = {}
+        self._lines: list[LineView] = []
 
     @property
     def row_count(self) -> int:
         return len(self._rows)
 
-    def show(self, lines: list[LineView]) -> None:
+    def show(self, lines: list[LineView], select: int | None = None) -> None:
+        """Show the bill's lines; ``select`` (a line id) becomes the highlighted line."""
         # a scan changes one line: reuse the text of the others
+        width = self.size.width or 80
         cache = self._formatted
         self._formatted = {}
         rows = []
         for index, line in enumerate(lines, 1):
-            key = (index, line)
-            text = cache.get(key) or _format(self._cells(index, line))
+            key = (index, line, width)
+            text = cache.get(key) or _format(self._cells(index, line), width)
             self._formatted[key] = text
             rows.append(text)
+        self._lines = lines
         self._rows = rows
         self._line_ids = [line.id for line in lines]
-        if self.cursor_row >= len(self._rows):
+        if select in self._line_ids:
+            self.cursor_row = self._line_ids.index(select)
+        elif self.cursor_row >= len(self._rows):
             self.cursor_row = max(0, len(self._rows) - 1)
         self.refresh()
+
+    def on_resize(self) -> None:
+        self.show(self._lines)
 
     @staticmethod
     def _cells(index: int, line: LineView) -> tuple[str, ...]:
@@ -86,7 +101,10 @@ class CartTable(Widget, can_focus=True):
             line.name + (f" {line.serial}" if line.serial else ""),
             format_qty(line.qty_milli),
             format_amount(line.unit_price),
-            format_amount(line.line_discount) if line.line_discount else "",
+            # the line's own discount and its share of the bill's: Qty × Price − Disc
+            format_amount(line.line_discount + line.order_discount)
+            if line.line_discount + line.order_discount
+            else "",
             format_percent(line.tax_rate_bp),
             format_amount(line.total),
         )
@@ -112,10 +130,6 @@ class CartTable(Widget, can_focus=True):
     def action_cursor(self, step: int) -> None:
         if self._rows:
             self.cursor_row = min(max(0, self.cursor_row + step), len(self._rows) - 1)
-
-    def show_last(self) -> None:
-        if self._rows:
-            self.cursor_row = len(self._rows) - 1
 
     @property
     def selected_line_id(self) -> int | None:

@@ -1,0 +1,72 @@
+"""What this till has issued, newest first: the list the reprint screen offers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import NamedTuple
+
+from o2pos.core.context import Context
+from o2pos.core.models import database
+
+
+class DocumentRow(NamedTuple):
+    number: str
+    issued_at: datetime  # naive UTC, as stored
+    kind: str  # bill | payment | return | cash in | cash out | no sale | Z report
+    amount: int
+
+
+# Each part takes its newest rows by an index before they are merged, so the list costs
+# the same with a year of sales as with a day's.
+_RECENT = """
+SELECT * FROM (SELECT number, completed_at, 'bill', total FROM sale
+               WHERE status = 'completed' AND terminal_id = :t
+               ORDER BY completed_at DESC, id DESC LIMIT :n)
+UNION ALL
+SELECT * FROM (SELECT number, created_at, 'payment', tendered - change FROM receipt
+               WHERE terminal_id = :t ORDER BY created_at DESC, id DESC LIMIT :n)
+UNION ALL
+SELECT * FROM (SELECT number, created_at, 'return', total FROM "return"
+               WHERE terminal_id = :t ORDER BY created_at DESC, id DESC LIMIT :n)
+UNION ALL
+SELECT * FROM (SELECT m.number, m.created_at,
+                      CASE m.kind WHEN 'in' THEN 'cash in' WHEN 'out' THEN 'cash out'
+                                  ELSE 'no sale' END,
+                      m.amount
+               FROM cash_movement m JOIN register_session s ON s.id = m.session_id
+               WHERE s.terminal_id = :t ORDER BY m.created_at DESC, m.id DESC LIMIT :n)
+UNION ALL
+SELECT * FROM (SELECT z_number, closed_at, 'Z report', COALESCE(counted_cash, 0)
+               FROM register_session WHERE terminal_id = :t AND z_number IS NOT NULL
+               ORDER BY closed_at DESC, id DESC LIMIT :n)
+ORDER BY 2 DESC, 1 DESC LIMIT :n
+"""
+
+
+def _moment(value: str | datetime) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def recent_documents(ctx: Context, limit: int = 50) -> list[DocumentRow]:
+    """The newest ``limit`` bills, payments, returns, cash slips and Z reports of this till."""
+    rows = database.execute_sql(_RECENT, {"t": ctx.terminal_id, "n": limit}).fetchall()
+    return [DocumentRow(number, _moment(when), kind, amount) for number, when, kind, amount in rows]
+
+
+class TopProduct(NamedTuple):
+    sku: str
+    name: str
+    qty_milli: int
+    amount: int
+
+
+def top_products(ctx: Context, start: datetime, end: datetime, limit: int = 5) -> list[TopProduct]:
+    """What sold most by value on this till between ``start`` and ``end`` (naive UTC)."""
+    rows = database.execute_sql(
+        "SELECT l.sku, MAX(l.name), SUM(l.qty_milli), SUM(l.total) FROM sale_line l "
+        "JOIN sale s ON s.id = l.sale_id WHERE s.status = 'completed' AND s.terminal_id = ? "
+        "AND s.completed_at >= ? AND s.completed_at < ? "
+        "GROUP BY l.sku ORDER BY SUM(l.total) DESC, l.sku LIMIT ?",
+        (ctx.terminal_id, start, end, limit),
+    ).fetchall()
+    return [TopProduct(*row) for row in rows]

@@ -1,0 +1,299 @@
+"""The defects a new cashier met on the first day (issue 11), each driven by keys as the
+cashier pressed them. The same keys are also sent as terminal bytes in tmux
+(tests/tui/test_keys_in_a_terminal.py); these tests check what each one changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import DataTable, Input, Static
+
+from o2pos.core import register, sales
+from o2pos.core.models import Customer, Sale
+from o2pos.tui.screens.dialogs import QuantityDialog, TextDialog
+from o2pos.tui.screens.lookup import ReprintScreen
+from o2pos.tui.screens.payment import PaymentScreen
+from o2pos.tui.screens.sales import SalesScreen
+from o2pos.tui.widgets.cart import CartTable
+from o2pos.tui.widgets.key_bar import KeyBar
+from tests.conftest import Store
+from tests.tui.test_flows import make_app, notice, scan, sign_in, type_text
+
+
+def bar(app: object) -> str:
+    return str(app.screen.query_one(KeyBar).render())  # type: ignore[attr-defined]
+
+
+async def test_ctrl_q_is_quantity_and_never_quits(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+q")  # on the login screen: nothing at all
+        await pilot.pause()
+        assert app.is_running
+        await sign_in(pilot)
+        await scan(pilot, "SOAP")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, QuantityDialog)
+        app.screen.query_one("#qty", Input).value = "4"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, SalesScreen) and app.is_running
+    [line] = sales.lines_of(sales.open_draft(store.ctx))
+    assert line.qty_milli == 4000
+
+
+async def test_ctrl_c_says_how_to_leave_and_the_till_goes_on(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await scan(pilot, "SOAP")
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, SalesScreen)
+        assert any("^E leaves it" in str(n.message) for n in app._notifications)
+        await scan(pilot, "SOAP")  # and the till still sells
+        assert app.screen.query_one(CartTable).row_count == 1
+        await pilot.press("ctrl+e")  # the documented way out
+        await pilot.pause()
+        assert not app.is_running and app.return_code == 0
+
+
+async def test_the_customer_dialog_shows_its_error_inside_80x24(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f7")
+        await pilot.pause()
+        await type_text(pilot, "a")  # a search with several matches fills the list
+        await pilot.pause()
+        app.screen.query_one("#new-name", Input).value = "New Person"
+        app.screen.query_one("#new-phone", Input).focus()
+        await type_text(pilot, "12345")
+        await pilot.press("enter")
+        await pilot.pause()
+        box = app.screen.query_one("#customer-box")
+        error = box.query_one(".error", Static)
+        assert "not a phone number" in str(error.render())
+        # on screen, inside the dialog's frame: not clipped away under its border
+        assert error.region.height == 1 and error.region.bottom <= box.content_region.bottom
+        hint = box.query(".muted").last()
+        assert hint.region.bottom <= box.content_region.bottom <= 24
+    assert Customer.select().where(Customer.name == "New Person").count() == 0
+
+
+async def test_a_repeat_scan_highlights_the_line_it_changed(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await scan(pilot, "SOAP")
+        await scan(pilot, "RICE1")
+        await scan(pilot, "SOAP")  # adds to line 1
+        cart = app.screen.query_one(CartTable)
+        soap = sales.lines_of(sales.open_draft(store.ctx))[0]
+        assert cart.selected_line_id == soap.id and soap.qty_milli == 2000
+        await pilot.press("ctrl+d")  # removes the soap, not the rice
+        await pilot.pause()
+    [left] = sales.lines_of(sales.open_draft(store.ctx))
+    assert left.sku == "RICE1"
+
+
+async def test_an_unknown_code_points_to_find_by_name(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await scan(pilot, "basmati rice")
+        assert "Unknown barcode or SKU: basmati rice (F11 finds a product by name)" in notice(app)
+
+
+async def test_a_coupons_removal_is_said_once(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await scan(pilot, "3*RICE1")  # 567.00
+        draft = sales.open_draft(store.ctx)
+        sales.apply_coupon(store.ctx, draft.id, "TEN", store.cashier)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        app.screen.query_one("#qty", Input).value = "1"  # 189.00: below TEN's 500.00
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "Coupon TEN removed" in notice(app)
+        await scan(pilot, "SOAP")  # an unrelated change
+        assert "Coupon TEN removed" not in notice(app)
+        assert "Neem Soap" in notice(app)
+
+
+async def test_the_disc_column_adds_up_to_the_bills_discount(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await scan(pilot, "RICE1")  # 189.00
+        await scan(pilot, "SOAP")  # 40.00
+        draft = sales.open_draft(store.ctx)
+        sales.set_order_discount(store.ctx, draft.id, "amount", 1000, store.cashier)
+        await scan(pilot, "SOAP")  # the cart redraws with the bill discount spread
+        cart = app.screen.query_one(CartTable)
+        rows = [str(cart.render_line(y).text) for y in range(2)]
+        discs = [row.split()[-3] for row in rows]  # … Qty Price Disc Tax Amount
+        assert discs == ["7.03", "2.97"]  # 10.00 spread by value, as the totals say
+        assert "Disc 10.00" in str(app.screen.query_one("#totals", Static).render())
+
+
+async def test_item_names_keep_their_pack_size_at_80_columns(store: Store) -> None:
+    from o2pos.core.models import Product
+
+    for size in ("280 g", "560 g"):
+        Product.create(
+            sku=f"MAGGI{size[:3]}",
+            name=f"Maggi 2-Minute Masala Noodles Family Pack {size}",
+            price=5000,
+            tax_class="GST12",
+        )
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await scan(pilot, "MAGGI280")
+        await scan(pilot, "MAGGI560")
+        cart = app.screen.query_one(CartTable)
+        rows = [str(cart.render_line(y).text) for y in range(2)]
+        assert "280 g" in rows[0] and "560 g" in rows[1]
+        assert all(len(row) <= 80 for row in rows)
+
+
+async def test_on_account_says_what_is_owed_not_paid(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await scan(pilot, "RICE1")
+        draft = sales.open_draft(store.ctx)
+        lakshmi = Customer.get(Customer.name == "Lakshmi Rao")
+        sales.set_customer(store.ctx, draft.id, lakshmi.id, store.cashier)
+        await pilot.press("f10")
+        await pilot.pause()
+        payment = app.screen
+        assert isinstance(payment, PaymentScreen)
+        while payment.method.kind != "on_account":
+            await pilot.press("down")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "S-T1-000001 189.00 on account" in notice(app)
+        assert "paid" not in notice(app)
+
+
+async def test_a_card_reference_then_tab_and_enter(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await scan(pilot, "RICE1")
+        await pilot.press("f10")
+        await pilot.pause()
+        await pilot.press("down")  # card
+        await pilot.press("enter")  # the amount: card needs its approval code first
+        await pilot.pause()
+        screen = app.screen
+        assert app.focused is screen.query_one("#reference", Input)
+        hint = str(screen.query_one("#payment-hint", Static).render())
+        assert "Tab: to the amount" in hint
+        await type_text(pilot, "AUTH77")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "S-T1-000001 paid 189.00" in notice(app)
+    sale = Sale.get(Sale.number == "S-T1-000001")
+    assert sale.paid == 18900
+
+
+async def test_the_key_bar_is_whole_at_80_columns_on_every_screen(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        shown = {}
+        for key in ("f2", "f3", "f4", "f5", "f6", "ctrl+r"):
+            await pilot.press(key)
+            await pilot.pause()
+            text = bar(app)
+            shown[type(app.screen).__name__] = text
+            assert len(text) <= 80 and text.rstrip().endswith("F1 Keys"), text
+        assert shown["SalesScreen"].startswith(" F10 Pay  F7 Cust  F9 Disc  F11 Find")
+        assert "^Q Qty" in shown["SalesScreen"] and "^D Del" in shown["SalesScreen"]
+        assert "F2 Sales" in shown["DashboardScreen"] and "F6 Dashboard" in shown["ReprintScreen"]
+        # the register's keys are those that apply: Open only while it is closed
+        assert "c Close" in shown["RegisterScreen"] and "o Open" not in shown["RegisterScreen"]
+
+
+async def test_reprint_with_200_bills_keeps_its_status_bar_and_says_what_is_wrong(
+    store: Store,
+) -> None:
+    store.open_register()
+    for _ in range(200):
+        store.cash_sale("SOAP")
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, float_=None)
+        await pilot.press("f5")
+        await pilot.pause()
+        assert isinstance(app.screen, ReprintScreen)
+        status = app.screen.query_one(".status-bar")
+        assert status.region.y == 0 and app.screen.scroll_y == 0
+        await type_text(pilot, "S-T1-999999")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "numbered S-T1-999999" in notice(app)
+        assert app.screen.query_one(".status-bar").region.y == 0
+        # ↓ from the number box lands on the first (newest) document, not the second
+        await pilot.press("down")
+        await pilot.pause()
+        table = app.screen.query_one("#recent", DataTable)
+        assert app.focused is table and table.cursor_row == 0
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TextDialog)
+        newest = Sale.select().where(Sale.status == "completed").order_by(Sale.id.desc())[0]
+        newest = newest.number
+        assert newest in str(app.screen.query_one("#slip-text", Static).render())
+
+
+async def test_down_from_the_number_box_lands_on_the_first_line_of_a_return(
+    store: Store,
+) -> None:
+    store.open_register()
+    done = store.cash_sale("SOAP", "RICE1")
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, float_=None)
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        await type_text(pilot, done.sale.number)
+        await pilot.press("enter")
+        await pilot.pause()
+        app.screen.query_one("#number", Input).focus()
+        await pilot.press("down")
+        await pilot.pause()
+        table = app.screen.query_one("#lines", DataTable)
+        assert app.focused is table and table.cursor_row == 0
+
+
+async def test_the_dashboard_tells_the_1_kg_and_5_kg_packs_apart(tmp_path: Path) -> None:
+    from o2pos.core.models import Product
+    from tests.conftest import build_store
+
+    store = build_store(tmp_path)
+    for size, price in (("1 kg", 12000), ("5 kg", 54500)):
+        Product.create(
+            sku=f"DAAWAT{size[0]}",
+            name=f"Daawat Rozana Basmati Rice Family Pack {size}",
+            price=price,
+            tax_class="GST5",
+        )
+    store.open_register()
+    store.cash_sale("DAAWAT1")
+    store.cash_sale("DAAWAT5")
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, float_=None)
+        await pilot.press("f6")
+        await pilot.pause()
+        board = str(app.screen.query_one("#dashboard", Static).render())
+        assert "Family… 1 kg" in board and "Family… 5 kg" in board
+        assert "Returns 0 (0.00)" in board  # nothing returned is not -0.00
+    assert register.current_session(store.ctx) is not None
