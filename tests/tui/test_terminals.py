@@ -116,7 +116,7 @@ def test_the_till_survives_resizes_in_the_middle_of_a_bill(tmp_path: Path) -> No
             # redrawn at the new size: the item box reaches the right edge, the key bar the
             # bottom row
             screen = wait_until(
-                tmux, lambda lines, w=width: w in map(len, lines) and "Del line" in lines[-1]
+                tmux, lambda lines, w=width: w in map(len, lines) and "F1 Keys" in lines[-1]
             )
             assert len(screen.split("\n")) == height and "cashier" in screen
             if height >= 24:
