@@ -45,6 +45,10 @@ instead; either way the client sees a broken response, never a short valid one. 
 body is delimited by the connection closing (no ``Content-Length``, not chunked) cannot be
 truncated detectably; FastAPI/uvicorn always frame their bodies, so this does not arise there.
 
+The ``delay`` fault and one-shot ``refuse`` windows are measured on a clock, real time unless the
+proxy is given a :class:`ManualClock`, which moves only when the test advances it: a delay then
+ends when the test says so, never because the machine was slower or faster than expected.
+
 Not supported, because the till never needs them: ``Expect: 100-continue``, protocol upgrades,
 pipelined requests being answered out of order (they are simply handled in order).
 """
@@ -65,7 +69,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType, TracebackType
 
-__all__ = ["FAULTS", "FaultProxy", "FaultSpec"]
+__all__ = ["FAULTS", "Clock", "FaultProxy", "FaultSpec", "ManualClock"]
 
 _log = logging.getLogger(__name__)
 
@@ -340,6 +344,46 @@ def _resolve(spec: FaultSpec, *, one_shot: bool) -> _Fault:
     return _Fault(name=name, params=MappingProxyType(merged), one_shot=one_shot)
 
 
+class Clock:
+    """Real time, for the ``delay`` fault and one-shot ``refuse`` windows."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float, interrupt: threading.Event) -> bool:
+        """Wait ``seconds``; returns True at once when ``interrupt`` is set (the proxy stops)."""
+        return interrupt.wait(seconds)
+
+
+class ManualClock(Clock):
+    """Time that moves only when the test calls :meth:`advance`.
+
+    Given to a proxy, a ``delay`` or a one-shot ``refuse`` window lasts until the test has
+    advanced the clock past it, however slow or fast the machine: a test can act "during the
+    delay" without racing it.
+    """
+
+    def __init__(self) -> None:
+        self._now = 0.0
+        self._changed = threading.Condition()
+
+    def monotonic(self) -> float:
+        with self._changed:
+            return self._now
+
+    def advance(self, seconds: float) -> None:
+        with self._changed:
+            self._now += seconds
+            self._changed.notify_all()
+
+    def sleep(self, seconds: float, interrupt: threading.Event) -> bool:
+        with self._changed:
+            until = self._now + seconds
+            while self._now < until and not interrupt.is_set():
+                self._changed.wait(_POLL_SECONDS)  # polls: stop() sets the event, not notify
+        return interrupt.is_set()
+
+
 class FaultProxy:
     """A TCP proxy for HTTP/1.1 that applies one fault per request (see the module docstring).
 
@@ -348,9 +392,15 @@ class FaultProxy:
     """
 
     def __init__(
-        self, upstream: tuple[str, int], *, host: str = "127.0.0.1", port: int = 0
+        self,
+        upstream: tuple[str, int],
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        clock: Clock | None = None,
     ) -> None:
         self._upstream = upstream
+        self._clock = clock or Clock()
         self._host = host
         self._port = port
         self._lock = threading.Lock()
@@ -537,7 +587,7 @@ class FaultProxy:
         want = (
             not self._stopping.is_set()
             and self._mode.name != "refuse"
-            and time.monotonic() >= self._refuse_until
+            and self._clock.monotonic() >= self._refuse_until
         )
         if want and self._listener is None:
             self._listener = self._bind()
@@ -610,7 +660,7 @@ class FaultProxy:
 
     def _refuse_briefly(self, seconds: float) -> None:
         with self._lock:
-            self._refuse_until = max(self._refuse_until, time.monotonic() + seconds)
+            self._refuse_until = max(self._refuse_until, self._clock.monotonic() + seconds)
             self._sync_listener()
 
     # -- serving a connection --------------------------------------------------------------
@@ -655,7 +705,7 @@ class FaultProxy:
                 )
             )
             return not request.close
-        if name == "delay" and self._stopping.wait(fault.params["seconds"]):
+        if name == "delay" and self._clock.sleep(fault.params["seconds"], self._stopping):
             return False
 
         try:
