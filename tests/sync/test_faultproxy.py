@@ -389,3 +389,53 @@ def test_stop_ends_idle_and_delayed_connections_at_once(upstream: _UpstreamServe
 def _swallow(call: Callable[[str], object], path: str) -> None:
     with contextlib.suppress(httpx.HTTPError):
         call(path)
+
+
+def test_hold_keeps_a_request_from_upstream_until_released(
+    proxy: FaultProxy, client: httpx.Client, upstream: _UpstreamServer
+) -> None:
+    held = proxy.hold("POST", "/sales", skip=1)
+    assert client.get("/sales").status_code == 200  # another method: not held
+    assert client.post("/sales?x=1", json={"sale": 1}).status_code == 200  # skipped
+    with ThreadPoolExecutor(1) as pool:
+        answer = pool.submit(client.post, "/sales", json={"sale": 2})
+        assert held.wait(10)
+        assert upstream.count == 2 and not held.forwarded and not answer.done()
+        held.release()  # returns once the proxy is done: forwarded, answer relayed
+        assert held.forwarded and upstream.count == 3
+        assert answer.result(timeout=10).json()["echo"] == {"sale": 2}
+    assert client.post("/sales", json={"sale": 3}).status_code == 200  # one request only
+    assert proxy.applied["pass"] == 3  # a held request takes no fault
+
+
+def test_hold_with_the_answer_means_the_upstream_has_committed(
+    proxy: FaultProxy, client: httpx.Client, upstream: _UpstreamServer
+) -> None:
+    held = proxy.hold("POST", "/sales", answered=True)
+    with ThreadPoolExecutor(1) as pool:
+        answer = pool.submit(client.post, "/sales", json={"sale": 1})
+        assert held.wait(10)
+        assert held.forwarded and upstream.count == 1 and not answer.done()
+        held.release(forward=False)  # the answer is lost
+        with pytest.raises(httpx.RemoteProtocolError):
+            answer.result(timeout=10)
+    assert upstream.count == 1
+
+
+def test_a_held_request_dropped_never_reaches_upstream_and_an_unused_hold_is_cancelled(
+    proxy: FaultProxy, client: httpx.Client, upstream: _UpstreamServer
+) -> None:
+    held = proxy.hold("POST", "/sales")
+    with ThreadPoolExecutor(1) as pool:
+        answer = pool.submit(client.post, "/sales", json={"sale": 1})
+        assert held.wait(10)
+        held.release(forward=False)
+        with pytest.raises(httpx.RemoteProtocolError):
+            answer.result(timeout=10)
+    assert (upstream.count, held.forwarded) == (0, False)
+    unused = proxy.hold("POST", "/sales")
+    unused.release()  # before any request: cancelled
+    assert client.post("/sales", json={"sale": 2}).status_code == 200
+    assert not unused.arrived and upstream.count == 1
+    with pytest.raises(ValueError, match="skip"):
+        proxy.hold("GET", "/", skip=-1)
