@@ -7,6 +7,7 @@ import heapq
 import itertools
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from textual.widgets import Input, Static
@@ -14,6 +15,7 @@ from textual.widgets import Input, Static
 from o2pos.config import Config
 from o2pos.core import register, sales
 from o2pos.core.models import Journal, Sale
+from o2pos.tui import app as till_app_module
 from o2pos.tui import keymap
 from o2pos.tui.app import TillApp
 from o2pos.tui.screens.login import LoginScreen
@@ -197,6 +199,10 @@ async def test_help_lists_the_screens_keys(store: Store) -> None:
 async def test_ctrl_f_then_a_digit_is_an_f_key_for_terminals_without_them(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # the till's clock stands still unless the test moves it: however slow the machine,
+    # a digit pressed "at once" is within the ctrl+f window and one "later" is not
+    clock = SimpleNamespace(now=1000.0)
+    monkeypatch.setattr(till_app_module, "time", SimpleNamespace(monotonic=lambda: clock.now))
     app = make_app(store)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot)
@@ -218,9 +224,8 @@ async def test_ctrl_f_then_a_digit_is_an_f_key_for_terminals_without_them(
         await type_text(pilot, "1")  # a digit after the prefix is used up is just a digit
         assert app.screen.query_one("#item", Input).value == "1"
         # a stray ctrl+f, then a scan a while later: every digit reaches the item box
-        monkeypatch.setattr(keymap, "FUNCTION_KEY_SECONDS", 0.2)
         await pilot.press("ctrl+f")
-        await pilot.pause(0.4)
+        clock.now += keymap.FUNCTION_KEY_SECONDS + 0.1
         await type_text(pilot, "89")
         assert app.screen.query_one("#item", Input).value == "189"
         assert isinstance(app.screen, SalesScreen)
