@@ -69,6 +69,14 @@ async def wait_for(pilot, predicate, timeout: float = 15.0) -> None:
         await pilot.pause(0.1)
 
 
+def frozen_till_clock(monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
+    """The till's clock (o2pos.tui.app's time.monotonic) stands still until the test moves
+    ``clock.now``: key windows and idle times then mean the same on any machine."""
+    clock = SimpleNamespace(now=1000.0)
+    monkeypatch.setattr(till_app_module, "time", SimpleNamespace(monotonic=lambda: clock.now))
+    return clock
+
+
 def status_text(app: TillApp) -> str:
     return str(app.screen.query_one(StatusBar).render())
 
@@ -199,10 +207,9 @@ async def test_help_lists_the_screens_keys(store: Store) -> None:
 async def test_ctrl_f_then_a_digit_is_an_f_key_for_terminals_without_them(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # the till's clock stands still unless the test moves it: however slow the machine,
-    # a digit pressed "at once" is within the ctrl+f window and one "later" is not
-    clock = SimpleNamespace(now=1000.0)
-    monkeypatch.setattr(till_app_module, "time", SimpleNamespace(monotonic=lambda: clock.now))
+    # however slow the machine, a digit pressed "at once" is within the ctrl+f window and
+    # one "later" is not
+    clock = frozen_till_clock(monkeypatch)
     app = make_app(store)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot)
@@ -453,14 +460,23 @@ async def test_an_unexpected_error_is_logged_and_shown_and_the_till_goes_on(
     assert "disk on fire" in caplog.text
 
 
-async def test_the_till_locks_itself_when_idle(store: Store) -> None:
+async def test_the_till_locks_itself_when_idle(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from o2pos.config import KioskConfig
 
+    # on the real clock a slow sign-in could leave the till idle for 1 s and its own 5 s
+    # check would lock it first; on this one nobody is idle until the test says so
+    clock = frozen_till_clock(monkeypatch)
     config = Config(settings=store.ctx.settings, kiosk=KioskConfig(idle_lock_seconds=1))
     app = TillApp(store.ctx, config)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot)
-        app.last_input -= 5
+        clock.now += 0.5
+        app.lock_when_idle()
+        await pilot.pause()
+        assert isinstance(app.screen, SalesScreen)  # touched half a second ago: not idle
+        clock.now += 0.5
         app.lock_when_idle()
         await pilot.pause()
         assert isinstance(app.screen, LoginScreen)
