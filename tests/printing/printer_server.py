@@ -58,6 +58,25 @@ class PrinterServer:
         if self._thread is not None:
             self._thread.join(timeout=2)
 
+    def everything_sent(self, timeout: float = 10.0) -> list[bytes]:
+        """The jobs of every connection made before this call, and nothing still on its way.
+
+        One job is served at a time, in the order the connections were made: a marker job
+        sent now comes after every earlier one, so once it is here, so are they. This is
+        how a test says "nothing more was printed" without guessing how long to wait.
+        """
+        marker = f"everything-sent-{id(self)}-{time.monotonic_ns()}".encode()
+        with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as probe:
+            probe.sendall(marker)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if marker in self.jobs:
+                    self.jobs.remove(marker)
+                    return list(self.jobs)
+            time.sleep(0.05)
+        raise AssertionError(f"the marker job never arrived; jobs: {len(self.jobs)}")
+
     def wait_for(self, count: int, timeout: float = 10.0) -> list[bytes]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -45,6 +45,15 @@ instead; either way the client sees a broken response, never a short valid one. 
 body is delimited by the connection closing (no ``Content-Length``, not chunked) cannot be
 truncated detectably; FastAPI/uvicorn always frame their bodies, so this does not arise there.
 
+Besides faults, a test can *hold* one chosen request (:meth:`FaultProxy.hold`): the proxy keeps
+it, before forwarding it or with the upstream's whole answer in hand, until the test releases it.
+Meanwhile the test knows exactly where the client is (waiting for that answer) and can act then,
+e.g. kill it, instead of guessing with a sleep how far a slow or fast machine got.
+
+The ``delay`` fault and one-shot ``refuse`` windows are measured on a clock, real time unless the
+proxy is given a :class:`ManualClock`, which moves only when the test advances it: a delay then
+ends when the test says so, never because the machine was slower or faster than expected.
+
 Not supported, because the till never needs them: ``Expect: 100-continue``, protocol upgrades,
 pipelined requests being answered out of order (they are simply handled in order).
 """
@@ -65,7 +74,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType, TracebackType
 
-__all__ = ["FAULTS", "FaultProxy", "FaultSpec"]
+__all__ = ["FAULTS", "Clock", "FaultProxy", "FaultSpec", "Hold", "ManualClock"]
 
 _log = logging.getLogger(__name__)
 
@@ -145,6 +154,7 @@ class _Randomizer:
 @dataclass(frozen=True)
 class _Request:
     method: str
+    target: str  # as on the request line, e.g. "/v1/master?since=0"
     head: bytes
     body: bytes
     close: bool  # the client asked for the connection to end after this exchange
@@ -269,6 +279,7 @@ def _read_request(reader: _Reader) -> _Request | None:
     body = _read_body(reader, headers, is_response=False) or b""
     return _Request(
         method=start[0].decode("latin-1").upper(),
+        target=start[1].decode("latin-1"),
         head=head,
         body=body,
         close=_wants_close(start[2], headers),
@@ -340,6 +351,101 @@ def _resolve(spec: FaultSpec, *, one_shot: bool) -> _Fault:
     return _Fault(name=name, params=MappingProxyType(merged), one_shot=one_shot)
 
 
+class Clock:
+    """Real time, for the ``delay`` fault and one-shot ``refuse`` windows."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float, interrupt: threading.Event) -> bool:
+        """Wait ``seconds``; returns True at once when ``interrupt`` is set (the proxy stops)."""
+        return interrupt.wait(seconds)
+
+
+class ManualClock(Clock):
+    """Time that moves only when the test calls :meth:`advance`.
+
+    Given to a proxy, a ``delay`` or a one-shot ``refuse`` window lasts until the test has
+    advanced the clock past it, however slow or fast the machine: a test can act "during the
+    delay" without racing it.
+    """
+
+    def __init__(self) -> None:
+        self._now = 0.0
+        self._changed = threading.Condition()
+
+    def monotonic(self) -> float:
+        with self._changed:
+            return self._now
+
+    def advance(self, seconds: float) -> None:
+        with self._changed:
+            self._now += seconds
+            self._changed.notify_all()
+
+    def sleep(self, seconds: float, interrupt: threading.Event) -> bool:
+        with self._changed:
+            until = self._now + seconds
+            while self._now < until and not interrupt.is_set():
+                self._changed.wait(_POLL_SECONDS)  # polls: stop() sets the event, not notify
+        return interrupt.is_set()
+
+
+class Hold:
+    """One request the proxy keeps in hand until the test releases it (see FaultProxy.hold)."""
+
+    def __init__(self, method: str, path: str, *, skip: int, answered: bool) -> None:
+        self.method = method.upper()
+        self.path = path
+        self.answered = answered
+        #: whether the held request was sent in full to upstream (so far)
+        self.forwarded = False
+        self._skip = skip
+        self._forward = True
+        self._state = threading.Lock()  # "taken by a request" and "released" change together
+        self._taken = False
+        self._arrived = threading.Event()
+        self._released = threading.Event()
+        self._finished = threading.Event()
+
+    def __repr__(self) -> str:
+        where = "with its answer" if self.answered else "before forwarding"
+        return f"<Hold {self.method} {self.path} {where} skip={self._skip}>"
+
+    def _matches(self, request: _Request) -> bool:
+        return request.method == self.method and request.target.split("?", 1)[0] == self.path
+
+    @property
+    def arrived(self) -> bool:
+        """A matching request is (or was) held."""
+        return self._arrived.is_set()
+
+    def wait(self, timeout: float) -> bool:
+        """Wait until a matching request is held; False if none came within ``timeout``."""
+        return self._arrived.wait(timeout)
+
+    def release(self, *, forward: bool = True, timeout: float = 30.0) -> None:
+        """Let the held request go, and return once the proxy is done with it.
+
+        ``forward=True``: a request held before forwarding is forwarded now and its answer
+        relayed; a held answer is relayed. ``forward=False``: the request, or the answer, is
+        dropped and the client connection closed. A hold released before any request matched
+        it is cancelled.
+        """
+        with self._state:
+            self._forward = forward
+            self._released.set()
+            taken = self._taken
+        if taken and not self._finished.wait(timeout):
+            raise TimeoutError(f"{self!r} was released but not finished within {timeout} s")
+
+    def _take(self) -> bool:
+        """Claim this hold for a request; False once it was released (cancelled)."""
+        with self._state:
+            self._taken = not self._released.is_set()
+            return self._taken
+
+
 class FaultProxy:
     """A TCP proxy for HTTP/1.1 that applies one fault per request (see the module docstring).
 
@@ -348,9 +454,15 @@ class FaultProxy:
     """
 
     def __init__(
-        self, upstream: tuple[str, int], *, host: str = "127.0.0.1", port: int = 0
+        self,
+        upstream: tuple[str, int],
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        clock: Clock | None = None,
     ) -> None:
         self._upstream = upstream
+        self._clock = clock or Clock()
         self._host = host
         self._port = port
         self._lock = threading.Lock()
@@ -364,6 +476,7 @@ class FaultProxy:
         self._mode = _resolve("pass", one_shot=False)
         self._queue: collections.deque[_Fault] = collections.deque()
         self._random: _Randomizer | None = None
+        self._holds: list[Hold] = []
         self._refuse_until = 0.0
         self._forwarded = 0
         self._accepted = 0
@@ -505,6 +618,35 @@ class FaultProxy:
         with self._lock:
             self._random = _Randomizer(rate, faults, rng) if rate > 0 else None
 
+    def hold(self, method: str, path: str, *, skip: int = 0, answered: bool = False) -> Hold:
+        """Hold the next request for ``method`` ``path`` (query ignored) after ``skip`` others.
+
+        With ``answered=False`` the request is held before it is forwarded: upstream has not
+        seen it. With ``answered=True`` it is forwarded and the upstream's whole answer read
+        (the server has committed) before the hold: the client still has no answer. Either
+        way :meth:`Hold.wait` then returns True, and the request stays held until
+        :meth:`Hold.release`; a held request bypasses the faults. Holds are matched in the
+        order they were made.
+        """
+        if skip < 0:
+            raise ValueError(f"skip must not be negative, got {skip!r}")
+        held = Hold(method, path, skip=skip, answered=answered)
+        with self._lock:
+            self._holds.append(held)
+        return held
+
+    def _take_hold(self, request: _Request) -> Hold | None:
+        with self._lock:
+            self._holds = [h for h in self._holds if not h._released.is_set()]
+            for held in self._holds:
+                if held._matches(request):
+                    if held._skip:
+                        held._skip -= 1
+                        return None
+                    self._holds.remove(held)
+                    return held if held._take() else None
+            return None
+
     def _pick_fault(self) -> _Fault:
         with self._lock:
             if self._queue:
@@ -537,7 +679,7 @@ class FaultProxy:
         want = (
             not self._stopping.is_set()
             and self._mode.name != "refuse"
-            and time.monotonic() >= self._refuse_until
+            and self._clock.monotonic() >= self._refuse_until
         )
         if want and self._listener is None:
             self._listener = self._bind()
@@ -610,7 +752,7 @@ class FaultProxy:
 
     def _refuse_briefly(self, seconds: float) -> None:
         with self._lock:
-            self._refuse_until = max(self._refuse_until, time.monotonic() + seconds)
+            self._refuse_until = max(self._refuse_until, self._clock.monotonic() + seconds)
             self._sync_listener()
 
     # -- serving a connection --------------------------------------------------------------
@@ -625,7 +767,14 @@ class FaultProxy:
         try:
             while not self._stopping.is_set():
                 request = _read_request(reader)
-                if request is None or not self._apply(conn, request, self._pick_fault()):
+                if request is None:
+                    return
+                held = self._take_hold(request)
+                if held is not None:
+                    keep = self._apply_hold(conn, request, held)
+                else:
+                    keep = self._apply(conn, request, self._pick_fault())
+                if not keep:
                     return
         except (OSError, _BadMessage) as exc:
             _log.debug("faultproxy client connection ended: %r", exc)
@@ -655,7 +804,7 @@ class FaultProxy:
                 )
             )
             return not request.close
-        if name == "delay" and self._stopping.wait(fault.params["seconds"]):
+        if name == "delay" and self._clock.sleep(fault.params["seconds"], self._stopping):
             return False
 
         try:
@@ -679,6 +828,37 @@ class FaultProxy:
         time.sleep(_RESET_PAUSE)
         conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         return False
+
+    def _apply_hold(self, conn: socket.socket, request: _Request, held: Hold) -> bool:
+        """Hold one request (or its answer) until released; True when the link can go on."""
+        try:
+            response: _Response | None = None
+            if held.answered:
+                response = self._exchange_for(held, request)
+            held._arrived.set()
+            while not held._released.wait(_POLL_SECONDS):
+                if self._stopping.is_set():
+                    return False
+            if not held._forward:
+                return False
+            if response is None and not held.answered:
+                response = self._exchange_for(held, request)
+            if response is None:  # upstream failed: nothing to relay, and no answer invented
+                return False
+            conn.sendall(response.head + response.body)
+            return not (request.close or response.close)
+        finally:
+            held._finished.set()
+
+    def _exchange_for(self, held: Hold, request: _Request) -> _Response | None:
+        try:
+            response = self._exchange(request)
+        except _UpstreamError as exc:
+            _log.debug("faultproxy upstream failed for %r: %s", held, exc)
+            held.forwarded = exc.forwarded
+            return None
+        held.forwarded = True
+        return response
 
     def _exchange(self, request: _Request) -> _Response:
         """Send the request unchanged on a fresh upstream connection and read the response."""

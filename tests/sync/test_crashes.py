@@ -1,8 +1,15 @@
-"""Crashes and interleavings: kill -9 of push and daemon, and a hypothesis state machine."""
+"""Crashes and interleavings: kill -9 of push and daemon, and a hypothesis state machine.
+
+The kills land where the test says, not where a sleep happened to end: the till talks to the
+central through the fault proxy, which holds a chosen request (before the central has it, or
+with the central's answer in hand) until the test has killed the process waiting for it.
+"""
 
 from __future__ import annotations
 
+import math
 import random
+import signal
 import subprocess
 import tempfile
 import time
@@ -23,7 +30,7 @@ from o2pos.sync.client import CentralClient
 from o2pos.sync.engine import SyncEngine
 from tests.conftest import build_store
 from tests.sync.conftest import Central, make_till, o2pos_cmd
-from tests.sync.faultproxy import FaultProxy
+from tests.sync.faultproxy import FaultProxy, Hold
 from tests.sync.test_sync import assert_central_matches
 
 
@@ -38,14 +45,69 @@ def write_config(directory: Path, name: str, url: str, token: str, **central: ob
     return path
 
 
+BATCH = 5  # events per push request: many requests, so many places to be killed at
+
+
 @pytest.fixture
-def crash_till(tmp_path: Path, central: Central) -> Iterator[SimpleNamespace]:
+def proxy(central: Central) -> Iterator[FaultProxy]:
+    parts = urlparse(central.url)
+    with FaultProxy((parts.hostname or "127.0.0.1", parts.port or 80)) as fault_proxy:
+        yield fault_proxy
+
+
+@pytest.fixture
+def crash_till(tmp_path: Path, central: Central, proxy: FaultProxy) -> Iterator[SimpleNamespace]:
     name, token = central.register()
     store = build_store(tmp_path, terminal_id=name)
     store.open_register()
-    config = write_config(tmp_path, name, central.url, token, batch_size=5, interval_seconds=1)
+    # through the proxy, so a test can stop a request where it wants; a long timeout, so
+    # a slow machine never turns a held request into a client-side timeout first
+    config = write_config(
+        tmp_path, name, proxy.url, token, batch_size=BATCH, interval_seconds=1, timeout_seconds=120
+    )
     yield SimpleNamespace(store=store, ctx=store.ctx, name=name, token=token, config=config)
     store.ctx.db.close()
+
+
+def _hold_somewhere(
+    proxy: FaultProxy, till: SimpleNamespace, central: Central, rng: random.Random
+) -> tuple[Hold, str]:
+    """Pick where the next push is killed: in its pull, or in its k-th batch, either before
+    the central has the batch or after the central stored it but before the till heard so."""
+    unsent = journal.last_seq(till.ctx) - len(central.events(till.name))
+    # a push sends at least this many batches (more when the central is ahead of the till's
+    # acknowledgement: the first batch then only learns the central's mark)
+    batches = math.ceil(unsent / BATCH)
+    where = rng.choice(["pull", "batch", "answer"]) if batches else "pull"
+    if where == "pull":
+        return proxy.hold("GET", "/v1/master", answered=rng.random() < 0.5), where
+    skip = rng.randrange(min(batches, 8))
+    held = proxy.hold("POST", "/v1/journal", skip=skip, answered=where == "answer")
+    return held, where
+
+
+def _kill_when_held(proc: subprocess.Popen[bytes], held: Hold) -> None:
+    """kill -9 the moment ``held`` holds the process's request: mid-push by construction."""
+    deadline = time.monotonic() + 120
+    while not held.wait(0.05):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            held.release()  # cancel it, so it cannot catch a later process's request
+            proc.kill()
+            proc.wait()
+            raise AssertionError(f"exit {proc.returncode} before the request {held!r} was made")
+    proc.kill()  # SIGKILL: no cleanup of any kind
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL  # it was still waiting on that request
+
+
+def _assert_central_holds_a_prefix(till: SimpleNamespace, central: Central) -> list[tuple]:
+    """Whatever the central holds is a prefix of the till's journal, each event once, and the
+    till never believes the central has more than it does."""
+    held = central.events(till.name)
+    local = [(r.seq, r.hash, r.event_id) for r in Journal.select().order_by(Journal.seq)]
+    assert held == local[: len(held)]
+    assert syncstate.acked(till.ctx)[0] <= len(held)
+    return held
 
 
 def _clean_push(till: SimpleNamespace, central: Central) -> None:
@@ -62,48 +124,72 @@ def _clean_push(till: SimpleNamespace, central: Central) -> None:
 
 
 def test_kill_9_of_sync_push_at_random_moments_then_a_clean_push(
-    crash_till: SimpleNamespace, central: Central
+    crash_till: SimpleNamespace, central: Central, proxy: FaultProxy
 ) -> None:
     rng = random.Random(4242)
     sim.simulate(crash_till.ctx, 150, seed=1)
-    killed_mid_way = 0
+    places = []
     for round_no in range(20):
+        held, where = _hold_somewhere(proxy, crash_till, central, rng)
         proc = subprocess.Popen(
             o2pos_cmd("sync", "push", "--config", str(crash_till.config)),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        time.sleep(rng.uniform(0.3, 1.6))
-        if proc.poll() is None:
-            killed_mid_way += 1
-        proc.kill()  # SIGKILL: no cleanup of any kind
-        proc.wait()
+        _kill_when_held(proc, held)
+        before = len(central.events(crash_till.name))  # nothing else is in flight
+        # the dead till's request may still reach the central, or be lost on the way
+        deliver = rng.random() < 0.5
+        held.release(forward=deliver)
+        after = len(_assert_central_holds_a_prefix(crash_till, central))
+        if where == "answer":  # the central stored a batch the till never heard about
+            assert held.forwarded and syncstate.acked(crash_till.ctx)[0] < after
+        elif where == "batch":  # the central has it only if it was delivered after all
+            assert held.forwarded == deliver
+            assert after == before if not deliver else after >= before
+        places.append(where)
         # the till keeps selling between crashes
         sim.simulate(crash_till.ctx, 25, seed=100 + round_no)
-        # whatever the central holds is a prefix of our journal, each event once
-        held = central.events(crash_till.name)
-        local = [(r.seq, r.hash, r.event_id) for r in Journal.select().order_by(Journal.seq)]
-        assert held == local[: len(held)]
-        assert syncstate.acked(crash_till.ctx)[0] <= len(held)
-    assert killed_mid_way >= 5  # the kills really landed while pushing
+        _assert_central_holds_a_prefix(crash_till, central)
+    assert {"pull", "batch", "answer"} <= set(places)  # every kind of place was hit
     _clean_push(crash_till, central)
 
 
 def test_kill_9_of_the_daemon_then_a_clean_push(
-    crash_till: SimpleNamespace, central: Central
+    crash_till: SimpleNamespace, central: Central, proxy: FaultProxy
 ) -> None:
     rng = random.Random(7)
     for round_no in range(6):
         sim.simulate(crash_till.ctx, 40, seed=round_no)
+        later_round = round_no % 3 == 2
+        if not later_round:  # killed in its first round, in the pull or in a batch
+            held, _where = _hold_somewhere(proxy, crash_till, central, rng)
         proc = subprocess.Popen(
             o2pos_cmd("sync", "daemon", "--config", str(crash_till.config)),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        time.sleep(rng.uniform(0.5, 2.0))
-        proc.kill()
-        proc.wait()
+        if later_round:  # killed in a later round's pull, after a whole round and a sleep
+            _wait_until_all_sent(crash_till, central, proc)
+            held = proxy.hold("GET", "/v1/master", answered=rng.random() < 0.5)
+        _kill_when_held(proc, held)
+        held.release(forward=rng.random() < 0.5)
+        on_central = _assert_central_holds_a_prefix(crash_till, central)
+        if later_round:  # and a pull that never finished journals nothing
+            assert len(on_central) == journal.last_seq(crash_till.ctx)
     _clean_push(crash_till, central)
+
+
+def _wait_until_all_sent(
+    till: SimpleNamespace, central: Central, proc: subprocess.Popen[bytes]
+) -> None:
+    """Until the central holds the whole journal: a round has pushed everything (a round's
+    pull journals before its push, so the two are never equal half-way through a round)."""
+    deadline = time.monotonic() + 120
+    while len(central.events(till.name)) < journal.last_seq(till.ctx):
+        assert proc.poll() is None, f"the daemon exited with {proc.returncode}"
+        assert time.monotonic() < deadline, "the daemon never sent everything"
+        time.sleep(0.1)
 
 
 class SyncMachine(RuleBasedStateMachine):

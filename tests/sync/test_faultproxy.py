@@ -14,12 +14,13 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
 
-from tests.sync.faultproxy import FAULTS, FaultProxy
+from tests.sync.faultproxy import FAULTS, FaultProxy, ManualClock
 
 # A traceback from a proxy thread is a bug even when the client-side assertion passes.
 pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
@@ -89,7 +90,7 @@ def http_client(base_url: str = "") -> httpx.Client:
     return httpx.Client(base_url=base_url, timeout=TIMEOUT, verify=False)
 
 
-def eventually(predicate: Callable[[], bool], timeout: float = 2.0) -> bool:
+def eventually(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
@@ -184,19 +185,25 @@ def test_refuse_mode_before_start_keeps_the_port(upstream: _UpstreamServer) -> N
 
 
 def test_queued_refuse_kills_the_request_then_refuses_briefly(
-    proxy: FaultProxy, client: httpx.Client, upstream: _UpstreamServer
+    upstream: _UpstreamServer,
 ) -> None:
-    proxy.queue("refuse")
+    clock = ManualClock()  # the refuse window ends when the test says, not when it is slow
+    with FaultProxy(upstream.address, clock=clock) as proxy, http_client(proxy.url) as client:
+        proxy.queue("refuse")  # for 0.2 s by default
 
-    with pytest.raises(httpx.RemoteProtocolError):
-        client.post("/sales", json={"sale": 1})
-    with pytest.raises(httpx.ConnectError):
-        client.post("/sales", json={"sale": 1})
-    assert upstream.count == 0
-    assert eventually(lambda: _connects(proxy.port), timeout=1.0)  # listens again by itself
-    assert client.post("/sales", json={"sale": 1}).status_code == 200
-    assert upstream.count == 1
-    assert proxy.applied["refuse"] == 1
+        with pytest.raises(httpx.RemoteProtocolError):
+            client.post("/sales", json={"sale": 1})
+        with pytest.raises(httpx.ConnectError):
+            client.post("/sales", json={"sale": 1})
+        clock.advance(0.1)
+        with pytest.raises(httpx.ConnectError):  # still within the window
+            client.post("/sales", json={"sale": 1})
+        assert upstream.count == 0
+        clock.advance(0.1)
+        assert eventually(lambda: _connects(proxy.port))  # listens again by itself
+        assert client.post("/sales", json={"sale": 1}).status_code == 200
+        assert upstream.count == 1
+        assert proxy.applied["refuse"] == 1
 
 
 def _connects(port: int) -> bool:
@@ -255,19 +262,26 @@ def test_truncated_body_is_a_protocol_error_not_a_short_body(
 
 
 def test_delay_times_the_client_out_but_the_server_still_processes(
-    proxy: FaultProxy, client: httpx.Client, upstream: _UpstreamServer
+    upstream: _UpstreamServer,
 ) -> None:
-    proxy.set_mode("delay", seconds=0.3)
-    started = time.monotonic()
-    with pytest.raises(httpx.ReadTimeout):
-        client.post("/sales", json={"sale": 1}, timeout=httpx.Timeout(2.0, read=0.1))
-    assert time.monotonic() - started < 0.3
-    assert upstream.count == 0  # not yet...
+    clock = ManualClock()  # the delay lasts until the test advances it, however slow the box
+    with FaultProxy(upstream.address, clock=clock) as proxy, http_client(proxy.url) as client:
+        proxy.set_mode("delay", seconds=0.3)
+        with pytest.raises(httpx.ReadTimeout):
+            client.post("/sales", json={"sale": 1}, timeout=httpx.Timeout(2.0, read=0.1))
+        assert (upstream.count, proxy.forwarded) == (0, 0)  # not yet...
 
-    assert proxy.wait_forwarded(1, timeout=2.0)
-    assert eventually(lambda: upstream.count == 1)  # ...but it lands after the client gave up
-    proxy.set_mode("delay", seconds=0.05)
-    assert client.post("/sales", json={"sale": 2}).status_code == 200  # short delay: relayed
+        clock.advance(0.3)
+        assert proxy.wait_forwarded(1, timeout=10.0)
+        assert eventually(lambda: upstream.count == 1)  # ...but it lands after the client gave up
+
+        with ThreadPoolExecutor(1) as pool:  # a delay shorter than the client's timeout: relayed
+            answer = pool.submit(client.post, "/sales", json={"sale": 2})
+            assert eventually(lambda: proxy.applied["delay"] == 2)
+            assert not answer.done() and proxy.forwarded == 1  # held for the delay
+            clock.advance(0.3)
+            assert answer.result(timeout=10).status_code == 200
+        assert upstream.count == 2
 
 
 @pytest.mark.parametrize(
@@ -348,19 +362,24 @@ def test_unreachable_upstream_is_a_502_without_forwarding() -> None:
         assert proxy.forwarded == 0
 
 
-def test_stop_is_quick_with_idle_and_delayed_connections(upstream: _UpstreamServer) -> None:
-    proxy = FaultProxy(upstream.address).start()
+def test_stop_ends_idle_and_delayed_connections_at_once(upstream: _UpstreamServer) -> None:
+    # on a clock that never moves, the delay would hold its thread for ever: only stop()
+    # waking it can end it, so "stop() does not wait the delay out" needs no stopwatch
+    proxy = FaultProxy(upstream.address, clock=ManualClock()).start()
     with http_client(proxy.url) as http:
         assert http.get("/idle").status_code == 200  # an idle keep-alive connection stays open
         proxy.set_mode("delay", seconds=30)
         worker = threading.Thread(target=_swallow, args=(http.get, "/slow"))
         worker.start()
         assert eventually(lambda: proxy.applied["delay"] == 1)
+        threads = [t for t in threading.enumerate() if t.name.endswith(f"-{proxy.port}")]
+        assert len(threads) >= 2  # accepting, and the connection the delay holds
 
-        started = time.monotonic()
         proxy.stop()
-        assert time.monotonic() - started < 1.0
-        worker.join(2)
+        for thread in threads:
+            thread.join(10)  # a thread stop() failed to wake would never end
+        assert not any(thread.is_alive() for thread in threads)
+        worker.join(10)
         assert not worker.is_alive()
         with pytest.raises(httpx.ConnectError):
             http.get("/after-stop")
@@ -370,3 +389,53 @@ def test_stop_is_quick_with_idle_and_delayed_connections(upstream: _UpstreamServ
 def _swallow(call: Callable[[str], object], path: str) -> None:
     with contextlib.suppress(httpx.HTTPError):
         call(path)
+
+
+def test_hold_keeps_a_request_from_upstream_until_released(
+    proxy: FaultProxy, client: httpx.Client, upstream: _UpstreamServer
+) -> None:
+    held = proxy.hold("POST", "/sales", skip=1)
+    assert client.get("/sales").status_code == 200  # another method: not held
+    assert client.post("/sales?x=1", json={"sale": 1}).status_code == 200  # skipped
+    with ThreadPoolExecutor(1) as pool:
+        answer = pool.submit(client.post, "/sales", json={"sale": 2})
+        assert held.wait(10)
+        assert upstream.count == 2 and not held.forwarded and not answer.done()
+        held.release()  # returns once the proxy is done: forwarded, answer relayed
+        assert held.forwarded and upstream.count == 3
+        assert answer.result(timeout=10).json()["echo"] == {"sale": 2}
+    assert client.post("/sales", json={"sale": 3}).status_code == 200  # one request only
+    assert proxy.applied["pass"] == 3  # a held request takes no fault
+
+
+def test_hold_with_the_answer_means_the_upstream_has_committed(
+    proxy: FaultProxy, client: httpx.Client, upstream: _UpstreamServer
+) -> None:
+    held = proxy.hold("POST", "/sales", answered=True)
+    with ThreadPoolExecutor(1) as pool:
+        answer = pool.submit(client.post, "/sales", json={"sale": 1})
+        assert held.wait(10)
+        assert held.forwarded and upstream.count == 1 and not answer.done()
+        held.release(forward=False)  # the answer is lost
+        with pytest.raises(httpx.RemoteProtocolError):
+            answer.result(timeout=10)
+    assert upstream.count == 1
+
+
+def test_a_held_request_dropped_never_reaches_upstream_and_an_unused_hold_is_cancelled(
+    proxy: FaultProxy, client: httpx.Client, upstream: _UpstreamServer
+) -> None:
+    held = proxy.hold("POST", "/sales")
+    with ThreadPoolExecutor(1) as pool:
+        answer = pool.submit(client.post, "/sales", json={"sale": 1})
+        assert held.wait(10)
+        held.release(forward=False)
+        with pytest.raises(httpx.RemoteProtocolError):
+            answer.result(timeout=10)
+    assert (upstream.count, held.forwarded) == (0, False)
+    unused = proxy.hold("POST", "/sales")
+    unused.release()  # before any request: cancelled
+    assert client.post("/sales", json={"sale": 2}).status_code == 200
+    assert not unused.arrived and upstream.count == 1
+    with pytest.raises(ValueError, match="skip"):
+        proxy.hold("GET", "/", skip=-1)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from textual.widgets import Input, Static
@@ -12,6 +15,7 @@ from textual.widgets import Input, Static
 from o2pos.config import Config
 from o2pos.core import register, sales
 from o2pos.core.models import Journal, Sale
+from o2pos.tui import app as till_app_module
 from o2pos.tui import keymap
 from o2pos.tui.app import TillApp
 from o2pos.tui.screens.login import LoginScreen
@@ -63,6 +67,14 @@ async def wait_for(pilot, predicate, timeout: float = 15.0) -> None:
     while not predicate():
         assert time.monotonic() < deadline, "timed out waiting for the till"
         await pilot.pause(0.1)
+
+
+def frozen_till_clock(monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
+    """The till's clock (o2pos.tui.app's time.monotonic) stands still until the test moves
+    ``clock.now``: key windows and idle times then mean the same on any machine."""
+    clock = SimpleNamespace(now=1000.0)
+    monkeypatch.setattr(till_app_module, "time", SimpleNamespace(monotonic=lambda: clock.now))
+    return clock
 
 
 def status_text(app: TillApp) -> str:
@@ -195,6 +207,9 @@ async def test_help_lists_the_screens_keys(store: Store) -> None:
 async def test_ctrl_f_then_a_digit_is_an_f_key_for_terminals_without_them(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # however slow the machine, a digit pressed "at once" is within the ctrl+f window and
+    # one "later" is not
+    clock = frozen_till_clock(monkeypatch)
     app = make_app(store)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot)
@@ -216,9 +231,8 @@ async def test_ctrl_f_then_a_digit_is_an_f_key_for_terminals_without_them(
         await type_text(pilot, "1")  # a digit after the prefix is used up is just a digit
         assert app.screen.query_one("#item", Input).value == "1"
         # a stray ctrl+f, then a scan a while later: every digit reaches the item box
-        monkeypatch.setattr(keymap, "FUNCTION_KEY_SECONDS", 0.2)
         await pilot.press("ctrl+f")
-        await pilot.pause(0.4)
+        clock.now += keymap.FUNCTION_KEY_SECONDS + 0.1
         await type_text(pilot, "89")
         assert app.screen.query_one("#item", Input).value == "189"
         assert isinstance(app.screen, SalesScreen)
@@ -446,14 +460,23 @@ async def test_an_unexpected_error_is_logged_and_shown_and_the_till_goes_on(
     assert "disk on fire" in caplog.text
 
 
-async def test_the_till_locks_itself_when_idle(store: Store) -> None:
+async def test_the_till_locks_itself_when_idle(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from o2pos.config import KioskConfig
 
+    # on the real clock a slow sign-in could leave the till idle for 1 s and its own 5 s
+    # check would lock it first; on this one nobody is idle until the test says so
+    clock = frozen_till_clock(monkeypatch)
     config = Config(settings=store.ctx.settings, kiosk=KioskConfig(idle_lock_seconds=1))
     app = TillApp(store.ctx, config)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot)
-        app.last_input -= 5
+        clock.now += 0.5
+        app.lock_when_idle()
+        await pilot.pause()
+        assert isinstance(app.screen, SalesScreen)  # touched half a second ago: not idle
+        clock.now += 0.5
         app.lock_when_idle()
         await pilot.pause()
         assert isinstance(app.screen, LoginScreen)
@@ -499,33 +522,73 @@ async def test_a_long_bill_keeps_the_newest_line_in_view(store: Store) -> None:
         assert "Extra item 0" in str(cart.render_line(0).text)
 
 
+class TextualClock:
+    """The clock of Textual's timers, moved only by the test: frames are counted against the
+    time Textual itself schedules them by, so a slow machine cannot change the count."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+
+    def get_time(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        if seconds <= 0:
+            await asyncio.sleep(0)
+            return
+        future = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._sleepers, (self.now + seconds, next(self._order), future))
+        await future
+
+    async def advance(self, seconds: float) -> None:
+        """Move time on, and let every timer that is due now run."""
+        self.now += seconds
+        while self._sleepers and self._sleepers[0][0] <= self.now:
+            _, _, future = heapq.heappop(self._sleepers)
+            if not future.done():
+                future.set_result(None)
+        for _ in range(5):  # a woken timer draws in its first step
+            await asyncio.sleep(0)
+
+
 @pytest.mark.parametrize("max_fps", [4, 60])
-async def test_the_frame_rate_cap_bounds_what_typing_sends(store: Store, max_fps: int) -> None:
+async def test_the_frame_rate_cap_bounds_what_typing_sends(
+    store: Store, max_fps: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Over SSH every frame is bytes on the wire: [display] max_fps caps the frames drawn."""
+    import textual._time
+    import textual.timer
+
     from o2pos.config import DisplayConfig
 
+    clock = TextualClock()
+    monkeypatch.setattr(textual._time, "get_time", clock.get_time)
+    monkeypatch.setattr(textual.timer, "sleep", clock.sleep)
     config = Config(settings=store.ctx.settings, display=DisplayConfig(max_fps=max_fps))
     app = TillApp(store.ctx, config)
     frames: list[float] = []
     display = app._display
 
     def spy(*args: object, **kwargs: object) -> None:
-        frames.append(time.monotonic())
+        frames.append(clock.now)
         display(*args, **kwargs)
 
     app._display = spy  # type: ignore[method-assign]
+    keys = "8901001000018" * 2
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot)
-        await pilot.pause(0.5)
+        await clock.advance(1.0)
+        await pilot.pause()  # draws whatever is pending
         frames.clear()
-        started = time.monotonic()
-        for char in "8901001000018" * 2:  # a key every 40 ms or so, not a burst
+        started = clock.now
+        for char in keys:  # a key every 40 ms, as a quick typist or a slow scanner
             await pilot.press(char)
-            await asyncio.sleep(0.04)
-        await pilot.pause(0.3)
-        seconds = time.monotonic() - started
-        assert app.screen.query_one("#item", Input).value == "8901001000018" * 2
+            await clock.advance(0.04)
+        seconds = clock.now - started
+        assert app.screen.query_one("#item", Input).value == keys
     if max_fps == 4:
-        assert len(frames) <= 4 * seconds + 2
+        assert 1 <= len(frames) <= 4 * seconds + 2
     else:
-        assert len(frames) >= 15  # uncapped, each key is its own frame
+        assert len(frames) >= len(keys)  # uncapped, each key is its own frame

@@ -58,6 +58,17 @@ def wait_until(tmux: Tmux, check: Callable[[list[str]], bool], timeout: float = 
     raise AssertionError(f"the screen ({size}) never got there:\n{tmux.screen()}")
 
 
+HELP_LAST_LINE = "ctrl+f then 1-9, 0, -, ="
+
+
+def close_help(tmux: Tmux) -> None:
+    """Escape, then wait until F1's help is gone. Only then may a barcode follow: an ESC
+    the till reads together with the next bytes is the start of alt+8, not Escape, and how
+    soon it reads depends on how busy the machine is."""
+    tmux.keys("Escape")
+    wait_until(tmux, lambda lines: not any(HELP_LAST_LINE in line for line in lines))
+
+
 @pytest.mark.parametrize("term", TERMS)
 def test_a_cash_sale_with_the_keys_each_terminal_sends(tmp_path: Path, term: str) -> None:
     o2pos(tmp_path, "init", "--demo")
@@ -91,9 +102,9 @@ def test_a_terminal_without_f_keys_sells_with_ctrl_f_and_a_digit(tmp_path: Path)
     try:
         open_till(tmux, f"env TERM=vt100 {sys.executable} -m o2pos run")
         tmux.keys("C-f", "1")  # F1 lists every key with its other form
-        screen = tmux.wait_for("ctrl+f then 1-9, 0, -, =")  # the help's last line
+        screen = tmux.wait_for(HELP_LAST_LINE)
         assert "f10/^F 0" in screen and "f12/^F =" in screen
-        tmux.keys("Escape")
+        close_help(tmux)
         tmux.burst(BARCODE, "Enter")
         tmux.wait_for("Daawat Rozana")
         tmux.keys("C-f", "0")  # F10
@@ -142,13 +153,19 @@ def test_no_key_in_a_real_terminal_gets_a_kiosk_to_its_shell(tmp_path: Path) -> 
         open_till(tmux, f"{sys.executable} -m o2pos run --kiosk; echo SHELL-REACHED; sleep 30")
         for key in ("C-c", "C-z", "C-\\", "C-q", "C-d", "Escape"):
             tmux.keys(key)
-        time.sleep(1)
+        # the till has read all of them and still answers: F1 opens its help and Escape
+        # closes it (a till that stopped or was suspended would do neither)
+        tmux.keys("F1")
+        tmux.wait_for(HELP_LAST_LINE)
+        close_help(tmux)
         tmux.burst(BARCODE, "Enter")  # still the till, still selling
         screen = tmux.wait_for("Daawat Rozana")
         assert "SHELL-REACHED" not in screen
         tmux.keys("C-e")  # leaving takes a manager's code and PIN
         tmux.wait_for("manager")
-        tmux.keys("manager", "Enter", "2222", "Enter")
+        # Tab, not Enter, to the PIN: Tab moves the focus before the next key is read, while
+        # Enter moves it a moment later, so on a busy machine the PIN would land in the code
+        tmux.keys("manager", "Tab", "2222", "Enter")
         tmux.wait_for("SHELL-REACHED")
     finally:
         tmux.close()

@@ -66,7 +66,10 @@ def test_a_bill_survives_kill_9(tmp_path: Path) -> None:
             ).stdout.split()[0]
         )
         os.kill(till, signal.SIGKILL)  # the power cut, as far as the till can tell
-        time.sleep(1)
+        deadline = time.monotonic() + 20
+        while Path(f"/proc/{till}").exists():  # gone (its shell reaps it): no lock left
+            assert time.monotonic() < deadline, f"the killed till {till} is still there"
+            time.sleep(0.05)
         tmux.close()
         tmux = Tmux(tmp_path)
         tmux.start(f"{sys.executable} -m o2pos run")
