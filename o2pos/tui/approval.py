@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from o2pos.core import auth
 from o2pos.core.errors import ApprovalRequired
+from o2pos.tui import keymap
 from o2pos.tui.guard import guarded, report
 from o2pos.tui.screens.dialogs import Dialog
 
@@ -19,6 +21,8 @@ Action = Callable[[auth.Approval | None], Any]
 
 
 class ManagerPinDialog(Dialog):
+    BINDINGS = keymap.SIGN_IN
+
     def __init__(self, reason: str, permission: str) -> None:
         super().__init__()
         self.reason, self.permission = reason, permission
@@ -37,11 +41,16 @@ class ManagerPinDialog(Dialog):
     def on_mount(self) -> None:
         self.query_one("#code", Input).focus()
 
+    def action_enter(self) -> None:
+        """Enter in the code box moves to the PIN box now, before the keys typed after it
+        are handed out (Widget.focus() would wait its turn); in the PIN box it is the PIN
+        box's own Enter, read after every digit typed before it."""
+        if self.focused is not self.query_one("#code", Input):
+            raise SkipAction()
+        self.set_focus(self.query_one("#pin", Input))
+
     @guarded
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "code":
-            self.query_one("#pin", Input).focus()
-            return
         code = self.query_one("#code", Input).value
         pin_box = self.query_one("#pin", Input)
         pin, pin_box.value = pin_box.value, ""

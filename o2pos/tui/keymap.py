@@ -108,6 +108,10 @@ CART = [
 
 DIALOG = [Binding("escape", "cancel", "Cancel", id="dialog_cancel", priority=True)]
 
+# Enter in a code box moves on to the PIN box at once, as Tab does (see GLOBAL): typed ahead,
+# "manager<Enter>2222<Enter>" must not land "2222" in the code box. No id: Enter is fixed.
+SIGN_IN = [Binding("enter", "enter", "Next box", show=False, priority=True)]
+
 SEARCH = [*DIALOG, Binding("down", "focus_list", "Results", id="search_list", show=False)]
 
 SYNC = [*DIALOG, Binding("p", "push", "Push now", id="sync_push")]
@@ -141,6 +145,8 @@ SCOPES: dict[str, list[list[Binding]]] = {
     "returns": [GLOBAL, RETURNS],
     "reprint": [GLOBAL, REPRINT],
     "dialog": [GLOBAL, DIALOG],
+    "login": [GLOBAL, SIGN_IN],
+    "approval": [GLOBAL, DIALOG, SIGN_IN],
     "search": [GLOBAL, SEARCH],
     "sync": [GLOBAL, SYNC],
     "slip": [GLOBAL, SLIP],

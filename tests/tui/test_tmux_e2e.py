@@ -85,3 +85,25 @@ def test_a_bill_survives_kill_9(tmp_path: Path) -> None:
         "WHERE sale.status = 'draft'"
     ).fetchone()
     assert lines == 2
+
+
+def test_code_enter_pin_enter_typed_ahead_signs_in_and_approves(tmp_path: Path) -> None:
+    """Enter in a code box moves to the PIN box before the next key is read: typed in one
+    burst (a fast typist, a badge reader), the PIN must not land in the code box."""
+    o2pos(tmp_path, "init", "--demo")
+    tmux = Tmux(tmp_path)
+    try:
+        tmux.start(f"{sys.executable} -m o2pos run")
+        tmux.wait_for("cashier / 1111")
+        tmux.burst("cashier", "Enter", "1111", "Enter")
+        tmux.wait_for("Open the cash register")
+        tmux.keys("2000", "Enter")
+        tmux.burst("8901001000018", "Enter")
+        tmux.wait_for("Daawat Rozana")
+        tmux.keys("C-x")  # void: a cashier needs a manager
+        tmux.wait_for("Manager approval")
+        tmux.burst("manager", "Enter", "2222", "Enter")
+        screen = tmux.wait_for("Bill voided")
+        assert "manager2222" not in screen
+    finally:
+        tmux.close()

@@ -10,7 +10,7 @@ from tests.conftest import Store
 
 
 def test_recent_documents_are_newest_first_z_reports_included(store: Store) -> None:
-    for day in range(12):
+    for _ in range(12):
         store.open_register(100000)
         store.cash_sale("SOAP")
         store.clock.advance(hours=1)

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from o2pos.core import auth, demo
+from o2pos.tui import keymap
 from o2pos.tui.guard import guarded
 from o2pos.tui.widgets.status_bar import StatusBar
 
 
-class LoginScreen(Screen):
+class LoginScreen(Screen[None]):
+    BINDINGS = keymap.SIGN_IN
+
     def compose(self) -> ComposeResult:
         ctx = self.app.ctx  # type: ignore[attr-defined]
         yield StatusBar()
@@ -37,11 +41,16 @@ class LoginScreen(Screen):
     def show_error(self, text: str) -> None:
         self.query_one("#message", Static).update(text)
 
+    def action_enter(self) -> None:
+        """Enter in the code box moves to the PIN box now, before the keys typed after it
+        are handed out (Widget.focus() would wait its turn); in the PIN box it is the PIN
+        box's own Enter, read after every digit typed before it."""
+        if self.focused is not self.query_one("#user", Input):
+            raise SkipAction()
+        self.set_focus(self.query_one("#pin", Input))
+
     @guarded
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "user":
-            self.query_one("#pin", Input).focus()
-            return
         user = self.query_one("#user", Input).value.strip()
         pin_box = self.query_one("#pin", Input)
         pin = pin_box.value
