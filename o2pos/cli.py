@@ -20,15 +20,23 @@ from o2pos.commands import central as central_commands
 from o2pos.commands import printing as printing_commands
 from o2pos.commands import sync as sync_commands
 from o2pos.commands import web as web_commands
-from o2pos.commands.common import ConfigOption, ImportKind, config_of, context_of, echo_import, fail
+from o2pos.commands.common import (
+    ConfigOption,
+    ImportKind,
+    config_of,
+    context_of,
+    echo_import,
+    fail,
+    group,
+)
 
-app = typer.Typer(
-    help="o2pos: a terminal point of sale that keeps selling when the network is gone.",
+app = group(
+    "o2pos: a terminal point of sale that keeps selling when the network is gone.",
     no_args_is_help=False,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-journal_app = typer.Typer(help="The append-only journal of business events.", no_args_is_help=True)
+journal_app = group("The append-only journal of business events.", no_args_is_help=True)
 app.add_typer(journal_app, name="journal")
 app.add_typer(sync_commands.app, name="sync")
 app.add_typer(central_commands.app, name="central")

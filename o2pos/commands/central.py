@@ -14,9 +14,9 @@ from typing import Annotated, Any
 
 import typer
 
-from .common import ImportKind, echo_import, fail
+from .common import ImportKind, echo_import, fail, group
 
-app = typer.Typer(help="The central service tills sync with.", no_args_is_help=True)
+app = group("The central service tills sync with.", no_args_is_help=True)
 
 DbOption = Annotated[
     str | None,
