@@ -201,29 +201,41 @@ def report(
     ] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Print an X, Z or daily report (reading only: closing a shift is done at the till)."""
+    """Print an X, Z or daily report (reading only: closing a shift is done at the till).
+
+    The text is the report's slip, in the words and at the width ([printer] width) the
+    printer uses.
+    """
     from o2pos.core import reports
     from o2pos.core.errors import DomainError
+    from o2pos.printing import documents, layouts
 
+    settings = config_of(config)
     ctx = context_of(config)
     try:
+        when = date.fromisoformat(day) if day else None
+    except ValueError as exc:
+        raise fail(f"--date {day!r} is not YYYY-MM-DD") from exc
+    try:
+        if as_json:
+            if kind is ReportKind.x:
+                data = reports.x_report(ctx)
+            elif kind is ReportKind.z:
+                data = reports.z_report(ctx, number)
+            else:
+                data = reports.daily_report(ctx, when)
+            typer.echo(json.dumps(data, indent=2, sort_keys=True))
+            return
         if kind is ReportKind.x:
-            data = reports.x_report(ctx)
+            doc = documents.x_report(ctx)
         elif kind is ReportKind.z:
-            data = reports.z_report(ctx, number)
+            doc = documents.z_report(ctx, number)
         else:
-            try:
-                when = date.fromisoformat(day) if day else None
-            except ValueError as exc:
-                raise fail(f"--date {day!r} is not YYYY-MM-DD") from exc
-            data = reports.daily_report(ctx, when)
+            doc = documents.daily_report(ctx, when)
     except DomainError as exc:
         raise fail(str(exc)) from exc
-    if as_json:
-        typer.echo(json.dumps(data, indent=2, sort_keys=True))
-    else:
-        store = ctx.settings.store
-        typer.echo(reports.render_text(data, store.name, timezone=store.timezone))
+    options = layouts.Options(width=settings.printer.width)
+    typer.echo(layouts.slip_for(doc, ctx.settings.store, options).text())
 
 
 @app.command()

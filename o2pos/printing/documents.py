@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
+
+from peewee import fn
 
 from o2pos.core.context import Context
 from o2pos.core.errors import NotFound
@@ -29,19 +32,28 @@ PRINTABLE = {
 
 @dataclass(frozen=True)
 class Document:
-    kind: str  # bill | receipt | return | cash | z_report | x_report
+    kind: str  # bill | receipt | return | cash | z_report | x_report | daily_report
     number: str
     created_at: str  # ISO UTC, as in the journal
     terminal_id: str
     employee_id: str | None
     payload: dict[str, Any]
+    approved_by: str | None = None  # the manager who approved it (the event's approved_by)
 
 
 def from_event(row: Journal) -> Document:
     kind, path = PRINTABLE[row.event_type]
     payload = json.loads(row.payload)
     number = payload[path.removeprefix("$.")]
-    return Document(kind, number, row.created_at, row.terminal_id, row.employee_id, payload)
+    return Document(
+        kind,
+        number,
+        row.created_at,
+        row.terminal_id,
+        row.employee_id,
+        payload,
+        row.approved_by,
+    )
 
 
 def find(ctx: Context, number: str) -> Document:
@@ -82,4 +94,36 @@ def x_report(ctx: Context) -> Document:
     data = reports.x_report(ctx)
     return Document(
         "x_report", "X", iso(ctx.now()), ctx.terminal_id, None, json.loads(json.dumps(data))
+    )
+
+
+def z_report(ctx: Context, number: str | None = None) -> Document:
+    """The Z report of this till's latest closed session, or of the one numbered ``number``.
+
+    It is the session's ``register.closed`` event, so it reads as it did at closing.
+    """
+    query = Journal.select().where(Journal.event_type == "register.closed")
+    wanted = number.strip().upper() if number else None
+    if wanted:
+        query = query.where(fn.json_extract(Journal.payload, "$.z_number") == wanted)
+    row = query.order_by(Journal.seq.desc()).first()
+    if row is None:
+        raise NotFound(
+            f"No Z report {wanted}" if wanted else "No register session has been closed yet"
+        )
+    return from_event(row)
+
+
+def daily_report(ctx: Context, day: date | None = None) -> Document:
+    """One calendar day of this till, across sessions, as of now (changes nothing)."""
+    from o2pos.core import reports
+
+    data = reports.daily_report(ctx, day)
+    return Document(
+        "daily_report",
+        data["date"],
+        iso(ctx.now()),
+        ctx.terminal_id,
+        None,
+        json.loads(json.dumps(data)),
     )
