@@ -71,7 +71,7 @@ def open_database(path: Path | str) -> SqliteDatabase:
 
 # Bump with every schema change and add the step that brings the version before it up to
 # date to MIGRATIONS (playhouse.migrate); `create_schema` runs them in order at start-up.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _add_sync_status(db: SqliteDatabase) -> None:
@@ -82,9 +82,25 @@ def _add_print_job(db: SqliteDatabase) -> None:
     """2 -> 3: the print_job table (created below with every missing table); nothing else."""
 
 
+def _add_receipt_purpose(db: SqliteDatabase) -> None:
+    """3 -> 4: ``receipt.purpose``, sale (taken at checkout) or dues (collected later).
+
+    The register reports cash taken for bills and cash collected for dues apart. A receipt
+    written before is a due collected when its number is a ``receipt.recorded`` event's
+    (the receipts screen); every other receipt was taken at checkout (``sale.completed``).
+    """
+    db.execute_sql("ALTER TABLE receipt ADD COLUMN purpose VARCHAR(255) NOT NULL DEFAULT 'sale'")
+    db.execute_sql(
+        "UPDATE receipt SET purpose = 'dues' WHERE number IN ("
+        "SELECT json_extract(payload, '$.receipt') FROM journal "
+        "WHERE event_type = 'receipt.recorded')"
+    )
+
+
 MIGRATIONS: dict[int, Callable[[SqliteDatabase], None]] = {
     1: _add_sync_status,
     2: _add_print_job,
+    3: _add_receipt_purpose,
 }
 
 

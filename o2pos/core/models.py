@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from peewee import (
+    SQL,
     BooleanField,
     CharField,
     CompositeKey,
@@ -359,6 +360,10 @@ class Receipt(BaseModel):
     amount = IntegerField()  # money received for orders (on account is credit, not money)
     tendered = IntegerField()
     change = IntegerField(default=0)
+    # sale: taken at checkout for the bill it completed; dues: collected later for bills
+    # saved unpaid or on account (the receipts screen, ``payments.collect``)
+    # (a DEFAULT in the table too, so a fresh file and a migrated one have the same column)
+    purpose = CharField(default="sale", constraints=[SQL("DEFAULT 'sale'")])
 
 
 class Payment(BaseModel):

@@ -60,15 +60,22 @@ def open_session(ctx: Context, actor: Employee, opening_float: int) -> RegisterS
 
 
 def cash_totals(session: RegisterSession) -> dict[str, int]:
-    """Every cash flow of a session, the parts of the expected cash."""
-    cash_sales = (
-        Payment.select(fn.COALESCE(fn.SUM(Payment.amount), 0))
+    """Every cash flow of a session, the parts of the expected cash.
+
+    ``cash_sales`` is cash taken at checkout for the bills it completed; ``cash_dues`` is
+    cash collected later for bills saved unpaid or on account (the receipts screen). Both
+    are tendered less change, and both are in the drawer.
+    """
+    received = dict(
+        Payment.select(Receipt.purpose, fn.SUM(Payment.amount))
         .join(Receipt)
         .switch(Payment)
         .join(PaymentMethod)
         .where(Receipt.session == session, PaymentMethod.kind == "cash")
-        .scalar()
+        .group_by(Receipt.purpose)
+        .tuples()
     )
+    cash_sales, cash_dues = received.get("sale", 0), received.get("dues", 0)
     cash_refunds = (
         Return.select(fn.COALESCE(fn.SUM(Return.total), 0))
         .join(PaymentMethod)
@@ -82,10 +89,11 @@ def cash_totals(session: RegisterSession) -> dict[str, int]:
         .tuples()
     )
     cash_in, cash_out = moves.get("in", 0), moves.get("out", 0)
-    expected = session.opening_float + cash_sales - cash_refunds + cash_in - cash_out
+    expected = session.opening_float + cash_sales + cash_dues - cash_refunds + cash_in - cash_out
     return {
         "opening_float": session.opening_float,
         "cash_sales": cash_sales,
+        "cash_dues": cash_dues,
         "cash_refunds": cash_refunds,
         "cash_in": cash_in,
         "cash_out": cash_out,

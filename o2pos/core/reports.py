@@ -152,6 +152,8 @@ def _session_head(session: RegisterSession) -> dict[str, Any]:
         "opened_by": session.opened_by.code,
         "closed_at": iso(session.closed_at) if session.closed_at else None,
         "closed_by": session.closed_by.code if session.closed_by_id else None,
+        # the manager whose PIN let the closer close (None: the closer's own permission)
+        "approved_by": session.approved_by,
         "z_number": session.z_number,
         "counted_cash": session.counted_cash,
         "difference": session.difference,
@@ -181,7 +183,7 @@ def z_report(ctx: Context, z_number: str | None = None) -> dict[str, Any]:
     )
     if z_number:
         query = query.where(RegisterSession.z_number == z_number.strip().upper())
-    session = query.order_by(RegisterSession.closed_at.desc()).first()
+    session = query.order_by(RegisterSession.closed_at.desc(), RegisterSession.id.desc()).first()
     if session is None:
         raise NotFound(
             f"No Z report {z_number}" if z_number else "No register session has been closed yet"

@@ -912,6 +912,7 @@ def checkout(ctx: Context, sale_id: int, tenders: list[Tender], actor: Employee)
                 actor=actor,
                 session=session,
                 customer=sale.customer,
+                purpose="sale",
             )
         payload = sale_payload(sale, lines)
         payload.update(paid=sale.paid, balance=sale.balance, on_account=sale.on_account)

@@ -492,6 +492,10 @@ def report(doc: Document, store: StoreSettings, options: Options) -> Slip:
         paper.row("Opened", f"{local_time(r['opened_at'], tz)} {r['opened_by']}")
         if z and r.get("closed_at"):
             paper.row("Closed", f"{local_time(r['closed_at'], tz)} {r['closed_by']}")
+            # a Z report from before the report data had it: the event's approved_by
+            approver = r.get("approved_by", doc.approved_by)
+            if approver:
+                paper.row("Approved by", approver)
     paper.rule()
     paper.row(f"Sales ({r['sales_count']})", money(r["sales_total"]))
     paper.row(f"Returns ({r['returns_count']})", minus(r["returns_total"]))
@@ -522,6 +526,8 @@ def report(doc: Document, store: StoreSettings, options: Options) -> Slip:
         paper.text("Cash", bold=True)
         paper.row("Opening float", money(c["opening_float"]), indent=2)
         paper.row("Cash sales", money(c["cash_sales"]), indent=2)
+        if "cash_dues" in c:  # (a Z report from before: dues are in its cash sales)
+            paper.row("Dues collected", money(c["cash_dues"]), indent=2)
         paper.row("Cash refunds", minus(c["cash_refunds"]), indent=2)
         paper.row("Cash in", money(c["cash_in"]), indent=2)
         paper.row("Cash out", minus(c["cash_out"]), indent=2)
