@@ -13,6 +13,7 @@ from pathlib import Path
 
 from peewee import SqliteDatabase
 
+from o2pos.core.journal import document_indexes
 from o2pos.core.models import ALL_MODELS, database
 
 PRAGMAS = {
@@ -56,6 +57,8 @@ SCHEMA_SQL = [
          INSERT INTO product_fts(rowid, name, brand, category, sku, barcode)
          VALUES (new.id, new.name, new.brand, new.category, new.sku, new.barcode);
        END""",
+    # Document numbers inside journal payloads (a reprint, a Z report by number).
+    *document_indexes(),
 ]
 
 
@@ -71,7 +74,7 @@ def open_database(path: Path | str) -> SqliteDatabase:
 
 # Bump with every schema change and add the step that brings the version before it up to
 # date to MIGRATIONS (playhouse.migrate); `create_schema` runs them in order at start-up.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def _add_sync_status(db: SqliteDatabase) -> None:
@@ -97,10 +100,16 @@ def _add_receipt_purpose(db: SqliteDatabase) -> None:
     )
 
 
+def _add_document_indexes(db: SqliteDatabase) -> None:
+    """4 -> 5: indexes on the document numbers in journal payloads (created below with
+    every SCHEMA_SQL statement); nothing else."""
+
+
 MIGRATIONS: dict[int, Callable[[SqliteDatabase], None]] = {
     1: _add_sync_status,
     2: _add_print_job,
     3: _add_receipt_purpose,
+    4: _add_document_indexes,
 }
 
 

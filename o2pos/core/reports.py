@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 
 from peewee import fn
 
+from o2pos.core import journal
 from o2pos.core.context import Context
 from o2pos.core.errors import NotFound
 from o2pos.core.journal import iso
 from o2pos.core.models import (
-    Journal,
     Payment,
     PaymentMethod,
     Receipt,
@@ -188,14 +188,9 @@ def z_report(ctx: Context, z_number: str | None = None) -> dict[str, Any]:
         raise NotFound(
             f"No Z report {z_number}" if z_number else "No register session has been closed yet"
         )
-    event = (
-        Journal.select(Journal.payload)
-        .where(
-            Journal.event_type == "register.closed",
-            fn.json_extract(Journal.payload, "$.z_number") == session.z_number,
-        )
-        .first()
-    )
+    event = journal.document_event("$.z_number", session.z_number)
+    if event is None:  # a session closed without its event: the database was tampered with
+        raise NotFound(f"The journal has no register.closed event for {session.z_number}")
     return {"kind": "Z", **json.loads(event.payload)["report"]}
 
 
