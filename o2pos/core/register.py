@@ -113,10 +113,13 @@ def move_cash(
     reason: str,
     approval: Approval | None = None,
 ) -> CashMovement:
-    """Cash in (change brought in) or cash out (a payout, a bank drop), with a reason."""
+    """Cash in (change brought in) or cash out (a payout, a bank drop), with a reason.
+
+    Everything is checked before a manager's approval is used up (as in every operation
+    that takes one): a refused move leaves the approval for the next try.
+    """
     if kind not in ("in", "out"):
         raise ValidationError("Cash moves in or out")
-    approved_by = require(actor, Perm.CASH_MOVE, approval)
     if amount <= 0:
         raise ValidationError("The amount must be more than zero")
     reason = reason.strip()
@@ -128,6 +131,7 @@ def move_cash(
         session = require_open(ctx)
         if kind == "out" and amount > expected_cash(session):
             raise ValidationError("There is not that much cash in the drawer")
+        approved_by = require(actor, Perm.CASH_MOVE, approval)
         movement = CashMovement.create(
             session=session,
             number=numbering.allocate(ctx, "cash"),
@@ -160,9 +164,9 @@ def open_drawer(
     """A "no sale" drawer opening: only with permission, and always on the record."""
     if contains_card_number(reason):
         raise ValidationError(CARD_NUMBER_MESSAGE)
-    approved_by = require(actor, Perm.NO_SALE, approval)
     with ctx.write():
         session = require_open(ctx)
+        approved_by = require(actor, Perm.NO_SALE, approval)
         movement = CashMovement.create(
             session=session,
             number=numbering.allocate(ctx, "cash"),
@@ -187,11 +191,11 @@ def close_session(
     ctx: Context, actor: Employee, counted_cash: int, approval: Approval | None = None
 ) -> RegisterSession:
     """Count the drawer, store the difference and give the session its Z number."""
-    approved_by = require(actor, Perm.CLOSE_REGISTER, approval)
     if counted_cash < 0:
         raise ValidationError("The counted cash cannot be negative")
     with ctx.write():
         session = require_open(ctx)
+        approved_by = require(actor, Perm.CLOSE_REGISTER, approval)
         totals = cash_totals(session)
         expected = totals["expected_cash"]
         z_number = numbering.allocate(ctx, "z_report")
