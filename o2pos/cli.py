@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 
 from o2pos.commands import central as central_commands
+from o2pos.commands import employee as employee_commands
 from o2pos.commands import printing as printing_commands
 from o2pos.commands import sync as sync_commands
 from o2pos.commands import web as web_commands
@@ -40,6 +41,7 @@ journal_app = group("The append-only journal of business events.", no_args_is_he
 app.add_typer(journal_app, name="journal")
 app.add_typer(sync_commands.app, name="sync")
 app.add_typer(central_commands.app, name="central")
+app.add_typer(employee_commands.app, name="employee")
 app.command("reprint")(printing_commands.reprint)
 app.command("serve-web")(web_commands.serve_web)
 

@@ -74,7 +74,7 @@ def open_database(path: Path | str) -> SqliteDatabase:
 
 # Bump with every schema change and add the step that brings the version before it up to
 # date to MIGRATIONS (playhouse.migrate); `create_schema` runs them in order at start-up.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def _add_sync_status(db: SqliteDatabase) -> None:
@@ -105,11 +105,22 @@ def _add_document_indexes(db: SqliteDatabase) -> None:
     every SCHEMA_SQL statement); nothing else."""
 
 
+def _add_login_failure_and_unlock(db: SqliteDatabase) -> None:
+    """5 -> 6: the login_failure table (created below) and the new unlock_employees
+    permission for the two roles that have every other manager's permission."""
+    db.execute_sql(
+        "INSERT OR IGNORE INTO role_permission (role, permission) "
+        "SELECT code, 'unlock_employees' FROM role "
+        "WHERE code IN ('administrator', 'store_manager')"
+    )
+
+
 MIGRATIONS: dict[int, Callable[[SqliteDatabase], None]] = {
     1: _add_sync_status,
     2: _add_print_job,
     3: _add_receipt_purpose,
     4: _add_document_indexes,
+    5: _add_login_failure_and_unlock,
 }
 
 

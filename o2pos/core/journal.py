@@ -28,6 +28,7 @@ EVENT_TYPES = frozenset(
         "login.failed",
         "login.succeeded",
         "employee.created",
+        "employee.unlocked",
         "customer.created",
         "register.opened",
         "register.cash_moved",

@@ -159,6 +159,19 @@ class Employee(BaseModel):
     active = BooleanField(default=True)
 
 
+class LoginFailure(BaseModel):
+    """Wrong PINs in a row for a user code no (active) employee has.
+
+    Counted and locked exactly like an employee's own ``failed_attempts`` and
+    ``locked_until``, so whoever types at the login cannot tell a real code from an unknown
+    one. The code itself is not stored, only a salted SHA-256 of it (``auth``).
+    """
+
+    key = CharField(primary_key=True)
+    failed_attempts = IntegerField(default=0)
+    locked_until = DateTimeField(null=True)
+
+
 class Customer(BaseModel):
     uuid = CharField(unique=True)
     name = CharField()
@@ -499,6 +512,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     Role,
     RolePermission,
     Employee,
+    LoginFailure,
     Customer,
     Product,
     Stock,
