@@ -113,7 +113,8 @@ def floor_sale(path: Path, lines: int, runs: int) -> list[float]:
         )
         cur = con.execute(
             "INSERT INTO receipt (uuid, number, terminal_id, session_id, employee_id, created_at, "
-            "amount, tendered, change) VALUES (?, ?, 'F', ?, ?, '2026-01-01', 100, 100, 0)",
+            "amount, tendered, change, purpose) "
+            "VALUES (?, ?, 'F', ?, ?, '2026-01-01', 100, 100, 0, 'sale')",
             (f"floor-r-{run}", f"FLOOR-{run}", session, employee),
         )
         con.execute(

@@ -17,21 +17,31 @@ from typing import Annotated
 import typer
 
 from o2pos.commands import central as central_commands
+from o2pos.commands import employee as employee_commands
 from o2pos.commands import printing as printing_commands
 from o2pos.commands import sync as sync_commands
 from o2pos.commands import web as web_commands
-from o2pos.commands.common import ConfigOption, ImportKind, config_of, context_of, echo_import, fail
+from o2pos.commands.common import (
+    ConfigOption,
+    ImportKind,
+    config_of,
+    context_of,
+    echo_import,
+    fail,
+    group,
+)
 
-app = typer.Typer(
-    help="o2pos: a terminal point of sale that keeps selling when the network is gone.",
+app = group(
+    "o2pos: a terminal point of sale that keeps selling when the network is gone.",
     no_args_is_help=False,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-journal_app = typer.Typer(help="The append-only journal of business events.", no_args_is_help=True)
+journal_app = group("The append-only journal of business events.", no_args_is_help=True)
 app.add_typer(journal_app, name="journal")
 app.add_typer(sync_commands.app, name="sync")
 app.add_typer(central_commands.app, name="central")
+app.add_typer(employee_commands.app, name="employee")
 app.command("reprint")(printing_commands.reprint)
 app.command("serve-web")(web_commands.serve_web)
 
@@ -201,29 +211,41 @@ def report(
     ] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Print an X, Z or daily report (reading only: closing a shift is done at the till)."""
+    """Print an X, Z or daily report (reading only: closing a shift is done at the till).
+
+    The text is the report's slip, in the words and at the width ([printer] width) the
+    printer uses.
+    """
     from o2pos.core import reports
     from o2pos.core.errors import DomainError
+    from o2pos.printing import documents, layouts
 
+    settings = config_of(config)
     ctx = context_of(config)
     try:
+        when = date.fromisoformat(day) if day else None
+    except ValueError as exc:
+        raise fail(f"--date {day!r} is not YYYY-MM-DD") from exc
+    try:
+        if as_json:
+            if kind is ReportKind.x:
+                data = reports.x_report(ctx)
+            elif kind is ReportKind.z:
+                data = reports.z_report(ctx, number)
+            else:
+                data = reports.daily_report(ctx, when)
+            typer.echo(json.dumps(data, indent=2, sort_keys=True))
+            return
         if kind is ReportKind.x:
-            data = reports.x_report(ctx)
+            doc = documents.x_report(ctx)
         elif kind is ReportKind.z:
-            data = reports.z_report(ctx, number)
+            doc = documents.z_report(ctx, number)
         else:
-            try:
-                when = date.fromisoformat(day) if day else None
-            except ValueError as exc:
-                raise fail(f"--date {day!r} is not YYYY-MM-DD") from exc
-            data = reports.daily_report(ctx, when)
+            doc = documents.daily_report(ctx, when)
     except DomainError as exc:
         raise fail(str(exc)) from exc
-    if as_json:
-        typer.echo(json.dumps(data, indent=2, sort_keys=True))
-    else:
-        store = ctx.settings.store
-        typer.echo(reports.render_text(data, store.name, timezone=store.timezone))
+    options = layouts.Options(width=settings.printer.width)
+    typer.echo(layouts.slip_for(doc, ctx.settings.store, options).text())
 
 
 @app.command()

@@ -88,9 +88,30 @@ def changes(since: int, limit: int = MAX_PAGE) -> tuple[list[dict[str, Any]], in
     return records, version, more, reset
 
 
+# Permissions o2pos added to its default roles after a central may have stored them: a
+# central holding a role record without one adds it (a new version of the record, which
+# tills pull like any change). The store may have edited the role: nothing else changes.
+ADDED_PERMISSIONS = {auth.Perm.UNLOCK_EMPLOYEES: ("administrator", "store_manager")}
+
+
+def _add_new_permissions() -> None:
+    for permission, roles in ADDED_PERMISSIONS.items():
+        for code in roles:
+            data = get("role", code)
+            if data is None or permission in data["permissions"]:
+                continue
+            with write():
+                put(
+                    "role",
+                    code,
+                    {**data, "permissions": sorted([*data["permissions"], permission])},
+                )
+
+
 def seed_reference() -> None:
     """Tax classes, payment methods and roles every store starts with (added once)."""
     if MasterRecord.select().where(MasterRecord.kind == "tax_class").exists():
+        _add_new_permissions()
         return
     with write():
         for code, name, rate in TAX_CLASSES:

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit, urlunsplit
 
 import typer
 
-from .common import ImportKind, echo_import, fail
+from .common import ImportKind, echo_import, fail, group
 
-app = typer.Typer(help="The central service tills sync with.", no_args_is_help=True)
+app = group("The central service tills sync with.", no_args_is_help=True)
 
 DbOption = Annotated[
     str | None,
@@ -26,45 +28,86 @@ DbOption = Annotated[
 ]
 
 
+def _db_url(db: str | None) -> str:
+    from o2pos.central.store import DEFAULT_DB
+
+    return db or os.environ.get("O2POS_CENTRAL_DB") or DEFAULT_DB
+
+
 def _open(db: str | None) -> Any:
     from peewee import OperationalError
 
-    from o2pos.central.store import DEFAULT_DB, open_central
+    from o2pos.central.store import open_central
 
-    url = db or os.environ.get("O2POS_CENTRAL_DB") or DEFAULT_DB
+    url = _db_url(db)
     try:
         return open_central(url)
     except OperationalError as exc:
-        raise fail(f"Cannot open the central database {url}: {exc}") from exc
+        raise fail(f"Cannot open the central database {shown_url(url)}: {exc}") from exc
+
+
+def shown_url(url: str) -> str:
+    """A database URL fit to print: a password in it is replaced by ***."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    user = f"{parts.username}:***@" if parts.username else ":***@"
+    return urlunsplit(parts._replace(netloc=user + host))
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before anything is printed: port 0 picks a free one."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(2048)  # uvicorn's backlog; a client waits there until the app accepts
+    except OSError as exc:
+        sock.close()
+        raise fail(f"Cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    return sock
 
 
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port")] = 8470,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port (0: any free one)")] = 8470,
     db: DbOption = None,
     tls_cert: Annotated[
         Path | None, typer.Option(help="PEM certificate: serve HTTPS (with --tls-key)")
     ] = None,
     tls_key: Annotated[Path | None, typer.Option(help="PEM private key of --tls-cert")] = None,
 ) -> None:
-    """Serve the central's HTTP API (OpenAPI schema at /openapi.json, docs at /docs)."""
+    """Serve the central's HTTP API (OpenAPI schema at /openapi.json, docs at /docs).
+
+    Prints one line with the address it listens on and the database, then serves until
+    stopped (ctrl+c or SIGTERM).
+    """
     import uvicorn
 
     from o2pos.central.api import create_app
 
-    _open(db)
+    url = _db_url(db)
+    _open(url)
     if bool(tls_cert) != bool(tls_key):
         raise fail("--tls-cert and --tls-key go together")
-    uvicorn.run(
+    sock = _listen(host, port)
+    bound = sock.getsockname()[1]
+    scheme = "https" if tls_cert else "http"
+    where = f"[{host}]" if ":" in host else host
+    typer.echo(f"o2pos central listening on {scheme}://{where}:{bound} (database {shown_url(url)})")
+    config = uvicorn.Config(
         create_app(),
         host=host,
-        port=port,
+        port=bound,
         log_level="warning",
         access_log=False,
         ssl_certfile=str(tls_cert) if tls_cert else None,
         ssl_keyfile=str(tls_key) if tls_key else None,
     )
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 @app.command("add-terminal")

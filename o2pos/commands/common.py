@@ -7,8 +7,38 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from o2pos.config import Config, ConfigError, load
+
+
+class _Group(TyperGroup):
+    """Lists each command with the whole first paragraph of its help, wrapped.
+
+    Click would cut it to one line ("...", or at the first "e.g."), hiding half of it.
+    """
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:  # typer's vendored click
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is None or command.hidden:
+                continue
+            text = command.short_help or (command.help or "").strip().split("\n\n")[0]
+            rows.append((name, " ".join(text.split())))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def group(help: str, **options: Any) -> typer.Typer:
+    """A command group whose help is shown exactly as written.
+
+    Rich markup is off (``rich_markup_mode=None``): with it, ``pip install 'o2pos[web]'`` in
+    a help text lost its ``[web]``, taken for a style tag, and any ``[...]`` would. Every
+    ``typer.Typer`` of the CLI is made here, so none can forget it.
+    """
+    return typer.Typer(help=help, rich_markup_mode=None, cls=_Group, **options)
 
 
 class ImportKind(StrEnum):

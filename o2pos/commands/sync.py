@@ -13,9 +13,9 @@ from typing import Annotated, Any
 
 import typer
 
-from .common import ConfigOption, config_of, context_of, fail
+from .common import ConfigOption, config_of, context_of, fail, group
 
-app = typer.Typer(help="Sync with the central service.", no_args_is_help=True)
+app = group("Sync with the central service.", no_args_is_help=True)
 
 
 def _engine(config_path: Path | None) -> tuple[Any, Any, Any]:

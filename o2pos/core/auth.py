@@ -17,6 +17,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 from o2pos.core import journal
 from o2pos.core.context import Context
@@ -24,11 +25,14 @@ from o2pos.core.errors import (
     ApprovalRequired,
     AuthError,
     EmployeeLocked,
+    NotFound,
     PermissionDenied,
+    StateError,
     ValidationError,
 )
-from o2pos.core.models import Employee, Role, RolePermission
+from o2pos.core.models import Employee, LoginFailure, Role, RolePermission, StoreMeta
 from o2pos.core.money import format_percent
+from o2pos.core.settings import SecuritySettings
 
 
 class Perm:
@@ -48,6 +52,7 @@ class Perm:
     MANAGE_CATALOG = "manage_catalog"
     MANAGE_STOCK = "manage_stock"
     MANAGE_EMPLOYEES = "manage_employees"
+    UNLOCK_EMPLOYEES = "unlock_employees"
 
 
 ALL_PERMISSIONS = sorted(v for k, v in vars(Perm).items() if k.isupper())
@@ -69,7 +74,12 @@ PERMISSION_LABELS = {
     Perm.MANAGE_CATALOG: "change the catalog",
     Perm.MANAGE_STOCK: "move stock",
     Perm.MANAGE_EMPLOYEES: "manage employees",
+    Perm.UNLOCK_EMPLOYEES: "unlock an employee locked out by wrong PINs",
 }
+
+# A permission that comes with another: whoever manages employees may unlock them (so an
+# administrator whose role came from a central older than ``unlock_employees`` still can).
+IMPLIED_BY = {Perm.UNLOCK_EMPLOYEES: Perm.MANAGE_EMPLOYEES}
 
 # The five roles O2VEND names, with what each may do alone and its discount limit.
 DEFAULT_ROLES: dict[str, tuple[str, int, list[str]]] = {
@@ -157,7 +167,8 @@ def permissions_of(employee: Employee) -> frozenset[str]:
 
 
 def has_permission(employee: Employee, permission: str) -> bool:
-    return permission in permissions_of(employee)
+    held = permissions_of(employee)
+    return permission in held or IMPLIED_BY.get(permission) in held
 
 
 # Approvals handed out and not yet used: token -> (employee id, permission, deadline).
@@ -212,16 +223,106 @@ def create_employee(
     return employee
 
 
-def _locked_message(employee: Employee, now: datetime) -> str:
-    minutes = max(1, int((employee.locked_until - now).total_seconds() + 59) // 60)
+def _locked_message(code: str, locked_until: datetime, now: datetime) -> str:
+    minutes = max(1, int((locked_until - now).total_seconds() + 59) // 60)
     return (
-        f"{employee.code} is locked after too many wrong PINs; try again in {minutes} min "
-        "or ask a manager"
+        f"{code} is locked after too many wrong PINs; try again in {minutes} min or ask a manager"
     )
 
 
-def _is_locked(employee: Employee, now: datetime) -> bool:
-    return employee.locked_until is not None and employee.locked_until > now
+def _is_locked(row: Employee | LoginFailure | None, now: datetime) -> bool:
+    return row is not None and row.locked_until is not None and row.locked_until > now
+
+
+def _wrong(code: str, attempts: int, locked: bool, security: SecuritySettings) -> AuthError:
+    """The answer to a wrong PIN: the same words whether the user code exists or not."""
+    if locked:
+        return EmployeeLocked(
+            f"Wrong user code or PIN. {code} is now locked for {security.lockout_minutes} min"
+        )
+    remaining = security.max_pin_attempts - attempts
+    tries = "try" if remaining == 1 else "tries"
+    return AuthError(f"Wrong user code or PIN ({remaining} {tries} left before lock)")
+
+
+def _count(
+    row: Employee | LoginFailure | None, now: datetime, security: SecuritySettings
+) -> tuple[int, datetime | None]:
+    """One more wrong PIN: the new count, and the lock it brings (a lock run out restarts it)."""
+    previous = 0 if row is None or row.locked_until is not None else row.failed_attempts
+    attempts = previous + 1
+    if attempts >= security.max_pin_attempts:
+        return attempts, now + timedelta(minutes=security.lockout_minutes)
+    return attempts, None
+
+
+_DUMMY_SALT = base64.b64encode(os.urandom(16)).decode()
+_DUMMY_DIGEST = base64.b64encode(os.urandom(32)).decode()
+
+
+def _dummy_hash() -> str:
+    """A PIN hash no PIN matches, at the cost of the till's real ones.
+
+    An unknown user code is checked against it, so it takes as long to refuse as a real
+    code with a wrong PIN: the time an answer takes tells nothing either. The cost is read
+    from an active employee's hash (they all carry their scrypt parameters).
+    """
+    row = Employee.select(Employee.pin_hash).where(Employee.active == True).first()
+    n, r, p = "16384", "8", "1"
+    if row is not None:
+        parts = row.pin_hash.split("$")
+        if len(parts) == 6 and parts[0] == "scrypt":
+            n, r, p = parts[1:4]
+    return f"scrypt${n}${r}${p}${_DUMMY_SALT}${_DUMMY_DIGEST}"
+
+
+_SALT_KEY = "login_failure_salt"
+
+
+def _failure_key(ctx: Context, code: str) -> str:
+    """What ``login_failure`` stores for a user code: a salted hash, never the code typed
+    (which may be a PIN typed into the wrong box)."""
+    row = StoreMeta.get_or_none(StoreMeta.key == _SALT_KEY)
+    if row is None:
+        with ctx.write():
+            StoreMeta.insert(
+                key=_SALT_KEY, value=secrets.token_hex(16)
+            ).on_conflict_ignore().execute()
+        row = StoreMeta.get(StoreMeta.key == _SALT_KEY)
+    return hashlib.sha256(f"{row.value}:{code}".encode()).hexdigest()
+
+
+def _refuse_unknown(ctx: Context, code: str, pin: str) -> NoReturn:
+    """A code no active employee has: refused exactly as a real one with a wrong PIN is.
+
+    The same check of the PIN (against a hash no PIN matches, at the same cost), the same
+    count of tries and lockout (``login_failure``), the same messages, and the same
+    ``login.failed`` event (its ``employee`` null: nobody's code was typed), so the login
+    answers the same, as fast, and even the count of events waiting to sync moves alike.
+    """
+    key = _failure_key(ctx, code)
+    now = ctx.now()
+    security = ctx.settings.security
+    row = LoginFailure.get_or_none(LoginFailure.key == key)
+    if _is_locked(row, now):
+        raise EmployeeLocked(_locked_message(code, row.locked_until, now))
+    check_pin(pin, _dummy_hash())
+    with ctx.write():
+        row = LoginFailure.get_or_none(LoginFailure.key == key)
+        if _is_locked(row, now):
+            raise EmployeeLocked(_locked_message(code, row.locked_until, now))
+        attempts, locked_until = _count(row, now, security)
+        LoginFailure.insert(
+            key=key, failed_attempts=attempts, locked_until=locked_until
+        ).on_conflict_replace().execute()
+        # a lock that has run out is the same as no row: forget it
+        LoginFailure.delete().where(LoginFailure.locked_until < now).execute()
+        journal.append(
+            ctx,
+            "login.failed",
+            {"employee": None, "attempt": attempts, "locked": locked_until is not None},
+        )
+    raise _wrong(code, attempts, locked_until is not None, security)
 
 
 def _check(ctx: Context, code: str, pin: str) -> Employee:
@@ -229,20 +330,22 @@ def _check(ctx: Context, code: str, pin: str) -> Employee:
 
     The slow scrypt check runs outside any transaction; the failure count is then read and
     written inside one write transaction, so parallel wrong PINs cannot overwrite each
-    other's count and slip past the lockout.
+    other's count and slip past the lockout. An unknown code is refused the same way
+    (``_refuse_unknown``): nothing at the login tells which user codes exist.
     """
-    employee = Employee.get_or_none(Employee.code == code.strip())
+    code = code.strip()
+    employee = Employee.get_or_none(Employee.code == code)
     if employee is None or not employee.active:
-        raise AuthError("Wrong user code or PIN")
+        _refuse_unknown(ctx, code, pin)
     now = ctx.now()
     if _is_locked(employee, now):
-        raise EmployeeLocked(_locked_message(employee, now))
+        raise EmployeeLocked(_locked_message(code, employee.locked_until, now))
     correct = check_pin(pin, employee.pin_hash)
     security = ctx.settings.security
     with ctx.write():
         employee = Employee.get_by_id(employee.id)
         if _is_locked(employee, now):
-            raise EmployeeLocked(_locked_message(employee, now))
+            raise EmployeeLocked(_locked_message(code, employee.locked_until, now))
         if correct:
             if employee.failed_attempts or employee.locked_until is not None:
                 Employee.update(failed_attempts=0, locked_until=None).where(
@@ -250,26 +353,83 @@ def _check(ctx: Context, code: str, pin: str) -> Employee:
                 ).execute()
                 employee.failed_attempts, employee.locked_until = 0, None
             return employee
-        # a lock that has run out starts a fresh count
-        previous = 0 if employee.locked_until is not None else employee.failed_attempts
-        attempts = previous + 1
-        locked = attempts >= security.max_pin_attempts
-        locked_until = now + timedelta(minutes=security.lockout_minutes) if locked else None
+        attempts, locked_until = _count(employee, now, security)
         Employee.update(failed_attempts=attempts, locked_until=locked_until).where(
             Employee.id == employee.id
         ).execute()
         journal.append(
             ctx,
             "login.failed",
-            {"employee": employee.code, "attempt": attempts, "locked": locked},
+            {"employee": employee.code, "attempt": attempts, "locked": locked_until is not None},
             employee=employee.code,
         )
-    if locked:
-        raise EmployeeLocked(
-            f"Wrong PIN. {employee.code} is now locked for {security.lockout_minutes} min"
+    raise _wrong(code, attempts, locked_until is not None, security)
+
+
+def unlock(
+    ctx: Context,
+    code: str,
+    actor: Employee | None = None,
+    approval: Approval | None = None,
+    *,
+    command_line: bool = False,
+) -> Employee:
+    """Lift the lockout of the employee with user code ``code`` (and clear their count).
+
+    Who may: an employee whose role has ``unlock_employees`` (store manager,
+    administrator; ``manage_employees`` implies it). Three ways in:
+
+    - ``actor`` signed in: checked with ``require``; a cashier passes a manager's
+      ``approval``;
+    - no one signed in (the login screen): ``approval`` alone, a manager's PIN given for
+      ``Perm.UNLOCK_EMPLOYEES``; without it, ``ApprovalRequired`` (before the code is even
+      looked up, so the login still tells nobody which codes exist);
+    - ``command_line=True``: ``o2pos employee unlock``, whoever can run commands on the
+      till's box.
+
+    The employee is looked up and must be locked or have wrong PINs counted (else
+    ``NotFound`` / ``StateError``) before an approval is used up. Journaled as
+    ``employee.unlocked``, by whom and from where.
+    """
+    code = code.strip()
+    if actor is None and approval is None and not command_line:
+        raise ApprovalRequired(
+            f"A manager's PIN is needed to unlock {code or 'an employee'}",
+            Perm.UNLOCK_EMPLOYEES,
         )
-    remaining = security.max_pin_attempts - attempts
-    raise AuthError(f"Wrong user code or PIN ({remaining} tries left before lock)")
+    now = ctx.now()
+    with ctx.write():
+        employee = Employee.get_or_none(Employee.code == code)
+        if employee is None:
+            raise NotFound(f"No employee has the user code {code!r}")
+        was_locked = _is_locked(employee, now)
+        if not was_locked and not employee.failed_attempts:
+            raise StateError(f"{employee.code} is not locked")
+        approved_by = None
+        if command_line:
+            by, via = None, "command_line"
+        elif actor is not None:
+            approved_by = require(actor, Perm.UNLOCK_EMPLOYEES, approval)
+            by, via = actor.code, "till"
+        else:
+            assert approval is not None
+            by, via = _redeem(approval, Perm.UNLOCK_EMPLOYEES), "till"
+        Employee.update(failed_attempts=0, locked_until=None).where(
+            Employee.id == employee.id
+        ).execute()
+        journal.append(
+            ctx,
+            "employee.unlocked",
+            {
+                "employee": employee.code,
+                "via": via,
+                "was_locked": was_locked,
+                "failed_attempts": employee.failed_attempts,
+            },
+            employee=by,
+            approved_by=approved_by,
+        )
+    return Employee.get_by_id(employee.id)
 
 
 def login(ctx: Context, code: str, pin: str) -> Employee:

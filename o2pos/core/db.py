@@ -13,6 +13,7 @@ from pathlib import Path
 
 from peewee import SqliteDatabase
 
+from o2pos.core.journal import document_indexes
 from o2pos.core.models import ALL_MODELS, database
 
 PRAGMAS = {
@@ -56,6 +57,8 @@ SCHEMA_SQL = [
          INSERT INTO product_fts(rowid, name, brand, category, sku, barcode)
          VALUES (new.id, new.name, new.brand, new.category, new.sku, new.barcode);
        END""",
+    # Document numbers inside journal payloads (a reprint, a Z report by number).
+    *document_indexes(),
 ]
 
 
@@ -71,7 +74,7 @@ def open_database(path: Path | str) -> SqliteDatabase:
 
 # Bump with every schema change and add the step that brings the version before it up to
 # date to MIGRATIONS (playhouse.migrate); `create_schema` runs them in order at start-up.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 6
 
 
 def _add_sync_status(db: SqliteDatabase) -> None:
@@ -82,9 +85,42 @@ def _add_print_job(db: SqliteDatabase) -> None:
     """2 -> 3: the print_job table (created below with every missing table); nothing else."""
 
 
+def _add_receipt_purpose(db: SqliteDatabase) -> None:
+    """3 -> 4: ``receipt.purpose``, sale (taken at checkout) or dues (collected later).
+
+    The register reports cash taken for bills and cash collected for dues apart. A receipt
+    written before is a due collected when its number is a ``receipt.recorded`` event's
+    (the receipts screen); every other receipt was taken at checkout (``sale.completed``).
+    """
+    db.execute_sql("ALTER TABLE receipt ADD COLUMN purpose VARCHAR(255) NOT NULL DEFAULT 'sale'")
+    db.execute_sql(
+        "UPDATE receipt SET purpose = 'dues' WHERE number IN ("
+        "SELECT json_extract(payload, '$.receipt') FROM journal "
+        "WHERE event_type = 'receipt.recorded')"
+    )
+
+
+def _add_document_indexes(db: SqliteDatabase) -> None:
+    """4 -> 5: indexes on the document numbers in journal payloads (created below with
+    every SCHEMA_SQL statement); nothing else."""
+
+
+def _add_login_failure_and_unlock(db: SqliteDatabase) -> None:
+    """5 -> 6: the login_failure table (created below) and the new unlock_employees
+    permission for the two roles that have every other manager's permission."""
+    db.execute_sql(
+        "INSERT OR IGNORE INTO role_permission (role, permission) "
+        "SELECT code, 'unlock_employees' FROM role "
+        "WHERE code IN ('administrator', 'store_manager')"
+    )
+
+
 MIGRATIONS: dict[int, Callable[[SqliteDatabase], None]] = {
     1: _add_sync_status,
     2: _add_print_job,
+    3: _add_receipt_purpose,
+    4: _add_document_indexes,
+    5: _add_login_failure_and_unlock,
 }
 
 

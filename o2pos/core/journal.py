@@ -28,6 +28,7 @@ EVENT_TYPES = frozenset(
         "login.failed",
         "login.succeeded",
         "employee.created",
+        "employee.unlocked",
         "customer.created",
         "register.opened",
         "register.cash_moved",
@@ -45,6 +46,64 @@ EVENT_TYPES = frozenset(
         "master.applied",
     }
 )
+
+
+# Where a printable document's number is in its event's payload, and which events carry it
+# there: (index name, JSON path, event types). Each pair has an expression index on the
+# journal (``core.db``), so looking a number up reads a row or two, not every payload. A
+# receipt taken at checkout lives in its ``sale.completed`` event, as ``receipt``.
+DOCUMENT_NUMBERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (
+        "journal_document_number",
+        "$.number",
+        ("sale.completed", "return.completed", "register.cash_moved"),
+    ),
+    ("journal_receipt_number", "$.receipt", ("sale.completed", "receipt.recorded")),
+    ("journal_z_number", "$.z_number", ("register.closed",)),
+)
+
+
+def document_where(path: str, types: tuple[str, ...]) -> str:
+    """The condition both the index and the query use, word for word: SQLite uses a partial
+    expression index only for a query that repeats its expression and its WHERE exactly."""
+    listed = ", ".join(f"'{t}'" for t in types)
+    return f"event_type IN ({listed}) AND json_extract(payload, '{path}')"
+
+
+def document_indexes() -> list[str]:
+    """CREATE INDEX statements for ``DOCUMENT_NUMBERS`` (run by ``db.create_schema``)."""
+    statements = []
+    for name, path, types in DOCUMENT_NUMBERS:
+        listed = ", ".join(f"'{t}'" for t in types)
+        statements.append(
+            f"CREATE INDEX IF NOT EXISTS {name} ON journal (json_extract(payload, '{path}')) "
+            f"WHERE event_type IN ({listed})"
+        )
+    return statements
+
+
+def document_event(path: str, number: str) -> Journal | None:
+    """The latest event with ``number`` at ``path``, one of ``DOCUMENT_NUMBERS``' paths."""
+    for _name, indexed, types in DOCUMENT_NUMBERS:
+        if indexed == path:
+            rows = Journal.fetch(
+                f"{document_where(path, types)} = ? ORDER BY seq DESC LIMIT 1", number
+            )
+            return rows[0] if rows else None
+    raise ValueError(f"no index on document numbers at {path!r}")
+
+
+def find_document(number: str) -> tuple[Journal, str] | None:
+    """The latest event issuing the document ``number``, and the payload key it is under.
+
+    A sale's own number is looked for before a receipt number, which comes before a Z
+    number; numbers of different kinds never collide (their series' prefixes differ).
+    """
+    for _name, path, _types in DOCUMENT_NUMBERS:
+        row = document_event(path, number)
+        if row is not None:
+            return row, path.removeprefix("$.")
+    return None
 
 
 def _reject_floats(value: Any, path: str = "payload") -> None:

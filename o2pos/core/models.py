@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from peewee import (
+    SQL,
     BooleanField,
     CharField,
     CompositeKey,
@@ -156,6 +157,19 @@ class Employee(BaseModel):
     failed_attempts = IntegerField(default=0)
     locked_until = DateTimeField(null=True)
     active = BooleanField(default=True)
+
+
+class LoginFailure(BaseModel):
+    """Wrong PINs in a row for a user code no (active) employee has.
+
+    Counted and locked exactly like an employee's own ``failed_attempts`` and
+    ``locked_until``, so whoever types at the login cannot tell a real code from an unknown
+    one. The code itself is not stored, only a salted SHA-256 of it (``auth``).
+    """
+
+    key = CharField(primary_key=True)
+    failed_attempts = IntegerField(default=0)
+    locked_until = DateTimeField(null=True)
 
 
 class Customer(BaseModel):
@@ -359,6 +373,10 @@ class Receipt(BaseModel):
     amount = IntegerField()  # money received for orders (on account is credit, not money)
     tendered = IntegerField()
     change = IntegerField(default=0)
+    # sale: taken at checkout for the bill it completed; dues: collected later for bills
+    # saved unpaid or on account (the receipts screen, ``payments.collect``)
+    # (a DEFAULT in the table too, so a fresh file and a migrated one have the same column)
+    purpose = CharField(default="sale", constraints=[SQL("DEFAULT 'sale'")])
 
 
 class Payment(BaseModel):
@@ -494,6 +512,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     Role,
     RolePermission,
     Employee,
+    LoginFailure,
     Customer,
     Product,
     Stock,

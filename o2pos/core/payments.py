@@ -29,6 +29,7 @@ from o2pos.core.money import format_amount
 from o2pos.core.privacy import CARD_NUMBER_MESSAGE, contains_card_number
 
 STORED_VALUE = ("credit_note", "gift_voucher")
+RECEIPT_PURPOSES = ("sale", "dues")
 
 
 @dataclass(frozen=True)
@@ -145,8 +146,14 @@ def record(
     actor: Employee,
     session: RegisterSession,
     customer: Customer | None,
+    purpose: str,
 ) -> Receipt:
-    """Write a receipt, its tender lines and allocations; part of the caller's transaction."""
+    """Write a receipt, its tender lines and allocations; part of the caller's transaction.
+
+    ``purpose`` is ``sale`` at checkout, ``dues`` for bills paid later (``collect``).
+    """
+    if purpose not in RECEIPT_PURPOSES:
+        raise ValueError(f"unknown receipt purpose {purpose!r}")
     fields = {
         "uuid": str(uuid.uuid4()),
         "number": numbering.allocate(ctx, "receipt"),
@@ -158,6 +165,7 @@ def record(
         "amount": settlement.paid,
         "tendered": settlement.tendered,
         "change": settlement.change,
+        "purpose": purpose,
     }
     receipt = Receipt(id=Receipt.insert_row(**fields), **fields)
     for line in settlement.lines:
@@ -251,7 +259,13 @@ def collect(
                 Sale.id == sale.id
             ).execute()
         receipt = record(
-            ctx, settlement, allocations, actor=actor, session=session, customer=customer
+            ctx,
+            settlement,
+            allocations,
+            actor=actor,
+            session=session,
+            customer=customer,
+            purpose="dues",
         )
         journal.append(
             ctx,

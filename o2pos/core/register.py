@@ -60,15 +60,22 @@ def open_session(ctx: Context, actor: Employee, opening_float: int) -> RegisterS
 
 
 def cash_totals(session: RegisterSession) -> dict[str, int]:
-    """Every cash flow of a session, the parts of the expected cash."""
-    cash_sales = (
-        Payment.select(fn.COALESCE(fn.SUM(Payment.amount), 0))
+    """Every cash flow of a session, the parts of the expected cash.
+
+    ``cash_sales`` is cash taken at checkout for the bills it completed; ``cash_dues`` is
+    cash collected later for bills saved unpaid or on account (the receipts screen). Both
+    are tendered less change, and both are in the drawer.
+    """
+    received = dict(
+        Payment.select(Receipt.purpose, fn.SUM(Payment.amount))
         .join(Receipt)
         .switch(Payment)
         .join(PaymentMethod)
         .where(Receipt.session == session, PaymentMethod.kind == "cash")
-        .scalar()
+        .group_by(Receipt.purpose)
+        .tuples()
     )
+    cash_sales, cash_dues = received.get("sale", 0), received.get("dues", 0)
     cash_refunds = (
         Return.select(fn.COALESCE(fn.SUM(Return.total), 0))
         .join(PaymentMethod)
@@ -82,10 +89,11 @@ def cash_totals(session: RegisterSession) -> dict[str, int]:
         .tuples()
     )
     cash_in, cash_out = moves.get("in", 0), moves.get("out", 0)
-    expected = session.opening_float + cash_sales - cash_refunds + cash_in - cash_out
+    expected = session.opening_float + cash_sales + cash_dues - cash_refunds + cash_in - cash_out
     return {
         "opening_float": session.opening_float,
         "cash_sales": cash_sales,
+        "cash_dues": cash_dues,
         "cash_refunds": cash_refunds,
         "cash_in": cash_in,
         "cash_out": cash_out,
@@ -105,10 +113,13 @@ def move_cash(
     reason: str,
     approval: Approval | None = None,
 ) -> CashMovement:
-    """Cash in (change brought in) or cash out (a payout, a bank drop), with a reason."""
+    """Cash in (change brought in) or cash out (a payout, a bank drop), with a reason.
+
+    Everything is checked before a manager's approval is used up (as in every operation
+    that takes one): a refused move leaves the approval for the next try.
+    """
     if kind not in ("in", "out"):
         raise ValidationError("Cash moves in or out")
-    approved_by = require(actor, Perm.CASH_MOVE, approval)
     if amount <= 0:
         raise ValidationError("The amount must be more than zero")
     reason = reason.strip()
@@ -120,6 +131,7 @@ def move_cash(
         session = require_open(ctx)
         if kind == "out" and amount > expected_cash(session):
             raise ValidationError("There is not that much cash in the drawer")
+        approved_by = require(actor, Perm.CASH_MOVE, approval)
         movement = CashMovement.create(
             session=session,
             number=numbering.allocate(ctx, "cash"),
@@ -152,9 +164,9 @@ def open_drawer(
     """A "no sale" drawer opening: only with permission, and always on the record."""
     if contains_card_number(reason):
         raise ValidationError(CARD_NUMBER_MESSAGE)
-    approved_by = require(actor, Perm.NO_SALE, approval)
     with ctx.write():
         session = require_open(ctx)
+        approved_by = require(actor, Perm.NO_SALE, approval)
         movement = CashMovement.create(
             session=session,
             number=numbering.allocate(ctx, "cash"),
@@ -179,11 +191,11 @@ def close_session(
     ctx: Context, actor: Employee, counted_cash: int, approval: Approval | None = None
 ) -> RegisterSession:
     """Count the drawer, store the difference and give the session its Z number."""
-    approved_by = require(actor, Perm.CLOSE_REGISTER, approval)
     if counted_cash < 0:
         raise ValidationError("The counted cash cannot be negative")
     with ctx.write():
         session = require_open(ctx)
+        approved_by = require(actor, Perm.CLOSE_REGISTER, approval)
         totals = cash_totals(session)
         expected = totals["expected_cash"]
         z_number = numbering.allocate(ctx, "z_report")

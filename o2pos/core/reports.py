@@ -1,8 +1,10 @@
-"""X, Z and daily reports, as data (for ``--json`` and the central) and as slip text.
+"""X, Z and daily reports, as data: for ``--json``, the central, and the report slip.
 
 X reads the open session and changes nothing; Z is the same report of a closed session,
 with its number, the counted cash and the difference; daily covers one local calendar day
-of this till across sessions. Money stays in minor units in the data; only the text formats.
+of this till across sessions. Money stays in minor units; the words and the layout are the
+slip's (``o2pos.printing.layouts.report``), the one rendering the printer, the till and
+``o2pos report`` share.
 """
 
 from __future__ import annotations
@@ -14,11 +16,11 @@ from zoneinfo import ZoneInfo
 
 from peewee import fn
 
+from o2pos.core import journal
 from o2pos.core.context import Context
 from o2pos.core.errors import NotFound
 from o2pos.core.journal import iso
 from o2pos.core.models import (
-    Journal,
     Payment,
     PaymentMethod,
     Receipt,
@@ -28,7 +30,6 @@ from o2pos.core.models import (
     Sale,
     SaleLine,
 )
-from o2pos.core.money import format_amount, format_percent
 from o2pos.core.register import cash_totals, current_session
 
 
@@ -151,6 +152,8 @@ def _session_head(session: RegisterSession) -> dict[str, Any]:
         "opened_by": session.opened_by.code,
         "closed_at": iso(session.closed_at) if session.closed_at else None,
         "closed_by": session.closed_by.code if session.closed_by_id else None,
+        # the manager whose PIN let the closer close (None: the closer's own permission)
+        "approved_by": session.approved_by,
         "z_number": session.z_number,
         "counted_cash": session.counted_cash,
         "difference": session.difference,
@@ -180,19 +183,14 @@ def z_report(ctx: Context, z_number: str | None = None) -> dict[str, Any]:
     )
     if z_number:
         query = query.where(RegisterSession.z_number == z_number.strip().upper())
-    session = query.order_by(RegisterSession.closed_at.desc()).first()
+    session = query.order_by(RegisterSession.closed_at.desc(), RegisterSession.id.desc()).first()
     if session is None:
         raise NotFound(
             f"No Z report {z_number}" if z_number else "No register session has been closed yet"
         )
-    event = (
-        Journal.select(Journal.payload)
-        .where(
-            Journal.event_type == "register.closed",
-            fn.json_extract(Journal.payload, "$.z_number") == session.z_number,
-        )
-        .first()
-    )
+    event = journal.document_event("$.z_number", session.z_number)
+    if event is None:  # a session closed without its event: the database was tampered with
+        raise NotFound(f"The journal has no register.closed event for {session.z_number}")
     return {"kind": "Z", **json.loads(event.payload)["report"]}
 
 
@@ -219,75 +217,3 @@ def daily_report(ctx: Context, day: date | None = None) -> dict[str, Any]:
         (Return.terminal_id == terminal) & (Return.created_at >= start) & (Return.created_at < end),
     )
     return {"kind": "daily", "date": day.isoformat(), "terminal_id": terminal, **body}
-
-
-def render_text(
-    report: dict[str, Any], store_name: str = "", width: int = 40, timezone: str = "UTC"
-) -> str:
-    """The slip text of a report: what the screen shows and the printer prints."""
-    money = format_amount
-    zone = ZoneInfo(timezone)
-
-    def local(stamp: str) -> str:
-        moment = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-
-    def row(label: str, value: str) -> str:
-        return f"{label[: width - len(value) - 1]:<{width - len(value)}}{value}"
-
-    rule = "-" * width
-    titles = {
-        "X": "X REPORT (shift so far)",
-        "Z": "Z REPORT (register closed)",
-        "daily": "DAILY REPORT",
-    }
-    out = [store_name.center(width)] if store_name else []
-    out.append(titles[report["kind"]].center(width))
-    if report["kind"] == "daily":
-        out.append(row("Date", report["date"]))
-    else:
-        out.append(row("Session", str(report["session_id"])))
-        out.append(row("Opened", f"{local(report['opened_at'])} {report['opened_by']}"))
-        if report["kind"] == "Z":
-            out.append(row("Z number", report["z_number"]))
-            out.append(row("Closed", f"{local(report['closed_at'])} {report['closed_by']}"))
-    out.append(row("Terminal", report["terminal_id"]))
-    out.append(rule)
-    out.append(row(f"Sales ({report['sales_count']})", money(report["sales_total"])))
-    out.append(row(f"Returns ({report['returns_count']})", "-" + money(report["returns_total"])))
-    out.append(row("Net sales", money(report["net_sales"])))
-    out.append(row("Discounts given", money(report["discount_total"])))
-    if report["unpaid_total"]:
-        out.append(row("Still unpaid on these bills", money(report["unpaid_total"])))
-    out.append(rule)
-    out.append("Payments")
-    for p in report["payments"]:
-        out.append(row(f"  {p['name']} ({p['count']})", money(p["amount"])))
-    out.append(row("  Received", money(report["received_total"])))
-    if report["on_account_total"]:
-        out.append(row("On account (credit given)", money(report["on_account_total"])))
-    if report["refunds"]:
-        out.append("Refunds")
-        for r in report["refunds"]:
-            out.append(row(f"  {r['name']} ({r['count']})", "-" + money(r["amount"])))
-    out.append(rule)
-    out.append("Tax (net of returns)")
-    for t in report["taxes"]:
-        out.append(
-            row(f"  GST {format_percent(t['rate_bp'])} on {money(t['taxable'])}", money(t["tax"]))
-        )
-    if "cash" in report:
-        cash = report["cash"]
-        out.append(rule)
-        out.append(row("Opening float", money(cash["opening_float"])))
-        out.append(row("Cash sales", money(cash["cash_sales"])))
-        out.append(row("Cash refunds", "-" + money(cash["cash_refunds"])))
-        out.append(row("Cash in", money(cash["cash_in"])))
-        out.append(row("Cash out", "-" + money(cash["cash_out"])))
-        out.append(row("Expected in drawer", money(cash["expected_cash"])))
-        if report["kind"] == "Z":
-            out.append(row("Counted", money(report["counted_cash"])))
-            diff = report["difference"]
-            label = "Over" if diff > 0 else "Short" if diff < 0 else "Difference"
-            out.append(row(label, money(diff)))
-    return "\n".join(out)

@@ -34,7 +34,7 @@ from o2pos.core.models import (
     SerialNumber,
     Voucher,
 )
-from o2pos.core.money import MINOR_PER_UNIT, div_round, format_amount, format_qty
+from o2pos.core.money import MILLI, MINOR_PER_UNIT, div_round, format_amount, format_qty
 from o2pos.core.privacy import CARD_NUMBER_MESSAGE, contains_card_number
 from o2pos.core.register import expected_cash, require_open
 
@@ -81,6 +81,41 @@ def returnable(sale: Sale) -> list[tuple[SaleLine, int]]:
     return [(ln, ln.qty_milli - ln.returned_milli) for ln in lines]
 
 
+def _check_item(line: SaleLine, qty_milli: int) -> None:
+    """Can ``qty_milli`` of this sold line come back? A ``ValidationError`` says why not."""
+    if qty_milli <= 0:
+        raise ValidationError("A returned quantity must be more than zero")
+    if line.serial and qty_milli != line.qty_milli:
+        raise ValidationError("A serial-numbered item comes back whole")
+    if not line.product.weighed and qty_milli % MILLI:
+        raise ValidationError(
+            f"{line.name} comes back in whole {line.unit}, not {format_qty(qty_milli)}"
+        )
+    left = line.qty_milli - line.returned_milli
+    if qty_milli > left:
+        raise ValidationError(
+            f"{line.name}: only {format_qty(left)} of {format_qty(line.qty_milli)} sold "
+            "can still be returned"
+        )
+
+
+def check_quantity(line_id: int, qty_milli: int) -> None:
+    """Check a quantity to return of one line of a completed sale, as soon as it is typed.
+
+    Raises what ``create`` would raise for it (``ValidationError``: zero, part of a piece,
+    part of a serial-numbered item, more than is left to return; ``NotFound``; a sale not
+    completed, ``StateError``), so a screen can refuse it before anyone asks a manager
+    for a PIN. Reads only.
+    """
+    line = SaleLine.get_or_none(SaleLine.id == line_id)
+    if line is None:
+        raise NotFound("That line is not on this sale")
+    sale = Sale.get_by_id(line.sale_id)
+    if sale.status != "completed":
+        raise StateError(f"{sale.number or 'This bill'} is not a completed sale")
+    _check_item(line, qty_milli)
+
+
 def create(
     ctx: Context,
     actor: Employee,
@@ -91,9 +126,14 @@ def create(
     approval: Approval | None = None,
     reason: str = "",
 ) -> Return:
+    """Take goods back against a completed sale and refund them.
+
+    Everything that can be refused is checked before a manager's approval is used up: a
+    wrong quantity must not cost the manager's PIN (``approval`` is spent only by a return
+    that then goes through).
+    """
     if contains_card_number(reason):
         raise ValidationError(CARD_NUMBER_MESSAGE)
-    approved_by = require(actor, Perm.REFUND, approval)
     if not items:
         raise ValidationError("Choose what comes back")
     with ctx.write():
@@ -115,18 +155,7 @@ def create(
             if item.line_id in seen:
                 raise ValidationError(f"Line {line.line_no} is listed twice")
             seen.add(item.line_id)
-            if item.qty_milli <= 0:
-                raise ValidationError("A returned quantity must be more than zero")
-            left = line.qty_milli - line.returned_milli
-            if item.qty_milli > left:
-                raise ValidationError(
-                    f"{line.name}: only {format_qty(left)} of {format_qty(line.qty_milli)} sold "
-                    "can still be returned"
-                )
-            if line.serial and item.qty_milli != line.qty_milli:
-                raise ValidationError("A serial-numbered item comes back whole")
-            if not line.product.weighed and item.qty_milli % 1000:
-                raise ValidationError(f"{line.name} is returned in whole {line.unit}")
+            _check_item(line, item.qty_milli)
             parts = {
                 key: _share(getattr(line, key), line.returned_milli, item.qty_milli, line.qty_milli)
                 for key in ("taxable", "cgst", "sgst", "igst")
@@ -151,11 +180,11 @@ def create(
                     f"{sale.number} still has {format_amount(sale.balance)} unpaid: "
                     "refund it on account"
                 )
+        elif sale.balance < total:
+            raise PaymentError("On account refunds only what the customer still owes on this sale")
+        # the return can go through: only now is a manager's approval used, if one is needed
+        approved_by = require(actor, Perm.REFUND, approval)
         if method.kind == "on_account":
-            if sale.balance < total:
-                raise PaymentError(
-                    "On account refunds only what the customer still owes on this sale"
-                )
             Sale.update(balance=Sale.balance - total).where(Sale.id == sale.id).execute()
         number = numbering.allocate(ctx, "return")
         if method.kind == "credit_note":

@@ -430,7 +430,11 @@ def override_price(
     actor: Employee,
     approval: Approval | None = None,
 ) -> SaleLine:
-    approved_by = require(actor, Perm.PRICE_OVERRIDE, approval)
+    """A new unit price for one line; a role without ``price_override`` needs approval.
+
+    The price, the bill and the line are checked first: the approval is used up only by an
+    override that then goes through.
+    """
     if unit_price < 0:
         raise ValidationError("A price cannot be negative")
     with ctx.write():
@@ -438,6 +442,7 @@ def override_price(
         line = _line(sale, line_id)
         if line.fixed_gross is not None:
             raise ValidationError("A scale label's price cannot be overridden")
+        approved_by = require(actor, Perm.PRICE_OVERRIDE, approval)
         SaleLine.update(
             unit_price=unit_price,
             price_overridden=unit_price != line.list_price,
@@ -913,6 +918,7 @@ def checkout(ctx: Context, sale_id: int, tenders: list[Tender], actor: Employee)
                 actor=actor,
                 session=session,
                 customer=sale.customer,
+                purpose="sale",
             )
         payload = sale_payload(sale, lines)
         payload.update(paid=sale.paid, balance=sale.balance, on_account=sale.on_account)

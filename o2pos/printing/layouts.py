@@ -17,7 +17,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -468,21 +468,34 @@ def cash(doc: Document, store: StoreSettings, options: Options) -> Slip:
     return _slip(doc, paper, options)
 
 
-def report(doc: Document, store: StoreSettings, options: Options) -> Slip:
-    """An X (shift so far) or Z (register closed) report, the figures of ``render_text``.
+REPORT_TITLES = {"x_report": "X REPORT", "z_report": "Z REPORT", "daily_report": "DAILY REPORT"}
 
-    A Z report is printed from its ``register.closed`` event, whose ``report`` holds the
-    session's figures as they were at closing; an X report's payload is the report itself.
+
+def report(doc: Document, store: StoreSettings, options: Options) -> Slip:
+    """An X (shift so far), Z (register closed) or daily report.
+
+    The one rendering of a report: the printer prints it, F4 and F5 show it, and
+    ``o2pos report x|z|daily`` prints its text, so all of them say the same in the same
+    words. A Z report is printed from its ``register.closed`` event, whose ``report`` holds
+    the session's figures as they were at closing; the X and daily reports' payloads are
+    the reports themselves (``core.reports``).
     """
     z = doc.kind == "z_report"
     r = doc.payload["report"] if z else doc.payload
     paper = Paper(options.width)
-    _header(paper, doc, store, options, "Z REPORT" if z else "X REPORT")
+    _header(paper, doc, store, options, REPORT_TITLES[doc.kind])
     tz = store.timezone
-    paper.row("Session", str(r["session_id"]))
-    paper.row("Opened", f"{local_time(r['opened_at'], tz)} {r['opened_by']}")
-    if z and r.get("closed_at"):
-        paper.row("Closed", f"{local_time(r['closed_at'], tz)} {r['closed_by']}")
+    if doc.kind == "daily_report":
+        paper.row("For the day", date.fromisoformat(r["date"]).strftime("%d-%m-%Y"))
+    else:
+        paper.row("Session", str(r["session_id"]))
+        paper.row("Opened", f"{local_time(r['opened_at'], tz)} {r['opened_by']}")
+        if z and r.get("closed_at"):
+            paper.row("Closed", f"{local_time(r['closed_at'], tz)} {r['closed_by']}")
+            # a Z report from before the report data had it: the event's approved_by
+            approver = r.get("approved_by", doc.approved_by)
+            if approver:
+                paper.row("Approved by", approver)
     paper.rule()
     paper.row(f"Sales ({r['sales_count']})", money(r["sales_total"]))
     paper.row(f"Returns ({r['returns_count']})", minus(r["returns_total"]))
@@ -513,6 +526,8 @@ def report(doc: Document, store: StoreSettings, options: Options) -> Slip:
         paper.text("Cash", bold=True)
         paper.row("Opening float", money(c["opening_float"]), indent=2)
         paper.row("Cash sales", money(c["cash_sales"]), indent=2)
+        if "cash_dues" in c:  # (a Z report from before: dues are in its cash sales)
+            paper.row("Dues collected", money(c["cash_dues"]), indent=2)
         paper.row("Cash refunds", minus(c["cash_refunds"]), indent=2)
         paper.row("Cash in", money(c["cash_in"]), indent=2)
         paper.row("Cash out", minus(c["cash_out"]), indent=2)
@@ -535,6 +550,7 @@ LAYOUTS: dict[str, Callable[[Document, StoreSettings, Options], Slip]] = {
     "cash": cash,
     "x_report": report,
     "z_report": report,
+    "daily_report": report,
 }
 
 

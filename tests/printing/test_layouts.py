@@ -133,6 +133,7 @@ def _ring_up(store: Store) -> dict[str, Document]:
 
     clock.advance(hours=2)
     x = documents.x_report(ctx)
+    daily = documents.daily_report(ctx)
     clock.advance(minutes=15)
     expected = register.expected_cash(register.require_open(ctx))
     session = register.close_session(ctx, manager, expected - 1000)
@@ -146,12 +147,14 @@ def _ring_up(store: Store) -> dict[str, Document]:
         "bill_unpaid": find(unpaid.number),
         "bill_on_account": find(on_account.sale.number),
         "receipt": find(receipt.number),
+        "receipt_at_checkout": find(cash_sale.receipt_number or ""),
         "return_cash": find(cash_return.number),
         "return_credit_note": find(note_return.number),
         "cash_in": find(cash_in.number),
         "cash_out": find(cash_out.number),
         "x_report": x,
         "z_report": z,
+        "daily_report": daily,
     }
 
 
@@ -168,12 +171,14 @@ NAMES = [
     "bill_unpaid",
     "bill_on_account",
     "receipt",
+    "receipt_at_checkout",
     "return_cash",
     "return_credit_note",
     "cash_in",
     "cash_out",
     "x_report",
     "z_report",
+    "daily_report",
 ]
 BILLS = [name for name in NAMES if name.startswith("bill")]
 
@@ -285,7 +290,7 @@ def test_the_barcode_carries_the_document_number(docs: dict[str, Document], name
     doc = docs[name]
     slip = _slip(doc, 48)
     codes = [i for i in slip.items if isinstance(i, Barcode)]
-    if doc.kind == "x_report":  # not a document anyone looks up: it has no number
+    if doc.kind in ("x_report", "daily_report"):  # not documents anyone looks up by number
         assert codes == []
     else:
         assert codes == [Barcode(doc.number)]
@@ -339,6 +344,7 @@ def test_titles_follow_the_document(docs: dict[str, Document]) -> None:
     assert title("cash_out") == "CASH OUT"
     assert title("x_report") == "X REPORT"
     assert title("z_report") == "Z REPORT"
+    assert title("daily_report") == "DAILY REPORT"
 
 
 def test_documents_show_their_own_facts(docs: dict[str, Document]) -> None:
@@ -406,7 +412,15 @@ def test_long_names_wrap_and_big_figures_still_fit(docs: dict[str, Document]) ->
 
 
 def test_every_kind_has_a_layout_and_unknown_kinds_are_refused(docs: dict[str, Document]) -> None:
-    assert set(layouts.LAYOUTS) == {"bill", "receipt", "return", "cash", "x_report", "z_report"}
+    assert set(layouts.LAYOUTS) == {
+        "bill",
+        "receipt",
+        "return",
+        "cash",
+        "x_report",
+        "z_report",
+        "daily_report",
+    }
     assert {d.kind for d in docs.values()} == set(layouts.LAYOUTS)
     for doc in docs.values():
         assert _slip(doc, 32).width == 32

@@ -79,3 +79,34 @@ def test_a_malformed_record_is_refused_whole_and_changes_nothing(store: Store) -
     floaty = {**good, "data": {"name": "GST 40%", "rate_bp": 40.0}}
     with pytest.raises(ValidationError):
         masterdata.apply(store.ctx, [floaty], 7)
+
+
+def test_a_central_from_before_unlock_gives_its_manager_roles_the_permission(
+    tmp_path: Path, store: Store
+) -> None:
+    """A central that stored the default roles before ``unlock_employees`` existed adds it
+    (the role's only change) when opened, and tills pull it like any role change."""
+    import json
+
+    from o2pos.central.models import MasterRecord
+
+    db = tmp_path / "central.db"
+    open_central(db)
+    for code in ("administrator", "store_manager"):
+        data = master.get("role", code)
+        assert data is not None and auth.Perm.UNLOCK_EMPLOYEES in data["permissions"]
+        older = [p for p in data["permissions"] if p != auth.Perm.UNLOCK_EMPLOYEES]
+        MasterRecord.update(data=json.dumps({**data, "permissions": older})).where(
+            MasterRecord.kind == "role", MasterRecord.key == code
+        ).execute()
+    before = master.current_version()
+    open_central(db)
+    assert master.current_version() == before + 2
+    for code in ("administrator", "store_manager"):
+        assert auth.Perm.UNLOCK_EMPLOYEES in master.get("role", code)["permissions"]  # type: ignore[index]
+    cashier = master.get("role", "cashier")
+    assert cashier is not None and auth.Perm.UNLOCK_EMPLOYEES not in cashier["permissions"]
+    open_central(db)  # nothing more to add: no new version
+    assert master.current_version() == before + 2
+    pull_all(store)
+    assert auth.has_permission(Employee.get(Employee.code == "manager"), auth.Perm.UNLOCK_EMPLOYEES)

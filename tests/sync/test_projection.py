@@ -65,6 +65,48 @@ def test_a_shift_arrives_as_sessions_sales_payments_and_returns(
     )
 
 
+def test_the_central_can_tell_cash_for_bills_from_cash_for_dues_as_the_z_does(
+    till: Till, central: Central
+) -> None:
+    """The Z report splits cash sales from dues collected; the central holds the same split."""
+    import json
+
+    ctx, store = till.ctx, till.store
+    store.cash_sale("RICE1", tendered=20000)
+    saved = sales.save_unpaid(ctx, store.bill("SOAP"), store.cashier)
+    collect(ctx, store.cashier, [saved.number], [Tender("cash", 5000)])
+    session = register.current_session(ctx)
+    cash = register.cash_totals(session)
+    closed = register.close_session(
+        ctx, store.cashier, cash["expected_cash"], store.approval(Perm.CLOSE_REGISTER)
+    )
+    assert till.engine.run_once(pull=False).ok
+
+    central.bind()
+    from o2pos.central import models as cm
+
+    event = cm.Event.get(cm.Event.terminal == till.name, cm.Event.event_type == "register.closed")
+    report = json.loads(event.payload)["report"]
+    assert report["cash"] == cash and report["cash"]["cash_dues"] == 4000
+    assert (report["closed_by"], report["approved_by"], event.approved_by) == (
+        "cashier",
+        "manager",
+        "manager",
+    )
+    by_event = {}
+    for kind, amount in (
+        cm.Payment.select(cm.Event.event_type, cm.Payment.amount)
+        .join(cm.Event)
+        .where(cm.Payment.terminal == till.name, cm.Payment.kind == "cash")
+        .tuples()
+    ):
+        by_event[kind] = by_event.get(kind, 0) + amount
+    assert by_event == {"sale.completed": cash["cash_sales"], "receipt.recorded": cash["cash_dues"]}
+    row = cm.RegisterSession.get(cm.RegisterSession.terminal == till.name)
+    assert (row.z_number, row.expected_cash) == (closed.z_number, cash["expected_cash"])
+    assert row.expected_cash == row.opening_float + sum(by_event.values())
+
+
 def test_an_odd_event_is_stored_and_flagged_and_the_queue_goes_on(
     till: Till, central: Central
 ) -> None:

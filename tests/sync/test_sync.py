@@ -285,3 +285,43 @@ def test_only_one_process_flushes_a_till_and_a_killed_holder_frees_the_lock(
     holder.wait()
     assert till.engine.run_once(pull=False).ok
     assert_central_matches(till, central)
+
+
+def test_lockouts_and_unlocks_reach_the_central_as_they_were_journaled(
+    till: Till, central: Central
+) -> None:
+    """login.failed for an unknown code (no employee named) and employee.unlocked: accepted,
+    stored as sent, flagged never."""
+    from o2pos.core import auth
+    from o2pos.core.errors import AuthError
+
+    for code in ("cashier", "nobody"):
+        for _ in range(5):
+            with pytest.raises(AuthError):
+                auth.login(till.ctx, code, "0000")
+    auth.unlock(till.ctx, "cashier", approval=till.store.approval(auth.Perm.UNLOCK_EMPLOYEES))
+    assert till.engine.run_once(pull=False).ok
+    assert_central_matches(till, central)
+    central.bind()
+    from o2pos.central import models as cm
+
+    rows = list(
+        cm.Event.select()
+        .where(
+            cm.Event.terminal == till.name,
+            cm.Event.event_type.in_(["login.failed", "employee.unlocked"]),
+        )
+        .order_by(cm.Event.seq)
+    )
+    assert [(r.event_type, r.employee_id, r.flag) for r in rows] == [
+        *[("login.failed", "cashier", None)] * 5,
+        *[("login.failed", None, None)] * 5,
+        ("employee.unlocked", "manager", None),
+    ]
+    assert json.loads(rows[-1].payload) == {
+        "employee": "cashier",
+        "via": "till",
+        "was_locked": True,
+        "failed_attempts": 5,
+    }
+    assert json.loads(rows[5].payload) == {"employee": None, "attempt": 1, "locked": False}

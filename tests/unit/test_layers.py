@@ -35,7 +35,7 @@ def test_headless_commands_do_not_load_textual(tmp_path: Path) -> None:
     code = (
         "import sys\n"
         "from o2pos.cli import app\n"
-        "for args in (['journal', 'verify'], ['report', 'daily', '--json'],\n"
+        "for args in (['journal', 'verify'], ['report', 'daily', '--json'], ['report', 'daily'],\n"
         "             ['sync', 'status', '--json'], ['sync', 'export', 'out.o2j'],\n"
         "             ['central', 'add-terminal', 'T1', '--db', 'c.db'],\n"
         "             ['central', 'stats', '--json', '--db', 'c.db']):\n"
@@ -46,6 +46,8 @@ def test_headless_commands_do_not_load_textual(tmp_path: Path) -> None:
     )
     loaded = loaded_after(code, tmp_path)
     assert "textual" not in loaded
+    # a report's text is its slip's layout, which needs no printer driver
+    assert "escpos" not in loaded
     # the web framework is for `central serve` and the HTTP client for talking to a central
     assert not loaded & {"fastapi", "uvicorn", "httpx"}
     assert "o2pos" in loaded

@@ -5,6 +5,7 @@ from o2pos.core import auth, register, reports
 from o2pos.core.errors import ApprovalRequired, RegisterClosed, StateError, ValidationError
 from o2pos.core.models import CashMovement, Journal, RegisterSession
 from o2pos.core.payments import Tender
+from o2pos.printing import documents, layouts
 from tests.conftest import Store
 
 
@@ -64,8 +65,11 @@ def test_close_with_a_difference_and_the_z_report(store: Store) -> None:
     assert session.z_number == "Z-T1-000001"
     z = reports.z_report(store.ctx)
     assert (z["z_number"], z["difference"], z["sales_total"]) == ("Z-T1-000001", -900, 26900)
-    text = reports.render_text(z, "Test Mart", timezone="Asia/Kolkata")
-    assert "Opened          2026-11-20 11:30 cashier" in text  # 06:00 UTC, local time
+    slip = layouts.slip_for(
+        documents.z_report(store.ctx), store.ctx.settings.store, layouts.Options(width=40)
+    )
+    text = slip.text()
+    assert "Opened          20-11-2026 11:30 cashier" in text  # 06:00 UTC, local time
     assert "Short" in text and "-9.00" in text and "Z-T1-000001" in text
     with pytest.raises(RegisterClosed):
         register.close_session(store.ctx, store.manager, 0)
@@ -75,3 +79,71 @@ def test_close_with_a_difference_and_the_z_report(store: Store) -> None:
     assert reports.z_report(store.ctx, "z-t1-000001") == z
     closed = Journal.select().where(Journal.event_type == "register.closed").get()
     assert '"difference":-900' in closed.payload
+
+
+def test_cash_for_bills_and_cash_for_dues_are_reported_apart(store: Store) -> None:
+    from o2pos.core import payments, sales
+
+    store.open_register(200000)
+    store.cash_sale("RICE1", tendered=50000)  # 189.00 taken at checkout, change 311.00
+    saved = sales.save_unpaid(store.ctx, store.bill("SOAP"), store.cashier)
+    payments.collect(store.ctx, store.cashier, [saved.number], [Tender("cash", 10000)])
+    cash = register.cash_totals(register.require_open(store.ctx))
+    assert cash == {
+        "opening_float": 200000,
+        "cash_sales": 18900,
+        "cash_dues": 4000,  # 100.00 tendered, 60.00 change
+        "cash_refunds": 0,
+        "cash_in": 0,
+        "cash_out": 0,
+        "expected_cash": 222900,  # the same sum as before the split
+    }
+    assert reports.x_report(store.ctx)["cash"] == cash
+    text = layouts.slip_for(
+        documents.x_report(store.ctx), store.ctx.settings.store, layouts.Options(width=40)
+    ).text()
+    assert "  Cash sales                      189.00" in text
+    assert "  Dues collected                   40.00" in text
+
+
+def test_the_z_report_names_the_manager_who_approved_the_close(store: Store) -> None:
+    store.open_register(100000)
+    approval = store.approval(auth.Perm.CLOSE_REGISTER)
+    session = register.close_session(store.ctx, store.cashier, 100000, approval)
+    z = reports.z_report(store.ctx)
+    assert (z["closed_by"], z["approved_by"]) == ("cashier", "manager")
+    doc = documents.z_report(store.ctx)
+    assert doc.number == session.z_number
+    lines = layouts.slip_for(doc, store.ctx.settings.store, layouts.Options(width=40)).text()
+    assert "Approved by                      manager" in lines.splitlines()
+    # a manager closing alone: nobody approved, and the slip says nothing of it
+    store.open_register(100000)
+    register.close_session(store.ctx, store.manager, 100000)
+    z = reports.z_report(store.ctx)
+    assert (z["closed_by"], z["approved_by"]) == ("manager", None)
+    text = layouts.slip_for(
+        documents.z_report(store.ctx), store.ctx.settings.store, layouts.Options(width=40)
+    ).text()
+    assert "Approved" not in text
+
+
+def test_an_older_database_learns_which_receipts_collected_dues(store: Store) -> None:
+    """Schema 3 -> 4: receipt.purpose, filled in from the journal for receipts made before."""
+    from o2pos.core import db as schema
+    from o2pos.core import payments, sales
+    from o2pos.core.models import Receipt
+
+    store.open_register(200000)
+    at_checkout = store.cash_sale("RICE1").receipt_number
+    saved = sales.save_unpaid(store.ctx, store.bill("SOAP"), store.cashier)
+    dues, _ = payments.collect(store.ctx, store.cashier, [saved.number], [Tender("cash", 4000)])
+    database = store.ctx.db
+    # the file as o2pos with schema 3 left it: no purpose column
+    database.execute_sql("ALTER TABLE receipt DROP COLUMN purpose")
+    database.execute_sql("PRAGMA user_version = 3")
+    schema.create_schema(database)
+    assert database.execute_sql("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+    purposes = dict(Receipt.select(Receipt.number, Receipt.purpose).tuples())
+    assert purposes == {at_checkout: "sale", dues.number: "dues"}
+    cash = register.cash_totals(register.require_open(store.ctx))
+    assert (cash["cash_sales"], cash["cash_dues"]) == (18900, 4000)
