@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from o2pos.core.barcodes import decode_scale_barcode, is_digits, is_valid_gtin, normalize_gtin
 from o2pos.core.context import Context
 from o2pos.core.errors import NotFound, UnknownCode, ValidationError
-from o2pos.core.models import Lot, Product, database
+from o2pos.core.models import Lot, Product, sql
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 SEARCH_WINDOW = 400
@@ -78,7 +78,7 @@ def search(ctx: Context, text: str, *, limit: int = 50) -> list[Product]:
         return []
     # Rank at most SEARCH_WINDOW matches: ordering every match of a two-letter prefix by
     # bm25 costs tens of milliseconds on 100,000 products, and the cashier types on anyway.
-    rows = database.execute_sql(
+    rows = sql(
         "SELECT rowid, rank FROM product_fts WHERE product_fts MATCH ? LIMIT ?",
         (query, SEARCH_WINDOW),
     ).fetchall()
@@ -92,7 +92,7 @@ def search(ctx: Context, text: str, *, limit: int = 50) -> list[Product]:
 
 def adjust_stock(ctx: Context, product_id: int, delta_milli: int) -> None:
     """Move stock at this till's location (negative when selling). Part of a caller's tx."""
-    database.execute_sql(
+    sql(
         "INSERT INTO stock (product_id, location, qty_milli) VALUES (?, ?, ?) "
         "ON CONFLICT (product_id, location) "
         "DO UPDATE SET qty_milli = qty_milli + excluded.qty_milli",

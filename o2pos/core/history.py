@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from o2pos.core.context import Context
-from o2pos.core.models import database
+from o2pos.core.models import sql
 
 
 class DocumentRow(NamedTuple):
@@ -49,7 +49,7 @@ def _moment(value: str | datetime) -> datetime:
 
 def recent_documents(ctx: Context, limit: int = 50) -> list[DocumentRow]:
     """The newest ``limit`` bills, payments, returns, cash slips and Z reports of this till."""
-    rows = database.execute_sql(_RECENT, {"t": ctx.terminal_id, "n": limit}).fetchall()
+    rows = sql(_RECENT, {"t": ctx.terminal_id, "n": limit}).fetchall()
     return [DocumentRow(number, _moment(when), kind, amount) for number, when, kind, amount in rows]
 
 
@@ -62,7 +62,7 @@ class TopProduct(NamedTuple):
 
 def top_products(ctx: Context, start: datetime, end: datetime, limit: int = 5) -> list[TopProduct]:
     """What sold most by value on this till between ``start`` and ``end`` (naive UTC)."""
-    rows = database.execute_sql(
+    rows = sql(
         "SELECT l.sku, MAX(l.name), SUM(l.qty_milli), SUM(l.total) FROM sale_line l "
         "JOIN sale s ON s.id = l.sale_id WHERE s.status = 'completed' AND s.terminal_id = ? "
         "AND s.completed_at >= ? AND s.completed_at < ? "

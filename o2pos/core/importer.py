@@ -22,7 +22,7 @@ from o2pos.core import journal
 from o2pos.core.barcodes import is_digits, is_valid_gtin, normalize_gtin
 from o2pos.core.context import Context
 from o2pos.core.errors import DomainError, ValidationError
-from o2pos.core.models import Customer, Location, Product, TaxClass
+from o2pos.core.models import Customer, Location, Product, TaxClass, sql_many
 from o2pos.core.money import parse_amount, parse_qty
 
 BATCH = 2000
@@ -276,7 +276,7 @@ def import_products(ctx: Context, path: Path, progress: Progress | None = None) 
             if inserts:
                 # plain executemany: building a 200-row INSERT in peewee costs more than SQLite
                 columns = list(inserts[0])
-                ctx.db.cursor().executemany(
+                sql_many(
                     f"INSERT INTO product ({', '.join(columns)}) "
                     f"VALUES ({', '.join('?' * len(columns))})",
                     [tuple(row[c] for c in columns) for row in inserts],
@@ -286,7 +286,7 @@ def import_products(ctx: Context, path: Path, progress: Progress | None = None) 
                 .where(Product.sku.in_([s for s, _ in stock]))
                 .tuples()
             )
-            ctx.db.cursor().executemany(
+            sql_many(
                 "INSERT INTO stock (product_id, location, qty_milli) VALUES (?, ?, ?) "
                 "ON CONFLICT (product_id, location) DO UPDATE SET qty_milli = excluded.qty_milli",
                 [(ids[sku], location, qty) for sku, qty in stock],

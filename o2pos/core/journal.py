@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from o2pos.core.context import Context
-from o2pos.core.models import Journal
+from o2pos.core.models import Journal, sql
 
 GENESIS_HASH = "0" * 64
 
@@ -177,7 +177,7 @@ def append(
         raise RuntimeError("journal.append must run inside the event's own transaction")
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown journal event type {event_type!r}")
-    last = ctx.db.execute_sql("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
+    last = sql("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
     seq = last[0] + 1 if last else 1
     prev_hash = last[1] if last else GENESIS_HASH
     fields = {
@@ -192,7 +192,7 @@ def append(
     }
     digest = compute_hash(payload=payload, **fields)
     row = {**fields, "payload": canonical(payload), "hash": digest}
-    ctx.db.execute_sql(
+    sql(
         f"INSERT INTO journal ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
         tuple(row.values()),
     )

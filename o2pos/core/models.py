@@ -7,7 +7,8 @@ they were sold at, so later master-data changes can never alter a completed docu
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from sqlite3 import Cursor
 from typing import Any
 
 from peewee import (
@@ -27,6 +28,21 @@ from peewee import (
 database = DatabaseProxy()
 
 
+def sql(statement: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Cursor:
+    """Run one SQL statement on the till's database: core code's only way to raw SQL.
+
+    Everything else goes through the models (peewee's queries, or ``fetch``/``insert_row``
+    /``update_row`` on the hot paths below); all of it runs on this one connection, inside
+    the caller's ``ctx.write()`` transaction when there is one.
+    """
+    return database.execute_sql(statement, params)
+
+
+def sql_many(statement: str, rows: Sequence[Sequence[Any]]) -> None:
+    """One statement for many rows (bulk imports): the same connection as ``sql``."""
+    database.cursor().executemany(statement, rows)
+
+
 class BaseModel(Model):
     class Meta:
         database = database
@@ -41,7 +57,7 @@ class BaseModel(Model):
         few reads they repeat on every scan. Only columns whose Python type differs from
         SQLite's (booleans, dates) are converted.
         """
-        cursor = database.execute_sql(f"SELECT * FROM {cls._meta.table_name} WHERE {where}", params)
+        cursor = sql(f"SELECT * FROM {cls._meta.table_name} WHERE {where}", params)
         plan = _row_plan(cls, tuple(d[0] for d in cursor.description))
         rows = []
         for values in cursor.fetchall():
@@ -64,7 +80,7 @@ class BaseModel(Model):
                 values[name] = fld.default() if callable(fld.default) else fld.default
         columns = [meta.fields[name].column_name for name in values]
         params = [meta.fields[name].db_value(value) for name, value in values.items()]
-        cursor = database.execute_sql(
+        cursor = sql(
             f"INSERT INTO {meta.table_name} ({', '.join(columns)}) "
             f"VALUES ({', '.join('?' * len(columns))})",
             params,
@@ -76,7 +92,7 @@ class BaseModel(Model):
         meta = cls._meta
         assignments = ", ".join(f"{meta.fields[name].column_name} = ?" for name in values)
         params = [meta.fields[name].db_value(value) for name, value in values.items()]
-        database.execute_sql(
+        sql(
             f"UPDATE {meta.table_name} SET {assignments} WHERE {meta.primary_key.column_name} = ?",
             [*params, row_id],
         )

@@ -8,7 +8,7 @@ number keeps two tills from ever printing the same number.
 from __future__ import annotations
 
 from o2pos.core.context import Context
-from o2pos.core.models import DocumentSeries
+from o2pos.core.models import DocumentSeries, sql
 
 # doc_type -> default prefix
 DEFAULT_SERIES = {
@@ -24,7 +24,7 @@ DEFAULT_SERIES = {
 def allocate(ctx: Context, doc_type: str) -> str:
     if not ctx.db.in_transaction():
         raise RuntimeError("document numbers are allocated inside the document's transaction")
-    row = ctx.db.execute_sql(
+    row = sql(
         "UPDATE document_series SET next_value = next_value + 1 WHERE doc_type = ? "
         "RETURNING prefix, next_value - 1, padding",
         (doc_type,),

@@ -1,0 +1,153 @@
+"""Completing a bill: its number, its goods out of stock, its payment and its event, in
+one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from o2pos.core import journal, numbering
+from o2pos.core.auth import Perm, require
+from o2pos.core.catalog import adjust_stock
+from o2pos.core.context import Context
+from o2pos.core.errors import ValidationError
+from o2pos.core.models import Coupon, CouponRedemption, Employee, Lot, Sale, SaleLine, SerialNumber
+from o2pos.core.payments import Tender, receipt_payload, record, settle
+from o2pos.core.register import require_open
+from o2pos.core.sales.bills import draft_of, lines_of
+from o2pos.core.sales.discounts import coupon_problem
+from o2pos.core.sales.payloads import sale_payload
+
+
+@dataclass(frozen=True)
+class CheckoutResult:
+    sale: Sale
+    receipt_number: str | None
+    change: int
+
+
+def _complete(
+    ctx: Context, sale: Sale, lines: list[SaleLine], actor: Employee, **fields: Any
+) -> Sale:
+    """Number the bill and move its goods; the caller records payment and the event."""
+    if not lines:
+        raise ValidationError("The bill is empty: scan an item first")
+    if sale.coupon_code:
+        coupon = Coupon.get_or_none(Coupon.code == sale.coupon_code)
+        problem = coupon_problem(ctx, coupon, sale.coupon_code)
+        if problem:
+            raise ValidationError(problem + ": remove it to go on")
+        Coupon.update(used_count=Coupon.used_count + 1).where(Coupon.code == coupon.code).execute()
+        CouponRedemption.create(coupon=coupon, sale=sale, amount=sale.coupon_discount)
+    for line in lines:
+        adjust_stock(ctx, line.product_id, -line.qty_milli)
+        if line.lot_id is not None:
+            moved = (
+                Lot.update(qty_milli=Lot.qty_milli - line.qty_milli)
+                .where(Lot.id == line.lot_id, Lot.qty_milli >= line.qty_milli)
+                .execute()
+            )
+            if not moved:
+                raise ValidationError(
+                    f"Lot {line.lot_no} of {line.name} no longer has enough stock"
+                )
+        if line.serial:
+            sold = (
+                SerialNumber.update(status="sold")
+                .where(
+                    SerialNumber.product == line.product_id,
+                    SerialNumber.serial == line.serial,
+                    SerialNumber.status == "available",
+                )
+                .execute()
+            )
+            if not sold:
+                raise ValidationError(f"Serial {line.serial} of {line.name} has already been sold")
+    fields.update(
+        number=numbering.allocate(ctx, "sale"),
+        status="completed",
+        completed_at=ctx.now(),
+        employee=actor,
+    )
+    Sale.update_row(sale.id, **fields)
+    for key, value in fields.items():
+        setattr(sale, key, value)
+    return sale
+
+
+def checkout(ctx: Context, sale_id: int, tenders: list[Tender], actor: Employee) -> CheckoutResult:
+    """Complete and pay a bill in one transaction: the fast path, scan, scan, pay."""
+    require(actor, Perm.TAKE_PAYMENT)
+    with ctx.write():
+        session = require_open(ctx)
+        sale = draft_of(sale_id)  # its figures are current: every change to a draft reprices it
+        lines = lines_of(sale)
+        settlement = settle(ctx, sale.total, tenders, customer=sale.customer)
+        paid = settlement.paid
+        sale = _complete(
+            ctx,
+            sale,
+            lines,
+            actor,
+            session=session,
+            paid=paid,
+            balance=sale.total - paid,
+            on_account=settlement.on_account > 0,
+        )
+        receipt = None
+        if settlement.lines:
+            receipt = record(
+                ctx,
+                settlement,
+                [(sale, settlement.paid)] if settlement.paid else [],
+                actor=actor,
+                session=session,
+                customer=sale.customer,
+                purpose="sale",
+            )
+        payload = sale_payload(sale, lines)
+        payload.update(paid=sale.paid, balance=sale.balance, on_account=sale.on_account)
+        if receipt is not None:
+            payload.update(receipt_payload(receipt, settlement))
+        else:
+            payload.update(receipt=None, tendered=0, applied=0, change=0, payments=[])
+        journal.append(
+            ctx,
+            "sale.completed",
+            payload,
+            employee=actor.code,
+            approved_by=_approvers(sale, lines),
+        )
+    return CheckoutResult(sale, receipt.number if receipt else None, settlement.change)
+
+
+def save_unpaid(ctx: Context, sale_id: int, actor: Employee) -> Sale:
+    """ "Save and print": complete the bill unpaid; it is paid later on the receipts screen."""
+    require(actor, Perm.SELL)
+    with ctx.write():
+        session = require_open(ctx)
+        sale = draft_of(sale_id)
+        lines = lines_of(sale)
+        sale = _complete(ctx, sale, lines, actor, session=session, paid=0, balance=sale.total)
+        payload = sale_payload(sale, lines)
+        payload.update(
+            paid=0,
+            balance=sale.total,
+            on_account=False,
+            receipt=None,
+            tendered=0,
+            applied=0,
+            change=0,
+            payments=[],
+        )
+        journal.append(
+            ctx, "sale.completed", payload, employee=actor.code, approved_by=_approvers(sale, lines)
+        )
+    return sale
+
+
+def _approvers(sale: Sale, lines: list[SaleLine]) -> str | None:
+    codes = {c for ln in lines for c in (ln.approved_by, ln.price_approved_by) if c}
+    if sale.order_discount_approved_by:
+        codes.add(sale.order_discount_approved_by)
+    return ",".join(sorted(codes)) or None
