@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from o2pos.core.barcodes import decode_scale_barcode, is_digits, is_valid_gtin, normalize_gtin
 from o2pos.core.context import Context
 from o2pos.core.errors import NotFound, UnknownCode, ValidationError
-from o2pos.core.models import Lot, Product, sql
+from o2pos.core.models import Lot, Product, QuickButton, sql
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 SEARCH_WINDOW = 400
@@ -88,6 +89,33 @@ def search(ctx: Context, text: str, *, limit: int = 50) -> list[Product]:
     marks = ",".join("?" * len(ids))
     by_id = {p.id: p for p in Product.fetch(f"id IN ({marks}) AND active = 1", *ids)}
     return [by_id[i] for i in ids if i in by_id][:limit]
+
+
+class QuickButtonView(NamedTuple):
+    position: int
+    label: str
+    sku: str
+    name: str
+    unit: str
+    weighed: bool
+
+
+def quick_buttons(ctx: Context) -> list[QuickButtonView]:
+    """The store's quick-add buttons in their order (loose produce, bread, milk)."""
+    rows = (
+        QuickButton.select(
+            QuickButton.position,
+            QuickButton.label,
+            Product.sku,
+            Product.name,
+            Product.unit,
+            Product.weighed,
+        )
+        .join(Product)
+        .order_by(QuickButton.position)
+        .tuples()
+    )
+    return [QuickButtonView(*row[:5], bool(row[5])) for row in rows]
 
 
 def adjust_stock(ctx: Context, product_id: int, delta_milli: int) -> None:

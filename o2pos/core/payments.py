@@ -29,6 +29,14 @@ from o2pos.core.money import format_amount
 from o2pos.core.privacy import CARD_NUMBER_MESSAGE, contains_card_number
 
 STORED_VALUE = ("credit_note", "gift_voucher")
+# What a tender of each kind must carry, named as the cashier is asked for it. One rule for
+# the till's payment dialog, the command line and every other caller of ``settle``.
+REFERENCE = {
+    "card": "approval code",
+    "upi": "transaction id",
+    "credit_note": "credit note number",
+    "gift_voucher": "voucher number",
+}
 RECEIPT_PURPOSES = ("sale", "dues")
 
 
@@ -94,9 +102,9 @@ def settle(
                 raise PaymentError("On account cannot pay an account balance")
             if customer is None:
                 raise PaymentError("On account needs a named customer on the bill")
-        if method.kind in STORED_VALUE:
-            if not reference:
-                raise PaymentError(f"{method.name}: enter its number")
+        if method.kind in REFERENCE and not reference:
+            raise PaymentError(f"{method.name}: type its {REFERENCE[method.kind]}, then Enter")
+        if reference and method.kind in STORED_VALUE:  # REFERENCE asks every one of them
             voucher = Voucher.get_or_none(
                 Voucher.code == reference.upper(), Voucher.kind == method.kind
             )
@@ -283,6 +291,66 @@ def collect(
             employee=actor.code,
         )
     return receipt, settlement
+
+
+@dataclass(frozen=True)
+class MethodView:
+    """A payment method as the payment dialog offers it."""
+
+    code: str
+    name: str
+    kind: str
+    reference: str | None  # what to ask for with it ("approval code"), or None
+
+
+def tender_methods(ctx: Context) -> list[MethodView]:
+    """The active payment methods in the store's order."""
+    methods = PaymentMethod.select().where(PaymentMethod.active == True)
+    return [
+        MethodView(m.code, m.name, m.kind, REFERENCE.get(m.kind))
+        for m in methods.order_by(PaymentMethod.sort)
+    ]
+
+
+@dataclass(frozen=True)
+class OrderView:
+    """A completed bill with a balance, as the receipts screen lists it."""
+
+    number: str
+    customer_name: str | None
+    total: int
+    paid: int
+    balance: int
+
+
+def _order_view(sale: Sale) -> OrderView:
+    name = sale.customer.name if sale.customer_id else None
+    return OrderView(sale.number, name, sale.total, sale.paid, sale.balance)
+
+
+def payable_order(ctx: Context, number: str) -> OrderView:
+    """The order numbered ``number`` if it can be paid now: completed, with a balance."""
+    sale = Sale.get_or_none(Sale.number == number.strip().upper())
+    if sale is None:
+        raise NotFound(f"No order numbered {number.strip()}")
+    if sale.status != "completed":
+        raise StateError(f"{sale.number} is not a completed bill")
+    if sale.balance <= 0:
+        raise StateError(f"{sale.number} is already paid")
+    return _order_view(sale)
+
+
+def open_orders(ctx: Context, limit: int = 30) -> list[OrderView]:
+    """Completed bills with a balance, oldest first."""
+    return [_order_view(sale) for sale in open_invoices(ctx, limit=limit)]
+
+
+def collect_terms(ctx: Context, numbers: list[str]) -> tuple[int, bool]:
+    """What ``collect`` would take for these orders: the amount due, and whether less may be
+    paid (only when every order has a named customer to carry the balance)."""
+    orders = [Sale.get_or_none(Sale.number == n.strip().upper()) for n in numbers]
+    known = [sale for sale in orders if sale is not None]
+    return sum(s.balance for s in known), bool(known) and all(s.customer_id for s in known)
 
 
 def open_invoices(ctx: Context, customer: Customer | None = None, limit: int = 100) -> list[Sale]:

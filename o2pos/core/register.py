@@ -7,10 +7,14 @@ cannot drift from the documents it summarises.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
+
 from peewee import fn
 
 from o2pos.core import journal, numbering
-from o2pos.core.auth import Approval, Perm, require
+from o2pos.core.auth import Approval, Perm, has_permission, require
 from o2pos.core.context import Context
 from o2pos.core.errors import RegisterClosed, StateError, ValidationError
 from o2pos.core.models import (
@@ -28,6 +32,22 @@ from o2pos.core.privacy import CARD_NUMBER_MESSAGE, contains_card_number
 def current_session(ctx: Context) -> RegisterSession | None:
     rows = RegisterSession.fetch("terminal_id = ? AND status = 'open'", ctx.terminal_id)
     return rows[0] if rows else None
+
+
+def is_open(ctx: Context) -> bool:
+    return current_session(ctx) is not None
+
+
+def expected_now(ctx: Context) -> int | None:
+    """The cash the drawer should hold now; None when the register is closed."""
+    session = current_session(ctx)
+    return expected_cash(session) if session is not None else None
+
+
+def needs_float(ctx: Context, employee: Employee) -> bool:
+    """Ask this employee for the opening float now? Only one who may open the register,
+    and only while no session is open on this till."""
+    return has_permission(employee, Perm.OPEN_REGISTER) and not is_open(ctx)
 
 
 def require_open(ctx: Context) -> RegisterSession:
@@ -103,6 +123,48 @@ def cash_totals(session: RegisterSession) -> dict[str, int]:
 
 def expected_cash(session: RegisterSession) -> int:
     return cash_totals(session)["expected_cash"]
+
+
+class MovementView(NamedTuple):
+    number: str
+    kind: str  # in | out | no_sale
+    amount: int
+    reason: str
+    by: str  # the employee's code
+
+
+@dataclass(frozen=True)
+class DrawerView:
+    """The open session of this till as the register screen shows it."""
+
+    opened_at: datetime  # naive UTC
+    opened_by: str
+    cash: dict[str, int]  # cash_totals
+    movements: list[MovementView]
+
+
+def drawer(ctx: Context) -> DrawerView | None:
+    """The open register session with its cash figures and movements; None when closed."""
+    session = current_session(ctx)
+    if session is None:
+        return None
+    moves = (
+        CashMovement.select(
+            CashMovement.number,
+            CashMovement.kind,
+            CashMovement.amount,
+            CashMovement.reason,
+            Employee.code,
+        )
+        .join(Employee)
+        .where(CashMovement.session == session)
+        .order_by(CashMovement.id)
+        .tuples()
+    )
+    opened_by = Employee.get_by_id(session.opened_by_id).code
+    return DrawerView(
+        session.opened_at, opened_by, cash_totals(session), [MovementView(*m) for m in moves]
+    )
 
 
 def move_cash(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from peewee import fn
 
@@ -35,6 +36,7 @@ from o2pos.core.models import (
     Voucher,
 )
 from o2pos.core.money import MILLI, MINOR_PER_UNIT, div_round, format_amount, format_qty
+from o2pos.core.payments import MethodView, tender_methods
 from o2pos.core.privacy import CARD_NUMBER_MESSAGE, contains_card_number
 from o2pos.core.register import expected_cash, require_open
 
@@ -79,6 +81,42 @@ def returnable(sale: Sale) -> list[tuple[SaleLine, int]]:
     """Each line of the sale with the quantity that can still come back."""
     lines = SaleLine.select().where(SaleLine.sale == sale).order_by(SaleLine.line_no)
     return [(ln, ln.qty_milli - ln.returned_milli) for ln in lines]
+
+
+class ReturnLineView(NamedTuple):
+    """A sold line as the returns screen lists it."""
+
+    id: int
+    line_no: int
+    name: str
+    sold_milli: int
+    left_milli: int  # what can still come back
+    total: int  # what was paid for the whole line
+
+
+@dataclass(frozen=True)
+class ReturnableSale:
+    number: str
+    lines: list[ReturnLineView]
+
+
+def returnable_sale(number: str) -> ReturnableSale:
+    """The completed sale numbered ``number`` with what each of its lines can still return."""
+    sale = Sale.get_or_none(Sale.number == number.strip().upper())
+    if sale is None:
+        raise NotFound(f"No sale numbered {number.strip()}")
+    if sale.status != "completed":
+        raise StateError(f"{sale.number} is not a completed sale")
+    lines = [
+        ReturnLineView(ln.id, ln.line_no, ln.name, ln.qty_milli, left, ln.total)
+        for ln, left in returnable(sale)
+    ]
+    return ReturnableSale(sale.number, lines)
+
+
+def refund_methods(ctx: Context) -> list[MethodView]:
+    """The ways a return can be refunded, in the store's order of payment methods."""
+    return [m for m in tender_methods(ctx) if m.kind in REFUND_KINDS]
 
 
 def _check_item(line: SaleLine, qty_milli: int) -> None:

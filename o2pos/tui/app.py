@@ -13,10 +13,10 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
 
 from o2pos.config import Config
-from o2pos.core import register
-from o2pos.core.auth import Perm, has_permission
+from o2pos.core import auth, register
+from o2pos.core.auth import Perm
 from o2pos.core.context import Context
-from o2pos.core.models import Employee
+from o2pos.core.errors import StateError
 from o2pos.tui import keymap
 from o2pos.tui.approval import ManagerPinDialog
 from o2pos.tui.print_monitor import PrinterUpdated, PrintMonitor
@@ -46,7 +46,7 @@ class TillApp(App, inherit_bindings=False):
         self.keys = keymap.check_remap(config.keys)  # refused here, before anything is drawn
         # kiosk: no way out to a shell but a manager's PIN (see docs/deployment.md)
         self.kiosk = config.kiosk.enabled
-        self.employee: Employee | None = None
+        self.employee: auth.Employee | None = None
         self.sync = SyncMonitor(self)
         self.sync_summary: dict | None = None  # what the last sync round saw
         self.printer = PrintMonitor(self)
@@ -188,12 +188,16 @@ class TillApp(App, inherit_bindings=False):
 
     # --- signing in and out -------------------------------------------------------------
 
-    def signed_in(self, employee: Employee) -> None:
+    @property
+    def signed_in_employee(self) -> auth.Employee:
+        """Who is signed in, for the screens that only exist while someone is."""
+        if self.employee is None:
+            raise StateError("Nobody is signed in: the till is locked")
+        return self.employee
+
+    def signed_in(self, employee: auth.Employee) -> None:
         self.employee = employee
-        needs_float = (
-            has_permission(employee, Perm.OPEN_REGISTER)
-            and register.current_session(self.ctx) is None
-        )
+        needs_float = register.needs_float(self.ctx, employee)
         # the sales screen asks for the float once it is up (a result callback must belong
         # to the screen that stays, not to the login screen being replaced)
         self.switch_screen(SalesScreen(ask_float=needs_float))

@@ -54,7 +54,7 @@ class ManagerPinDialog(Dialog):
         code = self.query_one("#code", Input).value
         pin_box = self.query_one("#pin", Input)
         pin, pin_box.value = pin_box.value, ""
-        approval = auth.approve(self.app.ctx, code, pin, self.permission)  # type: ignore[attr-defined]
+        approval = auth.approve(self.app.ctx, code, pin, self.permission)
         self.dismiss(approval)
 
 

@@ -112,6 +112,12 @@ DIALOG = [Binding("escape", "cancel", "Cancel", id="dialog_cancel", priority=Tru
 # "manager<Enter>2222<Enter>" must not land "2222" in the code box. No id: Enter is fixed.
 SIGN_IN = [Binding("enter", "enter", "Next box", show=False, priority=True)]
 
+# the login screen: a manager unlocks a code locked after wrong PINs, with their own PIN
+LOGIN = [
+    *SIGN_IN,
+    Binding("ctrl+u", "unlock", "Unlock a code", id="unlock", show=False, priority=True),
+]
+
 SEARCH = [*DIALOG, Binding("down", "focus_list", "Results", id="search_list", show=False)]
 
 SYNC = [*DIALOG, Binding("p", "push", "Push now", id="sync_push")]
@@ -145,7 +151,7 @@ SCOPES: dict[str, list[list[Binding]]] = {
     "returns": [GLOBAL, RETURNS],
     "reprint": [GLOBAL, REPRINT],
     "dialog": [GLOBAL, DIALOG],
-    "login": [GLOBAL, SIGN_IN],
+    "login": [GLOBAL, LOGIN],
     "approval": [GLOBAL, DIALOG, SIGN_IN],
     "search": [GLOBAL, SEARCH],
     "sync": [GLOBAL, SYNC],

@@ -21,7 +21,7 @@ def test_a_shift_arrives_as_sessions_sales_payments_and_returns(
     cashier, manager = store.cashier, store.manager
     paid = store.cash_sale("RICE1", "SOAP", tendered=30000)  # change 71.00
     unpaid = sales.save_unpaid(ctx, store.bill("COLA"), cashier)
-    collect(ctx, cashier, [unpaid.number], [Tender("upi", unpaid.total)])
+    collect(ctx, cashier, [unpaid.number], [Tender("upi", unpaid.total, "UPI7")])
     line = sales.lines_of(paid.sale)[1]  # the soap comes back
     returns.create(
         ctx,

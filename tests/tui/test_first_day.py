@@ -297,3 +297,81 @@ async def test_the_dashboard_tells_the_1_kg_and_5_kg_packs_apart(tmp_path: Path)
         assert "Family… 1 kg" in board and "Family… 5 kg" in board
         assert "Returns 0 (0.00)" in board  # nothing returned is not -0.00
     assert register.current_session(store.ctx) is not None
+
+
+async def test_a_part_of_a_piece_is_refused_as_it_is_typed_on_a_return(store: Store) -> None:
+    from o2pos.tui.screens.documents import ReturnsScreen
+
+    store.open_register()
+    done = store.cash_sale("3*SOAP")
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, float_=None)
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        await type_text(pilot, done.sale.number)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("enter")  # the soap line: how many come back
+        await pilot.pause()
+        assert isinstance(app.screen, QuantityDialog)
+        app.screen.query_one("#qty", Input).value = "1.5"
+        await pilot.press("enter")
+        await pilot.pause()
+        # still the dialog, saying why: no manager has been asked for anything yet
+        assert isinstance(app.screen, QuantityDialog)
+        error = str(app.screen.query_one(".error", Static).render())
+        assert "comes back in whole" in error
+        app.screen.query_one("#qty", Input).value = "1"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ReturnsScreen) and app.screen.chosen
+
+
+async def test_a_manager_unlocks_a_locked_cashier_at_the_login_screen(store: Store) -> None:
+    from o2pos.core.models import Employee, Journal
+    from o2pos.tui.approval import ManagerPinDialog
+
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, pin="9999", float_=None)
+        for _ in range(4):  # the PIN box keeps focus after a wrong PIN
+            await type_text(pilot, "9999")
+            await pilot.press("enter")
+            await pilot.pause()
+        message = str(app.screen.query_one("#message", Static).render())
+        assert "locked" in message and "^U: a manager unlocks it" in message
+        await pilot.press("ctrl+u")  # the locked code is still in the user box
+        await pilot.pause()
+        assert isinstance(app.screen, ManagerPinDialog)
+        await type_text(pilot, "manager")
+        await pilot.press("enter")
+        await type_text(pilot, "2222")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "cashier is unlocked" in str(app.screen.query_one("#message", Static).render())
+        await type_text(pilot, "1111")  # the code stays; the right PIN works again at once
+        await pilot.press("enter")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "OpeningFloatDialog"
+    cashier = Employee.get(Employee.code == "cashier")
+    assert cashier.locked_until is None and cashier.failed_attempts == 0
+    assert Journal.select().where(Journal.event_type == "employee.unlocked").count() == 1
+
+
+async def test_the_register_shows_dues_collected_apart_from_cash_sales(store: Store) -> None:
+    from o2pos.core import payments
+    from o2pos.core.payments import Tender
+
+    store.open_register()
+    store.cash_sale("SOAP")  # 40.00 at checkout
+    saved = sales.save_unpaid(store.ctx, store.bill("RICE1"), store.cashier)
+    payments.collect(store.ctx, store.cashier, [saved.number], [Tender("cash", 18900)])
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, float_=None)
+        await pilot.press("f4")
+        await pilot.pause()
+        state = str(app.screen.query_one("#register-state", Static).render())
+        assert "Cash sales 40.00" in state and "Dues collected 189.00" in state
+        assert "Expected in drawer 2,229.00" in state

@@ -76,7 +76,7 @@ def test_gift_voucher_balance_is_spent_and_checked(store: Store) -> None:
             [Tender("gift_voucher", 100, "GV-9"), Tender("cash", 117900)],
             store.cashier,
         )
-    with pytest.raises(PaymentError, match="enter its number"):
+    with pytest.raises(PaymentError, match="type its voucher number"):
         sales.checkout(
             store.ctx, sale_id, [Tender("gift_voucher", 100), Tender("cash", 117900)], store.cashier
         )
@@ -108,3 +108,15 @@ def test_credit_is_not_counted_as_money_received(store: Store) -> None:
     x = reports.x_report(store.ctx)
     assert x["received_total"] == 4000 and x["on_account_total"] == 4000
     assert [p["method"] for p in x["payments"]] == ["cash"]
+
+
+def test_card_and_upi_carry_their_reference_for_every_caller(store: Store) -> None:
+    """One rule, in the core: the till's dialog asks for what settle requires."""
+    store.open_register()
+    sale_id = store.bill("SOAP")
+    for method, asked in (("card", "approval code"), ("upi", "transaction id")):
+        with pytest.raises(PaymentError, match=f"type its {asked}"):
+            sales.checkout(store.ctx, sale_id, [Tender(method, 4000)], store.cashier)
+    methods = {m.code: m.reference for m in payments.tender_methods(store.ctx)}
+    assert methods["card"] == "approval code" and methods["cash"] is None
+    assert sales.checkout(store.ctx, sale_id, [Tender("upi", 4000, "U77")], store.cashier)

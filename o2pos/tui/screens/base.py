@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.screen import Screen
 from textual.widgets import Static
 
+from o2pos.core import auth
 from o2pos.core.context import Context
-from o2pos.core.models import Employee
+
+if TYPE_CHECKING:
+    from o2pos.tui.app import TillApp
 
 
-class TillScreen(Screen):
+class TillScreen(Screen[None]):
     """A main screen with a ``#notice`` line; ``guarded`` handlers report through it."""
+
+    if TYPE_CHECKING:
+        app: TillApp  # the running till (Textual types it as any App)
 
     @property
     def ctx(self) -> Context:
-        return self.app.ctx  # type: ignore[attr-defined]
+        return self.app.ctx
 
     @property
-    def employee(self) -> Employee:
-        return self.app.employee  # type: ignore[attr-defined]
+    def employee(self) -> auth.Employee:
+        return self.app.signed_in_employee
 
     def say(self, text: str, *, error: bool = False) -> None:
         notice = self.query_one("#notice", Static)

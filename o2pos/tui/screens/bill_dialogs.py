@@ -9,11 +9,11 @@ from textual.widgets.option_list import Option
 
 from o2pos.core import catalog, customers, sales
 from o2pos.core.errors import NotFound
-from o2pos.core.models import QuickButton
-from o2pos.core.money import format_amount
+from o2pos.core.money import format_amount, format_qty
 from o2pos.tui import keymap
 from o2pos.tui.guard import guarded
 from o2pos.tui.screens.dialogs import Dialog
+from o2pos.tui.text import shorten
 
 
 class DiscountDialog(Dialog):
@@ -93,7 +93,7 @@ class CustomerDialog(Dialog):
         matches = self.query_one("#matches", OptionList)
         matches.clear_options()
         matches.add_option(Option("Walk-in customer", id="walk-in"))
-        for c in customers.search(self.app.ctx, event.value, limit=5):  # type: ignore[attr-defined]
+        for c in customers.search(self.app.ctx, event.value, limit=5):
             matches.add_option(Option(f"{c.name}  {c.phone}", id=str(c.id)))
         if matches.option_count > 1:
             matches.highlighted = 1
@@ -116,7 +116,7 @@ class CustomerDialog(Dialog):
         phone = self.query_one("#new-phone", Input).value
         gstin = self.query_one("#new-gstin", Input).value
         app = self.app
-        customer = customers.create(app.ctx, app.employee, name, phone, gstin=gstin)  # type: ignore[attr-defined]
+        customer = customers.create(app.ctx, app.signed_in_employee, name, phone, gstin=gstin)
         self.dismiss(("customer", customer.id))
 
 
@@ -146,7 +146,7 @@ class ProductSearchDialog(Dialog):
     def on_input_changed(self, event: Input.Changed) -> None:
         table = self.query_one("#results", DataTable)
         table.clear()
-        found = catalog.search(self.app.ctx, event.value, limit=12)  # type: ignore[attr-defined]
+        found = catalog.search(self.app.ctx, event.value, limit=12)
         table.add_rows([(p.name[:36], format_amount(p.price), p.sku) for p in found])
         self._skus = [p.sku for p in found]
 
@@ -165,10 +165,12 @@ class ProductSearchDialog(Dialog):
 class QuickAddDialog(Dialog):
     """The store's quick-add buttons (loose produce, bread, milk): type the number."""
 
+    def __init__(self, buttons: list[catalog.QuickButtonView]) -> None:
+        super().__init__()
+        self.buttons = {str(b.position): b for b in buttons}
+
     def compose(self) -> ComposeResult:
-        buttons = list(QuickButton.select().order_by(QuickButton.position))
-        self._buttons = {str(b.position): b for b in buttons}
-        cells = [f"{b.position:>2} {b.label[:14]:<14}" for b in buttons]
+        cells = [f"{b.position:>2} {b.label[:14]:<14}" for b in self.buttons.values()]
         rows = ["   ".join(cells[i : i + 3]) for i in range(0, len(cells), 3)]
         with Vertical(classes="dialog"):
             yield Static("Quick add", classes="dialog-title")
@@ -179,22 +181,26 @@ class QuickAddDialog(Dialog):
 
     @guarded
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        button = self._buttons.get(event.value.strip())
+        button = self.buttons.get(event.value.strip())
         if button is None:
             raise NotFound(f"No quick-add button {event.value.strip()}")
-        self.dismiss(button.product)
+        self.dismiss(button)
 
 
 class RecallDialog(Dialog):
+    def __init__(self, bills: list[sales.HeldBill]) -> None:
+        super().__init__()
+        self.bills = bills
+
     def compose(self) -> ComposeResult:
-        ctx = self.app.ctx  # type: ignore[attr-defined]
+        local = self.app.ctx.local
         options = [
             Option(
-                f"{ctx.local(s.created_at).strftime('%H:%M')}  {format_amount(s.total):>10}  "
-                f"{(s.customer.name if s.customer_id else 'walk-in')[:20]}",
-                id=str(s.id),
+                f"{local(b.created_at).strftime('%H:%M')}  {format_amount(b.total):>10}  "
+                f"{shorten(b.customer_name or 'walk-in', 20)}",
+                id=str(b.id),
             )
-            for s in sales.held(ctx)
+            for b in self.bills
         ]
         with Vertical(classes="dialog"):
             yield Static("Recall a held bill", classes="dialog-title")
@@ -202,20 +208,24 @@ class RecallDialog(Dialog):
             yield Static("Enter: recall · Esc: cancel", classes="muted")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(int(event.option.id))
+        self.dismiss(int(event.option.id or 0))
 
 
 class LotDialog(Dialog):
     """Pick the lot to sell from (first-in-first-out is what a plain scan does)."""
 
-    def __init__(self, product_name: str, lots: list[tuple[str, str, str]]) -> None:
+    def __init__(self, product_name: str, lots: list[sales.LotView]) -> None:
         super().__init__()
         self.product_name, self.lots = product_name, lots
 
     def compose(self) -> ComposeResult:
         options = [
-            Option(f"{lot_no:<14} expires {expiry or '—':<10}  {qty:>8} left", id=lot_no)
-            for lot_no, expiry, qty in self.lots
+            Option(
+                f"{lot.lot_no:<14} expires {lot.expiry or '—':<10}  "
+                f"{format_qty(lot.qty_milli):>8} left",
+                id=lot.lot_no,
+            )
+            for lot in self.lots
         ]
         with Vertical(classes="dialog"):
             yield Static(f"Lot of {self.product_name}", classes="dialog-title")

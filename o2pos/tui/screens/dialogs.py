@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
@@ -14,11 +15,17 @@ from o2pos.core.money import format_amount, parse_amount, parse_qty
 from o2pos.tui import keymap
 from o2pos.tui.guard import guarded
 
+if TYPE_CHECKING:
+    from o2pos.tui.app import TillApp
+
 AMOUNT_KEYS = r"[0-9.,]*"
 
 
-class Dialog(ModalScreen):
+class Dialog(ModalScreen[Any]):
     BINDINGS = keymap.DIALOG
+
+    if TYPE_CHECKING:
+        app: TillApp  # the running till (Textual types it as any App)
 
     def show_error(self, text: str) -> None:
         self.query_one(".error", Static).update(text)
@@ -42,15 +49,17 @@ class OpeningFloatDialog(Dialog):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         amount = parse_amount(event.value)
         app = self.app
-        session = register.open_session(app.ctx, app.employee, amount)  # type: ignore[attr-defined]
+        session = register.open_session(app.ctx, app.signed_in_employee, amount)
         app.notify(f"Register open with {format_amount(session.opening_float)}")
         self.dismiss(session.id)
 
 
 class QuantityDialog(Dialog):
-    def __init__(self, name: str, current: str) -> None:
+    """A quantity; ``check`` (a core rule) may refuse it while the dialog is still open."""
+
+    def __init__(self, name: str, current: str, check: Callable[[int], None] | None = None) -> None:
         super().__init__()
-        self.item_name, self.current = name, current
+        self.item_name, self.current, self.check = name, current, check
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -61,7 +70,10 @@ class QuantityDialog(Dialog):
 
     @guarded
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(parse_qty(event.value))
+        qty = parse_qty(event.value)
+        if self.check is not None:
+            self.check(qty)
+        self.dismiss(qty)
 
 
 class HelpDialog(Dialog):

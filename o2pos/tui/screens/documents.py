@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Input, Static
 
-from o2pos.core import payments, returns, sales
-from o2pos.core.errors import NotFound, StateError, ValidationError
-from o2pos.core.models import PaymentMethod, Sale
+from o2pos.core import payments, returns
+from o2pos.core.errors import ValidationError
 from o2pos.core.money import format_amount, format_qty
 from o2pos.tui import keymap
 from o2pos.tui.approval import run_with_approval
@@ -34,7 +35,7 @@ class ReceiptsScreen(TillScreen):
         yield KeyBar("receipts")
 
     def on_mount(self) -> None:
-        self.numbers: list[str] = []
+        self.chosen: list[payments.OrderView] = []
         table = self.query_one("#orders", DataTable)
         for label, width in (
             ("Order", 15),
@@ -51,32 +52,27 @@ class ReceiptsScreen(TillScreen):
     def show_orders(self) -> None:
         table = self.query_one("#orders", DataTable)
         table.clear()
-        ctx = self.app.ctx  # type: ignore[attr-defined]
-        chosen = [sales.find_by_number(n) for n in self.numbers]
-        others = [s for s in payments.open_invoices(ctx, limit=30) if s.number not in self.numbers]
-        for sale in [*chosen, *others]:
+        numbers = [order.number for order in self.chosen]
+        others = [o for o in payments.open_orders(self.ctx) if o.number not in numbers]
+        for order in [*self.chosen, *others]:
             table.add_row(
-                sale.number,
-                shorten(sale.customer.name, 14) if sale.customer_id else "walk-in",
-                format_amount(sale.total),
-                format_amount(sale.paid),
-                format_amount(sale.balance),
-                "✓" if sale.number in self.numbers else "",
-                key=sale.number,
+                order.number,
+                shorten(order.customer_name or "walk-in", 14),
+                format_amount(order.total),
+                format_amount(order.paid),
+                format_amount(order.balance),
+                "✓" if order.number in numbers else "",
+                key=order.number,
             )
-        due = sum(s.balance for s in chosen)
+        due = sum(order.balance for order in self.chosen)
         self.query_one("#due", Static).update(
-            f"Chosen {len(chosen)} · due [b]{format_amount(due)}[/b] · F10 pay · ctrl+d drop"
+            f"Chosen {len(self.chosen)} · due [b]{format_amount(due)}[/b] · F10 pay · ctrl+d drop"
         )
 
     def choose(self, number: str) -> None:
-        sale = sales.find_by_number(number)
-        if sale.status != "completed":
-            raise StateError(f"{sale.number} is not a completed bill")
-        if sale.balance <= 0:
-            raise StateError(f"{sale.number} is already paid")
-        if sale.number not in self.numbers:
-            self.numbers.append(sale.number)
+        order = payments.payable_order(self.ctx, number)
+        if order.number not in [chosen.number for chosen in self.chosen]:
+            self.chosen.append(order)
         self.show_orders()
 
     @guarded
@@ -93,39 +89,36 @@ class ReceiptsScreen(TillScreen):
         self.query_one("#orders", DataTable).focus()
 
     def action_drop(self) -> None:
-        if self.numbers:
-            self.numbers.pop()
+        if self.chosen:
+            self.chosen.pop()
             self.show_orders()
 
     @guarded
     def action_pay(self) -> None:
-        if not self.numbers:
+        if not self.chosen:
             raise ValidationError("Choose the bills to pay first")
-        ctx, numbers = self.app.ctx, list(self.numbers)  # type: ignore[attr-defined]
-        due = sum(sales.find_by_number(n).balance for n in numbers)
-        everyone_named = all(sales.find_by_number(n).customer_id for n in numbers)
+        ctx, employee = self.ctx, self.employee
+        numbers = [order.number for order in self.chosen]
+        due, part_payment = payments.collect_terms(ctx, numbers)
         self.app.push_screen(
             PaymentScreen(
                 due,
-                lambda tenders: payments.collect(ctx, self.employee, numbers, tenders),
+                lambda tenders: payments.collect(ctx, employee, numbers, tenders),
                 title="Receipt",
-                partial=everyone_named,
+                partial=part_payment,
             ),
             self.paid,
         )
 
-    def paid(self, result: object) -> None:
+    def paid(self, result: tuple[payments.Receipt, payments.Settlement] | None) -> None:
         if result is None:
             return
-        receipt, settlement = result  # type: ignore[misc]
-        self.numbers = []
+        receipt, settlement = result
+        self.chosen = []
         self.show_orders()
         change = f" · CHANGE {format_amount(settlement.change)}" if settlement.change else ""
         self.say(f"Receipt {receipt.number}: {format_amount(settlement.applied)} received{change}")
-        self.app.print_document(receipt.number)  # type: ignore[attr-defined]
-
-
-REFUND_METHODS = ["cash", "card", "upi", "credit_note", "on_account"]
+        self.app.print_document(receipt.number)
 
 
 class ReturnsScreen(TillScreen):
@@ -146,8 +139,9 @@ class ReturnsScreen(TillScreen):
         yield KeyBar("returns")
 
     def on_mount(self) -> None:
-        self.sale: Sale | None = None
+        self.sale: returns.ReturnableSale | None = None
         self.chosen: dict[int, int] = {}
+        self.methods = returns.refund_methods(self.ctx)
         self.method_index = 0
         table = self.query_one("#lines", DataTable)
         for label, width in (
@@ -167,12 +161,12 @@ class ReturnsScreen(TillScreen):
         table.clear()
         if self.sale is None:
             return
-        for line, left in returns.returnable(self.sale):
+        for line in self.sale.lines:
             table.add_row(
                 str(line.line_no),
-                line.name[:24],
-                format_qty(line.qty_milli),
-                format_qty(left),
+                shorten(line.name, 24),
+                format_qty(line.sold_milli),
+                format_qty(line.left_milli),
                 format_qty(self.chosen[line.id]) if line.id in self.chosen else "",
                 format_amount(line.total),
                 key=str(line.id),
@@ -180,61 +174,66 @@ class ReturnsScreen(TillScreen):
         self.show_refund()
 
     def show_refund(self) -> None:
-        method = REFUND_METHODS[self.method_index]
-        name = PaymentMethod.get_by_id(method).name
+        name = self.methods[self.method_index].name
         against = f"against {self.sale.number} · " if self.sale else ""
         self.query_one("#refund", Static).update(f"{against}refund by [b]{name}[/b] (m to change)")
 
+    def find(self, number: str) -> None:
+        self.sale, self.chosen = returns.returnable_sale(number), {}
+        self.show_lines()
+
     @guarded
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        sale = sales.find_by_number(event.value)
-        if sale.status != "completed":
-            raise NotFound(f"{sale.number} is not a completed sale")
-        self.sale, self.chosen = sale, {}
+        self.find(event.value)
         event.input.value = ""
-        self.show_lines()
         self.query_one("#lines", DataTable).focus()
 
     @guarded
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if self.sale is None:
+            return
         line_id = int(str(event.row_key.value))
-        line = sales.SaleLine.get_by_id(line_id)
-        left = line.qty_milli - line.returned_milli
+        line = next(line for line in self.sale.lines if line.id == line_id)
 
         def chosen(qty: int | None) -> None:
             if qty is not None:
                 self.chosen[line_id] = qty
                 self.show_lines()
 
-        self.app.push_screen(QuantityDialog(line.name, format_qty(left)), chosen)
+        self.app.push_screen(
+            QuantityDialog(
+                line.name,
+                format_qty(line.left_milli),
+                # refused as typed (1.5 of a piece), not at F10 after a manager's PIN
+                check=partial(returns.check_quantity, line_id),
+            ),
+            chosen,
+        )
 
     def action_focus_list(self) -> None:
         self.query_one("#lines", DataTable).focus()
 
     def action_method(self) -> None:
-        self.method_index = (self.method_index + 1) % len(REFUND_METHODS)
+        self.method_index = (self.method_index + 1) % len(self.methods)
         self.show_refund()
 
     @guarded
     def action_refund(self) -> None:
         if self.sale is None or not self.chosen:
             raise ValidationError("Find the bill and choose what comes back first")
-        ctx, number = self.app.ctx, self.sale.number  # type: ignore[attr-defined]
+        ctx, employee, number = self.ctx, self.employee, self.sale.number
         items = [returns.ReturnItem(line_id, qty) for line_id, qty in self.chosen.items()]
-        method = REFUND_METHODS[self.method_index]
+        method = self.methods[self.method_index].code
         run_with_approval(
             self,
             lambda approval: returns.create(
-                ctx, self.employee, number, items, method, approval=approval
+                ctx, employee, number, items, method, approval=approval
             ),
-            self.done,
+            lambda ret: self.done(number, ret.number, ret.total),
         )
 
-    def done(self, ret: returns.Return) -> None:
-        app = self.app
-        self.sale = sales.find_by_number(ret.sale.number)
-        self.chosen = {}
-        self.show_lines()
-        self.say(f"Return {ret.number}: refund {format_amount(ret.total)}")
-        app.print_document(ret.number)  # type: ignore[attr-defined]
-        app.push_screen(TextDialog(f"Return {ret.number}", app.slip_text(ret.number)))  # type: ignore[attr-defined]
+    def done(self, sale_number: str, number: str, total: int) -> None:
+        self.find(sale_number)
+        self.say(f"Return {number}: refund {format_amount(total)}")
+        self.app.print_document(number)
+        self.app.push_screen(TextDialog(f"Return {number}", self.app.slip_text(number)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -9,16 +11,24 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from o2pos.core import auth, demo
+from o2pos.core.errors import EmployeeLocked
 from o2pos.tui import keymap
+from o2pos.tui.approval import run_with_approval
 from o2pos.tui.guard import guarded
 from o2pos.tui.widgets.status_bar import StatusBar
 
+if TYPE_CHECKING:
+    from o2pos.tui.app import TillApp
+
 
 class LoginScreen(Screen[None]):
-    BINDINGS = keymap.SIGN_IN
+    BINDINGS = keymap.LOGIN
+
+    if TYPE_CHECKING:
+        app: TillApp  # the running till (Textual types it as any App)
 
     def compose(self) -> ComposeResult:
-        ctx = self.app.ctx  # type: ignore[attr-defined]
+        ctx = self.app.ctx
         yield StatusBar()
         with Vertical(id="login-box"):
             yield Static(ctx.settings.store.name, id="login-title")
@@ -41,6 +51,24 @@ class LoginScreen(Screen[None]):
     def show_error(self, text: str) -> None:
         self.query_one("#message", Static).update(text)
 
+    def action_unlock(self) -> None:
+        """ctrl+u: a manager's code and PIN unlock the code in the user box."""
+        code = self.query_one("#user", Input).value.strip()
+        if not code:
+            self.show_error("Type the locked user code first, then ctrl+u")
+            self.query_one("#user", Input).focus()
+            return
+        ctx = self.app.ctx
+        run_with_approval(
+            self,
+            lambda approval: auth.unlock(ctx, code, approval=approval),
+            self.unlocked,
+        )
+
+    def unlocked(self, employee: auth.Employee) -> None:
+        self.show_error(f"{employee.code} is unlocked: type the PIN again")
+        self.query_one("#pin", Input).focus()
+
     def action_enter(self) -> None:
         """Enter in the code box moves to the PIN box now, before the keys typed after it
         are handed out (Widget.focus() would wait its turn); in the PIN box it is the PIN
@@ -59,7 +87,12 @@ class LoginScreen(Screen[None]):
             self.show_error("Type your user code")
             self.query_one("#user", Input).focus()
             return
-        employee = auth.login(self.app.ctx, user, pin)  # type: ignore[attr-defined]
+        try:
+            employee = auth.login(self.app.ctx, user, pin)
+        except EmployeeLocked as locked:
+            unlock = keymap.short_key(self.app.keys.get("unlock", "ctrl+u"))
+            self.show_error(f"{locked} ({unlock}: a manager unlocks it)")
+            return
         self.show_error("")
         self.query_one("#user", Input).value = ""
-        self.app.signed_in(employee)  # type: ignore[attr-defined]
+        self.app.signed_in(employee)

@@ -3,6 +3,8 @@ Dashboard (F6): how the day is going."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Input, Static
 
@@ -58,13 +60,10 @@ class ReprintScreen(TillScreen):
         """The slip exactly as the printer gets it, marked as a copy; p prints that copy."""
         app = self.app
         number = number.strip().upper()
-        text = app.slip_text(number, copy=True)  # type: ignore[attr-defined]
+        text = app.slip_text(number, copy=True)
         on_print = None
-        if app.config.printer.kind != "none":  # type: ignore[attr-defined]
-
-            def on_print() -> None:
-                app.print_document(number, copy=True)  # type: ignore[attr-defined]
-
+        if app.config.printer.kind != "none":
+            on_print = partial(app.print_document, number, copy=True)
         app.push_screen(TextDialog(number, text, on_print))
 
 
@@ -79,12 +78,12 @@ class DashboardScreen(TillScreen):
         self.set_interval(30, self.refresh_numbers)
 
     def refresh_numbers(self) -> None:
-        ctx = self.app.ctx  # type: ignore[attr-defined]
+        ctx = self.ctx
         day = reports.daily_report(ctx)
         count, total = day["sales_count"], day["sales_total"]
         average = total // count if count else 0
         top = history.top_products(ctx, *reports.day_bounds(ctx, ctx.today()))
-        session = register.current_session(ctx)
+        expected = register.expected_now(ctx)
         lines = [
             f"[b]Today {day['date']}[/b]",
             f"Sales {count}   Total {format_amount(total)}   "
@@ -105,11 +104,7 @@ class DashboardScreen(TillScreen):
                 for p in top
             ],
             "",
-            f"Held bills {len(sales.held(ctx))}   Register "
-            + (
-                f"open, expected {format_amount(register.expected_cash(session))}"
-                if session
-                else "closed"
-            ),
+            f"Held bills {len(sales.held_bills(ctx))}   Register "
+            + (f"open, expected {format_amount(expected)}" if expected is not None else "closed"),
         ]
         self.query_one("#dashboard", Static).update("\n".join(lines))

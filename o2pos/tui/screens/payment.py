@@ -4,7 +4,7 @@ exact cash sale; other methods with ↑/↓, split tender by entering less than 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.app import ComposeResult
@@ -12,15 +12,16 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from o2pos.core import payments
 from o2pos.core.errors import DomainError
-from o2pos.core.models import PaymentMethod
 from o2pos.core.money import format_amount, parse_amount
 from o2pos.core.payments import Tender
 from o2pos.tui import keymap
 from o2pos.tui.guard import guarded
 from o2pos.tui.screens.dialogs import AMOUNT_KEYS
 
-NEEDS_REFERENCE = {"card", "upi", "credit_note", "gift_voucher"}
+if TYPE_CHECKING:
+    from o2pos.tui.app import TillApp
 
 
 class PaymentScreen(ModalScreen[Any]):
@@ -33,6 +34,9 @@ class PaymentScreen(ModalScreen[Any]):
 
     BINDINGS = keymap.PAYMENT
 
+    if TYPE_CHECKING:
+        app: TillApp  # the running till (Textual types it as any App)
+
     def __init__(
         self,
         due: int,
@@ -43,14 +47,12 @@ class PaymentScreen(ModalScreen[Any]):
     ) -> None:
         super().__init__()
         self.due, self.pay, self.title_text, self.partial = due, pay, title, partial
-        self.methods = list(
-            PaymentMethod.select().where(PaymentMethod.active == True).order_by(PaymentMethod.sort)
-        )
+        self.methods = payments.tender_methods(self.app.ctx)
         self.index = next((i for i, m in enumerate(self.methods) if m.kind == "cash"), 0)
         self.tenders: list[Tender] = []
 
     @property
-    def method(self) -> PaymentMethod:
+    def method(self) -> payments.MethodView:
         return self.methods[self.index]
 
     @property
@@ -65,7 +67,7 @@ class PaymentScreen(ModalScreen[Any]):
             )
             yield Static("", id="methods")
             yield Input(format_amount(self.due, grouping=False), id="amount", restrict=AMOUNT_KEYS)
-            yield Input(placeholder="approval code / voucher number", id="reference", max_length=40)
+            yield Input(id="reference", max_length=40)
             yield Static("", id="tenders")
             yield Static("", id="change")
             yield Static("", classes="error")
@@ -97,7 +99,9 @@ class PaymentScreen(ModalScreen[Any]):
             for i, m in enumerate(self.methods)
         ]
         self.query_one("#methods", Static).update("".join(names))
-        self.query_one("#reference", Input).display = self.method.kind in NEEDS_REFERENCE
+        reference = self.query_one("#reference", Input)
+        reference.display = self.method.reference is not None
+        reference.placeholder = self.method.reference or ""
         self.show_hint()
         names = {m.code: m.name for m in self.methods}
         lines = [f"{names[t.method]:<14}{format_amount(t.amount):>12}" for t in self.tenders]
@@ -142,9 +146,9 @@ class PaymentScreen(ModalScreen[Any]):
         if event.input.id == "reference":
             amount_box.focus()
         amount = parse_amount(amount_box.value, allow_zero=False)
-        if self.method.kind in NEEDS_REFERENCE and not reference.value.strip():
+        if self.method.reference and not reference.value.strip():
             reference.focus()
-            self.show_error(f"{self.method.name}: type its approval code or number, then Enter")
+            self.show_error(f"{self.method.name}: type its {self.method.reference}, then Enter")
             return
         tender = Tender(self.method.code, amount, reference.value.strip() or None)
         tendered = sum(t.amount for t in self.tenders) + amount

@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 
 from o2pos.core import register
-from o2pos.core.models import CashMovement
+from o2pos.core.errors import StateError
 from o2pos.core.money import format_amount, format_minus
 from o2pos.tui import keymap
 from o2pos.tui.approval import run_with_approval
@@ -50,31 +50,27 @@ class RegisterScreen(TillScreen):
         return True
 
     def refresh_state(self) -> None:
-        ctx = self.app.ctx  # type: ignore[attr-defined]
         self.query_one(StatusBar).refresh_status()
-        session = register.current_session(ctx)
-        self.is_open = session is not None
+        drawer = register.drawer(self.ctx)
+        self.is_open = drawer is not None
         self.refresh_bindings()
         state = self.query_one("#register-state", Static)
         table = self.query_one("#movements", DataTable)
         table.clear()
-        if session is None:
+        if drawer is None:
             state.update(
                 "The cash register is [b]closed[/b] on this till. O: open it with a float."
             )
             return
-        cash = register.cash_totals(session)
-        opened = ctx.local(session.opened_at).strftime("%d %b %H:%M")
+        cash = drawer.cash
+        opened = self.ctx.local(drawer.opened_at).strftime("%d %b %H:%M")
         money, minus = format_amount, format_minus
         state.update(
-            f"Open since {opened} by {session.opened_by.code}\n"
+            f"Open since {opened} by {drawer.opened_by}\n"
             f"Float {money(cash['opening_float'])}   Cash sales {money(cash['cash_sales'])}   "
-            f"Refunds {minus(cash['cash_refunds'])}\n"
+            f"Dues collected {money(cash['cash_dues'])}   Refunds {minus(cash['cash_refunds'])}\n"
             f"Cash in {money(cash['cash_in'])}   Cash out {minus(cash['cash_out'])}   "
             f"[b]Expected in drawer {money(cash['expected_cash'])}[/b]"
-        )
-        moves = (
-            CashMovement.select().where(CashMovement.session == session).order_by(CashMovement.id)
         )
         table.add_rows(
             [
@@ -83,9 +79,9 @@ class RegisterScreen(TillScreen):
                     m.kind.replace("_", " "),
                     format_amount(m.amount),
                     shorten(m.reason, 24),
-                    m.employee.code,
+                    m.by,
                 )
-                for m in moves
+                for m in drawer.movements
             ]
         )
 
@@ -93,8 +89,8 @@ class RegisterScreen(TillScreen):
 
     @guarded
     def action_open(self) -> None:
-        if register.current_session(self.app.ctx) is not None:  # type: ignore[attr-defined]
-            raise register.StateError("The cash register is already open")
+        if register.is_open(self.ctx):
+            raise StateError("The cash register is already open")
         self.app.push_screen(OpeningFloatDialog(), lambda _: self.refresh_state())
 
     def action_cash_in(self) -> None:
@@ -104,60 +100,61 @@ class RegisterScreen(TillScreen):
         self._move("out", "Cash out: money taken from the drawer")
 
     def _move(self, kind: str, title: str) -> None:
+        ctx, employee = self.ctx, self.employee
+
+        def moved(move: register.CashMovement) -> None:
+            self.refresh_state()
+            self.say(f"{move.number}: cash {kind} {format_amount(move.amount)}")
+            self.app.print_document(move.number)
+
         @guarded
         def save(screen: RegisterScreen, result: tuple[int, str] | None) -> None:
-            if result is None:
-                return
-            amount, reason = result
-            ctx = screen.app.ctx  # type: ignore[attr-defined]
-            run_with_approval(
-                screen,
-                lambda approval: register.move_cash(
-                    ctx, screen.employee, kind, amount, reason, approval
-                ),
-                lambda move: (
-                    screen.refresh_state(),
-                    screen.say(f"{move.number}: cash {kind} {format_amount(move.amount)}"),
-                    screen.app.print_document(move.number),  # type: ignore[attr-defined]
-                ),
-            )
+            if result is not None:
+                amount, reason = result
+                run_with_approval(
+                    screen,
+                    lambda approval: register.move_cash(
+                        ctx, employee, kind, amount, reason, approval
+                    ),
+                    moved,
+                )
 
         self.app.push_screen(AmountDialog(title, reason=True), lambda r: save(self, r))
 
     @guarded
     def action_no_sale(self) -> None:
-        ctx = self.app.ctx  # type: ignore[attr-defined]
+        ctx, employee = self.ctx, self.employee
+
+        def opened(move: register.CashMovement) -> None:
+            self.refresh_state()
+            self.say(f"{move.number}: drawer opened (no sale)")
+            self.app.open_cash_drawer(move.number)
+
         run_with_approval(
             self,
-            lambda approval: register.open_drawer(ctx, self.employee, "no sale", approval),
-            lambda move: (
-                self.refresh_state(),
-                self.say(f"{move.number}: drawer opened (no sale)"),
-                self.app.open_cash_drawer(move.number),  # type: ignore[attr-defined]
-            ),
+            lambda approval: register.open_drawer(ctx, employee, "no sale", approval),
+            opened,
         )
 
     @guarded
     def action_x_report(self) -> None:
         app = self.app
-        text = app.x_report_text()  # type: ignore[attr-defined]
-        on_print = app.print_x_report if app.config.printer.kind != "none" else None  # type: ignore[attr-defined]
-        app.push_screen(TextDialog("X report (nothing is closed)", text, on_print))
+        on_print = app.print_x_report if app.config.printer.kind != "none" else None
+        app.push_screen(TextDialog("X report (nothing is closed)", app.x_report_text(), on_print))
 
     @guarded
     def action_close(self) -> None:
-        ctx = self.app.ctx  # type: ignore[attr-defined]
+        ctx, employee = self.ctx, self.employee
         register.require_open(ctx)
 
         @guarded
         def counted(screen: RegisterScreen, amount: int | None) -> None:
-            if amount is None:
-                return
-            run_with_approval(
-                screen,
-                lambda approval: register.close_session(ctx, screen.employee, amount, approval),
-                lambda session: screen.closed(session),
-            )
+            if amount is not None:
+                run_with_approval(
+                    screen,
+                    lambda approval: register.close_session(ctx, employee, amount, approval),
+                    screen.closed,
+                )
 
         self.app.push_screen(
             AmountDialog("Close the register", hint="Count the drawer and type the cash counted."),
@@ -165,14 +162,12 @@ class RegisterScreen(TillScreen):
         )
 
     def closed(self, session: register.RegisterSession) -> None:
-        app = self.app
-        diff = session.difference
+        z_number, diff = session.z_number or "", session.difference or 0
         word = "over" if diff > 0 else "short" if diff < 0 else "exact"
         self.refresh_state()
         self.say(
-            f"Closed: {session.z_number}, counted {format_amount(session.counted_cash)}, "
+            f"Closed: {z_number}, counted {format_amount(session.counted_cash or 0)}, "
             f"{word} {format_amount(abs(diff))}"
         )
-        app.print_document(session.z_number)  # type: ignore[attr-defined]
-        text = app.slip_text(session.z_number)  # type: ignore[attr-defined]
-        app.push_screen(TextDialog(f"Z report {session.z_number}", text))
+        self.app.print_document(z_number)
+        self.app.push_screen(TextDialog(f"Z report {z_number}", self.app.slip_text(z_number)))

@@ -9,7 +9,7 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
 from o2pos.core import catalog, sales
-from o2pos.core.errors import UnknownCode
+from o2pos.core.errors import UnknownCode, ValidationError
 from o2pos.core.money import format_amount, format_qty, parse_amount, parse_percent
 from o2pos.tui import keymap
 from o2pos.tui.approval import run_with_approval
@@ -51,6 +51,7 @@ class SalesScreen(TillScreen):
     def __init__(self, *, ask_float: bool = False) -> None:
         super().__init__()
         self.ask_float = ask_float
+        self.sale_id = 0
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -68,10 +69,7 @@ class SalesScreen(TillScreen):
         yield KeyBar("sales")
 
     def on_mount(self) -> None:
-        ctx, employee = self.app.ctx, self.app.employee  # type: ignore[attr-defined]
-        draft = sales.open_draft(ctx)
-        self.sale_id = draft.id if draft else sales.new(ctx, employee).id
-        count = len(sales.lines_of(draft)) if draft is not None else 0
+        self.sale_id, count = sales.current_bill(self.ctx, self.employee)
         if count:
             self.say(f"Resumed the bill in progress ({count} line{'s' if count != 1 else ''})")
         self.refresh_bill()
@@ -83,14 +81,18 @@ class SalesScreen(TillScreen):
 
     # --- showing ----------------------------------------------------------------------
 
-    def refresh_bill(self, select: int | None = None) -> None:
+    def refresh_bill(self, select: int | None = None) -> sales.BillView:
         """Show the bill; ``select`` (a line id) is highlighted: the line just changed."""
-        sale = sales.get(self.sale_id)
-        lines = sales.line_views(sale.id)
-        self.query_one(CartTable).show(lines, select)
-        self.query_one(Totals).show(sale, len(lines))
-        if sale.notice:
-            self.say(sale.notice)
+        bill = sales.bill_view(self.sale_id)
+        self.query_one(CartTable).show(bill.lines, select)
+        self.query_one(Totals).show(bill)
+        if bill.notice:
+            self.say(bill.notice)
+        return bill
+
+    def new_bill(self) -> None:
+        self.sale_id = sales.new(self.ctx, self.employee).id
+        self.refresh_bill()
 
     def show_error(self, text: str) -> None:
         """Say what is wrong; the typed text stays, selected, so the next scan replaces it."""
@@ -99,37 +101,35 @@ class SalesScreen(TillScreen):
         self.query_one("#item", Input).select_all()
 
     def focus_item(self) -> None:
-        box = self.query_one("#item", Input)
-        box.focus()
+        self.query_one("#item", Input).focus()
+
+    def selected_line(self, missing: str) -> sales.LineView:
+        line = self.query_one(CartTable).selected_line
+        if line is None:
+            raise ValidationError(missing)
+        return line
 
     # --- ringing up -------------------------------------------------------------------
 
     @guarded
     def on_input_submitted(self, event: Input.Submitted) -> None:
         text = event.value.strip()
-        if not text:
-            return
-        self.add(text)
+        if text:
+            self.add(text)
 
     def add(self, text: str, serial: str | None = None, lot_no: str | None = None) -> None:
-        app = self.app
         try:
             lines = sales.add_item(
-                app.ctx,
-                self.sale_id,
-                text,
-                app.employee,
-                serial=serial,
-                lot_no=lot_no,  # type: ignore[attr-defined]
+                self.ctx, self.sale_id, text, self.employee, serial=serial, lot_no=lot_no
             )
         except sales.SerialRequired as needs:
             self.app.push_screen(
-                SerialDialog(needs.product.name),
+                SerialDialog(needs.product_name),
                 lambda serial: serial and self.guarded_add(text, serial),
             )
             return
         except UnknownCode as unknown:
-            find = keymap.short_key(self.app.keys.get("search", "f11"))  # type: ignore[attr-defined]
+            find = keymap.short_key(self.app.keys.get("search", "f11"))
             raise UnknownCode(f"{unknown} ({find} finds a product by name)") from None
         self.query_one("#item", Input).value = ""
         line = lines[-1]
@@ -151,26 +151,20 @@ class SalesScreen(TillScreen):
 
     @guarded
     def action_remove_line(self) -> None:
-        line_id = self.query_one(CartTable).selected_line_id
-        if line_id is None:
-            raise sales.ValidationError("The bill has no line to remove")
-        sales.remove_line(self.app.ctx, self.sale_id, line_id, self.app.employee)  # type: ignore[attr-defined]
+        line = self.selected_line("The bill has no line to remove")
+        sales.remove_line(self.ctx, self.sale_id, line.id, self.employee)
         self.refresh_bill()
         self.say("Line removed")
 
     @guarded
     def action_quantity(self) -> None:
-        cart = self.query_one(CartTable)
-        line_id = cart.selected_line_id
-        if line_id is None:
-            raise sales.ValidationError("Scan an item first")
-        line = sales.SaleLine.get_by_id(line_id)
+        line = self.selected_line("Scan an item first")
 
         @guarded
         def apply(screen: SalesScreen, qty: int | None) -> None:
             if qty is not None:
-                sales.set_qty(screen.app.ctx, screen.sale_id, line_id, qty, screen.app.employee)  # type: ignore[attr-defined]
-                screen.refresh_bill()
+                sales.set_qty(screen.ctx, screen.sale_id, line.id, qty, screen.employee)
+                screen.refresh_bill(select=line.id)
 
         self.app.push_screen(
             QuantityDialog(line.name, format_qty(line.qty_milli)), lambda q: apply(self, q)
@@ -179,64 +173,51 @@ class SalesScreen(TillScreen):
     @guarded
     def action_hold(self) -> None:
         """F8: hold the bill on screen, or recall the oldest held bill when this one is empty."""
-        app = self.app
-        ctx, employee = app.ctx, app.employee  # type: ignore[attr-defined]
-        if sales.lines_of(sales.get(self.sale_id)):
-            held = sales.hold(ctx, self.sale_id, employee)
-            self.sale_id = sales.new(ctx, employee).id
-            self.refresh_bill()
+        if self.query_one(CartTable).row_count:
+            held = sales.hold(self.ctx, self.sale_id, self.employee)
+            self.new_bill()
             self.say(f"Bill held ({format_amount(held.total)}); F8 on an empty bill recalls it")
             return
-        waiting = sales.held(ctx)
+        waiting = sales.held_bills(self.ctx)
         if not waiting:
-            raise sales.ValidationError("No held bills")
+            raise ValidationError("No held bills")
         if len(waiting) == 1:
             self.recall(waiting[0].id)
         else:
-            self.app.push_screen(RecallDialog(), lambda sale_id: sale_id and self.recall(sale_id))
+            self.app.push_screen(
+                RecallDialog(waiting), lambda sale_id: sale_id and self.recall(sale_id)
+            )
 
     @guarded
     def recall(self, sale_id: int) -> None:
-        ctx, employee = self.app.ctx, self.app.employee  # type: ignore[attr-defined]
-        sales.cancel(ctx, self.sale_id, employee)  # the empty bill on screen
-        self.sale_id = sales.recall(ctx, sale_id, employee).id
+        sales.cancel(self.ctx, self.sale_id, self.employee)  # the empty bill on screen
+        self.sale_id = sales.recall(self.ctx, sale_id, self.employee).id
         self.refresh_bill()
-        self.say(f"Recalled a held bill; {len(sales.held(ctx))} more held")
+        self.say(f"Recalled a held bill; {len(sales.held_bills(self.ctx))} more held")
 
     @guarded
     def action_lot(self) -> None:
         """ctrl+t: sell the code in the item box from a lot the cashier picks."""
         text = self.query_one("#item", Input).value.strip()
         if not text:
-            raise sales.ValidationError("Type or scan the item first, then ctrl+t to pick its lot")
-        ctx = self.app.ctx  # type: ignore[attr-defined]
-        product = catalog.find_by_code(ctx, sales.parse_scan(text)[1]).product
-        if not product.lot_tracked:
-            raise sales.ValidationError(f"{product.name} is not sold by lot")
-        lots = [
-            (lot.lot_no, str(lot.expiry or ""), format_qty(lot.qty_milli))
-            for lot in catalog.fifo_lots(ctx, product)
-        ]
-        if not lots:
-            raise sales.ValidationError(f"No lot of {product.name} has stock")
+            raise ValidationError("Type or scan the item first, then ctrl+t to pick its lot")
+        name, lots = sales.lots_for(self.ctx, text)
 
         @guarded
         def chosen(screen: SalesScreen, lot_no: str | None) -> None:
             if lot_no:
                 screen.add(text, lot_no=lot_no)
 
-        self.app.push_screen(LotDialog(product.name, lots), lambda lot: chosen(self, lot))
+        self.app.push_screen(LotDialog(name, lots), lambda lot: chosen(self, lot))
 
     @guarded
     def action_save(self) -> None:
         """ctrl+s: complete the bill unpaid ("save and print"); it is paid on Receipts (F3)."""
-        app = self.app
-        ctx, employee = app.ctx, app.employee  # type: ignore[attr-defined]
-        saved = sales.save_unpaid(ctx, self.sale_id, employee)
-        self.sale_id = sales.new(ctx, employee).id
-        self.refresh_bill()
+        saved = sales.save_unpaid(self.ctx, self.sale_id, self.employee)
+        self.new_bill()
         self.say(f"Bill {saved.number} saved, {format_amount(saved.total)} to pay at Receipts (F3)")
-        app.print_document(saved.number)  # type: ignore[attr-defined]
+        if saved.number:
+            self.app.print_document(saved.number)
 
     @guarded
     def action_search(self) -> None:
@@ -244,26 +225,23 @@ class SalesScreen(TillScreen):
 
     @guarded
     def action_quick_add(self) -> None:
-        def chosen(product: sales.Product | None) -> None:
-            if product is None:
+        def chosen(button: catalog.QuickButtonView | None) -> None:
+            if button is None:
                 return
-            if not product.weighed:
-                self.guarded_add(product.sku)
+            if not button.weighed:
+                self.guarded_add(button.sku)
                 return
             self.app.push_screen(
-                QuantityDialog(f"{product.name} ({product.unit})", ""),
-                lambda qty: qty and self.guarded_add(f"{format_qty(qty)}*{product.sku}"),
+                QuantityDialog(f"{button.name} ({button.unit})", ""),
+                lambda qty: qty and self.guarded_add(f"{format_qty(qty)}*{button.sku}"),
             )
 
-        self.app.push_screen(QuickAddDialog(), chosen)
+        self.app.push_screen(QuickAddDialog(catalog.quick_buttons(self.ctx)), chosen)
 
     @guarded
     def action_price(self) -> None:
-        line_id = self.query_one(CartTable).selected_line_id
-        if line_id is None:
-            raise sales.ValidationError("Scan an item first")
-        line = sales.SaleLine.get_by_id(line_id)
-        ctx, employee, sale_id = self.app.ctx, self.app.employee, self.sale_id  # type: ignore[attr-defined]
+        line = self.selected_line("Scan an item first")
+        ctx, employee, sale_id = self.ctx, self.employee, self.sale_id
 
         @guarded
         def priced(screen: SalesScreen, price: int | None) -> None:
@@ -271,8 +249,8 @@ class SalesScreen(TillScreen):
                 return
             run_with_approval(
                 screen,
-                partial(sales.override_price, ctx, sale_id, line_id, price, employee),
-                lambda _: screen.refresh_bill(),
+                partial(sales.override_price, ctx, sale_id, line.id, price, employee),
+                lambda _: screen.refresh_bill(select=line.id),
             )
 
         self.app.push_screen(
@@ -284,22 +262,19 @@ class SalesScreen(TillScreen):
 
     @guarded
     def action_void(self) -> None:
-        ctx, employee, sale_id = self.app.ctx, self.app.employee, self.sale_id  # type: ignore[attr-defined]
-
         def voided(_: object) -> None:
-            self.sale_id = sales.new(ctx, employee).id
-            self.refresh_bill()
+            self.new_bill()
             self.say("Bill voided")
 
-        run_with_approval(self, partial(sales.cancel, ctx, sale_id, employee), voided)
+        void = partial(sales.cancel, self.ctx, self.sale_id, self.employee)
+        run_with_approval(self, void, voided)
 
     @guarded
     def action_discount(self) -> None:
-        line_id = self.query_one(CartTable).selected_line_id
-        line = sales.SaleLine.get_by_id(line_id) if line_id else None
+        line = self.query_one(CartTable).selected_line
         self.app.push_screen(
             DiscountDialog(line.name if line else None),
-            lambda choice: self.apply_discount(choice, line_id),
+            lambda choice: self.apply_discount(choice, line.id if line else None),
         )
 
     @guarded
@@ -307,7 +282,7 @@ class SalesScreen(TillScreen):
         if choice is None:
             return
         field, text = choice
-        ctx, employee, sale_id = self.app.ctx, self.app.employee, self.sale_id  # type: ignore[attr-defined]
+        ctx, employee, sale_id = self.ctx, self.employee, self.sale_id
         if field == "coupon":
             if text:
                 sales.apply_coupon(ctx, sale_id, text, employee)
@@ -320,7 +295,7 @@ class SalesScreen(TillScreen):
             action = partial(sales.set_line_discount, ctx, sale_id, line_id, kind, value, employee)
         else:
             action = partial(sales.set_order_discount, ctx, sale_id, kind, value, employee)
-        run_with_approval(self, action, lambda _: self.refresh_bill())
+        run_with_approval(self, action, lambda _: self.refresh_bill(select=line_id))
 
     @guarded
     def action_customer(self) -> None:
@@ -330,19 +305,18 @@ class SalesScreen(TillScreen):
     def choose_customer(self, choice: tuple[str, int | None] | None) -> None:
         if choice is None:
             return
-        app = self.app
-        sales.set_customer(app.ctx, self.sale_id, choice[1], app.employee)  # type: ignore[attr-defined]
+        sales.set_customer(self.ctx, self.sale_id, choice[1], self.employee)
         self.refresh_bill()
 
     @guarded
     def action_pay(self) -> None:
-        sale = sales.get(self.sale_id)
-        if not sales.lines_of(sale):
-            raise sales.ValidationError("The bill is empty: scan an item first")
-        ctx, employee = self.app.ctx, self.app.employee  # type: ignore[attr-defined]
+        bill = sales.bill_view(self.sale_id)
+        if not bill.lines:
+            raise ValidationError("The bill is empty: scan an item first")
+        ctx, employee, sale_id = self.ctx, self.employee, self.sale_id
         self.app.push_screen(
             PaymentScreen(
-                sale.total, lambda tenders: sales.checkout(ctx, sale.id, tenders, employee)
+                bill.total, lambda tenders: sales.checkout(ctx, sale_id, tenders, employee)
             ),
             self.paid,
         )
@@ -351,8 +325,7 @@ class SalesScreen(TillScreen):
         if result is None:
             self.focus_item()
             return
-        self.sale_id = sales.new(self.app.ctx, self.app.employee).id  # type: ignore[attr-defined]
-        self.refresh_bill()
+        self.new_bill()
         self.query_one(StatusBar).refresh_status()  # a sale is an event waiting to be sent
         sale = result.sale
         change = f" · CHANGE {format_amount(result.change)}" if result.change else ""
@@ -362,4 +335,5 @@ class SalesScreen(TillScreen):
         else:
             self.say(f"Bill {sale.number} paid {format_amount(sale.total)}{change}")
         self.focus_item()
-        self.app.print_document(result.sale.number)  # type: ignore[attr-defined]
+        if sale.number:
+            self.app.print_document(sale.number)

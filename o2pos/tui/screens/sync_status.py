@@ -35,11 +35,11 @@ class SyncStatusDialog(Dialog):
             yield Static("p: push now · Esc: close", id="sync-keys", classes="muted")
 
     def on_mount(self) -> None:
-        self.show(syncstate.summary(self.app.ctx))  # type: ignore[attr-defined]
+        self.show(syncstate.summary(self.app.ctx))
 
     def show(self, summary: dict) -> None:
         app = self.app
-        url = app.config.central.url  # type: ignore[attr-defined]
+        url = app.config.central.url
         if not url:
             self.query_one("#sync-body", Static).update(
                 "No central is configured ([central] url): this till works offline.\n"
@@ -65,7 +65,7 @@ class SyncStatusDialog(Dialog):
         self.query_one("#sync-alert", Static).update(ADVICE.get(summary["state"], ""))
 
     def action_push(self) -> None:
-        monitor = self.app.sync  # type: ignore[attr-defined]
+        monitor = self.app.sync
         if not monitor.configured:
             self.app.notify("No central configured", severity="warning")
         elif monitor.run_now():

@@ -14,9 +14,8 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
 
-from o2pos.core.models import Sale
 from o2pos.core.money import format_amount, format_percent, format_qty
-from o2pos.core.sales import LineView
+from o2pos.core.sales import BillView, LineView
 from o2pos.tui import keymap
 from o2pos.tui.text import shorten
 
@@ -61,7 +60,6 @@ class CartTable(Widget, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._rows: list[str] = []
-        self._line_ids: list[int] = []
         self._top = 0  # first bill line shown
         self._formatted: dict[tuple[int, LineView, int], str] = {}
         self._lines: list[LineView] = []
@@ -84,9 +82,9 @@ class CartTable(Widget, can_focus=True):
             rows.append(text)
         self._lines = lines
         self._rows = rows
-        self._line_ids = [line.id for line in lines]
-        if select in self._line_ids:
-            self.cursor_row = self._line_ids.index(select)
+        ids = [line.id for line in lines]
+        if select in ids:
+            self.cursor_row = ids.index(select)
         elif self.cursor_row >= len(self._rows):
             self.cursor_row = max(0, len(self._rows) - 1)
         self.refresh()
@@ -132,25 +130,31 @@ class CartTable(Widget, can_focus=True):
             self.cursor_row = min(max(0, self.cursor_row + step), len(self._rows) - 1)
 
     @property
-    def selected_line_id(self) -> int | None:
-        if not self._line_ids or not 0 <= self.cursor_row < len(self._line_ids):
+    def selected_line(self) -> LineView | None:
+        """The highlighted line as last shown: what ctrl+d, ctrl+q, ctrl+p and F9 act on."""
+        if not 0 <= self.cursor_row < len(self._lines):
             return None
-        return self._line_ids[self.cursor_row]
+        return self._lines[self.cursor_row]
+
+    @property
+    def selected_line_id(self) -> int | None:
+        line = self.selected_line
+        return line.id if line else None
 
 
 class Totals(Static):
-    def show(self, sale: Sale, items: int) -> None:
-        if sale.interstate:
-            taxes = f"IGST {format_amount(sale.tax_total)}"
+    def show(self, bill: BillView) -> None:
+        if bill.interstate:
+            taxes = f"IGST {format_amount(bill.tax_total)}"
         else:
-            half = sale.tax_total // 2
-            taxes = f"CGST {format_amount(sale.tax_total - half)}  SGST {format_amount(half)}"
-        who = sale.customer.name[:22] if sale.customer_id else "walk-in"
-        coupon = f"  coupon {sale.coupon_code}" if sale.coupon_code else ""
+            half = bill.tax_total // 2
+            taxes = f"CGST {format_amount(bill.tax_total - half)}  SGST {format_amount(half)}"
+        who = shorten(bill.customer_name, 22) if bill.customer_name else "walk-in"
+        coupon = f"  coupon {bill.coupon_code}" if bill.coupon_code else ""
         self.update(  # fixed size: repaint only, no screen layout
             layout=False,
-            content=f"Items {items}  Subtotal {format_amount(sale.subtotal)}  "
-            f"Disc {format_amount(sale.discount_total)}  {taxes}\n"
-            f"Customer {who}{coupon}  Round off {format_amount(sale.round_off)}   "
-            f"[b]TOTAL {format_amount(sale.total)}[/b]",
+            content=f"Items {len(bill.lines)}  Subtotal {format_amount(bill.subtotal)}  "
+            f"Disc {format_amount(bill.discount_total)}  {taxes}\n"
+            f"Customer {who}{coupon}  Round off {format_amount(bill.round_off)}   "
+            f"[b]TOTAL {format_amount(bill.total)}[/b]",
         )

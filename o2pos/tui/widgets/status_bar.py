@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.widgets import Static
 
 from o2pos.core import register, syncstate
 
+if TYPE_CHECKING:
+    from o2pos.tui.app import TillApp
+
 
 class StatusBar(Static):
     """Refreshed on demand and every few seconds (cheap reads; no work while idle)."""
+
+    if TYPE_CHECKING:
+        app: TillApp  # the running till (Textual types it as any App)
 
     DEFAULT_CLASSES = "status-bar"
     shown = ""  # the line on screen: the same line again is not redrawn (bytes over SSH)
@@ -19,12 +27,11 @@ class StatusBar(Static):
 
     def refresh_status(self) -> None:
         app = self.app
-        ctx = app.ctx  # type: ignore[attr-defined]
-        employee = app.employee  # type: ignore[attr-defined]
-        session = register.current_session(ctx)
+        ctx, employee = app.ctx, app.employee
+        drawer_open = register.is_open(ctx)
         pending = syncstate.pending_count(ctx)
-        summary = app.sync_summary  # type: ignore[attr-defined]
-        if not app.config.central.url:  # type: ignore[attr-defined]
+        summary = app.sync_summary
+        if not app.config.central.url:
             network = "no central"
         elif summary is None:
             network = "connecting"
@@ -38,7 +45,7 @@ class StatusBar(Static):
             ctx.settings.store.name[:18],
             ctx.terminal_id,
             employee.code if employee else "—",
-            "drawer open" if session else "drawer closed",
+            "drawer open" if drawer_open else "drawer closed",
             f"{network} · {pending} to send",
             *([printer] if printer else []),
             ctx.local(ctx.now()).strftime("%H:%M"),
@@ -48,17 +55,17 @@ class StatusBar(Static):
         if len(" │ ".join(parts)) > room:
             parts.pop(0)  # the store's name
         if len(" │ ".join(parts)) > room:
-            parts[2] = "open" if session else "closed"
+            parts[2] = "open" if drawer_open else "closed"
         line = " │ ".join(parts)
         if line != self.shown:
             self.shown = line
             self.update(line)
 
     @staticmethod
-    def _printer(app: object) -> str:
-        if app.config.printer.kind == "none":  # type: ignore[attr-defined]
+    def _printer(app: TillApp) -> str:
+        if app.config.printer.kind == "none":
             return ""
-        state = app.printer_state  # type: ignore[attr-defined]
+        state = app.printer_state
         if state is None or (not state.waiting and not state.error):
             return "printer ok"
         if state.error:
