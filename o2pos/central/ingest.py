@@ -16,6 +16,7 @@ from typing import Any
 from peewee import IntegrityError
 
 from o2pos.core.journal import EVENT_TYPES, GENESIS_HASH, canonical, wire_hash
+from o2pos.core.models import tuples
 
 from .models import Event, Terminal
 from .projection import BatchProjector
@@ -133,9 +134,11 @@ def ingest(terminal_name: str, events: list[dict[str, Any]], source: str = "push
         held = [e for e in events if e["seq"] <= high]
         if held:
             stored = dict(
-                Event.select(Event.seq, Event.hash)
-                .where(Event.terminal == terminal_name, Event.seq.between(first, min(last, high)))
-                .tuples()
+                tuples(
+                    Event.select(Event.seq, Event.hash).where(
+                        Event.terminal == terminal_name, Event.seq.between(first, min(last, high))
+                    )
+                )
             )
             for event in held:
                 if stored.get(event["seq"]) != event["hash"]:
@@ -198,9 +201,11 @@ def ingest(terminal_name: str, events: list[dict[str, Any]], source: str = "push
                     **_position(terminal),
                 ) from exc
             ids = dict(
-                Event.select(Event.seq, Event.id)
-                .where(Event.terminal == terminal_name, Event.seq.between(new[0]["seq"], last))
-                .tuples()
+                tuples(
+                    Event.select(Event.seq, Event.id).where(
+                        Event.terminal == terminal_name, Event.seq.between(new[0]["seq"], last)
+                    )
+                )
             )
             flagged = BatchProjector(terminal_name, [(ids[e["seq"]], e) for e in new]).run()
             for seq, flags in sorted(flagged.items()):

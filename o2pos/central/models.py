@@ -64,6 +64,7 @@ class Event(CentralModel):
 
 
 class Sale(CentralModel):
+    id = AutoField()
     uuid = CharField(unique=True, max_length=36)
     terminal = CharField(max_length=8, index=True)
     number = CharField()
@@ -82,6 +83,7 @@ class Sale(CentralModel):
 
 
 class Payment(CentralModel):
+    id = AutoField()
     terminal = CharField(max_length=8, index=True)
     receipt = CharField()
     receipt_uuid = CharField(max_length=36)
@@ -93,6 +95,7 @@ class Payment(CentralModel):
 
 
 class Return(CentralModel):
+    id = AutoField()
     uuid = CharField(unique=True, max_length=36)
     terminal = CharField(max_length=8, index=True)
     number = CharField()
@@ -103,6 +106,7 @@ class Return(CentralModel):
 
 
 class RegisterSession(CentralModel):
+    id = AutoField()
     terminal = CharField(max_length=8)
     session_id = IntegerField()
     status = CharField(default="open")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from o2pos.core.errors import DomainError
+from o2pos.core.models import dicts, tuples
 
 from .models import Payment, RegisterSession, Return, Sale
 from .store import bulk_insert
@@ -60,12 +61,12 @@ class BatchProjector:
         # session_id -> its current state: the stored row, or one staged in this batch
         self.sessions: dict[int, dict[str, Any]] = {
             row["session_id"]: {**row, "new": False}
-            for row in RegisterSession.select()
-            .where(
-                RegisterSession.terminal == terminal,
-                RegisterSession.session_id.in_(sorted(session_ids)),
+            for row in dicts(
+                RegisterSession.select().where(
+                    RegisterSession.terminal == terminal,
+                    RegisterSession.session_id.in_(sorted(session_ids)),
+                )
             )
-            .dicts()
         }
         sale_uuids = {
             e["payload"].get("uuid") for _, e in events if e["event_type"] == "sale.completed"
@@ -76,11 +77,11 @@ class BatchProjector:
                     sale_uuids.add(allocation.get("sale_uuid"))
         wanted = sorted(u for u in sale_uuids if isinstance(u, str))
         self.sale_uuids = {
-            u for (u,) in Sale.select(Sale.uuid).where(Sale.uuid.in_(wanted)).tuples()
+            u for (u,) in tuples(Sale.select(Sale.uuid).where(Sale.uuid.in_(wanted)))
         }
         return_uuids = sorted(p.get("uuid") for p in payloads if isinstance(p.get("uuid"), str))
         self.return_uuids = {
-            u for (u,) in Return.select(Return.uuid).where(Return.uuid.in_(return_uuids)).tuples()
+            u for (u,) in tuples(Return.select(Return.uuid).where(Return.uuid.in_(return_uuids)))
         }
         self.batch = _Staged()
 

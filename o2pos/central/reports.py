@@ -6,26 +6,27 @@ from typing import Any
 
 from peewee import fn
 
+from o2pos.core.models import tuples
+
 from .models import Event, Sale, Terminal
 
 
 def stats() -> dict[str, dict[str, Any]]:
-    events = dict(
-        Event.select(Event.terminal, fn.COUNT(Event.id)).group_by(Event.terminal).tuples()
-    )
+    events = dict(tuples(Event.select(Event.terminal, fn.COUNT(Event.id)).group_by(Event.terminal)))
     flagged = dict(
-        Event.select(Event.terminal, fn.COUNT(Event.id))
-        .where(Event.flag.is_null(False))
-        .group_by(Event.terminal)
-        .tuples()
+        tuples(
+            Event.select(Event.terminal, fn.COUNT(Event.id))
+            .where(Event.flag.is_null(False))
+            .group_by(Event.terminal)
+        )
     )
     sales = {
         terminal: (count, total)
-        for terminal, count, total in Sale.select(
-            Sale.terminal, fn.COUNT(Sale.id), fn.COALESCE(fn.SUM(Sale.total), 0)
+        for terminal, count, total in tuples(
+            Sale.select(
+                Sale.terminal, fn.COUNT(Sale.id), fn.COALESCE(fn.SUM(Sale.total), 0)
+            ).group_by(Sale.terminal)
         )
-        .group_by(Sale.terminal)
-        .tuples()
     }
     result = {}
     for terminal in Terminal.select().order_by(Terminal.name):

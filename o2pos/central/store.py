@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from peewee import Database, PostgresqlDatabase, SqliteDatabase
+from peewee import Database, Model, PostgresqlDatabase, SqliteDatabase
 
 from o2pos.core.journal import GENESIS_HASH
 
@@ -85,7 +85,7 @@ def write() -> Iterator[None]:
         yield
 
 
-def bulk_insert(model: type, rows: list[dict[str, Any]], chunk: int = 100) -> None:
+def bulk_insert(model: type[Model], rows: list[dict[str, Any]], chunk: int = 100) -> None:
     """Insert rows with one multi-row INSERT per chunk, skipping peewee's query builder.
 
     Building a 100-row INSERT through peewee costs far more than the database spends on

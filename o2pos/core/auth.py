@@ -230,8 +230,17 @@ def _locked_message(code: str, locked_until: datetime, now: datetime) -> str:
     )
 
 
-def _is_locked(row: Employee | LoginFailure | None, now: datetime) -> bool:
-    return row is not None and row.locked_until is not None and row.locked_until > now
+def _lock_end(row: Employee | LoginFailure | None, now: datetime) -> datetime | None:
+    """When the lock on this code ends, if it is locked now."""
+    if row is None or row.locked_until is None or row.locked_until <= now:
+        return None
+    return row.locked_until
+
+
+def _refuse_if_locked(code: str, row: Employee | LoginFailure | None, now: datetime) -> None:
+    until = _lock_end(row, now)
+    if until is not None:
+        raise EmployeeLocked(_locked_message(code, until, now))
 
 
 def _wrong(code: str, attempts: int, locked: bool, security: SecuritySettings) -> AuthError:
@@ -304,13 +313,11 @@ def _refuse_unknown(ctx: Context, code: str, pin: str) -> NoReturn:
     now = ctx.now()
     security = ctx.settings.security
     row = LoginFailure.get_or_none(LoginFailure.key == key)
-    if _is_locked(row, now):
-        raise EmployeeLocked(_locked_message(code, row.locked_until, now))
+    _refuse_if_locked(code, row, now)
     check_pin(pin, _dummy_hash())
     with ctx.write():
         row = LoginFailure.get_or_none(LoginFailure.key == key)
-        if _is_locked(row, now):
-            raise EmployeeLocked(_locked_message(code, row.locked_until, now))
+        _refuse_if_locked(code, row, now)
         attempts, locked_until = _count(row, now, security)
         LoginFailure.insert(
             key=key, failed_attempts=attempts, locked_until=locked_until
@@ -338,14 +345,12 @@ def _check(ctx: Context, code: str, pin: str) -> Employee:
     if employee is None or not employee.active:
         _refuse_unknown(ctx, code, pin)
     now = ctx.now()
-    if _is_locked(employee, now):
-        raise EmployeeLocked(_locked_message(code, employee.locked_until, now))
+    _refuse_if_locked(code, employee, now)
     correct = check_pin(pin, employee.pin_hash)
     security = ctx.settings.security
     with ctx.write():
         employee = Employee.get_by_id(employee.id)
-        if _is_locked(employee, now):
-            raise EmployeeLocked(_locked_message(code, employee.locked_until, now))
+        _refuse_if_locked(code, employee, now)
         if correct:
             if employee.failed_attempts or employee.locked_until is not None:
                 Employee.update(failed_attempts=0, locked_until=None).where(
@@ -402,7 +407,7 @@ def unlock(
         employee = Employee.get_or_none(Employee.code == code)
         if employee is None:
             raise NotFound(f"No employee has the user code {code!r}")
-        was_locked = _is_locked(employee, now)
+        was_locked = _lock_end(employee, now) is not None
         if not was_locked and not employee.failed_attempts:
             raise StateError(f"{employee.code} is not locked")
         approved_by = None

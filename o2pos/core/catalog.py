@@ -9,7 +9,7 @@ from typing import NamedTuple
 from o2pos.core.barcodes import decode_scale_barcode, is_digits, is_valid_gtin, normalize_gtin
 from o2pos.core.context import Context
 from o2pos.core.errors import NotFound, UnknownCode, ValidationError
-from o2pos.core.models import Lot, Product, QuickButton, sql
+from o2pos.core.models import Lot, Product, QuickButton, sql, tuples
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 SEARCH_WINDOW = 400
@@ -102,7 +102,7 @@ class QuickButtonView(NamedTuple):
 
 def quick_buttons(ctx: Context) -> list[QuickButtonView]:
     """The store's quick-add buttons in their order (loose produce, bread, milk)."""
-    rows = (
+    rows = tuples(
         QuickButton.select(
             QuickButton.position,
             QuickButton.label,
@@ -113,9 +113,11 @@ def quick_buttons(ctx: Context) -> list[QuickButtonView]:
         )
         .join(Product)
         .order_by(QuickButton.position)
-        .tuples()
     )
-    return [QuickButtonView(*row[:5], bool(row[5])) for row in rows]
+    return [
+        QuickButtonView(position, label, sku, name, unit, bool(weighed))
+        for position, label, sku, name, unit, weighed in rows
+    ]
 
 
 def adjust_stock(ctx: Context, product_id: int, delta_milli: int) -> None:

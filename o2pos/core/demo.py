@@ -259,9 +259,9 @@ def catalog_rows(n: int | None = None, seed: int = 1) -> Iterator[dict[str, str]
                     return
                 count += 1
                 variant = variants[round_ % len(variants)] if round_ else ""
-                price = rupees * 100
+                paise = rupees * 100
                 if round_:
-                    price = max(500, price + rng.randint(-20, 20) * 100 // 10 * 10)
+                    paise = max(500, paise + rng.randint(-20, 20) * 100 // 10 * 10)
                 body = f"890{(1000 + index) % 10000:04d}{(round_ * 7 + size_index) % 100000:05d}"
                 item = f"{t.brand} {t.name}" + (f" {variant}" if variant else "") + f" {size}"
                 kind = t.kind
@@ -273,7 +273,7 @@ def catalog_rows(n: int | None = None, seed: int = 1) -> Iterator[dict[str, str]
                     "brand": t.brand,
                     "category": t.category,
                     "unit": "pcs",
-                    "price": f"{price // 100}.{price % 100:02d}",
+                    "price": f"{paise // 100}.{paise % 100:02d}",
                     "tax_class": t.tax,
                     "price_includes_tax": "yes",
                     "weighed": "no",
@@ -397,11 +397,13 @@ def load_demo(ctx: Context, directory: Path | None = None) -> list[ImportReport]
             )
         # stock of lot- and serial-tracked products is the sum of their lots / serials
         for product in Product.select().where(Product.lot_tracked == True):
-            total = sum(lot.qty_milli for lot in product.lots)
-            _set_stock(product, location, total)
+            lots = Lot.select().where(Lot.product == product)
+            _set_stock(product, location, sum(lot.qty_milli for lot in lots))
         for product in Product.select().where(Product.serial_tracked == True):
-            total = 1000 * product.serials.where(SerialNumber.status == "available").count()
-            _set_stock(product, location, total)
+            serials = SerialNumber.select().where(
+                SerialNumber.product == product, SerialNumber.status == "available"
+            )
+            _set_stock(product, location, 1000 * serials.count())
     return reports
 
 

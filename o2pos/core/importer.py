@@ -22,7 +22,7 @@ from o2pos.core import journal
 from o2pos.core.barcodes import is_digits, is_valid_gtin, normalize_gtin
 from o2pos.core.context import Context
 from o2pos.core.errors import DomainError, ValidationError
-from o2pos.core.models import Customer, Location, Product, TaxClass, sql_many
+from o2pos.core.models import Customer, Location, Product, TaxClass, sql_many, tuples
 from o2pos.core.money import parse_amount, parse_qty
 
 BATCH = 2000
@@ -239,13 +239,13 @@ def import_products(ctx: Context, path: Path, progress: Progress | None = None) 
             existing = {p.sku: p for p in Product.select().where(Product.sku.in_(skus))}
             codes = [f["barcode"] for _, f in batch if f["barcode"]]
             taken = dict(
-                Product.select(Product.barcode, Product.sku)
-                .where(Product.barcode.in_(codes))
-                .tuples()
+                tuples(
+                    Product.select(Product.barcode, Product.sku).where(Product.barcode.in_(codes))
+                )
             )
             plus = [f["plu"] for _, f in batch if f["plu"]]
             taken_plu = dict(
-                Product.select(Product.plu, Product.sku).where(Product.plu.in_(plus)).tuples()
+                tuples(Product.select(Product.plu, Product.sku).where(Product.plu.in_(plus)))
             )
             inserts, stock = [], []
             for line, fields in batch:
@@ -282,9 +282,11 @@ def import_products(ctx: Context, path: Path, progress: Progress | None = None) 
                     [tuple(row[c] for c in columns) for row in inserts],
                 )
             ids = dict(
-                Product.select(Product.sku, Product.id)
-                .where(Product.sku.in_([s for s, _ in stock]))
-                .tuples()
+                tuples(
+                    Product.select(Product.sku, Product.id).where(
+                        Product.sku.in_([s for s, _ in stock])
+                    )
+                )
             )
             sql_many(
                 "INSERT INTO stock (product_id, location, qty_milli) VALUES (?, ?, ?) "

@@ -180,7 +180,7 @@ def append(
     last = sql("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
     seq = last[0] + 1 if last else 1
     prev_hash = last[1] if last else GENESIS_HASH
-    fields = {
+    fields: dict[str, Any] = {
         "seq": seq,
         "event_id": str(uuid.uuid4()),
         "terminal_id": ctx.terminal_id,

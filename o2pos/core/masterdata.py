@@ -19,6 +19,7 @@ from o2pos.core import journal
 from o2pos.core.context import Context
 from o2pos.core.errors import ValidationError
 from o2pos.core.models import (
+    BaseModel,
     Coupon,
     Customer,
     Employee,
@@ -177,9 +178,11 @@ def _coupon(code: str, data: dict[str, Any]) -> None:
         Coupon.insert(code=code, **fields).execute()
 
 
-def _simple(model: type, key: str, data: dict[str, Any], kind: str) -> None:
+def _simple(model: type[BaseModel], key: str, data: dict[str, Any], kind: str) -> None:
     fields = {name: data[name] for name in SCHEMAS[kind]}
     pk = model._meta.primary_key
+    if not pk:
+        raise TypeError(f"{model.__name__} has no single primary key")
     if not model.update(**fields).where(pk == key).execute():
         model.insert(**{pk.name: key}, **fields).execute()
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from sqlite3 import Cursor
-from typing import Any
+from typing import Any, Self
 
 from peewee import (
     SQL,
+    AutoField,
     BooleanField,
     CharField,
     CompositeKey,
@@ -38,18 +39,34 @@ def sql(statement: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Curso
     return database.execute_sql(statement, params)
 
 
+def tuples(query: Any) -> list[tuple[Any, ...]]:
+    """The rows of a peewee query as plain tuples (peewee's stubs type ``.tuples()`` as
+    models; this says what they are)."""
+    return list(query.tuples())
+
+
+def dicts(query: Any) -> list[dict[str, Any]]:
+    """The rows of a peewee query as dicts (``.dicts()``, typed as what it gives)."""
+    return list(query.dicts())
+
+
 def sql_many(statement: str, rows: Sequence[Sequence[Any]]) -> None:
     """One statement for many rows (bulk imports): the same connection as ``sql``."""
     database.cursor().executemany(statement, rows)
 
 
 class BaseModel(Model):
+    """A model with no primary key of its own names peewee's default one, ``id =
+    AutoField()``, and declares each foreign key's raw value (``<field>_id``) as an
+    annotation: peewee adds both anyway, and the type checker then knows them. Neither
+    changes the schema."""
+
     class Meta:
         database = database
         legacy_table_names = False
 
     @classmethod
-    def fetch(cls, where: str, *params: object) -> list:
+    def fetch(cls, where: str, *params: object) -> list[Self]:
         """Rows by a fixed SQL condition, skipping peewee's query builder and row wrapper.
 
         Building a SELECT of a 30-column model, and wrapping its rows, costs more than
@@ -62,12 +79,12 @@ class BaseModel(Model):
         rows = []
         for values in cursor.fetchall():
             instance = cls.__new__(cls)
-            instance.__data__ = {
+            data = {
                 name: value if convert is None or value is None else convert(value)
                 for (name, convert), value in zip(plan, values, strict=True)
             }
-            instance._dirty = set()
-            instance.__rel__ = {}
+            # what peewee's own row wrapper sets up on a model read from the database
+            vars(instance).update(__data__=data, _dirty=set(), __rel__={})
             rows.append(instance)
         return rows
 
@@ -85,15 +102,20 @@ class BaseModel(Model):
             f"VALUES ({', '.join('?' * len(columns))})",
             params,
         )
+        if cursor.lastrowid is None:
+            raise RuntimeError(f"INSERT INTO {meta.table_name} gave no row id")
         return cursor.lastrowid
 
     @classmethod
     def update_row(cls, row_id: int, **values: object) -> None:
         meta = cls._meta
+        key = meta.primary_key
+        if not key:
+            raise TypeError(f"{cls.__name__} has no single primary key to update a row by")
         assignments = ", ".join(f"{meta.fields[name].column_name} = ?" for name in values)
         params = [meta.fields[name].db_value(value) for name, value in values.items()]
         sql(
-            f"UPDATE {meta.table_name} SET {assignments} WHERE {meta.primary_key.column_name} = ?",
+            f"UPDATE {meta.table_name} SET {assignments} WHERE {key.column_name} = ?",
             [*params, row_id],
         )
 
@@ -158,6 +180,7 @@ class Role(BaseModel):
 
 
 class RolePermission(BaseModel):
+    role_id: str
     role = ForeignKeyField(Role, backref="permissions", column_name="role")
     permission = CharField()
 
@@ -166,6 +189,8 @@ class RolePermission(BaseModel):
 
 
 class Employee(BaseModel):
+    id = AutoField()
+    role_id: str
     code = CharField(unique=True)
     name = CharField()
     role = ForeignKeyField(Role, column_name="role")
@@ -189,6 +214,7 @@ class LoginFailure(BaseModel):
 
 
 class Customer(BaseModel):
+    id = AutoField()
     uuid = CharField(unique=True)
     name = CharField()
     phone = CharField(unique=True)
@@ -202,6 +228,8 @@ class Customer(BaseModel):
 
 
 class Product(BaseModel):
+    id = AutoField()
+    tax_class_id: str
     sku = CharField(unique=True)
     barcode = CharField(unique=True, null=True)
     plu = CharField(unique=True, null=True)  # item code inside scale barcodes
@@ -219,6 +247,9 @@ class Product(BaseModel):
 
 
 class Stock(BaseModel):
+    id = AutoField()
+    product_id: int
+    location_id: str
     product = ForeignKeyField(Product, column_name="product_id")
     location = ForeignKeyField(Location, column_name="location")
     qty_milli = IntegerField(default=0)
@@ -228,6 +259,9 @@ class Stock(BaseModel):
 
 
 class Lot(BaseModel):
+    id = AutoField()
+    product_id: int
+    location_id: str
     product = ForeignKeyField(Product, backref="lots", column_name="product_id")
     location = ForeignKeyField(Location, column_name="location")
     lot_no = CharField()
@@ -240,6 +274,8 @@ class Lot(BaseModel):
 
 
 class SerialNumber(BaseModel):
+    id = AutoField()
+    product_id: int
     product = ForeignKeyField(Product, backref="serials", column_name="product_id")
     serial = CharField()
     status = CharField(default="available")  # available | sold
@@ -249,6 +285,8 @@ class SerialNumber(BaseModel):
 
 
 class QuickButton(BaseModel):
+    id = AutoField()
+    product_id: int
     position = IntegerField(unique=True)
     label = CharField()
     product = ForeignKeyField(Product, column_name="product_id")
@@ -271,6 +309,9 @@ class Coupon(BaseModel):
 class Voucher(BaseModel):
     """Stored value a customer can tender: credit notes from returns and gift vouchers."""
 
+    id = AutoField()
+    customer_id: int | None
+
     kind = CharField()  # credit_note | gift_voucher
     code = CharField(unique=True)
     amount = IntegerField()
@@ -284,6 +325,9 @@ class Voucher(BaseModel):
 
 
 class RegisterSession(BaseModel):
+    id = AutoField()
+    opened_by_id: int
+    closed_by_id: int | None
     terminal_id = CharField()
     status = CharField(default="open")  # open | closed
     opened_by = ForeignKeyField(Employee, column_name="opened_by")
@@ -299,6 +343,9 @@ class RegisterSession(BaseModel):
 
 
 class CashMovement(BaseModel):
+    id = AutoField()
+    session_id: int
+    employee_id: int
     session = ForeignKeyField(RegisterSession, backref="movements", column_name="session_id")
     number = CharField(unique=True)
     kind = CharField()  # in | out | no_sale
@@ -313,6 +360,10 @@ class CashMovement(BaseModel):
 
 
 class Sale(BaseModel):
+    id = AutoField()
+    customer_id: int | None
+    employee_id: int
+    session_id: int | None
     uuid = CharField(unique=True)
     number = CharField(unique=True, null=True)
     terminal_id = CharField()
@@ -342,6 +393,10 @@ class Sale(BaseModel):
 
 
 class SaleLine(BaseModel):
+    id = AutoField()
+    sale_id: int
+    product_id: int
+    lot_id: int | None
     sale = ForeignKeyField(Sale, backref="lines", column_name="sale_id", on_delete="CASCADE")
     line_no = IntegerField()
     product = ForeignKeyField(Product, column_name="product_id")
@@ -379,6 +434,10 @@ class SaleLine(BaseModel):
 
 
 class Receipt(BaseModel):
+    id = AutoField()
+    session_id: int
+    employee_id: int
+    customer_id: int | None
     uuid = CharField(unique=True)
     number = CharField(unique=True)
     terminal_id = CharField()
@@ -396,6 +455,10 @@ class Receipt(BaseModel):
 
 
 class Payment(BaseModel):
+    id = AutoField()
+    receipt_id: int
+    method_id: str
+    voucher_id: int | None
     receipt = ForeignKeyField(Receipt, backref="payments", column_name="receipt_id")
     method = ForeignKeyField(PaymentMethod, column_name="method")
     tendered = IntegerField()
@@ -408,12 +471,18 @@ class Payment(BaseModel):
 
 
 class ReceiptAllocation(BaseModel):
+    id = AutoField()
+    receipt_id: int
+    sale_id: int
     receipt = ForeignKeyField(Receipt, backref="allocations", column_name="receipt_id")
     sale = ForeignKeyField(Sale, backref="allocations", column_name="sale_id")
     amount = IntegerField()
 
 
 class CouponRedemption(BaseModel):
+    id = AutoField()
+    coupon_id: str
+    sale_id: int
     coupon = ForeignKeyField(Coupon, column_name="coupon")
     sale = ForeignKeyField(Sale, unique=True, column_name="sale_id")
     amount = IntegerField()
@@ -423,6 +492,12 @@ class CouponRedemption(BaseModel):
 
 
 class Return(BaseModel):
+    id = AutoField()
+    sale_id: int
+    session_id: int
+    employee_id: int
+    refund_method_id: str
+    voucher_id: int | None
     uuid = CharField(unique=True)
     number = CharField(unique=True)
     terminal_id = CharField()
@@ -441,6 +516,9 @@ class Return(BaseModel):
 
 
 class ReturnLine(BaseModel):
+    id = AutoField()
+    ret_id: int
+    sale_line_id: int
     ret = ForeignKeyField(Return, backref="lines", column_name="return_id")
     sale_line = ForeignKeyField(SaleLine, column_name="sale_line_id")
     qty_milli = IntegerField()
@@ -508,6 +586,8 @@ class SyncStatus(BaseModel):
 
 class PrintJob(BaseModel):
     """A slip waiting for the printer, or printed. The body is the slip as it will print."""
+
+    id = AutoField()
 
     created_at = DateTimeField()
     kind = CharField()  # bill | receipt | return | cash | x_report | z_report | drawer

@@ -324,8 +324,8 @@ class OrderView:
 
 
 def _order_view(sale: Sale) -> OrderView:
-    name = sale.customer.name if sale.customer_id else None
-    return OrderView(sale.number, name, sale.total, sale.paid, sale.balance)
+    name = sale.customer.name if sale.customer else None
+    return OrderView(sale.number or "", name, sale.total, sale.paid, sale.balance)
 
 
 def payable_order(ctx: Context, number: str) -> OrderView:

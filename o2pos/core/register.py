@@ -25,6 +25,7 @@ from o2pos.core.models import (
     Receipt,
     RegisterSession,
     Return,
+    tuples,
 )
 from o2pos.core.privacy import CARD_NUMBER_MESSAGE, contains_card_number
 
@@ -87,13 +88,14 @@ def cash_totals(session: RegisterSession) -> dict[str, int]:
     are tendered less change, and both are in the drawer.
     """
     received = dict(
-        Payment.select(Receipt.purpose, fn.SUM(Payment.amount))
-        .join(Receipt)
-        .switch(Payment)
-        .join(PaymentMethod)
-        .where(Receipt.session == session, PaymentMethod.kind == "cash")
-        .group_by(Receipt.purpose)
-        .tuples()
+        tuples(
+            Payment.select(Receipt.purpose, fn.SUM(Payment.amount))
+            .join(Receipt)
+            .switch(Payment)
+            .join(PaymentMethod)
+            .where(Receipt.session == session, PaymentMethod.kind == "cash")
+            .group_by(Receipt.purpose)
+        )
     )
     cash_sales, cash_dues = received.get("sale", 0), received.get("dues", 0)
     cash_refunds = (
@@ -103,10 +105,11 @@ def cash_totals(session: RegisterSession) -> dict[str, int]:
         .scalar()
     )
     moves = dict(
-        CashMovement.select(CashMovement.kind, fn.SUM(CashMovement.amount))
-        .where(CashMovement.session == session)
-        .group_by(CashMovement.kind)
-        .tuples()
+        tuples(
+            CashMovement.select(CashMovement.kind, fn.SUM(CashMovement.amount))
+            .where(CashMovement.session == session)
+            .group_by(CashMovement.kind)
+        )
     )
     cash_in, cash_out = moves.get("in", 0), moves.get("out", 0)
     expected = session.opening_float + cash_sales + cash_dues - cash_refunds + cash_in - cash_out
@@ -148,7 +151,7 @@ def drawer(ctx: Context) -> DrawerView | None:
     session = current_session(ctx)
     if session is None:
         return None
-    moves = (
+    moves = tuples(
         CashMovement.select(
             CashMovement.number,
             CashMovement.kind,
@@ -159,7 +162,6 @@ def drawer(ctx: Context) -> DrawerView | None:
         .join(Employee)
         .where(CashMovement.session == session)
         .order_by(CashMovement.id)
-        .tuples()
     )
     opened_by = Employee.get_by_id(session.opened_by_id).code
     return DrawerView(

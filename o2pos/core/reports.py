@@ -29,13 +29,14 @@ from o2pos.core.models import (
     ReturnLine,
     Sale,
     SaleLine,
+    tuples,
 )
 from o2pos.core.register import cash_totals, current_session
 
 
 def _summary(sale_where: Any, receipt_where: Any, return_where: Any) -> dict[str, Any]:
     completed = Sale.status == "completed"
-    sales = (
+    sales = tuples(
         Sale.select(
             fn.COUNT(Sale.id),
             fn.COALESCE(fn.SUM(Sale.total), 0),
@@ -43,50 +44,46 @@ def _summary(sale_where: Any, receipt_where: Any, return_where: Any) -> dict[str
             fn.COALESCE(fn.SUM(Sale.tax_total), 0),
             fn.COALESCE(fn.SUM(Sale.round_off), 0),
             fn.COALESCE(fn.SUM(Sale.balance), 0),
-        )
-        .where(completed, sale_where)
-        .tuples()
-        .first()
-    )
-    returns = (
-        Return.select(fn.COUNT(Return.id), fn.COALESCE(fn.SUM(Return.total), 0))
-        .where(return_where)
-        .tuples()
-        .first()
-    )
+        ).where(completed, sale_where)
+    )[0]
+    returns = tuples(
+        Return.select(fn.COUNT(Return.id), fn.COALESCE(fn.SUM(Return.total), 0)).where(return_where)
+    )[0]
     tenders = [
         {"method": code, "name": name, "kind": kind, "count": count, "amount": amount}
-        for code, name, kind, count, amount in Payment.select(
-            PaymentMethod.code,
-            PaymentMethod.name,
-            PaymentMethod.kind,
-            fn.COUNT(Payment.id),
-            fn.SUM(Payment.amount),
+        for code, name, kind, count, amount in tuples(
+            Payment.select(
+                PaymentMethod.code,
+                PaymentMethod.name,
+                PaymentMethod.kind,
+                fn.COUNT(Payment.id),
+                fn.SUM(Payment.amount),
+            )
+            .join(Receipt)
+            .switch(Payment)
+            .join(PaymentMethod)
+            .where(receipt_where)
+            .group_by(PaymentMethod.code)
+            .order_by(PaymentMethod.sort)
         )
-        .join(Receipt)
-        .switch(Payment)
-        .join(PaymentMethod)
-        .where(receipt_where)
-        .group_by(PaymentMethod.code)
-        .order_by(PaymentMethod.sort)
-        .tuples()
     ]
     # on account is credit given, not money received: it is reported beside the payments
     payments = [t for t in tenders if t["kind"] != "on_account"]
     on_account = sum(t["amount"] for t in tenders if t["kind"] == "on_account")
     refunds = [
         {"method": code, "name": name, "count": count, "amount": amount}
-        for code, name, count, amount in Return.select(
-            PaymentMethod.code, PaymentMethod.name, fn.COUNT(Return.id), fn.SUM(Return.total)
+        for code, name, count, amount in tuples(
+            Return.select(
+                PaymentMethod.code, PaymentMethod.name, fn.COUNT(Return.id), fn.SUM(Return.total)
+            )
+            .join(PaymentMethod)
+            .where(return_where)
+            .group_by(PaymentMethod.code)
+            .order_by(PaymentMethod.sort)
         )
-        .join(PaymentMethod)
-        .where(return_where)
-        .group_by(PaymentMethod.code)
-        .order_by(PaymentMethod.sort)
-        .tuples()
     ]
     taxes: dict[int, dict[str, int]] = {}
-    sold = (
+    sold = tuples(
         SaleLine.select(
             SaleLine.tax_rate_bp,
             fn.SUM(SaleLine.taxable),
@@ -97,9 +94,8 @@ def _summary(sale_where: Any, receipt_where: Any, return_where: Any) -> dict[str
         .join(Sale)
         .where(completed, sale_where)
         .group_by(SaleLine.tax_rate_bp)
-        .tuples()
     )
-    back = (
+    back = tuples(
         ReturnLine.select(
             SaleLine.tax_rate_bp,
             fn.SUM(ReturnLine.taxable),
@@ -112,7 +108,6 @@ def _summary(sale_where: Any, receipt_where: Any, return_where: Any) -> dict[str
         .join(Return)
         .where(return_where)
         .group_by(SaleLine.tax_rate_bp)
-        .tuples()
     )
     for sign, rows in ((1, sold), (-1, back)):
         for rate, taxable, cgst, sgst, igst in rows:
@@ -151,7 +146,7 @@ def _session_head(session: RegisterSession) -> dict[str, Any]:
         "opened_at": iso(session.opened_at),
         "opened_by": session.opened_by.code,
         "closed_at": iso(session.closed_at) if session.closed_at else None,
-        "closed_by": session.closed_by.code if session.closed_by_id else None,
+        "closed_by": session.closed_by.code if session.closed_by else None,
         # the manager whose PIN let the closer close (None: the closer's own permission)
         "approved_by": session.approved_by,
         "z_number": session.z_number,

@@ -111,7 +111,7 @@ def returnable_sale(number: str) -> ReturnableSale:
         ReturnLineView(ln.id, ln.line_no, ln.name, ln.qty_milli, left, ln.total)
         for ln, left in returnable(sale)
     ]
-    return ReturnableSale(sale.number, lines)
+    return ReturnableSale(sale.number or "", lines)
 
 
 def refund_methods(ctx: Context) -> list[MethodView]:

@@ -18,7 +18,7 @@ from o2pos.core.auth import Perm, has_permission
 from o2pos.core.barcodes import make_ean13
 from o2pos.core.context import Context
 from o2pos.core.errors import DomainError
-from o2pos.core.models import Coupon, Customer, Employee, Product
+from o2pos.core.models import Coupon, Customer, Employee, Product, tuples
 from o2pos.core.payments import Tender
 
 
@@ -63,33 +63,33 @@ def simulate(
         opener = _employee_with(Perm.OPEN_REGISTER, "cashier")
         register.open_session(ctx, opener, opening_float)
     plain = list(
-        Product.select(Product.barcode, Product.sku)
-        .where(
-            Product.active == True,
-            Product.lot_tracked == False,
-            Product.serial_tracked == False,
-            Product.weighed == False,
+        tuples(
+            Product.select(Product.barcode, Product.sku).where(
+                Product.active == True,
+                Product.lot_tracked == False,
+                Product.serial_tracked == False,
+                Product.weighed == False,
+            )
         )
-        .tuples()
     )
     weighed = [
         plu
-        for (plu,) in Product.select(Product.plu)
-        .where(
-            Product.weighed == True,
-            Product.plu.is_null(False),
-            Product.active == True,
+        for (plu,) in tuples(
+            Product.select(Product.plu).where(
+                Product.weighed == True,
+                Product.plu.is_null(False),
+                Product.active == True,
+            )
         )
-        .tuples()
     ]
     weight_prefix = next(
         (p for p, kind in ctx.settings.scale.prefixes.items() if kind == "weight"), None
     )
     if not plain:
         raise DomainError("The catalog has no products to sell")
-    customer_ids = [c for (c,) in Customer.select(Customer.id).tuples()]
+    customer_ids = [c for (c,) in tuples(Customer.select(Customer.id))]
     coupon_codes = [
-        c for (c,) in Coupon.select(Coupon.code).where(Coupon.usage_limit.is_null()).tuples()
+        c for (c,) in tuples(Coupon.select(Coupon.code).where(Coupon.usage_limit.is_null()))
     ]
     started = time.perf_counter()
     total = 0

@@ -216,9 +216,9 @@ class Paper:
                 figures = "".join(c.rjust(w) for c, w in zip(r[1:], columns, strict=True))
                 self.add(Line(r[0].ljust(first) + figures))
             return
-        for r in rows:
-            self.text(f"{headers[0]} {r[0]}")
-            for header, cell in zip(headers[1:], r[1:], strict=True):
+        for row in rows:
+            self.text(f"{headers[0]} {row[0]}")
+            for header, cell in zip(headers[1:], row[1:], strict=True):
                 self.row(header, cell, indent=2)
 
 
@@ -374,7 +374,7 @@ def bill(doc: Document, store: StoreSettings, options: Options) -> Slip:
         if order and order.get("kind") == "percent":
             label += f" {format_percent(order['value'])}"
         paper.row(label, minus(order_amount))
-    if coupon_amount:
+    if coupon and coupon_amount:
         paper.row(f"Coupon {coupon['code']}", minus(coupon_amount))
     paper.rule()
     taxes = p["taxes"]

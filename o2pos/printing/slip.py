@@ -79,8 +79,5 @@ class Slip:
     def from_json(cls, text: str) -> Slip:
         data: dict[str, Any] = json.loads(text)
         types = {"Line": Line, "Barcode": Barcode, "QR": QR}
-        items = tuple(
-            types[item.pop("type")](**item)
-            for item in data.pop("items")  # type: ignore[arg-type]
-        )
+        items = tuple(types[item.pop("type")](**item) for item in data.pop("items"))
         return cls(items=items, **data)

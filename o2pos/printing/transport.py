@@ -303,7 +303,7 @@ def _send_serial(data: bytes, device: str, timeout: float) -> None:
     printer = Serial(devfile=device, timeout=timeout)
     try:
         printer.open()
-        printer.device.write_timeout = timeout  # type: ignore[union-attr]
+        printer.device.write_timeout = timeout
         printer._raw(data)
     except DeviceNotFoundError as exc:
         if not Path(device).exists():

@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
+from typing import ClassVar
 
 import textual.screen
 from textual import events
 from textual.app import App
+from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
 
@@ -37,7 +39,7 @@ class TillApp(App, inherit_bindings=False):
     CSS_PATH = "app.tcss"
     TITLE = "o2pos"
     ENABLE_COMMAND_PALETTE = False
-    BINDINGS = keymap.GLOBAL
+    BINDINGS: ClassVar[list[BindingType]] = [*keymap.GLOBAL]
 
     def __init__(self, ctx: Context, config: Config) -> None:
         super().__init__()
@@ -57,7 +59,7 @@ class TillApp(App, inherit_bindings=False):
         # frames are drawn at most [display] max_fps times a second. Textual reads its cap
         # once, at import, from TEXTUAL_FPS; screens take it from this module global.
         self.animation_level = "none"
-        textual.screen.UPDATE_PERIOD = 1 / config.display.max_fps
+        setattr(textual.screen, "UPDATE_PERIOD", 1 / config.display.max_fps)  # noqa: B010 (Final)
         self.theme = "textual-dark"
 
     def on_mount(self) -> None:
@@ -218,7 +220,8 @@ class TillApp(App, inherit_bindings=False):
             return
         rows = []
         seen = set()
-        for binding in [*self.screen.BINDINGS, *keymap.GLOBAL]:
+        own = [b for b in self.screen.BINDINGS if isinstance(b, Binding)]
+        for binding in [*own, *keymap.GLOBAL]:
             if binding.id in seen or not binding.description:
                 continue
             seen.add(binding.id)

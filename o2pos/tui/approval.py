@@ -4,10 +4,11 @@ and try the same action once more with the approval."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from textual.actions import SkipAction
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
@@ -21,7 +22,7 @@ Action = Callable[[auth.Approval | None], Any]
 
 
 class ManagerPinDialog(Dialog):
-    BINDINGS = keymap.SIGN_IN
+    BINDINGS: ClassVar[list[BindingType]] = [*keymap.SIGN_IN]
 
     def __init__(self, reason: str, permission: str) -> None:
         super().__init__()
@@ -59,7 +60,7 @@ class ManagerPinDialog(Dialog):
 
 
 def run_with_approval(
-    screen: Any, action: Action, done: Callable[[Any], None] | None = None
+    screen: Any, action: Action, done: Callable[[Any], object] | None = None
 ) -> None:
     """Run ``action``; if a manager must approve, ask for the PIN and run it again.
 

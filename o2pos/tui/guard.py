@@ -10,12 +10,14 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from o2pos.core.errors import DomainError
 
 log = logging.getLogger("o2pos.tui")
-F = TypeVar("F", bound=Callable[..., Any])
+S = TypeVar("S")
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def report(widget: Any, error: BaseException) -> None:
@@ -28,15 +30,16 @@ def report(widget: Any, error: BaseException) -> None:
     )
 
 
-def guarded(method: F) -> F:
-    """Wrap an event handler or action so no exception ever reaches the cashier's screen."""
+def guarded(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S, P], R | None]:
+    """Wrap an event handler or action so no exception ever reaches the cashier's screen
+    (it then returns None)."""
 
     @functools.wraps(method)
-    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+    def wrapper(self: S, *args: P.args, **kwargs: P.kwargs) -> R | None:
         try:
             return method(self, *args, **kwargs)
         except Exception as error:  # the till must keep running whatever happens
             report(self, error)
             return None
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper

@@ -79,15 +79,19 @@ def bill_view(sale_id: int) -> BillView:
     ).fetchone()
     if row is None:
         raise NotFound(f"No bill with id {sale_id}")
-    *head, interstate, coupon, subtotal, discounts, tax, round_off, total, notice = row
+    id_, number, status, customer, interstate, coupon, subtotal, discounts, tax, rounding = row[:10]
+    total, notice = row[10:]
     return BillView(
-        *head,
+        id_,
+        number,
+        status,
+        customer,
         bool(interstate),
         coupon,
         subtotal,
         discounts,
         tax,
-        round_off,
+        rounding,
         total,
         notice,
         line_views(sale_id),
@@ -129,7 +133,7 @@ class HeldBill(NamedTuple):
 def held_bills(ctx: Context) -> list[HeldBill]:
     """This till's held bills, oldest first (F8 recalls the oldest)."""
     return [
-        HeldBill(s.id, s.created_at, s.total, s.customer.name if s.customer_id else None)
+        HeldBill(s.id, s.created_at, s.total, s.customer.name if s.customer else None)
         for s in held(ctx)
     ]
 

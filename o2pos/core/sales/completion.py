@@ -15,7 +15,7 @@ from o2pos.core.models import Coupon, CouponRedemption, Employee, Lot, Sale, Sal
 from o2pos.core.payments import Tender, receipt_payload, record, settle
 from o2pos.core.register import require_open
 from o2pos.core.sales.bills import draft_of, lines_of
-from o2pos.core.sales.discounts import coupon_problem
+from o2pos.core.sales.discounts import usable_coupon
 from o2pos.core.sales.payloads import sale_payload
 
 
@@ -33,10 +33,10 @@ def _complete(
     if not lines:
         raise ValidationError("The bill is empty: scan an item first")
     if sale.coupon_code:
-        coupon = Coupon.get_or_none(Coupon.code == sale.coupon_code)
-        problem = coupon_problem(ctx, coupon, sale.coupon_code)
-        if problem:
-            raise ValidationError(problem + ": remove it to go on")
+        try:
+            coupon = usable_coupon(ctx, sale.coupon_code)
+        except ValidationError as problem:
+            raise ValidationError(f"{problem}: remove it to go on") from None
         Coupon.update(used_count=Coupon.used_count + 1).where(Coupon.code == coupon.code).execute()
         CouponRedemption.create(coupon=coupon, sale=sale, amount=sale.coupon_discount)
     for line in lines:

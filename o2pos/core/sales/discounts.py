@@ -120,17 +120,19 @@ def set_order_discount(
     return get(sale_id)
 
 
-def coupon_problem(ctx: Context, coupon: Coupon | None, code: str) -> str | None:
+def usable_coupon(ctx: Context, code: str) -> Coupon:
+    """The coupon with this code, if it can be used today; else a ValidationError why not."""
+    coupon = Coupon.get_or_none(Coupon.code == code)
     if coupon is None or not coupon.active:
-        return f"No coupon {code}"
+        raise ValidationError(f"No coupon {code}")
     today = ctx.today()
     if coupon.valid_from and today < coupon.valid_from:
-        return f"Coupon {coupon.code} is valid from {coupon.valid_from}"
+        raise ValidationError(f"Coupon {coupon.code} is valid from {coupon.valid_from}")
     if coupon.valid_to and today > coupon.valid_to:
-        return f"Coupon {coupon.code} expired on {coupon.valid_to}"
+        raise ValidationError(f"Coupon {coupon.code} expired on {coupon.valid_to}")
     if coupon.usage_limit is not None and coupon.used_count >= coupon.usage_limit:
-        return f"Coupon {coupon.code} has been used up"
-    return None
+        raise ValidationError(f"Coupon {coupon.code} has been used up")
+    return coupon
 
 
 def apply_coupon(ctx: Context, sale_id: int, code: str, actor: Employee) -> Sale:
@@ -138,10 +140,7 @@ def apply_coupon(ctx: Context, sale_id: int, code: str, actor: Employee) -> Sale
     code = code.strip().upper()
     with ctx.write():
         sale = draft_of(sale_id)
-        coupon = Coupon.get_or_none(Coupon.code == code)
-        problem = coupon_problem(ctx, coupon, code)
-        if problem:
-            raise ValidationError(problem)
+        coupon = usable_coupon(ctx, code)
         base = sale.subtotal - sum(ln.line_discount for ln in lines_of(sale))
         if base < coupon.min_cart:
             raise ValidationError(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -99,18 +102,21 @@ class CustomerDialog(Dialog):
             matches.highlighted = 1
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        choice = event.option.id
-        self.dismiss(("walk-in", None) if choice == "walk-in" else ("customer", int(choice)))
+        self.choose(event.option)
+
+    def choose(self, option: Option) -> None:
+        """Walk-in, or the customer whose id the option carries."""
+        if option.id is None or option.id == "walk-in":
+            self.dismiss(("walk-in", None))
+        else:
+            self.dismiss(("customer", int(option.id)))
 
     @guarded
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "search":
             matches = self.query_one("#matches", OptionList)
             if matches.highlighted is not None:
-                option = matches.get_option_at_index(matches.highlighted)
-                self.dismiss(
-                    ("walk-in", None) if option.id == "walk-in" else ("customer", int(option.id))
-                )
+                self.choose(matches.get_option_at_index(matches.highlighted))
             return
         name = self.query_one("#new-name", Input).value
         phone = self.query_one("#new-phone", Input).value
@@ -123,7 +129,7 @@ class CustomerDialog(Dialog):
 class ProductSearchDialog(Dialog):
     """Name search as you type (FTS5 prefix words); Enter or ↓ Enter adds the product."""
 
-    BINDINGS = keymap.SEARCH
+    BINDINGS: ClassVar[list[BindingType]] = [*keymap.SEARCH]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
@@ -22,7 +23,7 @@ AMOUNT_KEYS = r"[0-9.,]*"
 
 
 class Dialog(ModalScreen[Any]):
-    BINDINGS = keymap.DIALOG
+    BINDINGS: ClassVar[list[BindingType]] = [*keymap.DIALOG]
 
     if TYPE_CHECKING:
         app: TillApp  # the running till (Textual types it as any App)
@@ -150,7 +151,7 @@ class AmountDialog(Dialog):
 class TextDialog(Dialog):
     """A slip or report, shown exactly as it will print; ``p`` prints it when it can."""
 
-    BINDINGS = keymap.SLIP
+    BINDINGS: ClassVar[list[BindingType]] = [*keymap.SLIP]
 
     def __init__(self, title: str, text: str, on_print: Callable[[], None] | None = None) -> None:
         super().__init__()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import ClassVar
 
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.widgets import DataTable, Input, Static
 
 from o2pos.core import payments, returns
@@ -24,7 +26,7 @@ from o2pos.tui.widgets.status_bar import StatusBar
 class ReceiptsScreen(TillScreen):
     """Find orders by number (typed or scanned from the bill) and pay one or several."""
 
-    BINDINGS = keymap.RECEIPTS
+    BINDINGS: ClassVar[list[BindingType]] = [*keymap.RECEIPTS]
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -124,7 +126,7 @@ class ReceiptsScreen(TillScreen):
 class ReturnsScreen(TillScreen):
     """Find the original sale, choose lines and quantities, refund; a manager approves."""
 
-    BINDINGS = keymap.RETURNS
+    BINDINGS: ClassVar[list[BindingType]] = [*keymap.RETURNS]
 
     def compose(self) -> ComposeResult:
         yield StatusBar()

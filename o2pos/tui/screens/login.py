@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.actions import SkipAction
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Static
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
 
 class LoginScreen(Screen[None]):
-    BINDINGS = keymap.LOGIN
+    BINDINGS: ClassVar[list[BindingType]] = [*keymap.LOGIN]
 
     if TYPE_CHECKING:
         app: TillApp  # the running till (Textual types it as any App)

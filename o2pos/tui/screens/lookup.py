@@ -4,8 +4,10 @@ Dashboard (F6): how the day is going."""
 from __future__ import annotations
 
 from functools import partial
+from typing import ClassVar
 
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.widgets import DataTable, Input, Static
 
 from o2pos.core import history, register, reports, sales
@@ -20,7 +22,7 @@ from o2pos.tui.widgets.status_bar import StatusBar
 
 
 class ReprintScreen(TillScreen):
-    BINDINGS = keymap.REPRINT
+    BINDINGS: ClassVar[list[BindingType]] = [*keymap.REPRINT]
 
     def compose(self) -> ComposeResult:
         yield StatusBar()

@@ -4,10 +4,11 @@ exact cash sale; other methods with ↑/↓, split tender by entering less than 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
@@ -32,7 +33,7 @@ class PaymentScreen(ModalScreen[Any]):
     split and the rest is asked for.
     """
 
-    BINDINGS = keymap.PAYMENT
+    BINDINGS: ClassVar[list[BindingType]] = [*keymap.PAYMENT]
 
     if TYPE_CHECKING:
         app: TillApp  # the running till (Textual types it as any App)
@@ -103,8 +104,8 @@ class PaymentScreen(ModalScreen[Any]):
         reference.display = self.method.reference is not None
         reference.placeholder = self.method.reference or ""
         self.show_hint()
-        names = {m.code: m.name for m in self.methods}
-        lines = [f"{names[t.method]:<14}{format_amount(t.amount):>12}" for t in self.tenders]
+        named = {m.code: m.name for m in self.methods}
+        lines = [f"{named[t.method]:<14}{format_amount(t.amount):>12}" for t in self.tenders]
         if self.tenders:
             lines.append(f"{'Still due':<14}{format_amount(self.remaining):>12}")
         self.query_one("#tenders", Static).update("\n".join(lines))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.widgets import DataTable, Static
 
 from o2pos.core import register
@@ -19,7 +22,7 @@ from o2pos.tui.widgets.status_bar import StatusBar
 
 
 class RegisterScreen(TillScreen):
-    BINDINGS = keymap.REGISTER
+    BINDINGS: ClassVar[list[BindingType]] = [*keymap.REGISTER]
     is_open = False
 
     def compose(self) -> ComposeResult:

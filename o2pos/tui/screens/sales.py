@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
+from typing import ClassVar
 
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
-from o2pos.core import catalog, sales
+from o2pos.core import auth, catalog, sales
 from o2pos.core.errors import UnknownCode, ValidationError
 from o2pos.core.money import format_amount, format_qty, parse_amount, parse_percent
 from o2pos.tui import keymap
@@ -46,7 +49,7 @@ def parse_discount(text: str) -> tuple[str | None, int]:
 
 
 class SalesScreen(TillScreen):
-    BINDINGS = keymap.SALES
+    BINDINGS: ClassVar[list[BindingType]] = [*keymap.SALES]
 
     def __init__(self, *, ask_float: bool = False) -> None:
         super().__init__()
@@ -291,6 +294,7 @@ class SalesScreen(TillScreen):
             self.refresh_bill()
             return
         kind, value = parse_discount(text)
+        action: Callable[[auth.Approval | None], object]
         if field == "line" and line_id is not None:
             action = partial(sales.set_line_discount, ctx, sale_id, line_id, kind, value, employee)
         else:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.widgets import Static
 
@@ -25,7 +28,7 @@ def _when(value: str | None) -> str:
 
 
 class SyncStatusDialog(Dialog):
-    BINDINGS = keymap.SYNC
+    BINDINGS: ClassVar[list[BindingType]] = [*keymap.SYNC]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="sync-box"):

@@ -7,8 +7,11 @@ change — most of a frame on a small till. Here a line is a pre-formatted strin
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.segment import Segment
 from rich.style import Style
+from textual.binding import BindingType
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
@@ -54,7 +57,7 @@ class CartTable(Widget, can_focus=True):
     """Draws only the visible slice of the bill and scrolls it itself: a new line never
     changes the widget's size, so a scan repaints the cart without laying out the screen."""
 
-    BINDINGS = keymap.CART
+    BINDINGS: ClassVar[list[BindingType]] = [*keymap.CART]
     cursor_row = reactive(0)
 
     def __init__(self, *, id: str | None = None) -> None:

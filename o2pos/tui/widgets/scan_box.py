@@ -12,4 +12,4 @@ class ScanBox(Input):
 
     @property
     def content_width(self) -> int:
-        return max(self.max_length, len(self.placeholder)) + 1
+        return max(self.max_length or 0, len(self.placeholder)) + 1
