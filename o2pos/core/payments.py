@@ -238,16 +238,7 @@ def collect(
 
     with ctx.write():
         session = require_open(ctx)
-        sales: list[Sale] = []
-        for number in dict.fromkeys(n.strip().upper() for n in sale_numbers):
-            sale = Sale.get_or_none(Sale.number == number)
-            if sale is None:
-                raise NotFound(f"No order numbered {number}")
-            if sale.status != "completed":
-                raise StateError(f"{number} is not a completed order")
-            if sale.balance <= 0:
-                raise StateError(f"{number} is already paid")
-            sales.append(sale)
+        sales = [_payable(n) for n in dict.fromkeys(n.strip().upper() for n in sale_numbers)]
         customers = {s.customer_id for s in sales}
         customer = sales[0].customer if len(customers) == 1 else None
         due = sum(s.balance for s in sales)
@@ -328,16 +319,21 @@ def _order_view(sale: Sale) -> OrderView:
     return OrderView(sale.number or "", name, sale.total, sale.paid, sale.balance)
 
 
-def payable_order(ctx: Context, number: str) -> OrderView:
+def _payable(number: str) -> Sale:
     """The order numbered ``number`` if it can be paid now: completed, with a balance."""
     sale = Sale.get_or_none(Sale.number == number.strip().upper())
     if sale is None:
         raise NotFound(f"No order numbered {number.strip()}")
     if sale.status != "completed":
-        raise StateError(f"{sale.number} is not a completed bill")
+        raise StateError(f"{sale.number} is not a completed order")
     if sale.balance <= 0:
         raise StateError(f"{sale.number} is already paid")
-    return _order_view(sale)
+    return sale
+
+
+def payable_order(ctx: Context, number: str) -> OrderView:
+    """What the receipts screen lists of an order it may take payment for."""
+    return _order_view(_payable(number))
 
 
 def open_orders(ctx: Context, limit: int = 30) -> list[OrderView]:

@@ -10,6 +10,7 @@ from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical
+from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from o2pos.core import auth
@@ -19,6 +20,23 @@ from o2pos.tui.guard import guarded, report
 from o2pos.tui.screens.dialogs import Dialog
 
 Action = Callable[[auth.Approval | None], Any]
+
+
+def enter_in_code_box(screen: Screen[Any], code_box: str) -> None:
+    """Enter in a user-code box moves to the PIN box now, before the keys typed after it
+    are handed out (Widget.focus() would wait its turn); in the PIN box it is the PIN
+    box's own Enter, read after every digit typed before it. (Login and approval.)"""
+    if screen.focused is not screen.query_one(code_box, Input):
+        raise SkipAction()
+    screen.set_focus(screen.query_one("#pin", Input))
+
+
+def take_code_and_pin(screen: Screen[Any], code_box: str) -> tuple[str, str]:
+    """The code and PIN typed; the PIN box is emptied at once, whatever happens next."""
+    code = screen.query_one(code_box, Input).value.strip()
+    pin_box = screen.query_one("#pin", Input)
+    pin, pin_box.value = pin_box.value, ""
+    return code, pin
 
 
 class ManagerPinDialog(Dialog):
@@ -43,18 +61,11 @@ class ManagerPinDialog(Dialog):
         self.query_one("#code", Input).focus()
 
     def action_enter(self) -> None:
-        """Enter in the code box moves to the PIN box now, before the keys typed after it
-        are handed out (Widget.focus() would wait its turn); in the PIN box it is the PIN
-        box's own Enter, read after every digit typed before it."""
-        if self.focused is not self.query_one("#code", Input):
-            raise SkipAction()
-        self.set_focus(self.query_one("#pin", Input))
+        enter_in_code_box(self, "#code")
 
     @guarded
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        code = self.query_one("#code", Input).value
-        pin_box = self.query_one("#pin", Input)
-        pin, pin_box.value = pin_box.value, ""
+        code, pin = take_code_and_pin(self, "#code")
         approval = auth.approve(self.app.ctx, code, pin, self.permission)
         self.dismiss(approval)
 

@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from o2pos.core import register
-from o2pos.core.money import format_amount, parse_amount, parse_qty
+from o2pos.core.money import parse_amount, parse_qty
 from o2pos.tui import keymap
 from o2pos.tui.guard import guarded
 
@@ -51,8 +51,7 @@ class OpeningFloatDialog(Dialog):
         amount = parse_amount(event.value)
         app = self.app
         session = register.open_session(app.ctx, app.signed_in_employee, amount)
-        app.notify(f"Register open with {format_amount(session.opening_float)}")
-        self.dismiss(session.id)
+        self.dismiss(session.opening_float)
 
 
 class QuantityDialog(Dialog):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical
@@ -14,7 +13,7 @@ from textual.widgets import Input, Static
 from o2pos.core import auth, demo
 from o2pos.core.errors import EmployeeLocked
 from o2pos.tui import keymap
-from o2pos.tui.approval import run_with_approval
+from o2pos.tui.approval import enter_in_code_box, run_with_approval, take_code_and_pin
 from o2pos.tui.guard import guarded
 from o2pos.tui.widgets.status_bar import StatusBar
 
@@ -71,19 +70,11 @@ class LoginScreen(Screen[None]):
         self.query_one("#pin", Input).focus()
 
     def action_enter(self) -> None:
-        """Enter in the code box moves to the PIN box now, before the keys typed after it
-        are handed out (Widget.focus() would wait its turn); in the PIN box it is the PIN
-        box's own Enter, read after every digit typed before it."""
-        if self.focused is not self.query_one("#user", Input):
-            raise SkipAction()
-        self.set_focus(self.query_one("#pin", Input))
+        enter_in_code_box(self, "#user")
 
     @guarded
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        user = self.query_one("#user", Input).value.strip()
-        pin_box = self.query_one("#pin", Input)
-        pin = pin_box.value
-        pin_box.value = ""
+        user, pin = take_code_and_pin(self, "#user")
         if not user:
             self.show_error("Type your user code")
             self.query_one("#user", Input).focus()

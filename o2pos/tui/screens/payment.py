@@ -88,7 +88,7 @@ class PaymentScreen(ModalScreen[Any]):
         elif self.query_one("#reference", Input).display:
             hint = "Enter: take it · ↑↓: method · Tab: to the reference · Esc: back"
         else:
-            hint = "Enter: take this amount · ↑↓: method · Esc: back to the bill"
+            hint = "Enter: take it · ↑↓: method · Esc: back to the bill"
         self.query_one("#payment-hint", Static).update(hint)
 
     def show_error(self, text: str) -> None:

@@ -94,7 +94,13 @@ class RegisterScreen(TillScreen):
     def action_open(self) -> None:
         if register.is_open(self.ctx):
             raise StateError("The cash register is already open")
-        self.app.push_screen(OpeningFloatDialog(), lambda _: self.refresh_state())
+
+        def opened(opening_float: int | None) -> None:
+            self.refresh_state()
+            if opening_float is not None:
+                self.say(f"Register open with {format_amount(opening_float)}")
+
+        self.app.push_screen(OpeningFloatDialog(), opened)
 
     def action_cash_in(self) -> None:
         self._move("in", "Cash in: money put into the drawer")

@@ -78,9 +78,13 @@ class SalesScreen(TillScreen):
         self.refresh_bill()
         self.focus_item()
         if self.ask_float:
-            self.app.push_screen(
-                OpeningFloatDialog(), lambda _: self.query_one(StatusBar).refresh_status()
-            )
+            self.app.push_screen(OpeningFloatDialog(), self.register_opened)
+
+    def register_opened(self, opening_float: int | None) -> None:
+        # said on the notice line: a toast would cover the bill's totals for seconds
+        self.query_one(StatusBar).refresh_status()
+        if opening_float is not None:
+            self.say(f"Register open with {format_amount(opening_float)}: scan the first item")
 
     # --- showing ----------------------------------------------------------------------
 
@@ -92,6 +96,13 @@ class SalesScreen(TillScreen):
         if bill.notice:
             self.say(bill.notice)
         return bill
+
+    def show_change(self, line_id: int, name: str, qty_milli: int, total: int) -> None:
+        """The bill with the line just changed highlighted and said on the notice line,
+        unless the change did something else worth saying (a discount or coupon dropped)."""
+        bill = self.refresh_bill(select=line_id)
+        if not bill.notice:
+            self.say(f"{name} × {format_qty(qty_milli)}  {format_amount(total)}")
 
     def new_bill(self) -> None:
         self.sale_id = sales.new(self.ctx, self.employee).id
@@ -137,8 +148,7 @@ class SalesScreen(TillScreen):
         self.query_one("#item", Input).value = ""
         line = lines[-1]
         # a repeat scan adds to an earlier line: that line is the one ctrl+d or ctrl+q take
-        self.refresh_bill(select=line.id)
-        self.say(f"{line.name} × {format_qty(line.qty_milli)}  {format_amount(line.total)}")
+        self.show_change(line.id, line.name, line.qty_milli, line.total)
 
     @guarded
     def guarded_add(self, text: str, serial: str | None = None) -> None:
@@ -166,8 +176,8 @@ class SalesScreen(TillScreen):
         @guarded
         def apply(screen: SalesScreen, qty: int | None) -> None:
             if qty is not None:
-                sales.set_qty(screen.ctx, screen.sale_id, line.id, qty, screen.employee)
-                screen.refresh_bill(select=line.id)
+                changed = sales.set_qty(screen.ctx, screen.sale_id, line.id, qty, screen.employee)
+                screen.show_change(changed.id, changed.name, changed.qty_milli, changed.total)
 
         self.app.push_screen(
             QuantityDialog(line.name, format_qty(line.qty_milli)), lambda q: apply(self, q)
