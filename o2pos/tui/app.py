@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
@@ -127,6 +128,12 @@ class TillApp(App, inherit_bindings=False):
             return
         self.printer.kick()
 
+    def print_copy(self, number: str) -> Callable[[], None] | None:
+        """What ``p`` does on a slip shown on screen: print a copy (None: no printer)."""
+        if self.config.printer.kind == "none":
+            return None
+        return lambda: self.print_document(number, copy=True)
+
     def slip_text(self, number: str, *, copy: bool = False) -> str:
         """The slip of a document as the printer gets it (also without a printer)."""
         from o2pos.printing import documents, service
@@ -172,8 +179,16 @@ class TillApp(App, inherit_bindings=False):
         await super().on_event(event)
 
     def action_function_key(self) -> None:
-        self.function_key_at = time.monotonic()
-        self.notify("F-key: 1-9, 0 (F10), - (F11) or = (F12)", timeout=3)
+        self.function_key_at = pressed = time.monotonic()
+        # The hint is for whoever stops after ctrl+f, not for every F-key typed this way:
+        # a notice raised just before the F-key changed screens stayed on the new screen
+        # long after its time (Textual's toasts), over the right half of the bill.
+        self.set_timer(keymap.FUNCTION_KEY_HINT_SECONDS, lambda: self.hint_function_key(pressed))
+
+    def hint_function_key(self, pressed: float) -> None:
+        if self.function_key_at == pressed:  # still waiting for the digit
+            left = keymap.FUNCTION_KEY_SECONDS - keymap.FUNCTION_KEY_HINT_SECONDS
+            self.notify("F-key: 1-9, 0 (F10), - (F11) or = (F12)", timeout=left)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         # a blinking cursor repaints twice a second forever: an idle till should cost nothing
@@ -215,18 +230,33 @@ class TillApp(App, inherit_bindings=False):
 
     # --- global keys ----------------------------------------------------------------------
 
+    def keys_of(self, binding: Binding) -> list[str]:
+        """The keys of a binding as mapped now (``[keys]`` may have remapped it)."""
+        if binding.id and binding.id in self.keys:
+            return [self.keys[binding.id]]
+        return [key.strip() for key in binding.key.split(",")]
+
     def action_help(self) -> None:
         if isinstance(self.screen, HelpDialog):
             return
-        rows = []
-        seen = set()
-        own = [b for b in self.screen.BINDINGS if isinstance(b, Binding)]
-        for binding in [*own, *keymap.GLOBAL]:
-            if binding.id in seen or not binding.description:
-                continue
-            seen.add(binding.id)
-            key = self.keys.get(binding.id, binding.key) if binding.id else binding.key
-            rows.append((keymap.key_label(key), binding.tooltip or binding.description))
+        # A screen has the keys of its class and of the classes it extends (Textual merges
+        # them: Esc on the manager's approval is its Dialog's), the nearest class's first.
+        # The App's priority keys are reached before any of them: a screen's binding of one
+        # (Textual's own Screen binds tab, shift+tab and ctrl+c) never acts, so F1 leaves it
+        # out; it listed "tab Focus Next" on the login screen next to "tab Next field".
+        taken = {key for b in keymap.GLOBAL if b.priority for key in self.keys_of(b)}
+        own: list[Binding] = []
+        for cls in type(self.screen).__mro__:
+            for binding in vars(cls).get("BINDINGS", []):
+                keys = self.keys_of(binding) if isinstance(binding, Binding) else []
+                if keys and taken.isdisjoint(keys):
+                    own.append(binding)
+                    taken.update(keys)
+        rows = [
+            (keymap.key_label(self.keys_of(b)[0]), b.tooltip or b.description)
+            for b in [*own, *keymap.GLOBAL]
+            if b.description
+        ]
         self.push_screen(HelpDialog(rows))
 
     # --- leaving ---------------------------------------------------------------------------

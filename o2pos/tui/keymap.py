@@ -166,6 +166,7 @@ FUNCTION_KEY_DIGITS = {
     "=": "f12",
 }
 FUNCTION_KEY_SECONDS = 3  # the digit must follow ctrl+f within this (as the notice says)
+FUNCTION_KEY_HINT_SECONDS = 0.5  # the notice, only if no digit has come by then
 FUNCTION_KEY_TYPED = {key: typed for typed, key in FUNCTION_KEY_DIGITS.items()}
 
 # Keys no remap may take: a terminal sends some ctrl keys as the very bytes of another key

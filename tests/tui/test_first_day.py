@@ -8,8 +8,10 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Input, Static
 
+from o2pos.config import Config, PrinterConfig
 from o2pos.core import register, sales
-from o2pos.core.models import Customer, Sale
+from o2pos.core.models import Customer, PrintJob, Sale
+from o2pos.tui.app import TillApp
 from o2pos.tui.screens.dialogs import QuantityDialog, TextDialog
 from o2pos.tui.screens.lookup import ReprintScreen
 from o2pos.tui.screens.payment import PaymentScreen
@@ -375,3 +377,87 @@ async def test_the_register_shows_dues_collected_apart_from_cash_sales(store: St
         state = str(app.screen.query_one("#register-state", Static).render())
         assert "Cash sales 40.00" in state and "Dues collected 189.00" in state
         assert "Expected in drawer 2,229.00" in state
+
+
+# --- found by pressing every key in a real terminal (test_keys_in_a_terminal.py) -------------
+
+
+async def test_f1_lists_only_the_keys_that_act(store: Store) -> None:
+    """Textual's own Screen binds tab, shift+tab and ctrl+c; the App's keys take those
+    first, so F1 does not list them (the login screen listed "tab Focus Next")."""
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        text = str(app.screen.query_one("#help-keys", Static).render())
+        assert "Focus" not in text and "Copy" not in text
+        assert text.count("tab  Next field") == 1 and "shift+tab  Previous field" in text
+
+
+async def test_f1_on_the_managers_approval_lists_esc(store: Store) -> None:
+    """The approval dialog's Esc is its Dialog's (Textual merges a screen's BINDINGS with
+    its base classes'); F1 listed only the dialog's own Enter."""
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await scan(pilot, "SOAP")
+        await pilot.press("ctrl+x")  # a cashier voids only with a manager's approval
+        await pilot.pause()
+        await pilot.press("f1")
+        await pilot.pause()
+        text = str(app.screen.query_one("#help-keys", Static).render())
+        assert "escape  Cancel" in text and "enter  Next box" in text
+
+
+async def test_p_on_the_z_slip_prints_a_copy(store: Store, tmp_path: Path) -> None:
+    """F1 lists p (print) on every slip; on the Z report and the return shown after they
+    are made, p did nothing."""
+    printer = PrinterConfig(kind="dummy", device=str(tmp_path / "printer.bin"))
+    app = TillApp(store.ctx, Config(settings=store.ctx.settings, printer=printer))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "manager", "2222")
+        await pilot.press("f4", "c")
+        await pilot.pause()
+        await type_text(pilot, "2000")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TextDialog)
+        z_number = app.screen.title_text.removeprefix("Z report ")
+        await pilot.press("p")
+        await pilot.pause()
+        copies = PrintJob.select().where(PrintJob.number == z_number, PrintJob.copy == True)
+        assert copies.count() == 1
+
+
+async def test_p_on_a_slip_without_a_printer_says_so(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f4", "x")
+        await pilot.pause()
+        assert isinstance(app.screen, TextDialog)
+        await pilot.press("p")
+        await pilot.pause()
+        assert any("No printer is configured" in str(n.message) for n in app._notifications)
+
+
+async def test_ctrl_f_hints_the_digits_only_when_none_follows(store: Store) -> None:
+    """The hint raised just before a quick digit changed screens stayed on the new screen
+    long after its time, over the right half of it: it now waits for a pause."""
+
+    def hints() -> int:
+        return sum("F-key" in str(n.message) for n in app._notifications)
+
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("ctrl+f")
+        pressed = app.function_key_at
+        await pilot.press("3")  # F3 at once
+        await pilot.pause()
+        app.hint_function_key(pressed)  # what its timer does once the digit has come
+        assert hints() == 0
+        await pilot.press("ctrl+f")  # and no digit
+        app.hint_function_key(app.function_key_at)  # what its timer does then
+        await pilot.pause()
+        assert hints() >= 1

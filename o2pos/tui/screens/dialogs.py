@@ -168,6 +168,8 @@ class TextDialog(Dialog):
         self.query_one("#slip-scroll", VerticalScroll).focus()
 
     def action_print(self) -> None:
-        if self.on_print is not None:
-            self.on_print()
-            self.app.notify("Sent to the printer")
+        if self.on_print is None:  # F1 lists p on every slip: say why it does not print
+            self.app.notify("No printer is configured ([printer] kind)", severity="warning")
+            return
+        self.on_print()
+        self.app.notify("Sent to the printer")

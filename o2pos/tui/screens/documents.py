@@ -238,4 +238,6 @@ class ReturnsScreen(TillScreen):
         self.find(sale_number)
         self.say(f"Return {number}: refund {format_amount(total)}")
         self.app.print_document(number)
-        self.app.push_screen(TextDialog(f"Return {number}", self.app.slip_text(number)))
+        # it printed as it was made; p prints a copy, as on every slip shown
+        text = self.app.slip_text(number)
+        self.app.push_screen(TextDialog(f"Return {number}", text, self.app.print_copy(number)))

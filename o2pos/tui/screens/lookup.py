@@ -3,7 +3,6 @@ Dashboard (F6): how the day is going."""
 
 from __future__ import annotations
 
-from functools import partial
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -63,10 +62,7 @@ class ReprintScreen(TillScreen):
         app = self.app
         number = number.strip().upper()
         text = app.slip_text(number, copy=True)
-        on_print = None
-        if app.config.printer.kind != "none":
-            on_print = partial(app.print_document, number, copy=True)
-        app.push_screen(TextDialog(number, text, on_print))
+        app.push_screen(TextDialog(number, text, app.print_copy(number)))
 
 
 class DashboardScreen(TillScreen):

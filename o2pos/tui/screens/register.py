@@ -179,4 +179,7 @@ class RegisterScreen(TillScreen):
             f"{word} {format_amount(abs(diff))}"
         )
         self.app.print_document(z_number)
-        self.app.push_screen(TextDialog(f"Z report {z_number}", self.app.slip_text(z_number)))
+        text = self.app.slip_text(z_number)
+        self.app.push_screen(
+            TextDialog(f"Z report {z_number}", text, self.app.print_copy(z_number))
+        )
