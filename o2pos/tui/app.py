@@ -244,14 +244,25 @@ class TillApp(App, inherit_bindings=False):
         # The App's priority keys are reached before any of them: a screen's binding of one
         # (Textual's own Screen binds tab, shift+tab and ctrl+c) never acts, so F1 leaves it
         # out; it listed "tab Focus Next" on the login screen next to "tab Next field".
+        # Then the till's keys of the widgets on it (the cart's ↑ PgUp PgDn), which act
+        # while that widget has the focus.
         taken = {key for b in keymap.GLOBAL if b.priority for key in self.keys_of(b)}
+        widgets = dict.fromkeys(type(widget) for widget in self.screen.query("*"))
+        candidates = [
+            *(b for cls in type(self.screen).__mro__ for b in vars(cls).get("BINDINGS", [])),
+            *(
+                b
+                for cls in widgets
+                for b in vars(cls).get("BINDINGS", [])
+                if getattr(b, "id", None)
+            ),
+        ]
         own: list[Binding] = []
-        for cls in type(self.screen).__mro__:
-            for binding in vars(cls).get("BINDINGS", []):
-                keys = self.keys_of(binding) if isinstance(binding, Binding) else []
-                if keys and taken.isdisjoint(keys):
-                    own.append(binding)
-                    taken.update(keys)
+        for binding in candidates:
+            keys = self.keys_of(binding) if isinstance(binding, Binding) else []
+            if keys and taken.isdisjoint(keys):
+                own.append(binding)
+                taken.update(keys)
         rows = [
             (keymap.key_label(self.keys_of(b)[0]), b.tooltip or b.description)
             for b in [*own, *keymap.GLOBAL]

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical
@@ -16,19 +15,11 @@ from textual.widgets import Input, Static
 from o2pos.core import auth
 from o2pos.core.errors import ApprovalRequired
 from o2pos.tui import keymap
+from o2pos.tui.focus import hop
 from o2pos.tui.guard import guarded, report
 from o2pos.tui.screens.dialogs import Dialog
 
 Action = Callable[[auth.Approval | None], Any]
-
-
-def enter_in_code_box(screen: Screen[Any], code_box: str) -> None:
-    """Enter in a user-code box moves to the PIN box now, before the keys typed after it
-    are handed out (Widget.focus() would wait its turn); in the PIN box it is the PIN
-    box's own Enter, read after every digit typed before it. (Login and approval.)"""
-    if screen.focused is not screen.query_one(code_box, Input):
-        raise SkipAction()
-    screen.set_focus(screen.query_one("#pin", Input))
 
 
 def take_code_and_pin(screen: Screen[Any], code_box: str) -> tuple[str, str]:
@@ -61,7 +52,7 @@ class ManagerPinDialog(Dialog):
         self.query_one("#code", Input).focus()
 
     def action_enter(self) -> None:
-        enter_in_code_box(self, "#code")
+        hop(self, "#code", "#pin")
 
     @guarded
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -64,7 +64,15 @@ SALES = [
     Binding("ctrl+x", "void", "Void bill", id="void_bill", show=False, priority=True),
     Binding("ctrl+s", "save", "Save unpaid", id="save_unpaid", show=False, priority=True),
     Binding("ctrl+t", "lot", "Choose lot", id="choose_lot", show=False, priority=True),
-    Binding("down", "focus_cart", "Cart", id="focus_cart", show=False),
+    Binding(
+        "down",
+        "focus_cart",
+        "Cart",
+        id="focus_cart",
+        show=False,
+        priority=True,
+        tooltip="To the cart",
+    ),
     Binding("escape", "focus_item", "Item box", id="focus_item", show=False),
 ]
 
@@ -84,26 +92,37 @@ REGISTER = [
 ]
 
 # ↓ from a number box goes to the list under it: a binding, not a key handler, so the same
-# ↓ is not then taken by the list as well (it skipped the first row)
+# ↓ is not then taken by the list as well (it skipped the first row). These keys that move
+# the focus from one box are priority keys that step aside anywhere else (focus.hop), so
+# the keys typed after them go where the focus went.
 RECEIPTS = [
     Binding("f10", "pay", "Pay", id="receipts_pay", priority=True),
     Binding("ctrl+d", "drop", "Drop last", id="receipts_drop", priority=True),
-    Binding("down", "focus_list", "Open bills", id="receipts_list", show=False),
+    Binding("down", "focus_list", "Open bills", id="receipts_list", show=False, priority=True),
 ]
 
 RETURNS = [
     Binding("f10", "refund", "Refund", id="returns_refund", priority=True),
     Binding("m", "method", "Method", id="returns_method"),
-    Binding("down", "focus_list", "Lines", id="returns_list", show=False),
+    Binding("down", "focus_list", "Lines", id="returns_list", show=False, priority=True),
 ]
 
-REPRINT = [Binding("down", "focus_list", "Recent", id="reprint_list", show=False)]
+REPRINT = [Binding("down", "focus_list", "Recent", id="reprint_list", show=False, priority=True)]
 
 CART = [
-    Binding("up", "cursor(-1)", "Up", id="cart_up", show=False),
-    Binding("down", "cursor(1)", "Down", id="cart_down", show=False),
-    Binding("pageup", "cursor(-10)", "Page up", id="cart_page_up", show=False),
-    Binding("pagedown", "cursor(10)", "Page down", id="cart_page_down", show=False),
+    Binding("up", "cursor(-1)", "Up", id="cart_up", show=False, tooltip="Cart: line up"),
+    Binding("down", "cursor(1)", "Down", id="cart_down", show=False, tooltip="Cart: line down"),
+    Binding(
+        "pageup", "cursor(-10)", "Page up", id="cart_page_up", show=False, tooltip="Cart: page up"
+    ),
+    Binding(
+        "pagedown",
+        "cursor(10)",
+        "Page down",
+        id="cart_page_down",
+        show=False,
+        tooltip="Cart: page down",
+    ),
 ]
 
 DIALOG = [Binding("escape", "cancel", "Cancel", id="dialog_cancel", priority=True)]
@@ -112,13 +131,23 @@ DIALOG = [Binding("escape", "cancel", "Cancel", id="dialog_cancel", priority=Tru
 # "manager<Enter>2222<Enter>" must not land "2222" in the code box. No id: Enter is fixed.
 SIGN_IN = [Binding("enter", "enter", "Next box", show=False, priority=True)]
 
+# an amount and a reason (cash in and out): Enter in the amount box goes to the reason
+AMOUNT = [Binding("enter", "enter", "Next box", show=False, priority=True)]
+
+# The keys above that step aside outside their own box: they take no key from the widgets
+# of the other layers (↓ in the cart still moves its cursor).
+YIELDING = {"focus_cart", "receipts_list", "returns_list", "reprint_list", "search_list"}
+
 # the login screen: a manager unlocks a code locked after wrong PINs, with their own PIN
 LOGIN = [
     *SIGN_IN,
     Binding("ctrl+u", "unlock", "Unlock a code", id="unlock", show=False, priority=True),
 ]
 
-SEARCH = [*DIALOG, Binding("down", "focus_list", "Results", id="search_list", show=False)]
+SEARCH = [
+    *DIALOG,
+    Binding("down", "focus_list", "Results", id="search_list", show=False, priority=True),
+]
 
 SYNC = [*DIALOG, Binding("p", "push", "Push now", id="sync_push")]
 
@@ -153,6 +182,7 @@ SCOPES: dict[str, list[list[Binding]]] = {
     "dialog": [GLOBAL, DIALOG],
     "login": [GLOBAL, LOGIN],
     "approval": [GLOBAL, DIALOG, SIGN_IN],
+    "amount": [GLOBAL, DIALOG, AMOUNT],
     "search": [GLOBAL, SEARCH],
     "sync": [GLOBAL, SYNC],
     "slip": [GLOBAL, SLIP],
@@ -244,22 +274,27 @@ def check_remap(keys: Mapping[str, str]) -> dict[str, str]:
             )
         remap[binding_id] = key
     for scope, layers in SCOPES.items():
-        # every priority key against every key of the screen; plain keys within a layer
+        # every priority key against every key of the screen; plain keys (and those that
+        # step aside outside their box) within a layer
         priority: dict[str, str] = {}
         for layer in layers:
             for binding in layer:
-                if binding.priority:
+                if _takes_all(binding):
                     _claim(priority, binding, remap, scope)
         for layer in layers:
             plain: dict[str, str] = {}
             for binding in layer:
-                if binding.priority:
+                if _takes_all(binding):
                     continue
                 _claim(plain, binding, remap, scope)
                 key = remap.get(binding.id, binding.key) if binding.id else binding.key
                 if key in priority:
                     _collide(key, priority[key], binding, scope)
     return remap
+
+
+def _takes_all(binding: Binding) -> bool:
+    return binding.priority and binding.id not in YIELDING
 
 
 def _claim(taken: dict[str, str], binding: Binding, remap: dict[str, str], scope: str) -> None:

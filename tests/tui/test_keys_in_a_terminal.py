@@ -691,11 +691,16 @@ def register_keys(till: Till) -> None:
     around(till, "register", on("register"))
     till.press("register", "i", title("Cash in: money put into the drawer"))
     till.type("150")
-    till.press("dialog", "tab", anything)  # on to the reason (Enter also goes there)
+    till.press("amount", "enter", anything)  # on to the reason, at once
     till.type("change from the bank")
     till.enter(both(no_title("Cash in"), line(r"cash in 150\.00")))
     till.press("register", "u", title("Cash out: money taken from the drawer"))
-    till.press("dialog", "escape", no_title("Cash out"))
+    till.press("amount", "f1", lists_keys_of("amount"))
+    till.press("dialog", "escape", both(no_title("Keys"), title("Cash out")))
+    till.ctrl_c("amount")
+    till.type("20")
+    till.press("dialog", "tab", anything)  # Tab goes to the reason too
+    till.press("amount", "escape", no_title("Cash out"))
     till.press("register", "x", title("X report (nothing is closed)"))
     till.wait(gone("Sent to the printer"))
     till.press("slip", "p", shows("Sent to the printer"))

@@ -107,3 +107,26 @@ def test_code_enter_pin_enter_typed_ahead_signs_in_and_approves(tmp_path: Path) 
         assert "manager2222" not in screen
     finally:
         tmux.close()
+
+
+def test_an_amount_then_its_reason_typed_ahead_and_down_into_a_list(tmp_path: Path) -> None:
+    """Enter from an amount to its reason, and ↓ from a number box into its list, move the
+    focus before the next key is read: in one burst, the reason is not lost in the
+    digits-only amount box, and Enter after ↓ shows the first document."""
+    o2pos(tmp_path, "init", "--demo")
+    tmux = Tmux(tmp_path)
+    try:
+        open_till(tmux, f"{sys.executable} -m o2pos run")
+        tmux.keys("F4")
+        tmux.wait_for("Expected in drawer 2,000.00")
+        tmux.keys("i")  # cash in: an amount and a reason
+        tmux.wait_for("Cash in: money put into the drawer")
+        tmux.burst("150", "Enter", "change from the bank", "Enter")
+        screen = tmux.wait_for("Expected in drawer 2,150.00")
+        assert "change from the bank" in screen
+        tmux.keys("F5")
+        tmux.wait_for("Number")
+        tmux.burst("Down", "Enter")  # the newest document: the cash slip just made
+        tmux.wait_for("CASH IN")
+    finally:
+        tmux.close()

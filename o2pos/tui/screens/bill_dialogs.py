@@ -14,6 +14,7 @@ from o2pos.core import catalog, customers, sales
 from o2pos.core.errors import NotFound
 from o2pos.core.money import format_amount, format_qty
 from o2pos.tui import keymap
+from o2pos.tui.focus import hop
 from o2pos.tui.guard import guarded
 from o2pos.tui.screens.dialogs import Dialog
 from o2pos.tui.text import shorten
@@ -157,7 +158,7 @@ class ProductSearchDialog(Dialog):
         self._skus = [p.sku for p in found]
 
     def action_focus_list(self) -> None:
-        self.query_one("#results", DataTable).focus()
+        hop(self, "#search", "#results")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         skus = getattr(self, "_skus", [])

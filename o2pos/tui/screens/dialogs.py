@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical, VerticalScroll
@@ -14,6 +15,7 @@ from textual.widgets import Input, Static
 from o2pos.core import register
 from o2pos.core.money import parse_amount, parse_qty
 from o2pos.tui import keymap
+from o2pos.tui.focus import hop
 from o2pos.tui.guard import guarded
 
 if TYPE_CHECKING:
@@ -117,6 +119,8 @@ class SerialDialog(Dialog):
 class AmountDialog(Dialog):
     """An amount, and a reason when one is asked for (cash in / out, counted cash)."""
 
+    BINDINGS: ClassVar[list[BindingType]] = [*keymap.AMOUNT]
+
     def __init__(self, title: str, *, reason: bool = False, hint: str = "") -> None:
         super().__init__()
         self.title_text, self.with_reason, self.hint = title, reason, hint
@@ -131,6 +135,11 @@ class AmountDialog(Dialog):
                 yield Input(placeholder="reason", id="reason", max_length=200)
             yield Static("", classes="error")
             yield Static("Enter: save · Esc: cancel", classes="muted")
+
+    def action_enter(self) -> None:
+        if not self.with_reason:
+            raise SkipAction()
+        hop(self, "#amount", "#reason")
 
     @guarded
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -14,6 +14,7 @@ from o2pos.core.errors import ValidationError
 from o2pos.core.money import format_amount, format_qty
 from o2pos.tui import keymap
 from o2pos.tui.approval import run_with_approval
+from o2pos.tui.focus import hop
 from o2pos.tui.guard import guarded
 from o2pos.tui.screens.base import TillScreen
 from o2pos.tui.screens.dialogs import QuantityDialog, TextDialog
@@ -88,7 +89,7 @@ class ReceiptsScreen(TillScreen):
         self.choose(str(event.row_key.value))
 
     def action_focus_list(self) -> None:
-        self.query_one("#orders", DataTable).focus()
+        hop(self, "#number", "#orders")
 
     def action_drop(self) -> None:
         if self.chosen:
@@ -213,7 +214,7 @@ class ReturnsScreen(TillScreen):
         )
 
     def action_focus_list(self) -> None:
-        self.query_one("#lines", DataTable).focus()
+        hop(self, "#number", "#lines")
 
     def action_method(self) -> None:
         self.method_index = (self.method_index + 1) % len(self.methods)

@@ -13,7 +13,8 @@ from textual.widgets import Input, Static
 from o2pos.core import auth, demo
 from o2pos.core.errors import EmployeeLocked
 from o2pos.tui import keymap
-from o2pos.tui.approval import enter_in_code_box, run_with_approval, take_code_and_pin
+from o2pos.tui.approval import run_with_approval, take_code_and_pin
+from o2pos.tui.focus import hop
 from o2pos.tui.guard import guarded
 from o2pos.tui.widgets.status_bar import StatusBar
 
@@ -70,7 +71,7 @@ class LoginScreen(Screen[None]):
         self.query_one("#pin", Input).focus()
 
     def action_enter(self) -> None:
-        enter_in_code_box(self, "#user")
+        hop(self, "#user", "#pin")
 
     @guarded
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Input, Static
 from o2pos.core import history, register, reports, sales
 from o2pos.core.money import format_amount, format_minus, format_qty
 from o2pos.tui import keymap
+from o2pos.tui.focus import hop
 from o2pos.tui.guard import guarded
 from o2pos.tui.screens.base import TillScreen
 from o2pos.tui.screens.dialogs import TextDialog
@@ -47,7 +48,7 @@ class ReprintScreen(TillScreen):
         self.query_one("#number", Input).focus()
 
     def action_focus_list(self) -> None:
-        self.query_one("#recent", DataTable).focus()
+        hop(self, "#number", "#recent")
 
     @guarded
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -16,6 +16,7 @@ from o2pos.core.errors import UnknownCode, ValidationError
 from o2pos.core.money import format_amount, format_qty, parse_amount, parse_percent
 from o2pos.tui import keymap
 from o2pos.tui.approval import run_with_approval
+from o2pos.tui.focus import hop
 from o2pos.tui.guard import guarded
 from o2pos.tui.screens.base import TillScreen
 from o2pos.tui.screens.bill_dialogs import (
@@ -157,7 +158,7 @@ class SalesScreen(TillScreen):
     # --- actions ----------------------------------------------------------------------
 
     def action_focus_cart(self) -> None:
-        self.query_one(CartTable).focus()
+        hop(self, "#item", "#cart")
 
     def action_focus_item(self) -> None:
         self.focus_item()
