@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from o2pos.commands.central import shown_url
+from tests.sync.conftest import stop
 
 
 def _free_port() -> int:
@@ -43,12 +44,7 @@ def _serving(cwd: Path, *args: str) -> Iterator[tuple[str, subprocess.Popen[str]
                 raise AssertionError("o2pos central serve printed nothing in 60 s")
         yield proc.stdout.readline().rstrip("\n"), proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 def _health(url: str) -> dict[str, str]:
