@@ -8,9 +8,19 @@ terminal sends, or a key that would take over another key on the same screen.
 A binding's ``description`` is its short name on the key bar; ``tooltip``, where there is
 one, is the longer text F1 shows.
 
-The till's App does not inherit Textual's own app bindings: there, ctrl+q quits and wins
-over any screen's ctrl+q (it is a priority binding checked from the App down), which made
-the sales screen's "Qty" key quit the till. Here ctrl+e leaves and ctrl+c only says so.
+The keys Textual 8 holds itself, and what the till does with them:
+
+- App: ctrl+q quits, with priority, checked from the App down, so it won over the sales
+  screen's ctrl+q ("Qty") and quit the till; ctrl+c (help_quit); ctrl+p opens the command
+  palette. The till's App does not inherit them (``inherit_bindings=False``); its palette is
+  off; ctrl+e leaves and ctrl+c only says so (``GLOBAL``).
+- Screen: tab, shift+tab, ctrl+c (copy). GLOBAL's priority tab, shift+tab and ctrl+c come
+  first; F1 leaves Textual's out.
+- Input: ctrl+a, ctrl+e, ctrl+d, ctrl+k, ctrl+u, ctrl+w, ctrl+x, ctrl+c, ctrl+v and the
+  editing keys. The till's priority keys (ctrl+e, ctrl+d, ctrl+k, ctrl+x, ctrl+u on the
+  login) come first, so they act in the item box; Enter, Backspace, Delete, ←, →, Home and
+  End stay the box's (``RESERVED``).
+- DataTable and OptionList: ↑ ↓ PgUp PgDn Home End Enter, for their own cursor.
 """
 
 from __future__ import annotations
