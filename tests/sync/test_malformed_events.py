@@ -11,6 +11,7 @@ Each case below crashed the central's projection before it was guarded (500, or 
 
 from __future__ import annotations
 
+import json
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -237,6 +238,38 @@ def test_text_too_long_for_its_column_is_flagged(chain: Chain) -> None:
     """PostgreSQL refuses a VARCHAR(255) overflow: it must be caught before SQL, everywhere."""
     flag, _ = bad_then_good(chain, "sale.completed", sale_payload(number="S" * 300))
     assert "payload.number is longer than 255 characters" in flag
+
+
+# --- what the back office sees ---------------------------------------------------------------
+
+
+def test_flagged_events_are_counted_and_listed_per_terminal(chain: Chain) -> None:
+    bad_then_good(chain, "register.opened", {"session_id": True, "opening_float": 0})
+    bad_then_good(chain, "sale.completed", {**sale_payload(), "total": [1]})
+    db = chain.central.db_url
+    stats = json.loads(run("central", "stats", "--json", "--db", db))
+    assert stats[chain.name]["flagged"] == 2
+    listed = json.loads(run("central", "flagged", "--terminal", chain.name, "--json", "--db", db))
+    assert [(row["seq"], row["event_type"]) for row in listed] == [
+        (1, "register.opened"),
+        (3, "sale.completed"),
+    ]
+    assert all(row["terminal"] == chain.name for row in listed)
+    assert "payload.session_id is true/false" in listed[0]["reason"]
+    assert "payload.total is a list" in listed[1]["reason"]
+    text = run("central", "flagged", "--terminal", chain.name.lower(), "--db", db)
+    assert f"{chain.name}" in text and "register.opened" in text and "payload.total" in text
+
+
+def test_flagged_for_a_terminal_nobody_registered_says_so(central: Central) -> None:
+    result = subprocess.run(
+        o2pos_cmd("central", "flagged", "--terminal", "NOPE9", "--db", central.db_url),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1, result
+    assert "NOPE9" in result.stderr and "Traceback" not in result.stderr
 
 
 def run(*args: str) -> str:
