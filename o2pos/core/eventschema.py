@@ -21,6 +21,7 @@ of range reaches SQL; no text may hold NUL (PostgreSQL refuses it).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +48,12 @@ def _kind(value: Any) -> str:
     if isinstance(value, dict):
         return "an object"
     return type(value).__name__
+
+
+def _quoted(key: str) -> str:
+    """A key from the payload, fit for a message stored as text: escaped (no NUL), short."""
+    text = json.dumps(key)
+    return text if len(text) <= 40 else text[:36] + '..."'
 
 
 class Spec:
@@ -123,7 +130,7 @@ class MapOf(Spec):
         if not isinstance(value, dict):
             return f"{path} is {_kind(value)}, not an object"
         for key, item in value.items():
-            found = self.value.problem(item, f"{path}.{key}", strict)
+            found = self.value.problem(item, f"{path}[{_quoted(key)}]", strict)
             if found:
                 return found
         return None

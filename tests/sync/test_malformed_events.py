@@ -133,6 +133,12 @@ def test_text_too_long_for_its_column_is_flagged(chain: Chain) -> None:
     assert "payload.number is longer than 255 characters" in flag
 
 
+def test_a_reason_quoting_a_key_with_a_nul_stores_no_nul(chain: Chain) -> None:
+    """PostgreSQL keeps no NUL in text: the flag itself must not fail to store (a 500)."""
+    flag, _ = bad_then_good(chain, "master.applied", {"counts": {"a\x00b": []}})
+    assert "\x00" not in flag and 'payload.counts["a\\u0000b"] is a list' in flag
+
+
 # --- what the back office sees ---------------------------------------------------------------
 
 

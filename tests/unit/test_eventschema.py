@@ -124,7 +124,8 @@ def test_strict_reading_catches_a_key_added_or_dropped_the_central_lets_through(
         ("sale.recalled", {"uuid": "a\x00b"}, "payload.uuid contains a NUL character"),
         ("sale.recalled", {"uuid": "u" * 37}, "payload.uuid is longer than 36 characters"),
         ("sale.held", {"uuid": [], "total": 1, "lines": 1}, "payload.uuid is a list, not text"),
-        ("master.applied", {"counts": {"product": "3"}}, "payload.counts.product is text"),
+        ("master.applied", {"counts": {"product": "3"}}, 'payload.counts["product"] is text'),
+        ("master.applied", {"counts": {"a\x00": []}}, 'payload.counts["a\\u0000"] is a list'),
         ("register.closed", {"report": []}, "payload.session_id is missing"),
     ],
 )
