@@ -57,9 +57,14 @@ def _quoted(key: str) -> str:
 
 
 class Spec:
-    """One value's shape; ``problem`` says what is wrong with a value, or None."""
+    """One value's shape; ``problem`` says what is wrong with a value, or None.
 
-    def problem(self, value: Any, path: str, strict: bool) -> str | None:
+    The answer starts with where, relative to the value (``.lines[2].sku is a list, not
+    text``): a container prefixes its part only on the way out of a failure, so checking a
+    good payload builds no path strings (ingest checks every event it stores).
+    """
+
+    def problem(self, value: Any, strict: bool) -> str | None:
         raise NotImplementedError
 
 
@@ -68,11 +73,11 @@ class Int(Spec):
     low: int = -INT64
     high: int = INT64
 
-    def problem(self, value: Any, path: str, strict: bool) -> str | None:
+    def problem(self, value: Any, strict: bool) -> str | None:
         if isinstance(value, bool) or not isinstance(value, int):
-            return f"{path} is {_kind(value)}, not a whole number"
+            return f" is {_kind(value)}, not a whole number"
         if not self.low <= value <= self.high:
-            return f"{path} is out of range ({self.low} to {self.high})"
+            return f" is out of range ({self.low} to {self.high})"
         return None
 
 
@@ -80,20 +85,20 @@ class Int(Spec):
 class Text(Spec):
     max_length: int | None = None
 
-    def problem(self, value: Any, path: str, strict: bool) -> str | None:
+    def problem(self, value: Any, strict: bool) -> str | None:
         if not isinstance(value, str):
-            return f"{path} is {_kind(value)}, not text"
+            return f" is {_kind(value)}, not text"
         if "\x00" in value:
-            return f"{path} contains a NUL character"
+            return " contains a NUL character"
         if self.max_length is not None and len(value) > self.max_length:
-            return f"{path} is longer than {self.max_length} characters"
+            return f" is longer than {self.max_length} characters"
         return None
 
 
 @dataclass(frozen=True)
 class Bool(Spec):
-    def problem(self, value: Any, path: str, strict: bool) -> str | None:
-        return None if isinstance(value, bool) else f"{path} is {_kind(value)}, not true/false"
+    def problem(self, value: Any, strict: bool) -> str | None:
+        return None if isinstance(value, bool) else f" is {_kind(value)}, not true/false"
 
 
 @dataclass(frozen=True)
@@ -102,21 +107,21 @@ class Null(Spec):
 
     inner: Spec
 
-    def problem(self, value: Any, path: str, strict: bool) -> str | None:
-        return None if value is None else self.inner.problem(value, path, strict)
+    def problem(self, value: Any, strict: bool) -> str | None:
+        return None if value is None else self.inner.problem(value, strict)
 
 
 @dataclass(frozen=True)
 class ListOf(Spec):
     item: Spec
 
-    def problem(self, value: Any, path: str, strict: bool) -> str | None:
+    def problem(self, value: Any, strict: bool) -> str | None:
         if not isinstance(value, list):
-            return f"{path} is {_kind(value)}, not a list"
+            return f" is {_kind(value)}, not a list"
         for index, item in enumerate(value):
-            found = self.item.problem(item, f"{path}[{index}]", strict)
+            found = self.item.problem(item, strict)
             if found:
-                return found
+                return f"[{index}]{found}"
         return None
 
 
@@ -126,13 +131,13 @@ class MapOf(Spec):
 
     value: Spec
 
-    def problem(self, value: Any, path: str, strict: bool) -> str | None:
+    def problem(self, value: Any, strict: bool) -> str | None:
         if not isinstance(value, dict):
-            return f"{path} is {_kind(value)}, not an object"
+            return f" is {_kind(value)}, not an object"
         for key, item in value.items():
-            found = self.value.problem(item, f"{path}[{_quoted(key)}]", strict)
+            found = self.value.problem(item, strict)
             if found:
-                return found
+                return f"[{_quoted(key)}]{found}"
         return None
 
 
@@ -149,22 +154,22 @@ class Obj(Spec):
     sometimes: tuple[str, ...] = ()
     open: bool = False
 
-    def problem(self, value: Any, path: str, strict: bool) -> str | None:
+    def problem(self, value: Any, strict: bool) -> str | None:
         if not isinstance(value, dict):
-            return f"{path} is {_kind(value)}, not an object"
+            return f" is {_kind(value)}, not an object"
         must = [k for k in self.fields if k not in self.sometimes] if strict else self.needed
         for key in must:
             if key not in value:
-                return f"{path}.{key} is missing"
+                return f".{key} is missing"
         for key, item in value.items():
             spec = self.fields.get(key)
             if spec is None:
                 if strict and not self.open:
-                    return f"{path}.{key} is not in the schema"
+                    return f".{key} is not in the schema"
                 continue
-            found = spec.problem(item, f"{path}.{key}", strict)
+            found = spec.problem(item, strict)
             if found:
-                return found
+                return f".{key}{found}"
         return None
 
 
@@ -375,4 +380,5 @@ def problem(event_type: str, payload: Any, *, strict: bool = False) -> str | Non
     """What keeps this payload from being read as ``event_type``, or None if nothing does."""
     if event_type not in EVENT_TYPES:
         return f"unknown event type {event_type!r}"
-    return SCHEMAS[event_type].problem(payload, "payload", strict)
+    found = SCHEMAS[event_type].problem(payload, strict)
+    return None if found is None else f"payload{found}"
