@@ -6,6 +6,12 @@ table, so projecting costs little more than storing. Whatever looks odd (an even
 session the central has closed, a payload it cannot read, a number too big to store) is
 accepted and flagged on the event, never refused: one strange bill must not stop the queue
 behind it. Sale and return uuids are unique, so projecting the same event twice is a no-op.
+
+Every payload is checked against its type's schema (``o2pos.core.eventschema``) before
+anything reads it: one that does not match is flagged and left out whole, so what the
+projection reads has the types and column ranges it expects. Sums the projection makes
+(a sale's ``paid``, a session's cash in and out) are range-checked here, as the schema
+cannot see them.
 """
 
 from __future__ import annotations
@@ -15,20 +21,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from o2pos.core.errors import DomainError
+from o2pos.core.eventschema import INT32, INT64, problem
 from o2pos.core.models import dicts, tuples
 
 from .models import Payment, RegisterSession, Return, Sale
 from .store import bulk_insert
 
 Flags = list[str]
-BIG = 2**63 - 1  # BIGINT
-SMALL = 2**31 - 1  # INTEGER (session ids)
+BIG = INT64  # BIGINT
+SMALL = INT32  # INTEGER (session ids)
 
 
 def _int(value: Any, limit: int = BIG) -> int:
     """A whole number that fits its column (a bool or an oversized number is unreadable)."""
-    if isinstance(value, bool) or not isinstance(value, int) or not -limit <= value <= limit:
-        raise ValueError(f"{value!r} is not a whole number that fits")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{type(value).__name__} is not a whole number")
+    if not -limit <= value <= limit:
+        raise ValueError(f"a figure is out of range (-{limit} to {limit})")
     return value
 
 
@@ -54,32 +63,45 @@ class _Staged:
 class BatchProjector:
     def __init__(self, terminal: str, events: list[tuple[int, dict[str, Any]]]) -> None:
         self.terminal = terminal
-        self.events = events  # (stored event row id, event in wire form)
-        payloads = [e["payload"] for _, e in events]
-        session_ids = {p.get("session_id") for p in payloads}
-        session_ids = {s for s in session_ids if isinstance(s, int) and abs(s) <= SMALL}
+        # seq -> why its payload cannot be projected; those events are left out from here on
+        self.unreadable: dict[int, str] = {}
+        self.events = []  # (stored event row id, event in wire form), each matching its schema
+        for event_id, event in events:
+            found = problem(event["event_type"], event["payload"])
+            if found:
+                self.unreadable[event["seq"]] = f"not projected: {found}"
+            else:
+                self.events.append((event_id, event))
+        payloads = [e["payload"] for _, e in self.events]
+        session_ids = sorted({p["session_id"] for p in payloads if p.get("session_id")})
         # session_id -> its current state: the stored row, or one staged in this batch
         self.sessions: dict[int, dict[str, Any]] = {
             row["session_id"]: {**row, "new": False}
             for row in dicts(
                 RegisterSession.select().where(
                     RegisterSession.terminal == terminal,
-                    RegisterSession.session_id.in_(sorted(session_ids)),
+                    RegisterSession.session_id.in_(session_ids),
                 )
             )
         }
         sale_uuids = {
-            e["payload"].get("uuid") for _, e in events if e["event_type"] == "sale.completed"
+            e["payload"]["uuid"] for _, e in self.events if e["event_type"] == "sale.completed"
         }
-        for _, e in events:
-            for allocation in e["payload"].get("allocations") or []:
-                if isinstance(allocation, dict):
-                    sale_uuids.add(allocation.get("sale_uuid"))
-        wanted = sorted(u for u in sale_uuids if isinstance(u, str))
-        self.sale_uuids = {
-            u for (u,) in tuples(Sale.select(Sale.uuid).where(Sale.uuid.in_(wanted)))
+        for payload in payloads:
+            for allocation in payload.get("allocations") or []:
+                sale_uuids.add(allocation["sale_uuid"])
+        # uuid -> [paid, balance] of every sale the batch may pay, to range-check the sums
+        self.sales: dict[str, list[int]] = {
+            u: [paid, balance]
+            for u, paid, balance in tuples(
+                Sale.select(Sale.uuid, Sale.paid, Sale.balance).where(
+                    Sale.uuid.in_(sorted(sale_uuids))
+                )
+            )
         }
-        return_uuids = sorted(p.get("uuid") for p in payloads if isinstance(p.get("uuid"), str))
+        return_uuids = sorted(
+            e["payload"]["uuid"] for _, e in self.events if e["event_type"] == "return.completed"
+        )
         self.return_uuids = {
             u for (u,) in tuples(Return.select(Return.uuid).where(Return.uuid.in_(return_uuids)))
         }
@@ -116,7 +138,7 @@ class BatchProjector:
         payload = event["payload"]
         self._check_open(payload, flags)
         uuid = _text(payload["uuid"])
-        if uuid in self.sale_uuids:
+        if uuid in self.sales:
             flags.append(f"sale {uuid} was already projected")
             return
         customer = payload.get("customer") or {}
@@ -153,12 +175,18 @@ class BatchProjector:
         payload = event["payload"]
         self._check_open(payload, flags)
         self._payments(event_id, payload, staged)
+        figures: dict[str, list[int]] = {}  # each paid sale's [paid, balance] after this event
         for allocation in payload.get("allocations") or []:
             uuid = _text(allocation["sale_uuid"])
-            if uuid not in self.sale_uuids:
-                flags.append(f"payment for sale {allocation['sale']} the central does not have")
+            if uuid not in self.sales:
+                sale = allocation.get("sale") or uuid
+                flags.append(f"payment for sale {sale} the central does not have")
                 continue
-            staged.allocations.append((uuid, _int(allocation["amount"])))
+            amount = _int(allocation["amount"])
+            paid, balance = figures.get(uuid) or self.sales[uuid]
+            figures[uuid] = [_int(paid + amount), _int(balance - amount)]
+            staged.allocations.append((uuid, amount))
+        staged.after.append(lambda: self.sales.update(figures))
 
     def _return_completed(
         self, event_id: int, event: dict[str, Any], staged: _Staged, flags: Flags
@@ -209,10 +237,10 @@ class BatchProjector:
         session = self._session(payload)
         if kind in ("in", "out") and session is not None:
             column = "cash_in" if kind == "in" else "cash_out"
-            amount = _int(payload.get("amount") or 0)
+            total = _int(session[column] + _int(payload.get("amount") or 0))
 
             def move() -> None:
-                session[column] += amount
+                session[column] = total
                 session["moved"] = True
 
             staged.after.append(move)
@@ -251,10 +279,6 @@ class BatchProjector:
         from .master import customer_from_till  # master data lives beside projection
 
         payload = event["payload"]
-        _text(payload.get("uuid"))
-        for value in payload.values():
-            if isinstance(value, str):
-                _text(value)
 
         def publish() -> None:
             try:
@@ -279,7 +303,7 @@ class BatchProjector:
             "register.closed": self._register_closed,
             "customer.created": self._customer_created,
         }
-        flagged: dict[int, Flags] = {}
+        flagged: dict[int, Flags] = {seq: [why] for seq, why in self.unreadable.items()}
         batch = self.batch
         for event_id, event in self.events:
             handler = handlers.get(event["event_type"])
@@ -294,7 +318,7 @@ class BatchProjector:
                 staged = _Staged()
             for sid, row in staged.sessions.items():
                 self.sessions[sid] = row
-            self.sale_uuids.update(row["uuid"] for row in staged.sales)
+            self.sales.update({row["uuid"]: [row["paid"], row["balance"]] for row in staged.sales})
             self.return_uuids.update(row["uuid"] for row in staged.returns)
             batch.sales += staged.sales
             batch.payments += staged.payments

@@ -41,3 +41,28 @@ def stats() -> dict[str, dict[str, Any]]:
             "last_seen_at": terminal.last_seen_at.isoformat() if terminal.last_seen_at else None,
         }
     return result
+
+
+def flagged(terminal: str | None = None) -> list[dict[str, Any]]:
+    """Every flagged event (of one terminal, or all), by terminal and seq, with its reason.
+
+    What the back office reads to see which events were stored but not projected, or
+    projected with an oddity; the events themselves are never changed.
+    """
+    query = (
+        Event.select(Event.terminal, Event.seq, Event.event_type, Event.created_at, Event.flag)
+        .where(Event.flag.is_null(False))
+        .order_by(Event.terminal, Event.seq)
+    )
+    if terminal is not None:
+        query = query.where(Event.terminal == terminal)
+    return [
+        {
+            "terminal": name,
+            "seq": int(seq),
+            "event_type": event_type,
+            "created_at": created_at,
+            "reason": flag,
+        }
+        for name, seq, event_type, created_at, flag in tuples(query)
+    ]

@@ -250,3 +250,31 @@ def stats(
             f"{'store':<8} events {events:>7}  {'':>18}  "
             f"sales {count:>6}  total {format_amount(total):>14}"
         )
+
+
+@app.command()
+def flagged(
+    terminal: Annotated[
+        str | None, typer.Option("--terminal", help="Only this terminal's events")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="A JSON list")] = False,
+    db: DbOption = None,
+) -> None:
+    """Events stored but flagged (not projected, or odd): terminal, seq, type and reason."""
+    from o2pos.central.models import Terminal
+    from o2pos.central.reports import flagged as read_flagged
+
+    _open(db)
+    name = terminal.strip().upper() if terminal is not None else None
+    if name is not None and Terminal.get_or_none(Terminal.name == name) is None:
+        raise fail(f"No terminal named {name} is registered (o2pos central stats lists them)")
+    rows = read_flagged(name)
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, sort_keys=True))
+        return
+    if not rows:
+        typer.echo("No flagged events.")
+    for row in rows:
+        typer.echo(
+            f"{row['terminal']:<8} seq {row['seq']:>7}  {row['event_type']:<18} {row['reason']}"
+        )

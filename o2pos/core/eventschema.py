@@ -1,0 +1,384 @@
+"""The payload of every journal event type: what a till writes and what the central reads.
+
+One schema per type in ``journal.EVENT_TYPES``. The central checks each arriving event
+against its schema before projecting it: a payload that does not match is still stored and
+acknowledged (the chain is the record, and refusing it would stop every sale behind it) but
+flagged with the reason and kept out of the reporting tables. The till's tests check every
+event its own flows write against the same schemas in ``strict`` mode, so the two cannot
+drift apart.
+
+Two readings of one schema:
+- the central's (default): the keys projection needs must be there, every key that is there
+  must have its type; keys the schema does not know are let through (a newer till may add
+  some);
+- ``strict`` (the till's own events): every key the schema declares is there, except those
+  a flow writes only sometimes, and nothing else is.
+
+A whole number carries the range of the column it ends up in (BIGINT for money, INTEGER
+for a register session), and text that becomes a column carries its length, so nothing out
+of range reaches SQL; no text may hold NUL (PostgreSQL refuses it).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from o2pos.core.journal import EVENT_TYPES
+
+INT64 = 2**63 - 1  # BIGINT: money
+INT32 = 2**31 - 1  # INTEGER: a register session's id
+COLUMN = 255  # a VARCHAR column
+UUID_LENGTH = 36
+
+
+def _kind(value: Any) -> str:
+    """What a JSON value is, in words: a message must never print a huge value whole."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int):
+        return "a whole number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _quoted(key: str) -> str:
+    """A key from the payload, fit for a message stored as text: escaped (no NUL), short."""
+    text = json.dumps(key)
+    return text if len(text) <= 40 else text[:36] + '..."'
+
+
+class Spec:
+    """One value's shape; ``problem`` says what is wrong with a value, or None.
+
+    The answer starts with where, relative to the value (``.lines[2].sku is a list, not
+    text``): a container prefixes its part only on the way out of a failure, so checking a
+    good payload builds no path strings (ingest checks every event it stores).
+    """
+
+    def problem(self, value: Any, strict: bool) -> str | None:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Int(Spec):
+    low: int = -INT64
+    high: int = INT64
+
+    def problem(self, value: Any, strict: bool) -> str | None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return f" is {_kind(value)}, not a whole number"
+        if not self.low <= value <= self.high:
+            return f" is out of range ({self.low} to {self.high})"
+        return None
+
+
+@dataclass(frozen=True)
+class Text(Spec):
+    max_length: int | None = None
+
+    def problem(self, value: Any, strict: bool) -> str | None:
+        if not isinstance(value, str):
+            return f" is {_kind(value)}, not text"
+        if "\x00" in value:
+            return " contains a NUL character"
+        if self.max_length is not None and len(value) > self.max_length:
+            return f" is longer than {self.max_length} characters"
+        return None
+
+
+@dataclass(frozen=True)
+class Bool(Spec):
+    def problem(self, value: Any, strict: bool) -> str | None:
+        return None if isinstance(value, bool) else f" is {_kind(value)}, not true/false"
+
+
+@dataclass(frozen=True)
+class Null(Spec):
+    """``inner`` or null."""
+
+    inner: Spec
+
+    def problem(self, value: Any, strict: bool) -> str | None:
+        return None if value is None else self.inner.problem(value, strict)
+
+
+@dataclass(frozen=True)
+class ListOf(Spec):
+    item: Spec
+
+    def problem(self, value: Any, strict: bool) -> str | None:
+        if not isinstance(value, list):
+            return f" is {_kind(value)}, not a list"
+        for index, item in enumerate(value):
+            found = self.item.problem(item, strict)
+            if found:
+                return f"[{index}]{found}"
+        return None
+
+
+@dataclass(frozen=True)
+class MapOf(Spec):
+    """An object whose keys are free and whose values all have one shape."""
+
+    value: Spec
+
+    def problem(self, value: Any, strict: bool) -> str | None:
+        if not isinstance(value, dict):
+            return f" is {_kind(value)}, not an object"
+        for key, item in value.items():
+            found = self.value.problem(item, strict)
+            if found:
+                return f"[{_quoted(key)}]{found}"
+        return None
+
+
+@dataclass(frozen=True)
+class Obj(Spec):
+    """An object with known keys: ``needed`` by the central, ``sometimes`` left out by a till.
+
+    ``open``: any further keys are fine even in strict mode (a free-form part, such as
+    the Z report a ``register.closed`` carries for reprinting).
+    """
+
+    fields: dict[str, Spec] = field(default_factory=dict)
+    needed: tuple[str, ...] = ()
+    sometimes: tuple[str, ...] = ()
+    open: bool = False
+
+    def problem(self, value: Any, strict: bool) -> str | None:
+        if not isinstance(value, dict):
+            return f" is {_kind(value)}, not an object"
+        must = [k for k in self.fields if k not in self.sometimes] if strict else self.needed
+        for key in must:
+            if key not in value:
+                return f".{key} is missing"
+        for key, item in value.items():
+            spec = self.fields.get(key)
+            if spec is None:
+                if strict and not self.open:
+                    return f".{key} is not in the schema"
+                continue
+            found = spec.problem(item, strict)
+            if found:
+                return f".{key}{found}"
+        return None
+
+
+MONEY = Int()
+NUMBER = Int()  # a count or a quantity: stored in the payload only
+SESSION = Int(1, INT32)
+UUID = Text(UUID_LENGTH)
+COLUMN_TEXT = Text(COLUMN)
+TEXT = Text()
+NULL_TEXT = Null(TEXT)
+
+LINE_FIGURES = ("gross", "line_discount", "order_discount", "taxable", "cgst", "sgst", "igst")
+SALE_LINE = Obj(
+    {
+        "line_no": NUMBER,
+        "sku": TEXT,
+        "name": TEXT,
+        "unit": TEXT,
+        "qty_milli": NUMBER,
+        "list_price": MONEY,
+        "unit_price": MONEY,
+        "price_overridden": Bool(),
+        "fixed_gross": Null(MONEY),
+        "price_includes_tax": Bool(),
+        "tax_class": TEXT,
+        "tax_rate_bp": NUMBER,
+        "discount_kind": NULL_TEXT,
+        "discount_value": NUMBER,
+        "approved_by": NULL_TEXT,
+        "price_approved_by": NULL_TEXT,
+        "lot_no": NULL_TEXT,
+        "serial": NULL_TEXT,
+        **dict.fromkeys(LINE_FIGURES, MONEY),
+        "total": MONEY,
+    }
+)
+PAYMENT = Obj(
+    {
+        "method": COLUMN_TEXT,
+        "kind": COLUMN_TEXT,
+        "tendered": MONEY,
+        "amount": MONEY,
+        "reference": NULL_TEXT,
+    },
+    needed=("method", "kind", "tendered", "amount"),
+)
+# what a payment adds to its event (``payments.receipt_payload``); a checkout with nothing
+# paid writes only receipt (null), tendered, applied, change and payments
+RECEIPT_FIELDS: dict[str, Spec] = {
+    "receipt": Null(COLUMN_TEXT),
+    "receipt_uuid": UUID,
+    "tendered": MONEY,
+    "applied": MONEY,
+    "received": MONEY,
+    "credit_given": MONEY,
+    "change": MONEY,
+    "payments": ListOf(PAYMENT),
+}
+SALE_FIGURES = ("subtotal", "discount_total", "tax_total", "round_off", "total", "paid", "balance")
+
+SALE_COMPLETED = Obj(
+    {
+        "uuid": UUID,
+        "number": COLUMN_TEXT,
+        "session_id": Null(SESSION),
+        "customer": Null(
+            Obj(
+                {
+                    "uuid": Null(COLUMN_TEXT),
+                    "name": TEXT,
+                    "gstin": NULL_TEXT,
+                    "state_code": NULL_TEXT,
+                }
+            )
+        ),
+        "interstate": Bool(),
+        "lines": ListOf(SALE_LINE),
+        "order_discount": Null(
+            Obj({"kind": TEXT, "value": NUMBER, "approved_by": NULL_TEXT}),
+        ),
+        "coupon": Null(Obj({"code": TEXT, "amount": MONEY})),
+        "taxable_total": MONEY,
+        "taxes": ListOf(
+            Obj({"rate_bp": NUMBER, **dict.fromkeys(("taxable", "cgst", "sgst", "igst"), MONEY)})
+        ),
+        "on_account": Bool(),
+        **dict.fromkeys(SALE_FIGURES, MONEY),
+        **RECEIPT_FIELDS,
+    },
+    needed=("uuid", "number", *SALE_FIGURES),
+    sometimes=("receipt_uuid", "received", "credit_given"),
+)
+
+RECEIPT_RECORDED = Obj(
+    {
+        **RECEIPT_FIELDS,
+        "session_id": SESSION,
+        "customer": Null(Obj({"uuid": TEXT, "name": TEXT})),
+        "due": MONEY,
+        "allocations": ListOf(
+            Obj(
+                {"sale": COLUMN_TEXT, "sale_uuid": UUID, "amount": MONEY, "balance": MONEY},
+                needed=("sale_uuid", "amount"),
+            )
+        ),
+    }
+)
+
+RETURN_COMPLETED = Obj(
+    {
+        "uuid": UUID,
+        "number": COLUMN_TEXT,
+        "sale": TEXT,
+        "sale_uuid": UUID,
+        "session_id": SESSION,
+        "refund_method": COLUMN_TEXT,
+        "refund_kind": TEXT,
+        "credit_note": NULL_TEXT,
+        "reason": TEXT,
+        "lines": ListOf(
+            Obj(
+                {
+                    "line_no": NUMBER,
+                    "sku": TEXT,
+                    "name": TEXT,
+                    "qty_milli": NUMBER,
+                    "tax_rate_bp": NUMBER,
+                    "lot_no": NULL_TEXT,
+                    "serial": NULL_TEXT,
+                    "restock": Bool(),
+                    "total": MONEY,
+                    **dict.fromkeys(("taxable", "cgst", "sgst", "igst"), MONEY),
+                }
+            )
+        ),
+        "taxable": MONEY,
+        "tax": MONEY,
+        "round_off": MONEY,
+        "total": MONEY,
+    },
+    needed=("uuid", "number", "sale_uuid", "refund_method", "total"),
+)
+
+SCHEMAS: dict[str, Obj] = {
+    "login.failed": Obj({"employee": NULL_TEXT, "attempt": NUMBER, "locked": Bool()}),
+    "login.succeeded": Obj({"employee": TEXT}),
+    "employee.created": Obj({"code": TEXT, "name": TEXT, "role": TEXT}),
+    "employee.unlocked": Obj(
+        {"employee": TEXT, "via": TEXT, "was_locked": Bool(), "failed_attempts": NUMBER}
+    ),
+    "customer.created": Obj(
+        {
+            "uuid": UUID,
+            "name": TEXT,
+            "phone": COLUMN_TEXT,  # the master record's alt_key
+            "email": NULL_TEXT,
+            "gstin": NULL_TEXT,
+            "state_code": NULL_TEXT,
+        },
+        needed=("uuid", "name", "phone"),
+    ),
+    "register.opened": Obj(
+        {"session_id": SESSION, "opening_float": MONEY}, needed=("session_id", "opening_float")
+    ),
+    "register.cash_moved": Obj(
+        {
+            "session_id": SESSION,
+            "number": COLUMN_TEXT,
+            "kind": TEXT,
+            "amount": MONEY,
+            "reason": TEXT,
+        }
+    ),
+    "register.closed": Obj(
+        {
+            "session_id": SESSION,
+            "z_number": COLUMN_TEXT,
+            "expected_cash": MONEY,
+            "counted_cash": MONEY,
+            "difference": MONEY,
+            "report": Obj(open=True),  # the Z report as printed; reprints read it back
+        },
+        needed=("session_id", "z_number", "expected_cash", "counted_cash", "difference"),
+    ),
+    "drawer.opened": Obj({"session_id": SESSION, "number": COLUMN_TEXT, "reason": TEXT}),
+    "sale.held": Obj({"uuid": UUID, "total": MONEY, "lines": NUMBER}),
+    "sale.recalled": Obj({"uuid": UUID}),
+    "sale.line_removed": Obj({"uuid": UUID, **SALE_LINE.fields}),
+    "sale.voided": Obj({"uuid": UUID, "reason": TEXT, "total": MONEY, "lines": ListOf(SALE_LINE)}),
+    "sale.completed": SALE_COMPLETED,
+    "receipt.recorded": RECEIPT_RECORDED,
+    "return.completed": RETURN_COMPLETED,
+    "products.imported": Obj(
+        {
+            "file": TEXT,
+            "sha256": TEXT,
+            "lines": ListOf(NUMBER),
+            "created": NUMBER,
+            "updated": NUMBER,
+        }
+    ),
+    "master.applied": Obj({"from_version": NUMBER, "to_version": NUMBER, "counts": MapOf(NUMBER)}),
+}
+SCHEMAS["customers.imported"] = SCHEMAS["products.imported"]
+
+
+def problem(event_type: str, payload: Any, *, strict: bool = False) -> str | None:
+    """What keeps this payload from being read as ``event_type``, or None if nothing does."""
+    if event_type not in EVENT_TYPES:
+        return f"unknown event type {event_type!r}"
+    found = SCHEMAS[event_type].problem(payload, strict)
+    return None if found is None else f"payload{found}"

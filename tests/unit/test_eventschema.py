@@ -1,0 +1,136 @@
+"""The event schemas the central flags by hold for every event the till's own flows write.
+
+If a flow adds, drops or retypes a payload key without its schema following, the central
+would flag (and leave out of its reports) every such event from real tills; this test fails
+first. The day below writes every event type there is, and every row is read back strictly.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from o2pos.core import auth, customers, importer, masterdata, register, returns, sales
+from o2pos.core.errors import AuthError
+from o2pos.core.eventschema import SCHEMAS, problem
+from o2pos.core.journal import EVENT_TYPES
+from o2pos.core.models import Customer, Journal
+from o2pos.core.payments import Tender, collect
+from o2pos.core.simulate import simulate
+from tests.conftest import Store
+
+
+def a_day_of_every_event(store: Store, tmp_path: Path) -> None:
+    """One till's day that writes each of ``EVENT_TYPES`` at least once."""
+    ctx, cashier, manager = store.ctx, store.cashier, store.manager
+    with pytest.raises(AuthError):
+        auth.login(ctx, "nobody", "0000")  # login.failed for a code nobody has
+    for _ in range(5):
+        with pytest.raises(AuthError):
+            auth.login(ctx, "billing", "0000")  # and for a real one, till it locks
+    auth.unlock(ctx, "billing", approval=store.approval(auth.Perm.UNLOCK_EMPLOYEES))
+    auth.login(ctx, "cashier", "1111")
+    auth.create_employee(ctx, "helper", "Helper", "cashier", "5555", actor=store.people["admin"])
+    asha = customers.create(ctx, manager, "Asha Devi", "98450 77777", "asha@example.in")
+    store.open_register()
+
+    # a named customer's bill with a line discount, an order discount, a coupon and a lot
+    bill = store.bill("RICE1", "MILK", "SOAP", "TRIM")
+    sales.set_customer(ctx, bill, Customer.get(Customer.uuid == "c-tn").id, cashier)
+    lines = sales.lines_of(sales.get(bill))
+    sales.set_line_discount(ctx, bill, lines[0].id, "percent", 500, cashier)
+    sales.remove_line(ctx, bill, lines[2].id, cashier)
+    sales.apply_coupon(ctx, bill, "FLAT50", cashier)
+    sales.hold(ctx, bill, cashier)
+    sales.recall(ctx, bill, cashier)
+    due = sales.get(bill).total
+    sales.checkout(ctx, bill, [Tender("upi", 10000, "UPI1"), Tender("cash", due)], cashier)
+
+    sales.cancel(ctx, store.bill("COLA"), manager, reason="customer left")
+    later = sales.save_unpaid(ctx, store.bill("TRIM"), cashier)
+    sales.set_order_discount(ctx, on_account := store.bill("SOAP"), "amount", 500, manager)
+    sales.set_customer(ctx, on_account, asha.id, cashier)
+    rest = sales.get(on_account).total - 1000
+    sales.checkout(ctx, on_account, [Tender("cash", 1000), Tender("on_account", rest)], cashier)
+    collect(ctx, cashier, [later.number], [Tender("cash", later.total)])
+    sold_id = store.bill("UPC1")
+    sales.add_item(ctx, sold_id, "PHONE", cashier, serial="SN1")
+    due = sales.get(sold_id).total
+    sold = sales.checkout(ctx, sold_id, [Tender("cash", due)], cashier)
+    returns.create(
+        ctx,
+        manager,
+        sold.sale.number,
+        [returns.ReturnItem(sales.lines_of(sold.sale)[1].id, 1000)],
+        "cash",
+        approval=store.approval(auth.Perm.REFUND),
+        reason="torn",
+    )
+    register.move_cash(ctx, cashier, "in", 50000, "coins")
+    register.move_cash(ctx, manager, "out", 20000, "milk supplier")
+    register.open_drawer(ctx, manager, "change for a note")
+    simulate(ctx, 40, seed=12)  # what the benchmarks and crash tests drive, as it is
+    register.close_session(ctx, manager, 0)
+
+    products = tmp_path / "products.csv"
+    products.write_text(
+        "sku,barcode,name,brand,category,price,tax_class,weighed,stock\n"
+        "PEN,,Good Pen,Reynolds,Stationery,25.50,GST18,no,10\n",
+        encoding="utf-8",
+    )
+    importer.import_products(ctx, products)
+    people = tmp_path / "customers.csv"
+    people.write_text(
+        "name,phone,email,gstin,state_code\nAnil Kumar,98450 11111,,,\n", encoding="utf-8"
+    )
+    importer.import_customers(ctx, people)
+    record = {"name": "Exempt", "rate_bp": 0}
+    masterdata.apply(ctx, [{"kind": "tax_class", "key": "GST0X", "version": 3, "data": record}], 3)
+
+
+def test_every_event_type_has_a_schema() -> None:
+    assert set(SCHEMAS) == EVENT_TYPES
+
+
+def test_every_event_the_tills_flows_write_matches_its_schema(store: Store, tmp_path: Path) -> None:
+    a_day_of_every_event(store, tmp_path)
+    rows = list(Journal.select().order_by(Journal.seq))
+    assert {row.event_type for row in rows} == EVENT_TYPES, "the day misses an event type"
+    wrong = {
+        row.seq: (row.event_type, found)
+        for row in rows
+        if (found := problem(row.event_type, json.loads(row.payload), strict=True))
+    }
+    assert wrong == {}
+
+
+def test_strict_reading_catches_a_key_added_or_dropped_the_central_lets_through() -> None:
+    """The till's test is stricter than the central: a new key is drift, not a bad event."""
+    payload = {"employee": "cashier", "shift": 2}
+    assert problem("login.succeeded", payload) is None
+    assert problem("login.succeeded", payload, strict=True) == "payload.shift is not in the schema"
+    assert problem("login.succeeded", {}) is None
+    assert problem("login.succeeded", {}, strict=True) == "payload.employee is missing"
+
+
+@pytest.mark.parametrize(
+    ("event_type", "payload", "reason"),
+    [
+        ("register.opened", {"session_id": 0, "opening_float": 0}, "session_id is out of range"),
+        ("register.opened", {"session_id": 1, "opening_float": 2**63}, "out of range"),
+        ("register.opened", {"session_id": 1, "opening_float": True}, "is true/false"),
+        ("sale.recalled", {"uuid": "a\x00b"}, "payload.uuid contains a NUL character"),
+        ("sale.recalled", {"uuid": "u" * 37}, "payload.uuid is longer than 36 characters"),
+        ("sale.held", {"uuid": [], "total": 1, "lines": 1}, "payload.uuid is a list, not text"),
+        ("master.applied", {"counts": {"product": "3"}}, 'payload.counts["product"] is text'),
+        ("master.applied", {"counts": {"a\x00": []}}, 'payload.counts["a\\u0000"] is a list'),
+        ("register.closed", {"report": []}, "payload.session_id is missing"),
+    ],
+)
+def test_a_payload_out_of_shape_or_range_is_named(
+    event_type: str, payload: dict[str, object], reason: str
+) -> None:
+    found = problem(event_type, payload)
+    assert found is not None and reason in found, found
