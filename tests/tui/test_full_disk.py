@@ -1,0 +1,81 @@
+"""A full disk during a sale: the till says so, keeps running, and keeps the cart.
+
+The disk is made full with SQLite's ``PRAGMA max_page_count`` on the till's own connection
+(after a VACUUM, so no free page is left): the sale then meets a real SQLITE_FULL, as on a
+full partition, on any machine and without root. The database has 512-byte pages, so the
+sale's journal payload needs new (overflow) pages whatever room its table's last page has.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from textual.widgets import Static
+
+from o2pos.core.models import Journal, Sale
+from o2pos.tui.screens.payment import PaymentScreen
+from o2pos.tui.screens.sales import SalesScreen
+from o2pos.tui.widgets.cart import CartTable
+from tests.conftest import Store, build_store
+from tests.tui.test_flows import make_app, scan, sign_in
+
+
+@pytest.fixture
+def small_pages(tmp_path: Path) -> Iterator[Store]:
+    """The test store in a database of 512-byte pages."""
+    raw = sqlite3.connect(tmp_path / "o2pos.db")
+    raw.execute("PRAGMA page_size = 512")
+    raw.execute("VACUUM")
+    raw.close()
+    store = build_store(tmp_path)
+    assert store.ctx.db.execute_sql("PRAGMA page_size").fetchone()[0] == 512
+    yield store
+    store.ctx.db.close()
+
+
+def fill_the_disk(store: Store) -> int:
+    """Leave the database no room to grow; returns its page count (the new ceiling)."""
+    db = store.ctx.db
+    db.execute_sql("VACUUM")
+    pages = int(db.execute_sql("PRAGMA page_count").fetchone()[0])
+    db.execute_sql(f"PRAGMA max_page_count = {pages}")
+    return pages
+
+
+async def test_a_sale_on_a_full_disk_keeps_the_till_and_the_cart(small_pages: Store) -> None:
+    store = small_pages
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        for code in ("8901234567890", "SOAP"):
+            await scan(pilot, code)
+        assert app.screen.query_one(CartTable).row_count == 2
+        events = Journal.select().count()
+        pages = fill_the_disk(store)
+        await pilot.press("f10")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PaymentScreen)  # still on the payment, the till alive
+        error = str(app.screen.query_one(".error", Static).render())
+        db_path = str(store.ctx.settings.terminal.db_path)
+        assert f"the disk is full ({db_path}): nothing was saved" in error
+        assert "rollback" not in error and "Something went wrong" not in error
+        assert Journal.select().count() == events
+        assert not Sale.select().where(Sale.status == "completed").exists()
+        # space comes back: the same bill, still whole, is paid with the same keys
+        store.ctx.db.execute_sql(f"PRAGMA max_page_count = {pages * 2}")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, SalesScreen)
+        assert app.screen.query_one(CartTable).row_count == 2
+        await pilot.press("f10")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, SalesScreen)
+        assert app.screen.query_one(CartTable).row_count == 0
+    assert Sale.get(Sale.number == "S-T1-000001").status == "completed"
