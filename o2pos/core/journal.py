@@ -236,7 +236,10 @@ def verify(ctx: Context) -> VerifyResult:
     while True:
         try:
             row = next(rows, None)
-        except (DatabaseError, sqlite3.DatabaseError) as exc:  # damaged pages: say how far the chain could be read
+        except (
+            DatabaseError,
+            sqlite3.DatabaseError,
+        ) as exc:  # damaged pages: say how far the chain could be read
             return VerifyResult(False, checked, expected_seq, str(exc), damaged=True)
         if row is None:
             return VerifyResult(True, checked)

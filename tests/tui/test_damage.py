@@ -1,4 +1,6 @@
-"""A full disk during a sale: the till says so, keeps running, and keeps the cart.
+"""Storage and settings the till cannot use: it says what and where, and keeps selling.
+
+A full disk during a sale: the till says so, keeps running, and keeps the cart.
 
 The disk is made full with SQLite's ``PRAGMA max_page_count`` on the till's own connection
 (after a VACUUM, so no free page is left): the sale then meets a real SQLITE_FULL, as on a
@@ -15,12 +17,16 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
+from o2pos.config import CentralConfig, Config
+from o2pos.core import syncstate
 from o2pos.core.models import Journal, Sale
+from o2pos.tui.app import TillApp
 from o2pos.tui.screens.payment import PaymentScreen
 from o2pos.tui.screens.sales import SalesScreen
 from o2pos.tui.widgets.cart import CartTable
+from o2pos.tui.widgets.status_bar import StatusBar
 from tests.conftest import Store, build_store
-from tests.tui.test_flows import make_app, scan, sign_in
+from tests.tui.test_flows import make_app, scan, sign_in, status_text, wait_for
 
 
 @pytest.fixture
@@ -79,3 +85,20 @@ async def test_a_sale_on_a_full_disk_keeps_the_till_and_the_cart(small_pages: St
         assert isinstance(app.screen, SalesScreen)
         assert app.screen.query_one(CartTable).row_count == 0
     assert Sale.get(Sale.number == "S-T1-000001").status == "completed"
+
+
+async def test_a_missing_ca_bundle_is_an_alert_not_connecting_forever(
+    store: Store, tmp_path: Path
+) -> None:
+    missing = tmp_path / "no-such-ca.pem"
+    central = CentralConfig(url="https://127.0.0.1:9", token="o2t_x", ca_bundle=str(missing))
+    app = TillApp(store.ctx, Config(settings=store.ctx.settings, central=central))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await wait_for(pilot, lambda: app.sync_summary is not None)
+        app.screen.query_one(StatusBar).refresh_status()
+        assert "SYNC CONFIG F12" in status_text(app)
+        assert "connecting" not in status_text(app)
+    summary = syncstate.summary(store.ctx)
+    assert summary["alert"] and summary["state"] == "config"
+    assert str(missing) in summary["last_error"]
