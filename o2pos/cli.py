@@ -72,6 +72,8 @@ def run(
     except KeymapError as exc:
         where = f"{settings.source}: " if settings.source else ""
         raise fail(f"{where}{exc}", 2) from exc
+    # the database first: a damaged or unusable file is reported over any connection
+    ctx = context_of(config)
     web = bool(os.environ.get("TEXTUAL_DRIVER"))  # o2pos serve-web runs it without a tty
     if not web and not (sys.stdin.isatty() and sys.stdout.isatty()):
         # e.g. `ssh till@host some-command`: a till with no terminal would run unseen forever
@@ -84,7 +86,6 @@ def run(
 
     if kiosk:
         settings = replace(settings, kiosk=replace(settings.kiosk, enabled=True))
-    ctx = context_of(config)
     setup_logging(settings.settings.terminal.data_dir)
     till = TillApp(ctx, settings)
     till.run()
