@@ -302,7 +302,8 @@ def main() -> None:
     (docs/cli.md), never a traceback."""
     from peewee import OperationalError
 
-    from o2pos.core.db import SchemaError, storage_error
+    from o2pos.core.db import SchemaError
+    from o2pos.core.storage import storage_error
 
     try:
         app()

@@ -78,7 +78,8 @@ def config_of(path: Path | None) -> Config:
 
 def context_of(path: Path | None, *, must_exist: bool = True) -> Any:
     from o2pos.core.context import Context
-    from o2pos.core.db import check_place, create_schema, open_database, schema_exists
+    from o2pos.core.db import create_schema, open_database, schema_exists
+    from o2pos.core.storage import check_place
 
     config = config_of(path)
     db_path = config.settings.terminal.db_path

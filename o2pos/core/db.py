@@ -8,17 +8,15 @@ register session immutable, below any Python code.
 
 from __future__ import annotations
 
-import errno
-import os
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 from peewee import DatabaseError, SqliteDatabase
 
-from o2pos.core.errors import DatabaseDamaged, DiskFull, StorageError, StorageUnavailable
 from o2pos.core.journal import document_indexes
 from o2pos.core.models import ALL_MODELS, database
+from o2pos.core.storage import check_header, check_place, storage_error
 
 PRAGMAS = {
     "journal_mode": "wal",
@@ -66,88 +64,6 @@ SCHEMA_SQL = [
 ]
 
 
-SQLITE_HEADER = b"SQLite format 3\x00"
-_DAMAGED_ADVICE = (
-    "nothing was changed. Keep the file for support and restore the till database from a backup"
-)
-
-
-def check_place(path: Path) -> None:
-    """Refuse a database path whose directory is a file or cannot be made or written.
-
-    SQLite writes ``-wal`` and ``-shm`` files beside the database, so the directory itself
-    must be writable, not only the file.
-    """
-    folder = path.parent
-    where = f"{folder} ([terminal] data_dir)"
-    if folder.exists() and not folder.is_dir():
-        raise StorageUnavailable(
-            str(folder),
-            f"{where} is a file, not a directory: move it away, or point "
-            "[terminal] data_dir at a directory",
-        )
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise StorageUnavailable(
-            str(folder),
-            f"cannot create {where}: {exc.strerror}. Create it, or point "
-            "[terminal] data_dir at a directory the till's user can write in",
-        ) from exc
-    if path.is_dir():
-        raise StorageUnavailable(
-            str(path), f"{path} is a directory, not a till database: move it away"
-        )
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise StorageUnavailable(
-            str(folder),
-            f"cannot write in {where}: permission denied. Give the till's user "
-            "write access to it, or point [terminal] data_dir elsewhere",
-        )
-
-
-def check_header(path: Path) -> None:
-    """The cheap part of a health check, run at every open: 100 bytes and a stat.
-
-    A file that is not SQLite, or shorter than its own header says (cut short by a copy or
-    a full disk), is refused before any command works on it. ``PRAGMA quick_check`` would
-    read every page, too slow at every start of a big till; ``journal verify`` reads them
-    on demand.
-    """
-    try:
-        with path.open("rb") as file:
-            head = file.read(100)
-        size = path.stat().st_size
-    except FileNotFoundError:
-        return
-    except OSError as exc:
-        raise StorageUnavailable(
-            str(path), f"cannot read {path}: {exc.strerror}. Give the till's user access to it"
-        ) from exc
-    if not head:
-        return  # an empty file: SQLite makes it a database, init fills it
-    if not head.startswith(SQLITE_HEADER):
-        raise DatabaseDamaged(
-            str(path),
-            f"{path} is not an SQLite database (it does not start with SQLite's "
-            f"header): {_DAMAGED_ADVICE}",
-        )
-    page_size = int.from_bytes(head[16:18], "big") if len(head) == 100 else 0
-    page_size = 65536 if page_size == 1 else page_size
-    pages = int.from_bytes(head[28:32], "big")
-    # the size in the header counts only when the two change counters agree (SQLite's rule)
-    counted = len(head) == 100 and pages and head[24:28] == head[92:96]
-    wal = path.with_name(path.name + "-wal")
-    # with a WAL left by a crash the file may legitimately lag: SQLite recovers from it
-    unrecovered = wal.exists() and wal.stat().st_size > 0
-    if len(head) < 100 or (counted and not unrecovered and size < pages * page_size):
-        raise DatabaseDamaged(
-            str(path),
-            f"{path} is cut short ({size} bytes, its header says "
-            f"{pages * page_size}): {_DAMAGED_ADVICE}",
-        )
-
-
 def open_database(path: Path | str) -> SqliteDatabase:
     """Open (creating if needed) the database file and bind the models to it.
 
@@ -162,16 +78,13 @@ def open_database(path: Path | str) -> SqliteDatabase:
         db.connect(reuse_if_open=True)
         # parses the schema: a scrambled first page fails here, not in the middle of a command
         db.execute_sql("SELECT count(*) FROM sqlite_master").fetchone()
-    except DatabaseError as exc:
+    except (DatabaseError, sqlite3.DatabaseError) as exc:
         db.close()
         problem = storage_error(exc, str(path))
         if problem is None:
             raise
         raise problem from exc
     return db
-
-
-_UNUSABLE = (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EISDIR)
 
 
 def integrity_problems(db: SqliteDatabase, limit: int = 5) -> list[str]:
@@ -183,69 +96,6 @@ def integrity_problems(db: SqliteDatabase, limit: int = 5) -> list[str]:
         return [str(exc)]
     lines = [str(row[0]) for row in rows]
     return [] if lines == ["ok"] else lines
-
-
-def _chain(error: BaseException) -> Iterator[BaseException]:
-    """The error and those it was raised from or while handling (a failed rollback hides
-    the SQLITE_FULL that caused it)."""
-    seen: list[BaseException] = []
-    current: BaseException | None = error
-    while current is not None and len(seen) < 10 and current not in seen:
-        seen.append(current)
-        yield current
-        current = current.__cause__ or current.__context__
-
-
-def _bound_path() -> str:
-    bound = database.obj
-    return str(bound.database) if bound is not None else "the till database"
-
-
-def storage_error(error: BaseException, path: str | None = None) -> StorageError | None:
-    """What a failure means for the till's files, or None if it is not about them.
-
-    The one place that reads SQLite's and the OS's errors, so the command line and the till
-    say the same thing. ``path`` defaults to the database the models are bound to.
-    """
-    for cause in _chain(error):
-        if isinstance(cause, StorageError):
-            return cause
-        if isinstance(cause, OSError) and cause.errno in (errno.ENOSPC, errno.EDQUOT):
-            where = str(cause.filename or path or _bound_path())
-            return DiskFull(
-                where,
-                f"the disk is full ({where}): nothing was saved. "
-                "Free some space on it and try again",
-            )
-        if isinstance(cause, OSError) and cause.filename and cause.errno in _UNUSABLE:
-            return StorageUnavailable(
-                str(cause.filename),
-                f"cannot use {cause.filename}: {cause.strerror}. Give the "
-                "till's user access to it, or change [terminal] data_dir",
-            )
-        if not isinstance(cause, DatabaseError | sqlite3.DatabaseError):
-            continue
-        text = str(cause).lower()
-        where = path or _bound_path()
-        if "database or disk is full" in text:
-            return DiskFull(
-                where,
-                f"the disk is full ({where}): nothing was saved. "
-                "Free some space on it and try again",
-            )
-        if "not a database" in text or "malformed" in text:
-            return DatabaseDamaged(
-                where,
-                f"{where} is damaged ({cause}): {_DAMAGED_ADVICE} ('o2pos journal "
-                "verify' shows how far its journal can still be read)",
-            )
-        if "readonly" in text or "unable to open" in text or "disk i/o error" in text:
-            return StorageUnavailable(
-                where,
-                f"cannot read or write {where} ({cause}): check that the disk is "
-                "mounted and writable and the till's user may write in its directory",
-            )
-    return None
 
 
 # Bump with every schema change and add the step that brings the version before it up to

@@ -147,7 +147,7 @@ def parse_product(
     if fields["lot_tracked"] and fields["serial_tracked"]:
         raise ValidationError("a product is lot-tracked or serial-tracked, not both")
     # the codes are checked as codes above; the words are free text a card number can hide in
-    refuse_card_numbers({k: fields[k] for k in ("name", "brand", "category", "unit")})
+    refuse_card_numbers({k: str(fields[k]) for k in ("name", "brand", "category", "unit")})
     fields["stock"] = _stock(row.get("stock") or "", weighed)
     return fields
 

@@ -14,8 +14,8 @@ import logging
 from collections.abc import Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from o2pos.core.db import storage_error
 from o2pos.core.errors import DomainError
+from o2pos.core.storage import storage_error
 
 log = logging.getLogger("o2pos.tui")
 S = TypeVar("S")

@@ -67,9 +67,7 @@ def test_ordinary_customers_and_reasons_pass(store: Store) -> None:
     register.move_cash(store.ctx, store.cashier, "out", 100, "milk, bill 2024-11-05 no 4471")
 
 
-def test_imported_rows_with_a_card_number_are_refused_by_line(
-    store: Store, tmp_path: Path
-) -> None:
+def test_imported_rows_with_a_card_number_are_refused_by_line(store: Store, tmp_path: Path) -> None:
     people = tmp_path / "customers.csv"
     people.write_text(
         "name,phone,email\nAsha,9845011111,\nCard 4111-1111-1111-1111,9845011112,\n"
