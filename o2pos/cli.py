@@ -89,6 +89,8 @@ def run(
     setup_logging(settings.settings.terminal.data_dir)
     till = TillApp(ctx, settings)
     till.run()
+    if till.storage_problem is not None:  # Textual has printed its one line
+        raise typer.Exit(till.storage_problem.exit_code)
 
 
 @app.command()

@@ -20,7 +20,7 @@ from textual.widgets import Static
 from o2pos.config import CentralConfig, Config
 from o2pos.core import syncstate
 from o2pos.core.models import Journal, Sale
-from o2pos.tui.app import TillApp
+from o2pos.tui.app import StorageStop, TillApp
 from o2pos.tui.screens.payment import PaymentScreen
 from o2pos.tui.screens.sales import SalesScreen
 from o2pos.tui.widgets.cart import CartTable
@@ -102,3 +102,23 @@ async def test_a_missing_ca_bundle_is_an_alert_not_connecting_forever(
     summary = syncstate.summary(store.ctx)
     assert summary["alert"] and summary["state"] == "config"
     assert str(missing) in summary["last_error"]
+
+
+async def test_a_file_damaged_under_the_running_till_stops_it_with_one_line(
+    store: Store,
+) -> None:
+    app = make_app(store)
+    db_path = store.ctx.settings.terminal.db_path
+    with pytest.raises(StorageStop) as stopped:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_in(pilot)
+            # the file is replaced behind the till's back (a bad restore, a disk gone wrong);
+            # its next connection meets it, in the status bar's refresh, which no guard wraps
+            store.ctx.db.close()
+            db_path.write_bytes(bytes(range(256)) * 16)
+            app.call_later(app.refresh_status_bars)
+            await wait_for(pilot, lambda: app.storage_problem is not None)
+    text = str(stopped.value.__rich__())
+    assert text.startswith(f"error: {db_path} is damaged (file is not a database)")
+    assert "restore the till database from a backup" in text
+    assert app.storage_problem is not None and app.storage_problem.exit_code == 3
