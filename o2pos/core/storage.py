@@ -113,43 +113,44 @@ def _chain(error: BaseException) -> Iterator[BaseException]:
         current = current.__cause__ or current.__context__
 
 
-def _bound_path() -> str:
+def _bound_path() -> str | None:
     bound = database.obj
-    return str(bound.database) if bound is not None else "the till database"
+    return str(bound.database) if bound is not None else None
+
+
+def _full(where: str | None) -> DiskFull:
+    place = f" ({where})" if where else ""
+    return DiskFull(
+        where or "", f"the disk is full{place}: nothing was saved. Free some space and try again"
+    )
 
 
 def storage_error(error: BaseException, path: str | None = None) -> StorageError | None:
     """What a failure means for the till's files, or None if it is not about them.
 
     The one place that reads SQLite's and the OS's errors, so the command line and the till
-    say the same thing. ``path`` defaults to the database the models are bound to.
+    say the same thing. ``path`` defaults to the database the till's models are bound to;
+    with none bound (a central command), a database error is left to its caller.
     """
     for cause in _chain(error):
         if isinstance(cause, StorageError):
             return cause
         if isinstance(cause, OSError) and cause.errno in (errno.ENOSPC, errno.EDQUOT):
-            where = str(cause.filename or path or _bound_path())
-            return DiskFull(
-                where,
-                f"the disk is full ({where}): nothing was saved. "
-                "Free some space on it and try again",
-            )
+            return _full(str(cause.filename or path or _bound_path() or "") or None)
         if isinstance(cause, OSError) and cause.filename and cause.errno in _UNUSABLE:
             return StorageUnavailable(
                 str(cause.filename),
-                f"cannot use {cause.filename}: {cause.strerror}. Give the "
-                "till's user access to it, or change [terminal] data_dir",
+                f"cannot use {cause.filename}: {cause.strerror}. Give the user running "
+                "o2pos access to it, or change the path in its config",
             )
         if not isinstance(cause, DatabaseError | sqlite3.DatabaseError):
             continue
         text = str(cause).lower()
         where = path or _bound_path()
+        if where is None:  # not the till's database (the central's, say): not ours to name
+            return None
         if "database or disk is full" in text:
-            return DiskFull(
-                where,
-                f"the disk is full ({where}): nothing was saved. "
-                "Free some space on it and try again",
-            )
+            return _full(where)
         if "not a database" in text or "malformed" in text:
             return DatabaseDamaged(
                 where,
