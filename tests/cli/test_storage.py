@@ -147,3 +147,28 @@ def test_a_missing_ca_bundle_is_named_by_sync_push(till: Path) -> None:
     error = refused(till, "sync", "push", code=2)
     assert "o2pos.toml: [central] ca_bundle certs/ca.pem cannot be used" in error
     assert "No such file or directory" in error
+
+
+def test_the_central_refuses_a_card_number_in_an_imported_customer(tmp_path: Path) -> None:
+    """A customer imported at the central is published to every till: checked there too."""
+    people = tmp_path / "customers.csv"
+    people.write_text(
+        "name,phone\nAsha,9845011111\nCard ４１１１ １１１１ １１１１ １１１１,9845011112\n",
+        encoding="utf-8",
+    )
+    done = o2pos(
+        tmp_path,
+        "central",
+        "import",
+        "customers",
+        "customers.csv",
+        "--db",
+        "sqlite:///c.db",
+        check=False,
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "customers.csv:3: That looks like a card number" in done.stderr
+    assert "1 created, 0 updated, 1 rejected" in done.stdout
+    con = sqlite3.connect(tmp_path / "c.db")
+    customers = con.execute("SELECT data FROM master_record WHERE kind = 'customer'").fetchall()
+    assert len(customers) == 1 and "Asha" in customers[0][0]
