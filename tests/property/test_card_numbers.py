@@ -80,3 +80,12 @@ def test_fewer_than_13_digits_are_never_a_card(text: str) -> None:
     digits = sum(1 for c in text if c.isdecimal())
     if digits < 13:
         assert not contains_card_number(text)
+
+
+@given(
+    st.text(alphabet="0123456789 -/_,.\tab", max_size=50),
+    st.sampled_from(ZEROS),
+)
+def test_the_answer_does_not_depend_on_the_digit_script(text: str, zero: int) -> None:
+    other = "".join(chr(zero + int(c)) if c.isdigit() else c for c in text)
+    assert contains_card_number(other) == contains_card_number(text)
