@@ -17,11 +17,15 @@ import pytest
 from tests.cli.test_commands import o2pos
 
 COMMANDS = [
+    ("init",),
     ("journal", "verify"),
     ("report", "x"),
     ("simulate", "--sales", "3"),
     ("sync", "status"),
+    ("sync", "export", "out.json"),
     ("import", "customers", "customers.csv"),
+    ("reprint", "--last"),
+    ("employee", "unlock", "cashier"),
     ("run",),
 ]
 
