@@ -72,6 +72,8 @@ def run(
     except KeymapError as exc:
         where = f"{settings.source}: " if settings.source else ""
         raise fail(f"{where}{exc}", 2) from exc
+    # the database first: a damaged or unusable file is reported over any connection
+    ctx = context_of(config)
     web = bool(os.environ.get("TEXTUAL_DRIVER"))  # o2pos serve-web runs it without a tty
     if not web and not (sys.stdin.isatty() and sys.stdout.isatty()):
         # e.g. `ssh till@host some-command`: a till with no terminal would run unseen forever
@@ -84,10 +86,11 @@ def run(
 
     if kiosk:
         settings = replace(settings, kiosk=replace(settings.kiosk, enabled=True))
-    ctx = context_of(config)
     setup_logging(settings.settings.terminal.data_dir)
     till = TillApp(ctx, settings)
     till.run()
+    if till.storage_problem is not None:  # Textual has printed its one line
+        raise typer.Exit(till.storage_problem.exit_code)
 
 
 @app.command()
@@ -177,10 +180,32 @@ def import_(
 
 @journal_app.command("verify")
 def journal_verify(config: ConfigOption = None) -> None:
-    """Recompute the hash chain; print the first broken seq and exit 1 if there is one."""
-    from o2pos.core import journal
+    """Recompute the hash chain; print the first broken seq and exit 1 if there is one.
 
-    result = journal.verify(context_of(config))
+    Pages SQLite cannot read stop it with the seq it reached and SQLite's own check of the
+    file (exit 3).
+    """
+    from o2pos.core import journal
+    from o2pos.core.db import integrity_problems
+
+    ctx = context_of(config)
+    result = journal.verify(ctx)
+    if result.damaged:
+        path = ctx.settings.terminal.db_path
+        intact = f"seq 1 to {result.checked}" if result.checked else "no event"
+        typer.echo(
+            f"error: journal DAMAGED: {path} cannot be read at seq {result.broken_seq} "
+            f"({result.reason}); {intact} read and intact.",
+            err=True,
+        )
+        for problem in integrity_problems(ctx.db):
+            typer.echo(f"  sqlite: {problem}", err=True)
+        typer.echo(
+            "Keep the file for support and restore the till database from a backup "
+            "(docs/cli.md, 'Damaged storage'); nothing was changed.",
+            err=True,
+        )
+        raise typer.Exit(3)
     if result.ok:
         typer.echo(f"journal ok: {result.checked} events, chain intact")
         return
@@ -274,16 +299,26 @@ def simulate(
 
 
 def main() -> None:
+    """Every command runs inside this: what goes wrong with the till's files, or with the
+    database under another process, ends in one line naming the file and an exit code
+    (docs/cli.md), never a traceback."""
     from peewee import OperationalError
 
     from o2pos.core.db import SchemaError
+    from o2pos.core.storage import storage_error
 
     try:
         app()
     except SchemaError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    except OperationalError as exc:
+    except Exception as exc:
+        problem = storage_error(exc)
+        if problem is not None:
+            typer.echo(f"error: {problem}", err=True)
+            sys.exit(problem.exit_code)
+        if not isinstance(exc, OperationalError):
+            raise
         if "locked" in str(exc):
             # the busy timeout ran out: another process holds the write lock
             typer.echo(

@@ -79,9 +79,11 @@ def config_of(path: Path | None) -> Config:
 def context_of(path: Path | None, *, must_exist: bool = True) -> Any:
     from o2pos.core.context import Context
     from o2pos.core.db import create_schema, open_database, schema_exists
+    from o2pos.core.storage import check_place
 
     config = config_of(path)
     db_path = config.settings.terminal.db_path
+    check_place(db_path)  # a data_dir that is a file is not "no database: run init"
     if must_exist and not db_path.exists():
         raise fail(
             f"No till database at {db_path}: run 'o2pos init' (or 'o2pos init --demo') first"

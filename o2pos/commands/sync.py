@@ -20,6 +20,7 @@ app = group("Sync with the central service.", no_args_is_help=True)
 
 def _engine(config_path: Path | None) -> tuple[Any, Any, Any]:
     try:
+        from o2pos.sync.client import SyncError
         from o2pos.sync.setup import make_engine
     except ImportError as exc:
         raise fail(f"Sync needs the sync extra: pip install 'o2pos[sync]' ({exc})") from exc
@@ -27,15 +28,19 @@ def _engine(config_path: Path | None) -> tuple[Any, Any, Any]:
     config = config_of(config_path)
     ctx = context_of(config_path)
     central = config.central
-    engine = make_engine(
-        ctx,
-        url=central.url,
-        token=central.token,
-        ca_bundle=central.ca_bundle,
-        timeout=float(central.timeout_seconds),
-        batch_size=central.batch_size,
-        interval=float(central.interval_seconds),
-    )
+    try:
+        engine = make_engine(
+            ctx,
+            url=central.url,
+            token=central.token,
+            ca_bundle=central.ca_bundle,
+            timeout=float(central.timeout_seconds),
+            batch_size=central.batch_size,
+            interval=float(central.interval_seconds),
+        )
+    except SyncError as exc:  # kind "config": the settings, not the network
+        where = f"{config.source}: " if config.source else ""
+        raise fail(f"{where}{exc.message}", 2) from exc
     return config, ctx, engine
 
 

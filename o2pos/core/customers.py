@@ -10,6 +10,7 @@ from o2pos.core.auth import Perm, require
 from o2pos.core.context import Context
 from o2pos.core.errors import ValidationError
 from o2pos.core.models import Customer, Employee
+from o2pos.core.privacy import refuse_card_numbers
 
 _PHONE = re.compile(r"^\+?\d{7,15}$", re.ASCII)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -43,6 +44,8 @@ def validate(
         state = gstin[:2]  # a GSTIN begins with the state code; it wins over a typed state
     if state and not re.match(r"^[0-9]{2}$", state):
         raise ValidationError(f"'{state}' is not a GST state code (two digits, e.g. 29)")
+    # journaled for good and published to every till: no card number may ride along
+    refuse_card_numbers({"name": name, "phone": phone, "e-mail": email})
     return {"name": name, "phone": phone, "email": email, "gstin": gstin, "state_code": state}
 
 

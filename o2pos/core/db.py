@@ -8,13 +8,15 @@ register session immutable, below any Python code.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from peewee import SqliteDatabase
+from peewee import DatabaseError, SqliteDatabase
 
 from o2pos.core.journal import document_indexes
 from o2pos.core.models import ALL_MODELS, database
+from o2pos.core.storage import check_header, check_place, storage_error
 
 PRAGMAS = {
     "journal_mode": "wal",
@@ -63,13 +65,37 @@ SCHEMA_SQL = [
 
 
 def open_database(path: Path | str) -> SqliteDatabase:
-    """Open (creating if needed) the database file and bind the models to it."""
+    """Open (creating if needed) the database file and bind the models to it.
+
+    Raises ``StorageError`` for a place or a file the till cannot use, naming it.
+    """
     if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        check_place(Path(path))
+        check_header(Path(path))
     db = SqliteDatabase(str(path), pragmas=PRAGMAS, timeout=5)
     database.initialize(db)
-    db.connect(reuse_if_open=True)
+    try:
+        db.connect(reuse_if_open=True)
+        # parses the schema: a scrambled first page fails here, not in the middle of a command
+        db.execute_sql("SELECT count(*) FROM sqlite_master").fetchone()
+    except (DatabaseError, sqlite3.DatabaseError) as exc:
+        db.close()
+        problem = storage_error(exc, str(path))
+        if problem is None:
+            raise
+        raise problem from exc
     return db
+
+
+def integrity_problems(db: SqliteDatabase, limit: int = 5) -> list[str]:
+    """SQLite's own page-by-page check: reads the whole file, so it runs only on demand
+    (``journal verify`` after it met damage), never at start-up."""
+    try:
+        rows = db.execute_sql(f"PRAGMA integrity_check({int(limit)})").fetchall()
+    except (DatabaseError, sqlite3.DatabaseError) as exc:
+        return [str(exc)]
+    lines = [str(row[0]) for row in rows]
+    return [] if lines == ["ok"] else lines
 
 
 # Bump with every schema change and add the step that brings the version before it up to

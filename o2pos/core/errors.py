@@ -54,3 +54,32 @@ class PermissionDenied(DomainError):
 
 class ApprovalRequired(PermissionDenied):
     """Allowed with a manager's PIN: the UI answers this with the override dialog."""
+
+
+class StorageError(Exception):
+    """The till's own files cannot be used: damaged, full, or in a place it cannot write.
+
+    Not a ``DomainError``: no rule refused anything, and retrying will not help until a
+    person deals with the file, which the message names. Nothing was written. The command
+    line exits with ``exit_code``; the till shows the message and keeps running.
+    """
+
+    exit_code = 3
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class DatabaseDamaged(StorageError):
+    """Not an SQLite file, cut short, or with pages SQLite cannot read."""
+
+
+class StorageUnavailable(StorageError):
+    """The data directory is a file, or cannot be created or written."""
+
+
+class DiskFull(StorageError):
+    """SQLITE_FULL or ENOSPC: the operation was rolled back whole."""
+
+    exit_code = 4

@@ -24,6 +24,7 @@ from o2pos.core.context import Context
 from o2pos.core.errors import DomainError, ValidationError
 from o2pos.core.models import Customer, Location, Product, TaxClass, sql_many, tuples
 from o2pos.core.money import parse_amount, parse_qty
+from o2pos.core.privacy import refuse_card_numbers
 
 BATCH = 2000
 Progress = Callable[[int, int], None]
@@ -145,6 +146,8 @@ def parse_product(
     }
     if fields["lot_tracked"] and fields["serial_tracked"]:
         raise ValidationError("a product is lot-tracked or serial-tracked, not both")
+    # the codes are checked as codes above; the words are free text a card number can hide in
+    refuse_card_numbers({k: str(fields[k]) for k in ("name", "brand", "category", "unit")})
     fields["stock"] = _stock(row.get("stock") or "", weighed)
     return fields
 

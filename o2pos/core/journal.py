@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from peewee import DatabaseError
 
 from o2pos.core.context import Context
 from o2pos.core.models import Journal, sql
@@ -205,6 +208,8 @@ class VerifyResult:
     checked: int
     broken_seq: int | None = None
     reason: str = ""
+    # SQLite could not read the file at ``broken_seq``: storage damage, not a changed row
+    damaged: bool = False
 
 
 def entry_hash(row: Journal) -> str:
@@ -227,7 +232,17 @@ def verify(ctx: Context) -> VerifyResult:
     expected_seq = 1
     prev_hash = GENESIS_HASH
     checked = 0
-    for row in Journal.select().order_by(Journal.seq).iterator():
+    rows = Journal.select().order_by(Journal.seq).iterator()
+    while True:
+        try:
+            row = next(rows, None)
+        except (
+            DatabaseError,
+            sqlite3.DatabaseError,
+        ) as exc:  # damaged pages: say how far the chain could be read
+            return VerifyResult(False, checked, expected_seq, str(exc), damaged=True)
+        if row is None:
+            return VerifyResult(True, checked)
         if row.seq != expected_seq:
             return VerifyResult(False, checked, expected_seq, f"seq {expected_seq} is missing")
         if row.prev_hash != prev_hash:
@@ -241,7 +256,6 @@ def verify(ctx: Context) -> VerifyResult:
         prev_hash = row.hash
         expected_seq += 1
         checked += 1
-    return VerifyResult(True, checked)
 
 
 def wire(row: Journal) -> dict[str, Any]:

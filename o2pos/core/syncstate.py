@@ -18,7 +18,7 @@ from o2pos.core.models import Journal, SyncCursor, SyncStatus
 
 NAME = "central"
 # States that need a person: they stay on screen until a later push succeeds.
-ALERT_STATES = frozenset({"fork", "unauthorized", "rejected"})
+ALERT_STATES = frozenset({"fork", "unauthorized", "rejected", "config"})
 # a round that saw the same as the last one is recorded at most this often
 QUIET_WRITE = timedelta(seconds=60)
 

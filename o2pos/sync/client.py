@@ -1,8 +1,9 @@
 """HTTP to the central (httpx), with explicit timeouts and TLS verification always on.
 
 Every failure becomes a ``SyncError`` whose ``kind`` tells the engine what to do:
-``offline`` and ``busy`` are retried with backoff; ``unauthorized`` and ``fork`` stop and
-wait for a person; ``gap`` rewinds; ``rejected`` is a request the central will not take.
+``offline`` and ``busy`` are retried with backoff; ``unauthorized``, ``fork`` and ``config``
+(the till's own [central] settings cannot be used) stop and wait for a person; ``gap``
+rewinds; ``rejected`` is a request the central will not take.
 """
 
 from __future__ import annotations
@@ -62,7 +63,15 @@ class CentralClient:
     ) -> None:
         verify: ssl.SSLContext | bool = True
         if ca_bundle:
-            verify = ssl.create_default_context(cafile=ca_bundle)
+            try:
+                verify = ssl.create_default_context(cafile=ca_bundle)
+            except (OSError, ssl.SSLError) as exc:  # a wrong path must not read as "offline"
+                problem = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+                raise SyncError(
+                    "config",
+                    f"[central] ca_bundle {ca_bundle} cannot be used ({problem}): fix the path "
+                    "in the till's config, or leave it empty for the system's certificates",
+                ) from exc
         self.url = url.rstrip("/")
         self._http = httpx.Client(
             base_url=self.url,

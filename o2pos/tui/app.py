@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import textual.screen
+from rich.text import Text
 from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -19,7 +20,8 @@ from o2pos.config import Config
 from o2pos.core import auth, register
 from o2pos.core.auth import Perm
 from o2pos.core.context import Context
-from o2pos.core.errors import StateError
+from o2pos.core.errors import StateError, StorageError
+from o2pos.core.storage import storage_error
 from o2pos.tui import keymap
 from o2pos.tui.approval import ManagerPinDialog
 from o2pos.tui.print_monitor import PrinterUpdated, PrintMonitor
@@ -32,6 +34,20 @@ from o2pos.tui.screens.sales import SalesScreen
 from o2pos.tui.screens.sync_status import SyncStatusDialog
 from o2pos.tui.sync_monitor import SyncMonitor, SyncUpdated
 from o2pos.tui.widgets.status_bar import StatusBar
+
+log = logging.getLogger("o2pos.tui")
+
+
+class StorageStop(Exception):
+    """What Textual prints when the till stops on storage: one line, not a traceback
+    (Textual shows an error's ``__rich__`` in place of its traceback)."""
+
+    def __init__(self, problem: StorageError) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+    def __rich__(self) -> Text:
+        return Text(f"error: {self.problem}")
 
 
 class TillApp(App, inherit_bindings=False):
@@ -62,6 +78,22 @@ class TillApp(App, inherit_bindings=False):
         self.animation_level = "none"
         setattr(textual.screen, "UPDATE_PERIOD", 1 / config.display.max_fps)  # noqa: B010 (Final)
         self.theme = "textual-dark"
+        # set when storage failed where no handler could catch it: `o2pos run` exits with it
+        self.storage_problem: StorageError | None = None
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An error no guarded handler caught (a screen drawing from a damaged file, say).
+
+        Textual ends the app on it whatever we do; a storage failure ends it with the line
+        the command line would print, naming the file, and the exit code docs/cli.md gives.
+        """
+        problem = storage_error(error)
+        if problem is None:
+            super()._handle_exception(error)
+            return
+        log.error("storage: %s", problem, exc_info=error)
+        self.storage_problem = problem
+        super()._handle_exception(StorageStop(problem))
 
     def on_mount(self) -> None:
         # On a 16-colour terminal (the Linux console, TERM=xterm or screen) the ANSI theme

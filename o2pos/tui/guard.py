@@ -1,6 +1,8 @@
 """One place that decides what a failing handler shows the cashier.
 
-A ``DomainError`` is the business saying no: its message is shown as it is. Anything else
+A ``DomainError`` is the business saying no: its message is shown as it is. So is a
+failure of the till's own storage (a full disk, a damaged file), which names the file;
+the operation was rolled back whole, the till keeps running. Anything else
 is a bug: it is logged with its traceback to ``<data_dir>/o2pos.log`` and the cashier sees
 a short apology; the till keeps running, and the bill in progress is already saved.
 """
@@ -13,6 +15,7 @@ from collections.abc import Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from o2pos.core.errors import DomainError
+from o2pos.core.storage import storage_error
 
 log = logging.getLogger("o2pos.tui")
 S = TypeVar("S")
@@ -23,6 +26,11 @@ R = TypeVar("R")
 def report(widget: Any, error: BaseException) -> None:
     if isinstance(error, DomainError):
         widget.show_error(str(error))
+        return
+    problem = storage_error(error)
+    if problem is not None:  # a full disk, a damaged file: the cashier can tell someone
+        log.error("storage: %s", problem, exc_info=error)
+        widget.show_error(str(problem))
         return
     log.exception("unexpected error in the till", exc_info=error)
     widget.show_error(

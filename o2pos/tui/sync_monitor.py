@@ -44,16 +44,22 @@ class SyncMonitor(BackgroundLoop):
                 error = f"Sync needs the sync extra: pip install 'o2pos[sync]' ({exc})"
                 syncstate.note(ctx, state="offline", online=False, error=error)
                 return syncstate.summary(ctx), 3600.0
+            from o2pos.sync.client import SyncError
+
             central = self.app.config.central
-            self.engine = make_engine(
-                ctx,
-                url=central.url,
-                token=central.token,
-                ca_bundle=central.ca_bundle,
-                timeout=float(central.timeout_seconds),
-                batch_size=central.batch_size,
-                interval=float(central.interval_seconds),
-            )
+            try:
+                self.engine = make_engine(
+                    ctx,
+                    url=central.url,
+                    token=central.token,
+                    ca_bundle=central.ca_bundle,
+                    timeout=float(central.timeout_seconds),
+                    batch_size=central.batch_size,
+                    interval=float(central.interval_seconds),
+                )
+            except SyncError as exc:  # a config the till cannot use: an alert, not "connecting"
+                syncstate.note(ctx, state=exc.kind, online=False, error=exc.message)
+                return syncstate.summary(ctx), 3600.0
         outcome = self.engine.run_once()
         return syncstate.summary(ctx), self.engine.next_delay(outcome)
 

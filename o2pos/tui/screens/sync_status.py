@@ -18,6 +18,8 @@ ADVICE = {
     "call support. Sales go on and are kept here.",
     "unauthorized": "The central refused this till's token. Ask the back office to "
     "register the terminal again (o2pos central add-terminal) and update [central] token.",
+    "config": "The till's [central] settings cannot be used (see below). Fix the config "
+    "file and start the till again. Sales go on and are kept here.",
     "rejected": "The central refused a batch. Sales go on and are kept here; "
     "call support with the error below.",
 }
