@@ -176,13 +176,30 @@ def import_(
 
 
 @journal_app.command("verify")
-def journal_verify(config: ConfigOption = None) -> None:
-    """Recompute the hash chain; print the first broken seq and exit 1 if there is one."""
-    from o2pos.core import journal
+def journal_verify(
+    quick: Annotated[
+        bool,
+        typer.Option(
+            "--quick",
+            help="Only the rows written since the last check (what the till runs before "
+            "each push), unless the database's schema changed since",
+        ),
+    ] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Recompute the hash chain and check it still holds what the central acknowledged;
+    print the first broken seq and exit 1 if there is one."""
+    from o2pos.core import integrity, syncstate
 
-    result = journal.verify(context_of(config))
+    ctx = context_of(config)
+    result = integrity.check(ctx, full=not quick)
     if result.ok:
-        typer.echo(f"journal ok: {result.checked} events, chain intact")
+        since = f" since seq {result.start}" if result.start else ""
+        acked = syncstate.acked(ctx)[0]
+        typer.echo(
+            f"journal ok: {result.checked} events{since}, chain intact"
+            + (f"; it holds seq {acked} as the central acknowledged it" if acked else "")
+        )
         return
     typer.echo(f"journal BROKEN at seq {result.broken_seq}: {result.reason}")
     typer.echo(f"({result.checked} events before it verified)")

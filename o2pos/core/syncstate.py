@@ -17,8 +17,10 @@ from o2pos.core.journal import GENESIS_HASH, iso, last_seq, wire
 from o2pos.core.models import Journal, SyncCursor, SyncStatus
 
 NAME = "central"
-# States that need a person: they stay on screen until a later push succeeds.
-ALERT_STATES = frozenset({"fork", "unauthorized", "rejected"})
+# States that need a person: they stay on screen until a later push succeeds. ``stuck``:
+# the central has answered errors round after round; ``damaged``: the journal no longer
+# holds what was written or acknowledged (``integrity.check``), so nothing is sent.
+ALERT_STATES = frozenset({"fork", "unauthorized", "rejected", "stuck", "damaged"})
 # a round that saw the same as the last one is recorded at most this often
 QUIET_WRITE = timedelta(seconds=60)
 
@@ -46,10 +48,16 @@ def pending_count(ctx: Context) -> int:
     return max(0, last_seq(ctx) - _cursor().acked_seq)
 
 
-def pending_events(ctx: Context, limit: int, after: int | None = None) -> list[dict[str, Any]]:
-    """The next contiguous batch after the acknowledged seq, in wire form."""
+def pending_events(
+    ctx: Context, limit: int, after: int | None = None, through: int | None = None
+) -> list[dict[str, Any]]:
+    """The next contiguous batch after the acknowledged seq (up to ``through``, the last
+    row a check found intact, when given), in wire form."""
     start = _cursor().acked_seq if after is None else after
-    rows = Journal.select().where(Journal.seq > start).order_by(Journal.seq).limit(limit)
+    query = Journal.select().where(Journal.seq > start)
+    if through is not None:
+        query = query.where(Journal.seq <= through)
+    rows = query.order_by(Journal.seq).limit(limit)
     return [wire(row) for row in rows]
 
 
