@@ -307,5 +307,7 @@ def main() -> None:
                 "error: the till database is busy (another o2pos is writing); try again", err=True
             )
         else:
-            typer.echo(f"error: database error: {exc}", err=True)
+            from o2pos.core.redact import redact
+
+            typer.echo(f"error: database error: {redact(str(exc))}", err=True)
         sys.exit(1)

@@ -15,6 +15,7 @@ from o2pos.core.context import Context
 from o2pos.core.errors import DomainError
 from o2pos.core.journal import GENESIS_HASH, iso, last_seq, wire
 from o2pos.core.models import Journal, SyncCursor, SyncStatus
+from o2pos.core.redact import redact
 
 NAME = "central"
 # States that need a person: they stay on screen until a later push succeeds. ``stuck``:
@@ -113,8 +114,10 @@ def note(
     """Record what one sync attempt saw (one small write; never inside a sale).
 
     An alert (fork, revoked token, refused batch) outlives rounds that merely fail to reach
-    the central: only a round that succeeds, or another alert, replaces it.
+    the central: only a round that succeeds, or another alert, replaces it. The error is
+    redacted here, the one place it is stored: every surface reads it from this row.
     """
+    error = redact(error)
     now = ctx.now()
     fields: dict[str, Any] = {
         "state": state,
@@ -161,7 +164,7 @@ def summary(ctx: Context) -> dict[str, Any]:
         "online": bool(status.online),
         "state": status.state,
         "alert": status.state in ALERT_STATES,
-        "last_error": status.last_error or None,
+        "last_error": redact(status.last_error) or None,  # rows stored before redaction
         "last_attempt_at": iso(status.last_attempt_at) if status.last_attempt_at else None,
         "last_success_at": iso(status.last_success_at) if status.last_success_at else None,
         "master_version": status.master_version,

@@ -20,6 +20,7 @@ from o2pos.core import auth, register
 from o2pos.core.auth import Perm
 from o2pos.core.context import Context
 from o2pos.core.errors import StateError
+from o2pos.core.redact import RedactingFormatter
 from o2pos.tui import keymap
 from o2pos.tui.approval import ManagerPinDialog
 from o2pos.tui.print_monitor import PrinterUpdated, PrintMonitor
@@ -331,7 +332,9 @@ def setup_logging(data_dir: Path) -> Path:
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / "o2pos.log"
     handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        RedactingFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    )
     root = logging.getLogger("o2pos")
     root.addHandler(handler)
     root.setLevel(logging.INFO)
