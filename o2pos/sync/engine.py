@@ -29,12 +29,12 @@ from .client import CentralClient, SyncError
 
 TRANSIENT = frozenset({"offline", "busy"})
 # Rounds in a row the central answers with an error (5xx, 429/503, an unreadable answer)
-# before the till says ``stuck`` instead of "offline". Backoff from 1 s doubling puts five
-# rounds some 15-30 s apart from the first; a central being restarted refuses connections
-# (offline, not counted) and an overload clears within a Retry-After or two, whereas a batch
-# the central cannot take fails the same way every time and blocks every sale behind it.
-# A false alarm costs little: it clears at the next push that succeeds.
-STUCK_AFTER = 5
+# before the till says ``stuck`` instead of "offline". With backoff from 1 s doubling (full
+# jitter), the eighth round comes about a minute after the first (two at most): longer than
+# a central restarting behind a proxy that answers 502 meanwhile, or an overload that clears
+# within a Retry-After or two, whereas a batch the central cannot take fails the same way
+# every time and blocks every sale behind it. A false alarm clears at the next good push.
+STUCK_AFTER = 8
 
 
 @dataclass
