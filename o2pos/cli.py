@@ -179,20 +179,32 @@ def import_(
 
 
 @journal_app.command("verify")
-def journal_verify(config: ConfigOption = None) -> None:
-    """Recompute the hash chain; print the first broken seq and exit 1 if there is one.
+def journal_verify(
+    quick: Annotated[
+        bool,
+        typer.Option(
+            "--quick",
+            help="Only the rows written since the last check (what the till runs before "
+            "each push), unless the database's schema changed since",
+        ),
+    ] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Recompute the hash chain and check it still holds what the central acknowledged;
+    print the first broken seq and exit 1 if there is one.
 
     Pages SQLite cannot read stop it with the seq it reached and SQLite's own check of the
     file (exit 3).
     """
-    from o2pos.core import journal
+    from o2pos.core import integrity, syncstate
     from o2pos.core.db import integrity_problems
 
     ctx = context_of(config)
-    result = journal.verify(ctx)
+    result = integrity.check(ctx, full=not quick)
     if result.damaged:
         path = ctx.settings.terminal.db_path
-        intact = f"seq 1 to {result.checked}" if result.checked else "no event"
+        first, last = result.start + 1, result.start + result.checked
+        intact = f"seq {first} to {last}" if result.checked else "no event"
         typer.echo(
             f"error: journal DAMAGED: {path} cannot be read at seq {result.broken_seq} "
             f"({result.reason}); {intact} read and intact.",
@@ -207,7 +219,12 @@ def journal_verify(config: ConfigOption = None) -> None:
         )
         raise typer.Exit(3)
     if result.ok:
-        typer.echo(f"journal ok: {result.checked} events, chain intact")
+        since = f" since seq {result.start}" if result.start else ""
+        acked = syncstate.acked(ctx)[0]
+        typer.echo(
+            f"journal ok: {result.checked} events{since}, chain intact"
+            + (f"; it holds seq {acked} as the central acknowledged it" if acked else "")
+        )
         return
     typer.echo(f"journal BROKEN at seq {result.broken_seq}: {result.reason}")
     typer.echo(f"({result.checked} events before it verified)")
@@ -325,5 +342,7 @@ def main() -> None:
                 "error: the till database is busy (another o2pos is writing); try again", err=True
             )
         else:
-            typer.echo(f"error: database error: {exc}", err=True)
+            from o2pos.core.redact import redact
+
+            typer.echo(f"error: database error: {redact(str(exc))}", err=True)
         sys.exit(1)

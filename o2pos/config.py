@@ -119,6 +119,24 @@ def load(explicit: Path | None = None) -> Config:
     return parse(data, base_dir=path.parent if path else Path.cwd(), source=path)
 
 
+def _token(token: str) -> str:
+    """The token as issued, or a ConfigError that does not quote it.
+
+    Spaces and line breaks around it are dropped: a token (``o2t_``, the terminal, URL-safe
+    base64) never holds one, so stripping cannot turn a good token into another, and a
+    space pasted along with it is an invisible mistake to hunt for. Any other character a
+    token never holds (a space inside, a control or non-ASCII character) is refused here:
+    sent, it would fail in the HTTP header on every round, quoting the token in the error.
+    """
+    token = token.strip()
+    if any(not "!" <= char <= "~" for char in token):
+        raise ConfigError(
+            "[central] token holds a character no token has (a space or line break inside "
+            "it?): copy it again from what 'o2pos central add-terminal' printed"
+        )
+    return token
+
+
 def parse(data: dict[str, Any], *, base_dir: Path, source: Path | None = None) -> Config:
     allowed = {
         "store",
@@ -206,6 +224,7 @@ def parse(data: dict[str, Any], *, base_dir: Path, source: Path | None = None) -
         raise ConfigError("[central] batch_size is from 1 to 500")
     if not 1 <= central.interval_seconds <= 3600 or not 1 <= central.timeout_seconds <= 120:
         raise ConfigError("[central] interval_seconds is 1 to 3600, timeout_seconds 1 to 120")
+    central = replace(central, token=_token(central.token))
     if central.ca_bundle and not Path(central.ca_bundle).is_absolute():
         central = replace(central, ca_bundle=str(base_dir / central.ca_bundle))
     display = _section(DisplayConfig, data.get("display", {}), "display")

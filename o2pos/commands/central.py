@@ -12,7 +12,6 @@ import os
 import socket
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlsplit, urlunsplit
 
 import typer
 
@@ -35,25 +34,18 @@ def _db_url(db: str | None) -> str:
 
 
 def _open(db: str | None) -> Any:
-    from peewee import OperationalError
+    """The central database, or an error naming it (``fail`` redacts its password)."""
+    from peewee import DatabaseError, ImproperlyConfigured
 
     from o2pos.central.store import open_central
 
     url = _db_url(db)
     try:
         return open_central(url)
-    except OperationalError as exc:
-        raise fail(f"Cannot open the central database {shown_url(url)}: {exc}") from exc
-
-
-def shown_url(url: str) -> str:
-    """A database URL fit to print: a password in it is replaced by ***."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    user = f"{parts.username}:***@" if parts.username else ":***@"
-    return urlunsplit(parts._replace(netloc=user + host))
+    except (DatabaseError, ImproperlyConfigured) as exc:
+        raise fail(f"Cannot open the central database {url}: {exc}") from exc
+    except ValueError as exc:  # urllib on a malformed URL (a port that is not a number ...)
+        raise fail(f"The central database URL {url} is malformed: {exc}", 2) from exc
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -85,9 +77,12 @@ def serve(
     Prints one line with the address it listens on and the database, then serves until
     stopped (ctrl+c or SIGTERM).
     """
+    import logging
+
     import uvicorn
 
     from o2pos.central.api import create_app
+    from o2pos.core.redact import redact, redact_handlers
 
     url = _db_url(db)
     _open(url)
@@ -97,7 +92,7 @@ def serve(
     bound = sock.getsockname()[1]
     scheme = "https" if tls_cert else "http"
     where = f"[{host}]" if ":" in host else host
-    typer.echo(f"o2pos central listening on {scheme}://{where}:{bound} (database {shown_url(url)})")
+    typer.echo(f"o2pos central listening on {scheme}://{where}:{bound} (database {redact(url)})")
     config = uvicorn.Config(
         create_app(),
         host=host,
@@ -107,6 +102,8 @@ def serve(
         ssl_certfile=str(tls_cert) if tls_cert else None,
         ssl_keyfile=str(tls_key) if tls_key else None,
     )
+    # uvicorn set its handlers up just now; a traceback quoting a DSN is redacted in them too
+    redact_handlers(*(logging.getLogger(name) for name in ("uvicorn", "uvicorn.error")))
     uvicorn.Server(config).run(sockets=[sock])
 
 

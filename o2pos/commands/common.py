@@ -65,7 +65,10 @@ ConfigOption = Annotated[
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
+    """Every command's error line: redacted, since it often quotes text from elsewhere."""
+    from o2pos.core.redact import redact
+
+    typer.echo(f"error: {redact(message)}", err=True)
     return typer.Exit(code)
 
 

@@ -57,17 +57,18 @@ def status(
 ) -> None:
     """What has been sent, what is waiting, and what the last attempt saw (no network)."""
     from o2pos.core import syncstate
+    from o2pos.core.redact import redact
 
     settings = config_of(config)
     data = syncstate.summary(context_of(config))
-    data["central"] = settings.central.url or None
+    data["central"] = redact(settings.central.url) or None
     if as_json:
         typer.echo(json.dumps(data, indent=2, sort_keys=True))
         return
     if not settings.central.url:
         typer.echo("No central configured: this till works offline.")
     else:
-        typer.echo(f"Central:      {settings.central.url}")
+        typer.echo(f"Central:      {data['central']}")
     typer.echo(f"Terminal:     {data['terminal_id']}")
     typer.echo(f"Journal:      {data['last_seq']} events, {data['acked_seq']} acknowledged")
     typer.echo(f"Pending:      {data['pending']}")
@@ -130,17 +131,19 @@ def pull(config: ConfigOption = None) -> None:
 @app.command()
 def daemon(config: ConfigOption = None) -> None:
     """Keep syncing in the background (beside the till, e.g. as a systemd service)."""
+    from o2pos.core.redact import redact
+
     _config, ctx, engine = _engine(config)
     engine = _need(engine)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    typer.echo(f"o2pos sync daemon for terminal {ctx.terminal_id} -> {engine.client.url}")
+    typer.echo(f"o2pos sync daemon for terminal {ctx.terminal_id} -> {redact(engine.client.url)}")
     last_state = None
     while not stop.is_set():
         outcome = engine.run_once()
         if outcome.state != last_state or outcome.sent:
-            typer.echo(f"{outcome.state}: sent {outcome.sent} {outcome.error}".rstrip())
+            typer.echo(redact(f"{outcome.state}: sent {outcome.sent} {outcome.error}".rstrip()))
             last_state = outcome.state
         stop.wait(engine.next_delay(outcome))
 

@@ -100,7 +100,7 @@ def integrity_problems(db: SqliteDatabase, limit: int = 5) -> list[str]:
 
 # Bump with every schema change and add the step that brings the version before it up to
 # date to MIGRATIONS (playhouse.migrate); `create_schema` runs them in order at start-up.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def _add_sync_status(db: SqliteDatabase) -> None:
@@ -141,12 +141,18 @@ def _add_login_failure_and_unlock(db: SqliteDatabase) -> None:
     )
 
 
+def _add_journal_checkpoint(db: SqliteDatabase) -> None:
+    """6 -> 7: the journal_checkpoint table (created below); nothing else. Without a
+    checkpoint the first check walks the whole journal once and sets one."""
+
+
 MIGRATIONS: dict[int, Callable[[SqliteDatabase], None]] = {
     1: _add_sync_status,
     2: _add_print_job,
     3: _add_receipt_purpose,
     4: _add_document_indexes,
     5: _add_login_failure_and_unlock,
+    6: _add_journal_checkpoint,
 }
 
 

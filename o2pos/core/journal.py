@@ -204,10 +204,16 @@ def append(
 
 @dataclass(frozen=True)
 class VerifyResult:
+    """What a walk of the chain found: ``checked`` rows after ``start`` held, up to
+    ``last_seq``/``last_hash``; when not ``ok``, ``broken_seq`` is the first that did not."""
+
     ok: bool
     checked: int
     broken_seq: int | None = None
     reason: str = ""
+    start: int = 0
+    last_seq: int = 0
+    last_hash: str = GENESIS_HASH
     # SQLite could not read the file at ``broken_seq``: storage damage, not a changed row
     damaged: bool = False
 
@@ -227,35 +233,41 @@ def entry_hash(row: Journal) -> str:
     )
 
 
-def verify(ctx: Context) -> VerifyResult:
-    """Walk the whole chain in seq order; stop at the first row that does not hold."""
-    expected_seq = 1
-    prev_hash = GENESIS_HASH
+def verify(ctx: Context, after: tuple[int, str] = (0, GENESIS_HASH)) -> VerifyResult:
+    """Walk the chain in seq order from the row after ``after`` (seq, hash), which the caller
+    vouches for (seq 0: from the start); stop at the first row that does not hold."""
+    start, prev_hash = after
+    expected_seq = start + 1
     checked = 0
-    rows = Journal.select().order_by(Journal.seq).iterator()
+
+    def broken(seq: int, reason: str, *, damaged: bool = False) -> VerifyResult:
+        return VerifyResult(
+            False, checked, seq, reason, start, expected_seq - 1, prev_hash, damaged
+        )
+
+    rows = Journal.select().where(Journal.seq > start).order_by(Journal.seq).iterator()
     while True:
         try:
             row = next(rows, None)
-        except (
-            DatabaseError,
-            sqlite3.DatabaseError,
-        ) as exc:  # damaged pages: say how far the chain could be read
-            return VerifyResult(False, checked, expected_seq, str(exc), damaged=True)
+        except (DatabaseError, sqlite3.DatabaseError) as exc:
+            # damaged pages: say how far the chain could be read
+            return broken(expected_seq, str(exc), damaged=True)
         if row is None:
-            return VerifyResult(True, checked)
+            break
         if row.seq != expected_seq:
-            return VerifyResult(False, checked, expected_seq, f"seq {expected_seq} is missing")
+            return broken(expected_seq, f"seq {expected_seq} is missing")
         if row.prev_hash != prev_hash:
-            return VerifyResult(False, checked, row.seq, "prev_hash does not match the row before")
+            return broken(row.seq, "prev_hash does not match the row before")
         try:
             digest = entry_hash(row)
         except (ValueError, TypeError) as exc:
-            return VerifyResult(False, checked, row.seq, f"payload is not canonical JSON: {exc}")
+            return broken(row.seq, f"payload is not canonical JSON: {exc}")
         if digest != row.hash:
-            return VerifyResult(False, checked, row.seq, "hash does not match the row's content")
+            return broken(row.seq, "hash does not match the row's content")
         prev_hash = row.hash
         expected_seq += 1
         checked += 1
+    return VerifyResult(True, checked, start=start, last_seq=expected_seq - 1, last_hash=prev_hash)
 
 
 def wire(row: Journal) -> dict[str, Any]:

@@ -584,6 +584,21 @@ class SyncStatus(BaseModel):
     master_pulled_at = DateTimeField(null=True)
 
 
+class JournalCheckpoint(BaseModel):
+    """The last journal row found intact, so the next check starts there, not at seq 1.
+
+    ``schema_version`` is SQLite's schema cookie at that moment: editing the journal behind
+    its triggers means dropping a trigger, which changes the cookie, and a changed cookie
+    sends the next check back to seq 1.
+    """
+
+    name = CharField(primary_key=True)
+    seq = IntegerField(default=0)
+    hash = CharField(default="")
+    schema_version = IntegerField(default=0)
+    verified_at = DateTimeField(null=True)
+
+
 class PrintJob(BaseModel):
     """A slip waiting for the printer, or printed. The body is the slip as it will print."""
 
@@ -631,5 +646,6 @@ ALL_MODELS: list[type[BaseModel]] = [
     StoreMeta,
     SyncCursor,
     SyncStatus,
+    JournalCheckpoint,
     PrintJob,
 ]

@@ -15,10 +15,14 @@ from o2pos.core.context import Context
 from o2pos.core.errors import DomainError
 from o2pos.core.journal import GENESIS_HASH, iso, last_seq, wire
 from o2pos.core.models import Journal, SyncCursor, SyncStatus
+from o2pos.core.redact import redact
 
 NAME = "central"
-# States that need a person: they stay on screen until a later push succeeds.
-ALERT_STATES = frozenset({"fork", "unauthorized", "rejected", "config"})
+# States that need a person: they stay on screen until a later push succeeds. ``stuck``:
+# the central has answered errors round after round; ``damaged``: the journal no longer
+# holds what was written or acknowledged (``integrity.check``), so nothing is sent;
+# ``config``: the till's own sync settings cannot be used (a missing ca_bundle).
+ALERT_STATES = frozenset({"fork", "unauthorized", "rejected", "stuck", "damaged", "config"})
 # a round that saw the same as the last one is recorded at most this often
 QUIET_WRITE = timedelta(seconds=60)
 
@@ -46,10 +50,16 @@ def pending_count(ctx: Context) -> int:
     return max(0, last_seq(ctx) - _cursor().acked_seq)
 
 
-def pending_events(ctx: Context, limit: int, after: int | None = None) -> list[dict[str, Any]]:
-    """The next contiguous batch after the acknowledged seq, in wire form."""
+def pending_events(
+    ctx: Context, limit: int, after: int | None = None, through: int | None = None
+) -> list[dict[str, Any]]:
+    """The next contiguous batch after the acknowledged seq (up to ``through``, the last
+    row a check found intact, when given), in wire form."""
     start = _cursor().acked_seq if after is None else after
-    rows = Journal.select().where(Journal.seq > start).order_by(Journal.seq).limit(limit)
+    query = Journal.select().where(Journal.seq > start)
+    if through is not None:
+        query = query.where(Journal.seq <= through)
+    rows = query.order_by(Journal.seq).limit(limit)
     return [wire(row) for row in rows]
 
 
@@ -105,8 +115,10 @@ def note(
     """Record what one sync attempt saw (one small write; never inside a sale).
 
     An alert (fork, revoked token, refused batch) outlives rounds that merely fail to reach
-    the central: only a round that succeeds, or another alert, replaces it.
+    the central: only a round that succeeds, or another alert, replaces it. The error is
+    redacted here, the one place it is stored: every surface reads it from this row.
     """
+    error = redact(error)
     now = ctx.now()
     fields: dict[str, Any] = {
         "state": state,
@@ -153,7 +165,7 @@ def summary(ctx: Context) -> dict[str, Any]:
         "online": bool(status.online),
         "state": status.state,
         "alert": status.state in ALERT_STATES,
-        "last_error": status.last_error or None,
+        "last_error": redact(status.last_error) or None,  # rows stored before redaction
         "last_attempt_at": iso(status.last_attempt_at) if status.last_attempt_at else None,
         "last_success_at": iso(status.last_success_at) if status.last_success_at else None,
         "master_version": status.master_version,

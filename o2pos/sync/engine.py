@@ -6,6 +6,11 @@ connection after the central committed), the same batch is sent again and the ce
 acknowledges it without storing it twice. Transient failures back off exponentially with
 full jitter, at least as long as the central's Retry-After; a fork, a revoked token or a
 refused batch stop and stay on screen until a push succeeds.
+
+Two more alerts: ``damaged``, when the journal no longer holds what was written or what the
+central acknowledged (``core.integrity``, checked before every push: nothing is sent from
+such a chain), and ``stuck``, when the central has answered with an error round after round,
+which backoff alone would retry silently for ever.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from o2pos.core import masterdata, syncstate
+from o2pos.core import integrity, masterdata, syncstate
 from o2pos.core.context import Context
 from o2pos.core.errors import DomainError
 from o2pos.core.filelock import ProcessLock
@@ -23,6 +28,13 @@ from o2pos.core.filelock import ProcessLock
 from .client import CentralClient, SyncError
 
 TRANSIENT = frozenset({"offline", "busy"})
+# Rounds in a row the central answers with an error (5xx, 429/503, an unreadable answer)
+# before the till says ``stuck`` instead of "offline". With backoff from 1 s doubling (full
+# jitter), the eighth round comes about a minute after the first (two at most): longer than
+# a central restarting behind a proxy that answers 502 meanwhile, or an overload that clears
+# within a Retry-After or two, whereas a batch the central cannot take fails the same way
+# every time and blocks every sale behind it. A false alarm clears at the next good push.
+STUCK_AFTER = 8
 
 
 @dataclass
@@ -81,6 +93,7 @@ class SyncEngine:
         self.batch_size = batch_size
         self.interval = interval
         self.backoff = Backoff(rng=rng or random.Random())
+        self.server_errors = 0  # rounds in a row the central answered with an error
         # a hook between the central's answer and recording it: tests use it to crash there
         self._before_ack = before_ack
 
@@ -95,11 +108,15 @@ class SyncEngine:
             self.lock.release()
 
     def _flush(self) -> Outcome:
+        health = integrity.check(self.ctx)
+        if not health.ok:
+            return Outcome("damaged", False, error=integrity.describe(health))
         sent = 0
         rewinds = 0
         terminal = self.ctx.terminal_id
         while True:
-            batch = syncstate.pending_events(self.ctx, self.batch_size)
+            # only rows the check found intact; a sale written since goes in the next round
+            batch = syncstate.pending_events(self.ctx, self.batch_size, through=health.last_seq)
             if not batch:
                 return Outcome("ok", True, sent=sent)
             try:
@@ -185,6 +202,8 @@ class SyncEngine:
         outcome = self._flush()
         if pulled is not None:
             outcome.pulled = pulled.pulled
+            if outcome.state == "damaged":  # no push was tried: the pull says if it answered
+                outcome.online = pulled.online
             if outcome.ok and (not pulled.ok or pulled.error):
                 outcome.state = pulled.state
                 outcome.online = pulled.online
@@ -201,6 +220,7 @@ class SyncEngine:
             outcome = self._locked_round(pull)
         finally:
             self.lock.release()
+        self._count_server_errors(outcome)
         syncstate.note(
             self.ctx,
             state=outcome.state,
@@ -210,6 +230,20 @@ class SyncEngine:
         )
         return outcome
 
+    def _count_server_errors(self, outcome: Outcome) -> None:
+        """An error answered by the central (not a network failure) STUCK_AFTER rounds in a
+        row turns the round into the ``stuck`` alert, with the central's error in it."""
+        if outcome.state != "offline" or not outcome.online:
+            self.server_errors = 0
+            return
+        self.server_errors += 1
+        if self.server_errors >= STUCK_AFTER:
+            outcome.state = "stuck"
+            outcome.error = (
+                f"The central has answered with an error {self.server_errors} rounds in a "
+                f"row; {syncstate.pending_count(self.ctx)} events wait: {outcome.error}"
+            )
+
     def next_delay(self, outcome: Outcome) -> float:
         """Seconds until the next round: the interval when healthy, backoff otherwise."""
         if outcome.ok or outcome.state == "busy":
@@ -217,5 +251,5 @@ class SyncEngine:
             return self.interval
         if outcome.state in syncstate.ALERT_STATES:
             # a person has to act; look again now and then in case they did
-            return max(self.interval, 60.0)
+            return max(self.interval, 60.0, min(outcome.retry_after or 0.0, 3600.0))
         return self.backoff.next(outcome.retry_after)

@@ -21,6 +21,7 @@ from o2pos.core import auth, register
 from o2pos.core.auth import Perm
 from o2pos.core.context import Context
 from o2pos.core.errors import StateError, StorageError
+from o2pos.core.redact import RedactingFormatter
 from o2pos.core.storage import storage_error
 from o2pos.tui import keymap
 from o2pos.tui.approval import ManagerPinDialog
@@ -363,7 +364,9 @@ def setup_logging(data_dir: Path) -> Path:
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / "o2pos.log"
     handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        RedactingFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    )
     root = logging.getLogger("o2pos")
     root.addHandler(handler)
     root.setLevel(logging.INFO)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from o2pos.commands.central import shown_url
+from o2pos.core.redact import redact
 from tests.sync.conftest import stop
 
 
@@ -97,4 +97,4 @@ def test_a_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
     ],
 )
 def test_a_database_password_is_never_printed(url: str, shown: str) -> None:
-    assert shown_url(url) == shown
+    assert redact(url) == shown

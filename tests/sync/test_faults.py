@@ -83,3 +83,47 @@ def test_with_the_central_unreachable_the_till_says_offline_and_keeps_everything
     proxy.set_mode("pass")
     proxied.push_until_done()
     assert_central_matches(proxied, central)
+
+
+def test_the_same_server_error_round_after_round_becomes_a_stuck_alert(
+    proxied: Till, central: Central, proxy: FaultProxy
+) -> None:
+    """A central that fails the same way every time is not 'offline': someone must look."""
+    from o2pos.sync.engine import STUCK_AFTER
+    from tests.sync.test_damage import o2pos, till_config
+
+    sim.simulate(proxied.ctx, 3, seed=3)
+    proxy.set_mode("http_500")
+    states = [proxied.engine.run_once(pull=False).state for _ in range(STUCK_AFTER)]
+    assert states == ["offline"] * (STUCK_AFTER - 1) + ["stuck"]
+    summary = syncstate.summary(proxied.ctx)
+    assert summary["alert"] and summary["state"] == "stuck"
+    assert "HTTP 500 from the central" in summary["last_error"]
+    assert f"{STUCK_AFTER} rounds in a row" in summary["last_error"]
+    shown = o2pos(till_config(proxied, central), "sync", "status").stdout
+    assert "State:        stuck (ALERT)" in shown and "HTTP 500" in shown
+    # the central comes right: the next push clears the alert
+    proxy.set_mode("pass")
+    proxied.push_until_done()
+    assert syncstate.summary(proxied.ctx)["state"] == "ok"
+    assert_central_matches(proxied, central)
+
+
+def test_a_busy_central_is_waited_for_but_a_permanent_503_ends_as_stuck(
+    proxied: Till, proxy: FaultProxy
+) -> None:
+    from o2pos.sync.engine import STUCK_AFTER
+
+    sim.simulate(proxied.ctx, 2, seed=4)
+    proxy.queue(("http_503", {"retry_after": 9}))
+    busy = proxied.engine.run_once(pull=False)
+    assert (busy.state, busy.retry_after) == ("offline", 9)
+    assert proxied.engine.next_delay(busy) >= 9
+    assert proxied.engine.run_once(pull=False).ok  # a passing overload: no alert
+    sim.simulate(proxied.ctx, 1, seed=5)
+    proxy.set_mode("http_503", retry_after=9)
+    outcomes = [proxied.engine.run_once(pull=False) for _ in range(STUCK_AFTER)]
+    assert [o.state for o in outcomes[:-1]] == ["offline"] * (STUCK_AFTER - 1)
+    assert outcomes[-1].state == "stuck"
+    assert proxied.engine.next_delay(outcomes[-1]) >= 9
+    assert syncstate.summary(proxied.ctx)["alert"]

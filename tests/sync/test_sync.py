@@ -114,24 +114,67 @@ def _forge(db_path: Path, seq: int) -> None:
     con.close()
 
 
-def test_a_journal_altered_after_it_was_sent_is_refused_as_a_fork(
+def clone_config(till: Till, central: Central, directory: Path) -> Path:
+    """A second till on a copy of ``till``'s database, with its terminal id and token: a
+    disk image restored onto another machine while the first one kept selling."""
+    directory.mkdir()
+    source = sqlite3.connect(till.ctx.settings.terminal.db_path)
+    target = sqlite3.connect(directory / "o2pos.db")
+    source.backup(target)
+    source.close()
+    target.close()
+    config = directory / "o2pos.toml"
+    config.write_text(
+        f'[terminal]\nid = "{till.name}"\ndata_dir = "{directory}"\n'
+        f'[central]\nurl = "{central.url}"\ntoken = "{till.token}"\n',
+        encoding="utf-8",
+    )
+    return config
+
+
+def test_a_clone_of_a_till_that_sells_on_its_own_is_refused_as_a_fork(
+    till: Till, central: Central, tmp_path: Path
+) -> None:
+    sim.simulate(till.ctx, 4, seed=6)
+    assert till.engine.run_once(pull=False).ok
+    clone = clone_config(till, central, tmp_path / "clone")
+    sim.simulate(till.ctx, 2, seed=7)
+    assert till.engine.run_once(pull=False).ok
+    held = central.events(till.name)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            o2pos_cmd(*args, "--config", str(clone)), capture_output=True, text=True, check=False
+        )
+
+    assert run("simulate", "--sales", "2", "--seed", "8").returncode == 0
+    pushed = run("sync", "push", "--retries", "0")
+    assert pushed.returncode == 1
+    assert "fork" in pushed.stderr
+    status = json.loads(run("sync", "status", "--json").stdout)
+    assert status["alert"] and status["state"] == "fork"
+    assert status["last_error"].startswith("Fork: seq")
+    assert central.events(till.name) == held  # nothing from the clone went in
+
+
+def test_a_journal_altered_after_it_was_sent_is_caught_on_the_till(
     till: Till, central: Central
 ) -> None:
     sim.simulate(till.ctx, 4, seed=6)
     assert till.engine.run_once(pull=False).ok
     held = central.events(till.name)
     sim.simulate(till.ctx, 2, seed=7)
-    _forge(till.ctx.settings.terminal.db_path, seq=3)
+    _forge(till.ctx.settings.terminal.db_path, seq=3)  # re-hashed: the chain itself holds
     outcome = till.engine.run_once(pull=False)
-    assert outcome.state == "fork", outcome
+    assert outcome.state == "damaged", outcome
     summary = till.summary()
-    assert summary["alert"] and summary["state"] == "fork"
-    assert summary["last_error"].startswith("Fork: seq")
+    assert summary["alert"] and summary["state"] == "damaged"
+    assert summary["last_error"].startswith("The journal is damaged at seq")
     assert summary["pending"] > 0
     assert central.events(till.name) == held  # nothing from the forged chain went in
 
 
-def test_an_unsent_event_altered_without_its_hash_is_refused(till: Till, central: Central) -> None:
+def test_an_unsent_event_altered_without_its_hash_is_not_sent(till: Till, central: Central) -> None:
     sim.simulate(till.ctx, 3, seed=8)
     con = sqlite3.connect(till.ctx.settings.terminal.db_path)
     con.execute("DROP TRIGGER journal_no_update")
@@ -139,8 +182,8 @@ def test_an_unsent_event_altered_without_its_hash_is_refused(till: Till, central
     con.commit()
     con.close()
     outcome = till.engine.run_once(pull=False)
-    assert outcome.state == "rejected"
-    assert "does not match its content" in outcome.error
+    assert outcome.state == "damaged"
+    assert "hash does not match the row's content" in outcome.error
     assert till.summary()["alert"]
     assert central.events(till.name) == []
 

@@ -54,7 +54,7 @@ async def test_a_sale_reaches_the_central_while_the_cashier_works(
     assert_central_matches(SimpleNamespace(ctx=app.ctx, name=app.ctx.terminal_id), central)
 
 
-async def test_push_now_from_f12_and_a_fork_shown_as_an_alert(
+async def test_push_now_from_f12_and_forged_history_shown_as_an_alert(
     tmp_path: Path, central: Central
 ) -> None:
     app = till_app(tmp_path, central, interval=3600)
@@ -69,7 +69,7 @@ async def test_push_now_from_f12_and_a_fork_shown_as_an_alert(
         await wait_for(pilot, lambda: syncstate.pending_count(app.ctx) == 0)
         await pilot.press("escape")
         await pilot.pause()
-        # someone edits history on the till: the central refuses, the till says so
+        # someone edits history on the till: the till sees it and stops sending
         _forge(app.ctx.settings.terminal.db_path, seq=2)
         sim.simulate(app.ctx, 1, seed=2)
         await pilot.press("f12")
@@ -81,7 +81,7 @@ async def test_push_now_from_f12_and_a_fork_shown_as_an_alert(
         assert "call support" in alert
         await pilot.press("escape")
         await pilot.pause()
-        assert "SYNC FORK F12" in status_text(app)
+        assert "SYNC DAMAGED F12" in status_text(app)
         assert app.screen.query_one(StatusBar).has_class("sync-alert")
         # the till keeps selling through it
         await scan(pilot, "SOAP")
@@ -123,3 +123,49 @@ async def test_a_till_whose_central_is_down_sells_and_catches_up_later(
     )
     assert engine.run_once(pull=False).ok
     assert_central_matches(SimpleNamespace(ctx=store.ctx, name=name), central)  # type: ignore[arg-type]
+
+
+async def test_a_central_failing_round_after_round_shows_stuck_in_red_with_its_error(
+    tmp_path: Path, central: Central
+) -> None:
+    from urllib.parse import urlparse
+
+    from tests.sync.faultproxy import FaultProxy
+
+    parts = urlparse(central.url)
+    with FaultProxy((parts.hostname or "127.0.0.1", parts.port or 80)) as proxy:
+        name, token = central.register()
+        store = build_store(tmp_path, terminal_id=name)
+        config = Config(
+            settings=store.ctx.settings,
+            central=CentralConfig(url=proxy.url, token=token, interval_seconds=3600),
+        )
+        app = TillApp(store.ctx, config)
+        proxy.set_mode("http_500")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_in(pilot)
+            await pilot.press("f12")
+            await pilot.pause()
+            for _ in range(20):  # "p: push now", round after round, until the alert
+                if app.sync_summary and app.sync_summary["state"] == "stuck":
+                    break
+                await wait_for(pilot, lambda: not app.sync.running)
+                await pilot.press("p")
+                await wait_for(pilot, lambda: not app.sync.running)
+            body = str(app.screen.query_one("#sync-body", Static).render())
+            assert "stuck" in body and "HTTP 500 from the central" in body
+            alert = str(app.screen.query_one("#sync-alert", Static).render())
+            assert "keeps failing" in alert
+            await pilot.press("escape")
+            await pilot.pause()
+            assert "SYNC STUCK F12" in status_text(app)
+            assert app.screen.query_one(StatusBar).has_class("sync-alert")
+            # the central comes right: the next push clears it
+            proxy.set_mode("pass")
+            await pilot.press("f12")
+            await pilot.pause()
+            await pilot.press("p")
+            await wait_for(pilot, lambda: app.sync_summary["state"] == "ok")
+            await pilot.press("escape")
+            await pilot.pause()
+            assert not app.screen.query_one(StatusBar).has_class("sync-alert")

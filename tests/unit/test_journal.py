@@ -98,3 +98,36 @@ def test_an_unknown_event_type_is_refused_before_it_reaches_the_journal(store: S
     with store.ctx.write(), pytest.raises(ValueError, match="unknown journal event type"):
         journal.append(store.ctx, "sale.compelted", {})
     assert journal.last_seq(store.ctx) == before
+
+
+def test_a_schema_6_database_gets_a_checkpoint_and_checks_from_seq_1_once(store: Store) -> None:
+    """Schema 6 -> 7: the journal_checkpoint table. The first check walks every row and
+    sets the checkpoint; the next reads only what was written since."""
+    from o2pos.core import db as schema
+    from o2pos.core import integrity
+
+    database = store.ctx.db
+    store.open_register()
+    store.cash_sale("RICE1")
+    database.execute_sql("DROP TABLE journal_checkpoint")
+    database.execute_sql("PRAGMA user_version = 6")
+    schema.create_schema(database)
+    assert database.execute_sql("PRAGMA user_version").fetchone()[0] == 7
+    first = integrity.check(store.ctx)
+    assert (first.ok, first.start, first.checked) == (True, 0, journal.last_seq(store.ctx))
+    store.cash_sale("SOAP")
+    second = integrity.check(store.ctx)
+    assert (second.ok, second.start) == (True, first.last_seq)
+    assert second.checked == journal.last_seq(store.ctx) - first.last_seq
+
+
+def test_a_dropped_trigger_sends_the_next_quick_check_back_to_seq_1(store: Store) -> None:
+    """Editing an old row means getting past a trigger, which changes the schema cookie."""
+    from o2pos.core import integrity
+
+    store.open_register()
+    store.cash_sale("RICE1")
+    assert integrity.check(store.ctx).ok
+    tamper(store, 1, journal.canonical({"edited": True}))
+    result = integrity.check(store.ctx)
+    assert (result.ok, result.broken_seq, result.start) == (False, 1, 0)

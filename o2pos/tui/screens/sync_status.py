@@ -22,6 +22,10 @@ ADVICE = {
     "file and start the till again. Sales go on and are kept here.",
     "rejected": "The central refused a batch. Sales go on and are kept here; "
     "call support with the error below.",
+    "stuck": "The central keeps failing on this till's events, so nothing is sent. Sales go "
+    "on and are kept here; call support with the error below.",
+    "damaged": "This till's journal no longer holds what was written or sent, so nothing "
+    "more is sent. Sales go on; do not delete anything and call support.",
 }
 
 
