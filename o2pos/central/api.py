@@ -13,10 +13,11 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from peewee import DatabaseError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from o2pos import __version__
 
@@ -91,6 +92,8 @@ def create_app(*, bench: bool = False) -> FastAPI:
                 check_body(await request.body())  # the route reads the same bytes, not a copy
             except TooMuch as exc:
                 return _error(exc.status, exc.code, exc.message)
+            except ClientDisconnect:  # cut off for stalling (serving.py): no one to answer
+                return Response(status_code=400)
         return await call_next(request)
 
     @app.exception_handler(RequestValidationError)
