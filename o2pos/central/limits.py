@@ -47,13 +47,25 @@ def check_body(body: bytes) -> None:
 
     Malformed JSON passes when it is within the limits: the parser that follows refuses it.
     """
-    # a container of k values holds k - 1 commas, so the values of a compact body are
-    # 1 + commas + the non-empty containers; blanks or commas inside strings only ever
-    # count against the sender
-    opened = body.count(b"[") + body.count(b"{")
-    values = 1 + body.count(b",") + opened - body.count(b"[]") - body.count(b"{}")
-    if values > MAX_VALUES:
+    if body_values(body) > MAX_VALUES:
         raise TooMuch(413, "too_large", f"A request body holds at most {MAX_VALUES} JSON values")
+    if body_depth(body) > MAX_DEPTH:
+        raise TooMuch(422, "too_deep", f"A request body is nested at most {MAX_DEPTH} levels deep")
+
+
+def body_values(body: bytes) -> int:
+    """The values of a JSON text (an object's key and value count once), from its bytes.
+
+    A container of k values holds k - 1 commas, so the values of a compact text are
+    1 + commas + the non-empty containers; blanks, commas or brackets inside strings only
+    ever make the count larger.
+    """
+    opened = body.count(b"[") + body.count(b"{")
+    return 1 + body.count(b",") + opened - body.count(b"[]") - body.count(b"{}")
+
+
+def body_depth(body: bytes) -> int:
+    """How deep a JSON text nests (a scalar: 0), from its bytes, without parsing it."""
     # the brackets outside strings: escaped backslashes and quotes go first (left to right,
     # as a parser pairs them), then everything but quotes and brackets; two quotes side by
     # side then close one string and open the next, or hold an empty one: dropping them
@@ -63,9 +75,7 @@ def check_body(body: bytes) -> None:
     if b'"' in brackets:
         brackets = _STRING.sub(b"", brackets)
     # the running sum of +1 per opening and -1 per closing bracket, in C: no loop in Python
-    deepest = max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
-    if deepest > MAX_DEPTH:
-        raise TooMuch(422, "too_deep", f"A request body is nested at most {MAX_DEPTH} levels deep")
+    return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
 
 
 def check_payload(payload: dict[str, Any]) -> None:
