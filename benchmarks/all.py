@@ -7,7 +7,8 @@ then say ``failed: why``): start-up time and peak RSS beside a minimal Textual a
 (``startup.py``), scan-to-render on a big catalog (``tui.py``), barcode lookup, name search
 and a sale's commit beside the raw-sqlite3 floor (``core.py``), flush beside the plain-httpx
 floor and central ingest (``sync.py``; on PostgreSQL only with ``--pg``, never by
-default: it drops the central's tables in that database), idle CPU (``tui.py``) and the
+default: it drops the central's tables in that database), the central's peak memory on the
+worst bodies a token holder can send (``hostile.py``), idle CPU (``tui.py``) and the
 bytes an SSH session carries, idle and per sale (``ssh.py``; on the wire too where an
 OpenSSH server can be used). The sizes are each script's documented defaults (100,000
 products, …); ``--quick`` shrinks them to keep the command working in the test suite, not
@@ -52,6 +53,7 @@ SIZES: dict[str, tuple[float, float]] = {
     "batch": (200, 20),  # sync.py
     "terminals": (20, 2),  # sync.py: terminals pushing at once
     "per_terminal": (500, 30),  # sync.py: events each
+    "mib": (16, 1),  # hostile.py: size of each hostile body
 }
 
 # the order of the table: the issue's, then what else the scripts measure
@@ -65,6 +67,7 @@ AREAS = [
     "simulate",
     "flush",
     "ingest",
+    "hostile",
     "idle CPU",
     "SSH idle",
     "SSH per sale",
@@ -104,6 +107,11 @@ PARTS = [
         (("flush", "SyncEngine.flush() → central (SQLite)"), ("ingest", "central on SQLite")),
     ),
     Part("pg", "sync.py: ingest (PostgreSQL)", (("ingest", "central on PostgreSQL"),)),
+    Part(
+        "hostile",
+        "hostile.py: the worst bodies, peak memory of the central",
+        (("hostile", "worst bodies a token holder can send"),),
+    ),
     Part("idle", "tui.py: idle CPU", (("idle CPU", "logged-in till in tmux"),)),
     Part(
         "ssh",
@@ -143,6 +151,10 @@ def run_part(name: str, args: argparse.Namespace) -> list[Row]:
         import sync
 
         return sync.run_pg(int(args.batch), int(args.terminals), int(args.per_terminal), args.pg)
+    if name == "hostile":
+        import hostile
+
+        return hostile.run(float(args.mib))
     if name == "idle":
         import tui
 

@@ -13,20 +13,21 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from peewee import DatabaseError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from o2pos import __version__
 
 from . import master
 from .ingest import IngestError, ingest
+from .limits import MAX_BODY, TooMuch, check_body
 from .models import Terminal
 from .schemas import ErrorOut, HeadOut, HealthOut, MasterOut, PushIn, PushOut
 from .store import find_by_token
 
-MAX_BODY = 16 * 1024 * 1024
 MAX_VERSION = 2**63 - 1  # master-data versions are BIGINT
 
 
@@ -86,6 +87,13 @@ def create_app(*, bench: bool = False) -> FastAPI:
         if length is None and "transfer-encoding" in request.headers:
             # a chunked body would be read whole, however large: the limit needs the length
             return _error(411, "length_required", "A request body needs a Content-Length header")
+        if length is not None and int(length) > 0:
+            try:  # before the route parses it: what it would cost is bounded first
+                check_body(await request.body())  # the route reads the same bytes, not a copy
+            except TooMuch as exc:
+                return _error(exc.status, exc.code, exc.message)
+            except ClientDisconnect:  # cut off for stalling (serving.py): no one to answer
+                return Response(status_code=400)
         return await call_next(request)
 
     @app.exception_handler(RequestValidationError)
@@ -139,7 +147,7 @@ def create_app(*, bench: bool = False) -> FastAPI:
                 "wrong_terminal",
                 f"This token belongs to {terminal.name}, not {batch.terminal_id}",
             )
-        events = [event.model_dump() for event in batch.events]
+        events = [dict(event) for event in batch.events]  # not model_dump: no payload copies
         return ingest(terminal.name, events).body()
 
     @app.get("/v1/master", response_model=MasterOut, responses=ERRORS, tags=["master data"])

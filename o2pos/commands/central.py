@@ -71,39 +71,63 @@ def serve(
         Path | None, typer.Option(help="PEM certificate: serve HTTPS (with --tls-key)")
     ] = None,
     tls_key: Annotated[Path | None, typer.Option(help="PEM private key of --tls-cert")] = None,
+    header_timeout: Annotated[
+        float,
+        typer.Option(min=0.1, max=3600, help="Seconds a request's headers may take to arrive"),
+    ] = 10.0,
+    body_timeout: Annotated[
+        float,
+        typer.Option(min=0.1, max=3600, help="Seconds a request body may stall between reads"),
+    ] = 30.0,
+    keep_alive: Annotated[
+        int, typer.Option(min=1, max=3600, help="Seconds an idle connection is kept open")
+    ] = 5,
+    max_connections: Annotated[
+        int,
+        typer.Option(min=1, max=1_000_000, help="Open connections; more are answered 503"),
+    ] = 1000,
 ) -> None:
     """Serve the central's HTTP API (OpenAPI schema at /openapi.json, docs at /docs).
 
     Prints one line with the address it listens on and the database, then serves until
-    stopped (ctrl+c or SIGTERM).
+    stopped (ctrl+c or SIGTERM). Slow clients are cut off and connections are capped (see
+    docs/deployment.md); the log carries one line of each kind a minute at most.
     """
     import logging
 
     import uvicorn
 
     from o2pos.central.api import create_app
+    from o2pos.central.serving import GuardedConfig, Limits, log_config, raise_fd_limit
     from o2pos.core.redact import redact, redact_handlers
 
     url = _db_url(db)
     _open(url)
     if bool(tls_cert) != bool(tls_key):
         raise fail("--tls-cert and --tls-key go together")
+    limits = Limits(header_timeout, body_timeout, keep_alive, max_connections)
+    try:
+        raise_fd_limit(limits)
+    except RuntimeError as exc:
+        raise fail(str(exc)) from exc
     sock = _listen(host, port)
     bound = sock.getsockname()[1]
     scheme = "https" if tls_cert else "http"
     where = f"[{host}]" if ":" in host else host
     typer.echo(f"o2pos central listening on {scheme}://{where}:{bound} (database {redact(url)})")
-    config = uvicorn.Config(
+    config = GuardedConfig(
         create_app(),
+        limits=limits,
         host=host,
         port=bound,
+        log_config=log_config(),
         log_level="warning",
         access_log=False,
         ssl_certfile=str(tls_cert) if tls_cert else None,
         ssl_keyfile=str(tls_key) if tls_key else None,
     )
     # uvicorn set its handlers up just now; a traceback quoting a DSN is redacted in them too
-    redact_handlers(*(logging.getLogger(name) for name in ("uvicorn", "uvicorn.error")))
+    redact_handlers(*(logging.getLogger(name) for name in ("", "uvicorn", "uvicorn.error")))
     uvicorn.Server(config).run(sockets=[sock])
 
 

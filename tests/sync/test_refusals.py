@@ -222,7 +222,7 @@ def test_malformed_json_is_refused(term: Terminal) -> None:
             ("trailing comma", b'{"terminal_id": "X", "events": [],}', 422, "invalid_request"),
             ("empty", b"", 422, "invalid_request"),
             ("not UTF-8", b'{"terminal_id": "\xff\xfe"}', 400, "http_error"),
-            ("too deep", b"[" * 100_000 + b"]" * 100_000, 400, "http_error"),
+            ("too deep", b"[" * 100_000 + b"]" * 100_000, 422, "too_deep"),
             ("a list", b"[]", 422, "invalid_request"),
             ("null", b"null", 422, "invalid_request"),
         ]:
@@ -269,6 +269,66 @@ def test_a_chunked_body_without_a_length_is_refused(term: Terminal) -> None:
 
     term.refused(lambda: term.raw(chunks()), 411, "length_required")
     term.lands_once()
+
+
+# --- bodies built to cost the central memory or time (issue 12) ----------------------------
+
+
+def nested(levels: int, key: str = "k") -> Any:
+    value: Any = 0
+    for _ in range(levels):
+        value = {key: value}
+    return value
+
+
+def test_nesting_past_the_limit_is_refused_before_it_is_parsed(term: Terminal) -> None:
+    """940 levels under long keys once took the central to 7.3 GB; near Python's recursion
+    limit the parser itself fails. Both are refused outright, and the central goes on."""
+    events = term.fresh()
+    events[0]["payload"]["deep"] = nested(940, "k" * 1000)
+    deep_keys = json.dumps(batch(term.name, rechain(events))).encode()
+    with term.unchanged():
+        for why, content in [
+            ("940 levels, 1,000-character keys", deep_keys),
+            ("past the recursion limit", b'{"events": ' + b"[" * 990 + b"]" * 990 + b"}"),
+            ("65 levels", b"[" * 65 + b"]" * 65),
+        ]:
+            body = term.refuses(lambda c=content: term.raw(c), 422, "too_deep", why)
+            assert "64 levels" in body["message"]
+    assert term.http.get("/v1/health").json()["status"] == "ok"
+    term.lands_once()
+
+
+def test_a_body_of_too_many_values_is_refused_before_it_is_parsed(term: Terminal) -> None:
+    """Each parsed value is a Python object many times its two bytes of JSON."""
+    content = b'{"terminal_id": "%s", "events": [' % term.name.encode()
+    content += b",".join([b"{}"] * (512 * 1024)) + b"]}"
+    body = term.refused(lambda: term.raw(content), 413, "too_large")
+    assert "524288 JSON values" in body["message"]
+    term.lands_once()
+
+
+@pytest.mark.parametrize(
+    ("why", "spoil", "message"),
+    [
+        ("33 levels", lambda p: p.update(deep=nested(32)), "payload.deep.k.k"),
+        ("65,536 values and more", lambda p: p.update(many=[0] * 65_536), "65536 values"),
+    ],
+)
+def test_a_payload_past_its_limits_is_refused_even_with_a_correct_hash(
+    term: Terminal, why: str, spoil: Callable[[dict[str, Any]], None], message: str
+) -> None:
+    events = term.fresh()
+    spoil(events[0]["payload"])
+    body = term.refused(lambda: term.push(rechain(events)), 422, "invalid_request")
+    assert message in body["message"], (why, body)
+    term.lands_once()
+
+
+def test_a_payload_just_within_the_limits_is_stored(term: Terminal) -> None:
+    events = term.fresh()
+    events[0]["payload"].update(deep=nested(31), many=[0] * 65_000)
+    assert term.ok(rechain(events))["acked_seq"] == len(events)
 
 
 # --- wrong types, missing and unknown fields, floats ----------------------------------------

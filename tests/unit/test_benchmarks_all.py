@@ -18,6 +18,7 @@ AREAS = {
     "sale commit",
     "flush",
     "ingest",
+    "hostile",
     "idle CPU",
     "SSH idle",
     "SSH per sale",
