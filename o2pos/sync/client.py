@@ -3,7 +3,8 @@
 Every failure becomes a ``SyncError`` whose ``kind`` tells the engine what to do:
 ``offline`` and ``busy`` are retried with backoff; ``unauthorized``, ``fork`` and ``config``
 (the till's own [central] settings cannot be used) stop and wait for a person; ``gap``
-rewinds; ``rejected`` is a request the central will not take.
+rewinds; ``too_large`` (413: the batch is more than the central parses) makes the engine send
+half as many events; ``rejected`` is a request the central will not take.
 """
 
 from __future__ import annotations
@@ -110,6 +111,8 @@ class CentralClient:
             code = details.get("error")
             kind = {"gap": "gap", "fork": "fork"}.get(str(code), "rejected")
             raise SyncError(kind, message, details=details)
+        if status == 413:  # the engine sends a smaller batch; one event alone is refused
+            raise SyncError("too_large", message, details=details)
         if status in (408, 429) or status >= 500:
             raise SyncError(
                 "busy", message, retry_after=_retry_after(response.headers.get("retry-after"))

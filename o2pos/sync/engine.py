@@ -113,10 +113,11 @@ class SyncEngine:
             return Outcome("damaged", False, error=integrity.describe(health))
         sent = 0
         rewinds = 0
+        size = self.batch_size
         terminal = self.ctx.terminal_id
         while True:
             # only rows the check found intact; a sale written since goes in the next round
-            batch = syncstate.pending_events(self.ctx, self.batch_size, through=health.last_seq)
+            batch = syncstate.pending_events(self.ctx, size, through=health.last_seq)
             if not batch:
                 return Outcome("ok", True, sent=sent)
             try:
@@ -131,6 +132,15 @@ class SyncEngine:
                         "rejected", True, sent, error="The central did not acknowledge the batch"
                     )
             except SyncError as exc:
+                if exc.kind == "too_large" and len(batch) > 1:
+                    # big sales can make a batch exceed what the central parses: halve it
+                    # rather than send the same refused batch round after round
+                    size = len(batch) // 2
+                    continue
+                if exc.kind == "too_large":
+                    state = "rejected"
+                    error = f"Event seq {batch[0]['seq']} alone is too large: {exc.message}"
+                    return Outcome(state, True, sent, error=error)
                 if exc.kind == "gap" and rewinds < 3:
                     rewinds += 1
                     outcome = self._rewind(exc)

@@ -36,6 +36,9 @@ Faults (the names are the contract; see :data:`FAULTS`):
 ``http_500`` / ``http_429`` / ``http_503``
     Answer with that status and a small JSON body without forwarding; 429 and 503 carry
     ``Retry-After: retry_after`` (default 1). The connection stays usable (keep-alive).
+``http_413``
+    Answer 413 without forwarding, as the central does for a body holding more than it parses
+    (``central.limits``); making a real till batch that large takes thousands of bill lines.
 ``truncated``
     Forward, read the whole response, send the head (with the original ``Content-Length``) and
     part of the body, then close cleanly (FIN).
@@ -90,6 +93,7 @@ _DEFAULT_PARAMS: Mapping[str, Mapping[str, float]] = MappingProxyType(
         "http_500": {},
         "http_429": {"retry_after": 1},
         "http_503": {"retry_after": 1},
+        "http_413": {},
         "truncated": {},
     }
 )
@@ -98,8 +102,9 @@ FAULTS: frozenset[str] = frozenset(_DEFAULT_PARAMS)
 #: A queued fault: a bare name, or a name with parameters, e.g. ``("delay", {"seconds": 0.5})``.
 FaultSpec = str | tuple[str, Mapping[str, float]]
 
-_CANNED_STATUS = {"http_500": 500, "http_429": 429, "http_503": 503}
+_CANNED_STATUS = {"http_500": 500, "http_429": 429, "http_503": 503, "http_413": 413}
 _REASONS = {
+    413: "Content Too Large",
     429: "Too Many Requests",
     500: "Internal Server Error",
     502: "Bad Gateway",

@@ -155,7 +155,7 @@ def test_unknown_faults_and_parameters_are_rejected(proxy: FaultProxy) -> None:
         proxy.randomize(1.5, ["pass"], random.Random(1))
     with pytest.raises(ValueError, match="empty"):
         proxy.randomize(0.5, [], random.Random(1))
-    assert "pass" in FAULTS and len(FAULTS) == 10
+    assert "pass" in FAULTS and len(FAULTS) == 11
 
 
 def test_refuse_mode_refuses_connects_and_listens_again_on_the_same_port(

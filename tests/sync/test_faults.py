@@ -15,7 +15,8 @@ from tests.sync.conftest import Central, Till, make_till
 from tests.sync.faultproxy import FAULTS, FaultProxy
 from tests.sync.test_sync import assert_central_matches
 
-NASTY = sorted(FAULTS - {"pass"})
+# what the network and a struggling central do; a 413 is an answer about the batch itself
+NASTY = sorted(FAULTS - {"pass", "http_413"})
 
 
 @pytest.fixture
@@ -127,3 +128,35 @@ def test_a_busy_central_is_waited_for_but_a_permanent_503_ends_as_stuck(
     assert outcomes[-1].state == "stuck"
     assert proxied.engine.next_delay(outcomes[-1]) >= 9
     assert syncstate.summary(proxied.ctx)["alert"]
+
+
+def test_a_batch_the_central_will_not_parse_is_sent_in_halves(
+    proxied: Till, central: Central, proxy: FaultProxy
+) -> None:
+    """Sent as it was, a batch refused for its size would be refused every round and every
+    sale behind it would wait forever."""
+    sim.simulate(proxied.ctx, 20, seed=3)
+    pending = syncstate.pending_count(proxied.ctx)
+    assert pending > 25  # more than one batch
+    proxy.queue("http_413", "http_413")  # 25 events, then 12, are too much; 6 go through
+    outcome = proxied.engine.run_once(pull=False)
+    assert outcome.ok, outcome
+    assert outcome.sent == pending and proxy.applied["http_413"] == 2
+    assert proxied.summary()["state"] == "ok" and proxied.summary()["pending"] == 0
+    assert_central_matches(proxied, central)
+
+
+def test_one_event_too_large_for_the_central_is_an_alert_naming_it(
+    proxied: Till, central: Central, proxy: FaultProxy
+) -> None:
+    sim.simulate(proxied.ctx, 1, seed=3)
+    first = syncstate.acked(proxied.ctx)[0] + 1
+    proxy.set_mode("http_413")
+    outcome = proxied.engine.run_once(pull=False)
+    assert outcome.state == "rejected" and not outcome.ok
+    assert f"Event seq {first} alone is too large" in outcome.error
+    summary = proxied.summary()
+    assert summary["alert"] and summary["state"] == "rejected" and summary["pending"] > 0
+    proxy.set_mode("pass")  # the central takes it after all (a raised limit): the alert clears
+    assert proxied.engine.run_once(pull=False).ok
+    assert_central_matches(proxied, central)
