@@ -120,10 +120,10 @@ def test_paying_a_bigint_against_a_sale_keeps_its_paid_a_whole_number(chain: Cha
     chain.central.bind()
     row = cm.Sale.select(cm.Sale.paid, cm.Sale.balance).where(cm.Sale.uuid == sold["uuid"])
     assert row.tuples().get() == (100, 0)
-    paid = cm.Sale._meta.database.execute_sql(
-        "SELECT typeof(paid) FROM sale WHERE uuid = ?", (sold["uuid"],)
-    ).fetchone()
-    if chain.central.backend == "sqlite":
+    if chain.central.backend == "sqlite":  # PostgreSQL's BIGINT column holds no float at all
+        paid = cm.Sale._meta.database.execute_sql(
+            "SELECT typeof(paid) FROM sale WHERE uuid = ?", (sold["uuid"],)
+        ).fetchone()
         assert paid == ("integer",)
 
 
