@@ -258,7 +258,7 @@ def test_who_may_unlock_when_signed_in(store: Store) -> None:
     auth.unlock(store.ctx, "billing", store.manager)
     # an administrator whose role predates the permission unlocks as an employee manager
     RolePermission.delete().where(RolePermission.permission == auth.Perm.UNLOCK_EMPLOYEES).execute()
-    admin = auth.login(store.ctx, "admin", "1234")
+    admin = auth.login(store.ctx, "admin", "123456")
     _lock(store, "billing")
     auth.unlock(store.ctx, "billing", admin)
     assert [(e[0], e[1], e[2]["via"]) for e in _unlocked_events()] == [
