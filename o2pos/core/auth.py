@@ -144,8 +144,8 @@ def check_new_pin(pin: str, role: str, permissions: Iterable[str]) -> None:
     if approves and len(pin) < APPROVER_PIN_DIGITS:
         what = ", ".join(PERMISSION_LABELS[p] for p in approves[:2])
         raise ValidationError(
-            f"A {role.replace('_', ' ')}'s PIN is {APPROVER_PIN_DIGITS} to 8 digits: the role "
-            f"approves what others may not do ({what}{', ...' if len(approves) > 2 else ''})"
+            f"The {role.replace('_', ' ')} role needs a PIN of {APPROVER_PIN_DIGITS} to 8 digits: "
+            f"it approves what others may not do ({what}{', ...' if len(approves) > 2 else ''})"
         )
 
 
