@@ -110,11 +110,10 @@ def changes(
     rows = rows[:limit]
     records = []
     for r in rows:
-        data: dict[str, Any] | None = json.loads(r.data)
-        if r.kind == "employee":
-            data = _for_terminal(r.key, data, terminal)  # type: ignore[arg-type]
-        if data is not None:
-            records.append({"kind": r.kind, "key": r.key, "version": r.version, "data": data})
+        data = json.loads(r.data)
+        served = _for_terminal(r.key, data, terminal) if r.kind == "employee" else data
+        if served is not None:
+            records.append({"kind": r.kind, "key": r.key, "version": r.version, "data": served})
     version = rows[-1].version if rows else max(since, current_version())
     return records, version, more, reset
 
