@@ -133,7 +133,7 @@ def fresh_central(db_url: str, names: list[str]) -> dict[str, str]:
         db.drop_tables(MODELS, safe=True, cascade=True)
         db.close()
     db = open_central(db_url)
-    tokens = {name: add_terminal(name) for name in names}
+    tokens = {name: add_terminal(name).token for name in names}
     db.close()
     return tokens
 

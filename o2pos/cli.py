@@ -132,7 +132,7 @@ def init(
                 if code in before and not demo_mod.is_demo_pin(code, pin):
                     typer.echo(f"  {code:<9} (was here before the demo: its own PIN)")
                     continue
-                typer.echo(f"  {code:<9} PIN {pin}   {name} ({role.replace('_', ' ')})")
+                typer.echo(f"  {code:<9} PIN {pin:<6}   {name} ({role.replace('_', ' ')})")
         elif not Employee.select().exists():
             if admin_pin is None:
                 if not sys.stdin.isatty():

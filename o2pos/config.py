@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from o2pos.core import pinwrap
 from o2pos.core.settings import (
     ScaleSettings,
     SecuritySettings,
@@ -30,6 +31,7 @@ class ConfigError(Exception):
 class CentralConfig:
     url: str = ""
     token: str = ""
+    key: str = ""
     ca_bundle: str = ""
     interval_seconds: int = 5
     timeout_seconds: int = 10
@@ -225,6 +227,11 @@ def parse(data: dict[str, Any], *, base_dir: Path, source: Path | None = None) -
     if not 1 <= central.interval_seconds <= 3600 or not 1 <= central.timeout_seconds <= 120:
         raise ConfigError("[central] interval_seconds is 1 to 3600, timeout_seconds 1 to 120")
     central = replace(central, token=_token(central.token))
+    if central.key and not pinwrap.KEY_PATTERN.match(central.key):
+        raise ConfigError(
+            "[central] key is o2k_ and 43 letters, digits, '-' or '_', "
+            "as printed by o2pos central add-terminal"
+        )
     if central.ca_bundle and not Path(central.ca_bundle).is_absolute():
         central = replace(central, ca_bundle=str(base_dir / central.ca_bundle))
     display = _section(DisplayConfig, data.get("display", {}), "display")

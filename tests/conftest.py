@@ -54,7 +54,9 @@ class Store:
     def manager(self) -> Employee:
         return self.people["manager"]
 
-    def approval(self, permission: str, code: str = "manager", pin: str = "2222") -> auth.Approval:
+    def approval(
+        self, permission: str, code: str = "manager", pin: str = "222222"
+    ) -> auth.Approval:
         return auth.approve(self.ctx, code, pin, permission)
 
     def open_register(self, amount: int = 200000) -> None:
@@ -112,8 +114,8 @@ def build_store(
     store = Store(ctx, clock)
     with ctx.write():
         for code, role, pin in [
-            ("admin", "administrator", "1234"),
-            ("manager", "store_manager", "2222"),
+            ("admin", "administrator", "123456"),
+            ("manager", "store_manager", "222222"),
             ("cashier", "cashier", "1111"),
             ("billing", "billing_employee", "3333"),
             ("stock", "inventory", "4444"),

@@ -156,13 +156,24 @@ def create_app(*, bench: bool = False) -> FastAPI:
         since: Annotated[int, Query(ge=0)] = 0,
         limit: Annotated[int, Query(ge=1, le=master.MAX_PAGE)] = 1000,
     ) -> dict[str, Any]:
-        """Master-data records changed after version ``since``, oldest first."""
+        """Master-data records changed after version ``since``, oldest first.
+
+        Employees of this terminal's store only, their PIN verifiers sealed with its key.
+        """
+        if terminal.wrap_key is None:  # registered before keys: nothing to seal verifiers with
+            raise AuthError(
+                403,
+                "no_key",
+                f"Terminal {terminal.name} has no key for PIN verifiers: register it again "
+                f"(o2pos central add-terminal {terminal.name}) and put the new token and key "
+                "in its config",
+            )
         if since > MAX_VERSION:  # beyond a BIGINT: SQLite cannot even compare it (a 500)
             where = ("query", "since")
             raise RequestValidationError(
                 [{"loc": where, "msg": f"Input should be at most {MAX_VERSION}", "input": since}]
             )
-        records, version, more, reset = master.changes(since, limit)
+        records, version, more, reset = master.changes(since, limit, terminal)
         return {"version": version, "more": more, "reset": reset, "records": records}
 
     if bench:

@@ -15,7 +15,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from o2pos.core import auth
+from o2pos.core import auth, pinwrap
 from o2pos.core.bootstrap import PAYMENT_METHODS, TAX_CLASSES
 from o2pos.core.demo import DEMO_LOGINS, demo_dir
 from o2pos.core.errors import DomainError, ValidationError
@@ -24,8 +24,8 @@ from o2pos.core.journal import canonical
 from o2pos.core.masterdata import PRODUCT_FIELDS, SCHEMAS, check_record
 from o2pos.core.money import parse_amount
 
-from .models import Counter, MasterRecord
-from .store import write
+from .models import DEFAULT_STORE, Counter, MasterRecord, Terminal
+from .store import store_name, write
 
 MAX_PAGE = 2000
 
@@ -62,11 +62,39 @@ def put(kind: str, key: str, data: dict[str, Any], alt_key: str | None = None) -
     return True
 
 
-def changes(since: int, limit: int = MAX_PAGE) -> tuple[list[dict[str, Any]], int, bool, bool]:
-    """Records changed after ``since``: (records, version to resume from, more, reset).
+ALL_STORES = "*"
+
+
+def _for_terminal(code: str, data: dict[str, Any], terminal: Terminal) -> dict[str, Any] | None:
+    """An employee record as ``terminal`` may see it, or None when it is not its business.
+
+    An employee of the terminal's store (or of every store) comes with the PIN verifier
+    sealed for this terminal. One who has left the store comes retired (inactive, no
+    verifier), so its tills stop signing them in. Anyone else is not sent at all. A
+    record from before stores (no ``stores``) is everyone's, as it was.
+    """
+    stores = data.get("stores", [ALL_STORES])
+    left = data.get("left", [])
+    public = {"name": data["name"], "role": data["role"]}
+    if ALL_STORES in stores or terminal.store in stores:
+        assert terminal.wrap_key is not None  # the API refuses a terminal without one
+        wrapped = pinwrap.wrap(terminal.wrap_key, terminal.name, code, data["pin_hash"])
+        return {**public, "active": data["active"], "pin_wrapped": wrapped}
+    if ALL_STORES in left or terminal.store in left:
+        return {**public, "active": False, "pin_hash": ""}
+    return None
+
+
+def changes(
+    since: int, limit: int, terminal: Terminal
+) -> tuple[list[dict[str, Any]], int, bool, bool]:
+    """Records changed after ``since`` as ``terminal`` gets them: (records, version to
+    resume from, more, reset).
 
     A cursor beyond the central's counter means the central was restored from an older
     backup: the till gets everything again from the start (``reset``) instead of silence.
+    Employees of other stores are left out of a page (``_for_terminal``); the version
+    still moves past them.
     """
     limit = max(1, min(limit, MAX_PAGE))
     reset = since > current_version()
@@ -80,10 +108,12 @@ def changes(since: int, limit: int = MAX_PAGE) -> tuple[list[dict[str, Any]], in
     )
     more = len(rows) > limit
     rows = rows[:limit]
-    records = [
-        {"kind": r.kind, "key": r.key, "version": r.version, "data": json.loads(r.data)}
-        for r in rows
-    ]
+    records = []
+    for r in rows:
+        data = json.loads(r.data)
+        served = _for_terminal(r.key, data, terminal) if r.kind == "employee" else data
+        if served is not None:
+            records.append({"kind": r.kind, "key": r.key, "version": r.version, "data": served})
     version = rows[-1].version if rows else max(since, current_version())
     return records, version, more, reset
 
@@ -211,18 +241,37 @@ def customer_from_till(payload: dict[str, Any]) -> str | None:
     return None
 
 
-def add_employee(code: str, name: str, role: str, pin: str) -> None:
+def add_employee(
+    code: str, name: str, role: str, pin: str, stores: list[str] | None = None
+) -> None:
+    """Add or change an employee of ``stores`` (default: the default store; ``*``: all).
+
+    A store the employee no longer belongs to is remembered in ``left``, so that store's
+    tills get them retired rather than keep signing them in.
+    """
     code = code.strip()
     if not re.match(r"^[A-Za-z0-9_.-]{1,32}$", code) or not name.strip():
         raise ValidationError("A user code is 1 to 32 letters, digits, '.', '_' or '-'; a name")
-    if get("role", role) is None:
+    role_data = get("role", role)
+    if role_data is None:
         raise ValidationError(f"Unknown role {role}")
+    auth.check_new_pin(pin, role, role_data["permissions"])
+    named = {ALL_STORES if s.strip() == ALL_STORES else store_name(s) for s in stores or []}
+    chosen = [ALL_STORES] if ALL_STORES in named else sorted(named or {DEFAULT_STORE})
+    pin_hash = auth.hash_pin(pin)
     with write():
-        put(
-            "employee",
-            code,
-            {"name": name.strip(), "role": role, "pin_hash": auth.hash_pin(pin), "active": True},
-        )
+        before = get("employee", code) or {}
+        was = set(before.get("stores", [ALL_STORES] if before else []))
+        left = sorted((set(before.get("left", [])) | was) - set(chosen))
+        data = {
+            "name": name.strip(),
+            "role": role,
+            "pin_hash": pin_hash,
+            "active": True,
+            "stores": chosen,
+            "left": left,
+        }
+        put("employee", code, data)
 
 
 def load_demo() -> list[ImportReport]:

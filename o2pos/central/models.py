@@ -29,11 +29,22 @@ class CentralModel(Model):
         legacy_table_names = False
 
 
+DEFAULT_STORE = "default"
+
+
 class Terminal(CentralModel):
-    """A registered till. Only the token's hash is kept; the token is shown once."""
+    """A registered till. Only the token's hash is kept; the token is shown once.
+
+    ``wrap_key`` seals the PIN verifiers served to this till (``core.pinwrap``): it must be
+    kept to seal, so it is stored as issued, and never served. Null for a terminal
+    registered before keys existed, until it is registered again.
+    """
 
     name = CharField(primary_key=True, max_length=8)
     token_hash = CharField(null=True, unique=True)
+    # the store whose counter the till stands at: it gets only that store's employees
+    store = CharField(max_length=32, default=DEFAULT_STORE)
+    wrap_key = CharField(max_length=64, null=True)
     revoked = BooleanField(default=False)
     created_at = DateTimeField()
     high_water_seq = BigIntegerField(default=0)

@@ -15,14 +15,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote, urlparse
 
-from peewee import Database, Model, PostgresqlDatabase, SqliteDatabase
+from peewee import Database, Model, OperationalError, PostgresqlDatabase, SqliteDatabase
 
+from o2pos.core import pinwrap
 from o2pos.core.journal import GENESIS_HASH
 
-from .models import MODELS, Counter, Terminal, central_db
+from .models import DEFAULT_STORE, MODELS, Counter, Terminal, central_db
 
 DEFAULT_DB = "data/central.db"
 
@@ -65,12 +66,37 @@ def open_central(url: str | Path = DEFAULT_DB, *, create: bool = True) -> Databa
     central_db.initialize(db)
     if create:
         db.create_tables(MODELS, safe=True)
+        add_missing_columns(db)
         with db.atomic():
             Counter.insert(name="master", value=0).on_conflict_ignore().execute()
         from .master import seed_reference  # master builds on this module
 
         seed_reference()
     return db
+
+
+# Columns added to tables a central created before them: (table, column, SQL definition).
+# ``create_tables`` makes a new database whole; an existing one gets each column it lacks.
+# Terminals registered before stores stand in the default store, with no key until they
+# are registered again (``/v1/master`` tells them so).
+ADDED_COLUMNS = [
+    ("terminal", "store", f"VARCHAR(32) NOT NULL DEFAULT '{DEFAULT_STORE}'"),
+    ("terminal", "wrap_key", "VARCHAR(64)"),
+]
+
+
+def add_missing_columns(db: Database) -> None:
+    for table, column, definition in ADDED_COLUMNS:
+        if column in {c.name for c in db.get_columns(table)}:
+            continue
+        exists = "IF NOT EXISTS " if isinstance(db, PostgresqlDatabase) else ""
+        try:
+            with db.atomic():
+                db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN {exists}"{column}" {definition}')
+        except OperationalError:
+            # another process opening the same SQLite file added it first
+            if column not in {c.name for c in db.get_columns(table)}:
+                raise
 
 
 def is_postgres(db: Database | None = None) -> bool:
@@ -122,30 +148,53 @@ def token_digest(token: str) -> str:
 _NAME = re.compile(r"^[A-Z0-9]{1,8}$")
 
 
-def add_terminal(name: str) -> str:
-    """Register a terminal, or issue a new token to one already known (re-registration).
+_STORE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+
+
+class Registration(NamedTuple):
+    """What a till needs from ``add-terminal``, shown once: its token and its key."""
+
+    token: str
+    key: str
+
+
+def store_name(text: str) -> str:
+    """A store's name as stored: lower case, 1 to 32 letters, digits, '-' or '_'."""
+    name = text.strip().lower()
+    if not _STORE.match(name):
+        raise CentralError(
+            f"A store name is 1 to 32 letters, digits, '-' or '_' (not {text.strip()!r})"
+        )
+    return name
+
+
+def add_terminal(name: str, store: str | None = None) -> Registration:
+    """Register a terminal, or issue a new token and key to one already known.
 
     Re-registration keeps its journal and high-water mark, so a till whose token was
-    revoked resumes exactly where it stopped once it has the new token.
+    revoked resumes exactly where it stopped once it has the new token; it keeps its store
+    unless ``store`` names another. A new key comes with every new token: whoever may have
+    taken the old token from the till's config may have taken the key beside it.
     """
     name = name.strip().upper()
     if not _NAME.match(name):
         raise CentralError("A terminal name is its till's [terminal] id: 1 to 8 letters or digits")
+    chosen = store_name(store) if store is not None else None
     token = f"o2t_{name}_{secrets.token_urlsafe(32)}"
+    key = pinwrap.new_key()
+    fields: dict[str, Any] = {"token_hash": token_digest(token), "wrap_key": key}
+    if chosen is not None:
+        fields["store"] = chosen
     with write():
-        updated = (
-            Terminal.update(token_hash=token_digest(token), revoked=False)
-            .where(Terminal.name == name)
-            .execute()
-        )
+        updated = Terminal.update(revoked=False, **fields).where(Terminal.name == name).execute()
         if not updated:
             Terminal.insert(
                 name=name,
-                token_hash=token_digest(token),
                 created_at=now(),
                 high_water_hash=GENESIS_HASH,
+                **{"store": DEFAULT_STORE, **fields},
             ).execute()
-    return token
+    return Registration(token, key)
 
 
 def revoke_terminal(name: str) -> None:

@@ -134,21 +134,34 @@ def serve(
 @app.command("add-terminal")
 def add_terminal(
     name: Annotated[str, typer.Argument(help="The till's [terminal] id, e.g. T1")],
+    store: Annotated[
+        str | None,
+        typer.Option(
+            help="The store the till stands in: it gets that store's employees only "
+            "(default: the default store; a re-registered till keeps its own)"
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
-    """Register a till (or re-register it) and print its token, once."""
+    """Register a till (or re-register it) and print its token and its key, once.
+
+    Two lines on stdout: the token, then the key that opens the PIN verifiers the
+    central sends this till.
+    """
     from o2pos.central.store import CentralError
     from o2pos.central.store import add_terminal as add
 
     _open(db)
     try:
-        token = add(name)
+        registration = add(name, store)
     except CentralError as exc:
         raise fail(str(exc)) from exc
-    typer.echo(token)
+    typer.echo(registration.token)
+    typer.echo(registration.key)
     typer.echo(
-        f"Put this token in terminal {name.upper()}'s config under [central] token; "
-        "it is not stored here and is shown only now.",
+        f"Put the first line in terminal {name.strip().upper()}'s config under [central] token "
+        "and the second under [central] key (a file only the till's user may read: chmod 600). "
+        "Neither is shown again; a new add-terminal issues both anew.",
         err=True,
     )
 
@@ -176,20 +189,32 @@ def add_employee(
     pin: Annotated[
         str | None, typer.Option(help="PIN (asked for when not given)", hide_input=True)
     ] = None,
+    store: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A store the employee works in (repeat for several; '*' for every store; "
+            "default: the default store)"
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
-    """Add or change an employee for every till (the PIN is stored only as a scrypt hash)."""
+    """Add or change an employee for the tills of their stores.
+
+    The PIN is stored only as a scrypt hash, and sent to each till sealed with that till's
+    key. Roles that approve (store manager, administrator) need a PIN of 6 to 8 digits.
+    """
     from o2pos.central import master
+    from o2pos.central.store import CentralError
     from o2pos.core.errors import DomainError
 
     _open(db)
     if pin is None:
         pin = typer.prompt("PIN", hide_input=True, confirmation_prompt=True)
     try:
-        master.add_employee(code, name, role, pin)
-    except DomainError as exc:
+        master.add_employee(code, name, role, pin, store)
+    except (DomainError, CentralError) as exc:
         raise fail(str(exc)) from exc
-    typer.echo(f"Employee {code} saved; tills get it on their next pull.")
+    typer.echo(f"Employee {code} saved; the tills of their stores get it on their next pull.")
 
 
 @app.command("load-demo")

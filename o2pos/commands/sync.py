@@ -33,6 +33,7 @@ def _engine(config_path: Path | None) -> tuple[Any, Any, Any]:
             ctx,
             url=central.url,
             token=central.token,
+            key=central.key,
             ca_bundle=central.ca_bundle,
             timeout=float(central.timeout_seconds),
             batch_size=central.batch_size,

@@ -33,8 +33,8 @@ from o2pos.core.models import (
 from o2pos.core.money import parse_amount, parse_qty
 
 DEMO_LOGINS = [
-    ("admin", "Asha Admin", "administrator", "1234"),
-    ("manager", "Meera Manager", "store_manager", "2222"),
+    ("admin", "Asha Admin", "administrator", "123456"),
+    ("manager", "Meera Manager", "store_manager", "222222"),
     ("cashier", "Kiran Cashier", "cashier", "1111"),
     ("billing", "Bala Billing", "billing_employee", "3333"),
     ("stock", "Sunil Stock", "inventory", "4444"),

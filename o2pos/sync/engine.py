@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from o2pos.core import integrity, masterdata, syncstate
+from o2pos.core import integrity, masterdata, pinwrap, syncstate
 from o2pos.core.context import Context
 from o2pos.core.errors import DomainError
 from o2pos.core.filelock import ProcessLock
@@ -86,9 +86,12 @@ class SyncEngine:
         interval: float = 5.0,
         rng: random.Random | None = None,
         before_ack: Callable[[dict], None] | None = None,
+        key: str = "",
     ) -> None:
         self.ctx = ctx
         self.client = client
+        # opens the PIN verifiers the central seals for this terminal ([central] key)
+        self.key = key
         self.lock = ProcessLock(lock_path)
         self.batch_size = batch_size
         self.interval = interval
@@ -193,6 +196,7 @@ class SyncEngine:
                 version = int(answer["version"])
                 if not isinstance(records, list):
                     raise TypeError("records is not a list")
+                records = pinwrap.unwrap_records(records, self.key, self.ctx.terminal_id)
                 masterdata.apply(self.ctx, records, version, reset=bool(answer.get("reset")))
             except SyncError as exc:
                 state = "offline" if exc.kind in TRANSIENT else exc.kind

@@ -15,6 +15,7 @@ def make_engine(
     *,
     url: str,
     token: str,
+    key: str = "",
     ca_bundle: str = "",
     timeout: float = 10.0,
     batch_size: int = 200,
@@ -27,6 +28,7 @@ def make_engine(
         ctx,
         client,
         lock_path=lock_path(ctx),
+        key=key,
         batch_size=batch_size,
         interval=interval,
     )

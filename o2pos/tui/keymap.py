@@ -138,7 +138,7 @@ CART = [
 DIALOG = [Binding("escape", "cancel", "Cancel", id="dialog_cancel", priority=True)]
 
 # Enter in a code box moves on to the PIN box at once, as Tab does (see GLOBAL): typed ahead,
-# "manager<Enter>2222<Enter>" must not land "2222" in the code box. No id: Enter is fixed.
+# "manager<Enter>222222<Enter>" must not land "222222" in the code box. No id: Enter is fixed.
 SIGN_IN = [Binding("enter", "enter", "Next box", show=False, priority=True)]
 
 # an amount and a reason (cash in and out): Enter in the amount box goes to the reason

@@ -52,6 +52,7 @@ class SyncMonitor(BackgroundLoop):
                     ctx,
                     url=central.url,
                     token=central.token,
+                    key=central.key,
                     ca_bundle=central.ca_bundle,
                     timeout=float(central.timeout_seconds),
                     batch_size=central.batch_size,

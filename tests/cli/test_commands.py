@@ -24,7 +24,7 @@ def o2pos(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProc
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cwd = tmp_path_factory.mktemp("till")
     out = o2pos(cwd, "init", "--demo").stdout
-    assert "cashier   PIN 1111" in out and "manager   PIN 2222" in out
+    assert "cashier   PIN 1111" in out and "manager   PIN 222222" in out
     assert "Loaded 240 products" in out
     return cwd
 
@@ -107,7 +107,7 @@ def test_clear_errors_for_a_missing_database_and_bad_config(tmp_path: Path) -> N
 
 
 def test_init_without_demo_creates_an_administrator(tmp_path: Path) -> None:
-    done = o2pos(tmp_path, "init", "--admin-pin", "9876")
+    done = o2pos(tmp_path, "init", "--admin-pin", "987654")
     assert "administrator 'admin'" in done.stdout
     refused = o2pos(
         tmp_path / "..", "report", "x", "--config", str(tmp_path / "none.toml"), check=False
@@ -116,7 +116,7 @@ def test_init_without_demo_creates_an_administrator(tmp_path: Path) -> None:
 
 
 def test_a_database_from_a_newer_o2pos_is_refused(tmp_path: Path) -> None:
-    o2pos(tmp_path, "init", "--admin-pin", "9876")
+    o2pos(tmp_path, "init", "--admin-pin", "987654")
     con = sqlite3.connect(tmp_path / "data" / "o2pos.db")
     con.execute("PRAGMA user_version = 99")
     con.close()

@@ -82,10 +82,16 @@ class Central:
         """Point this process's central models at the server's database (to read or admin)."""
         open_central(self.db_url, create=False)
 
-    def register(self, name: str | None = None) -> tuple[str, str]:
+    def register(self, name: str | None = None, store: str | None = None) -> tuple[str, str]:
+        """A new terminal's name and token; ``key_of`` gives its key."""
         name = name or f"S{next(_names):04d}"
         self.bind()
-        return name, add_terminal(name)
+        return name, add_terminal(name, store).token
+
+    def key_of(self, name: str) -> str:
+        """The key a till puts in [central] key (printed once by add-terminal)."""
+        self.bind()
+        return str(central_models.Terminal.get_by_id(name).wrap_key)
 
     def stats(self, name: str) -> dict[str, Any]:
         from o2pos.central.reports import stats
@@ -169,14 +175,20 @@ def make_till(
     url: str | None = None,
     batch_size: int = 50,
     timeout: float = 5.0,
+    store_name: str | None = None,
     **engine_kw: Any,
 ) -> Till:
-    name, token = central.register()
+    name, token = central.register(store=store_name)
     store = build_store(directory, terminal_id=name)
     store.open_register()
     client = CentralClient(url or central.url, token, timeout=timeout)
     engine = SyncEngine(
-        store.ctx, client, lock_path=directory / "sync.lock", batch_size=batch_size, **engine_kw
+        store.ctx,
+        client,
+        lock_path=directory / "sync.lock",
+        batch_size=batch_size,
+        key=central.key_of(name),
+        **engine_kw,
     )
     return Till(store, name, token, engine)
 

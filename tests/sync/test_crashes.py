@@ -34,12 +34,14 @@ from tests.sync.faultproxy import FaultProxy, Hold
 from tests.sync.test_sync import assert_central_matches
 
 
-def write_config(directory: Path, name: str, url: str, token: str, **central: object) -> Path:
-    extra = "".join(f"{key} = {value}\n" for key, value in central.items())
+def write_config(
+    directory: Path, name: str, url: str, token: str, key: str = "", **central: object
+) -> Path:
+    extra = "".join(f"{k} = {value}\n" for k, value in central.items())
     path = directory / "o2pos.toml"
     path.write_text(
         f'[terminal]\nid = "{name}"\ndata_dir = "{directory}"\n'
-        f'[central]\nurl = "{url}"\ntoken = "{token}"\n{extra}',
+        f'[central]\nurl = "{url}"\ntoken = "{token}"\nkey = "{key}"\n{extra}',
         encoding="utf-8",
     )
     return path
@@ -63,7 +65,14 @@ def crash_till(tmp_path: Path, central: Central, proxy: FaultProxy) -> Iterator[
     # through the proxy, so a test can stop a request where it wants; a long timeout, so
     # a slow machine never turns a held request into a client-side timeout first
     config = write_config(
-        tmp_path, name, proxy.url, token, batch_size=BATCH, interval_seconds=1, timeout_seconds=120
+        tmp_path,
+        name,
+        proxy.url,
+        token,
+        central.key_of(name),
+        batch_size=BATCH,
+        interval_seconds=1,
+        timeout_seconds=120,
     )
     yield SimpleNamespace(store=store, ctx=store.ctx, name=name, token=token, config=config)
     store.ctx.db.close()

@@ -8,19 +8,30 @@ from pathlib import Path
 import pytest
 
 from o2pos.central import master
-from o2pos.central.store import open_central
-from o2pos.core import auth, masterdata, syncstate
+from o2pos.central.models import Terminal
+from o2pos.central.store import add_terminal, open_central
+from o2pos.core import auth, masterdata, pinwrap, syncstate
 from o2pos.core.errors import ValidationError
 from o2pos.core.models import Coupon, Customer, Employee, Product, QuickButton, TaxClass
 from tests.conftest import Store
 from tests.sync.conftest import o2pos_cmd
 
 
+def terminal_of(store: Store) -> Terminal:
+    """The store's till as the central knows it, registered on first use."""
+    name = store.ctx.terminal_id
+    if Terminal.get_or_none(Terminal.name == name) is None:
+        add_terminal(name)
+    return Terminal.get_by_id(name)
+
+
 def pull_all(store: Store) -> int:
     """What a till's pull does, without HTTP: page through changes and apply each page."""
     since, applied = syncstate.master_version(store.ctx), 0
+    terminal = terminal_of(store)
     while True:
-        records, version, more, reset = master.changes(since, 100)
+        records, version, more, reset = master.changes(since, 100, terminal)
+        records = pinwrap.unwrap_records(records, str(terminal.wrap_key), terminal.name)
         masterdata.apply(store.ctx, records, version, reset=reset)
         applied += len(records)
         since = version
@@ -59,7 +70,7 @@ def test_a_central_restored_from_an_older_backup_makes_tills_resend_from_scratch
     open_central(tmp_path / "central.db")
     pull_all(store)
     ahead = master.current_version() + 50  # the till saw versions this central never had
-    records, version, _more, reset = master.changes(ahead)
+    records, version, _more, reset = master.changes(ahead, 100, terminal_of(store))
     assert reset and records and records[0]["version"] == 1
     masterdata.apply(store.ctx, records, version, reset=True)
     assert syncstate.master_version(store.ctx) == version

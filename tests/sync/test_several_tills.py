@@ -24,7 +24,7 @@ def test_three_tills_sync_to_one_central_and_each_adds_up(tmp_path: Path, centra
         name, token = central.register()
         directory = tmp_path / name
         directory.mkdir()
-        config = write_config(directory, name, central.url, token)
+        config = write_config(directory, name, central.url, token, central.key_of(name))
         run(config, "init", "--demo")
         run(config, "simulate", "--sales", str(10 + 5 * index), "--seed", str(index))
         tills.append((name, config))

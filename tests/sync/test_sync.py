@@ -204,7 +204,7 @@ def test_a_revoked_token_stops_sync_loses_nothing_and_resumes_after_re_registeri
     assert "revoked" in outcome.error
     summary = till.summary()
     assert summary["alert"] and summary["pending"] == waiting
-    token = add_terminal(till.name)
+    token = add_terminal(till.name).token
     engine = SyncEngine(
         till.ctx, CentralClient(central.url, token), lock_path=tmp_path / "sync.lock"
     )

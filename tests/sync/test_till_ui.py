@@ -24,7 +24,9 @@ def till_app(tmp_path: Path, central: Central, interval: int = 1) -> TillApp:
     store = build_store(tmp_path, terminal_id=name)
     config = Config(
         settings=store.ctx.settings,
-        central=CentralConfig(url=central.url, token=token, interval_seconds=interval),
+        central=CentralConfig(
+            url=central.url, token=token, key=central.key_of(name), interval_seconds=interval
+        ),
     )
     return TillApp(store.ctx, config)
 

@@ -348,7 +348,7 @@ async def test_a_manager_unlocks_a_locked_cashier_at_the_login_screen(store: Sto
         assert isinstance(app.screen, ManagerPinDialog)
         await type_text(pilot, "manager")
         await pilot.press("enter")
-        await type_text(pilot, "2222")
+        await type_text(pilot, "222222")
         await pilot.press("enter")
         await pilot.pause()
         assert "cashier is unlocked" in str(app.screen.query_one("#message", Static).render())
@@ -415,7 +415,7 @@ async def test_p_on_the_z_slip_prints_a_copy(store: Store, tmp_path: Path) -> No
     printer = PrinterConfig(kind="dummy", device=str(tmp_path / "printer.bin"))
     app = TillApp(store.ctx, Config(settings=store.ctx.settings, printer=printer))
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in(pilot, "manager", "2222")
+        await sign_in(pilot, "manager", "222222")
         await pilot.press("f4", "c")
         await pilot.pause()
         await type_text(pilot, "2000")

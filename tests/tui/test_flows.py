@@ -50,7 +50,7 @@ async def approve_as_manager(pilot) -> None:
     """Answer the manager override dialog as the store manager."""
     await type_text(pilot, "manager")
     await pilot.press("enter")
-    await type_text(pilot, "2222")
+    await type_text(pilot, "222222")
     await pilot.press("enter")
     await pilot.pause()
 

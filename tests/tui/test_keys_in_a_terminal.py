@@ -366,7 +366,7 @@ class Till:
         self.wait(title("Manager approval"))
         self.type("manager")
         self.press("approval", via, anything)
-        self.type("2222")
+        self.type("222222")
         return self.enter(both(no_title("Manager approval"), then))
 
 

@@ -55,7 +55,7 @@ async def test_a_cashiers_pin_does_not_leave_a_managers_does(store: Store) -> No
         await pilot.pause()
         await type_text(pilot, "manager")
         await pilot.press("enter")
-        await type_text(pilot, "2222")
+        await type_text(pilot, "222222")
         await pilot.press("enter")
         await pilot.pause()
     assert app.return_code == 0 and not app.is_running

@@ -190,7 +190,7 @@ def test_close_register_z_report(snap_compare, tmp_path: Path) -> None:
         "enter",
         *keys("manager"),
         "enter",
-        *keys("2222"),
+        *keys("222222"),
         "enter",
     ]
     assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)

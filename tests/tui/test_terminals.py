@@ -165,7 +165,7 @@ def test_no_key_in_a_real_terminal_gets_a_kiosk_to_its_shell(tmp_path: Path) -> 
         tmux.wait_for("manager")
         # Tab, not Enter, to the PIN: Tab moves the focus before the next key is read, while
         # Enter moves it a moment later, so on a busy machine the PIN would land in the code
-        tmux.keys("manager", "Tab", "2222", "Enter")
+        tmux.keys("manager", "Tab", "222222", "Enter")
         tmux.wait_for("SHELL-REACHED")
     finally:
         tmux.close()

@@ -258,7 +258,7 @@ def test_who_may_unlock_when_signed_in(store: Store) -> None:
     auth.unlock(store.ctx, "billing", store.manager)
     # an administrator whose role predates the permission unlocks as an employee manager
     RolePermission.delete().where(RolePermission.permission == auth.Perm.UNLOCK_EMPLOYEES).execute()
-    admin = auth.login(store.ctx, "admin", "1234")
+    admin = auth.login(store.ctx, "admin", "123456")
     _lock(store, "billing")
     auth.unlock(store.ctx, "billing", admin)
     assert [(e[0], e[1], e[2]["via"]) for e in _unlocked_events()] == [
@@ -287,3 +287,17 @@ def test_an_older_till_database_gives_managers_the_unlock_permission(store: Stor
     with pytest.raises(AuthError):
         auth.login(store.ctx, "nobody", "0000")
     assert LoginFailure.select().count() == 1
+
+
+def test_a_role_that_approves_needs_a_pin_of_six_digits(store: Store) -> None:
+    """A 4-digit PIN's verifier falls to a brute force in minutes; a manager's PIN approves
+    voids and refunds at every till, so it is refused, and nothing is stored or journaled."""
+    before = Journal.select().count()
+    for role in ("store_manager", "administrator"):
+        with pytest.raises(ValidationError, match=r"role needs a PIN of 6 to 8 digits: it"):
+            auth.create_employee(store.ctx, "boss", "Boss", role, "4826")
+    assert Employee.get_or_none(Employee.code == "boss") is None
+    assert Journal.select().count() == before
+    auth.create_employee(store.ctx, "boss", "Boss", "store_manager", "482613")
+    assert auth.login(store.ctx, "boss", "482613").code == "boss"
+    auth.create_employee(store.ctx, "clerk", "Clerk", "cashier", "4826")  # approves nothing

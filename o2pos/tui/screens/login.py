@@ -41,7 +41,7 @@ class LoginScreen(Screen[None]):
             yield Static("", id="message", classes="error")
             if demo.is_demo_store():
                 yield Static(
-                    "Demo store: cashier / 1111 · manager / 2222 · admin / 1234",
+                    "Demo store: cashier / 1111 · manager / 222222 · admin / 123456",
                     id="demo-hint",
                     classes="muted",
                 )
