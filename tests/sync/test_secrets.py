@@ -21,7 +21,7 @@ def test_a_token_pasted_with_a_trailing_space_still_syncs(tmp_path: Path, centra
     config = tmp_path / "o2pos.toml"
     config.write_text(
         f'[terminal]\nid = "{name}"\ndata_dir = "{tmp_path}"\n'
-        f'[central]\nurl = "{central.url}"\ntoken = "{token} "\n',
+        f'[central]\nurl = "{central.url}"\ntoken = "{token} "\nkey = "{central.key_of(name)}"\n',
         encoding="utf-8",
     )
 

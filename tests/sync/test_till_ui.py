@@ -140,7 +140,9 @@ async def test_a_central_failing_round_after_round_shows_stuck_in_red_with_its_e
         store = build_store(tmp_path, terminal_id=name)
         config = Config(
             settings=store.ctx.settings,
-            central=CentralConfig(url=proxy.url, token=token, interval_seconds=3600),
+            central=CentralConfig(
+                url=proxy.url, token=token, key=central.key_of(name), interval_seconds=3600
+            ),
         )
         app = TillApp(store.ctx, config)
         proxy.set_mode("http_500")
