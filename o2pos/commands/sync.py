@@ -29,16 +29,7 @@ def _engine(config_path: Path | None) -> tuple[Any, Any, Any]:
     ctx = context_of(config_path)
     central = config.central
     try:
-        engine = make_engine(
-            ctx,
-            url=central.url,
-            token=central.token,
-            key=central.key,
-            ca_bundle=central.ca_bundle,
-            timeout=float(central.timeout_seconds),
-            batch_size=central.batch_size,
-            interval=float(central.interval_seconds),
-        )
+        engine = make_engine(ctx, central)
     except SyncError as exc:  # kind "config": the settings, not the network
         where = f"{config.source}: " if config.source else ""
         raise fail(f"{where}{exc.message}", 2) from exc

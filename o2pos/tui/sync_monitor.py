@@ -48,16 +48,7 @@ class SyncMonitor(BackgroundLoop):
 
             central = self.app.config.central
             try:
-                self.engine = make_engine(
-                    ctx,
-                    url=central.url,
-                    token=central.token,
-                    key=central.key,
-                    ca_bundle=central.ca_bundle,
-                    timeout=float(central.timeout_seconds),
-                    batch_size=central.batch_size,
-                    interval=float(central.interval_seconds),
-                )
+                self.engine = make_engine(ctx, central)
             except SyncError as exc:  # a config the till cannot use: an alert, not "connecting"
                 syncstate.note(ctx, state=exc.kind, online=False, error=exc.message)
                 return syncstate.summary(ctx), 3600.0
