@@ -95,7 +95,7 @@ def settle(
             raise PaymentError(f"Unknown payment method {tender.method!r}")
         reference = (tender.reference or "").strip() or None
         if contains_card_number(reference):
-            raise ValidationError(CARD_NUMBER_MESSAGE)
+            raise ValidationError(f"{CARD_NUMBER_MESSAGE}: type the approval code")
         voucher = None
         if method.kind == "on_account":
             if not allow_on_account:

@@ -19,10 +19,8 @@ from collections.abc import Iterator, Mapping
 
 from o2pos.core.errors import ValidationError
 
-CARD_NUMBER_MESSAGE = (
-    "That looks like a card number: never type card numbers into the till "
-    "(use the terminal's approval code)"
-)
+# short enough for the till's one notice line at 80 columns, with a field's name after it
+CARD_NUMBER_MESSAGE = "That looks like a card number: never type one into the till"
 MIN_DIGITS = 13
 MAX_DIGITS = 19
 # the most non-alphanumeric characters between two groups of one number (" - ", "  /")
