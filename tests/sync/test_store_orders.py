@@ -1,0 +1,178 @@
+"""One store, several counters: an order saved on one till is found, claimed and paid at
+another, through a real central; another store never sees it."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from o2pos.central.models import OrderClaim, Payment, Sale
+from o2pos.config import CentralConfig
+from o2pos.core import models, payments, sales
+from o2pos.core.errors import StateError
+from o2pos.core.payments import RemoteOrder, Tender
+from o2pos.sync.client import CentralClient
+from o2pos.sync.orders import OFFLINE, OrderRefused, OrdersUnavailable, StoreOrders
+from tests.sync.conftest import Central, Till, free_port, make_till
+
+_shops = itertools.count(1)
+
+
+def shop() -> str:
+    """A store of its own per test: the central is shared by the whole session."""
+    return f"shop{next(_shops)}-{uuid.uuid4().hex[:8]}"
+
+
+def at(till: Till) -> Till:
+    """Point the till models at this till's database: the tills of a test share a process."""
+    models.database.initialize(till.ctx.db)
+    return till
+
+
+def orders_of(till: Till, central: Central) -> StoreOrders:
+    return StoreOrders(CentralClient(central.url, till.token, timeout=1.0))
+
+
+@pytest.fixture
+def tills(tmp_path: Path, central: Central) -> Iterator[dict[str, Till]]:
+    """T1, T2 and T3 in one store, X in another."""
+    here, there = shop(), shop()
+    made = {}
+    for label, store in (("T1", here), ("T2", here), ("T3", here), ("X", there)):
+        (tmp_path / label).mkdir()
+        made[label] = make_till(tmp_path / label, central, store_name=store)
+    yield made
+    for till in made.values():
+        till.engine.client.close()
+        till.ctx.db.close()
+
+
+def saved_unpaid(till: Till) -> sales.Sale:
+    """ctrl+s on a bill of two rice packs, then a push: the order is at the central."""
+    store = at(till).store
+    saved = sales.save_unpaid(store.ctx, store.bill("RICE1", "RICE1"), store.cashier)
+    till.push_until_done()
+    return saved
+
+
+def test_an_order_saved_on_one_till_is_paid_at_another_and_credited_once(
+    tills: dict[str, Till], central: Central
+) -> None:
+    t1, t2 = tills["T1"], tills["T2"]
+    saved = saved_unpaid(t1)
+    lookup = orders_of(t2, central)
+
+    order = lookup.find(saved.number.lower())
+    assert (order.number, order.terminal, order.uuid) == (saved.number, t1.name, saved.uuid)
+    assert (order.total, order.paid, order.balance) == (saved.total, 0, saved.total)
+    assert sum(line.qty_milli for line in order.lines) == 2000
+    assert {line.name for line in order.lines} == {"Basmati Rice 1 kg"}
+    assert saved.number in [o.number for o in lookup.open_orders()]
+
+    claimed = lookup.claim(order)
+    at(t2)
+    assert (claimed.balance, claimed.terminal) == (saved.total, t1.name)
+    receipt, settlement = payments.collect_remote(
+        t2.ctx, t2.store.cashier, [claimed], [Tender("cash", saved.total + 1000)]
+    )
+    assert settlement.change == 1000
+    # the same claim cannot pay it twice on this till, even before the push
+    with pytest.raises(StateError, match="already paid"):
+        payments.collect_remote(t2.ctx, t2.store.cashier, [claimed], [Tender("cash", 100)])
+
+    at(t2).push_until_done()
+    at(t1).push_until_done()
+    central.bind()
+    assert [(s.paid, s.balance) for s in Sale.select().where(Sale.uuid == saved.uuid)] == [
+        (saved.total, 0)
+    ]
+    taken = Payment.select().where(Payment.receipt_uuid == receipt.uuid)
+    assert [(p.terminal, p.amount) for p in taken] == [(t2.name, saved.total)]
+    assert OrderClaim.get_or_none(OrderClaim.sale_uuid == saved.uuid) is None  # settled
+    assert central.stats(t2.name)["flagged"] == 0
+
+    # paid store-wide: found with no balance, listed no more, and no till may claim it
+    assert lookup.find(saved.number).balance == 0
+    assert saved.number not in [o.number for o in lookup.open_orders()]
+    with pytest.raises(OrderRefused, match="already paid") as refused:
+        orders_of(tills["T3"], central).claim(order)
+    assert refused.value.code == "paid"
+
+
+def test_another_store_cannot_see_or_claim_the_order(
+    tills: dict[str, Till], central: Central
+) -> None:
+    saved = saved_unpaid(tills["T1"])
+    order = orders_of(tills["T2"], central).find(saved.number)
+    elsewhere = orders_of(tills["X"], central)
+    with pytest.raises(OrderRefused, match=f"No order numbered {saved.number}") as refused:
+        elsewhere.find(saved.number)
+    assert refused.value.code == "not_found"
+    assert saved.number not in [o.number for o in elsewhere.open_orders()]
+    with pytest.raises(OrderRefused) as claim:
+        elsewhere.claim(order)
+    assert claim.value.code == "not_found"
+
+
+def test_two_tills_claiming_one_order_at_once_exactly_one_wins(
+    tills: dict[str, Till], central: Central
+) -> None:
+    saved = saved_unpaid(tills["T1"])
+    order = orders_of(tills["T2"], central).find(saved.number)
+    rivals = [tills["T2"], tills["T3"]]
+    start = threading.Barrier(len(rivals))
+    results: dict[str, RemoteOrder | OrderRefused] = {}
+
+    def claim(till: Till) -> None:
+        lookup = orders_of(till, central)
+        start.wait()
+        try:
+            results[till.name] = lookup.claim(order)
+        except OrderRefused as exc:
+            results[till.name] = exc
+
+    threads = [threading.Thread(target=claim, args=(till,)) for till in rivals]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    winners = [name for name, r in results.items() if isinstance(r, RemoteOrder)]
+    losers = [r for r in results.values() if isinstance(r, OrderRefused)]
+    assert len(winners) == 1 and len(losers) == 1
+    assert losers[0].code == "claimed"
+    assert losers[0].details["holder"] == winners[0]
+    assert winners[0] in losers[0].message
+
+    # the winner asking again with its claim id renews the same claim; the loser still waits
+    winner = next(t for t in rivals if t.name == winners[0])
+    loser = next(t for t in rivals if t.name != winners[0])
+    first = results[winner.name]
+    assert isinstance(first, RemoteOrder)
+    again = orders_of(winner, central).claim(order, claim_id=first.claim_id)
+    assert again == first
+    with pytest.raises(OrderRefused, match="taking payment"):
+        orders_of(loser, central).claim(order)
+    # released, the order is the loser's to take
+    assert orders_of(winner, central).release(first) is True
+    assert orders_of(loser, central).claim(order).balance == saved.total
+
+
+def test_other_tills_orders_are_unavailable_offline_and_own_orders_still_work(
+    tills: dict[str, Till],
+) -> None:
+    t2 = at(tills["T2"])
+    mine = sales.save_unpaid(t2.ctx, t2.store.bill("RICE1"), t2.store.cashier)
+    closed = CentralConfig(url=f"http://127.0.0.1:{free_port()}", token=t2.token)
+    lookup = StoreOrders.from_config(closed)
+    with pytest.raises(OrdersUnavailable, match=OFFLINE):
+        lookup.find("S-T1-000001")
+    with pytest.raises(OrdersUnavailable, match=OFFLINE):
+        lookup.open_orders()
+    assert [o.number for o in payments.open_orders(t2.ctx)] == [mine.number]
+    payments.collect(t2.ctx, t2.store.cashier, [mine.number], [Tender("cash", mine.total)])
