@@ -176,3 +176,26 @@ def test_other_tills_orders_are_unavailable_offline_and_own_orders_still_work(
         lookup.open_orders()
     assert [o.number for o in payments.open_orders(t2.ctx)] == [mine.number]
     payments.collect(t2.ctx, t2.store.cashier, [mine.number], [Tender("cash", mine.total)])
+
+
+def test_a_payment_beyond_the_balance_is_accepted_and_flagged(
+    tills: dict[str, Till], central: Central
+) -> None:
+    """The till that made the order still pays it locally without a claim (later work makes
+    it claim too): when both payments arrive, the second is flagged for the back office."""
+    t1, t2 = tills["T1"], tills["T2"]
+    saved = saved_unpaid(t1)
+    lookup = orders_of(t2, central)
+    claimed = lookup.claim(lookup.find(saved.number))
+    payments.collect_remote(at(t2).ctx, t2.store.cashier, [claimed], [Tender("cash", saved.total)])
+    t2.push_until_done()
+    payments.collect(at(t1).ctx, t1.store.cashier, [saved.number], [Tender("cash", saved.total)])
+    t1.push_until_done()
+
+    from o2pos.central.reports import flagged
+
+    central.bind()
+    assert [f["reason"] for f in flagged(t1.name)] == [
+        f"pays {saved.total} on sale {saved.number}, whose balance was 0"
+    ]
+    assert flagged(t2.name) == []
