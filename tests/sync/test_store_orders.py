@@ -12,13 +12,16 @@ from pathlib import Path
 import pytest
 
 from o2pos.central.models import OrderClaim, Payment, Sale
-from o2pos.config import CentralConfig
-from o2pos.core import models, payments, sales
+from o2pos.config import CentralConfig, Config
+from o2pos.core import models, payments, sales, syncstate
 from o2pos.core.errors import StateError
 from o2pos.core.payments import RemoteOrder, Tender
 from o2pos.sync.client import CentralClient
 from o2pos.sync.orders import OFFLINE, OrderRefused, OrdersUnavailable, StoreOrders
+from o2pos.tui.app import TillApp
+from tests.conftest import Store, build_store
 from tests.sync.conftest import Central, Till, free_port, make_till
+from tests.tui.test_flows import notice, sign_in, type_text, wait_for
 
 _shops = itertools.count(1)
 
@@ -199,3 +202,70 @@ def test_a_payment_beyond_the_balance_is_accepted_and_flagged(
         f"pays {saved.total} on sale {saved.number}, whose balance was 0"
     ]
     assert flagged(t2.name) == []
+
+
+def counter_app(
+    directory: Path, central: Central, store: str, url: str | None = None
+) -> tuple[TillApp, Store]:
+    """The till of a second counter of ``store``, as a cashier runs it, and its store."""
+    name, token = central.register(store=store)
+    built = build_store(directory, terminal_id=name)
+    config = Config(
+        settings=built.ctx.settings,
+        central=CentralConfig(
+            url=url or central.url, token=token, key=central.key_of(name), interval_seconds=1
+        ),
+    )
+    return TillApp(built.ctx, config), built
+
+
+async def test_f3_finds_another_tills_order_by_number_and_pays_it(
+    tmp_path: Path, central: Central
+) -> None:
+    here = shop()
+    (tmp_path / "T1").mkdir()
+    t1 = make_till(tmp_path / "T1", central, store_name=here)
+    saved = saved_unpaid(t1)
+    app, _ = counter_app(tmp_path / "T2", central, here)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f3")
+        await pilot.pause()
+        await type_text(pilot, saved.number)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "held for this till" in notice(app))
+        await pilot.press("f10")
+        await pilot.pause()
+        await pilot.press("enter")  # cash, the amount due filled in
+        await wait_for(pilot, lambda: "received" in notice(app))
+        await wait_for(pilot, lambda: syncstate.pending_count(app.ctx) == 0)
+    central.bind()
+    assert [(s.paid, s.balance) for s in Sale.select().where(Sale.uuid == saved.uuid)] == [
+        (saved.total, 0)
+    ]
+    t1.engine.client.close()
+    t1.ctx.db.close()
+
+
+async def test_f3_says_other_tills_bills_are_unavailable_offline_and_its_own_work(
+    tmp_path: Path, central: Central
+) -> None:
+    app, store = counter_app(tmp_path, central, shop(), url=f"http://127.0.0.1:{free_port()}")
+    store.open_register()
+    mine = sales.save_unpaid(app.ctx, store.bill("RICE1"), store.cashier)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, float_=None)
+        await pilot.press("f3")
+        await pilot.pause()
+        await type_text(pilot, "S-T9-000001")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: OFFLINE in notice(app))
+        assert "this till's own work" in notice(app)
+        await type_text(pilot, mine.number)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("f10")
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "received" in notice(app))
+    assert models.Sale.get_by_id(mine.id).balance == 0
