@@ -149,5 +149,18 @@ class StoreOrders:
             customer_uuid=order.customer_uuid,
         )
 
+    def renew(self, order: RemoteOrder, lease_seconds: int = 120) -> RemoteOrder:
+        """The same claim with a fresh lease, just before paying: a claim whose lease ran
+        out and was taken by another counter is refused (``claimed``) rather than paid."""
+        answer = self._call("claim_order", order.uuid, order.claim_id, lease_seconds)
+        return RemoteOrder(
+            uuid=order.uuid,
+            number=order.number,
+            terminal=order.terminal,
+            balance=answer["balance"],
+            claim_id=order.claim_id,
+            customer_uuid=order.customer_uuid,
+        )
+
     def release(self, order: RemoteOrder) -> bool:
         return bool(self._call("release_order", order.uuid, order.claim_id)["released"])

@@ -19,6 +19,7 @@ from o2pos.core.payments import RemoteOrder, Tender
 from o2pos.sync.client import CentralClient
 from o2pos.sync.orders import OFFLINE, OrderRefused, OrdersUnavailable, StoreOrders
 from o2pos.tui.app import TillApp
+from o2pos.tui.screens.payment import PaymentScreen
 from tests.conftest import Store, build_store
 from tests.sync.conftest import Central, Till, free_port, make_till
 from tests.tui.test_flows import notice, sign_in, type_text, wait_for
@@ -234,8 +235,8 @@ async def test_f3_finds_another_tills_order_by_number_and_pays_it(
         await type_text(pilot, saved.number)
         await pilot.press("enter")
         await wait_for(pilot, lambda: "held for this till" in notice(app))
-        await pilot.press("f10")
-        await pilot.pause()
+        await pilot.press("f10")  # the claim is renewed first, in a worker
+        await wait_for(pilot, lambda: isinstance(app.screen, PaymentScreen))
         await pilot.press("enter")  # cash, the amount due filled in
         await wait_for(pilot, lambda: "received" in notice(app))
         await wait_for(pilot, lambda: syncstate.pending_count(app.ctx) == 0)
@@ -269,3 +270,28 @@ async def test_f3_says_other_tills_bills_are_unavailable_offline_and_its_own_wor
         await pilot.press("enter")
         await wait_for(pilot, lambda: "received" in notice(app))
     assert models.Sale.get_by_id(mine.id).balance == 0
+
+
+def test_a_lease_that_runs_out_frees_the_order_and_its_old_holder_cannot_renew_it(
+    tills: dict[str, Till], central: Central
+) -> None:
+    """A till that claimed and then died: once its lease ends another counter takes the
+    order, and the old claim can no longer be renewed to pay it."""
+    saved = saved_unpaid(tills["T1"])
+    dead, alive = orders_of(tills["T2"], central), orders_of(tills["T3"], central)
+    order = dead.find(saved.number)
+    stale = dead.claim(order, lease_seconds=1)
+    with pytest.raises(OrderRefused, match=f"Terminal {tills['T2'].name}"):
+        alive.claim(order)
+    taken: RemoteOrder | None = None
+    for _ in range(300):  # waits on the central's answer changing, not on a duration
+        try:
+            taken = alive.claim(order)
+            break
+        except OrderRefused:
+            threading.Event().wait(0.1)
+    assert taken is not None and taken.balance == saved.total
+    with pytest.raises(OrderRefused, match=f"Terminal {tills['T3'].name}") as refused:
+        dead.renew(stale)
+    assert refused.value.code == "claimed"
+    assert alive.renew(taken) == taken

@@ -130,6 +130,37 @@ class ReceiptsScreen(TillScreen):
         self.show_orders()
         self.say(f"{view.number} of till {claimed.terminal} is held for this till: F10 pays it")
 
+    def renew_remote(self, remote: list[payments.RemoteOrder]) -> None:
+        """In a worker thread: renew each claim so its lease covers the payment, then pay."""
+        from o2pos.sync.orders import OFFLINE, OrderRefused, OrdersUnavailable, StoreOrders
+
+        try:
+            lookup = StoreOrders.from_config(self.app.config.central)
+            try:
+                renewed = [lookup.renew(order) for order in remote]
+            finally:
+                lookup.close()
+        except OrdersUnavailable:
+            self.app.call_from_thread(self.show_error, f"{OFFLINE}; this till's own work")
+            return
+        except OrderRefused as problem:
+            self.app.call_from_thread(self.show_error, shorten(problem.message, 78))
+            return
+        self.app.call_from_thread(self.pay_remote, renewed)
+
+    def pay_remote(self, remote: list[payments.RemoteOrder]) -> None:
+        ctx, employee = self.ctx, self.employee
+        self.say("")
+        self.app.push_screen(
+            PaymentScreen(
+                sum(payments.remote_due(order) for order in remote),
+                lambda tenders: payments.collect_remote(ctx, employee, remote, tenders),
+                title="Receipt",
+                partial=all(order.customer_uuid for order in remote),
+            ),
+            self.paid,
+        )
+
     def release_remote(self, claimed: payments.RemoteOrder) -> None:
         """In a worker thread: free a dropped order at once for other counters (if the
         central cannot be reached, its lease simply runs out)."""
@@ -183,14 +214,12 @@ class ReceiptsScreen(TillScreen):
                     "Pay this till's bills and other tills' bills in separate receipts: "
                     "ctrl+d drops the last one chosen"
                 )
-            self.app.push_screen(
-                PaymentScreen(
-                    sum(payments.remote_due(order) for order in remote),
-                    lambda tenders: payments.collect_remote(ctx, employee, remote, tenders),
-                    title="Receipt",
-                    partial=all(order.customer_uuid for order in remote),
-                ),
-                self.paid,
+            self.say("Renewing the hold on other tills' bills…")
+            self.run_worker(
+                partial(self.renew_remote, remote),
+                thread=True,
+                exit_on_error=False,
+                group="remote-order",
             )
             return
         due, part_payment = payments.collect_terms(ctx, numbers)
