@@ -36,6 +36,8 @@ class CentralConfig:
     interval_seconds: int = 5
     timeout_seconds: int = 10
     batch_size: int = 200
+    # another till's order looked up or claimed while a cashier waits: short, never a hang
+    lookup_timeout_seconds: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -226,7 +228,10 @@ def parse(data: dict[str, Any], *, base_dir: Path, source: Path | None = None) -
         raise ConfigError("[central] batch_size is from 1 to 500")
     if not 1 <= central.interval_seconds <= 3600 or not 1 <= central.timeout_seconds <= 120:
         raise ConfigError("[central] interval_seconds is 1 to 3600, timeout_seconds 1 to 120")
-    central = replace(central, token=_token(central.token))
+    lookup = central.lookup_timeout_seconds
+    if isinstance(lookup, bool) or not isinstance(lookup, int | float) or not 0.1 <= lookup <= 10:
+        raise ConfigError("[central] lookup_timeout_seconds is a number from 0.1 to 10")
+    central = replace(central, token=_token(central.token), lookup_timeout_seconds=float(lookup))
     if central.key and not pinwrap.KEY_PATTERN.match(central.key):
         raise ConfigError(
             "[central] key is o2k_ and 43 letters, digits, '-' or '_', "

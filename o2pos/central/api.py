@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -25,10 +25,24 @@ from . import master
 from .ingest import IngestError, ingest
 from .limits import MAX_BODY, TooMuch, check_body
 from .models import Terminal
-from .schemas import ErrorOut, HeadOut, HealthOut, MasterOut, PushIn, PushOut
+from .orders import MAX_LIST, OrderRefusal, claim_order, find_orders, release_order
+from .schemas import (
+    ClaimIn,
+    ClaimOut,
+    ErrorOut,
+    HeadOut,
+    HealthOut,
+    MasterOut,
+    OrdersOut,
+    PushIn,
+    PushOut,
+    ReleaseIn,
+    ReleaseOut,
+)
 from .store import find_by_token
 
 MAX_VERSION = 2**63 - 1  # master-data versions are BIGINT
+PRINTABLE = r"^[^\x00-\x1f]+$"  # stored text never holds NUL (PostgreSQL refuses it)
 
 
 class AuthError(Exception):
@@ -60,6 +74,8 @@ def terminal_auth(
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut} for code in (401, 403, 409, 413, 422, 503)
 }
+ORDER_ERRORS: dict[int | str, dict[str, Any]] = {**ERRORS, 404: {"model": ErrorOut}}
+ORDER_UUID = Path(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
@@ -108,6 +124,10 @@ def create_app(*, bench: bool = False) -> FastAPI:
     @app.exception_handler(IngestError)
     async def refused(request: Request, exc: IngestError) -> JSONResponse:
         return JSONResponse(exc.body(), status_code=exc.status)
+
+    @app.exception_handler(OrderRefusal)
+    async def order_refused(request: Request, exc: OrderRefusal) -> JSONResponse:
+        return _error(exc.status, exc.code, exc.message, **exc.extra)
 
     @app.exception_handler(AuthError)
     async def unauthorized(request: Request, exc: AuthError) -> JSONResponse:
@@ -175,6 +195,52 @@ def create_app(*, bench: bool = False) -> FastAPI:
             )
         records, version, more, reset = master.changes(since, limit, terminal)
         return {"version": version, "more": more, "reset": reset, "records": records}
+
+    @app.get("/v1/store/orders", response_model=OrdersOut, responses=ORDER_ERRORS, tags=["orders"])
+    def store_orders(
+        terminal: Annotated[Terminal, Depends(terminal_auth)],
+        number: Annotated[str | None, Query(min_length=1, max_length=40, pattern=PRINTABLE)] = None,
+        customer: Annotated[
+            str | None, Query(min_length=1, max_length=36, pattern=PRINTABLE)
+        ] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 30,
+    ) -> dict[str, Any]:
+        """Orders of this terminal's store made at any of its tills: one by ``number``
+        (404 when the store has none), else the open ones, of one ``customer`` (uuid) if
+        given, oldest first."""
+        return {
+            "orders": find_orders(terminal.store, number=number, customer=customer, limit=limit)
+        }
+
+    @app.post(
+        "/v1/store/orders/{uuid}/claim",
+        response_model=ClaimOut,
+        responses=ORDER_ERRORS,
+        tags=["orders"],
+    )
+    def claim(
+        body: ClaimIn,
+        terminal: Annotated[Terminal, Depends(terminal_auth)],
+        uuid: Annotated[str, ORDER_UUID],
+    ) -> dict[str, Any]:
+        """Hold an open order for this till while it takes payment (a lease); idempotent
+        by ``claim_id``. 409 ``claimed`` names the holder while its lease is live."""
+        return claim_order(terminal, uuid, body.claim_id, body.lease_seconds)
+
+    @app.post(
+        "/v1/store/orders/{uuid}/release",
+        response_model=ReleaseOut,
+        responses=ORDER_ERRORS,
+        tags=["orders"],
+    )
+    def release(
+        body: ReleaseIn,
+        terminal: Annotated[Terminal, Depends(terminal_auth)],
+        uuid: Annotated[str, ORDER_UUID],
+    ) -> dict[str, bool]:
+        """Give up this till's claim (the cashier cancelled); ``released`` false if it held
+        none with that id."""
+        return {"released": release_order(terminal, uuid, body.claim_id)}
 
     if bench:
 

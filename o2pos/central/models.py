@@ -135,6 +135,23 @@ class RegisterSession(CentralModel):
         indexes = ((("terminal", "session_id"), True),)
 
 
+class OrderClaim(CentralModel):
+    """Which till may take payment for an open order, until when (``orders.py``).
+
+    One row per order (the primary key), so two tills can never both hold it: on SQLite
+    the claim is written under the write lock, on PostgreSQL under the sale's row lock,
+    and the key refuses a second row whatever happens. ``balance`` is the order's balance
+    when it was claimed: what the holder may pay at most.
+    """
+
+    sale_uuid = CharField(primary_key=True, max_length=36)
+    claim_id = CharField(max_length=36)
+    terminal = CharField(max_length=8)
+    balance = BigIntegerField()
+    claimed_at = DateTimeField()
+    expires_at = DateTimeField()
+
+
 class MasterRecord(CentralModel):
     """One product, customer, employee... as served to tills, numbered by a global version."""
 
@@ -161,6 +178,7 @@ MODELS: list[type[CentralModel]] = [
     Payment,
     Return,
     RegisterSession,
+    OrderClaim,
     MasterRecord,
     Counter,
 ]

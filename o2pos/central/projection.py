@@ -24,7 +24,7 @@ from o2pos.core.errors import DomainError
 from o2pos.core.eventschema import INT32, INT64, problem
 from o2pos.core.models import dicts, tuples
 
-from .models import Payment, RegisterSession, Return, Sale
+from .models import OrderClaim, Payment, RegisterSession, Return, Sale
 from .store import bulk_insert
 
 Flags = list[str]
@@ -184,6 +184,9 @@ class BatchProjector:
                 continue
             amount = _int(allocation["amount"])
             paid, balance = figures.get(uuid) or self.sales[uuid]
+            if amount > balance:  # accepted (it happened), but no claim allowed it
+                sale = allocation.get("sale") or uuid
+                flags.append(f"pays {amount} on sale {sale}, whose balance was {balance}")
             figures[uuid] = [_int(paid + amount), _int(balance - amount)]
             staged.allocations.append((uuid, amount))
         staged.after.append(lambda: self.sales.update(figures))
@@ -342,6 +345,11 @@ class BatchProjector:
         for uuid, amount in batch.allocations:
             Sale.update(paid=Sale.paid + amount, balance=Sale.balance - amount).where(
                 Sale.uuid == uuid
+            ).execute()
+        if batch.allocations:  # the holder's payment is in: its claim is settled
+            OrderClaim.delete().where(
+                OrderClaim.sale_uuid.in_(sorted({uuid for uuid, _ in batch.allocations})),
+                OrderClaim.terminal == self.terminal,
             ).execute()
         columns = {f.name for f in RegisterSession._meta.sorted_fields} - {"id"}
         for session in self.sessions.values():

@@ -14,6 +14,7 @@ from o2pos.core.journal import EVENT_TYPES
 
 from .ingest import MAX_BATCH
 from .limits import check_payload
+from .orders import DEFAULT_LEASE, MAX_LEASE
 
 
 def payload_object(value: Any) -> dict[str, Any]:
@@ -112,3 +113,69 @@ class MasterOut(BaseModel):
 class HealthOut(BaseModel):
     status: str
     version: str
+
+
+class OrderLineOut(BaseModel):
+    line_no: int | None
+    sku: str | None
+    name: str | None
+    qty_milli: int | None
+    unit_price: int | None
+    total: int | None
+
+
+class CustomerRefOut(BaseModel):
+    uuid: str | None
+    name: str | None
+
+
+class ClaimRefOut(BaseModel):
+    """A live claim on an order: which terminal is taking payment, and until when (UTC)."""
+
+    terminal: str
+    expires_at: str
+
+
+class OrderOut(BaseModel):
+    uuid: str
+    number: str
+    terminal: str
+    completed_at: str
+    customer: CustomerRefOut | None
+    total: int
+    paid: int
+    balance: int
+    lines: list[OrderLineOut]
+    claim: ClaimRefOut | None
+
+
+class OrdersOut(BaseModel):
+    orders: list[OrderOut]
+
+
+class ClaimIn(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    claim_id: str = Field(pattern=UUID, description="Chosen by the till; the same id renews")
+    lease_seconds: int = Field(default=DEFAULT_LEASE, ge=1, le=MAX_LEASE)
+
+
+class ReleaseIn(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    claim_id: str = Field(pattern=UUID)
+
+
+class ClaimOut(BaseModel):
+    claim_id: str
+    sale_uuid: str
+    number: str
+    terminal: str
+    order_terminal: str
+    total: int
+    balance: int = Field(description="The most the holder may pay for this order")
+    expires_at: str
+
+
+class ReleaseOut(BaseModel):
+    released: bool

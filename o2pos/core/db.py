@@ -100,7 +100,7 @@ def integrity_problems(db: SqliteDatabase, limit: int = 5) -> list[str]:
 
 # Bump with every schema change and add the step that brings the version before it up to
 # date to MIGRATIONS (playhouse.migrate); `create_schema` runs them in order at start-up.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 def _add_sync_status(db: SqliteDatabase) -> None:
@@ -146,6 +146,10 @@ def _add_journal_checkpoint(db: SqliteDatabase) -> None:
     checkpoint the first check walks the whole journal once and sets one."""
 
 
+def _add_remote_allocation(db: SqliteDatabase) -> None:
+    """7 -> 8: the remote_allocation table (created below); nothing else."""
+
+
 MIGRATIONS: dict[int, Callable[[SqliteDatabase], None]] = {
     1: _add_sync_status,
     2: _add_print_job,
@@ -153,6 +157,7 @@ MIGRATIONS: dict[int, Callable[[SqliteDatabase], None]] = {
     4: _add_document_indexes,
     5: _add_login_failure_and_unlock,
     6: _add_journal_checkpoint,
+    7: _add_remote_allocation,
 }
 
 

@@ -479,6 +479,26 @@ class ReceiptAllocation(BaseModel):
     amount = IntegerField()
 
 
+class RemoteAllocation(BaseModel):
+    """What a receipt paid towards an order made at another till of the store.
+
+    That order has no ``Sale`` row here (its lines, stock and figures belong to the till
+    that made it and to the central), so the allocation names it by uuid and number; the
+    ``receipt.recorded`` event carries the same, and the central credits the order once.
+    ``claim_id`` is the central's claim the payment was made under: its balance is what
+    the claim allowed, less what this till already paid under it.
+    """
+
+    id = AutoField()
+    receipt_id: int
+    receipt = ForeignKeyField(Receipt, backref="remote_allocations", column_name="receipt_id")
+    sale_uuid = CharField(index=True)
+    sale_number = CharField()
+    sale_terminal = CharField()
+    claim_id = CharField(index=True)
+    amount = IntegerField()
+
+
 class CouponRedemption(BaseModel):
     id = AutoField()
     coupon_id: str
@@ -639,6 +659,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     Receipt,
     Payment,
     ReceiptAllocation,
+    RemoteAllocation,
     CouponRedemption,
     Return,
     ReturnLine,

@@ -10,6 +10,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from peewee import fn
+
 from o2pos.core import journal, numbering
 from o2pos.core.auth import Perm, require
 from o2pos.core.context import Context
@@ -22,6 +24,7 @@ from o2pos.core.models import (
     Receipt,
     ReceiptAllocation,
     RegisterSession,
+    RemoteAllocation,
     Sale,
     Voucher,
 )
@@ -277,6 +280,109 @@ def collect(
                 "allocations": [
                     {"sale": s.number, "sale_uuid": s.uuid, "amount": a, "balance": s.balance - a}
                     for s, a in allocations
+                ],
+            },
+            employee=actor.code,
+        )
+    return receipt, settlement
+
+
+@dataclass(frozen=True)
+class RemoteOrder:
+    """An order made at another till of the store, as the central's claim on it gave it.
+
+    ``balance`` is the claim's: the most this till may pay for it under ``claim_id``.
+    """
+
+    uuid: str
+    number: str
+    terminal: str
+    balance: int
+    claim_id: str
+    customer_uuid: str | None = None
+
+
+def remote_due(order: RemoteOrder) -> int:
+    """What is left to pay of a claimed order: its claim's balance less what this till has
+    already paid under that claim (a receipt not yet at the central)."""
+    paid = (
+        RemoteAllocation.select(fn.COALESCE(fn.SUM(RemoteAllocation.amount), 0))
+        .where(RemoteAllocation.claim_id == order.claim_id)
+        .scalar()
+    )
+    return order.balance - int(paid)
+
+
+def collect_remote(
+    ctx: Context, actor: Employee, orders: list[RemoteOrder], tenders: list[Tender]
+) -> tuple[Receipt, Settlement]:
+    """Take payment at this till for orders made at other tills, each claimed at the central.
+
+    The receipt, its tenders and its ``receipt.recorded`` event are this till's; the event
+    allocates to each order's uuid, which is how the central credits the order (once, as
+    every event is stored once). No ``Sale`` row is made here: ``RemoteAllocation`` keeps
+    what was paid towards which order (docs/journal.md). Orders are paid in full, or in part
+    only when every one has a customer to carry the balance, as ``collect`` does.
+    """
+    require(actor, Perm.TAKE_PAYMENT)
+    if not orders:
+        raise ValidationError("Choose at least one order to pay")
+    if len({o.uuid for o in orders}) != len(orders):
+        raise ValidationError("The same order is chosen twice")
+    own = [o.number for o in orders if o.terminal == ctx.terminal_id]
+    if own:
+        raise ValidationError(f"{own[0]} was made at this till: pay it as a local order")
+    from o2pos.core.register import require_open
+
+    with ctx.write():
+        session = require_open(ctx)
+        dues = [(order, remote_due(order)) for order in orders]
+        for order, left in dues:
+            if left <= 0:
+                raise StateError(f"{order.number} is already paid")
+        customers = {o.customer_uuid for o in orders}
+        only = next(iter(customers)) if len(customers) == 1 else None
+        customer = Customer.get_or_none(Customer.uuid == only) if only else None
+        due = sum(left for _, left in dues)
+        settlement = settle(
+            ctx,
+            due,
+            tenders,
+            customer=customer,
+            allow_partial=all(o.customer_uuid for o in orders),
+            allow_on_account=False,
+        )
+        remaining = settlement.applied
+        allocations: list[tuple[RemoteOrder, int, int]] = []  # order, amount, balance after
+        for order, left in dues:
+            amount = min(left, remaining)
+            if amount <= 0:
+                break
+            allocations.append((order, amount, left - amount))
+            remaining -= amount
+        receipt = record(
+            ctx, settlement, [], actor=actor, session=session, customer=customer, purpose="dues"
+        )
+        for order, amount, _ in allocations:
+            RemoteAllocation.insert_row(
+                receipt=receipt,
+                sale_uuid=order.uuid,
+                sale_number=order.number,
+                sale_terminal=order.terminal,
+                claim_id=order.claim_id,
+                amount=amount,
+            )
+        journal.append(
+            ctx,
+            "receipt.recorded",
+            {
+                **receipt_payload(receipt, settlement),
+                "session_id": session.id,
+                "customer": {"uuid": customer.uuid, "name": customer.name} if customer else None,
+                "due": due,
+                "allocations": [
+                    {"sale": o.number, "sale_uuid": o.uuid, "amount": a, "balance": b}
+                    for o, a, b in allocations
                 ],
             },
             employee=actor.code,

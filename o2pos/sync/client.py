@@ -129,3 +129,19 @@ class CentralClient:
 
     def master(self, since: int, limit: int = 1000) -> dict[str, Any]:
         return self._request("GET", "/v1/master", params={"since": since, "limit": limit})
+
+    def store_orders(self, **query: str | int) -> dict[str, Any]:
+        """The store's orders (``number``, ``customer``, ``limit``), see ``sync.orders``."""
+        return self._request("GET", "/v1/store/orders", params=query)
+
+    def claim_order(self, uuid: str, claim_id: str, lease_seconds: int) -> dict[str, Any]:
+        return self._request(
+            "POST",
+            f"/v1/store/orders/{uuid}/claim",
+            json={"claim_id": claim_id, "lease_seconds": lease_seconds},
+        )
+
+    def release_order(self, uuid: str, claim_id: str) -> dict[str, Any]:
+        return self._request(
+            "POST", f"/v1/store/orders/{uuid}/release", json={"claim_id": claim_id}
+        )

@@ -45,6 +45,8 @@ def test_file_from_the_environment_and_relative_data_dir(
         ({"store": {"timezone": "Mars/Olympus"}}, "not a known time zone"),
         ({"store": {"state_code": "KA"}}, "two-digit"),
         ({"display": {"max_fps": 0}}, "max_fps is from 1 to 60"),
+        ({"central": {"lookup_timeout_seconds": 0}}, "lookup_timeout_seconds is a number"),
+        ({"central": {"lookup_timeout_seconds": "1"}}, "lookup_timeout_seconds is a number"),
     ],
 )
 def test_mistakes_are_named(data: dict, message: str) -> None:
@@ -70,3 +72,9 @@ def test_the_example_config_documents_a_valid_file() -> None:
 def test_security_settings_are_in_range(security: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         parse({"security": security}, base_dir=Path("."))
+
+
+def test_the_lookup_timeout_is_short_by_default_and_takes_a_fraction() -> None:
+    assert parse({}, base_dir=Path(".")).central.lookup_timeout_seconds == 1.0
+    chosen = parse({"central": {"lookup_timeout_seconds": 0.5}}, base_dir=Path("."))
+    assert chosen.central.lookup_timeout_seconds == 0.5

@@ -1,4 +1,10 @@
-"""Receipts (F3): take payment for saved bills and collect dues; Returns (ctrl+r)."""
+"""Receipts (F3): take payment for saved bills and collect dues; Returns (ctrl+r).
+
+A number this till does not hold is asked of the central in a worker thread (the screen
+never waits on the network): found there, the order is claimed for this till and paid with
+``payments.collect_remote``; when the central cannot be reached the cashier reads that
+other tills' bills are unavailable offline, and this till's own keep working.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ from textual.binding import BindingType
 from textual.widgets import DataTable, Input, Static
 
 from o2pos.core import payments, returns
-from o2pos.core.errors import ValidationError
+from o2pos.core.errors import NotFound, ValidationError
 from o2pos.core.money import format_amount, format_qty
 from o2pos.tui import keymap
 from o2pos.tui.approval import run_with_approval
@@ -39,6 +45,8 @@ class ReceiptsScreen(TillScreen):
 
     def on_mount(self) -> None:
         self.chosen: list[payments.OrderView] = []
+        # number -> the claim on it, for the chosen orders made at other tills
+        self.remote: dict[str, payments.RemoteOrder] = {}
         table = self.query_one("#orders", DataTable)
         for label, width in (
             ("Order", 15),
@@ -73,10 +81,99 @@ class ReceiptsScreen(TillScreen):
         )
 
     def choose(self, number: str) -> None:
-        order = payments.payable_order(self.ctx, number)
+        try:
+            order = payments.payable_order(self.ctx, number)
+        except NotFound:
+            if not self.app.config.central.url:
+                raise
+            self.say(f"Asking the central for {number.strip().upper()}…")
+            self.run_worker(
+                partial(self.fetch_remote, number.strip()),
+                thread=True,
+                exit_on_error=False,
+                group="remote-order",
+            )
+            return
         if order.number not in [chosen.number for chosen in self.chosen]:
             self.chosen.append(order)
         self.show_orders()
+
+    def fetch_remote(self, number: str) -> None:
+        """In a worker thread: find another till's order and claim it for this till."""
+        from o2pos.sync.orders import OFFLINE, OrderRefused, OrdersUnavailable, StoreOrders
+
+        try:
+            lookup = StoreOrders.from_config(self.app.config.central)
+            try:
+                order = lookup.find(number)
+                if order.balance <= 0:
+                    raise OrderRefused("paid", f"{order.number} is already paid", {})
+                claim = self.remote.get(order.number)
+                claimed = lookup.claim(order, claim.claim_id if claim else None)
+            finally:
+                lookup.close()
+        except OrdersUnavailable:  # why is F12's to show: one line here, at 80 columns
+            self.app.call_from_thread(self.show_error, f"{OFFLINE}; this till's own work")
+            return
+        except OrderRefused as problem:
+            self.app.call_from_thread(self.show_error, shorten(problem.message, 78))
+            return
+        view = payments.OrderView(
+            order.number, order.customer_name, order.total, order.paid, claimed.balance
+        )
+        self.app.call_from_thread(self.remote_chosen, view, claimed)
+
+    def remote_chosen(self, view: payments.OrderView, claimed: payments.RemoteOrder) -> None:
+        self.remote[view.number] = claimed
+        if view.number not in [chosen.number for chosen in self.chosen]:
+            self.chosen.append(view)
+        self.show_orders()
+        self.say(f"{view.number} of till {claimed.terminal} is held for this till: F10 pays it")
+
+    def renew_remote(self, remote: list[payments.RemoteOrder]) -> None:
+        """In a worker thread: renew each claim so its lease covers the payment, then pay."""
+        from o2pos.sync.orders import OFFLINE, OrderRefused, OrdersUnavailable, StoreOrders
+
+        try:
+            lookup = StoreOrders.from_config(self.app.config.central)
+            try:
+                renewed = [lookup.renew(order) for order in remote]
+            finally:
+                lookup.close()
+        except OrdersUnavailable:
+            self.app.call_from_thread(self.show_error, f"{OFFLINE}; this till's own work")
+            return
+        except OrderRefused as problem:
+            self.app.call_from_thread(self.show_error, shorten(problem.message, 78))
+            return
+        self.app.call_from_thread(self.pay_remote, renewed)
+
+    def pay_remote(self, remote: list[payments.RemoteOrder]) -> None:
+        ctx, employee = self.ctx, self.employee
+        self.say("")
+        self.app.push_screen(
+            PaymentScreen(
+                sum(payments.remote_due(order) for order in remote),
+                lambda tenders: payments.collect_remote(ctx, employee, remote, tenders),
+                title="Receipt",
+                partial=all(order.customer_uuid for order in remote),
+            ),
+            self.paid,
+        )
+
+    def release_remote(self, claimed: payments.RemoteOrder) -> None:
+        """In a worker thread: free a dropped order at once for other counters (if the
+        central cannot be reached, its lease simply runs out)."""
+        from o2pos.sync.orders import OrderRefused, OrdersUnavailable, StoreOrders
+
+        try:
+            lookup = StoreOrders.from_config(self.app.config.central)
+            try:
+                lookup.release(claimed)
+            finally:
+                lookup.close()
+        except (OrdersUnavailable, OrderRefused):
+            return
 
     @guarded
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -93,7 +190,15 @@ class ReceiptsScreen(TillScreen):
 
     def action_drop(self) -> None:
         if self.chosen:
-            self.chosen.pop()
+            dropped = self.chosen.pop()
+            claimed = self.remote.pop(dropped.number, None)
+            if claimed is not None:
+                self.run_worker(
+                    partial(self.release_remote, claimed),
+                    thread=True,
+                    exit_on_error=False,
+                    group="remote-order",
+                )
             self.show_orders()
 
     @guarded
@@ -102,6 +207,21 @@ class ReceiptsScreen(TillScreen):
             raise ValidationError("Choose the bills to pay first")
         ctx, employee = self.ctx, self.employee
         numbers = [order.number for order in self.chosen]
+        remote = [self.remote[n] for n in numbers if n in self.remote]
+        if remote:
+            if len(remote) < len(numbers):
+                raise ValidationError(
+                    "Pay this till's bills and other tills' bills in separate receipts: "
+                    "ctrl+d drops the last one chosen"
+                )
+            self.say("Renewing the hold on other tills' bills…")
+            self.run_worker(
+                partial(self.renew_remote, remote),
+                thread=True,
+                exit_on_error=False,
+                group="remote-order",
+            )
+            return
         due, part_payment = payments.collect_terms(ctx, numbers)
         self.app.push_screen(
             PaymentScreen(
@@ -118,6 +238,7 @@ class ReceiptsScreen(TillScreen):
             return
         receipt, settlement = result
         self.chosen = []
+        self.remote = {}
         self.show_orders()
         change = f" · CHANGE {format_amount(settlement.change)}" if settlement.change else ""
         self.say(f"Receipt {receipt.number}: {format_amount(settlement.applied)} received{change}")

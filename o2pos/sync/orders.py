@@ -1,0 +1,166 @@
+"""Other tills' orders, asked of the central while a cashier waits: briefly, never a hang.
+
+The client here has its own short timeout (``[central] lookup_timeout_seconds``, 1 s by
+default), apart from the sync engine's, which may wait longer for a large push. Whatever
+keeps the central from answering becomes ``OrdersUnavailable``, whose message is what the
+cashier reads: the till's own orders keep working from its database. A claim returns the
+``core.payments.RemoteOrder`` that ``collect_remote`` pays.
+"""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from o2pos.config import CentralConfig
+from o2pos.core.payments import RemoteOrder
+
+from .client import CentralClient, SyncError
+
+OFFLINE = "Other tills' bills are unavailable offline"
+
+
+class OrdersUnavailable(Exception):
+    """The central could not be asked (offline, busy, not configured): a sentence to show."""
+
+
+class OrderRefused(Exception):
+    """The central answered no: unknown order (``code`` not_found), held by another till
+    (claimed: ``holder`` and ``expires_at``), or already paid."""
+
+    def __init__(self, code: str, message: str, details: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.code, self.message, self.details = code, message, details
+
+
+@dataclass(frozen=True)
+class StoreOrderLine:
+    name: str
+    qty_milli: int
+    unit_price: int
+    total: int
+
+
+@dataclass(frozen=True)
+class StoreOrder:
+    """An order of any till of this store, as the central holds it."""
+
+    uuid: str
+    number: str
+    terminal: str
+    customer_uuid: str | None
+    customer_name: str | None
+    total: int
+    paid: int
+    balance: int
+    lines: list[StoreOrderLine]
+    held_by: str | None  # the terminal whose claim on it is live
+
+
+def _order(data: dict[str, Any]) -> StoreOrder:
+    customer = data.get("customer") or {}
+    claim = data.get("claim") or {}
+    return StoreOrder(
+        uuid=data["uuid"],
+        number=data["number"],
+        terminal=data["terminal"],
+        customer_uuid=customer.get("uuid"),
+        customer_name=customer.get("name"),
+        total=data["total"],
+        paid=data["paid"],
+        balance=data["balance"],
+        lines=[
+            StoreOrderLine(
+                str(line.get("name") or line.get("sku") or ""),
+                int(line.get("qty_milli") or 0),
+                int(line.get("unit_price") or 0),
+                int(line.get("total") or 0),
+            )
+            for line in data.get("lines") or []
+        ],
+        held_by=claim.get("terminal"),
+    )
+
+
+class StoreOrders:
+    def __init__(self, client: CentralClient) -> None:
+        self.client = client
+
+    @classmethod
+    def from_config(
+        cls, central: CentralConfig, *, transport: httpx.BaseTransport | None = None
+    ) -> StoreOrders:
+        if not central.url:
+            raise OrdersUnavailable(f"{OFFLINE}: this till has no central configured")
+        try:
+            client = CentralClient(
+                central.url,
+                central.token,
+                ca_bundle=central.ca_bundle,
+                timeout=central.lookup_timeout_seconds,
+                transport=transport,
+            )
+        except SyncError as exc:
+            raise OrdersUnavailable(f"{OFFLINE}: {exc.message}") from exc
+        return cls(client)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def _call(self, method: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        try:
+            result: dict[str, Any] = getattr(self.client, method)(*args, **kwargs)
+        except SyncError as exc:
+            if exc.kind == "rejected":
+                code = str(exc.details.get("error") or "rejected")
+                raise OrderRefused(code, exc.message, exc.details) from exc
+            if exc.kind == "unauthorized":
+                raise OrdersUnavailable(f"{OFFLINE}: {exc.message}") from exc
+            raise OrdersUnavailable(f"{OFFLINE} ({exc.message})") from exc
+        return result
+
+    def find(self, number: str) -> StoreOrder:
+        """The store's order numbered ``number``; ``OrderRefused`` not_found if none."""
+        answer = self._call("store_orders", number=number.strip())
+        return _order(answer["orders"][0])
+
+    def open_orders(self, customer: str | None = None, limit: int = 30) -> list[StoreOrder]:
+        """The store's orders with a balance, oldest first (of one customer uuid if given)."""
+        query: dict[str, str | int] = {"limit": limit}
+        if customer:
+            query["customer"] = customer
+        return [_order(o) for o in self._call("store_orders", **query)["orders"]]
+
+    def claim(
+        self, order: StoreOrder, claim_id: str | None = None, lease_seconds: int = 120
+    ) -> RemoteOrder:
+        """Hold ``order`` for this till; the same ``claim_id`` again renews the same claim."""
+        chosen = claim_id or str(uuidlib.uuid4())
+        answer = self._call("claim_order", order.uuid, chosen, lease_seconds)
+        return RemoteOrder(
+            uuid=answer["sale_uuid"],
+            number=answer["number"],
+            terminal=answer["order_terminal"],
+            balance=answer["balance"],
+            claim_id=answer["claim_id"],
+            customer_uuid=order.customer_uuid,
+        )
+
+    def renew(self, order: RemoteOrder, lease_seconds: int = 120) -> RemoteOrder:
+        """The same claim with a fresh lease, just before paying: a claim whose lease ran
+        out and was taken by another counter is refused (``claimed``) rather than paid."""
+        answer = self._call("claim_order", order.uuid, order.claim_id, lease_seconds)
+        return RemoteOrder(
+            uuid=order.uuid,
+            number=order.number,
+            terminal=order.terminal,
+            balance=answer["balance"],
+            claim_id=order.claim_id,
+            customer_uuid=order.customer_uuid,
+        )
+
+    def release(self, order: RemoteOrder) -> bool:
+        return bool(self._call("release_order", order.uuid, order.claim_id)["released"])
