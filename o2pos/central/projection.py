@@ -30,6 +30,8 @@ from .store import bulk_insert
 Flags = list[str]
 BIG = INT64  # BIGINT
 SMALL = INT32  # INTEGER (session ids)
+# an import flagged for many duplicate phones names this many; the flag says how many more
+FLAGGED_CUSTOMERS = 20
 
 
 def _int(value: Any, limit: int = BIG) -> int:
@@ -290,6 +292,30 @@ class BatchProjector:
 
         staged.after.append(publish)
 
+    def _customers_imported(
+        self, event_id: int, event: dict[str, Any], staged: _Staged, flags: Flags
+    ) -> None:
+        from .master import customer_from_till
+
+        # a till from before customers were published sends none: nothing to project
+        rows = event["payload"].get("customers") or []
+
+        def publish() -> None:
+            notes = []
+            for row in rows:
+                try:
+                    note = customer_from_till(row)
+                except DomainError as exc:
+                    note = f"customer {row['phone']} not published: {exc}"
+                if note:
+                    notes.append(note)
+            if len(notes) > FLAGGED_CUSTOMERS:
+                more = len(notes) - FLAGGED_CUSTOMERS
+                notes[FLAGGED_CUSTOMERS:] = [f"and {more} more customers like these"]
+            flags.extend(notes)
+
+        staged.after.append(publish)
+
     # --- the batch -------------------------------------------------------------------------
     def run(self) -> dict[int, Flags]:
         """Stage every event, then write; returns the flags of each seq that has any."""
@@ -302,6 +328,7 @@ class BatchProjector:
             "drawer.opened": lambda i, e, s, f: self._check_open(e["payload"], f),
             "register.closed": self._register_closed,
             "customer.created": self._customer_created,
+            "customers.imported": self._customers_imported,
         }
         flagged: dict[int, Flags] = {seq: [why] for seq, why in self.unreadable.items()}
         batch = self.batch
