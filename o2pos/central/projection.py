@@ -20,7 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from o2pos.core.errors import DomainError
 from o2pos.core.eventschema import INT32, INT64, problem
 from o2pos.core.models import dicts, tuples
 
@@ -278,37 +277,19 @@ class BatchProjector:
     def _customer_created(
         self, event_id: int, event: dict[str, Any], staged: _Staged, flags: Flags
     ) -> None:
-        from .master import customer_from_till  # master data lives beside projection
-
-        payload = event["payload"]
-
-        def publish() -> None:
-            try:
-                note = customer_from_till(payload)
-            except DomainError as exc:
-                note = f"customer not published: {exc}"
-            if note:
-                flags.append(note)
-
-        staged.after.append(publish)
+        self._publish_customers([event["payload"]], staged, flags)
 
     def _customers_imported(
         self, event_id: int, event: dict[str, Any], staged: _Staged, flags: Flags
     ) -> None:
-        from .master import customer_from_till
-
         # a till from before customers were published sends none: nothing to project
-        rows = event["payload"].get("customers") or []
+        self._publish_customers(event["payload"].get("customers") or [], staged, flags)
+
+    def _publish_customers(self, rows: list[dict[str, Any]], staged: _Staged, flags: Flags) -> None:
+        from .master import customers_from_till  # master data lives beside projection
 
         def publish() -> None:
-            notes = []
-            for row in rows:
-                try:
-                    note = customer_from_till(row)
-                except DomainError as exc:
-                    note = f"customer {row['phone']} not published: {exc}"
-                if note:
-                    notes.append(note)
+            notes = customers_from_till(rows)
             if len(notes) > FLAGGED_CUSTOMERS:
                 more = len(notes) - FLAGGED_CUSTOMERS
                 notes[FLAGGED_CUSTOMERS:] = [f"and {more} more customers like these"]
