@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from o2pos.central import master
 from o2pos.central import models as central_models
 from o2pos.central.limits import check_payload
-from o2pos.core import customers, importer
+from o2pos.core import customers, importer, syncstate
+from o2pos.core.journal import GENESIS_HASH
 from o2pos.core.models import Customer, Journal, database
 
 from .conftest import Central, Till, make_till
@@ -88,6 +90,17 @@ def test_customers_imported_on_one_till_are_found_by_phone_on_the_others(
         other.ctx.db.close()
     assert _flags(central, t1.name) == []
 
+    # resent whole (a till that lost its acknowledgement): still one record each, unchanged
+    central.bind()
+    version = master.current_version()
+    syncstate.rewind(on(t1).ctx, 0, GENESIS_HASH)
+    t1.push_until_done()
+    central.bind()
+    assert master.current_version() == version
+    record = central_models.MasterRecord
+    phones = [phone for _, phone in people]
+    assert record.select().where(record.alt_key.in_(phones)).count() == 3
+
 
 def test_a_phone_the_central_knows_keeps_its_customer_and_the_import_is_flagged(
     two_tills: tuple[Till, Till], central: Central, tmp_path: Path
@@ -144,3 +157,24 @@ def test_a_5000_row_import_goes_in_several_events_and_arrives_whole(
         check_payload(json.loads(event.payload))  # raises past 65,536 values
     carried = [row for e in events for row in json.loads(e.payload).get("customers", [])]
     assert sorted(row["phone"] for row in carried) == sorted(phone for _, phone in people)
+
+
+def test_a_customer_changed_by_a_later_import_changes_on_the_other_tills(
+    two_tills: tuple[Till, Till], central: Central, tmp_path: Path
+) -> None:
+    # the till edits customers only by importing a file again: a known phone is updated
+    t1, t2 = two_tills
+    phone = f"{_phone_prefix()}000001"
+    importer.import_customers(on(t1).ctx, _csv(tmp_path / "one.csv", [("Meena Iyer", phone)]))
+    t1.push_until_done()
+    assert on(t2).engine.run_once().ok
+    assert [c.name for c in customers.search(t2.ctx, phone)] == ["Meena Iyer"]
+
+    fixed = tmp_path / "fixed.csv"
+    fixed.write_text(f"name,phone,email\nMeena S. Iyer,{phone},meena@example.in\n")
+    assert importer.import_customers(on(t1).ctx, fixed).updated == 1
+    t1.push_until_done()
+    assert on(t2).engine.run_once().ok
+    found = customers.search(t2.ctx, phone)
+    assert [(c.name, c.email) for c in found] == [("Meena S. Iyer", "meena@example.in")]
+    assert _flags(central, t1.name) == []
