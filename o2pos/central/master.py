@@ -25,9 +25,10 @@ from o2pos.core.masterdata import PRODUCT_FIELDS, SCHEMAS, check_record
 from o2pos.core.money import parse_amount
 
 from .models import DEFAULT_STORE, Counter, MasterRecord, Terminal
-from .store import store_name, write
+from .store import bulk_insert, store_name, write
 
 MAX_PAGE = 2000
+CHUNK = 500  # keys a query names at once: within SQLite's and PostgreSQL's parameter limits
 
 
 def _next_version() -> int:
@@ -223,22 +224,83 @@ def _put_customer(fields: dict[str, Any], header: set[str]) -> bool:
     return True
 
 
-def customer_from_till(payload: dict[str, Any]) -> str | None:
-    """A customer added on a till becomes master data for every till (in ingest's tx)."""
-    data = {name: payload.get(name) for name in SCHEMAS["customer"]}
-    other = (
-        MasterRecord.select(MasterRecord.key)
-        .where(
+def customers_from_till(rows: list[dict[str, Any]]) -> list[str]:
+    """Customers added or changed on a till become master data for every till, of every
+    store (customers are the company's, as in O2VEND); in ingest's transaction. Returns
+    what to flag on the event.
+
+    A phone the central already holds under another customer keeps that customer, as the
+    central's own import does: the till's record is not stored, and the reason is flagged,
+    unless it says exactly what the central holds (the same person loaded on both, the
+    demo say), which leaves nothing to review. Either way the till takes the central's
+    customer by phone on its next pull. An import's thousands of rows cost a few queries
+    a chunk, not several a row: the records are read, numbered and inserted together.
+    """
+    notes: list[str] = []
+    chosen: dict[str, tuple[str, dict[str, Any]]] = {}  # uuid -> (phone, data), in order
+    for start in range(0, len(rows), CHUNK):
+        part = rows[start : start + CHUNK]
+        found = MasterRecord.select(
+            MasterRecord.key, MasterRecord.alt_key, MasterRecord.data
+        ).where(
             MasterRecord.kind == "customer",
-            MasterRecord.alt_key == data["phone"],
-            MasterRecord.key != payload["uuid"],
+            MasterRecord.key.in_([r["uuid"] for r in part])
+            | MasterRecord.alt_key.in_([r["phone"] for r in part]),
         )
-        .first()
-    )
-    if other is not None:
-        return f"customer phone {data['phone']} already belongs to customer {other.key}"
-    put("customer", payload["uuid"], data, alt_key=data["phone"])
-    return None
+        held = {r.key: (r.alt_key, json.loads(r.data)) for r in found}
+        held.update(chosen)  # what earlier chunks stored is what the central now holds
+        owners = {phone: key for key, (phone, _) in held.items()}
+        for row in part:
+            key = row["uuid"]
+            data: dict[str, Any] = {name: row.get(name) for name in SCHEMAS["customer"]}
+            phone: str = data["phone"]
+            owner = owners.get(phone, key)
+            if owner != key:
+                if held[owner][1] != data:
+                    notes.append(f"customer phone {phone} already belongs to customer {owner}")
+                continue
+            try:
+                check_record({"kind": "customer", "key": key, "version": 1, "data": data})
+            except DomainError as exc:
+                notes.append(f"customer {phone} not published: {exc}")
+                continue
+            if held.get(key) == (phone, data):
+                continue  # sent again, or already what the central holds
+            if key in held:
+                owners.pop(held[key][0], None)  # the customer's phone changed
+            held[key] = chosen[key] = (phone, data)
+            owners[phone] = key
+    _store_customers(chosen)
+    return notes
+
+
+def _store_customers(chosen: dict[str, tuple[str, dict[str, Any]]]) -> None:
+    """Insert or change these customer records, each under a new version, in order."""
+    if not chosen:
+        return
+    Counter.update(value=Counter.value + len(chosen)).where(Counter.name == "master").execute()
+    first = Counter.get(Counter.name == "master").value - len(chosen) + 1
+    versions = dict(zip(chosen, range(first, first + len(chosen)), strict=True))
+    known: set[str] = set()
+    keys = list(chosen)
+    for start in range(0, len(keys), CHUNK):
+        part = keys[start : start + CHUNK]
+        known.update(
+            r.key
+            for r in MasterRecord.select(MasterRecord.key).where(
+                MasterRecord.kind == "customer", MasterRecord.key.in_(part)
+            )
+        )
+    inserts = []
+    for key, (phone, data) in chosen.items():
+        fields = {"alt_key": phone, "version": versions[key], "data": canonical(data)}
+        if key in known:
+            MasterRecord.update(**fields).where(
+                MasterRecord.kind == "customer", MasterRecord.key == key
+            ).execute()
+        else:
+            inserts.append({"kind": "customer", "key": key, **fields})
+    bulk_insert(MasterRecord, inserts)
 
 
 def add_employee(

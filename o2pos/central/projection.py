@@ -20,7 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from o2pos.core.errors import DomainError
 from o2pos.core.eventschema import INT32, INT64, problem
 from o2pos.core.models import dicts, tuples
 
@@ -30,6 +29,8 @@ from .store import bulk_insert
 Flags = list[str]
 BIG = INT64  # BIGINT
 SMALL = INT32  # INTEGER (session ids)
+# an import flagged for many duplicate phones names this many; the flag says how many more
+FLAGGED_CUSTOMERS = 20
 
 
 def _int(value: Any, limit: int = BIG) -> int:
@@ -279,17 +280,23 @@ class BatchProjector:
     def _customer_created(
         self, event_id: int, event: dict[str, Any], staged: _Staged, flags: Flags
     ) -> None:
-        from .master import customer_from_till  # master data lives beside projection
+        self._publish_customers([event["payload"]], staged, flags)
 
-        payload = event["payload"]
+    def _customers_imported(
+        self, event_id: int, event: dict[str, Any], staged: _Staged, flags: Flags
+    ) -> None:
+        # a till from before customers were published sends none: nothing to project
+        self._publish_customers(event["payload"].get("customers") or [], staged, flags)
+
+    def _publish_customers(self, rows: list[dict[str, Any]], staged: _Staged, flags: Flags) -> None:
+        from .master import customers_from_till  # master data lives beside projection
 
         def publish() -> None:
-            try:
-                note = customer_from_till(payload)
-            except DomainError as exc:
-                note = f"customer not published: {exc}"
-            if note:
-                flags.append(note)
+            notes = customers_from_till(rows)
+            if len(notes) > FLAGGED_CUSTOMERS:
+                more = len(notes) - FLAGGED_CUSTOMERS
+                notes[FLAGGED_CUSTOMERS:] = [f"and {more} more customers like these"]
+            flags.extend(notes)
 
         staged.after.append(publish)
 
@@ -305,6 +312,7 @@ class BatchProjector:
             "drawer.opened": lambda i, e, s, f: self._check_open(e["payload"], f),
             "register.closed": self._register_closed,
             "customer.created": self._customer_created,
+            "customers.imported": self._customers_imported,
         }
         flagged: dict[int, Flags] = {seq: [why] for seq, why in self.unreadable.items()}
         batch = self.batch

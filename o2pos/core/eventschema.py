@@ -313,6 +313,26 @@ RETURN_COMPLETED = Obj(
     needed=("uuid", "number", "sale_uuid", "refund_method", "total"),
 )
 
+# a customer as a till publishes it (``customer.created``, each of ``customers.imported``)
+CUSTOMER = Obj(
+    {
+        "uuid": UUID,
+        "name": TEXT,
+        "phone": COLUMN_TEXT,  # the master record's alt_key
+        "email": NULL_TEXT,
+        "gstin": NULL_TEXT,
+        "state_code": NULL_TEXT,
+    },
+    needed=("uuid", "name", "phone"),
+)
+IMPORTED = {
+    "file": TEXT,
+    "sha256": TEXT,
+    "lines": ListOf(NUMBER),
+    "created": NUMBER,
+    "updated": NUMBER,
+}
+
 SCHEMAS: dict[str, Obj] = {
     "login.failed": Obj({"employee": NULL_TEXT, "attempt": NUMBER, "locked": Bool()}),
     "login.succeeded": Obj({"employee": TEXT}),
@@ -320,17 +340,7 @@ SCHEMAS: dict[str, Obj] = {
     "employee.unlocked": Obj(
         {"employee": TEXT, "via": TEXT, "was_locked": Bool(), "failed_attempts": NUMBER}
     ),
-    "customer.created": Obj(
-        {
-            "uuid": UUID,
-            "name": TEXT,
-            "phone": COLUMN_TEXT,  # the master record's alt_key
-            "email": NULL_TEXT,
-            "gstin": NULL_TEXT,
-            "state_code": NULL_TEXT,
-        },
-        needed=("uuid", "name", "phone"),
-    ),
+    "customer.created": CUSTOMER,
     "register.opened": Obj(
         {"session_id": SESSION, "opening_float": MONEY}, needed=("session_id", "opening_float")
     ),
@@ -362,18 +372,12 @@ SCHEMAS: dict[str, Obj] = {
     "sale.completed": SALE_COMPLETED,
     "receipt.recorded": RECEIPT_RECORDED,
     "return.completed": RETURN_COMPLETED,
-    "products.imported": Obj(
-        {
-            "file": TEXT,
-            "sha256": TEXT,
-            "lines": ListOf(NUMBER),
-            "created": NUMBER,
-            "updated": NUMBER,
-        }
-    ),
+    "products.imported": Obj(IMPORTED),
+    # the customers a batch created or changed, whole; a till from before this carried
+    # none, and the central projects nothing from its event
+    "customers.imported": Obj({**IMPORTED, "customers": ListOf(CUSTOMER)}),
     "master.applied": Obj({"from_version": NUMBER, "to_version": NUMBER, "counts": MapOf(NUMBER)}),
 }
-SCHEMAS["customers.imported"] = SCHEMAS["products.imported"]
 
 
 def problem(event_type: str, payload: Any, *, strict: bool = False) -> str | None:

@@ -31,6 +31,9 @@ Progress = Callable[[int, int], None]
 
 PRODUCT_COLUMNS = ("sku", "name", "price", "tax_class")
 CUSTOMER_COLUMNS = ("name", "phone")
+# what a ``customers.imported`` event carries per customer: the whole record as it now is
+# on this till, so the central publishes it to every till (``docs/journal.md``)
+CUSTOMER_FIELDS = ("uuid", "name", "phone", "email", "gstin", "state_code")
 _TRUE = {"1", "true", "yes", "y", "t"}
 _FALSE = {"0", "false", "no", "n", "f", ""}
 
@@ -316,9 +319,10 @@ def import_customers(ctx: Context, path: Path, progress: Progress | None = None)
     report = ImportReport("customers")
     total, header, rows = _rows(path, CUSTOMER_COLUMNS)
     # like products: an update changes only the columns the file has
-    updatable = set(header) & {"name", "phone", "email", "gstin", "state_code"}
-    if "gstin" in updatable:
-        updatable.add("state_code")  # a GSTIN carries the state
+    columns = set(header) & {"name", "phone", "email", "gstin", "state_code"}
+    if "gstin" in columns:
+        columns.add("state_code")  # a GSTIN carries the state
+    updatable = sorted(columns)
     batch: list[tuple[int, dict[str, Any]]] = []
     digest = _file_digest(path)
 
@@ -327,16 +331,44 @@ def import_customers(ctx: Context, path: Path, progress: Progress | None = None)
             return
         counts = (report.created, report.updated)
         with ctx.write():
+            phones = [f["phone"] for _, f in batch]
+            existing = {c.phone: c for c in Customer.select().where(Customer.phone.in_(phones))}
+            inserts, updates, published = [], [], []
             for _, fields in batch:
-                existing = Customer.get_or_none(Customer.phone == fields["phone"])
-                if existing is not None:
-                    changes = {k: v for k, v in fields.items() if k in updatable}
-                    Customer.update(**changes).where(Customer.id == existing.id).execute()
+                known = existing.get(fields["phone"])
+                if known is not None:
+                    changes = {k: fields[k] for k in updatable}
+                    updates.append((*changes.values(), known.id))
+                    record = {name: getattr(known, name) for name in CUSTOMER_FIELDS}
+                    record.update(changes)
                     report.updated += 1
                 else:
-                    Customer.create(uuid=str(uuid.uuid4()), created_at=ctx.now(), **fields)
+                    record = {"uuid": str(uuid.uuid4()), **fields}
+                    inserts.append(record)
                     report.created += 1
-            _journal_batch(ctx, report, counts, path.name, digest, batch[0][0], batch[-1][0])
+                published.append(record)
+            if updates:
+                sql_many(
+                    f"UPDATE customer SET {', '.join(f'{k} = ?' for k in updatable)} WHERE id = ?",
+                    updates,
+                )
+            if inserts:
+                now = Customer.created_at.db_value(ctx.now())
+                sql_many(
+                    f"INSERT INTO customer ({', '.join(CUSTOMER_FIELDS)}, created_at) "
+                    f"VALUES ({', '.join('?' * (len(CUSTOMER_FIELDS) + 1))})",
+                    [(*(row[c] for c in CUSTOMER_FIELDS), now) for row in inserts],
+                )
+            _journal_batch(
+                ctx,
+                report,
+                counts,
+                path.name,
+                digest,
+                batch[0][0],
+                batch[-1][0],
+                customers=published,
+            )
         batch.clear()
 
     for line, fields in valid_customers(rows, report):
@@ -359,20 +391,25 @@ def _journal_batch(
     digest: str,
     first_line: int,
     last_line: int,
+    *,
+    customers: list[dict[str, Any]] | None = None,
 ) -> None:
     """One event per written batch, in the batch's own transaction.
 
-    Master data is not a stream of business events: the event says which file, which
-    lines and how many rows changed, and the rows themselves are in the tables.
+    A product import says which file, which lines and how many rows changed: products are
+    the central's to publish, and the rows themselves are in the tables. A customer import
+    also carries each customer it created or changed, whole, because customers a till adds
+    are published by the central to every till. A batch of ``BATCH`` customers is about
+    seven values a customer, well inside the central's per-payload limit of 65,536, so a
+    large file goes as several events (one a batch), never one oversized one.
     """
-    journal.append(
-        ctx,
-        f"{report.kind}.imported",
-        {
-            "file": name,
-            "sha256": digest,
-            "lines": [first_line, last_line],
-            "created": report.created - before[0],
-            "updated": report.updated - before[1],
-        },
-    )
+    payload: dict[str, Any] = {
+        "file": name,
+        "sha256": digest,
+        "lines": [first_line, last_line],
+        "created": report.created - before[0],
+        "updated": report.updated - before[1],
+    }
+    if customers is not None:
+        payload["customers"] = customers
+    journal.append(ctx, f"{report.kind}.imported", payload)
