@@ -112,7 +112,7 @@ def test_a_schema_6_database_gets_a_checkpoint_and_checks_from_seq_1_once(store:
     database.execute_sql("DROP TABLE journal_checkpoint")
     database.execute_sql("PRAGMA user_version = 6")
     schema.create_schema(database)
-    assert database.execute_sql("PRAGMA user_version").fetchone()[0] == 7
+    assert database.execute_sql("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
     first = integrity.check(store.ctx)
     assert (first.ok, first.start, first.checked) == (True, 0, journal.last_seq(store.ctx))
     store.cash_sale("SOAP")
