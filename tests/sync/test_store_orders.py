@@ -379,7 +379,7 @@ async def test_f3_refuses_its_own_order_once_paid_at_another_counter(
     ]
 
 
-async def test_f3_holds_its_own_order_while_paying_and_frees_it_when_cancelled(
+async def test_f3_holds_its_own_order_while_paying_frees_it_when_cancelled_then_pays(
     tills: dict[str, Till], central: Central
 ) -> None:
     t1, t2 = tills["T1"], tills["T2"]
@@ -399,7 +399,20 @@ async def test_f3_holds_its_own_order_while_paying_and_frees_it_when_cancelled(
             rival.claim(rival.find(saved.number))
         await pilot.press("escape")  # the cashier cancels: the bill is free at once
         await wait_for(pilot, lambda: rival.find(saved.number).held_by is None)
-    assert rival.claim(rival.find(saved.number)).balance == saved.total
+        await pilot.press("f10")  # and pays it after all: its receipt settles the claim
+        await wait_for(pilot, lambda: isinstance(app.screen, PaymentScreen))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "received" in notice(app))
+        assert "offline" not in notice(app)
+        await wait_for(pilot, lambda: syncstate.pending_count(app.ctx) == 0)
+    central.bind()
+    assert [(s.paid, s.balance) for s in Sale.select().where(Sale.uuid == saved.uuid)] == [
+        (saved.total, 0)
+    ]
+    assert OrderClaim.get_or_none(OrderClaim.sale_uuid == saved.uuid) is None
+    assert central.stats(t1.name)["flagged"] == 0
+    with pytest.raises(OrderRefused, match="already paid"):
+        rival.claim(rival.find(saved.number))
 
 
 async def test_f3_pays_its_own_pushed_order_offline_and_says_it_will_be_checked(
