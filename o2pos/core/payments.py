@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from peewee import fn
 
-from o2pos.core import journal, numbering
+from o2pos.core import journal, numbering, syncstate
 from o2pos.core.auth import Perm, require
 from o2pos.core.context import Context
 from o2pos.core.errors import NotFound, PaymentError, StateError, ValidationError
@@ -300,6 +300,33 @@ class RemoteOrder:
     balance: int
     claim_id: str
     customer_uuid: str | None = None
+
+
+@dataclass(frozen=True)
+class OwnOrder:
+    """An order of this till that the central already holds, so another counter may have
+    claimed or paid it there: it is claimed before this till takes payment for it."""
+
+    uuid: str
+    number: str
+    balance: int
+    customer_uuid: str | None = None
+
+
+def pushed_orders(ctx: Context, numbers: list[str]) -> list[OwnOrder]:
+    """This till's orders among ``numbers`` whose ``sale.completed`` the central has
+    acknowledged. One not yet pushed cannot have been seen by any other till: it needs no
+    claim, and is left out."""
+    acked, _ = syncstate.acked(ctx)
+    found = []
+    for number in dict.fromkeys(n.strip().upper() for n in numbers):
+        sale = Sale.get_or_none(Sale.number == number)
+        event = journal.document_event("$.number", number) if sale is not None else None
+        if sale is None or event is None or event.seq > acked:
+            continue
+        customer = sale.customer.uuid if sale.customer is not None else None
+        found.append(OwnOrder(sale.uuid, number, sale.balance, customer))
+    return found
 
 
 def remote_due(order: RemoteOrder) -> int:

@@ -16,11 +16,12 @@ from typing import Any
 import httpx
 
 from o2pos.config import CentralConfig
-from o2pos.core.payments import RemoteOrder
+from o2pos.core.payments import OwnOrder, RemoteOrder
 
 from .client import CentralClient, SyncError
 
 OFFLINE = "Other tills' bills are unavailable offline"
+PAID_ELSEWHERE = "was paid at another counter"
 
 
 class OrdersUnavailable(Exception):
@@ -164,3 +165,46 @@ class StoreOrders:
 
     def release(self, order: RemoteOrder) -> bool:
         return bool(self._call("release_order", order.uuid, order.claim_id)["released"])
+
+    def claim_own(self, orders: list[OwnOrder], lease_seconds: int = 120) -> list[RemoteOrder]:
+        """Hold this till's own pushed orders before it takes payment, as another counter
+        would: so a bill is never paid at two counters. Refused (``OrderRefused``) when
+        another till holds one (its message names the holder) or the central's balance is
+        below this till's, which means it was paid, in whole or in part, at another
+        counter; whatever was claimed before the refusal is released again."""
+        held: list[RemoteOrder] = []
+        try:
+            for own in orders:
+                try:
+                    answer = self._call(
+                        "claim_order", own.uuid, str(uuidlib.uuid4()), lease_seconds
+                    )
+                except OrderRefused as exc:
+                    if exc.code == "paid":
+                        raise OrderRefused(
+                            "paid", f"{own.number} {PAID_ELSEWHERE}", exc.details
+                        ) from exc
+                    raise
+                claim = RemoteOrder(
+                    uuid=own.uuid,
+                    number=own.number,
+                    terminal=answer["order_terminal"],
+                    balance=answer["balance"],
+                    claim_id=answer["claim_id"],
+                    customer_uuid=own.customer_uuid,
+                )
+                held.append(claim)
+                if claim.balance < own.balance:
+                    raise OrderRefused("paid", f"{own.number} {PAID_ELSEWHERE}", {})
+        except (OrderRefused, OrdersUnavailable):
+            self.release_all(held)
+            raise
+        return held
+
+    def release_all(self, claims: list[RemoteOrder]) -> None:
+        """Give up several claims; one that cannot be released simply runs out its lease."""
+        for claim in claims:
+            try:
+                self.release(claim)
+            except (OrderRefused, OrdersUnavailable):
+                continue

@@ -17,7 +17,13 @@ from o2pos.core import models, payments, sales, syncstate
 from o2pos.core.errors import StateError
 from o2pos.core.payments import RemoteOrder, Tender
 from o2pos.sync.client import CentralClient
-from o2pos.sync.orders import OFFLINE, OrderRefused, OrdersUnavailable, StoreOrders
+from o2pos.sync.orders import (
+    OFFLINE,
+    PAID_ELSEWHERE,
+    OrderRefused,
+    OrdersUnavailable,
+    StoreOrders,
+)
 from o2pos.tui.app import TillApp
 from o2pos.tui.screens.payment import PaymentScreen
 from tests.conftest import Store, build_store
@@ -185,8 +191,8 @@ def test_other_tills_orders_are_unavailable_offline_and_own_orders_still_work(
 def test_a_payment_beyond_the_balance_is_accepted_and_flagged(
     tills: dict[str, Till], central: Central
 ) -> None:
-    """The till that made the order still pays it locally without a claim (later work makes
-    it claim too): when both payments arrive, the second is flagged for the back office."""
+    """A till that pays its own order without a claim (offline, when the central cannot be
+    asked): when both payments arrive, the second is flagged for the back office."""
     t1, t2 = tills["T1"], tills["T2"]
     saved = saved_unpaid(t1)
     lookup = orders_of(t2, central)
@@ -295,3 +301,142 @@ def test_a_lease_that_runs_out_frees_the_order_and_its_old_holder_cannot_renew_i
         dead.renew(stale)
     assert refused.value.code == "claimed"
     assert alive.renew(taken) == taken
+
+
+def test_a_till_paying_its_own_pushed_order_claims_it_first(
+    tills: dict[str, Till], central: Central
+) -> None:
+    """Another counter holding or having paid the order refuses the till that made it; the
+    till's own claim makes another counter wait; an order not yet pushed needs no claim."""
+    t1, t2, t3 = tills["T1"], tills["T2"], tills["T3"]
+    saved = saved_unpaid(t1)
+    unpushed = sales.save_unpaid(at(t1).ctx, t1.store.bill("RICE1"), t1.store.cashier)
+    pushed = payments.pushed_orders(t1.ctx, [saved.number.lower(), unpushed.number])
+    assert [(o.uuid, o.number, o.balance) for o in pushed] == [
+        (saved.uuid, saved.number, saved.total)
+    ]
+
+    # T1's own claim: T3 trying at the same time is told T1 holds it; cancelled, it is free
+    mine = orders_of(t1, central).claim_own(pushed)
+    with pytest.raises(OrderRefused, match=f"Terminal {t1.name}") as held:
+        orders_of(t3, central).claim(orders_of(t3, central).find(saved.number))
+    assert held.value.details["holder"] == t1.name
+    orders_of(t1, central).release_all(mine)
+
+    # T2 holds it: T1 is told who, and claims nothing
+    lookup = orders_of(t2, central)
+    claimed = lookup.claim(lookup.find(saved.number))
+    with pytest.raises(OrderRefused, match=f"Terminal {t2.name}"):
+        orders_of(t1, central).claim_own(pushed)
+    # T2 pays and pushes: T1 is told it was paid at another counter
+    payments.collect_remote(at(t2).ctx, t2.store.cashier, [claimed], [Tender("cash", saved.total)])
+    t2.push_until_done()
+    with pytest.raises(OrderRefused, match=f"{saved.number} {PAID_ELSEWHERE}") as paid:
+        orders_of(t1, central).claim_own(pushed)
+    assert paid.value.code == "paid"
+
+
+def own_counter_app(till: Till, central: Central, url: str | None = None) -> TillApp:
+    """The till ``till`` as its cashier runs it, with its central (or an unreachable one)."""
+    config = Config(
+        settings=till.ctx.settings,
+        central=CentralConfig(
+            url=url or central.url,
+            token=till.token,
+            key=central.key_of(till.name),
+            interval_seconds=1,
+        ),
+    )
+    at(till)
+    return TillApp(till.ctx, config)
+
+
+async def test_f3_refuses_its_own_order_once_paid_at_another_counter(
+    tills: dict[str, Till], central: Central
+) -> None:
+    t1, t2 = tills["T1"], tills["T2"]
+    saved = saved_unpaid(t1)
+    lookup = orders_of(t2, central)
+    claimed = lookup.claim(lookup.find(saved.number))
+    payments.collect_remote(at(t2).ctx, t2.store.cashier, [claimed], [Tender("cash", saved.total)])
+    t2.push_until_done()
+    app = own_counter_app(t1, central)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, float_=None)
+        await pilot.press("f3")
+        await pilot.pause()
+        await type_text(pilot, saved.number)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: PAID_ELSEWHERE in notice(app))
+        assert not isinstance(app.screen, PaymentScreen)
+    assert models.Sale.get_by_id(saved.id).balance == saved.total
+    assert receipts_recorded(t1) == 0  # nothing paid, nothing journaled
+    central.bind()
+    assert [(s.paid, s.balance) for s in Sale.select().where(Sale.uuid == saved.uuid)] == [
+        (saved.total, 0)
+    ]
+
+
+async def test_f3_holds_its_own_order_while_paying_frees_it_when_cancelled_then_pays(
+    tills: dict[str, Till], central: Central
+) -> None:
+    t1, t2 = tills["T1"], tills["T2"]
+    saved = saved_unpaid(t1)
+    app = own_counter_app(t1, central)
+    rival = orders_of(t2, central)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, float_=None)
+        await pilot.press("f3")
+        await pilot.pause()
+        await type_text(pilot, saved.number)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: isinstance(app.screen, PaymentScreen))
+        with pytest.raises(OrderRefused, match=f"Terminal {t1.name}"):
+            rival.claim(rival.find(saved.number))
+        await pilot.press("escape")  # the cashier cancels: the bill is free at once
+        await wait_for(pilot, lambda: rival.find(saved.number).held_by is None)
+        await pilot.press("f10")  # and pays it after all: its receipt settles the claim
+        await wait_for(pilot, lambda: isinstance(app.screen, PaymentScreen))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "received" in notice(app))
+        assert "offline" not in notice(app)
+        await wait_for(pilot, lambda: syncstate.pending_count(app.ctx) == 0)
+    central.bind()
+    assert [(s.paid, s.balance) for s in Sale.select().where(Sale.uuid == saved.uuid)] == [
+        (saved.total, 0)
+    ]
+    assert OrderClaim.get_or_none(OrderClaim.sale_uuid == saved.uuid) is None
+    assert central.stats(t1.name)["flagged"] == 0
+    with pytest.raises(OrderRefused, match="already paid"):
+        rival.claim(rival.find(saved.number))
+
+
+async def test_f3_pays_its_own_pushed_order_offline_and_says_it_will_be_checked(
+    tills: dict[str, Till], central: Central
+) -> None:
+    t1 = tills["T1"]
+    saved = saved_unpaid(t1)
+    app = own_counter_app(t1, central, url=f"http://127.0.0.1:{free_port()}")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, float_=None)
+        await pilot.press("f3")
+        await pilot.pause()
+        await type_text(pilot, saved.number)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: isinstance(app.screen, PaymentScreen))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "received" in notice(app))
+        assert "paid offline" in notice(app)
+    assert models.Sale.get_by_id(saved.id).balance == 0
+
+
+def receipts_recorded(till: Till) -> int:
+    at(till)
+    events = models.Journal.select().where(models.Journal.event_type == "receipt.recorded")
+    return int(events.count()) + int(models.Receipt.select().count())

@@ -205,7 +205,7 @@ class ReceiptsScreen(TillScreen):
     def action_pay(self) -> None:
         if not self.chosen:
             raise ValidationError("Choose the bills to pay first")
-        ctx, employee = self.ctx, self.employee
+        ctx = self.ctx
         numbers = [order.number for order in self.chosen]
         remote = [self.remote[n] for n in numbers if n in self.remote]
         if remote:
@@ -222,6 +222,43 @@ class ReceiptsScreen(TillScreen):
                 group="remote-order",
             )
             return
+        pushed = payments.pushed_orders(ctx, numbers) if self.app.config.central.url else []
+        if pushed:
+            self.say("Checking at the central that no other counter took these bills…")
+            self.run_worker(
+                partial(self.claim_own, numbers, pushed),
+                thread=True,
+                exit_on_error=False,
+                group="remote-order",
+            )
+            return
+        self.pay_local(numbers, [], offline=False)
+
+    def claim_own(self, numbers: list[str], pushed: list[payments.OwnOrder]) -> None:
+        """In a worker thread: claim this till's own orders the central already holds, so
+        one another counter claimed or paid is not paid here too. Offline, the till goes
+        on with its own bills; a double payment is then flagged at the central."""
+        from o2pos.sync.orders import OrderRefused, OrdersUnavailable, StoreOrders
+
+        try:
+            lookup = StoreOrders.from_config(self.app.config.central)
+            try:
+                claims = lookup.claim_own(pushed)
+            finally:
+                lookup.close()
+        except OrdersUnavailable:
+            self.app.call_from_thread(self.pay_local, numbers, [], offline=True)
+            return
+        except OrderRefused as problem:
+            self.app.call_from_thread(self.show_error, shorten(problem.message, 78))
+            return
+        self.app.call_from_thread(self.pay_local, numbers, claims, offline=False)
+
+    def pay_local(
+        self, numbers: list[str], claims: list[payments.RemoteOrder], *, offline: bool
+    ) -> None:
+        ctx, employee = self.ctx, self.employee
+        self.say("")
         due, part_payment = payments.collect_terms(ctx, numbers)
         self.app.push_screen(
             PaymentScreen(
@@ -230,19 +267,48 @@ class ReceiptsScreen(TillScreen):
                 title="Receipt",
                 partial=part_payment,
             ),
-            self.paid,
+            partial(self.paid, claims=claims, offline=offline),
         )
 
-    def paid(self, result: tuple[payments.Receipt, payments.Settlement] | None) -> None:
+    def paid(
+        self,
+        result: tuple[payments.Receipt, payments.Settlement] | None,
+        claims: list[payments.RemoteOrder] | None = None,
+        offline: bool = False,
+    ) -> None:
         if result is None:
+            if claims:  # cancelled: the bills are free again for other counters at once
+                self.run_worker(
+                    partial(self.release_own, claims),
+                    thread=True,
+                    exit_on_error=False,
+                    group="remote-order",
+                )
             return
         receipt, settlement = result
         self.chosen = []
         self.remote = {}
         self.show_orders()
         change = f" · CHANGE {format_amount(settlement.change)}" if settlement.change else ""
-        self.say(f"Receipt {receipt.number}: {format_amount(settlement.applied)} received{change}")
+        checked = " · paid offline: checked at the central" if offline else ""
+        self.say(
+            f"Receipt {receipt.number}: {format_amount(settlement.applied)} received"
+            f"{change}{checked}"
+        )
         self.app.print_document(receipt.number)
+
+    def release_own(self, claims: list[payments.RemoteOrder]) -> None:
+        """In a worker thread: free this till's own bills whose payment was cancelled."""
+        from o2pos.sync.orders import OrdersUnavailable, StoreOrders
+
+        try:
+            lookup = StoreOrders.from_config(self.app.config.central)
+        except OrdersUnavailable:
+            return
+        try:
+            lookup.release_all(claims)
+        finally:
+            lookup.close()
 
 
 class ReturnsScreen(TillScreen):
