@@ -8,6 +8,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -226,6 +227,16 @@ def counter_app(
     return TillApp(built.ctx, config), built
 
 
+async def sign_in_and_find(pilot: Any, number: str) -> None:
+    """Signed in at a till whose register is open, F3 with ``number`` typed and looked up."""
+    await sign_in(pilot, float_=None)
+    await pilot.press("f3")
+    await pilot.pause()
+    await type_text(pilot, number)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
 async def test_f3_finds_another_tills_order_by_number_and_pays_it(
     tmp_path: Path, central: Central
 ) -> None:
@@ -362,12 +373,7 @@ async def test_f3_refuses_its_own_order_once_paid_at_another_counter(
     t2.push_until_done()
     app = own_counter_app(t1, central)
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in(pilot, float_=None)
-        await pilot.press("f3")
-        await pilot.pause()
-        await type_text(pilot, saved.number)
-        await pilot.press("enter")
-        await pilot.pause()
+        await sign_in_and_find(pilot, saved.number)
         await pilot.press("f10")
         await wait_for(pilot, lambda: PAID_ELSEWHERE in notice(app))
         assert not isinstance(app.screen, PaymentScreen)
@@ -387,12 +393,7 @@ async def test_f3_holds_its_own_order_while_paying_frees_it_when_cancelled_then_
     app = own_counter_app(t1, central)
     rival = orders_of(t2, central)
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in(pilot, float_=None)
-        await pilot.press("f3")
-        await pilot.pause()
-        await type_text(pilot, saved.number)
-        await pilot.press("enter")
-        await pilot.pause()
+        await sign_in_and_find(pilot, saved.number)
         await pilot.press("f10")
         await wait_for(pilot, lambda: isinstance(app.screen, PaymentScreen))
         with pytest.raises(OrderRefused, match=f"Terminal {t1.name}"):
@@ -422,12 +423,7 @@ async def test_f3_pays_its_own_pushed_order_offline_and_says_it_will_be_checked(
     saved = saved_unpaid(t1)
     app = own_counter_app(t1, central, url=f"http://127.0.0.1:{free_port()}")
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in(pilot, float_=None)
-        await pilot.press("f3")
-        await pilot.pause()
-        await type_text(pilot, saved.number)
-        await pilot.press("enter")
-        await pilot.pause()
+        await sign_in_and_find(pilot, saved.number)
         await pilot.press("f10")
         await wait_for(pilot, lambda: isinstance(app.screen, PaymentScreen))
         await pilot.press("enter")
