@@ -8,14 +8,19 @@ import importlib.metadata
 import json
 import os
 import platform
+import socket
 import sqlite3
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
+
+import httpx
 
 from o2pos.core import auth
 from o2pos.core.bootstrap import ensure_reference_data
@@ -140,3 +145,40 @@ def machine() -> dict[str, str]:
         "Textual": textual,
         "date": datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
     }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def healthy(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/v1/health", timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@contextmanager
+def serving(command: list[str], url: str, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A central started by ``command`` (its output in ``log``), once ``url`` answers
+    /v1/health; stopped on exit, killed if it will not stop."""
+    with log.open("wb") as out:
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while not healthy(url):
+            if proc.poll() is not None:
+                raise RuntimeError(f"central exited with {proc.returncode}:\n{log.read_text()}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"central did not come up:\n{log.read_text()}")
+            time.sleep(0.05)
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

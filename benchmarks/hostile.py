@@ -33,7 +33,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Row, table
+from common import Row, free_port, healthy, serving, table
 
 from o2pos.central.limits import MAX_VALUES
 from o2pos.core.journal import GENESIS_HASH, compute_hash
@@ -55,14 +55,6 @@ class Result:
 
 
 # --- the central ----------------------------------------------------------------------------
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def o2pos(*args: str) -> list[str]:
     return [sys.executable, "-m", "o2pos", *args]
 
@@ -76,35 +68,12 @@ def central(directory: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, str
         check=True,
         capture_output=True,
         text=True,
-    ).stdout.strip()
+    ).stdout.split()[0]
     port = free_port()
-    log = (directory / "serve.log").open("wb")
-    proc = subprocess.Popen(
-        o2pos("central", "serve", "--port", str(port), "--db", db), stdout=log, stderr=log
-    )
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while not healthy(url):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"central did not come up: {proc.poll()}")
-            time.sleep(0.05)
+    command = o2pos("central", "serve", "--port", str(port), "--db", db)
+    with serving(command, url, directory / "serve.log") as proc:
         yield proc, url, token
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-
-
-def healthy(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/v1/health", timeout=5).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def peak_mb(pid: int) -> float:

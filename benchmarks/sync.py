@@ -34,10 +34,8 @@ import os
 import platform
 import shutil
 import signal
-import socket
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -53,7 +51,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import Row, make_store, percentile, table
+from common import Row, free_port, make_store, percentile, serving, table
 
 from o2pos.central.models import MODELS, Event, Terminal
 from o2pos.central.store import add_terminal, open_central
@@ -86,44 +84,14 @@ uvicorn.run(create_app(bench=True), host="127.0.0.1", port=int(sys.argv[2]),
 
 
 # --- the central in a subprocess ------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def central_server(db_url: str, log: Path) -> Iterator[str]:
     """A central with the bench endpoint on ``db_url``; yields its URL, stops it on exit."""
     port = free_port()
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", SERVER, db_url, str(port), str(os.getpid())],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"central exited with {proc.returncode}:\n{log.read_text()}")
-            try:
-                if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"central did not come up:\n{log.read_text()}")
-            time.sleep(0.05)
+    command = [sys.executable, "-c", SERVER, db_url, str(port), str(os.getpid())]
+    with serving(command, url, log):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def fresh_central(db_url: str, names: list[str]) -> dict[str, str]:
