@@ -8,6 +8,7 @@ the receipts screen share both, so the rules cannot differ between them.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from peewee import fn
@@ -269,22 +270,39 @@ def collect(
             customer=customer,
             purpose="dues",
         )
-        journal.append(
-            ctx,
-            "receipt.recorded",
-            {
-                **receipt_payload(receipt, settlement),
-                "session_id": session.id,
-                "customer": {"uuid": customer.uuid, "name": customer.name} if customer else None,
-                "due": due,
-                "allocations": [
-                    {"sale": s.number, "sale_uuid": s.uuid, "amount": a, "balance": s.balance - a}
-                    for s, a in allocations
-                ],
-            },
-            employee=actor.code,
-        )
+        paid = [(s.number, s.uuid, a, s.balance - a) for s, a in allocations]
+        _journal_receipt(ctx, receipt, settlement, session, customer, due, paid, actor)
     return receipt, settlement
+
+
+def _journal_receipt(
+    ctx: Context,
+    receipt: Receipt,
+    settlement: Settlement,
+    session: RegisterSession,
+    customer: Customer | None,
+    due: int,
+    paid: Sequence[tuple[str | None, str, int, int]],
+    actor: Employee,
+) -> None:
+    """The one ``receipt.recorded`` for dues, whether the orders are this till's or another's
+    (``paid``: number, uuid, amount and balance after, per order): the central credits each
+    order by its uuid either way."""
+    journal.append(
+        ctx,
+        "receipt.recorded",
+        {
+            **receipt_payload(receipt, settlement),
+            "session_id": session.id,
+            "customer": {"uuid": customer.uuid, "name": customer.name} if customer else None,
+            "due": due,
+            "allocations": [
+                {"sale": number, "sale_uuid": uuid, "amount": amount, "balance": balance}
+                for number, uuid, amount, balance in paid
+            ],
+        },
+        employee=actor.code,
+    )
 
 
 @dataclass(frozen=True)
@@ -399,21 +417,8 @@ def collect_remote(
                 claim_id=order.claim_id,
                 amount=amount,
             )
-        journal.append(
-            ctx,
-            "receipt.recorded",
-            {
-                **receipt_payload(receipt, settlement),
-                "session_id": session.id,
-                "customer": {"uuid": customer.uuid, "name": customer.name} if customer else None,
-                "due": due,
-                "allocations": [
-                    {"sale": o.number, "sale_uuid": o.uuid, "amount": a, "balance": b}
-                    for o, a, b in allocations
-                ],
-            },
-            employee=actor.code,
-        )
+        paid = [(o.number, o.uuid, a, b) for o, a, b in allocations]
+        _journal_receipt(ctx, receipt, settlement, session, customer, due, paid, actor)
     return receipt, settlement
 
 
