@@ -224,6 +224,22 @@ def check_quantity(line_id: int, qty_milli: int) -> None:
     _check_item(line, qty_milli)
 
 
+def check_returnable(sale: ReturnableSale, line_id: int, qty_milli: int) -> None:
+    """Check a quantity typed on the returns screen against the sale it lists: this till's
+    own sale as ``check_quantity`` does, then against what the central says other tills
+    left of it; another till's sale against the central's copy (``line_id`` = line number)."""
+    if not sale.local and sale.central is not None:
+        check_remote_quantity(sale.central, line_id, qty_milli)
+        return
+    check_quantity(line_id, qty_milli)
+    line = next((ln for ln in sale.lines if ln.id == line_id), None)
+    if line is not None and qty_milli > line.left_milli:
+        raise ValidationError(
+            f"{line.name}: only {format_qty(line.left_milli)} of {format_qty(line.sold_milli)} "
+            "sold can still be returned (some came back at another till)"
+        )
+
+
 def _remote_line(sale: RemoteSale, line_no: int) -> RemoteSaleLine:
     line = next((ln for ln in sale.lines if ln.line_no == line_no), None)
     if line is None:

@@ -6,8 +6,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.widgets import DataTable, Input, Static
 
 from o2pos.central.models import Return, ReturnClaim
 from o2pos.central.reports import flagged
@@ -16,10 +18,14 @@ from o2pos.core import models, register, reports, returns, syncstate
 from o2pos.core.returns import RemoteSale, ReturnItem
 from o2pos.sync.client import CentralClient
 from o2pos.sync.orders import OrderRefused, OrdersUnavailable
+from o2pos.sync.returns import OFFLINE_SALES, StoreSales
 from o2pos.sync.returns import ReturnClaim as Claim
-from o2pos.sync.returns import StoreSales
+from o2pos.tui.app import TillApp
+from o2pos.tui.approval import ManagerPinDialog
+from o2pos.tui.screens.dialogs import QuantityDialog, TextDialog
 from tests.sync.conftest import Central, Till, free_port, make_till
-from tests.sync.test_store_orders import at, shop
+from tests.sync.test_store_orders import at, own_counter_app, shop
+from tests.tui.test_flows import approve_as_manager, notice, sign_in, type_text, wait_for
 
 
 @pytest.fixture
@@ -231,3 +237,84 @@ def test_an_unclaimed_over_return_is_projected_and_flagged(
     assert [f["reason"] for f in flagged(t1.name)] == [
         f"returns 2000 of line {soap(sale)} of sale {number}, where 1000 of 2000 was left to return"
     ]
+
+
+def lines_shown(app: TillApp) -> list[tuple[str, str]]:
+    """(item, can return) of each line on the returns screen."""
+    table = app.screen.query_one("#lines", DataTable)
+    return [
+        (str(row[1]), str(row[3])) for row in (table.get_row_at(i) for i in range(table.row_count))
+    ]
+
+
+async def open_returns(pilot: Any, number: str) -> None:
+    await sign_in(pilot, float_=None)
+    await pilot.press("ctrl+r")
+    await pilot.pause()
+    await type_text(pilot, number)
+    await pilot.press("enter")
+
+
+async def test_the_returns_screen_returns_another_tills_sale_under_a_claim(
+    tills: dict[str, Till], central: Central
+) -> None:
+    t1, t3 = tills["T1"], tills["T3"]
+    number = sold_on(t1)
+    app = own_counter_app(t3, central)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_returns(pilot, number)
+        await wait_for(pilot, lambda: f"sold at till {t1.name}" in notice(app))
+        assert lines_shown(app) == [("Basmati Rice 1 kg", "1"), ("Neem Soap 100 g", "2")]
+        await pilot.press("down")  # the soaps
+        await pilot.press("enter")  # how many come back
+        await pilot.pause()
+        app.screen.query_one("#qty", Input).value = "2"
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("f10")  # claimed at the central in a worker, then a manager approves
+        await wait_for(pilot, lambda: isinstance(app.screen, ManagerPinDialog))
+        await approve_as_manager(pilot)
+        await wait_for(pilot, lambda: isinstance(app.screen, TextDialog))
+        assert "RT-" in str(app.screen.query_one("#slip-text", Static).render())
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: lines_shown(app)[1:] == [("Neem Soap 100 g", "0")])
+        await wait_for(pilot, lambda: syncstate.pending_count(app.ctx) == 0)
+    assert returns_recorded(t3) == 1
+    central.bind()
+    assert Return.select().where(Return.terminal == t3.name).count() == 1
+    assert central.stats(t3.name)["flagged"] == 0
+
+
+async def test_the_returns_screen_says_another_tills_sale_is_unavailable_offline(
+    tills: dict[str, Till], central: Central
+) -> None:
+    number = sold_on(tills["T1"])
+    t2 = tills["T2"]
+    app = own_counter_app(t2, central, url=f"http://127.0.0.1:{free_port()}")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_returns(pilot, number)
+        await wait_for(pilot, lambda: OFFLINE_SALES in notice(app))
+        assert lines_shown(app) == []
+    assert returns_recorded(t2) == 0
+
+
+async def test_the_returns_screen_narrows_its_own_sale_to_what_other_tills_left(
+    tills: dict[str, Till], central: Central
+) -> None:
+    t1, t3 = tills["T1"], tills["T3"]
+    number = sold_on(t1)
+    lookup = sales_of(t3, central)
+    sale = lookup.sale(number)
+    return_at(t3, sale, lookup.claim_return(sale, [ReturnItem(soap(sale), 2000)]))
+    app = own_counter_app(t1, central)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_returns(pilot, number)
+        await wait_for(pilot, lambda: lines_shown(app)[1:] == [("Neem Soap 100 g", "0")])
+        await pilot.press("down")
+        await pilot.press("enter")
+        await pilot.pause()
+        app.screen.query_one("#qty", Input).value = "1"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, QuantityDialog)  # refused as typed, before any PIN
+        assert "another till" in str(app.screen.query_one(".error", Static).render())
