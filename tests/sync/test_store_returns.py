@@ -18,7 +18,7 @@ from o2pos.core import models, register, reports, returns, syncstate
 from o2pos.core.returns import RemoteSale, ReturnItem
 from o2pos.sync.client import CentralClient
 from o2pos.sync.orders import OrderRefused, OrdersUnavailable
-from o2pos.sync.returns import OFFLINE_SALES, StoreSales
+from o2pos.sync.returns import OFFLINE_SALES, UNCHECKED, StoreSales
 from o2pos.sync.returns import ReturnClaim as Claim
 from o2pos.tui.app import TillApp
 from o2pos.tui.approval import ManagerPinDialog
@@ -318,3 +318,50 @@ async def test_the_returns_screen_narrows_its_own_sale_to_what_other_tills_left(
         await pilot.pause()
         assert isinstance(app.screen, QuantityDialog)  # refused as typed, before any PIN
         assert "another till" in str(app.screen.query_one(".error", Static).render())
+
+
+async def test_the_returns_screen_returns_its_own_sale_offline_and_says_it_is_unchecked(
+    tills: dict[str, Till], central: Central
+) -> None:
+    t1 = tills["T1"]
+    number = sold_on(t1)
+    app = own_counter_app(t1, central, url=f"http://127.0.0.1:{free_port()}")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_returns(pilot, number)
+        await wait_for(pilot, lambda: UNCHECKED in notice(app))
+        assert lines_shown(app) == [("Basmati Rice 1 kg", "1"), ("Neem Soap 100 g", "2")]
+        await pilot.press("enter")  # the rice
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: isinstance(app.screen, ManagerPinDialog))
+        await approve_as_manager(pilot)
+        await wait_for(pilot, lambda: isinstance(app.screen, TextDialog))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: "not checked at other tills" in notice(app))
+    assert returns_recorded(t1) == 1
+
+
+async def test_a_cancelled_pin_keeps_the_claim_and_f10_again_reuses_it(
+    tills: dict[str, Till], central: Central
+) -> None:
+    t1, t3 = tills["T1"], tills["T3"]
+    number = sold_on(t1)
+    app = own_counter_app(t3, central)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_returns(pilot, number)
+        await wait_for(pilot, lambda: f"sold at till {t1.name}" in notice(app))
+        await pilot.press("enter")  # the rice, the whole of it
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: isinstance(app.screen, ManagerPinDialog))
+        await pilot.press("escape")  # no manager at hand
+        await pilot.pause()
+        await pilot.press("f10")  # the same claim again, not refused as held by itself
+        await wait_for(pilot, lambda: isinstance(app.screen, ManagerPinDialog))
+        await approve_as_manager(pilot)
+        await wait_for(pilot, lambda: isinstance(app.screen, TextDialog))
+    assert returns_recorded(t3) == 1

@@ -339,6 +339,9 @@ class ReturnsScreen(TillScreen):
     def on_mount(self) -> None:
         self.sale: returns.ReturnableSale | None = None
         self.chosen: dict[int, int] = {}
+        # the central's claim for the sale shown, reused if F10 is pressed again (after a
+        # cancelled PIN, say), so the quantities it holds are not held twice
+        self.claim_id: str | None = None
         self.methods = returns.refund_methods(self.ctx)
         self.method_index = 0
         table = self.query_one("#lines", DataTable)
@@ -379,6 +382,7 @@ class ReturnsScreen(TillScreen):
     def find(self, number: str, *, quiet: bool = False) -> None:
         """Show the sale ``number``; ``quiet`` keeps the notice (a return just made)."""
         central = bool(self.app.config.central.url)
+        self.claim_id = None
         try:
             self.sale, self.chosen = returns.returnable_sale(number), {}
         except NotFound:
@@ -486,13 +490,15 @@ class ReturnsScreen(TillScreen):
         wanted = [returns.ReturnItem(by_id[i], qty) for i, qty in self.chosen.items()]
         self.say("Holding these items at the central…")
         self.run_worker(
-            partial(self.claim, self.sale, wanted),
+            partial(self.claim, self.sale, wanted, self.claim_id),
             thread=True,
             exit_on_error=False,
             group="remote-sale",
         )
 
-    def claim(self, sale: returns.ReturnableSale, wanted: list[returns.ReturnItem]) -> None:
+    def claim(
+        self, sale: returns.ReturnableSale, wanted: list[returns.ReturnItem], claim_id: str | None
+    ) -> None:
         """In a worker thread: claim the quantities at the central, then record the return.
 
         Another till's sale cannot be returned without the claim; this till's own sale is
@@ -512,14 +518,14 @@ class ReturnsScreen(TillScreen):
                 central = sale.central
                 if sale.local or central is None:  # the central's latest, for its uuid
                     central = lookup.sale(sale.number)
-                held = lookup.claim_return(central, wanted)
+                held = lookup.claim_return(central, wanted, claim_id=claim_id)
             finally:
                 lookup.close()
         except OrdersUnavailable:
             if not sale.local:
                 self.app.call_from_thread(self.show_error, OFFLINE_SALES)
                 return
-            self.app.call_from_thread(self.record, None, f"offline: {UNCHECKED}")
+            self.app.call_from_thread(self.record, None, f"Offline: {UNCHECKED}")
             return
         except OrderRefused as problem:
             if sale.local and problem.code == "not_found":
@@ -530,7 +536,8 @@ class ReturnsScreen(TillScreen):
         self.app.call_from_thread(self.record, held.claim_id)
 
     def record(self, claim_id: str | None, warning: str = "") -> None:
-        """Record the return (a manager approves if need be), under ``claim_id`` if any."""
+        """Record the return (a manager approves if need be), under ``claim_id`` if any;
+        ``warning`` (offline) stays on screen while it is recorded."""
         sale = self.sale
         if sale is None:
             return
@@ -538,6 +545,7 @@ class ReturnsScreen(TillScreen):
         items = [returns.ReturnItem(line_id, qty) for line_id, qty in self.chosen.items()]
         method = self.methods[self.method_index].code
         self.say(warning)
+        self.claim_id = claim_id
         central = sale.central
         if not sale.local and central is not None and claim_id is not None:
             remote_claim = claim_id
@@ -554,13 +562,15 @@ class ReturnsScreen(TillScreen):
                 )
 
         run_with_approval(
-            self, action, lambda ret: self.done(number, ret.number, ret.total, warning)
+            self,
+            action,
+            lambda ret: self.done(number, ret.number, ret.total, offline=bool(warning)),
         )
 
-    def done(self, sale_number: str, number: str, total: int, warning: str = "") -> None:
+    def done(self, sale_number: str, number: str, total: int, *, offline: bool = False) -> None:
         self.sale, self.chosen = None, {}
         self.find(sale_number, quiet=True)
-        note = f" · {warning}" if warning else ""
+        note = " · not checked at other tills (offline)" if offline else ""
         self.say(shorten(f"Return {number}: refund {format_amount(total)}{note}", 78))
         self.app.print_document(number)
         # it printed as it was made; p prints a copy, as on every slip shown
