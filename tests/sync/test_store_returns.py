@@ -365,3 +365,32 @@ async def test_a_cancelled_pin_keeps_the_claim_and_f10_again_reuses_it(
         await approve_as_manager(pilot)
         await wait_for(pilot, lambda: isinstance(app.screen, TextDialog))
     assert returns_recorded(t3) == 1
+
+
+async def test_turning_to_another_bill_frees_what_a_claim_held(
+    tills: dict[str, Till], central: Central
+) -> None:
+    t1, t3 = tills["T1"], tills["T3"]
+    number = sold_on(t1)
+    app = own_counter_app(t3, central)
+    rival = sales_of(tills["T2"], central)
+
+    def rice_left() -> int:
+        return rival.sale(number).lines[0].left_milli
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_returns(pilot, number)
+        await wait_for(pilot, lambda: f"sold at till {t1.name}" in notice(app))
+        await pilot.press("enter")  # the rice
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: isinstance(app.screen, ManagerPinDialog))
+        await pilot.press("escape")
+        assert rice_left() == 0  # held for T3 while its cashier decides
+        await pilot.press("shift+tab")
+        await type_text(pilot, "S-NONE-1")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: rice_left() == 1000)
+    assert returns_recorded(t3) == 0

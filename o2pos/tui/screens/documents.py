@@ -9,7 +9,7 @@ other tills' bills are unavailable offline, and this till's own keep working.
 from __future__ import annotations
 
 from functools import partial
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import BindingType
@@ -29,6 +29,9 @@ from o2pos.tui.screens.payment import PaymentScreen
 from o2pos.tui.text import shorten
 from o2pos.tui.widgets.key_bar import KeyBar
 from o2pos.tui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:  # the network client loads in the workers that use it
+    from o2pos.sync.returns import ReturnClaim
 
 
 class ReceiptsScreen(TillScreen):
@@ -340,8 +343,9 @@ class ReturnsScreen(TillScreen):
         self.sale: returns.ReturnableSale | None = None
         self.chosen: dict[int, int] = {}
         # the central's claim for the sale shown, reused if F10 is pressed again (after a
-        # cancelled PIN, say), so the quantities it holds are not held twice
-        self.claim_id: str | None = None
+        # cancelled PIN, say), so the quantities it holds are not held twice; released
+        # when the cashier turns to another bill
+        self.held: ReturnClaim | None = None
         self.methods = returns.refund_methods(self.ctx)
         self.method_index = 0
         table = self.query_one("#lines", DataTable)
@@ -382,7 +386,9 @@ class ReturnsScreen(TillScreen):
     def find(self, number: str, *, quiet: bool = False) -> None:
         """Show the sale ``number``; ``quiet`` keeps the notice (a return just made)."""
         central = bool(self.app.config.central.url)
-        self.claim_id = None
+        if self.held is not None:  # not used: free its quantities for other counters at once
+            self.run_worker(partial(self.release, self.held), thread=True, exit_on_error=False)
+            self.held = None
         try:
             self.sale, self.chosen = returns.returnable_sale(number), {}
         except NotFound:
@@ -490,7 +496,7 @@ class ReturnsScreen(TillScreen):
         wanted = [returns.ReturnItem(by_id[i], qty) for i, qty in self.chosen.items()]
         self.say("Holding these items at the central…")
         self.run_worker(
-            partial(self.claim, self.sale, wanted, self.claim_id),
+            partial(self.claim, self.sale, wanted, self.held.claim_id if self.held else None),
             thread=True,
             exit_on_error=False,
             group="remote-sale",
@@ -533,9 +539,23 @@ class ReturnsScreen(TillScreen):
                 return
             self.app.call_from_thread(self.show_error, shorten(problem.message, 78))
             return
-        self.app.call_from_thread(self.record, held.claim_id)
+        self.app.call_from_thread(self.record, held)
 
-    def record(self, claim_id: str | None, warning: str = "") -> None:
+    def release(self, held: ReturnClaim) -> None:
+        """In a worker thread: give a claim up; if the central cannot be reached its lease
+        simply runs out."""
+        from o2pos.sync.returns import OrderRefused, OrdersUnavailable, StoreSales
+
+        try:
+            lookup = StoreSales.connect(self.app.config.central)
+            try:
+                lookup.release_return(held)
+            finally:
+                lookup.close()
+        except (OrdersUnavailable, OrderRefused):
+            return
+
+    def record(self, held: ReturnClaim | None, warning: str = "") -> None:
         """Record the return (a manager approves if need be), under ``claim_id`` if any;
         ``warning`` (offline) stays on screen while it is recorded."""
         sale = self.sale
@@ -545,7 +565,8 @@ class ReturnsScreen(TillScreen):
         items = [returns.ReturnItem(line_id, qty) for line_id, qty in self.chosen.items()]
         method = self.methods[self.method_index].code
         self.say(warning)
-        self.claim_id = claim_id
+        self.held = held
+        claim_id = held.claim_id if held is not None else None
         central = sale.central
         if not sale.local and central is not None and claim_id is not None:
             remote_claim = claim_id
@@ -568,7 +589,7 @@ class ReturnsScreen(TillScreen):
         )
 
     def done(self, sale_number: str, number: str, total: int, *, offline: bool = False) -> None:
-        self.sale, self.chosen = None, {}
+        self.sale, self.chosen, self.held = None, {}, None  # the claim is used: settled
         self.find(sale_number, quiet=True)
         note = " · not checked at other tills (offline)" if offline else ""
         self.say(shorten(f"Return {number}: refund {format_amount(total)}{note}", 78))
