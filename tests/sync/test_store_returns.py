@@ -394,3 +394,23 @@ async def test_turning_to_another_bill_frees_what_a_claim_held(
         await pilot.press("enter")
         await wait_for(pilot, lambda: rice_left() == 1000)
     assert returns_recorded(t3) == 0
+
+
+def test_another_store_cannot_see_or_claim_the_sale(
+    tills: dict[str, Till], central: Central, tmp_path: Path
+) -> None:
+    number = sold_on(tills["T1"])
+    sale = sales_of(tills["T2"], central).sale(number)
+    (tmp_path / "X").mkdir()
+    elsewhere = make_till(tmp_path / "X", central, store_name=shop())
+    try:
+        lookup = sales_of(elsewhere, central)
+        with pytest.raises(OrderRefused, match=f"No sale {number}") as refused:
+            lookup.sale(number)
+        assert refused.value.code == "not_found"
+        with pytest.raises(OrderRefused) as claim:
+            lookup.claim_return(sale, [ReturnItem(soap(sale), 1000)])
+        assert claim.value.code == "not_found"
+    finally:
+        elsewhere.engine.client.close()
+        elsewhere.ctx.db.close()
