@@ -26,6 +26,7 @@ from .ingest import IngestError, ingest
 from .limits import MAX_BODY, TooMuch, check_body
 from .models import Terminal
 from .orders import MAX_LIST, OrderRefusal, claim_order, find_orders, release_order
+from .returns_remote import claim_return, find_sale, release_return
 from .schemas import (
     ClaimIn,
     ClaimOut,
@@ -38,6 +39,9 @@ from .schemas import (
     PushOut,
     ReleaseIn,
     ReleaseOut,
+    ReturnClaimIn,
+    ReturnClaimOut,
+    StoreSaleOut,
 )
 from .store import find_by_token
 
@@ -241,6 +245,51 @@ def create_app(*, bench: bool = False) -> FastAPI:
         """Give up this till's claim (the cashier cancelled); ``released`` false if it held
         none with that id."""
         return {"released": release_order(terminal, uuid, body.claim_id)}
+
+    @app.get(
+        "/v1/store/sales/{number}",
+        response_model=StoreSaleOut,
+        responses=ORDER_ERRORS,
+        tags=["returns"],
+    )
+    def store_sale(
+        terminal: Annotated[Terminal, Depends(terminal_auth)],
+        number: Annotated[str, Path(min_length=1, max_length=40, pattern=PRINTABLE)],
+    ) -> dict[str, Any]:
+        """A sale of this terminal's store, made at any of its tills, with what came back of
+        each line and what return claims hold (404 when the store has none)."""
+        return find_sale(terminal.store, number)
+
+    @app.post(
+        "/v1/store/sales/{uuid}/return-claim",
+        response_model=ReturnClaimOut,
+        responses=ORDER_ERRORS,
+        tags=["returns"],
+    )
+    def return_claim(
+        body: ReturnClaimIn,
+        terminal: Annotated[Terminal, Depends(terminal_auth)],
+        uuid: Annotated[str, ORDER_UUID],
+    ) -> dict[str, Any]:
+        """Hold quantities of a sale's lines for a return at this till (a lease), within
+        sold − returned − other claims; idempotent by ``claim_id``. 409 ``over_return``
+        lists what is ``left`` of each line."""
+        lines = [(line.line_no, line.qty_milli) for line in body.lines]
+        return claim_return(terminal, uuid, body.claim_id, lines, body.lease_seconds)
+
+    @app.post(
+        "/v1/store/sales/{uuid}/release",
+        response_model=ReleaseOut,
+        responses=ORDER_ERRORS,
+        tags=["returns"],
+    )
+    def return_release(
+        body: ReleaseIn,
+        terminal: Annotated[Terminal, Depends(terminal_auth)],
+        uuid: Annotated[str, ORDER_UUID],
+    ) -> dict[str, bool]:
+        """Give up this till's return claim; ``released`` false if it held none by that id."""
+        return {"released": release_return(terminal, uuid, body.claim_id)}
 
     if bench:
 

@@ -152,6 +152,40 @@ class OrderClaim(CentralModel):
     expires_at = DateTimeField()
 
 
+class ReturnedLine(CentralModel):
+    """A quantity of one sold line that came back at any till, from its ``return.completed``.
+
+    Summed per sale line it is what has come back store-wide, which a return claim
+    (``returns_remote.py``) and the projection's over-return check both need; ``claim_id``
+    is the claim the return was made under, so a claim asked for again after its return
+    was projected is answered as it was granted.
+    """
+
+    id = AutoField()
+    sale_uuid = CharField(max_length=36, index=True)
+    line_no = IntegerField()
+    qty_milli = BigIntegerField()
+    return_uuid = CharField(max_length=36)
+    claim_id = CharField(max_length=36, null=True, index=True)
+
+
+class ReturnClaim(CentralModel):
+    """Quantities of a sale's lines held for one till's return, until its lease ends or
+    its ``return.completed`` is projected: one row per claimed line. Decided under the
+    sale's row lock on PostgreSQL (SQLite's write lock otherwise)."""
+
+    id = AutoField()
+    claim_id = CharField(max_length=36)
+    sale_uuid = CharField(max_length=36, index=True)
+    line_no = IntegerField()
+    qty_milli = BigIntegerField()
+    terminal = CharField(max_length=8)
+    expires_at = DateTimeField()
+
+    class Meta:
+        indexes = ((("claim_id", "line_no"), True),)
+
+
 class MasterRecord(CentralModel):
     """One product, customer, employee... as served to tills, numbered by a global version."""
 
@@ -179,6 +213,8 @@ MODELS: list[type[CentralModel]] = [
     Return,
     RegisterSession,
     OrderClaim,
+    ReturnedLine,
+    ReturnClaim,
     MasterRecord,
     Counter,
 ]

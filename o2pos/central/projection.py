@@ -16,15 +16,28 @@ cannot see them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from peewee import fn
+
 from o2pos.core.eventschema import INT32, INT64, problem
 from o2pos.core.models import dicts, tuples
 
-from .models import OrderClaim, Payment, RegisterSession, Return, Sale
-from .store import bulk_insert
+from .models import (
+    Event,
+    OrderClaim,
+    Payment,
+    RegisterSession,
+    Return,
+    ReturnClaim,
+    ReturnedLine,
+    Sale,
+)
+from .returns_remote import sold_lines
+from .store import bulk_insert, is_postgres
 
 Flags = list[str]
 BIG = INT64  # BIGINT
@@ -57,6 +70,7 @@ class _Staged:
     payments: list[dict[str, Any]] = field(default_factory=list)
     returns: list[dict[str, Any]] = field(default_factory=list)
     allocations: list[tuple[str, int]] = field(default_factory=list)
+    returned: list[dict[str, Any]] = field(default_factory=list)
     sessions: dict[int, dict[str, Any]] = field(default_factory=dict)
     after: list[Callable[[], None]] = field(default_factory=list)
 
@@ -106,7 +120,40 @@ class BatchProjector:
         self.return_uuids = {
             u for (u,) in tuples(Return.select(Return.uuid).where(Return.uuid.in_(return_uuids)))
         }
+        # what the batch's returns are checked against: sale uuid -> line_no -> quantity
+        # sold (from the sale's event) and returned so far (at any till), and its number
+        self.returned_sales = {
+            e["payload"]["sale_uuid"]
+            for _, e in self.events
+            if e["event_type"] == "return.completed"
+        }
+        returned_sales = sorted(self.returned_sales)
+        self.sold: dict[str, dict[int, int]] = {}
+        self.numbers: dict[str, str] = {}
+        for uuid, number, text in tuples(
+            Sale.select(Sale.uuid, Sale.number, Event.payload)
+            .join(Event)
+            .where(Sale.uuid.in_(returned_sales))
+        ):
+            self._know_sale(uuid, number, json.loads(text))
+        self.returned: dict[str, dict[int, int]] = {}
+        for uuid, line_no, qty in tuples(
+            ReturnedLine.select(
+                ReturnedLine.sale_uuid, ReturnedLine.line_no, fn.SUM(ReturnedLine.qty_milli)
+            )
+            .where(ReturnedLine.sale_uuid.in_(returned_sales))
+            .group_by(ReturnedLine.sale_uuid, ReturnedLine.line_no)
+        ):
+            self.returned.setdefault(uuid, {})[line_no] = int(qty)
         self.batch = _Staged()
+
+    def _know_sale(self, uuid: str, number: str, payload: dict[str, Any]) -> None:
+        self.numbers[uuid] = number
+        self.sold[uuid] = {
+            no: line["qty_milli"]
+            for no, line in sold_lines(payload).items()
+            if isinstance(line.get("qty_milli"), int)
+        }
 
     # --- per event -----------------------------------------------------------------------
     def _session(self, payload: dict[str, Any]) -> dict[str, Any] | None:
@@ -169,6 +216,8 @@ class BatchProjector:
             }
         )
         self._payments(event_id, payload, staged)
+        if uuid in self.returned_sales:  # returned in this very batch
+            staged.after.append(lambda: self._know_sale(uuid, payload["number"], payload))
 
     def _receipt_recorded(
         self, event_id: int, event: dict[str, Any], staged: _Staged, flags: Flags
@@ -212,6 +261,41 @@ class BatchProjector:
                 "event": event_id,
             }
         )
+        self._returned_lines(payload, uuid, staged, flags)
+
+    def _returned_lines(
+        self, payload: dict[str, Any], uuid: str, staged: _Staged, flags: Flags
+    ) -> None:
+        """Count what came back of each sold line; flag what goes beyond what was sold
+        (two returns that no claim kept apart, made offline), never refuse it."""
+        sale_uuid = payload["sale_uuid"]
+        claim_id = payload.get("claim_id")
+        sold = self.sold.get(sale_uuid)
+        number = self.numbers.get(sale_uuid) or payload.get("sale") or sale_uuid
+        if sold is None:
+            flags.append(f"return against sale {number}, which the central does not have")
+        after = dict(self.returned.get(sale_uuid, {}))
+        for line in payload.get("lines") or []:
+            no, qty = _int(line["line_no"], SMALL), _int(line["qty_milli"])
+            after[no] = _int(after.get(no, 0) + qty)
+            if sold is not None and no not in sold:
+                flags.append(f"returns line {no}, which sale {number} does not have")
+            elif sold is not None and after[no] > sold[no]:
+                left = max(sold[no] - (after[no] - qty), 0)
+                flags.append(
+                    f"returns {qty} of line {no} of sale {number}, "
+                    f"where {left} of {sold[no]} was left to return"
+                )
+            staged.returned.append(
+                {
+                    "sale_uuid": sale_uuid,
+                    "line_no": no,
+                    "qty_milli": qty,
+                    "return_uuid": uuid,
+                    "claim_id": None if claim_id is None else _text(claim_id),
+                }
+            )
+        staged.after.append(lambda: self.returned.__setitem__(sale_uuid, after))
 
     def _register_opened(
         self, event_id: int, event: dict[str, Any], staged: _Staged, flags: Flags
@@ -335,6 +419,7 @@ class BatchProjector:
             batch.payments += staged.payments
             batch.returns += staged.returns
             batch.allocations += staged.allocations
+            batch.returned += staged.returned
             for step in staged.after:
                 step()
             if flags:
@@ -344,6 +429,15 @@ class BatchProjector:
 
     def _write(self) -> None:
         batch = self.batch
+        if batch.returned and is_postgres():
+            # a return claim reads returned and held quantities under the sale's row lock:
+            # taking it here makes it see this batch's returns and settled claims together
+            list(
+                Sale.select(Sale.id)
+                .where(Sale.uuid.in_(sorted({r["sale_uuid"] for r in batch.returned})))
+                .order_by(Sale.id)
+                .for_update()
+            )
         for model, rows in (
             (Sale, batch.sales),
             (Payment, batch.payments),
@@ -358,6 +452,12 @@ class BatchProjector:
             OrderClaim.delete().where(
                 OrderClaim.sale_uuid.in_(sorted({uuid for uuid, _ in batch.allocations})),
                 OrderClaim.terminal == self.terminal,
+            ).execute()
+        bulk_insert(ReturnedLine, batch.returned)
+        claims = sorted({r["claim_id"] for r in batch.returned if r["claim_id"]})
+        if claims:  # the returns are in: their claims are settled
+            ReturnClaim.delete().where(
+                ReturnClaim.claim_id.in_(claims), ReturnClaim.terminal == self.terminal
             ).execute()
         columns = {f.name for f in RegisterSession._meta.sorted_fields} - {"id"}
         for session in self.sessions.values():

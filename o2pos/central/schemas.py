@@ -15,6 +15,7 @@ from o2pos.core.journal import EVENT_TYPES
 from .ingest import MAX_BATCH
 from .limits import check_payload
 from .orders import DEFAULT_LEASE, MAX_LEASE
+from .returns_remote import DEFAULT_RETURN_LEASE
 
 
 def payload_object(value: Any) -> dict[str, Any]:
@@ -179,3 +180,76 @@ class ClaimOut(BaseModel):
 
 class ReleaseOut(BaseModel):
     released: bool
+
+
+class SaleLineOut(BaseModel):
+    """A sold line with the figures a till needs to refund part of it proportionally."""
+
+    line_no: int
+    sku: str | None
+    name: str | None
+    unit: str | None
+    qty_milli: int | None
+    unit_price: int | None
+    tax_rate_bp: int | None
+    taxable: int | None
+    cgst: int | None
+    sgst: int | None
+    igst: int | None
+    total: int | None
+    lot_no: str | None
+    serial: str | None
+    returned_milli: int = Field(description="Come back at any till, as projected")
+    held_milli: int = Field(description="Held by live return claims")
+
+
+class StoreSaleOut(BaseModel):
+    uuid: str
+    number: str
+    terminal: str
+    completed_at: str
+    customer: CustomerRefOut | None
+    total: int
+    paid: int
+    balance: int
+    round_off: int
+    returned_round_off: int = Field(description="Round-off already given back by returns")
+    refunded: int = Field(description="Refunded by returns other than on account")
+    lines: list[SaleLineOut]
+
+
+class ReturnClaimLineIn(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    line_no: int = Field(ge=1, le=2**31 - 1)
+    qty_milli: int = Field(ge=1, le=2**53)
+
+
+class ReturnClaimIn(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    claim_id: str = Field(pattern=UUID, description="Chosen by the till; the same id renews")
+    lines: list[ReturnClaimLineIn] = Field(min_length=1, max_length=500)
+    lease_seconds: int = Field(default=DEFAULT_RETURN_LEASE, ge=1, le=MAX_LEASE)
+
+    @field_validator("lines")
+    @classmethod
+    def _once_each(cls, value: list[ReturnClaimLineIn]) -> list[ReturnClaimLineIn]:
+        if len({line.line_no for line in value}) != len(value):
+            raise ValueError("a line is listed twice")
+        return value
+
+
+class ReturnClaimLineOut(BaseModel):
+    line_no: int
+    qty_milli: int
+
+
+class ReturnClaimOut(BaseModel):
+    claim_id: str
+    sale_uuid: str
+    number: str
+    terminal: str
+    sale_terminal: str
+    lines: list[ReturnClaimLineOut]
+    expires_at: str

@@ -309,8 +309,13 @@ RETURN_COMPLETED = Obj(
         "tax": MONEY,
         "round_off": MONEY,
         "total": MONEY,
+        # the central's claim the return was made under (null: none, e.g. offline), and
+        # the till that made the sale; both absent from tills before returns at any counter
+        "claim_id": Null(UUID),
+        "sale_terminal": TEXT,
     },
     needed=("uuid", "number", "sale_uuid", "refund_method", "total"),
+    sometimes=("claim_id", "sale_terminal"),
 )
 
 # a customer as a till publishes it (``customer.created``, each of ``customers.imported``)

@@ -550,6 +550,57 @@ class ReturnLine(BaseModel):
     restock = BooleanField(default=True)
 
 
+class RemoteReturn(BaseModel):
+    """A return taken at this till against a sale made at another till of the store.
+
+    That sale has no ``Sale`` row here (its lines belong to the till that made it and to
+    the central), so the return names it by uuid, number and till, as ``RemoteAllocation``
+    does for payments; ``claim_id`` is the central's claim on the quantities it took back.
+    Everything else is as a ``Return``: the register, the reports and the slip count it.
+    """
+
+    id = AutoField()
+    session_id: int
+    refund_method_id: str
+    uuid = CharField(unique=True)
+    number = CharField(unique=True)
+    terminal_id = CharField()
+    sale_uuid = CharField(index=True)
+    sale_number = CharField()
+    sale_terminal = CharField()
+    claim_id = CharField()
+    session = ForeignKeyField(RegisterSession, column_name="session_id")
+    employee = ForeignKeyField(Employee, column_name="employee_id")
+    approved_by = CharField(null=True)
+    created_at = DateTimeField(index=True)
+    refund_method = ForeignKeyField(PaymentMethod, column_name="refund_method")
+    reason = CharField(default="")
+    taxable = IntegerField()
+    tax = IntegerField()
+    round_off = IntegerField(default=0)
+    total = IntegerField()
+    voucher = ForeignKeyField(Voucher, null=True, column_name="voucher_id")
+
+
+class RemoteReturnLine(BaseModel):
+    """One line of a ``RemoteReturn``: the sold line's snapshot (it has no ``SaleLine`` here)."""
+
+    id = AutoField()
+    ret = ForeignKeyField(RemoteReturn, backref="lines", column_name="return_id")
+    line_no = IntegerField()
+    sku = CharField()
+    name = CharField()
+    product = ForeignKeyField(Product, null=True, column_name="product_id")
+    tax_rate_bp = IntegerField()
+    qty_milli = IntegerField()
+    taxable = IntegerField()
+    cgst = IntegerField()
+    sgst = IntegerField()
+    igst = IntegerField()
+    total = IntegerField()
+    restock = BooleanField(default=True)
+
+
 # --- journal and sync -----------------------------------------------------------------
 
 
@@ -663,6 +714,8 @@ ALL_MODELS: list[type[BaseModel]] = [
     CouponRedemption,
     Return,
     ReturnLine,
+    RemoteReturn,
+    RemoteReturnLine,
     Journal,
     StoreMeta,
     SyncCursor,

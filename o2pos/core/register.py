@@ -24,6 +24,7 @@ from o2pos.core.models import (
     PaymentMethod,
     Receipt,
     RegisterSession,
+    RemoteReturn,
     Return,
     tuples,
 )
@@ -98,11 +99,12 @@ def cash_totals(session: RegisterSession) -> dict[str, int]:
         )
     )
     cash_sales, cash_dues = received.get("sale", 0), received.get("dues", 0)
-    cash_refunds = (
-        Return.select(fn.COALESCE(fn.SUM(Return.total), 0))
+    cash_refunds = sum(  # returns of this till's sales and of other tills' sales
+        model.select(fn.COALESCE(fn.SUM(model.total), 0))
         .join(PaymentMethod)
-        .where(Return.session == session, PaymentMethod.kind == "cash")
+        .where(model.session == session, PaymentMethod.kind == "cash")
         .scalar()
+        for model in (Return, RemoteReturn)
     )
     moves = dict(
         tuples(

@@ -10,6 +10,7 @@ slip's (``o2pos.printing.layouts.report``), the one rendering the printer, the t
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,6 +26,8 @@ from o2pos.core.models import (
     PaymentMethod,
     Receipt,
     RegisterSession,
+    RemoteReturn,
+    RemoteReturnLine,
     Return,
     ReturnLine,
     Sale,
@@ -34,7 +37,10 @@ from o2pos.core.models import (
 from o2pos.core.register import cash_totals, current_session
 
 
-def _summary(sale_where: Any, receipt_where: Any, return_where: Any) -> dict[str, Any]:
+def _summary(
+    sale_where: Any, receipt_where: Any, return_where: Callable[[Any], Any]
+) -> dict[str, Any]:
+    """``return_where`` picks the returns of a return model (``Return``, ``RemoteReturn``)."""
     completed = Sale.status == "completed"
     sales = tuples(
         Sale.select(
@@ -46,9 +52,17 @@ def _summary(sale_where: Any, receipt_where: Any, return_where: Any) -> dict[str
             fn.COALESCE(fn.SUM(Sale.balance), 0),
         ).where(completed, sale_where)
     )[0]
-    returns = tuples(
-        Return.select(fn.COUNT(Return.id), fn.COALESCE(fn.SUM(Return.total), 0)).where(return_where)
-    )[0]
+    # returns of this till's sales (Return) and of other tills' sales (RemoteReturn) alike
+    both = (Return, RemoteReturn)
+    counted = [
+        tuples(
+            model.select(fn.COUNT(model.id), fn.COALESCE(fn.SUM(model.total), 0)).where(
+                return_where(model)
+            )
+        )[0]
+        for model in both
+    ]
+    returns = (sum(c for c, _ in counted), sum(t for _, t in counted))
     tenders = [
         {"method": code, "name": name, "kind": kind, "count": count, "amount": amount}
         for code, name, kind, count, amount in tuples(
@@ -70,17 +84,28 @@ def _summary(sale_where: Any, receipt_where: Any, return_where: Any) -> dict[str
     # on account is credit given, not money received: it is reported beside the payments
     payments = [t for t in tenders if t["kind"] != "on_account"]
     on_account = sum(t["amount"] for t in tenders if t["kind"] == "on_account")
-    refunds = [
-        {"method": code, "name": name, "count": count, "amount": amount}
-        for code, name, count, amount in tuples(
-            Return.select(
-                PaymentMethod.code, PaymentMethod.name, fn.COUNT(Return.id), fn.SUM(Return.total)
+    by_method: dict[str, dict[str, Any]] = {}
+    for model in both:
+        for code, name, sort, count, amount in tuples(
+            model.select(
+                PaymentMethod.code,
+                PaymentMethod.name,
+                PaymentMethod.sort,
+                fn.COUNT(model.id),
+                fn.SUM(model.total),
             )
             .join(PaymentMethod)
-            .where(return_where)
+            .where(return_where(model))
             .group_by(PaymentMethod.code)
-            .order_by(PaymentMethod.sort)
-        )
+        ):
+            row = by_method.setdefault(
+                code, {"method": code, "name": name, "count": 0, "amount": 0, "sort": sort}
+            )
+            row["count"] += count
+            row["amount"] += amount
+    refunds = [
+        {k: v for k, v in row.items() if k != "sort"}
+        for row in sorted(by_method.values(), key=lambda r: (r["sort"], r["method"]))
     ]
     taxes: dict[int, dict[str, int]] = {}
     sold = tuples(
@@ -106,10 +131,22 @@ def _summary(sale_where: Any, receipt_where: Any, return_where: Any) -> dict[str
         .join(SaleLine)
         .switch(ReturnLine)
         .join(Return)
-        .where(return_where)
+        .where(return_where(Return))
         .group_by(SaleLine.tax_rate_bp)
     )
-    for sign, rows in ((1, sold), (-1, back)):
+    back_remote = tuples(
+        RemoteReturnLine.select(
+            RemoteReturnLine.tax_rate_bp,
+            fn.SUM(RemoteReturnLine.taxable),
+            fn.SUM(RemoteReturnLine.cgst),
+            fn.SUM(RemoteReturnLine.sgst),
+            fn.SUM(RemoteReturnLine.igst),
+        )
+        .join(RemoteReturn)
+        .where(return_where(RemoteReturn))
+        .group_by(RemoteReturnLine.tax_rate_bp)
+    )
+    for sign, rows in ((1, sold), (-1, back), (-1, back_remote)):
         for rate, taxable, cgst, sgst, igst in rows:
             row = taxes.setdefault(
                 rate, {"rate_bp": rate, "taxable": 0, "cgst": 0, "sgst": 0, "igst": 0, "tax": 0}
@@ -156,7 +193,9 @@ def _session_head(session: RegisterSession) -> dict[str, Any]:
 
 
 def session_report(ctx: Context, session: RegisterSession) -> dict[str, Any]:
-    body = _summary(Sale.session == session, Receipt.session == session, Return.session == session)
+    body = _summary(
+        Sale.session == session, Receipt.session == session, lambda m: m.session == session
+    )
     return {**_session_head(session), **body, "cash": cash_totals(session)}
 
 
@@ -209,6 +248,6 @@ def daily_report(ctx: Context, day: date | None = None) -> dict[str, Any]:
         (Receipt.terminal_id == terminal)
         & (Receipt.created_at >= start)
         & (Receipt.created_at < end),
-        (Return.terminal_id == terminal) & (Return.created_at >= start) & (Return.created_at < end),
+        lambda m: (m.terminal_id == terminal) & (m.created_at >= start) & (m.created_at < end),
     )
     return {"kind": "daily", "date": day.isoformat(), "terminal_id": terminal, **body}

@@ -25,9 +25,13 @@ from o2pos.core.catalog import adjust_stock
 from o2pos.core.context import Context
 from o2pos.core.errors import NotFound, PaymentError, StateError, ValidationError
 from o2pos.core.models import (
+    Customer,
     Employee,
     Lot,
     PaymentMethod,
+    Product,
+    RemoteReturn,
+    RemoteReturnLine,
     Return,
     ReturnLine,
     Sale,
@@ -95,9 +99,75 @@ class ReturnLineView(NamedTuple):
 
 
 @dataclass(frozen=True)
+class RemoteSaleLine:
+    """A sold line as the central holds it, with what came back of it at any till."""
+
+    line_no: int
+    sku: str
+    name: str
+    unit: str
+    qty_milli: int
+    returned_milli: int  # came back at any till, as the central has projected
+    held_milli: int  # held by live return claims (of any till)
+    tax_rate_bp: int
+    taxable: int
+    cgst: int
+    sgst: int
+    igst: int
+    total: int
+    lot_no: str | None = None
+    serial: str | None = None
+
+    @property
+    def left_milli(self) -> int:
+        return max(self.qty_milli - self.returned_milli - self.held_milli, 0)
+
+
+@dataclass(frozen=True)
+class RemoteSale:
+    """A completed sale of this store as the central holds it (``sync.returns`` builds it)."""
+
+    uuid: str
+    number: str
+    terminal: str
+    customer_uuid: str | None
+    total: int
+    paid: int
+    round_off: int
+    returned_round_off: int  # round-off already given back by returns at any till
+    refunded: int  # refunded by returns at any till, other than on account
+    lines: tuple[RemoteSaleLine, ...]
+
+
+@dataclass(frozen=True)
 class ReturnableSale:
     number: str
     lines: list[ReturnLineView]
+    # the central's view of the sale: a sale of another till (``local`` False) is returned
+    # from it alone; for this till's own sale it narrows what can come back to what other
+    # tills have not taken back already
+    central: RemoteSale | None = None
+    local: bool = True
+
+
+def remote_returnable(sale: RemoteSale) -> ReturnableSale:
+    """Another till's sale as the returns screen lists it: a line's id is its line number."""
+    lines = [
+        ReturnLineView(ln.line_no, ln.line_no, ln.name, ln.qty_milli, ln.left_milli, ln.total)
+        for ln in sale.lines
+    ]
+    return ReturnableSale(sale.number, lines, sale, local=False)
+
+
+def with_central(own: ReturnableSale, central: RemoteSale) -> ReturnableSale:
+    """This till's own sale, each line's quantity left narrowed to what the central says
+    is left after returns (and live claims) at every till."""
+    left = {ln.line_no: ln.qty_milli - ln.returned_milli - ln.held_milli for ln in central.lines}
+    lines = [
+        line._replace(left_milli=max(min(line.left_milli, left.get(line.line_no, 0)), 0))
+        for line in own.lines
+    ]
+    return ReturnableSale(own.number, lines, central, local=True)
 
 
 def returnable_sale(number: str) -> ReturnableSale:
@@ -154,6 +224,222 @@ def check_quantity(line_id: int, qty_milli: int) -> None:
     _check_item(line, qty_milli)
 
 
+def check_returnable(sale: ReturnableSale, line_id: int, qty_milli: int) -> None:
+    """Check a quantity typed on the returns screen against the sale it lists: this till's
+    own sale as ``check_quantity`` does, then against what the central says other tills
+    left of it; another till's sale against the central's copy (``line_id`` = line number)."""
+    if not sale.local and sale.central is not None:
+        check_remote_quantity(sale.central, line_id, qty_milli)
+        return
+    check_quantity(line_id, qty_milli)
+    line = next((ln for ln in sale.lines if ln.id == line_id), None)
+    if line is not None and qty_milli > line.left_milli:
+        raise ValidationError(
+            f"{line.name}: only {format_qty(line.left_milli)} of {format_qty(line.sold_milli)} "
+            "sold can still be returned (some came back at another till)"
+        )
+
+
+def _remote_line(sale: RemoteSale, line_no: int) -> RemoteSaleLine:
+    line = next((ln for ln in sale.lines if ln.line_no == line_no), None)
+    if line is None:
+        raise NotFound("That line is not on this sale")
+    return line
+
+
+def check_remote_quantity(sale: RemoteSale, line_no: int, qty_milli: int) -> None:
+    """``check_quantity`` for a line of another till's sale, with what the central said is
+    left of it. A piece comes back whole unless this till knows the product as weighed."""
+    line = _remote_line(sale, line_no)
+    if qty_milli <= 0:
+        raise ValidationError("A returned quantity must be more than zero")
+    if line.serial and qty_milli != line.qty_milli:
+        raise ValidationError("A serial-numbered item comes back whole")
+    product = Product.get_or_none(Product.sku == line.sku)
+    weighed = product.weighed if product is not None else bool(line.qty_milli % MILLI)
+    if not weighed and qty_milli % MILLI:
+        raise ValidationError(
+            f"{line.name} comes back in whole {line.unit}, not {format_qty(qty_milli)}"
+        )
+    if qty_milli > line.left_milli:
+        raise ValidationError(
+            f"{line.name}: only {format_qty(line.left_milli)} of {format_qty(line.qty_milli)} "
+            "sold can still be returned"
+        )
+
+
+def _restock_remote(ctx: Context, line: RemoteSaleLine, product: Product, qty: int) -> None:
+    adjust_stock(ctx, product.id, qty)
+    if line.lot_no:
+        Lot.update(qty_milli=Lot.qty_milli + qty).where(
+            Lot.product == product.id, Lot.lot_no == line.lot_no
+        ).execute()
+    if line.serial:
+        SerialNumber.update(status="available").where(
+            SerialNumber.product == product.id, SerialNumber.serial == line.serial
+        ).execute()
+
+
+def create_remote(
+    ctx: Context,
+    actor: Employee,
+    sale: RemoteSale,
+    items: list[ReturnItem],
+    refund_method: str,
+    *,
+    claim_id: str,
+    approval: Approval | None = None,
+    reason: str = "",
+) -> RemoteReturn:
+    """Take goods back against a sale made at another till, under the central's claim.
+
+    As ``create``, figured from the central's copy of the sale (``item.line_id`` is the
+    line number): each part in proportion to the line, cumulatively over what came back at
+    any till; a cash refund rounded to the rupee; the return that brings back the last of
+    the sale gives back the round-off left. The claim is what makes the quantities this
+    till's to take back, so one claim records one return. It cannot be refunded on
+    account: the customer's balance on that sale is the other till's.
+    """
+    if contains_card_number(reason):
+        raise ValidationError(CARD_NUMBER_MESSAGE)
+    if not items:
+        raise ValidationError("Choose what comes back")
+    with ctx.write():
+        session = require_open(ctx)
+        method = PaymentMethod.get_or_none(PaymentMethod.code == refund_method)
+        if method is None or method.kind not in REFUND_KINDS:
+            raise PaymentError(f"Cannot refund by {refund_method!r}")
+        if method.kind == "on_account":
+            raise PaymentError(
+                f"{sale.number} was made at till {sale.terminal}: refund it another way"
+            )
+        if RemoteReturn.get_or_none(RemoteReturn.claim_id == claim_id) is not None:
+            raise StateError(f"These items of {sale.number} were already returned here")
+        figures: list[tuple[RemoteSaleLine, ReturnItem, dict[str, int]]] = []
+        for item in items:
+            line = _remote_line(sale, item.line_id)
+            if item.line_id in [f[0].line_no for f in figures]:
+                raise ValidationError(f"Line {line.line_no} is listed twice")
+            check_remote_quantity(sale, item.line_id, item.qty_milli)
+            parts = {
+                key: _share(getattr(line, key), line.returned_milli, item.qty_milli, line.qty_milli)
+                for key in ("taxable", "cgst", "sgst", "igst")
+            }
+            figures.append((line, item, parts))
+        taxable = sum(p["taxable"] for _, _, p in figures)
+        tax = sum(p["cgst"] + p["sgst"] + p["igst"] for _, _, p in figures)
+        returning = {line.line_no: item.qty_milli for line, item, _ in figures}
+        completes = all(
+            ln.returned_milli + returning.get(ln.line_no, 0) == ln.qty_milli for ln in sale.lines
+        )
+        value = taxable + tax
+        if completes:
+            round_off = sale.round_off - sale.returned_round_off
+        elif method.kind == "cash" and ctx.settings.store.round_off:
+            round_off = div_round(value, MINOR_PER_UNIT) * MINOR_PER_UNIT - value
+        else:
+            round_off = 0
+        total = value + round_off
+        if method.kind == "cash" and total > expected_cash(session):
+            raise PaymentError("Not enough cash in the drawer for this refund: refund another way")
+        if total > sale.paid - sale.refunded:
+            raise PaymentError(f"{sale.number} is not paid enough to refund this here")
+        approved_by = require(actor, Perm.REFUND, approval)
+        number = numbering.allocate(ctx, "return")
+        customer = (
+            Customer.get_or_none(Customer.uuid == sale.customer_uuid)
+            if sale.customer_uuid
+            else None
+        )
+        voucher = None
+        if method.kind == "credit_note":  # this till's credit note, as for its own sales
+            voucher = Voucher.create(
+                kind="credit_note",
+                code=numbering.allocate(ctx, "credit_note"),
+                amount=total,
+                balance=total,
+                customer=customer,
+                created_at=ctx.now(),
+            )
+        ret = RemoteReturn.create(
+            uuid=str(uuid.uuid4()),
+            number=number,
+            terminal_id=ctx.terminal_id,
+            sale_uuid=sale.uuid,
+            sale_number=sale.number,
+            sale_terminal=sale.terminal,
+            claim_id=claim_id,
+            session=session,
+            employee=actor,
+            approved_by=approved_by,
+            created_at=ctx.now(),
+            refund_method=method,
+            reason=reason.strip()[:200],
+            taxable=taxable,
+            tax=tax,
+            round_off=round_off,
+            total=total,
+            voucher=voucher,
+        )
+        payload_lines = []
+        for line, item, parts in figures:
+            line_total = sum(parts.values())
+            product = Product.get_or_none(Product.sku == line.sku)
+            RemoteReturnLine.create(
+                ret=ret,
+                line_no=line.line_no,
+                sku=line.sku,
+                name=line.name,
+                product=product,
+                tax_rate_bp=line.tax_rate_bp,
+                qty_milli=item.qty_milli,
+                total=line_total,
+                restock=item.restock and product is not None,
+                **parts,
+            )
+            if item.restock and product is not None:
+                _restock_remote(ctx, line, product, item.qty_milli)
+            payload_lines.append(
+                {
+                    "line_no": line.line_no,
+                    "sku": line.sku,
+                    "name": line.name,
+                    "qty_milli": item.qty_milli,
+                    "tax_rate_bp": line.tax_rate_bp,
+                    "lot_no": line.lot_no,
+                    "serial": line.serial,
+                    "restock": item.restock and product is not None,
+                    "total": line_total,
+                    **parts,
+                }
+            )
+        journal.append(
+            ctx,
+            "return.completed",
+            {
+                "uuid": ret.uuid,
+                "number": number,
+                "sale": sale.number,
+                "sale_uuid": sale.uuid,
+                "sale_terminal": sale.terminal,
+                "claim_id": claim_id,
+                "session_id": session.id,
+                "refund_method": method.code,
+                "refund_kind": method.kind,
+                "credit_note": voucher.code if voucher else None,
+                "reason": ret.reason,
+                "lines": payload_lines,
+                "taxable": taxable,
+                "tax": tax,
+                "round_off": round_off,
+                "total": total,
+            },
+            employee=actor.code,
+            approved_by=approved_by,
+        )
+    return ret
+
+
 def create(
     ctx: Context,
     actor: Employee,
@@ -163,8 +449,12 @@ def create(
     *,
     approval: Approval | None = None,
     reason: str = "",
+    claim_id: str | None = None,
 ) -> Return:
     """Take goods back against a completed sale and refund them.
+
+    ``claim_id`` is the central's claim on these quantities when the till could ask for
+    one (so a return at another counter cannot take them too); None offline.
 
     Everything that can be refused is checked before a manager's approval is used up: a
     wrong quantity must not cost the manager's PIN (``approval`` is spent only by a return
@@ -297,6 +587,8 @@ def create(
                 "number": number,
                 "sale": sale.number,
                 "sale_uuid": sale.uuid,
+                "sale_terminal": sale.terminal_id,
+                "claim_id": claim_id,
                 "session_id": session.id,
                 "refund_method": method.code,
                 "refund_kind": method.kind,

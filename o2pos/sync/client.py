@@ -13,6 +13,7 @@ import ssl
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -145,3 +146,19 @@ class CentralClient:
         return self._request(
             "POST", f"/v1/store/orders/{uuid}/release", json={"claim_id": claim_id}
         )
+
+    def store_sale(self, number: str) -> dict[str, Any]:
+        """A sale of the store with what came back of each line (``sync.returns``)."""
+        return self._request("GET", f"/v1/store/sales/{quote(number, safe='')}")
+
+    def claim_return(
+        self, uuid: str, claim_id: str, lines: list[dict[str, int]], lease_seconds: int
+    ) -> dict[str, Any]:
+        return self._request(
+            "POST",
+            f"/v1/store/sales/{uuid}/return-claim",
+            json={"claim_id": claim_id, "lines": lines, "lease_seconds": lease_seconds},
+        )
+
+    def release_return(self, uuid: str, claim_id: str) -> dict[str, Any]:
+        return self._request("POST", f"/v1/store/sales/{uuid}/release", json={"claim_id": claim_id})

@@ -9,13 +9,14 @@ other tills' bills are unavailable offline, and this till's own keep working.
 from __future__ import annotations
 
 from functools import partial
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.widgets import DataTable, Input, Static
 
 from o2pos.core import payments, returns
+from o2pos.core.auth import Approval
 from o2pos.core.errors import NotFound, ValidationError
 from o2pos.core.money import format_amount, format_qty
 from o2pos.tui import keymap
@@ -28,6 +29,9 @@ from o2pos.tui.screens.payment import PaymentScreen
 from o2pos.tui.text import shorten
 from o2pos.tui.widgets.key_bar import KeyBar
 from o2pos.tui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:  # the network client loads in the workers that use it
+    from o2pos.sync.returns import ReturnClaim
 
 
 class ReceiptsScreen(TillScreen):
@@ -312,7 +316,14 @@ class ReceiptsScreen(TillScreen):
 
 
 class ReturnsScreen(TillScreen):
-    """Find the original sale, choose lines and quantities, refund; a manager approves."""
+    """Find the original sale, choose lines and quantities, refund; a manager approves.
+
+    A sale this till did not make is asked of the central in a worker (the screen never
+    waits on the network) and returned from the central's copy, under a claim on the
+    quantities taken back. This till's own sale is narrowed to what other tills left of
+    it when the central answers, and claimed too before it is recorded; offline, the till
+    returns its own sales from what it knows, and says so.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [*keymap.RETURNS]
 
@@ -331,6 +342,10 @@ class ReturnsScreen(TillScreen):
     def on_mount(self) -> None:
         self.sale: returns.ReturnableSale | None = None
         self.chosen: dict[int, int] = {}
+        # the central's claim for the sale shown, reused if F10 is pressed again (after a
+        # cancelled PIN, say), so the quantities it holds are not held twice; released
+        # when the cashier turns to another bill
+        self.held: ReturnClaim | None = None
         self.methods = returns.refund_methods(self.ctx)
         self.method_index = 0
         table = self.query_one("#lines", DataTable)
@@ -368,8 +383,71 @@ class ReturnsScreen(TillScreen):
         against = f"against {self.sale.number} · " if self.sale else ""
         self.query_one("#refund", Static).update(f"{against}refund by [b]{name}[/b] (m to change)")
 
-    def find(self, number: str) -> None:
-        self.sale, self.chosen = returns.returnable_sale(number), {}
+    def find(self, number: str, *, quiet: bool = False) -> None:
+        """Show the sale ``number``; ``quiet`` keeps the notice (a return just made)."""
+        central = bool(self.app.config.central.url)
+        if self.held is not None:  # not used: free its quantities for other counters at once
+            self.run_worker(partial(self.release, self.held), thread=True, exit_on_error=False)
+            self.held = None
+        try:
+            self.sale, self.chosen = returns.returnable_sale(number), {}
+        except NotFound:
+            if not central:
+                raise
+            self.sale, self.chosen = None, {}
+            self.show_lines()
+            if not quiet:
+                self.say(f"Asking the central for {number.strip().upper()}…")
+            self.lookup(number, own=False, quiet=quiet)
+            return
+        self.show_lines()
+        if central:  # what other tills took back of it narrows what can come back here
+            self.lookup(number, own=True, quiet=quiet)
+
+    def lookup(self, number: str, *, own: bool, quiet: bool) -> None:
+        self.run_worker(
+            partial(self.fetch_sale, number.strip(), own, quiet),
+            thread=True,
+            exit_on_error=False,
+            group="remote-sale",
+        )
+
+    def fetch_sale(self, number: str, own: bool, quiet: bool) -> None:
+        """In a worker thread: the central's copy of a sale, with what came back of it."""
+        from o2pos.sync.returns import (
+            OFFLINE_SALES,
+            UNCHECKED,
+            OrderRefused,
+            OrdersUnavailable,
+            StoreSales,
+        )
+
+        try:
+            lookup = StoreSales.connect(self.app.config.central)
+            try:
+                found = lookup.sale(number)
+            finally:
+                lookup.close()
+        except OrdersUnavailable:
+            if not quiet:
+                message = f"Offline: {UNCHECKED}" if own else OFFLINE_SALES
+                self.app.call_from_thread(self.say, message, error=not own)
+            return
+        except OrderRefused as problem:
+            if not own and not quiet:  # own and unknown there: not pushed, no other till saw it
+                self.app.call_from_thread(self.show_error, shorten(problem.message, 78))
+            return
+        self.app.call_from_thread(self.central_answered, found, quiet)
+
+    def central_answered(self, found: returns.RemoteSale, quiet: bool) -> None:
+        if self.sale is not None and self.sale.local and self.sale.number == found.number:
+            self.sale = returns.with_central(self.sale, found)
+        else:
+            self.sale, self.chosen = returns.remote_returnable(found), {}
+            if not quiet:
+                self.say(
+                    f"{found.number} was sold at till {found.terminal}: choose what comes back"
+                )
         self.show_lines()
 
     @guarded
@@ -395,7 +473,7 @@ class ReturnsScreen(TillScreen):
                 line.name,
                 format_qty(line.left_milli),
                 # refused as typed (1.5 of a piece), not at F10 after a manager's PIN
-                check=partial(returns.check_quantity, line_id),
+                check=partial(returns.check_returnable, self.sale, line_id),
             ),
             chosen,
         )
@@ -411,20 +489,110 @@ class ReturnsScreen(TillScreen):
     def action_refund(self) -> None:
         if self.sale is None or not self.chosen:
             raise ValidationError("Find the bill and choose what comes back first")
-        ctx, employee, number = self.ctx, self.employee, self.sale.number
-        items = [returns.ReturnItem(line_id, qty) for line_id, qty in self.chosen.items()]
-        method = self.methods[self.method_index].code
-        run_with_approval(
-            self,
-            lambda approval: returns.create(
-                ctx, employee, number, items, method, approval=approval
-            ),
-            lambda ret: self.done(number, ret.number, ret.total),
+        if not self.app.config.central.url:
+            self.record(None)
+            return
+        by_id = {line.id: line.line_no for line in self.sale.lines}
+        wanted = [returns.ReturnItem(by_id[i], qty) for i, qty in self.chosen.items()]
+        self.say("Holding these items at the central…")
+        self.run_worker(
+            partial(self.claim, self.sale, wanted, self.held.claim_id if self.held else None),
+            thread=True,
+            exit_on_error=False,
+            group="remote-sale",
         )
 
-    def done(self, sale_number: str, number: str, total: int) -> None:
-        self.find(sale_number)
-        self.say(f"Return {number}: refund {format_amount(total)}")
+    def claim(
+        self, sale: returns.ReturnableSale, wanted: list[returns.ReturnItem], claim_id: str | None
+    ) -> None:
+        """In a worker thread: claim the quantities at the central, then record the return.
+
+        Another till's sale cannot be returned without the claim; this till's own sale is
+        returned from what the till knows when the central cannot be asked, or has not had
+        it yet (then no other till can have returned any of it)."""
+        from o2pos.sync.returns import (
+            OFFLINE_SALES,
+            UNCHECKED,
+            OrderRefused,
+            OrdersUnavailable,
+            StoreSales,
+        )
+
+        try:
+            lookup = StoreSales.connect(self.app.config.central)
+            try:
+                central = sale.central
+                if sale.local or central is None:  # the central's latest, for its uuid
+                    central = lookup.sale(sale.number)
+                held = lookup.claim_return(central, wanted, claim_id=claim_id)
+            finally:
+                lookup.close()
+        except OrdersUnavailable:
+            if not sale.local:
+                self.app.call_from_thread(self.show_error, OFFLINE_SALES)
+                return
+            self.app.call_from_thread(self.record, None, f"Offline: {UNCHECKED}")
+            return
+        except OrderRefused as problem:
+            if sale.local and problem.code == "not_found":
+                self.app.call_from_thread(self.record, None)
+                return
+            self.app.call_from_thread(self.show_error, shorten(problem.message, 78))
+            return
+        self.app.call_from_thread(self.record, held)
+
+    def release(self, held: ReturnClaim) -> None:
+        """In a worker thread: give a claim up; if the central cannot be reached its lease
+        simply runs out."""
+        from o2pos.sync.returns import OrderRefused, OrdersUnavailable, StoreSales
+
+        try:
+            lookup = StoreSales.connect(self.app.config.central)
+            try:
+                lookup.release_return(held)
+            finally:
+                lookup.close()
+        except (OrdersUnavailable, OrderRefused):
+            return
+
+    def record(self, held: ReturnClaim | None, warning: str = "") -> None:
+        """Record the return (a manager approves if need be), under ``claim_id`` if any;
+        ``warning`` (offline) stays on screen while it is recorded."""
+        sale = self.sale
+        if sale is None:
+            return
+        ctx, employee, number = self.ctx, self.employee, sale.number
+        items = [returns.ReturnItem(line_id, qty) for line_id, qty in self.chosen.items()]
+        method = self.methods[self.method_index].code
+        self.say(warning)
+        self.held = held
+        claim_id = held.claim_id if held is not None else None
+        central = sale.central
+        if not sale.local and central is not None and claim_id is not None:
+            remote_claim = claim_id
+
+            def action(approval: Approval | None) -> object:
+                return returns.create_remote(
+                    ctx, employee, central, items, method, claim_id=remote_claim, approval=approval
+                )
+        else:
+
+            def action(approval: Approval | None) -> object:
+                return returns.create(
+                    ctx, employee, number, items, method, approval=approval, claim_id=claim_id
+                )
+
+        run_with_approval(
+            self,
+            action,
+            lambda ret: self.done(number, ret.number, ret.total, offline=bool(warning)),
+        )
+
+    def done(self, sale_number: str, number: str, total: int, *, offline: bool = False) -> None:
+        self.sale, self.chosen, self.held = None, {}, None  # the claim is used: settled
+        self.find(sale_number, quiet=True)
+        note = " · not checked at other tills (offline)" if offline else ""
+        self.say(shorten(f"Return {number}: refund {format_amount(total)}{note}", 78))
         self.app.print_document(number)
         # it printed as it was made; p prints a copy, as on every slip shown
         text = self.app.slip_text(number)
