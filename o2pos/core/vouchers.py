@@ -24,9 +24,10 @@ from datetime import timedelta
 from typing import Any
 
 from o2pos.core import journal, numbering
+from o2pos.core.auth import Perm, has_permission
 from o2pos.core.context import Context
-from o2pos.core.errors import PaymentError, ValidationError
-from o2pos.core.models import Product, TaxClass, Voucher
+from o2pos.core.errors import PaymentError, PermissionDenied, ValidationError
+from o2pos.core.models import Employee, Product, TaxClass, Voucher
 from o2pos.core.money import format_amount, parse_amount
 
 VOUCHER_SKU = "GIFT-VOUCHER"
@@ -50,6 +51,17 @@ NOT_RETURNED = "A gift voucher is not returned; its balance stays usable"
 def is_voucher(sku: str) -> bool:
     """Is a sale line with this SKU a gift voucher sold (not goods)?"""
     return sku == VOUCHER_SKU
+
+
+def check_seller(actor: Employee) -> None:
+    """Refuse a role that does not take payments: selling a voucher is taking its money at
+    once (a bill with one cannot be saved unpaid), so a billing employee, whose bills are
+    paid at another counter, cannot put one on a bill."""
+    if not has_permission(actor, Perm.TAKE_PAYMENT):
+        raise PermissionDenied(
+            f"{actor.code} may not sell gift vouchers: whoever takes the payment sells them",
+            Perm.TAKE_PAYMENT,
+        )
 
 
 def parse_voucher_amount(text: str) -> int:

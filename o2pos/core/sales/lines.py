@@ -8,16 +8,22 @@ from typing import Any, NamedTuple
 from peewee import fn
 
 from o2pos.core import journal
-from o2pos.core.auth import Perm, has_permission, require
+from o2pos.core.auth import Perm, require
 from o2pos.core.catalog import fifo_lots, find_by_code
 from o2pos.core.context import Context
-from o2pos.core.errors import NotFound, PermissionDenied, ValidationError
+from o2pos.core.errors import NotFound, ValidationError
 from o2pos.core.models import Employee, Lot, Product, Sale, SaleLine, SerialNumber, sql
 from o2pos.core.money import MILLI, format_qty, parse_qty
 from o2pos.core.sales.bills import draft_of, line_of
 from o2pos.core.sales.payloads import line_payload
 from o2pos.core.sales.repricing import recompute
-from o2pos.core.vouchers import ONE_PER_LINE, is_voucher, parse_voucher_amount, voucher_product
+from o2pos.core.vouchers import (
+    ONE_PER_LINE,
+    check_seller,
+    is_voucher,
+    parse_voucher_amount,
+    voucher_product,
+)
 
 MAX_LINES = 500
 MAX_QTY_MILLI = 100_000 * MILLI
@@ -123,15 +129,10 @@ def add_item(
 def add_gift_voucher(ctx: Context, sale_id: int, amount_text: str, actor: Employee) -> SaleLine:
     """Put a gift voucher of the typed amount on the bill, as a line of its own.
 
-    Selling one is taking money for it at once (a bill with a voucher cannot be saved
-    unpaid), so only a role that takes payments may: a billing employee's bill, paid at
-    another counter, must not carry one. A bad amount changes nothing.
+    Only a role that takes payments may (``vouchers.check_seller``). A bad amount changes
+    nothing.
     """
-    if not has_permission(actor, Perm.TAKE_PAYMENT):
-        raise PermissionDenied(
-            f"{actor.code} may not sell gift vouchers: they are sold by whoever takes the payment",
-            Perm.TAKE_PAYMENT,
-        )
+    check_seller(actor)
     amount = parse_voucher_amount(amount_text)
     with ctx.write():
         sale = draft_of(sale_id)
