@@ -45,6 +45,7 @@ NOT_UNPAID = (
     "A bill with a gift voucher is paid in full now: a voucher is not issued before "
     "it is paid (remove the voucher to save the rest unpaid)"
 )
+NOT_SCANNED = "A gift voucher is sold by typing its amount, not by scanning a code"
 NOT_RETURNED = "A gift voucher is not returned; its balance stays usable"
 
 

@@ -312,3 +312,15 @@ def test_issue_gift_voucher_writes_the_voucher_and_its_event_together(store: Sto
     with pytest.raises(ValidationError):
         vouchers.issue_gift_voucher(store.ctx, 0)
     assert len(events("voucher.issued")) == 1
+
+
+def test_the_reserved_product_is_never_rung_up_as_goods(store: Store) -> None:
+    """Even made active and priced (a CSV import with its SKU), it cannot be scanned: a
+    scanned line would be issued as a voucher of whatever quantity was scanned."""
+    sale_id = store.bill()
+    sales.add_gift_voucher(store.ctx, sale_id, "100", store.cashier)
+    Product.update(active=True, price=10000).where(Product.sku == vouchers.VOUCHER_SKU).execute()
+    before = unchanged()
+    with pytest.raises(ValidationError, match="not by scanning"):
+        sales.add_item(store.ctx, sale_id, "3*GIFT-VOUCHER", store.cashier)
+    assert unchanged() == before

@@ -18,6 +18,7 @@ from o2pos.core.sales.bills import draft_of, line_of
 from o2pos.core.sales.payloads import line_payload
 from o2pos.core.sales.repricing import recompute
 from o2pos.core.vouchers import (
+    NOT_SCANNED,
     ONE_PER_LINE,
     check_seller,
     is_voucher,
@@ -103,6 +104,8 @@ def add_item(
     qty, code = parse_scan(text)
     scan = find_by_code(ctx, code)
     product = scan.product
+    if is_voucher(product.sku):  # an import made the reserved product sellable: never a scan
+        raise ValidationError(NOT_SCANNED)
     if scan.qty_milli is not None:
         if qty is not None:
             raise ValidationError("A scale label carries its own quantity: scan it without 'N*'")
