@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
-from o2pos.core import returns, sales, vouchers
+from o2pos.core import history, reports, returns, sales, vouchers
 from o2pos.core.errors import PaymentError, PermissionDenied, ValidationError
 from o2pos.core.eventschema import problem
 from o2pos.core.models import (
@@ -23,7 +23,7 @@ from o2pos.core.models import (
     Voucher,
 )
 from o2pos.core.payments import Tender
-from tests.conftest import Store, build_store
+from tests.conftest import START, Store, build_store
 
 
 def events(kind: str) -> list[dict]:
@@ -92,6 +92,12 @@ def test_a_voucher_sold_with_goods_is_issued_with_the_bill(store: Store) -> None
     assert len(issued["uuid"]) == 36
     assert problem("voucher.issued", issued, strict=True) is None
     assert problem("sale.completed", completed, strict=True) is None
+    # a voucher is no product on the dashboard, and no 0 % row in the shift's GST
+    day = history.top_products(store.ctx, START, START + timedelta(days=1))
+    assert [top.sku for top in day] == ["RICE1"]
+    shift = reports.x_report(store.ctx)
+    assert [t["rate_bp"] for t in shift["taxes"]] == [500]
+    assert shift["sales_total"] == 118900  # the money taken for it is in the shift
     # the sale's event comes first, then its vouchers', all in the one transaction
     kinds = [r.event_type for r in Journal.select().order_by(Journal.seq)][-2:]
     assert kinds == ["sale.completed", "voucher.issued"]
