@@ -189,6 +189,8 @@ def parse(data: dict[str, Any], *, base_dir: Path, source: Path | None = None) -
         ZoneInfo(store.timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ConfigError(f"[store] timezone {store.timezone!r} is not a known time zone") from exc
+    if not 0 <= store.gift_voucher_days <= 3650:
+        raise ConfigError("[store] gift_voucher_days is from 0 (never expires) to 3650")
     security = _section(SecuritySettings, data.get("security", {}), "security")
     n = security.scrypt_n
     if n < 2**8 or n > 2**18 or n & (n - 1):

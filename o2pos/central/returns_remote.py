@@ -21,6 +21,7 @@ from peewee import fn
 
 from o2pos.core.models import tuples
 from o2pos.core.money import format_qty
+from o2pos.core.vouchers import is_voucher
 
 from .models import Event, Return, ReturnClaim, ReturnedLine, Sale, Terminal
 from .orders import OrderRefusal, _iso, _store_sales
@@ -45,11 +46,14 @@ def _sale(store: str, *, number: str | None = None, uuid: str | None = None) -> 
 
 
 def sold_lines(payload: dict[str, Any]) -> dict[int, dict[str, Any]]:
-    """The lines of a ``sale.completed`` payload by line number."""
+    """The returnable lines of a ``sale.completed`` payload by line number: a gift voucher
+    sold on the bill is not one (its balance stays usable; it is never refunded)."""
     return {
         line["line_no"]: line
         for line in payload.get("lines") or []
-        if isinstance(line, dict) and isinstance(line.get("line_no"), int)
+        if isinstance(line, dict)
+        and isinstance(line.get("line_no"), int)
+        and not is_voucher(str(line.get("sku") or ""))
     }
 
 

@@ -180,6 +180,7 @@ UUID = Text(UUID_LENGTH)
 COLUMN_TEXT = Text(COLUMN)
 TEXT = Text()
 NULL_TEXT = Null(TEXT)
+DATE = Null(Text(10))  # YYYY-MM-DD, or null for "never"
 
 LINE_FIGURES = ("gross", "line_discount", "order_discount", "taxable", "cgst", "sgst", "igst")
 SALE_LINE = Obj(
@@ -258,9 +259,27 @@ SALE_COMPLETED = Obj(
         "on_account": Bool(),
         **dict.fromkeys(SALE_FIGURES, MONEY),
         **RECEIPT_FIELDS,
+        # the gift vouchers the bill sold, as its slip prints them (only on such a bill);
+        # each one's own record is its ``voucher.issued``
+        "vouchers": ListOf(
+            Obj({"line_no": NUMBER, "code": COLUMN_TEXT, "amount": MONEY, "expires": DATE})
+        ),
     },
     needed=("uuid", "number", *SALE_FIGURES),
-    sometimes=("receipt_uuid", "received", "credit_given"),
+    sometimes=("receipt_uuid", "received", "credit_given", "vouchers"),
+)
+
+# a gift voucher sold (``vouchers.issued_payload``); the central keeps its balance from here
+VOUCHER_ISSUED = Obj(
+    {
+        "uuid": UUID,
+        "code": COLUMN_TEXT,
+        "kind": COLUMN_TEXT,
+        "amount": Int(1, INT64),
+        "expires": DATE,
+        "sale_uuid": Null(UUID),
+    },
+    needed=("uuid", "code", "kind", "amount"),
 )
 
 RECEIPT_RECORDED = Obj(
@@ -377,6 +396,7 @@ SCHEMAS: dict[str, Obj] = {
     "sale.completed": SALE_COMPLETED,
     "receipt.recorded": RECEIPT_RECORDED,
     "return.completed": RETURN_COMPLETED,
+    "voucher.issued": VOUCHER_ISSUED,
     "products.imported": Obj(IMPORTED),
     # the customers a batch created or changed, whole; a till from before this carried
     # none, and the central projects nothing from its event

@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 from o2pos.core.context import Context
 from o2pos.core.models import sql
+from o2pos.core.vouchers import VOUCHER_SKU
 
 
 class DocumentRow(NamedTuple):
@@ -61,12 +62,15 @@ class TopProduct(NamedTuple):
 
 
 def top_products(ctx: Context, start: datetime, end: datetime, limit: int = 5) -> list[TopProduct]:
-    """What sold most by value on this till between ``start`` and ``end`` (naive UTC)."""
+    """What sold most by value on this till between ``start`` and ``end`` (naive UTC).
+
+    Gift vouchers sold are stored value, not products: they are left out.
+    """
     rows = sql(
         "SELECT l.sku, MAX(l.name), SUM(l.qty_milli), SUM(l.total) FROM sale_line l "
         "JOIN sale s ON s.id = l.sale_id WHERE s.status = 'completed' AND s.terminal_id = ? "
-        "AND s.completed_at >= ? AND s.completed_at < ? "
+        "AND s.completed_at >= ? AND s.completed_at < ? AND l.sku <> ? "
         "GROUP BY l.sku ORDER BY SUM(l.total) DESC, l.sku LIMIT ?",
-        (ctx.terminal_id, start, end, limit),
+        (ctx.terminal_id, start, end, VOUCHER_SKU, limit),
     ).fetchall()
     return [TopProduct(*row) for row in rows]

@@ -15,6 +15,11 @@ The rule (also in ``docs/taxes.md``):
    So each line's taxable + taxes equals its total, and the tax summary adds up exactly.
 5. The bill total is the sum of line totals; with round-off on, it is rounded to the nearest
    rupee and the difference shown as its own line.
+
+A gift voucher sold on the bill (``stored_value``) is a line of its own amount that takes no
+part in steps 2 to 4: no discount comes off it, no share of the bill's discounts, no tax
+(GST is due when the voucher buys goods). It counts in the subtotal and the total only; the
+discounts' base, a coupon's minimum and the tax summary are the goods'.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ class LineInput:
     discount_kind: str | None = None  # percent | amount
     discount_value: int = 0
     fixed_gross: int | None = None
+    stored_value: bool = False  # a gift voucher sold: not discounted, not taxed
 
 
 @dataclass(frozen=True)
@@ -146,10 +152,14 @@ def price_bill(
         for ln in lines
     ]
     line_discounts = [
-        discount_amount(g, ln.discount_kind, ln.discount_value)
+        0 if ln.stored_value else discount_amount(g, ln.discount_kind, ln.discount_value)
         for g, ln in zip(grosses, lines, strict=True)
     ]
-    after = [g - d for g, d in zip(grosses, line_discounts, strict=True)]
+    # what the bill's discounts are shared over: the goods, never a voucher sold
+    after = [
+        0 if ln.stored_value else g - d
+        for g, d, ln in zip(grosses, line_discounts, lines, strict=True)
+    ]
     base = sum(after)
     order_disc = (
         discount_amount(base, order_discount.kind, order_discount.value) if order_discount else 0
@@ -167,6 +177,9 @@ def price_bill(
     for ln, gross, ldisc, amount, share in zip(
         lines, grosses, line_discounts, after, shares, strict=True
     ):
+        if ln.stored_value:
+            results.append(LineResult(gross, 0, 0, 0, 0, 0, 0, gross))
+            continue
         taxed = line_tax(amount - share, ln.rate_bp, ln.includes_tax, interstate)
         result = LineResult(
             gross, ldisc, share, taxed.taxable, taxed.cgst, taxed.sgst, taxed.igst, taxed.total

@@ -35,6 +35,7 @@ from o2pos.core.models import (
     tuples,
 )
 from o2pos.core.register import cash_totals, current_session
+from o2pos.core.vouchers import VOUCHER_SKU
 
 
 def _summary(
@@ -117,7 +118,7 @@ def _summary(
             fn.SUM(SaleLine.igst),
         )
         .join(Sale)
-        .where(completed, sale_where)
+        .where(completed, sale_where, SaleLine.sku != VOUCHER_SKU)  # vouchers bear no GST
         .group_by(SaleLine.tax_rate_bp)
     )
     back = tuples(

@@ -43,6 +43,7 @@ from o2pos.core.money import MILLI, MINOR_PER_UNIT, div_round, format_amount, fo
 from o2pos.core.payments import MethodView, tender_methods
 from o2pos.core.privacy import CARD_NUMBER_MESSAGE, contains_card_number
 from o2pos.core.register import expected_cash, require_open
+from o2pos.core.vouchers import NOT_RETURNED, VOUCHER_SKU, is_voucher
 
 REFUND_KINDS = ("cash", "card", "upi", "credit_note", "on_account")
 
@@ -82,8 +83,17 @@ def _round_off(ctx: Context, sale: Sale, figures: list, refund_kind: str, value:
 
 
 def returnable(sale: Sale) -> list[tuple[SaleLine, int]]:
-    """Each line of the sale with the quantity that can still come back."""
-    lines = SaleLine.select().where(SaleLine.sale == sale).order_by(SaleLine.line_no)
+    """Each line of the sale with the quantity that can still come back.
+
+    A gift voucher the sale sold is not among them: it is not returned, its balance stays
+    usable (taking it back for cash would turn a gift into cash, and the voucher may
+    already be part spent at another till).
+    """
+    lines = (
+        SaleLine.select()
+        .where(SaleLine.sale == sale, SaleLine.sku != VOUCHER_SKU)
+        .order_by(SaleLine.line_no)
+    )
     return [(ln, ln.qty_milli - ln.returned_milli) for ln in lines]
 
 
@@ -191,6 +201,8 @@ def refund_methods(ctx: Context) -> list[MethodView]:
 
 def _check_item(line: SaleLine, qty_milli: int) -> None:
     """Can ``qty_milli`` of this sold line come back? A ``ValidationError`` says why not."""
+    if is_voucher(line.sku):
+        raise ValidationError(NOT_RETURNED)
     if qty_milli <= 0:
         raise ValidationError("A returned quantity must be more than zero")
     if line.serial and qty_milli != line.qty_milli:
@@ -251,6 +263,8 @@ def check_remote_quantity(sale: RemoteSale, line_no: int, qty_milli: int) -> Non
     """``check_quantity`` for a line of another till's sale, with what the central said is
     left of it. A piece comes back whole unless this till knows the product as weighed."""
     line = _remote_line(sale, line_no)
+    if is_voucher(line.sku):
+        raise ValidationError(NOT_RETURNED)
     if qty_milli <= 0:
         raise ValidationError("A returned quantity must be more than zero")
     if line.serial and qty_milli != line.qty_milli:

@@ -23,6 +23,9 @@ class StoreSettings:
     timezone: str = "Asia/Kolkata"
     # Round the bill total to the nearest whole rupee, shown as its own "Round off" line.
     round_off: bool = True
+    # Days a gift voucher sold at the till stays valid (its last valid day is the day of
+    # sale plus this); 0 = it never expires.
+    gift_voucher_days: int = 365
 
 
 @dataclass(frozen=True)

@@ -339,6 +339,7 @@ def bill(doc: Document, store: StoreSettings, options: Options) -> Slip:
     the total exactly as the till computed it; the GST summary by rate closes the invoice.
     """
     p = doc.payload
+    sold = {v["line_no"]: v for v in p.get("vouchers") or []}
     paper = Paper(options.width)
     _header(paper, doc, store, options, "TAX INVOICE")
     paper.rule()
@@ -359,6 +360,8 @@ def bill(doc: Document, store: StoreSettings, options: Options) -> Slip:
             paper.text(f"Serial {ln['serial']}", indent=2)
         if ln.get("lot_no"):
             paper.text(f"Lot {ln['lot_no']}", indent=2)
+        if ln["line_no"] in sold:
+            paper.text(f"Voucher {sold[ln['line_no']]['code']}", indent=2)
     paper.rule()
     count = len(p["lines"])
     paper.row(f"Subtotal ({count} item{'s' if count != 1 else ''})", money(p["subtotal"]))
@@ -380,6 +383,8 @@ def bill(doc: Document, store: StoreSettings, options: Options) -> Slip:
     taxes = p["taxes"]
     interstate = bool(p.get("interstate"))
     _tax_totals(paper, taxes, interstate)
+    if sold:
+        paper.row("Gift vouchers (no GST)", money(sum(v["amount"] for v in sold.values())))
     if p["round_off"]:
         paper.row("Round off", money(p["round_off"]))
     paper.rule("=")
@@ -390,9 +395,38 @@ def bill(doc: Document, store: StoreSettings, options: Options) -> Slip:
         paper.row("Due on account" if p.get("on_account") else "Balance due", money(p["balance"]))
     paper.rule()
     _tax_table(paper, taxes, interstate)
+    for voucher in sold.values():
+        _gift_voucher(paper, voucher, store, options)
     _footer(paper, options)
     _codes(paper, doc, options, f"{doc.number} {format_amount(p['total'], grouping=False)}")
     return _slip(doc, paper, options)
+
+
+def _gift_voucher(
+    paper: Paper, voucher: dict[str, Any], store: StoreSettings, options: Options
+) -> None:
+    """A gift voucher the bill sold, as the customer keeps it: its number and value in
+    double size, its last valid day, the sentence a cashier points at, and its number as
+    a barcode the payment dialog can scan."""
+    code = voucher["code"]
+    paper.rule("=")
+    paper.add(Line("GIFT VOUCHER", align="center", bold=True, big=True))
+    # the number is what the customer reads out: double size whenever it fits
+    big = len(code) <= paper.width // 2
+    paper.add(Line(code, align="center", bold=True, big=big))
+    paper.total("VALUE", voucher["amount"], options.currency)
+    expires = voucher.get("expires")
+    paper.row("Valid till", _day(expires) if expires else "no expiry date", bold=True)
+    paper.text(
+        f"Pay with voucher {code} at any counter of {_clean(store.name)}, "
+        "in one go or in parts, until it is used up.",
+    )
+    paper.add(Barcode(code))
+
+
+def _day(iso_date: str) -> str:
+    """A ``YYYY-MM-DD`` date, day first as the rest of the slip prints dates."""
+    return date.fromisoformat(iso_date).strftime("%d-%m-%Y")
 
 
 def receipt(doc: Document, store: StoreSettings, options: Options) -> Slip:

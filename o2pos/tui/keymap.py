@@ -74,6 +74,16 @@ SALES = [
     Binding("ctrl+x", "void", "Void bill", id="void_bill", show=False, priority=True),
     Binding("ctrl+s", "save", "Save unpaid", id="save_unpaid", show=False, priority=True),
     Binding("ctrl+t", "lot", "Choose lot", id="choose_lot", show=False, priority=True),
+    # off the key bar, which is full at 80 columns; F1 lists it
+    Binding(
+        "ctrl+g",
+        "gift_voucher",
+        "Gift voucher",
+        id="gift_voucher",
+        show=False,
+        priority=True,
+        tooltip="Gift voucher",
+    ),
     Binding(
         "down",
         "focus_cart",

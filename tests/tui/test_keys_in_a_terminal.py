@@ -577,6 +577,18 @@ def sales_keys(till: Till) -> None:
     till.press("sales", "ctrl+x", title("Manager approval"))
     till.approve(both(shows("Bill voided"), shows("Items 0")))
 
+    # ctrl+g: a gift voucher of a typed amount; a refused amount leaves the dialog up, Esc
+    # sells nothing, Enter puts it on the bill (taken off again: the next bill is paid)
+    till.press("sales", "ctrl+g", title("Gift voucher"))
+    till.type("0")
+    till.enter(both(title("Gift voucher"), shows("The amount must be more than zero")))
+    till.press("dialog", "escape", both(no_title("Gift voucher"), shows("Items 0")))
+    till.press("sales", "ctrl+g", title("Gift voucher"))
+    till.type("500")
+    till.enter(both(no_title("Gift voucher"), cart_line(1, "Gift voucher")))
+    till.wait(shows("Gift voucher 500.00 added", "TOTAL 500.00"))
+    till.press("sales", "ctrl+d", both(shows("Line removed"), shows("Items 0")))
+
 
 def payment_keys(till: Till) -> None:
     till.scan(RICE, cart_line(1, "Daawat Rozana"))

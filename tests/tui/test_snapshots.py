@@ -181,6 +181,11 @@ def test_price_override_dialog(snap_compare, tmp_path: Path) -> None:
     assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)
 
 
+def test_gift_voucher_dialog(snap_compare, tmp_path: Path) -> None:
+    press = [*SIGN_IN, *keys("RICE1"), "enter", "ctrl+g", *keys("1000")]
+    assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)
+
+
 def test_close_register_z_report(snap_compare, tmp_path: Path) -> None:
     press = [
         *SIGN_IN,

@@ -68,6 +68,9 @@ def a_day_of_every_event(store: Store, tmp_path: Path) -> None:
         approval=store.approval(auth.Perm.REFUND),
         reason="torn",
     )
+    gift = store.bill("SOAP")  # a gift voucher sold with goods: voucher.issued
+    sales.add_gift_voucher(ctx, gift, "500", cashier)
+    sales.checkout(ctx, gift, [Tender("cash", sales.get(gift).total)], cashier)
     register.move_cash(ctx, cashier, "in", 50000, "coins")
     register.move_cash(ctx, manager, "out", 20000, "milk supplier")
     register.open_drawer(ctx, manager, "change for a note")

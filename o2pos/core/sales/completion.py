@@ -1,12 +1,12 @@
-"""Completing a bill: its number, its goods out of stock, its payment and its event, in
-one transaction."""
+"""Completing a bill: its number, its goods out of stock, its payment, the gift vouchers
+it sold and its events, in one transaction."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from o2pos.core import journal, numbering
+from o2pos.core import journal, numbering, vouchers
 from o2pos.core.auth import Perm, require
 from o2pos.core.catalog import adjust_stock
 from o2pos.core.context import Context
@@ -40,6 +40,8 @@ def _complete(
         Coupon.update(used_count=Coupon.used_count + 1).where(Coupon.code == coupon.code).execute()
         CouponRedemption.create(coupon=coupon, sale=sale, amount=sale.coupon_discount)
     for line in lines:
+        if vouchers.is_voucher(line.sku):  # stored value sold, not goods: no stock moves
+            continue
         adjust_stock(ctx, line.product_id, -line.qty_milli)
         if line.lot_id is not None:
             moved = (
@@ -83,6 +85,12 @@ def checkout(ctx: Context, sale_id: int, tenders: list[Tender], actor: Employee)
         sale = draft_of(sale_id)  # its figures are current: every change to a draft reprices it
         lines = lines_of(sale)
         settlement = settle(ctx, sale.total, tenders, customer=sale.customer)
+        sold = [ln for ln in lines if vouchers.is_voucher(ln.sku)]
+        vouchers.check_paid_in_money(
+            sale.total,
+            sum(ln.total for ln in sold),
+            [(t.method.kind, t.applied) for t in settlement.lines],
+        )
         paid = settlement.paid
         sale = _complete(
             ctx,
@@ -111,6 +119,9 @@ def checkout(ctx: Context, sale_id: int, tenders: list[Tender], actor: Employee)
             payload.update(receipt_payload(receipt, settlement))
         else:
             payload.update(receipt=None, tendered=0, applied=0, change=0, payments=[])
+        issued = [(ln, vouchers.create_gift_voucher(ctx, ln.total)) for ln in sold]
+        if issued:
+            payload["vouchers"] = [vouchers.printed(v, ln.line_no) for ln, v in issued]
         journal.append(
             ctx,
             "sale.completed",
@@ -118,6 +129,13 @@ def checkout(ctx: Context, sale_id: int, tenders: list[Tender], actor: Employee)
             employee=actor.code,
             approved_by=_approvers(sale, lines),
         )
+        for _line, voucher in issued:
+            journal.append(
+                ctx,
+                "voucher.issued",
+                vouchers.issued_payload(voucher, sale.uuid),
+                employee=actor.code,
+            )
     return CheckoutResult(sale, receipt.number if receipt else None, settlement.change)
 
 
@@ -128,6 +146,8 @@ def save_unpaid(ctx: Context, sale_id: int, actor: Employee) -> Sale:
         session = require_open(ctx)
         sale = draft_of(sale_id)
         lines = lines_of(sale)
+        if any(vouchers.is_voucher(ln.sku) for ln in lines):
+            raise ValidationError(vouchers.NOT_UNPAID)
         sale = _complete(ctx, sale, lines, actor, session=session, paid=0, balance=sale.total)
         payload = sale_payload(sale, lines)
         payload.update(

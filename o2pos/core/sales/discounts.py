@@ -9,7 +9,8 @@ from o2pos.core.errors import ValidationError
 from o2pos.core.models import Coupon, Employee, Sale, SaleLine
 from o2pos.core.money import BP, format_amount
 from o2pos.core.sales.bills import draft_of, get, line_of, lines_of
-from o2pos.core.sales.repricing import effective_bp, recompute
+from o2pos.core.sales.repricing import discount_base, effective_bp, recompute
+from o2pos.core.vouchers import NOT_DISCOUNTED, is_voucher
 
 
 def set_line_discount(
@@ -30,6 +31,8 @@ def set_line_discount(
     with ctx.write():
         sale = draft_of(sale_id)
         line = line_of(sale, line_id)
+        if is_voucher(line.sku):
+            raise ValidationError(NOT_DISCOUNTED)
         approved_by = None
         if kind is not None:
             gross = line.gross
@@ -79,6 +82,8 @@ def override_price(
     with ctx.write():
         sale = draft_of(sale_id)
         line = line_of(sale, line_id)
+        if is_voucher(line.sku):
+            raise ValidationError(NOT_DISCOUNTED)
         if line.fixed_gross is not None:
             raise ValidationError("A scale label's price cannot be overridden")
         approved_by = require(actor, Perm.PRICE_OVERRIDE, approval)
@@ -104,7 +109,7 @@ def set_order_discount(
         sale = draft_of(sale_id)
         approved_by = None
         if kind is not None:
-            base = sale.subtotal - sum(ln.line_discount for ln in lines_of(sale))
+            base = discount_base(lines_of(sale))
             _check_discount(kind, value, base)
             given = require_discount(actor, effective_bp(kind, value, base), approval)
             approved_by, limit = given.approved_by, given.limit_bp
@@ -141,7 +146,7 @@ def apply_coupon(ctx: Context, sale_id: int, code: str, actor: Employee) -> Sale
     with ctx.write():
         sale = draft_of(sale_id)
         coupon = usable_coupon(ctx, code)
-        base = sale.subtotal - sum(ln.line_discount for ln in lines_of(sale))
+        base = discount_base(lines_of(sale))
         if base < coupon.min_cart:
             raise ValidationError(
                 f"Coupon {code} needs a bill of {format_amount(coupon.min_cart)} or more"

@@ -17,6 +17,14 @@ from o2pos.core.money import MILLI, format_qty, parse_qty
 from o2pos.core.sales.bills import draft_of, line_of
 from o2pos.core.sales.payloads import line_payload
 from o2pos.core.sales.repricing import recompute
+from o2pos.core.vouchers import (
+    NOT_SCANNED,
+    ONE_PER_LINE,
+    check_seller,
+    is_voucher,
+    parse_voucher_amount,
+    voucher_product,
+)
 
 MAX_LINES = 500
 MAX_QTY_MILLI = 100_000 * MILLI
@@ -96,6 +104,8 @@ def add_item(
     qty, code = parse_scan(text)
     scan = find_by_code(ctx, code)
     product = scan.product
+    if is_voucher(product.sku):  # an import made the reserved product sellable: never a scan
+        raise ValidationError(NOT_SCANNED)
     if scan.qty_milli is not None:
         if qty is not None:
             raise ValidationError("A scale label carries its own quantity: scan it without 'N*'")
@@ -117,6 +127,23 @@ def add_item(
             touched.append(_add_plain(sale, product, qty))
         recompute(ctx, sale)
     return [SaleLine.fetch("id = ?", line.id)[0] for line in touched]
+
+
+def add_gift_voucher(ctx: Context, sale_id: int, amount_text: str, actor: Employee) -> SaleLine:
+    """Put a gift voucher of the typed amount on the bill, as a line of its own.
+
+    Only a role that takes payments may (``vouchers.check_seller``). A bad amount changes
+    nothing.
+    """
+    check_seller(actor)
+    amount = parse_voucher_amount(amount_text)
+    with ctx.write():
+        sale = draft_of(sale_id)
+        if _line_stats(sale)[0] >= MAX_LINES:
+            raise ValidationError(f"A bill holds at most {MAX_LINES} lines")
+        line = _new_line(sale, voucher_product(), MILLI, list_price=amount, unit_price=amount)
+        recompute(ctx, sale)
+    return SaleLine.fetch("id = ?", line.id)[0]
 
 
 def _add_plain(sale: Sale, product: Product, qty: int) -> SaleLine:
@@ -224,6 +251,8 @@ def set_qty(ctx: Context, sale_id: int, line_id: int, qty_milli: int, actor: Emp
     with ctx.write():
         sale = draft_of(sale_id)
         line = line_of(sale, line_id)
+        if is_voucher(line.sku):
+            raise ValidationError(ONE_PER_LINE)
         product = line.product
         _check_qty(line, qty_milli, product.weighed)
         if line.serial:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from o2pos.core.models import Sale, SaleLine
+from o2pos.core.vouchers import is_voucher
 
 
 def line_payload(line: SaleLine) -> dict[str, Any]:
@@ -39,8 +40,11 @@ def line_payload(line: SaleLine) -> dict[str, Any]:
 
 
 def tax_summary(lines: list[SaleLine]) -> list[dict[str, int]]:
+    """GST by rate over the goods (a gift voucher sold bears none, and makes no 0% row)."""
     rows: dict[int, dict[str, int]] = {}
     for ln in lines:
+        if is_voucher(ln.sku):
+            continue
         row = rows.setdefault(
             ln.tax_rate_bp,
             {"rate_bp": ln.tax_rate_bp, "taxable": 0, "cgst": 0, "sgst": 0, "igst": 0},

@@ -9,6 +9,7 @@ from o2pos.core.models import Coupon, Sale, SaleLine
 from o2pos.core.money import BP, format_amount, format_percent, line_amount
 from o2pos.core.pricing import CouponTerms, Discount, LineInput, discount_amount, price_bill
 from o2pos.core.sales.bills import get, lines_of
+from o2pos.core.vouchers import is_voucher
 
 
 def effective_bp(kind: str, value: int, base: int) -> int:
@@ -16,6 +17,12 @@ def effective_bp(kind: str, value: int, base: int) -> int:
     if kind == "percent":
         return value
     return (value * BP + base - 1) // base if base > 0 else BP + 1
+
+
+def discount_base(lines: list[SaleLine]) -> int:
+    """What a bill discount or a coupon comes off: the goods after their own discounts
+    (a gift voucher sold on the bill is not discounted)."""
+    return sum(ln.gross - ln.line_discount for ln in lines if not is_voucher(ln.sku))
 
 
 def recompute(ctx: Context, sale: Sale) -> None:
@@ -44,6 +51,7 @@ def recompute(ctx: Context, sale: Sale) -> None:
                 discount_kind=ln.discount_kind,
                 discount_value=ln.discount_value,
                 fixed_gross=ln.fixed_gross,
+                stored_value=is_voucher(ln.sku),
             )
             for ln in lines
         ],
@@ -115,6 +123,8 @@ def _drop_outgrown_discounts(sale: Sale, lines: list[SaleLine]) -> list[str]:
     notices: list[str] = []
     after = 0
     for ln in lines:
+        if is_voucher(ln.sku):  # no discount comes off a gift voucher, nor is shared over it
+            continue
         gross = (
             ln.fixed_gross
             if ln.fixed_gross is not None

@@ -1,7 +1,9 @@
-"""Dialogs that change the bill: discounts and coupons (F9), the customer (F7)."""
+"""Dialogs that change the bill: discounts and coupons (F9), the customer (F7), a gift
+voucher sold (ctrl+g)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -10,13 +12,13 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from o2pos.core import catalog, customers, sales
+from o2pos.core import catalog, customers, sales, vouchers
 from o2pos.core.errors import NotFound
 from o2pos.core.money import format_amount, format_qty
 from o2pos.tui import keymap
 from o2pos.tui.focus import hop
 from o2pos.tui.guard import guarded
-from o2pos.tui.screens.dialogs import Dialog
+from o2pos.tui.screens.dialogs import AMOUNT_KEYS, Dialog
 from o2pos.tui.text import shorten
 
 
@@ -56,6 +58,35 @@ class DiscountDialog(Dialog):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss((event.input.id, event.value.strip()))
+
+
+class GiftVoucherDialog(Dialog):
+    """The amount of a gift voucher to sell on this bill; Enter adds it as a line.
+
+    ``add`` is the core call that puts it on the bill: a refused amount is said here and
+    the dialog stays open with what was typed, so nothing on the bill changes.
+    """
+
+    def __init__(self, add: Callable[[str], tuple[int, int]]) -> None:
+        super().__init__()
+        self.add = add
+
+    def compose(self) -> ComposeResult:
+        most = format_amount(vouchers.MAX_GIFT_VOUCHER)
+        with Vertical(classes="dialog"):
+            yield Static("Gift voucher", classes="dialog-title")
+            yield Static(
+                f"Amount up to {most}, paid in cash, card or UPI.\n"
+                "Its number and last valid day print on the bill."
+            )
+            yield Input(placeholder="amount, e.g. 1000", id="amount", restrict=AMOUNT_KEYS,
+                        max_length=12)  # fmt: skip
+            yield Static("", classes="error")
+            yield Static("Enter: add to the bill · Esc: cancel", classes="muted")
+
+    @guarded
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(self.add(event.value))
 
 
 class CustomerDialog(Dialog):

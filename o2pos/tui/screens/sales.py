@@ -11,7 +11,7 @@ from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
-from o2pos.core import auth, catalog, sales
+from o2pos.core import auth, catalog, sales, vouchers
 from o2pos.core.errors import UnknownCode, ValidationError
 from o2pos.core.money import format_amount, format_qty, parse_amount, parse_percent
 from o2pos.tui import keymap
@@ -22,6 +22,7 @@ from o2pos.tui.screens.base import TillScreen
 from o2pos.tui.screens.bill_dialogs import (
     CustomerDialog,
     DiscountDialog,
+    GiftVoucherDialog,
     LotDialog,
     ProductSearchDialog,
     QuickAddDialog,
@@ -232,6 +233,24 @@ class SalesScreen(TillScreen):
         self.say(f"Bill {saved.number} saved, {format_amount(saved.total)} to pay at Receipts (F3)")
         if saved.number:
             self.app.print_document(saved.number)
+
+    @guarded
+    def action_gift_voucher(self) -> None:
+        """ctrl+g: sell a gift voucher of a typed amount, as a line of this bill."""
+        ctx, employee, sale_id = self.ctx, self.employee, self.sale_id
+        vouchers.check_seller(employee)  # refused at once, not after typing the amount
+
+        def add(text: str) -> tuple[int, int]:
+            line = sales.add_gift_voucher(ctx, sale_id, text, employee)
+            return line.id, line.total
+
+        def added(screen: SalesScreen, line: tuple[int, int] | None) -> None:
+            if line is not None:
+                screen.refresh_bill(select=line[0])
+                screen.say(f"Gift voucher {format_amount(line[1])} added: it is paid with the bill")
+            screen.focus_item()
+
+        self.app.push_screen(GiftVoucherDialog(add), lambda line: added(self, line))
 
     @guarded
     def action_search(self) -> None:
