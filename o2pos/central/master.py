@@ -94,8 +94,8 @@ def changes(
 
     A cursor beyond the central's counter means the central was restored from an older
     backup: the till gets everything again from the start (``reset``) instead of silence.
-    Employees of other stores are left out of a page (``_for_terminal``); the version
-    still moves past them.
+    Employees and vouchers of other stores are left out of a page (``_for_terminal``); the
+    version still moves past them.
     """
     limit = max(1, min(limit, MAX_PAGE))
     reset = since > current_version()
@@ -112,7 +112,12 @@ def changes(
     records = []
     for r in rows:
         data = json.loads(r.data)
-        served = _for_terminal(r.key, data, terminal) if r.kind == "employee" else data
+        if r.kind == "employee":
+            served = _for_terminal(r.key, data, terminal)
+        elif r.kind == "voucher":  # a store's balances are its own tills' business
+            served = data if data.get("store") == terminal.store else None
+        else:
+            served = data
         if served is not None:
             records.append({"kind": r.kind, "key": r.key, "version": r.version, "data": served})
     version = rows[-1].version if rows else max(since, current_version())

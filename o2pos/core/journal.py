@@ -44,6 +44,7 @@ EVENT_TYPES = frozenset(
         "sale.completed",
         "receipt.recorded",
         "return.completed",
+        "voucher.issued",
         "products.imported",
         "customers.imported",
         "master.applied",
