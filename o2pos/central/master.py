@@ -24,6 +24,7 @@ from o2pos.core.journal import canonical
 from o2pos.core.masterdata import PRODUCT_FIELDS, SCHEMAS, check_record
 from o2pos.core.money import parse_amount
 
+from . import vouchers
 from .models import DEFAULT_STORE, Counter, MasterRecord, Terminal
 from .store import bulk_insert, store_name, write
 
@@ -377,4 +378,7 @@ def load_demo() -> list[ImportReport]:
         with (directory / "quick_buttons.csv").open(newline="", encoding="utf-8") as handle:
             for row in csv.DictReader(handle):
                 put("quick_button", row["position"], {"label": row["label"], "sku": row["sku"]})
+        with (directory / "gift_vouchers.csv").open(newline="", encoding="utf-8") as handle:
+            rows = [(r["code"], parse_amount(r["amount"])) for r in csv.DictReader(handle)]
+        vouchers.load_demo(DEFAULT_STORE, rows)
     return reports

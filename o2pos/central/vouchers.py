@@ -357,3 +357,37 @@ class VoucherBook:
                 VoucherReservation.update(state=held["state"]).where(
                     VoucherReservation.reservation_id == rid
                 ).execute()
+
+
+DEMO_ISSUER = "CENTRAL"
+
+
+def load_demo(store: str, rows: list[tuple[str, int]]) -> None:
+    """The demo's gift vouchers (code, amount), issued by the central itself for ``store``,
+    so a demo till online takes them as any other store voucher. Added once; inside the
+    caller's transaction."""
+    from .master import put
+
+    for code, amount in rows:
+        if StoredValue.get_or_none(StoredValue.store == store, StoredValue.code == code):
+            continue
+        StoredValue.insert(
+            store=store,
+            code=code,
+            kind="gift_voucher",
+            terminal=DEMO_ISSUER,
+            amount=amount,
+            balance=amount,
+            expires=None,
+            issued_at=now().isoformat(timespec="seconds"),
+        ).execute()
+        data = {
+            "store": store,
+            "code": code,
+            "kind": "gift_voucher",
+            "amount": amount,
+            "balance": amount,
+            "expires": None,
+            "issued_by": DEMO_ISSUER,
+        }
+        put(MASTER_KIND, master_key(store, code), data)

@@ -9,18 +9,23 @@ import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.widgets import Input, Static
 
 from o2pos.central.models import StoredValue, VoucherReservation
 from o2pos.central.reports import flagged
-from o2pos.config import CentralConfig
-from o2pos.core import models, returns, sales, vouchers
+from o2pos.config import CentralConfig, Config
+from o2pos.core import models, returns, sales, syncstate, vouchers
 from o2pos.core.errors import PaymentError
 from o2pos.core.payments import Tender
 from o2pos.sync.client import CentralClient
 from o2pos.sync.vouchers import Asked, StoreVouchers, VoucherRefused, ask, tender_of, voucher_tender
+from o2pos.tui.app import TillApp
+from o2pos.tui.screens.payment import PaymentScreen
 from tests.sync.conftest import Central, Till, free_port, make_till
+from tests.tui.test_flows import notice, scan, sign_in, type_text, wait_for
 
 _shops = itertools.count(1)
 
@@ -248,3 +253,72 @@ def test_the_issuing_till_sees_the_balance_left_after_a_pull(
     # another store's till is never sent it
     at(tills["X"]).engine.run_once()
     assert vouchers.local_balance(tills["X"].ctx, code) is None
+
+
+def counter_app(till: Till, central: Central, url: str | None = None) -> TillApp:
+    """The till as its cashier runs it, with its central (or an unreachable one)."""
+    config = Config(
+        settings=till.ctx.settings,
+        central=CentralConfig(
+            url=url or central.url,
+            token=till.token,
+            key=central.key_of(till.name),
+            interval_seconds=1,
+        ),
+    )
+    return TillApp(at(till).ctx, config)
+
+
+async def tender_voucher(pilot: Any, app: TillApp, code: str, amount: str) -> None:
+    """On the payment dialog: gift voucher, ``amount`` of it, its number, Enter."""
+    for _ in range(4):  # cash, card, UPI, credit note, gift voucher
+        await pilot.press("down")
+    app.screen.query_one("#amount", Input).value = amount
+    await pilot.press("tab")
+    await type_text(pilot, code)
+    await pilot.press("enter")
+
+
+async def test_the_payment_dialog_reserves_a_voucher_of_another_till_and_shows_its_balance(
+    tills: dict[str, Till], central: Central
+) -> None:
+    t1, t2 = tills["T1"], tills["T2"]
+    code = gift_voucher(t1, 50000)
+    app = counter_app(t2, central)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, float_=None)
+        await scan(pilot, "TRIM")
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: isinstance(app.screen, PaymentScreen))
+        await tender_voucher(pilot, app, code, "300")
+        change = app.screen.query_one("#change", Static)
+        await wait_for(pilot, lambda: "left at the central" in str(change.render()))
+        assert f"Voucher {code}: 500.00 left at the central" == str(change.render())
+        assert app.screen.query_one("#amount", Input).value == "880.00"  # the rest is due
+        for _ in range(4):
+            await pilot.press("up")  # back to cash
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "received" in notice(app) or "paid" in notice(app))
+        await wait_for(pilot, lambda: syncstate.pending_count(app.ctx) == 0)
+    assert balance(central, code) == 20000
+    assert central.stats(t2.name)["flagged"] == 0
+
+
+async def test_offline_the_payment_dialog_says_why_another_tills_voucher_is_refused(
+    tills: dict[str, Till], central: Central
+) -> None:
+    t1, t2 = tills["T1"], tills["T2"]
+    code = gift_voucher(t1, 50000)
+    at(t2).engine.run_once()  # T2 holds its balance as last pulled
+    app = counter_app(t2, central, url=f"http://127.0.0.1:{free_port()}")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, float_=None)
+        await scan(pilot, "TRIM")
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: isinstance(app.screen, PaymentScreen))
+        await tender_voucher(pilot, app, code, "300")
+        error = app.screen.query_one(".error", Static)
+        await wait_for(pilot, lambda: "offline" in str(error.render()))
+        assert f"{code} was issued at another till" in str(error.render())
+        assert isinstance(app.screen, PaymentScreen)  # nothing taken; another tender will do
+    assert vouchers.local_balance(t2.ctx, code) == 50000
