@@ -146,8 +146,9 @@ class PaymentScreen(ModalScreen[Any]):
         self.query_one("#tenders", Static).update("\n".join(lines))
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        """Show the change as the cashier types what the customer handed over."""
-        if event.input.id != "amount":
+        """Show the change as the cashier types what the customer handed over (the line
+        shows a voucher's balance instead while a voucher is the method)."""
+        if event.input.id != "amount" or self.method.kind in STORED_VALUE:
             return
         try:
             amount = parse_amount(event.value)
@@ -219,7 +220,13 @@ class PaymentScreen(ModalScreen[Any]):
         from o2pos.sync import vouchers as store_vouchers
 
         assert tender.reference is not None
-        asked = store_vouchers.ask(self.app.config.central, kind, tender.reference, tender.amount)
+        asked: Any
+        try:
+            asked = store_vouchers.ask(
+                self.app.config.central, kind, tender.reference, tender.amount
+            )
+        except Exception as exc:  # a bug: reported on the screen, and Enter works again
+            asked = exc
         self.app.call_from_thread(self.voucher_answered, kind, tender, asked)
 
     def voucher_answered(self, kind: str, tender: Tender, asked: Any) -> None:
@@ -230,6 +237,8 @@ class PaymentScreen(ModalScreen[Any]):
     def take_voucher(self, kind: str, tender: Tender, asked: Any) -> None:
         from o2pos.sync import vouchers as store_vouchers
 
+        if isinstance(asked, Exception):
+            raise asked
         assert tender.reference is not None
         taken = store_vouchers.tender_of(
             self.app.ctx,
