@@ -5,6 +5,7 @@ decides, and what was spent twice is flagged at the central and counted."""
 from __future__ import annotations
 
 import itertools
+import subprocess
 import threading
 import uuid
 from collections.abc import Iterator
@@ -24,7 +25,7 @@ from o2pos.sync.client import CentralClient
 from o2pos.sync.vouchers import Asked, StoreVouchers, VoucherRefused, ask, tender_of, voucher_tender
 from o2pos.tui.app import TillApp
 from o2pos.tui.screens.payment import PaymentScreen
-from tests.sync.conftest import Central, Till, free_port, make_till
+from tests.sync.conftest import Central, Till, free_port, make_till, o2pos_cmd
 from tests.tui.test_flows import notice, scan, sign_in, type_text, wait_for
 
 _shops = itertools.count(1)
@@ -235,6 +236,12 @@ def test_an_offline_double_spend_is_flagged_and_counted(
     assert central.stats(t2.name)["double_spent"] == 1
     reasons = [row["reason"] for row in flagged(t2.name)]
     assert any(f"double spent: {code} took 80000 offline with 20000 left" in r for r in reasons)
+    shown = subprocess.run(
+        o2pos_cmd("central", "stats", "--db", central.db_url), capture_output=True, text=True
+    )
+    assert shown.returncode == 0, shown.stderr
+    line = next(row for row in shown.stdout.splitlines() if row.startswith(t2.name))
+    assert "double spent 1" in line
     # online, nothing more can be taken from it
     with pytest.raises(PaymentError, match=r"has only 0\.00 left"):
         spend(tills["T3"], online(tills["T3"], central), "gift_voucher", code, 100)
