@@ -214,22 +214,24 @@ class VoucherBook:
 
     @classmethod
     def load(cls, terminal: str, codes: set[str], reservation_ids: set[str]) -> VoucherBook:
+        book = cls(store="", terminal=terminal)
+        if not codes:  # most batches: cash and cards only, nothing to read
+            return book
         row = Terminal.get_or_none(Terminal.name == terminal)
-        book = cls(store=row.store if row is not None else "", terminal=terminal)
-        if codes:
-            # one after the other in code order: two batches never wait on each other's locks
-            query = (
-                StoredValue.select()
-                .where(StoredValue.store == book.store, StoredValue.code.in_(sorted(codes)))
-                .order_by(StoredValue.code)
-            )
-            if is_postgres():
-                query = query.for_update()
-            for v in query:
-                book.vouchers[v.code] = _Voucher(
-                    v.code, v.kind, v.terminal, v.amount, v.balance, v.expires, v.issued_at,
-                    v.event_id, v.id,
-                )  # fmt: skip
+        book.store = row.store if row is not None else ""
+        # one after the other in code order: two batches never wait on each other's locks
+        query = (
+            StoredValue.select()
+            .where(StoredValue.store == book.store, StoredValue.code.in_(sorted(codes)))
+            .order_by(StoredValue.code)
+        )
+        if is_postgres():
+            query = query.for_update()
+        for v in query:
+            book.vouchers[v.code] = _Voucher(
+                v.code, v.kind, v.terminal, v.amount, v.balance, v.expires, v.issued_at,
+                v.event_id, v.id,
+            )  # fmt: skip
         if reservation_ids:
             for r in VoucherReservation.select().where(
                 VoucherReservation.reservation_id.in_(sorted(reservation_ids))
