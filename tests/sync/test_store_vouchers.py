@@ -9,6 +9,7 @@ import subprocess
 import threading
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -191,6 +192,35 @@ def test_a_retried_reservation_does_not_spend_twice(
     assert after.voucher.balance.balance == 20000
     assert lookup.lookup(code).available == 20000
     assert lookup.release(code, rid) is False  # redeemed: nothing to release
+
+
+def test_an_expired_or_unknown_voucher_is_refused_online(
+    tills: dict[str, Till], central: Central
+) -> None:
+    t1, t2 = tills["T1"], tills["T2"]
+    store = at(t1).store
+    old = vouchers.issue_gift_voucher(store.ctx, store.cashier, 5000, expires=date(2020, 1, 31))
+    t1.push_until_done()
+    with pytest.raises(PaymentError, match=f"{old.code} expired on 2020-01-31"):
+        spend(t2, online(t2, central), "gift_voucher", str(old.code), 1000)
+    with pytest.raises(PaymentError, match="No voucher numbered GV-NOSUCH in this store"):
+        spend(t2, online(t2, central), "gift_voucher", "gv-nosuch", 1000)
+
+
+def test_a_voucher_the_central_never_issued_taken_offline_is_flagged(
+    tills: dict[str, Till], central: Central
+) -> None:
+    """A voucher only this till holds (loaded as the demo does): taken offline as its own,
+    it reaches the central as a code the store does not hold."""
+    t2 = tills["T2"]
+    at(t2)
+    models.Voucher.create(
+        kind="gift_voucher", code="GV-LOCAL1", amount=5000, balance=5000, created_at=t2.ctx.now()
+    )
+    spend(t2, offline(t2), "gift_voucher", "GV-LOCAL1", 5000)
+    t2.push_until_done()
+    assert central.stats(t2.name)["double_spent"] == 1
+    assert any("GV-LOCAL1 is not one of store" in row["reason"] for row in flagged(t2.name))
 
 
 def test_offline_redemption_follows_the_policy(tills: dict[str, Till], central: Central) -> None:
