@@ -30,6 +30,7 @@ from .orders import OrderRefusal
 from .store import is_postgres, now, write
 
 KINDS = ("gift_voucher", "credit_note")
+CODE_LENGTH = 64  # stored_value.code
 MAX_LEASE = 86400  # a day: a payment taken offline after reserving still finds its hold
 DEFAULT_LEASE = 900
 DOUBLE_SPENT = "double spent"  # how stats recognise these flags
@@ -259,6 +260,9 @@ class VoucherBook:
         code = code.strip().upper()
         if kind not in KINDS:
             flags.append(f"{kind} is not a voucher kind: not issued centrally")
+            return None
+        if not 0 < len(code) <= CODE_LENGTH:  # a credit note's code is any text in its schema
+            flags.append(f"a voucher code of {len(code)} characters: not issued centrally")
             return None
         if expires is not None:
             date.fromisoformat(expires)  # a ValueError flags the event as unreadable

@@ -166,3 +166,20 @@ def test_no_interleaving_overdraws_a_voucher_or_redeems_a_hold_twice(
         assert vouchers.lookup(terminals[tills[0].name], code)["available"] == (
             voucher.balance - live
         )
+
+
+def test_a_credit_note_whose_code_no_column_holds_is_flagged_not_a_crash(database: str) -> None:
+    """PostgreSQL would refuse the row (a 500 that stops the till's queue): flagged instead."""
+    open_central(database, create=False)
+    tills, _ = next(a_store())
+    payload = {
+        "uuid": str(uuid.uuid4()),
+        "number": "RT-1",
+        "sale_uuid": str(uuid.uuid4()),
+        "refund_method": "credit_note",
+        "refund_kind": "credit_note",
+        "credit_note": "CN" * 50,
+        "total": 500,
+    }
+    assert tills[0].send("return.completed", payload) == [tills[0].seq]
+    assert StoredValue.get_or_none(StoredValue.code == "CN" * 50) is None
