@@ -208,10 +208,13 @@ def tender_of(
         raise asked.refused
     if asked.held is not None:
         left = vouchers.adopt(ctx, asked.held.voucher.balance)
+        name = vouchers.name_of(kind)
+        note = (
+            f"{name} {code}: {format_amount(left)} at the central, "
+            f"{format_amount(left - amount)} left after this"
+        )
         return VoucherTender(
-            Tender(method, amount, code, asked.held.reservation_id),
-            balance_note(kind, code, left, online=True),
-            online=True,
+            Tender(method, amount, code, asked.held.reservation_id), note, online=True
         )
     vouchers.check_offline(
         ctx, kind, code, amount, central.offline_redeem, central.offline_redeem_limit

@@ -329,8 +329,10 @@ async def test_the_payment_dialog_reserves_a_voucher_of_another_till_and_shows_i
         await wait_for(pilot, lambda: isinstance(app.screen, PaymentScreen))
         await tender_voucher(pilot, app, code, "300")
         change = app.screen.query_one("#change", Static)
-        await wait_for(pilot, lambda: "left at the central" in str(change.render()))
-        assert f"Voucher {code}: 500.00 left at the central" == str(change.render())
+        await wait_for(pilot, lambda: "left after this" in str(change.render()))
+        assert f"Voucher {code}: 500.00 at the central, 200.00 left after this" == str(
+            change.render()
+        )
         assert app.screen.query_one("#amount", Input).value == "880.00"  # the rest is due
         for _ in range(4):
             await pilot.press("up")  # back to cash
@@ -339,6 +341,31 @@ async def test_the_payment_dialog_reserves_a_voucher_of_another_till_and_shows_i
         await wait_for(pilot, lambda: syncstate.pending_count(app.ctx) == 0)
     assert balance(central, code) == 20000
     assert central.stats(t2.name)["flagged"] == 0
+
+
+async def test_leaving_a_voucher_number_shows_its_balance_at_the_central(
+    tills: dict[str, Till], central: Central
+) -> None:
+    """T1 sees what is left of its voucher after T2 spent some, before taking any."""
+    t1, t2 = tills["T1"], tills["T2"]
+    code = gift_voucher(t1, 50000)
+    spend(t2, online(t2, central), "gift_voucher", code, 20000)
+    at(t2).push_until_done()
+    app = counter_app(t1, central)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, float_=None)
+        await scan(pilot, "TRIM")
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: isinstance(app.screen, PaymentScreen))
+        for _ in range(4):
+            await pilot.press("down")
+        await pilot.press("tab")
+        await type_text(pilot, code)
+        await pilot.press("tab")  # on to the amount: the number is looked up
+        change = app.screen.query_one("#change", Static)
+        await wait_for(pilot, lambda: "left at the central" in str(change.render()))
+        assert str(change.render()) == f"Voucher {code}: 300.00 left at the central"
+    assert vouchers.local_balance(t1.ctx, code) == 30000
 
 
 async def test_offline_the_payment_dialog_says_why_another_tills_voucher_is_refused(

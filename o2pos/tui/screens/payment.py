@@ -114,7 +114,10 @@ class PaymentScreen(ModalScreen[Any]):
     def show_voucher_balance(self, kind: str, code: str, looked: Any) -> None:
         from o2pos.sync import vouchers as store_vouchers
 
-        self.show_change(store_vouchers.balance_text(self.app.ctx, kind, code, looked))
+        text = store_vouchers.balance_text(self.app.ctx, kind, code, looked)
+        if self.asking or code.upper() in {held for held, _ in self.holds}:
+            return  # the reservation's answer says more (what is left after this tender)
+        self.show_change(text)
 
     def show_hint(self) -> None:
         """The hint says what the keys do from the box the cashier is in now."""
