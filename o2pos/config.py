@@ -38,6 +38,10 @@ class CentralConfig:
     batch_size: int = 200
     # another till's order looked up or claimed while a cashier waits: short, never a hang
     lookup_timeout_seconds: float = 1.0
+    # vouchers and credit notes taken when the central cannot be asked (core.vouchers):
+    # own (issued by this till) | none | any; and the most one tender may take (0: no limit)
+    offline_redeem: str = "own"
+    offline_redeem_limit: int = 0
 
 
 @dataclass(frozen=True)
@@ -234,6 +238,11 @@ def parse(data: dict[str, Any], *, base_dir: Path, source: Path | None = None) -
     if isinstance(lookup, bool) or not isinstance(lookup, int | float) or not 0.1 <= lookup <= 10:
         raise ConfigError("[central] lookup_timeout_seconds is a number from 0.1 to 10")
     central = replace(central, token=_token(central.token), lookup_timeout_seconds=float(lookup))
+    if central.offline_redeem not in ("own", "none", "any"):
+        raise ConfigError('[central] offline_redeem is "own", "none" or "any"')
+    limit = central.offline_redeem_limit
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        raise ConfigError("[central] offline_redeem_limit is whole minor units, 0 for no limit")
     if central.key and not pinwrap.KEY_PATTERN.match(central.key):
         raise ConfigError(
             "[central] key is o2k_ and 43 letters, digits, '-' or '_', "

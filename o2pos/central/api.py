@@ -21,7 +21,7 @@ from starlette.requests import ClientDisconnect
 
 from o2pos import __version__
 
-from . import master
+from . import master, vouchers
 from .ingest import IngestError, ingest
 from .limits import MAX_BODY, TooMuch, check_body
 from .models import Terminal
@@ -39,9 +39,13 @@ from .schemas import (
     PushOut,
     ReleaseIn,
     ReleaseOut,
+    ReserveIn,
+    ReserveOut,
     ReturnClaimIn,
     ReturnClaimOut,
     StoreSaleOut,
+    VoucherOut,
+    VoucherReleaseIn,
 )
 from .store import find_by_token
 
@@ -79,6 +83,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut} for code in (401, 403, 409, 413, 422, 503)
 }
 ORDER_ERRORS: dict[int | str, dict[str, Any]] = {**ERRORS, 404: {"model": ErrorOut}}
+VOUCHER_CODE = Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
 ORDER_UUID = Path(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
@@ -290,6 +295,50 @@ def create_app(*, bench: bool = False) -> FastAPI:
     ) -> dict[str, bool]:
         """Give up this till's return claim; ``released`` false if it held none by that id."""
         return {"released": release_return(terminal, uuid, body.claim_id)}
+
+    @app.get(
+        "/v1/store/vouchers/{code}",
+        response_model=VoucherOut,
+        responses=ORDER_ERRORS,
+        tags=["vouchers"],
+    )
+    def voucher(
+        terminal: Annotated[Terminal, Depends(terminal_auth)],
+        code: Annotated[str, VOUCHER_CODE],
+    ) -> dict[str, Any]:
+        """A gift voucher or credit note of this terminal's store: its balance and state."""
+        return vouchers.lookup(terminal, code)
+
+    @app.post(
+        "/v1/store/vouchers/{code}/reserve",
+        response_model=ReserveOut,
+        responses=ORDER_ERRORS,
+        tags=["vouchers"],
+    )
+    def reserve(
+        body: ReserveIn,
+        terminal: Annotated[Terminal, Depends(terminal_auth)],
+        code: Annotated[str, VOUCHER_CODE],
+    ) -> dict[str, Any]:
+        """Hold an amount of a voucher for this till's payment; idempotent by
+        ``reservation_id``. 409 ``insufficient`` (with ``balance``) or ``expired``."""
+        return vouchers.reserve(
+            terminal, code, body.reservation_id, body.amount, body.lease_seconds
+        )
+
+    @app.post(
+        "/v1/store/vouchers/{code}/release",
+        response_model=ReleaseOut,
+        responses=ORDER_ERRORS,
+        tags=["vouchers"],
+    )
+    def release_voucher(
+        body: VoucherReleaseIn,
+        terminal: Annotated[Terminal, Depends(terminal_auth)],
+        code: Annotated[str, VOUCHER_CODE],
+    ) -> dict[str, bool]:
+        """Give up this till's hold; ``released`` false if it held none with that id."""
+        return {"released": vouchers.release(terminal, code, body.reservation_id)}
 
     if bench:
 

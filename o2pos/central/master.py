@@ -24,6 +24,7 @@ from o2pos.core.journal import canonical
 from o2pos.core.masterdata import PRODUCT_FIELDS, SCHEMAS, check_record
 from o2pos.core.money import parse_amount
 
+from . import vouchers
 from .models import DEFAULT_STORE, Counter, MasterRecord, Terminal
 from .store import bulk_insert, store_name, write
 
@@ -94,8 +95,8 @@ def changes(
 
     A cursor beyond the central's counter means the central was restored from an older
     backup: the till gets everything again from the start (``reset``) instead of silence.
-    Employees of other stores are left out of a page (``_for_terminal``); the version
-    still moves past them.
+    Employees and vouchers of other stores are left out of a page (``_for_terminal``); the
+    version still moves past them.
     """
     limit = max(1, min(limit, MAX_PAGE))
     reset = since > current_version()
@@ -112,7 +113,12 @@ def changes(
     records = []
     for r in rows:
         data = json.loads(r.data)
-        served = _for_terminal(r.key, data, terminal) if r.kind == "employee" else data
+        if r.kind == "employee":
+            served = _for_terminal(r.key, data, terminal)
+        elif r.kind == "voucher":  # a store's balances are its own tills' business
+            served = data if data.get("store") == terminal.store else None
+        else:
+            served = data
         if served is not None:
             records.append({"kind": r.kind, "key": r.key, "version": r.version, "data": served})
     version = rows[-1].version if rows else max(since, current_version())
@@ -372,4 +378,7 @@ def load_demo() -> list[ImportReport]:
         with (directory / "quick_buttons.csv").open(newline="", encoding="utf-8") as handle:
             for row in csv.DictReader(handle):
                 put("quick_button", row["position"], {"label": row["label"], "sku": row["sku"]})
+        with (directory / "gift_vouchers.csv").open(newline="", encoding="utf-8") as handle:
+            rows = [(r["code"], parse_amount(r["amount"])) for r in csv.DictReader(handle)]
+        vouchers.load_demo(DEFAULT_STORE, rows)
     return reports

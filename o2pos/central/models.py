@@ -186,6 +186,46 @@ class ReturnClaim(CentralModel):
         indexes = ((("claim_id", "line_no"), True),)
 
 
+class StoredValue(CentralModel):
+    """A gift voucher or credit note of one store: the store-wide record of its balance.
+
+    Projected from the issuing till's ``voucher.issued`` or ``return.completed`` (a credit
+    note); ``balance`` falls with every redemption projected from a ``payments`` list
+    (``vouchers.py``). It may go below zero only through redemptions accepted offline:
+    those are flagged as double spent, never refused.
+    """
+
+    id = AutoField()
+    event_id: int | None
+    store = CharField(max_length=32)
+    code = CharField(max_length=64)
+    kind = CharField(max_length=20)  # gift_voucher | credit_note
+    terminal = CharField(max_length=8)  # the till that issued it
+    amount = BigIntegerField()
+    balance = BigIntegerField()
+    expires = CharField(max_length=10, null=True)  # YYYY-MM-DD, the last day it is good
+    issued_at = CharField(max_length=32)
+    event = ForeignKeyField(Event, column_name="event_id", null=True)
+
+    class Meta:
+        indexes = ((("store", "code"), True),)
+
+
+class VoucherReservation(CentralModel):
+    """An amount of a voucher held for one till's payment, until it is redeemed or released
+    or its lease ends. The till picks the id; asking again with it answers the same
+    reservation, and a redemption naming it consumes it once (``state`` redeemed)."""
+
+    reservation_id = CharField(primary_key=True, max_length=36)
+    voucher_id: int
+    voucher = ForeignKeyField(StoredValue, column_name="voucher_id")
+    terminal = CharField(max_length=8)
+    amount = BigIntegerField()
+    state = CharField(max_length=10, default="held")  # held | released | redeemed
+    created_at = DateTimeField()
+    expires_at = DateTimeField()
+
+
 class MasterRecord(CentralModel):
     """One product, customer, employee... as served to tills, numbered by a global version."""
 
@@ -215,6 +255,8 @@ MODELS: list[type[CentralModel]] = [
     OrderClaim,
     ReturnedLine,
     ReturnClaim,
+    StoredValue,
+    VoucherReservation,
     MasterRecord,
     Counter,
 ]

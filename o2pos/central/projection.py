@@ -38,6 +38,8 @@ from .models import (
 )
 from .returns_remote import sold_lines
 from .store import bulk_insert, is_postgres
+from .vouchers import KINDS as VOUCHER_KINDS
+from .vouchers import VoucherBook
 
 Flags = list[str]
 BIG = INT64  # BIGINT
@@ -145,6 +147,7 @@ class BatchProjector:
             .group_by(ReturnedLine.sale_uuid, ReturnedLine.line_no)
         ):
             self.returned.setdefault(uuid, {})[line_no] = int(qty)
+        self.vouchers = self._voucher_book()
         self.batch = _Staged()
 
     def _know_sale(self, uuid: str, number: str, payload: dict[str, Any]) -> None:
@@ -154,6 +157,23 @@ class BatchProjector:
             for no, line in sold_lines(payload).items()
             if isinstance(line.get("qty_milli"), int)
         }
+
+    def _voucher_book(self) -> VoucherBook:
+        """The vouchers this batch issues or redeems, and the reservations it names."""
+        codes: set[str] = set()
+        reservations: set[str] = set()
+        for _, event in self.events:
+            payload = event["payload"]
+            if event["event_type"] == "voucher.issued":
+                codes.add(payload["code"].strip().upper())
+            elif event["event_type"] == "return.completed" and payload.get("credit_note"):
+                codes.add(payload["credit_note"].strip().upper())
+            for line in payload.get("payments") or []:
+                if line["kind"] in VOUCHER_KINDS and line.get("reference"):
+                    codes.add(line["reference"].strip().upper())
+                    if line.get("reservation_id"):
+                        reservations.add(line["reservation_id"])
+        return VoucherBook.load(self.terminal, codes, reservations)
 
     # --- per event -----------------------------------------------------------------------
     def _session(self, payload: dict[str, Any]) -> dict[str, Any] | None:
@@ -165,8 +185,20 @@ class BatchProjector:
         if session is not None and session["status"] == "closed":
             flags.append(f"session {session['session_id']} was already closed centrally")
 
-    def _payments(self, event_id: int, payload: dict[str, Any], staged: _Staged) -> None:
+    def _payments(
+        self, event_id: int, payload: dict[str, Any], staged: _Staged, flags: Flags
+    ) -> None:
         for line in payload.get("payments") or []:
+            if line["kind"] in VOUCHER_KINDS and line.get("reference") and line["amount"]:
+                step = self.vouchers.redeem(
+                    line["kind"],
+                    _text(line["reference"]),
+                    _int(line["amount"]),
+                    line.get("reservation_id"),
+                    flags,
+                )
+                if step is not None:
+                    staged.after.append(step)
             staged.payments.append(
                 {
                     "terminal": self.terminal,
@@ -215,7 +247,7 @@ class BatchProjector:
                 "event": event_id,
             }
         )
-        self._payments(event_id, payload, staged)
+        self._payments(event_id, payload, staged, flags)
         if uuid in self.returned_sales:  # returned in this very batch
             staged.after.append(lambda: self._know_sale(uuid, payload["number"], payload))
 
@@ -224,7 +256,7 @@ class BatchProjector:
     ) -> None:
         payload = event["payload"]
         self._check_open(payload, flags)
-        self._payments(event_id, payload, staged)
+        self._payments(event_id, payload, staged, flags)
         figures: dict[str, list[int]] = {}  # each paid sale's [paid, balance] after this event
         for allocation in payload.get("allocations") or []:
             uuid = _text(allocation["sale_uuid"])
@@ -262,6 +294,19 @@ class BatchProjector:
             }
         )
         self._returned_lines(payload, uuid, staged, flags)
+        code = payload.get("credit_note")
+        if code and payload.get("refund_kind", "credit_note") == "credit_note":
+            step = self.vouchers.issue(
+                event_id,
+                _text(code),
+                "credit_note",
+                _int(payload["total"]),
+                None,
+                event["created_at"],
+                flags,
+            )
+            if step is not None:
+                staged.after.append(step)
 
     def _returned_lines(
         self, payload: dict[str, Any], uuid: str, staged: _Staged, flags: Flags
@@ -296,6 +341,22 @@ class BatchProjector:
                 }
             )
         staged.after.append(lambda: self.returned.__setitem__(sale_uuid, after))
+
+    def _voucher_issued(
+        self, event_id: int, event: dict[str, Any], staged: _Staged, flags: Flags
+    ) -> None:
+        payload = event["payload"]
+        step = self.vouchers.issue(
+            event_id,
+            _text(payload["code"]),
+            _text(payload["kind"]),
+            _int(payload["amount"]),
+            payload.get("expires"),
+            event["created_at"],
+            flags,
+        )
+        if step is not None:
+            staged.after.append(step)
 
     def _register_opened(
         self, event_id: int, event: dict[str, Any], staged: _Staged, flags: Flags
@@ -397,6 +458,7 @@ class BatchProjector:
             "register.closed": self._register_closed,
             "customer.created": self._customer_created,
             "customers.imported": self._customers_imported,
+            "voucher.issued": self._voucher_issued,
         }
         flagged: dict[int, Flags] = {seq: [why] for seq, why in self.unreadable.items()}
         batch = self.batch
@@ -406,6 +468,7 @@ class BatchProjector:
                 continue
             flags: Flags = []
             staged = _Staged()
+            self.vouchers.next_event()
             try:
                 handler(event_id, event, staged, flags)
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -459,6 +522,7 @@ class BatchProjector:
             ReturnClaim.delete().where(
                 ReturnClaim.claim_id.in_(claims), ReturnClaim.terminal == self.terminal
             ).execute()
+        self.vouchers.write()
         columns = {f.name for f in RegisterSession._meta.sorted_fields} - {"id"}
         for session in self.sessions.values():
             values = {k: v for k, v in session.items() if k in columns}

@@ -9,6 +9,7 @@ from peewee import fn
 from o2pos.core.models import tuples
 
 from .models import Event, Sale, Terminal
+from .vouchers import DOUBLE_SPENT
 
 
 def stats() -> dict[str, dict[str, Any]]:
@@ -17,6 +18,14 @@ def stats() -> dict[str, dict[str, Any]]:
         tuples(
             Event.select(Event.terminal, fn.COUNT(Event.id))
             .where(Event.flag.is_null(False))
+            .group_by(Event.terminal)
+        )
+    )
+    # redemptions accepted offline that the balance could not cover (``vouchers.py``)
+    double_spent = dict(
+        tuples(
+            Event.select(Event.terminal, fn.COUNT(Event.id))
+            .where(Event.flag.contains(DOUBLE_SPENT))
             .group_by(Event.terminal)
         )
     )
@@ -37,6 +46,7 @@ def stats() -> dict[str, dict[str, Any]]:
             "sales_count": int(count),
             "sales_total": int(total),
             "flagged": int(flagged.get(terminal.name, 0)),
+            "double_spent": int(double_spent.get(terminal.name, 0)),
             "revoked": bool(terminal.revoked),
             "last_seen_at": terminal.last_seen_at.isoformat() if terminal.last_seen_at else None,
         }

@@ -16,6 +16,8 @@ from .ingest import MAX_BATCH
 from .limits import check_payload
 from .orders import DEFAULT_LEASE, MAX_LEASE
 from .returns_remote import DEFAULT_RETURN_LEASE
+from .vouchers import DEFAULT_LEASE as VOUCHER_LEASE
+from .vouchers import MAX_LEASE as VOUCHER_MAX_LEASE
 
 
 def payload_object(value: Any) -> dict[str, Any]:
@@ -253,3 +255,38 @@ class ReturnClaimOut(BaseModel):
     sale_terminal: str
     lines: list[ReturnClaimLineOut]
     expires_at: str
+
+
+class VoucherOut(BaseModel):
+    """A gift voucher or credit note of the store, as the central holds it now."""
+
+    code: str
+    kind: str
+    amount: int
+    balance: int = Field(description="What is left after every redemption the central has")
+    available: int = Field(description="The balance less what live reservations hold")
+    expires: str | None
+    issued_by: str = Field(description="The terminal that issued it")
+    state: str = Field(description="active, held, spent or expired")
+
+
+class ReserveIn(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    reservation_id: str = Field(pattern=UUID, description="Chosen by the till; the same id again")
+    amount: int = Field(ge=1, le=2**63 - 1)
+    lease_seconds: int = Field(default=VOUCHER_LEASE, ge=1, le=VOUCHER_MAX_LEASE)
+
+
+class ReserveOut(BaseModel):
+    reservation_id: str
+    amount: int
+    state: str = Field(description="held, or redeemed when its payment is already in")
+    expires_at: str
+    voucher: VoucherOut
+
+
+class VoucherReleaseIn(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    reservation_id: str = Field(pattern=UUID)

@@ -286,15 +286,18 @@ def stats(
             f"{name:<8} events {row['events']:>7}  high-water {row['high_water_seq']:>7}  "
             f"sales {row['sales_count']:>6}  total {format_amount(row['sales_total']):>14}"
             f"{'  flagged ' + str(row['flagged']) if row['flagged'] else ''}"
+            f"{'  double spent ' + str(row['double_spent']) if row['double_spent'] else ''}"
             f"{'  REVOKED' if row['revoked'] else ''}"
         )
     if len(data) > 1:  # several tills of one store: what the store took, all tills together
         count = sum(row["sales_count"] for row in data.values())
         total = sum(row["sales_total"] for row in data.values())
         events = sum(row["events"] for row in data.values())
+        doubled = sum(row["double_spent"] for row in data.values())
         typer.echo(
             f"{'store':<8} events {events:>7}  {'':>18}  "
             f"sales {count:>6}  total {format_amount(total):>14}"
+            f"{'  double spent ' + str(doubled) if doubled else ''}"
         )
 
 

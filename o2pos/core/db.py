@@ -100,7 +100,7 @@ def integrity_problems(db: SqliteDatabase, limit: int = 5) -> list[str]:
 
 # Bump with every schema change and add the step that brings the version before it up to
 # date to MIGRATIONS (playhouse.migrate); `create_schema` runs them in order at start-up.
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 
 def _add_sync_status(db: SqliteDatabase) -> None:
@@ -154,6 +154,13 @@ def _add_remote_return(db: SqliteDatabase) -> None:
     """8 -> 9: the remote_return and remote_return_line tables (created below); nothing else."""
 
 
+def _add_voucher_issuer(db: SqliteDatabase) -> None:
+    """9 -> 10: ``voucher.issued_by``, the till that issued a voucher (null: this one), so a
+    voucher pulled from the central is told apart from this till's own when offline."""
+    if "issued_by" not in {c.name for c in db.get_columns("voucher")}:
+        db.execute_sql("ALTER TABLE voucher ADD COLUMN issued_by VARCHAR(255)")
+
+
 MIGRATIONS: dict[int, Callable[[SqliteDatabase], None]] = {
     1: _add_sync_status,
     2: _add_print_job,
@@ -163,6 +170,7 @@ MIGRATIONS: dict[int, Callable[[SqliteDatabase], None]] = {
     6: _add_journal_checkpoint,
     7: _add_remote_allocation,
     8: _add_remote_return,
+    9: _add_voucher_issuer,
 }
 
 

@@ -214,8 +214,12 @@ PAYMENT = Obj(
         "tendered": MONEY,
         "amount": MONEY,
         "reference": NULL_TEXT,
+        # a gift voucher or credit note reserved at the central before it was tendered
+        # (``sync.vouchers``); absent when it was accepted offline, or for other kinds
+        "reservation_id": UUID,
     },
     needed=("method", "kind", "tendered", "amount"),
+    sometimes=("reservation_id",),
 )
 # what a payment adds to its event (``payments.receipt_payload``); a checkout with nothing
 # paid writes only receipt (null), tendered, applied, change and payments
@@ -348,6 +352,18 @@ CUSTOMER = Obj(
         "state_code": NULL_TEXT,
     },
     needed=("uuid", "name", "phone"),
+)
+# a gift voucher sold at the till (one event per voucher, in the bill's transaction)
+VOUCHER_ISSUED = Obj(
+    {
+        "uuid": UUID,
+        "code": Text(64),  # the central's stored_value.code
+        "kind": TEXT,
+        "amount": MONEY,
+        "expires": Null(Text(10)),
+        "sale_uuid": Null(UUID),
+    },
+    needed=("uuid", "code", "kind", "amount"),
 )
 IMPORTED = {
     "file": TEXT,

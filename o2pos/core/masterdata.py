@@ -15,7 +15,7 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from o2pos.core import journal
+from o2pos.core import journal, vouchers
 from o2pos.core.context import Context
 from o2pos.core.errors import ValidationError
 from o2pos.core.models import (
@@ -32,6 +32,7 @@ from o2pos.core.models import (
     TaxClass,
 )
 from o2pos.core.syncstate import NAME
+from o2pos.core.vouchers import VoucherBalance
 
 # Applied in this order inside a batch, so a product's tax class or an employee's role is
 # always there before the row that points at it.
@@ -44,6 +45,7 @@ KINDS = (
     "employee",
     "quick_button",
     "coupon",
+    "voucher",
 )
 
 PRODUCT_FIELDS = {
@@ -85,6 +87,16 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "valid_to": (str, type(None)),
         "usage_limit": (int, type(None)),
         "active": bool,
+    },
+    # a gift voucher's or credit note's balance at the central, for the tills of its store
+    "voucher": {
+        "store": str,
+        "code": str,
+        "kind": str,
+        "amount": int,
+        "balance": int,
+        "expires": (str, type(None)),
+        "issued_by": str,
     },
 }
 
@@ -215,6 +227,8 @@ def apply(ctx: Context, records: list[Any], version: int, *, reset: bool = False
                 _quick_button(key, data)
             elif kind == "coupon":
                 _coupon(key, data)
+            elif kind == "voucher":
+                vouchers.adopt(ctx, VoucherBalance.of(data))
             elif kind == "tax_class":
                 _simple(TaxClass, key, data, kind)
             else:

@@ -319,6 +319,9 @@ class Voucher(BaseModel):
     customer = ForeignKeyField(Customer, null=True, column_name="customer_id")
     created_at = DateTimeField()
     expires = DateField(null=True)
+    # the terminal that issued it; null: this till (issued here before the column existed,
+    # or loaded with the demo). What ``[central] offline_redeem = "own"`` goes by.
+    issued_by = CharField(null=True)
 
 
 # --- cash register --------------------------------------------------------------------

@@ -49,6 +49,8 @@ class Tender:
     method: str
     amount: int
     reference: str | None = None
+    # the central's hold on a gift voucher or credit note (``sync.vouchers``); None offline
+    reservation_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class TenderLine:
     applied: int
     reference: str | None
     voucher: Voucher | None
+    reservation_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,8 @@ def settle(
                     f"{method.name} {voucher.code} has only "
                     f"{format_amount(voucher.balance - used)} left"
                 )
-        lines.append(TenderLine(method, tender.amount, tender.amount, reference, voucher))
+        held = tender.reservation_id if voucher is not None else None
+        lines.append(TenderLine(method, tender.amount, tender.amount, reference, voucher, held))
 
     tendered = sum(t.tendered for t in lines)
     non_cash = sum(t.tendered for t in lines if t.method.kind != "cash")
@@ -218,6 +222,7 @@ def receipt_payload(receipt: Receipt, settlement: Settlement) -> dict:
                 "tendered": t.tendered,
                 "amount": t.applied,
                 "reference": t.reference,
+                **({"reservation_id": t.reservation_id} if t.reservation_id else {}),
             }
             for t in settlement.lines
         ],

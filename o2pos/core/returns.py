@@ -537,6 +537,7 @@ def create(
                 balance=total,
                 customer=sale.customer,
                 created_at=ctx.now(),
+                issued_by=ctx.terminal_id,
             )
         ret = Return.create(
             uuid=str(uuid.uuid4()),

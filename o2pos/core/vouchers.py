@@ -14,19 +14,31 @@ from that event on; this till keeps its own copy for offline use.
 Vouchers are paid in money: a gift voucher, a credit note or on account may pay only the
 rest of a bill (``check_paid_in_money``), else stored value could buy stored value and a
 credit note would become cash-like value that never expires.
+
+The central holds every voucher's store-wide balance (``o2pos.central.vouchers``). A till
+holds a copy of the ones it issued and of those it pulled or looked up; the copy is what
+``payments.settle`` checks. Balances only ever fall, so the lower of the central's figure
+and this till's own is never more than is left (this till may have spent some that the
+central has not heard of yet).
+
+Offline, ``[central] offline_redeem`` decides: ``own`` (default) only vouchers this till
+issued itself, ``any`` every voucher it holds a copy of, ``none`` nothing; with
+``offline_redeem_limit`` (minor units, 0 = no limit) as the most one tender may take. What
+was accepted offline and turns out spent twice is flagged at the central.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from o2pos.core import journal, numbering
 from o2pos.core.auth import Perm, has_permission
 from o2pos.core.context import Context
-from o2pos.core.errors import PaymentError, PermissionDenied, ValidationError
+from o2pos.core.errors import NotFound, PaymentError, PermissionDenied, ValidationError
 from o2pos.core.models import Employee, Product, TaxClass, Voucher
 from o2pos.core.money import format_amount, parse_amount
 
@@ -47,6 +59,8 @@ NOT_UNPAID = (
 )
 NOT_SCANNED = "A gift voucher is sold by typing its amount, not by scanning a code"
 NOT_RETURNED = "A gift voucher is not returned; its balance stays usable"
+OFFLINE_POLICIES = ("own", "none", "any")
+NAMES = {"gift_voucher": "Voucher", "credit_note": "Credit note"}
 
 
 def is_voucher(sku: str) -> bool:
@@ -118,7 +132,7 @@ def check_paid_in_money(total: int, vouchers: int, applied: Iterable[tuple[str, 
         )
 
 
-def create_gift_voucher(ctx: Context, amount: int) -> Voucher:
+def create_gift_voucher(ctx: Context, amount: int, expires: date | None = None) -> Voucher:
     """A new gift voucher of ``amount``, numbered and dated; the caller journals it.
 
     Part of the caller's transaction (the bill that sold it), so a rolled-back checkout
@@ -129,13 +143,16 @@ def create_gift_voucher(ctx: Context, amount: int) -> Voucher:
             f"A gift voucher is more than zero and at most {format_amount(MAX_GIFT_VOUCHER)}"
         )
     days = ctx.settings.store.gift_voucher_days
+    if expires is None and days:
+        expires = ctx.today() + timedelta(days=days)
     return Voucher.create(
         kind="gift_voucher",
         code=numbering.allocate(ctx, "gift_voucher"),
         amount=amount,
         balance=amount,
         created_at=ctx.now(),
-        expires=ctx.today() + timedelta(days=days) if days else None,
+        expires=expires,
+        issued_by=ctx.terminal_id,
     )
 
 
@@ -165,7 +182,12 @@ def printed(voucher: Voucher, line_no: int) -> dict[str, Any]:
 
 
 def issue_gift_voucher(
-    ctx: Context, amount: int, *, sale_uuid: str | None = None, employee: str | None = None
+    ctx: Context,
+    amount: int,
+    *,
+    sale_uuid: str | None = None,
+    employee: str | None = None,
+    expires: date | None = None,
 ) -> Voucher:
     """Create a gift voucher and journal its ``voucher.issued``, in one transaction.
 
@@ -173,6 +195,96 @@ def issue_gift_voucher(
     whole step for any other caller (a test, a central that needs a voucher to exist).
     """
     with ctx.write():
-        voucher = create_gift_voucher(ctx, amount)
+        voucher = create_gift_voucher(ctx, amount, expires)
         journal.append(ctx, "voucher.issued", issued_payload(voucher, sale_uuid), employee=employee)
     return voucher
+
+
+@dataclass(frozen=True)
+class VoucherBalance:
+    """A voucher as the central reports it (a lookup, a reservation or a pulled record)."""
+
+    code: str
+    kind: str
+    amount: int
+    balance: int
+    expires: str | None
+    issued_by: str
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> VoucherBalance:
+        return cls(
+            code=str(data["code"]),
+            kind=str(data["kind"]),
+            amount=int(data["amount"]),
+            balance=int(data["balance"]),
+            expires=data.get("expires"),
+            issued_by=str(data["issued_by"]),
+        )
+
+
+def adopt(ctx: Context, central: VoucherBalance) -> int:
+    """Take the central's figures for a voucher into this till's copy, inside the caller's
+    transaction or one of its own; returns the balance this till now holds.
+
+    A voucher this till has no copy of is added (issued elsewhere). An existing copy keeps
+    the lower balance: what this till spent and has not pushed yet still counts.
+    """
+    if central.kind not in NAMES:
+        raise ValidationError(f"voucher {central.code}: unknown kind {central.kind}")
+    try:
+        expires = date.fromisoformat(central.expires) if central.expires else None
+    except ValueError as exc:
+        raise ValidationError(f"voucher {central.code}: expires is not a date") from exc
+    code = central.code.upper()
+    with ctx.write():
+        mine = Voucher.get_or_none(Voucher.code == code)
+        if mine is None:
+            Voucher.insert(
+                kind=central.kind,
+                code=code,
+                amount=central.amount,
+                balance=central.balance,
+                created_at=ctx.now(),
+                expires=expires,
+                issued_by=central.issued_by,
+            ).execute()
+            return central.balance
+        balance = min(mine.balance, central.balance)
+        Voucher.update(
+            balance=balance,
+            expires=expires,
+            issued_by=mine.issued_by or central.issued_by,
+        ).where(Voucher.id == mine.id).execute()
+        return balance
+
+
+def name_of(kind: str) -> str:
+    return NAMES.get(kind, "Voucher")
+
+
+def check_offline(ctx: Context, kind: str, code: str, amount: int, policy: str, limit: int) -> None:
+    """Refuse, with the sentence the cashier reads, a voucher tender the offline policy
+    does not allow; the balance itself is checked by ``payments.settle`` as usual."""
+    code = code.strip().upper()
+    name = name_of(kind)
+    if policy == "none":
+        raise PaymentError(
+            f"{name} {code} cannot be checked: the central cannot be reached, and this till "
+            "takes no vouchers offline"
+        )
+    voucher = Voucher.get_or_none(Voucher.code == code, Voucher.kind == kind)
+    if voucher is None:
+        raise NotFound(f"{name} {code} is not known to this till: it cannot be checked offline")
+    if policy == "own" and voucher.issued_by not in (None, ctx.terminal_id):
+        raise PaymentError(
+            f"{name} {code} was issued at another till: it cannot be checked offline"
+        )
+    if limit and amount > limit:
+        raise PaymentError(f"{name} {code}: at most {format_amount(limit)} may be taken offline")
+
+
+def local_balance(ctx: Context, code: str) -> int | None:
+    """This till's copy of a voucher's balance (as last pulled), or None if it has none."""
+    voucher = Voucher.get_or_none(Voucher.code == code.strip().upper())
+    return None if voucher is None else int(voucher.balance)

@@ -162,3 +162,24 @@ class CentralClient:
 
     def release_return(self, uuid: str, claim_id: str) -> dict[str, Any]:
         return self._request("POST", f"/v1/store/sales/{uuid}/release", json={"claim_id": claim_id})
+
+    def voucher(self, code: str) -> dict[str, Any]:
+        return self._request("GET", f"/v1/store/vouchers/{code}")
+
+    def reserve_voucher(
+        self, code: str, reservation_id: str, amount: int, lease_seconds: int
+    ) -> dict[str, Any]:
+        return self._request(
+            "POST",
+            f"/v1/store/vouchers/{code}/reserve",
+            json={
+                "reservation_id": reservation_id,
+                "amount": amount,
+                "lease_seconds": lease_seconds,
+            },
+        )
+
+    def release_voucher(self, code: str, reservation_id: str) -> dict[str, Any]:
+        return self._request(
+            "POST", f"/v1/store/vouchers/{code}/release", json={"reservation_id": reservation_id}
+        )

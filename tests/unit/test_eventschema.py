@@ -8,11 +8,12 @@ first. The day below writes every event type there is, and every row is read bac
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from o2pos.core import auth, customers, importer, masterdata, register, returns, sales
+from o2pos.core import auth, customers, importer, masterdata, register, returns, sales, vouchers
 from o2pos.core.errors import AuthError
 from o2pos.core.eventschema import SCHEMAS, problem
 from o2pos.core.journal import EVENT_TYPES
@@ -59,6 +60,14 @@ def a_day_of_every_event(store: Store, tmp_path: Path) -> None:
     sales.add_item(ctx, sold_id, "PHONE", cashier, serial="SN1")
     due = sales.get(sold_id).total
     sold = sales.checkout(ctx, sold_id, [Tender("cash", due)], cashier)
+    # a gift voucher, spent in part under the central's reservation (as tendered online)
+    voucher = vouchers.issue_gift_voucher(
+        ctx, 5000, employee=cashier.code, expires=date(2031, 1, 1)
+    )
+    held = [Tender("gift_voucher", 2000, voucher.code, "5d1c3a4e-8f7b-4c2d-9e6a-1b2c3d4e5f60")]
+    spent = store.bill("SOAP")
+    rest = sales.get(spent).total - 2000
+    sales.checkout(ctx, spent, [*held, Tender("cash", rest)], cashier)
     returns.create(
         ctx,
         manager,
