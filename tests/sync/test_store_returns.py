@@ -24,7 +24,7 @@ from o2pos.tui.app import TillApp
 from o2pos.tui.approval import ManagerPinDialog
 from o2pos.tui.screens.dialogs import QuantityDialog, TextDialog
 from tests.sync.conftest import Central, Till, free_port, make_till
-from tests.sync.test_store_orders import at, own_counter_app, shop
+from tests.sync.test_store_orders import at, own_counter_app, saved_unpaid, shop
 from tests.tui.test_flows import approve_as_manager, notice, sign_in, type_text, wait_for
 
 
@@ -414,3 +414,23 @@ def test_another_store_cannot_see_or_claim_the_sale(
     finally:
         elsewhere.engine.client.close()
         elsewhere.ctx.db.close()
+
+
+async def test_a_refund_the_till_refuses_after_the_claim_is_said_on_the_returns_screen(
+    tills: dict[str, Till], central: Central
+) -> None:
+    """The refusal comes after the central's answer, in a worker's callback: it is shown,
+    not lost, and nothing is returned."""
+    t1 = tills["T1"]
+    number = str(saved_unpaid(t1).number)
+    app = own_counter_app(t1, central)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_returns(pilot, number)
+        await wait_for(pilot, lambda: lines_shown(app) == [("Basmati Rice 1 kg", "2")])
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("enter")  # both packs, by cash
+        await pilot.pause()
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: "refund it on account" in notice(app))
+    assert returns_recorded(t1) == 0

@@ -127,6 +127,7 @@ class ReceiptsScreen(TillScreen):
         )
         self.app.call_from_thread(self.remote_chosen, view, claimed)
 
+    @guarded
     def remote_chosen(self, view: payments.OrderView, claimed: payments.RemoteOrder) -> None:
         self.remote[view.number] = claimed
         if view.number not in [chosen.number for chosen in self.chosen]:
@@ -152,6 +153,7 @@ class ReceiptsScreen(TillScreen):
             return
         self.app.call_from_thread(self.pay_remote, renewed)
 
+    @guarded
     def pay_remote(self, remote: list[payments.RemoteOrder]) -> None:
         ctx, employee = self.ctx, self.employee
         self.say("")
@@ -258,6 +260,7 @@ class ReceiptsScreen(TillScreen):
             return
         self.app.call_from_thread(self.pay_local, numbers, claims, offline=False)
 
+    @guarded
     def pay_local(
         self, numbers: list[str], claims: list[payments.RemoteOrder], *, offline: bool
     ) -> None:
@@ -439,6 +442,7 @@ class ReturnsScreen(TillScreen):
             return
         self.app.call_from_thread(self.central_answered, found, quiet)
 
+    @guarded
     def central_answered(self, found: returns.RemoteSale, quiet: bool) -> None:
         if self.sale is not None and self.sale.local and self.sale.number == found.number:
             self.sale = returns.with_central(self.sale, found)
@@ -555,6 +559,7 @@ class ReturnsScreen(TillScreen):
         except (OrdersUnavailable, OrderRefused):
             return
 
+    @guarded
     def record(self, held: ReturnClaim | None, warning: str = "") -> None:
         """Record the return (a manager approves if need be), under ``claim_id`` if any;
         ``warning`` (offline) stays on screen while it is recorded."""

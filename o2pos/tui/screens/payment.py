@@ -232,6 +232,7 @@ class PaymentScreen(ModalScreen[Any]):
             asked = exc
         self.app.call_from_thread(self.voucher_answered, kind, tender, asked)
 
+    @guarded
     def voucher_answered(self, kind: str, tender: Tender, asked: Any) -> None:
         self.asking = False
         self.take_voucher(kind, tender, asked)
