@@ -26,7 +26,7 @@ from o2pos.core.money import parse_amount
 
 from . import vouchers
 from .models import DEFAULT_STORE, Counter, MasterRecord, Terminal
-from .store import bulk_insert, store_name, write
+from .store import bulk_insert, is_postgres, store_name, write
 
 MAX_PAGE = 2000
 CHUNK = 500  # keys a query names at once: within SQLite's and PostgreSQL's parameter limits
@@ -35,6 +35,14 @@ CHUNK = 500  # keys a query names at once: within SQLite's and PostgreSQL's para
 def _next_version() -> int:
     Counter.update(value=Counter.value + 1).where(Counter.name == "master").execute()
     return Counter.get(Counter.name == "master").value
+
+
+def lock_counter() -> None:
+    """Take the master counter's row lock now (PostgreSQL; SQLite's write lock is already
+    held): a push that publishes after locking sale rows would otherwise wait for the
+    counter while another push, holding the counter, waits for those rows."""
+    if is_postgres():
+        list(Counter.select(Counter.name).where(Counter.name == "master").for_update())
 
 
 def current_version() -> int:
@@ -117,6 +125,8 @@ def changes(
             served = _for_terminal(r.key, data, terminal)
         elif r.kind == "voucher":  # a store's balances are its own tills' business
             served = data if data.get("store") == terminal.store else None
+        elif r.kind == "order_paid":  # only the till that made the order keeps it
+            served = data if data.get("terminal") == terminal.name else None
         else:
             served = data
         if served is not None:

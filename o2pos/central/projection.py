@@ -490,6 +490,33 @@ class BatchProjector:
         self._write()
         return flagged
 
+    def _paid_elsewhere(self, allocations: list[tuple[str, int]]) -> dict[str, int]:
+        """What this batch pays towards orders made at other tills: by sale uuid."""
+        amounts: dict[str, int] = {}
+        for uuid, amount in allocations:
+            amounts[uuid] = amounts.get(uuid, 0) + amount
+        if not amounts:
+            return {}
+        others = Sale.select(Sale.uuid).where(
+            Sale.uuid.in_(sorted(amounts)), Sale.terminal != self.terminal
+        )
+        return {row.uuid: amounts[row.uuid] for row in others}
+
+    def _publish_paid_elsewhere(self, amounts: dict[str, int]) -> None:
+        """Tell the till that made each order what other tills have now paid towards it (master
+        data kind ``order_paid``), so it neither takes that payment again nor refuses a
+        refund of money the store did receive."""
+        from .master import get, put
+
+        for sale in Sale.select().where(Sale.uuid.in_(sorted(amounts))).order_by(Sale.uuid):
+            before = get("order_paid", sale.uuid)
+            paid = (int(before["amount"]) if before else 0) + amounts[sale.uuid]
+            put(
+                "order_paid",
+                sale.uuid,
+                {"terminal": sale.terminal, "number": sale.number, "amount": paid},
+            )
+
     def _write(self) -> None:
         batch = self.batch
         if batch.returned and is_postgres():
@@ -507,10 +534,16 @@ class BatchProjector:
             (Return, batch.returns),
         ):
             bulk_insert(model, rows)
+        elsewhere = self._paid_elsewhere(batch.allocations)
+        if elsewhere:
+            from .master import lock_counter
+
+            lock_counter()  # the counter before the sales, as every publishing push takes them
         for uuid, amount in batch.allocations:
             Sale.update(paid=Sale.paid + amount, balance=Sale.balance - amount).where(
                 Sale.uuid == uuid
             ).execute()
+        self._publish_paid_elsewhere(elsewhere)
         if batch.allocations:  # the holder's payment is in: its claim is settled
             OrderClaim.delete().where(
                 OrderClaim.sale_uuid.in_(sorted({uuid for uuid, _ in batch.allocations})),

@@ -100,7 +100,7 @@ def integrity_problems(db: SqliteDatabase, limit: int = 5) -> list[str]:
 
 # Bump with every schema change and add the step that brings the version before it up to
 # date to MIGRATIONS (playhouse.migrate); `create_schema` runs them in order at start-up.
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 
 def _add_sync_status(db: SqliteDatabase) -> None:
@@ -161,6 +161,10 @@ def _add_voucher_issuer(db: SqliteDatabase) -> None:
         db.execute_sql("ALTER TABLE voucher ADD COLUMN issued_by VARCHAR(255)")
 
 
+def _add_paid_elsewhere(db: SqliteDatabase) -> None:
+    """10 -> 11: the paid_elsewhere table (created below); nothing else."""
+
+
 MIGRATIONS: dict[int, Callable[[SqliteDatabase], None]] = {
     1: _add_sync_status,
     2: _add_print_job,
@@ -171,6 +175,7 @@ MIGRATIONS: dict[int, Callable[[SqliteDatabase], None]] = {
     7: _add_remote_allocation,
     8: _add_remote_return,
     9: _add_voucher_issuer,
+    10: _add_paid_elsewhere,
 }
 
 

@@ -23,6 +23,7 @@ from o2pos.core.models import (
     Coupon,
     Customer,
     Employee,
+    PaidElsewhere,
     PaymentMethod,
     Product,
     QuickButton,
@@ -46,6 +47,7 @@ KINDS = (
     "quick_button",
     "coupon",
     "voucher",
+    "order_paid",
 )
 
 PRODUCT_FIELDS = {
@@ -98,6 +100,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "expires": (str, type(None)),
         "issued_by": str,
     },
+    # what other tills took towards one of this till's orders (served to that till only)
+    "order_paid": {"terminal": str, "number": str, "amount": int},
 }
 
 
@@ -199,6 +203,17 @@ def _simple(model: type[BaseModel], key: str, data: dict[str, Any], kind: str) -
         model.insert(**{pk.name: key}, **fields).execute()
 
 
+def _order_paid(uuid: str, data: dict[str, Any], ctx: Context) -> None:
+    if data["terminal"] != ctx.terminal_id:  # not this till's order: nothing to keep
+        return
+    if data["amount"] < 0:
+        raise ValidationError(f"order_paid {uuid}: amount must not be negative")
+    PaidElsewhere.insert(sale_uuid=uuid, number=data["number"], amount=data["amount"]).on_conflict(
+        conflict_target=[PaidElsewhere.sale_uuid],
+        update={PaidElsewhere.number: data["number"], PaidElsewhere.amount: data["amount"]},
+    ).execute()
+
+
 def apply(ctx: Context, records: list[Any], version: int, *, reset: bool = False) -> Counter[str]:
     """Apply one pulled page and move the cursor to ``version``, all or nothing.
 
@@ -229,6 +244,8 @@ def apply(ctx: Context, records: list[Any], version: int, *, reset: bool = False
                 _coupon(key, data)
             elif kind == "voucher":
                 vouchers.adopt(ctx, VoucherBalance.of(data))
+            elif kind == "order_paid":
+                _order_paid(key, data, ctx)
             elif kind == "tax_class":
                 _simple(TaxClass, key, data, kind)
             else:

@@ -502,6 +502,20 @@ class RemoteAllocation(BaseModel):
     amount = IntegerField()
 
 
+class PaidElsewhere(BaseModel):
+    """What other tills of the store have paid towards one of this till's orders, as the
+    central last said (master data kind ``order_paid``).
+
+    The payment is the other till's business (its receipt, its journal, its drawer), so
+    this till's ``Sale`` row is not touched: its balance less this amount is what is still
+    owed on the order, which returns, refunds and the receipts screen go by.
+    """
+
+    sale_uuid = CharField(primary_key=True)
+    number = CharField()
+    amount = IntegerField()
+
+
 class CouponRedemption(BaseModel):
     id = AutoField()
     coupon_id: str
@@ -714,6 +728,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     Payment,
     ReceiptAllocation,
     RemoteAllocation,
+    PaidElsewhere,
     CouponRedemption,
     Return,
     ReturnLine,

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from peewee import fn
+from peewee import JOIN, fn
 
 from o2pos.core import journal, numbering, syncstate
 from o2pos.core.auth import Perm, require
@@ -20,6 +20,7 @@ from o2pos.core.errors import NotFound, PaymentError, StateError, ValidationErro
 from o2pos.core.models import (
     Customer,
     Employee,
+    PaidElsewhere,
     Payment,
     PaymentMethod,
     Receipt,
@@ -229,6 +230,18 @@ def receipt_payload(receipt: Receipt, settlement: Settlement) -> dict:
     }
 
 
+def paid_elsewhere(sale: Sale) -> int:
+    """What other tills of the store have paid towards this till's ``sale``, as last pulled."""
+    row = PaidElsewhere.get_or_none(PaidElsewhere.sale_uuid == sale.uuid)
+    return int(row.amount) if row is not None else 0
+
+
+def owed(sale: Sale) -> int:
+    """What is still to pay on ``sale``: its balance here less what other tills took for it
+    (never below nothing: a payment beyond the balance is the central's to flag)."""
+    return max(0, int(sale.balance) - paid_elsewhere(sale))
+
+
 def collect(
     ctx: Context,
     actor: Employee,
@@ -250,7 +263,8 @@ def collect(
         sales = [_payable(n) for n in dict.fromkeys(n.strip().upper() for n in sale_numbers)]
         customers = {s.customer_id for s in sales}
         customer = sales[0].customer if len(customers) == 1 else None
-        due = sum(s.balance for s in sales)
+        dues = {s.id: owed(s) for s in sales}
+        due = sum(dues.values())
         partial_ok = all(s.customer_id is not None for s in sales)
         settlement = settle(
             ctx, due, tenders, customer=customer, allow_partial=partial_ok, allow_on_account=False
@@ -258,7 +272,7 @@ def collect(
         remaining = settlement.applied
         allocations: list[tuple[Sale, int]] = []
         for sale in sales:
-            amount = min(sale.balance, remaining)
+            amount = min(dues[sale.id], remaining)
             if amount <= 0:
                 break
             allocations.append((sale, amount))
@@ -275,7 +289,7 @@ def collect(
             customer=customer,
             purpose="dues",
         )
-        paid = [(s.number, s.uuid, a, s.balance - a) for s, a in allocations]
+        paid = [(s.number, s.uuid, a, dues[s.id] - a) for s, a in allocations]
         _journal_receipt(ctx, receipt, settlement, session, customer, due, paid, actor)
     return receipt, settlement
 
@@ -348,7 +362,7 @@ def pushed_orders(ctx: Context, numbers: list[str]) -> list[OwnOrder]:
         if sale is None or event is None or event.seq > acked:
             continue
         customer = sale.customer.uuid if sale.customer is not None else None
-        found.append(OwnOrder(sale.uuid, number, sale.balance, customer))
+        found.append(OwnOrder(sale.uuid, number, owed(sale), customer))
     return found
 
 
@@ -459,7 +473,9 @@ class OrderView:
 
 def _order_view(sale: Sale) -> OrderView:
     name = sale.customer.name if sale.customer else None
-    return OrderView(sale.number or "", name, sale.total, sale.paid, sale.balance)
+    elsewhere = paid_elsewhere(sale)
+    paid, left = sale.paid + elsewhere, max(0, sale.balance - elsewhere)
+    return OrderView(sale.number or "", name, sale.total, paid, left)
 
 
 def _payable(number: str) -> Sale:
@@ -471,6 +487,8 @@ def _payable(number: str) -> Sale:
         raise StateError(f"{sale.number} is not a completed order")
     if sale.balance <= 0:
         raise StateError(f"{sale.number} is already paid")
+    if owed(sale) <= 0:
+        raise StateError(f"{sale.number} was paid at another counter")
     return sale
 
 
@@ -489,11 +507,20 @@ def collect_terms(ctx: Context, numbers: list[str]) -> tuple[int, bool]:
     paid (only when every order has a named customer to carry the balance)."""
     orders = [Sale.get_or_none(Sale.number == n.strip().upper()) for n in numbers]
     known = [sale for sale in orders if sale is not None]
-    return sum(s.balance for s in known), bool(known) and all(s.customer_id for s in known)
+    return sum(owed(s) for s in known), bool(known) and all(s.customer_id for s in known)
 
 
 def open_invoices(ctx: Context, customer: Customer | None = None, limit: int = 100) -> list[Sale]:
-    query = Sale.select().where(Sale.status == "completed", Sale.balance > 0)
+    """This till's completed sales with something still to pay, oldest first (one paid at
+    another counter is left out)."""
+    query = (
+        Sale.select()
+        .join(PaidElsewhere, JOIN.LEFT_OUTER, on=(PaidElsewhere.sale_uuid == Sale.uuid))
+        .where(
+            Sale.status == "completed",
+            Sale.balance > fn.COALESCE(PaidElsewhere.amount, 0),
+        )
+    )
     if customer is not None:
         query = query.where(Sale.customer == customer)
     return list(query.order_by(Sale.completed_at).limit(limit))

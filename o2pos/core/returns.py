@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from peewee import fn
 
-from o2pos.core import journal, numbering
+from o2pos.core import journal, numbering, payments
 from o2pos.core.auth import Approval, Perm, require
 from o2pos.core.catalog import adjust_stock
 from o2pos.core.context import Context
@@ -517,12 +517,13 @@ def create(
                 .where(Return.sale == sale, PaymentMethod.kind != "on_account")
                 .scalar()
             )
-            if total > sale.paid - refunded:
+            # a payment another till took for this sale is money the store has too
+            if total > sale.paid + payments.paid_elsewhere(sale) - refunded:
                 raise PaymentError(
-                    f"{sale.number} still has {format_amount(sale.balance)} unpaid: "
+                    f"{sale.number} still has {format_amount(payments.owed(sale))} unpaid: "
                     "refund it on account"
                 )
-        elif sale.balance < total:
+        elif payments.owed(sale) < total:
             raise PaymentError("On account refunds only what the customer still owes on this sale")
         # the return can go through: only now is a manager's approval used, if one is needed
         approved_by = require(actor, Perm.REFUND, approval)

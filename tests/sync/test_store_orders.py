@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from o2pos.central.models import OrderClaim, Payment, Sale
+from o2pos.central.models import Return as CentralReturn
 from o2pos.config import CentralConfig, Config
-from o2pos.core import models, payments, sales, syncstate
+from o2pos.core import models, payments, returns, sales, syncstate
 from o2pos.core.errors import StateError
 from o2pos.core.payments import RemoteOrder, Tender
 from o2pos.sync.client import CentralClient
@@ -374,7 +375,9 @@ async def test_f3_refuses_its_own_order_once_paid_at_another_counter(
     app = own_counter_app(t1, central)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in_and_find(pilot, saved.number)
-        await pilot.press("f10")
+        # refused at once when the till has pulled what T2 took, else by the claim at F10
+        if PAID_ELSEWHERE not in notice(app):
+            await pilot.press("f10")
         await wait_for(pilot, lambda: PAID_ELSEWHERE in notice(app))
         assert not isinstance(app.screen, PaymentScreen)
     assert models.Sale.get_by_id(saved.id).balance == saved.total
@@ -436,3 +439,56 @@ def receipts_recorded(till: Till) -> int:
     at(till)
     events = models.Journal.select().where(models.Journal.event_type == "receipt.recorded")
     return int(events.count()) + int(models.Receipt.select().count())
+
+
+def test_the_till_that_made_an_order_paid_elsewhere_lists_it_no_more_and_refunds_it(
+    tills: dict[str, Till], central: Central
+) -> None:
+    """T1's bill paid at T2: after a pull T1 knows it is paid (its own drawer never saw the
+    money), so F3 neither lists nor takes it, and a cash refund of a line goes through once."""
+    t1, t2 = tills["T1"], tills["T2"]
+    saved = saved_unpaid(t1)
+    at(t1)
+    assert saved.number in [o.number for o in payments.open_orders(t1.ctx)]
+    claimed = orders_of(t2, central).claim(orders_of(t2, central).find(saved.number))
+    at(t2)
+    payments.collect_remote(t2.ctx, t2.store.cashier, [claimed], [Tender("cash", saved.total)])
+    t2.push_until_done()
+
+    assert at(t1).engine.run_once().ok  # the pull brings what T2 took for it
+    assert saved.number not in [o.number for o in payments.open_orders(t1.ctx)]
+    with pytest.raises(StateError, match="was paid at another counter"):
+        payments.payable_order(t1.ctx, saved.number)
+    line = models.SaleLine.get(models.SaleLine.sale == saved.id)
+    refund = returns.create(
+        t1.ctx, t1.store.manager, saved.number, [returns.ReturnItem(line.id, 1000)], "cash"
+    )
+    assert refund.total == saved.total // 2
+    t1.push_until_done()
+    central.bind()
+    assert [
+        r.total for r in CentralReturn.select().where(CentralReturn.sale_uuid == saved.uuid)
+    ] == [saved.total // 2]
+    assert central.stats(t1.name)["flagged"] == 0
+    assert central.stats(t2.name)["flagged"] == 0
+
+
+def test_a_part_paid_elsewhere_leaves_the_rest_owed_at_the_till_that_made_it(
+    tills: dict[str, Till], central: Central
+) -> None:
+    t1, t2 = tills["T1"], tills["T2"]
+    store = at(t1).store
+    customer = models.Customer.select().first()
+    bill = store.bill("RICE1", "RICE1")
+    sales.set_customer(store.ctx, bill, customer.id, store.cashier)
+    saved = sales.save_unpaid(store.ctx, bill, store.cashier)
+    t1.push_until_done()
+    claimed = orders_of(t2, central).claim(orders_of(t2, central).find(saved.number))
+    at(t2)
+    payments.collect_remote(t2.ctx, t2.store.cashier, [claimed], [Tender("cash", 5000)])
+    t2.push_until_done()
+
+    assert at(t1).engine.run_once().ok
+    view = payments.payable_order(t1.ctx, saved.number)
+    assert (view.paid, view.balance) == (5000, saved.total - 5000)
+    assert payments.collect_terms(t1.ctx, [saved.number])[0] == saved.total - 5000
