@@ -29,22 +29,27 @@ def stats() -> dict[str, dict[str, Any]]:
             .group_by(Event.terminal)
         )
     )
+    # what is still unpaid of the sales each till made, whichever till took the payments
     sales = {
-        terminal: (count, total)
-        for terminal, count, total in tuples(
+        terminal: (count, total, unpaid)
+        for terminal, count, total, unpaid in tuples(
             Sale.select(
-                Sale.terminal, fn.COUNT(Sale.id), fn.COALESCE(fn.SUM(Sale.total), 0)
+                Sale.terminal,
+                fn.COUNT(Sale.id),
+                fn.COALESCE(fn.SUM(Sale.total), 0),
+                fn.COALESCE(fn.SUM(Sale.balance), 0),
             ).group_by(Sale.terminal)
         )
     }
     result = {}
     for terminal in Terminal.select().order_by(Terminal.name):
-        count, total = sales.get(terminal.name, (0, 0))
+        count, total, unpaid = sales.get(terminal.name, (0, 0, 0))
         result[terminal.name] = {
             "events": int(events.get(terminal.name, 0)),
             "high_water_seq": int(terminal.high_water_seq),
             "sales_count": int(count),
             "sales_total": int(total),
+            "sales_unpaid": int(unpaid),
             "flagged": int(flagged.get(terminal.name, 0)),
             "double_spent": int(double_spent.get(terminal.name, 0)),
             "revoked": bool(terminal.revoked),

@@ -270,7 +270,8 @@ def stats(
     as_json: Annotated[bool, typer.Option("--json", help="Money in minor units")] = False,
     db: DbOption = None,
 ) -> None:
-    """Per terminal: events held, high-water seq, sales count and total; then the store's."""
+    """Per terminal: events held, high-water seq, sales count, total and what is still unpaid
+    of them (paid at any till); then the store's."""
     from o2pos.central.reports import stats as read_stats
     from o2pos.core.money import format_amount
 
@@ -285,6 +286,7 @@ def stats(
         typer.echo(
             f"{name:<8} events {row['events']:>7}  high-water {row['high_water_seq']:>7}  "
             f"sales {row['sales_count']:>6}  total {format_amount(row['sales_total']):>14}"
+            f"  unpaid {format_amount(row['sales_unpaid']):>12}"
             f"{'  flagged ' + str(row['flagged']) if row['flagged'] else ''}"
             f"{'  double spent ' + str(row['double_spent']) if row['double_spent'] else ''}"
             f"{'  REVOKED' if row['revoked'] else ''}"
@@ -294,9 +296,11 @@ def stats(
         total = sum(row["sales_total"] for row in data.values())
         events = sum(row["events"] for row in data.values())
         doubled = sum(row["double_spent"] for row in data.values())
+        unpaid = sum(row["sales_unpaid"] for row in data.values())
         typer.echo(
             f"{'store':<8} events {events:>7}  {'':>18}  "
             f"sales {count:>6}  total {format_amount(total):>14}"
+            f"  unpaid {format_amount(unpaid):>12}"
             f"{'  double spent ' + str(doubled) if doubled else ''}"
         )
 

@@ -492,3 +492,19 @@ def test_a_part_paid_elsewhere_leaves_the_rest_owed_at_the_till_that_made_it(
     view = payments.payable_order(t1.ctx, saved.number)
     assert (view.paid, view.balance) == (5000, saved.total - 5000)
     assert payments.collect_terms(t1.ctx, [saved.number])[0] == saved.total - 5000
+
+
+def test_central_stats_says_an_order_paid_at_another_till_is_owed_no_more(
+    tills: dict[str, Till], central: Central
+) -> None:
+    t1, t2 = tills["T1"], tills["T2"]
+    saved = saved_unpaid(t1)
+    assert central.stats(t1.name)["sales_unpaid"] == saved.total
+    claimed = orders_of(t2, central).claim(orders_of(t2, central).find(saved.number))
+    at(t2)
+    payments.collect_remote(t2.ctx, t2.store.cashier, [claimed], [Tender("cash", saved.total)])
+    t2.push_until_done()
+    assert (central.stats(t1.name)["sales_unpaid"], central.stats(t2.name)["sales_count"]) == (
+        0,
+        0,
+    )
