@@ -287,6 +287,7 @@ def stats(
             f"sales {row['sales_count']:>6}  total {format_amount(row['sales_total']):>14}"
             f"{'  flagged ' + str(row['flagged']) if row['flagged'] else ''}"
             f"{'  double spent ' + str(row['double_spent']) if row['double_spent'] else ''}"
+            f"{'  coupon over limit ' + str(over) if (over := row['coupon_over_limit']) else ''}"
             f"{'  REVOKED' if row['revoked'] else ''}"
         )
     if len(data) > 1:  # several tills of one store: what the store took, all tills together
@@ -294,10 +295,12 @@ def stats(
         total = sum(row["sales_total"] for row in data.values())
         events = sum(row["events"] for row in data.values())
         doubled = sum(row["double_spent"] for row in data.values())
+        over_limit = sum(row["coupon_over_limit"] for row in data.values())
         typer.echo(
             f"{'store':<8} events {events:>7}  {'':>18}  "
             f"sales {count:>6}  total {format_amount(total):>14}"
             f"{'  double spent ' + str(doubled) if doubled else ''}"
+            f"{'  coupon over limit ' + str(over_limit) if over_limit else ''}"
         )
 
 
