@@ -183,3 +183,15 @@ class CentralClient:
         return self._request(
             "POST", f"/v1/store/vouchers/{code}/release", json={"reservation_id": reservation_id}
         )
+
+    def reserve_coupon(self, code: str, reservation_id: str, lease_seconds: int) -> dict[str, Any]:
+        return self._request(
+            "POST",
+            f"/v1/store/coupons/{code}/reserve",
+            json={"reservation_id": reservation_id, "lease_seconds": lease_seconds},
+        )
+
+    def release_coupon(self, code: str, reservation_id: str) -> dict[str, Any]:
+        return self._request(
+            "POST", f"/v1/store/coupons/{code}/release", json={"reservation_id": reservation_id}
+        )

@@ -11,7 +11,7 @@ from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
-from o2pos.core import auth, catalog, sales, vouchers
+from o2pos.core import auth, catalog, coupons, sales, vouchers
 from o2pos.core.errors import UnknownCode, ValidationError
 from o2pos.core.money import format_amount, format_qty, parse_amount, parse_percent
 from o2pos.tui import keymap
@@ -20,6 +20,7 @@ from o2pos.tui.focus import hop
 from o2pos.tui.guard import guarded
 from o2pos.tui.screens.base import TillScreen
 from o2pos.tui.screens.bill_dialogs import (
+    CouponTaken,
     CustomerDialog,
     DiscountDialog,
     GiftVoucherDialog,
@@ -295,7 +296,10 @@ class SalesScreen(TillScreen):
 
     @guarded
     def action_void(self) -> None:
+        held = coupons.held_use(self.sale_id)
+
         def voided(_: object) -> None:
+            self.release_coupon(held)
             self.new_bill()
             self.say("Bill voided")
 
@@ -306,21 +310,57 @@ class SalesScreen(TillScreen):
     def action_discount(self) -> None:
         line = self.query_one(CartTable).selected_line
         self.app.push_screen(
-            DiscountDialog(line.name if line else None),
+            DiscountDialog(line.name if line else None, self.sale_id),
             lambda choice: self.apply_discount(choice, line.id if line else None),
         )
 
+    def release_coupon(self, held: coupons.HeldUse | None) -> None:
+        """Give a use the central held for a bill back, in a worker (never waited on)."""
+        if held is None:
+            return
+        from o2pos.sync import coupons as store_coupons
+
+        self.run_worker(
+            partial(store_coupons.release, self.app.config.central, held.code, held.reservation_id),
+            thread=True,
+            exit_on_error=False,
+            group="coupon-release",
+        )
+
     @guarded
-    def apply_discount(self, choice: tuple[str, str] | None, line_id: int | None) -> None:
+    def put_coupon(self, taken: CouponTaken) -> None:
+        """The coupon the F9 dialog found fit goes on the bill; the use the bill held for
+        another coupon is given back, and this one's if the bill no longer takes it."""
+        before = coupons.held_use(self.sale_id)
+        try:
+            sales.apply_coupon(self.ctx, self.sale_id, taken.code, self.employee)
+        except Exception:
+            if taken.held:
+                self.release_coupon(coupons.HeldUse(taken.code, taken.reservation_id))
+            raise
+        if before is not None and before.code != taken.code:
+            self.release_coupon(before)
+        self.refresh_bill()
+        self.say(taken.note)
+
+    @guarded
+    def apply_discount(
+        self, choice: tuple[str, str] | CouponTaken | None, line_id: int | None
+    ) -> None:
         if choice is None:
+            return
+        if isinstance(choice, CouponTaken):
+            self.put_coupon(choice)
             return
         field, text = choice
         ctx, employee, sale_id = self.ctx, self.employee, self.sale_id
-        if field == "coupon":
+        if field == "coupon":  # an empty coupon box: the coupon leaves the bill
+            held = coupons.held_use(sale_id)
             if text:
                 sales.apply_coupon(ctx, sale_id, text, employee)
             else:
                 sales.remove_coupon(ctx, sale_id, employee)
+                self.release_coupon(held)
             self.refresh_bill()
             return
         kind, value = parse_discount(text)
