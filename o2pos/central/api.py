@@ -22,6 +22,7 @@ from starlette.requests import ClientDisconnect
 from o2pos import __version__
 
 from . import coupons, master, vouchers
+from .dues import customer_dues
 from .ingest import IngestError, ingest
 from .limits import MAX_BODY, TooMuch, check_body
 from .models import Terminal
@@ -33,6 +34,7 @@ from .schemas import (
     CouponReleaseIn,
     CouponReserveIn,
     CouponReserveOut,
+    DuesOut,
     ErrorOut,
     HeadOut,
     HealthOut,
@@ -373,6 +375,20 @@ def create_app(*, bench: bool = False) -> FastAPI:
         """Give back a use this till's bill held (the coupon left the bill, or the bill was
         voided); ``released`` false if it held none."""
         return {"released": coupons.release(terminal, code, body.reservation_id)}
+
+    @app.get(
+        "/v1/store/customers/{customer}/dues",
+        response_model=DuesOut,
+        responses=ORDER_ERRORS,
+        tags=["orders"],
+    )
+    def dues(
+        terminal: Annotated[Terminal, Depends(terminal_auth)],
+        customer: Annotated[str, Path(min_length=1, max_length=36, pattern=PRINTABLE)],
+    ) -> dict[str, Any]:
+        """What a customer (uuid) owes this terminal's store: the outstanding total and the
+        open invoices made at any of its tills (404 for a customer it does not know)."""
+        return customer_dues(terminal.store, customer)
 
     if bench:
 

@@ -317,3 +317,23 @@ class CouponReleaseIn(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
     reservation_id: str = Field(pattern=UUID)
+
+
+class DueInvoiceOut(BaseModel):
+    uuid: str
+    number: str
+    terminal: str = Field(description="The till that made the sale")
+    completed_at: str
+    total: int
+    paid: int = Field(description="Paid so far, at any till of the store")
+    balance: int
+
+
+class DuesOut(BaseModel):
+    """What a customer owes the calling terminal's store, from every till of it."""
+
+    customer: str
+    name: str | None
+    outstanding: int = Field(description="The sum of every open invoice's balance")
+    count: int = Field(description="How many invoices are open")
+    invoices: list[DueInvoiceOut] = Field(description="Open invoices, oldest first (100 at most)")

@@ -195,3 +195,7 @@ class CentralClient:
         return self._request(
             "POST", f"/v1/store/coupons/{code}/release", json={"reservation_id": reservation_id}
         )
+
+    def customer_dues(self, customer: str) -> dict[str, Any]:
+        """What a customer owes the store, from every till of it (``sync.dues``)."""
+        return self._request("GET", f"/v1/store/customers/{quote(customer, safe='')}/dues")

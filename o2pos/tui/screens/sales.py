@@ -11,7 +11,7 @@ from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
-from o2pos.core import auth, catalog, coupons, sales, vouchers
+from o2pos.core import auth, catalog, coupons, customers, sales, vouchers
 from o2pos.core.errors import UnknownCode, ValidationError
 from o2pos.core.money import format_amount, format_qty, parse_amount, parse_percent
 from o2pos.tui import keymap
@@ -381,6 +381,33 @@ class SalesScreen(TillScreen):
             return
         sales.set_customer(self.ctx, self.sale_id, choice[1], self.employee)
         self.refresh_bill()
+        if choice[1] is not None:
+            self.ask_dues(choice[1])
+
+    def ask_dues(self, customer_id: int) -> None:
+        """The customer's dues from every till, asked of the central in a worker."""
+        key = customers.uuid_of(customer_id)
+        if key is None:
+            return
+        own = customers.own_dues(self.ctx, customer_id)
+        self.run_worker(
+            partial(self.fetch_dues, self.sale_id, key, own),
+            thread=True,
+            exit_on_error=False,
+            exclusive=True,
+            group="customer-dues",
+        )
+
+    def fetch_dues(self, sale_id: int, key: str, own: customers.Dues) -> None:
+        """In a worker thread: the central's answer (network only)."""
+        from o2pos.sync import dues
+
+        text = dues.dues_text(dues.fetch(self.app.config.central, key), own)
+        self.app.call_from_thread(self.show_dues, sale_id, text)
+
+    def show_dues(self, sale_id: int, text: str) -> None:
+        if sale_id == self.sale_id and self.is_attached:  # still the bill it was asked for
+            self.say(text)
 
     @guarded
     def action_pay(self) -> None:
