@@ -79,17 +79,18 @@ class HeldUse:
 
     code: str
     reservation_id: str
+    sale_id: int
 
 
 def held_use(sale_id: int) -> HeldUse | None:
     """The use a bill's coupon may hold at the central (a limited coupon), else None."""
     sale = Sale.get_or_none(Sale.id == sale_id)
-    if sale is None or not sale.coupon_code:
+    if sale is None or not sale.coupon_code or sale.status not in ("draft", "held"):
         return None
     coupon = Coupon.get_or_none(Coupon.code == sale.coupon_code)
     if coupon is None or coupon.usage_limit is None:
         return None
-    return HeldUse(str(sale.coupon_code), str(sale.uuid))
+    return HeldUse(str(sale.coupon_code), str(sale.uuid), int(sale.id))
 
 
 def unsent_uses(code: str) -> int:

@@ -339,6 +339,12 @@ async def test_f9_reserves_the_coupon_and_voiding_the_bill_gives_it_back(
         with pytest.raises(ValidationError, match="used up"):
             put_on_bill(t1, online(t1, central), code)
         at(t2)  # the app's till again (the tills of a test share the models)
+        await coupon_in_f9(pilot, "")  # an empty coupon box takes it off the bill
+        await wait_for(pilot, lambda: uses(central, code) == [(t2.name, "released")])
+        at(t2)
+        await coupon_in_f9(pilot, code)  # back on the same bill: held again
+        await wait_for(pilot, lambda: uses(central, code) == [(t2.name, "held")])
+        at(t2)
         await pilot.press("ctrl+x")  # void, with a manager's approval
         await approve_as_manager(pilot)
         await wait_for(pilot, lambda: "Bill voided" in notice(app))

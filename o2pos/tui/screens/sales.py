@@ -58,6 +58,8 @@ class SalesScreen(TillScreen):
         super().__init__()
         self.ask_float = ask_float
         self.sale_id = 0
+        # the use of a limited coupon the central may hold for this bill, as last shown
+        self.coupon_hold: coupons.HeldUse | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -98,7 +100,19 @@ class SalesScreen(TillScreen):
         self.query_one(Totals).show(bill)
         if bill.notice:
             self.say(bill.notice)
+        self.track_coupon()
         return bill
+
+    def track_coupon(self) -> None:
+        """A limited coupon that left this bill (taken off, replaced, or dropped when the
+        bill fell below its minimum) gives its use at the central back at once. Another
+        bill (held, paid, voided) is not this one: a paid bill's use is counted by its
+        sale's event, a held bill keeps its coupon, a voided one releases it itself."""
+        held = coupons.held_use(self.sale_id)
+        before = self.coupon_hold
+        if before is not None and held != before and before.sale_id == self.sale_id:
+            self.release_coupon(before)
+        self.coupon_hold = held
 
     def show_change(self, line_id: int, name: str, qty_milli: int, total: int) -> None:
         """The bill with the line just changed highlighted and said on the notice line,
@@ -329,17 +343,15 @@ class SalesScreen(TillScreen):
 
     @guarded
     def put_coupon(self, taken: CouponTaken) -> None:
-        """The coupon the F9 dialog found fit goes on the bill; the use the bill held for
-        another coupon is given back, and this one's if the bill no longer takes it."""
-        before = coupons.held_use(self.sale_id)
+        """The coupon the F9 dialog found fit goes on the bill (the use the bill held for
+        another coupon is given back by ``track_coupon``), and its own use is given back
+        if the bill no longer takes it."""
         try:
             sales.apply_coupon(self.ctx, self.sale_id, taken.code, self.employee)
         except Exception:
             if taken.held:
-                self.release_coupon(coupons.HeldUse(taken.code, taken.reservation_id))
+                self.release_coupon(coupons.HeldUse(taken.code, taken.reservation_id, self.sale_id))
             raise
-        if before is not None and before.code != taken.code:
-            self.release_coupon(before)
         self.refresh_bill()
         self.say(taken.note)
 
@@ -355,12 +367,10 @@ class SalesScreen(TillScreen):
         field, text = choice
         ctx, employee, sale_id = self.ctx, self.employee, self.sale_id
         if field == "coupon":  # an empty coupon box: the coupon leaves the bill
-            held = coupons.held_use(sale_id)
             if text:
                 sales.apply_coupon(ctx, sale_id, text, employee)
             else:
                 sales.remove_coupon(ctx, sale_id, employee)
-                self.release_coupon(held)
             self.refresh_bill()
             return
         kind, value = parse_discount(text)
