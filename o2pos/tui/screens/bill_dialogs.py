@@ -44,7 +44,7 @@ class DiscountDialog(Dialog):
     decides.
     """
 
-    def __init__(self, line_name: str | None, sale_id: int | None = None) -> None:
+    def __init__(self, line_name: str | None, sale_id: int) -> None:
         super().__init__()
         self.line_name = line_name
         self.sale_id = sale_id
@@ -79,14 +79,14 @@ class DiscountDialog(Dialog):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         value = event.value.strip()
-        if event.input.id == "coupon" and value and self.sale_id is not None:
+        if event.input.id == "coupon" and value:
             self.ask_coupon(value)
             return
         self.dismiss((event.input.id, value))
 
     @guarded
     def ask_coupon(self, code: str) -> None:
-        if self.asking or self.sale_id is None:
+        if self.asking:
             return
         checked = coupons.check(self.app.ctx, self.sale_id, code)
         if not checked.limited:

@@ -367,10 +367,7 @@ class SalesScreen(TillScreen):
         field, text = choice
         ctx, employee, sale_id = self.ctx, self.employee, self.sale_id
         if field == "coupon":  # an empty coupon box: the coupon leaves the bill
-            if text:
-                sales.apply_coupon(ctx, sale_id, text, employee)
-            else:
-                sales.remove_coupon(ctx, sale_id, employee)
+            sales.remove_coupon(ctx, sale_id, employee)
             self.refresh_bill()
             return
         kind, value = parse_discount(text)
