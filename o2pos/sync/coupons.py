@@ -104,4 +104,7 @@ def decide(central: CentralConfig, checked: CouponCheck, asked: Asked) -> str:
         if asked.left is None:
             return f"Coupon {checked.code} applied"
         return f"Coupon {checked.code} applied: {asked.left} more uses left in this store"
+    if not central.url:  # a till on its own is the whole store: its count is the count
+        left = (checked.usage_limit or 0) - checked.used_count - 1
+        return f"Coupon {checked.code} applied: {left} more uses left in this store"
     return coupons.check_offline(checked, central.offline_coupons)

@@ -47,9 +47,14 @@ def fetch(
         client.close()
 
 
-def dues_text(fetched: Dues | None, own: Dues) -> str:
+def dues_text(fetched: Dues | None, own: Dues, *, standalone: bool = False) -> str:
     """What F7 says of the customer's dues: the store's from the central, or offline what
-    it cannot show and this till's own."""
+    it cannot show and this till's own. A till with no central is the whole store: its
+    own dues are all there are."""
+    if standalone:
+        if own.count == 0:
+            return ""  # nothing worth a word on every customer chosen
+        fetched = own
     if fetched is None:
         return (
             "Dues from other tills unavailable offline; "

@@ -228,6 +228,9 @@ def test_offline_a_limited_coupon_follows_the_policy(
     assert all(s.coupon_code is None for s in models.Sale.select())
     _, note = put_on_bill(t1, offline(t1, offline_coupons="allow"), code)
     assert note == f"Coupon {code}: 0 of 5 used as last known (offline)"
+    # a till with no central is the whole store: its own count decides, no policy
+    _, note = put_on_bill(t1, CentralConfig(offline_coupons="refuse"), code)
+    assert note == f"Coupon {code} applied: 4 more uses left in this store"
     # a coupon without a limit needs no central under either policy
     checked = coupons.check(t1.ctx, at(t1).store.bill("TRIM"), free)
     assert not checked.limited

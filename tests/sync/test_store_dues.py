@@ -118,6 +118,22 @@ def test_an_on_account_invoice_from_t1_shows_in_t2s_dues_and_is_paid_there_once(
     assert (elsewhere.outstanding, elsewhere.count) == (0, 0)
 
 
+def test_a_till_with_no_central_shows_its_own_dues_as_the_stores(
+    tills: dict[str, Till],
+) -> None:
+    t1 = tills["T1"]
+    customer = models.Customer.get(models.Customer.uuid == CUSTOMER)
+    nothing = customers.own_dues(at(t1).ctx, customer.id)
+    assert dues.fetch(CentralConfig(), CUSTOMER) is None
+    assert dues.dues_text(None, nothing, standalone=True) == ""
+    invoice = on_account(t1, "RICE1")
+    own = customers.own_dues(at(t1).ctx, customer.id)
+    assert [(i.number, i.balance) for i in own.invoices] == [(invoice.number, invoice.total)]
+    assert dues.dues_text(None, own, standalone=True) == (
+        f"Owes ₹{format_amount(invoice.total)} on 1 bill · F3 pays"
+    )
+
+
 def test_the_central_answers_unknown_and_malformed_dues_requests_with_4xx(
     tills: dict[str, Till], central: Central
 ) -> None:

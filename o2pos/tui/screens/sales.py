@@ -409,11 +409,12 @@ class SalesScreen(TillScreen):
         """In a worker thread: the central's answer (network only)."""
         from o2pos.sync import dues
 
-        text = dues.dues_text(dues.fetch(self.app.config.central, key), own)
+        central = self.app.config.central
+        text = dues.dues_text(dues.fetch(central, key), own, standalone=not central.url)
         self.app.call_from_thread(self.show_dues, sale_id, text)
 
     def show_dues(self, sale_id: int, text: str) -> None:
-        if sale_id == self.sale_id and self.is_attached:  # still the bill it was asked for
+        if text and sale_id == self.sale_id and self.is_attached:  # still the bill asked for
             self.say(text)
 
     @guarded
