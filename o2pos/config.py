@@ -42,6 +42,10 @@ class CentralConfig:
     # own (issued by this till) | none | any; and the most one tender may take (0: no limit)
     offline_redeem: str = "own"
     offline_redeem_limit: int = 0
+    # a coupon with a usage limit put on a bill when the central cannot count it
+    # (core.coupons): allow (while the store-wide count as last pulled is below the limit;
+    # a use beyond it is flagged centrally) | refuse
+    offline_coupons: str = "allow"
 
 
 @dataclass(frozen=True)
@@ -238,6 +242,8 @@ def parse(data: dict[str, Any], *, base_dir: Path, source: Path | None = None) -
     if isinstance(lookup, bool) or not isinstance(lookup, int | float) or not 0.1 <= lookup <= 10:
         raise ConfigError("[central] lookup_timeout_seconds is a number from 0.1 to 10")
     central = replace(central, token=_token(central.token), lookup_timeout_seconds=float(lookup))
+    if central.offline_coupons not in ("allow", "refuse"):
+        raise ConfigError('[central] offline_coupons is "allow" or "refuse"')
     if central.offline_redeem not in ("own", "none", "any"):
         raise ConfigError('[central] offline_redeem is "own", "none" or "any"')
     limit = central.offline_redeem_limit

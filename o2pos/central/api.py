@@ -21,7 +21,8 @@ from starlette.requests import ClientDisconnect
 
 from o2pos import __version__
 
-from . import master, vouchers
+from . import coupons, master, vouchers
+from .dues import customer_dues
 from .ingest import IngestError, ingest
 from .limits import MAX_BODY, TooMuch, check_body
 from .models import Terminal
@@ -30,6 +31,10 @@ from .returns_remote import claim_return, find_sale, release_return
 from .schemas import (
     ClaimIn,
     ClaimOut,
+    CouponReleaseIn,
+    CouponReserveIn,
+    CouponReserveOut,
+    DuesOut,
     ErrorOut,
     HeadOut,
     HealthOut,
@@ -339,6 +344,51 @@ def create_app(*, bench: bool = False) -> FastAPI:
     ) -> dict[str, bool]:
         """Give up this till's hold; ``released`` false if it held none with that id."""
         return {"released": vouchers.release(terminal, code, body.reservation_id)}
+
+    @app.post(
+        "/v1/store/coupons/{code}/reserve",
+        response_model=CouponReserveOut,
+        responses=ORDER_ERRORS,
+        tags=["coupons"],
+    )
+    def reserve_coupon(
+        body: CouponReserveIn,
+        terminal: Annotated[Terminal, Depends(terminal_auth)],
+        code: Annotated[str, VOUCHER_CODE],
+    ) -> dict[str, Any]:
+        """Hold one use of a coupon for a bill of this till, under the bill's sale uuid;
+        idempotent by it. 409 ``used_up`` when the store's uses and other bills' holds
+        reach the coupon's limit; 404 for a coupon the company does not have."""
+        return coupons.reserve(terminal, code, body.reservation_id, body.lease_seconds)
+
+    @app.post(
+        "/v1/store/coupons/{code}/release",
+        response_model=ReleaseOut,
+        responses=ORDER_ERRORS,
+        tags=["coupons"],
+    )
+    def release_coupon(
+        body: CouponReleaseIn,
+        terminal: Annotated[Terminal, Depends(terminal_auth)],
+        code: Annotated[str, VOUCHER_CODE],
+    ) -> dict[str, bool]:
+        """Give back a use this till's bill held (the coupon left the bill, or the bill was
+        voided); ``released`` false if it held none."""
+        return {"released": coupons.release(terminal, code, body.reservation_id)}
+
+    @app.get(
+        "/v1/store/customers/{customer}/dues",
+        response_model=DuesOut,
+        responses=ORDER_ERRORS,
+        tags=["orders"],
+    )
+    def dues(
+        terminal: Annotated[Terminal, Depends(terminal_auth)],
+        customer: Annotated[str, Path(min_length=1, max_length=36, pattern=PRINTABLE)],
+    ) -> dict[str, Any]:
+        """What a customer (uuid) owes this terminal's store: the outstanding total and the
+        open invoices made at any of its tills (404 for a customer it does not know)."""
+        return customer_dues(terminal.store, customer)
 
     if bench:
 

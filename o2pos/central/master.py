@@ -103,8 +103,8 @@ def changes(
 
     A cursor beyond the central's counter means the central was restored from an older
     backup: the till gets everything again from the start (``reset``) instead of silence.
-    Employees and vouchers of other stores are left out of a page (``_for_terminal``); the
-    version still moves past them.
+    Employees, vouchers and coupon counts of other stores are left out of a page
+    (``_for_terminal``); the version still moves past them.
     """
     limit = max(1, min(limit, MAX_PAGE))
     reset = since > current_version()
@@ -123,7 +123,7 @@ def changes(
         data = json.loads(r.data)
         if r.kind == "employee":
             served = _for_terminal(r.key, data, terminal)
-        elif r.kind == "voucher":  # a store's balances are its own tills' business
+        elif r.kind in ("voucher", "coupon_use"):  # a store's own tills' business
             served = data if data.get("store") == terminal.store else None
         elif r.kind == "order_paid":  # only the till that made the order keeps it
             served = data if data.get("terminal") == terminal.name else None

@@ -226,6 +226,34 @@ class VoucherReservation(CentralModel):
     expires_at = DateTimeField()
 
 
+class CouponUse(CentralModel):
+    """One use of a coupon in a store, under the sale's uuid (``reservation_id``).
+
+    A till reserves a use while the coupon is on an open bill (``held``, until its lease
+    ends or it is ``released``); projecting the sale makes it ``used`` (a sale taken offline
+    adds a used row of its own). What the store has used of a coupon's ``usage_limit`` is
+    its used rows; what is free is the limit less those and the live holds
+    (``coupons.py``).
+    """
+
+    id = AutoField()
+    event_id: int | None
+    store = CharField(max_length=32)
+    code = CharField(max_length=64)
+    reservation_id = CharField(max_length=36)  # the sale's uuid
+    terminal = CharField(max_length=8)
+    state = CharField(max_length=10, default="held")  # held | released | used
+    created_at = DateTimeField()
+    expires_at = DateTimeField()
+    event = ForeignKeyField(Event, column_name="event_id", null=True)
+
+    class Meta:
+        indexes = (
+            (("store", "code", "reservation_id"), True),
+            (("store", "code", "state"), False),
+        )
+
+
 class MasterRecord(CentralModel):
     """One product, customer, employee... as served to tills, numbered by a global version."""
 
@@ -257,6 +285,7 @@ MODELS: list[type[CentralModel]] = [
     ReturnClaim,
     StoredValue,
     VoucherReservation,
+    CouponUse,
     MasterRecord,
     Counter,
 ]

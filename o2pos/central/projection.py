@@ -26,6 +26,7 @@ from peewee import fn
 from o2pos.core.eventschema import INT32, INT64, problem
 from o2pos.core.models import dicts, tuples
 
+from .coupons import CouponBook
 from .models import (
     Event,
     OrderClaim,
@@ -147,6 +148,15 @@ class BatchProjector:
             .group_by(ReturnedLine.sale_uuid, ReturnedLine.line_no)
         ):
             self.returned.setdefault(uuid, {})[line_no] = int(qty)
+        # coupons first: their rows are locked before vouchers, the master counter and sales
+        self.coupons = CouponBook.load(
+            terminal,
+            [
+                (e["payload"]["coupon"]["code"].strip().upper(), e["payload"]["uuid"])
+                for _, e in self.events
+                if e["event_type"] == "sale.completed" and e["payload"].get("coupon")
+            ],
+        )
         self.vouchers = self._voucher_book()
         self.batch = _Staged()
 
@@ -248,6 +258,11 @@ class BatchProjector:
             }
         )
         self._payments(event_id, payload, staged, flags)
+        coupon = payload.get("coupon")
+        if coupon:
+            step = self.coupons.use(event_id, _text(coupon["code"]), uuid, flags)
+            if step is not None:
+                staged.after.append(step)
         if uuid in self.returned_sales:  # returned in this very batch
             staged.after.append(lambda: self._know_sale(uuid, payload["number"], payload))
 
@@ -519,6 +534,7 @@ class BatchProjector:
 
     def _write(self) -> None:
         batch = self.batch
+        self.coupons.write()  # its rows are locked already; the master counter comes next
         if batch.returned and is_postgres():
             # a return claim reads returned and held quantities under the sale's row lock:
             # taking it here makes it see this batch's returns and settled claims together

@@ -8,6 +8,7 @@ from peewee import fn
 
 from o2pos.core.models import tuples
 
+from .coupons import over_limit_counts
 from .models import Event, Sale, Terminal
 from .vouchers import DOUBLE_SPENT
 
@@ -29,6 +30,8 @@ def stats() -> dict[str, dict[str, Any]]:
             .group_by(Event.terminal)
         )
     )
+    # coupons used offline beyond the store's limit (``coupons.py``)
+    over_limit = over_limit_counts()
     # what is still unpaid of the sales each till made, whichever till took the payments
     sales = {
         terminal: (count, total, unpaid)
@@ -52,6 +55,7 @@ def stats() -> dict[str, dict[str, Any]]:
             "sales_unpaid": int(unpaid),
             "flagged": int(flagged.get(terminal.name, 0)),
             "double_spent": int(double_spent.get(terminal.name, 0)),
+            "coupon_over_limit": int(over_limit.get(terminal.name, 0)),
             "revoked": bool(terminal.revoked),
             "last_seen_at": terminal.last_seen_at.isoformat() if terminal.last_seen_at else None,
         }

@@ -12,6 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, PlainValidator, field_validat
 
 from o2pos.core.journal import EVENT_TYPES
 
+from .coupons import DEFAULT_LEASE as COUPON_LEASE
+from .coupons import MAX_LEASE as COUPON_MAX_LEASE
 from .ingest import MAX_BATCH
 from .limits import check_payload
 from .orders import DEFAULT_LEASE, MAX_LEASE
@@ -290,3 +292,48 @@ class VoucherReleaseIn(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
     reservation_id: str = Field(pattern=UUID)
+
+
+class CouponReserveIn(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    reservation_id: str = Field(
+        pattern=UUID, description="The bill's sale uuid: the same bill again is the same use"
+    )
+    lease_seconds: int = Field(default=COUPON_LEASE, ge=1, le=COUPON_MAX_LEASE)
+
+
+class CouponReserveOut(BaseModel):
+    code: str
+    reservation_id: str
+    state: str = Field(description="held, or used when the sale is already in")
+    expires_at: str
+    usage_limit: int | None = Field(description="Uses a store may make; null: no limit")
+    used_count: int = Field(description="Uses the store's sales have made")
+    left: int | None = Field(description="Uses no bill holds yet; null: no limit")
+
+
+class CouponReleaseIn(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    reservation_id: str = Field(pattern=UUID)
+
+
+class DueInvoiceOut(BaseModel):
+    uuid: str
+    number: str
+    terminal: str = Field(description="The till that made the sale")
+    completed_at: str
+    total: int
+    paid: int = Field(description="Paid so far, at any till of the store")
+    balance: int
+
+
+class DuesOut(BaseModel):
+    """What a customer owes the calling terminal's store, from every till of it."""
+
+    customer: str
+    name: str | None
+    outstanding: int = Field(description="The sum of every open invoice's balance")
+    count: int = Field(description="How many invoices are open")
+    invoices: list[DueInvoiceOut] = Field(description="Open invoices, oldest first (100 at most)")

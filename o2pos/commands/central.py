@@ -289,6 +289,7 @@ def stats(
             f"  unpaid {format_amount(row['sales_unpaid']):>12}"
             f"{'  flagged ' + str(row['flagged']) if row['flagged'] else ''}"
             f"{'  double spent ' + str(row['double_spent']) if row['double_spent'] else ''}"
+            f"{'  coupon over limit ' + str(over) if (over := row['coupon_over_limit']) else ''}"
             f"{'  REVOKED' if row['revoked'] else ''}"
         )
     if len(data) > 1:  # several tills of one store: what the store took, all tills together
@@ -297,11 +298,13 @@ def stats(
         events = sum(row["events"] for row in data.values())
         doubled = sum(row["double_spent"] for row in data.values())
         unpaid = sum(row["sales_unpaid"] for row in data.values())
+        over_limit = sum(row["coupon_over_limit"] for row in data.values())
         typer.echo(
             f"{'store':<8} events {events:>7}  {'':>18}  "
             f"sales {count:>6}  total {format_amount(total):>14}"
             f"  unpaid {format_amount(unpaid):>12}"
             f"{'  double spent ' + str(doubled) if doubled else ''}"
+            f"{'  coupon over limit ' + str(over_limit) if over_limit else ''}"
         )
 
 

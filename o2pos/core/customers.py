@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass
+from typing import Any
 
 from o2pos.core import journal
 from o2pos.core.auth import Perm, require
 from o2pos.core.context import Context
 from o2pos.core.errors import ValidationError
-from o2pos.core.models import Customer, Employee
+from o2pos.core.models import Customer, Employee, Sale
 from o2pos.core.privacy import refuse_card_numbers
 
 _PHONE = re.compile(r"^\+?\d{7,15}$", re.ASCII)
@@ -84,3 +86,76 @@ def search(ctx: Context, text: str, *, limit: int = 20) -> list[Customer]:
             Customer.name.startswith(like) | Customer.name.contains(" " + like)
         )
     return list(query.order_by(Customer.name).limit(limit))
+
+
+@dataclass(frozen=True)
+class DueInvoice:
+    """One open invoice of a customer: a sale with a balance, made at ``terminal``."""
+
+    number: str
+    terminal: str
+    date: str
+    total: int
+    paid: int
+    balance: int
+
+
+@dataclass(frozen=True)
+class Dues:
+    """What a customer owes: at the central, from every till of the store (``sync.dues``);
+    or, offline, what this till's own bills say."""
+
+    customer: str
+    outstanding: int
+    invoices: tuple[DueInvoice, ...]
+    count: int
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> Dues:
+        """From the central's answer (``GET /v1/store/customers/{uuid}/dues``)."""
+        return cls(
+            str(data["customer"]),
+            int(data["outstanding"]),
+            tuple(
+                DueInvoice(
+                    str(i["number"]),
+                    str(i["terminal"]),
+                    str(i["completed_at"])[:10],
+                    int(i["total"]),
+                    int(i["paid"]),
+                    int(i["balance"]),
+                )
+                for i in data["invoices"]
+            ),
+            int(data["count"]),
+        )
+
+
+def uuid_of(customer_id: int) -> str | None:
+    """The key the central knows a customer by."""
+    customer = Customer.get_or_none(Customer.id == customer_id)
+    return str(customer.uuid) if customer is not None else None
+
+
+def own_dues(ctx: Context, customer_id: int) -> Dues:
+    """What the customer owes on this till's own bills, as this till knows them: what was
+    paid for them at another counter is the central's to know, so offline this says only
+    what the till itself can vouch for."""
+    rows = (
+        Sale.select()
+        .where(Sale.customer == customer_id, Sale.status == "completed", Sale.balance > 0)
+        .order_by(Sale.completed_at, Sale.id)
+    )
+    invoices = tuple(
+        DueInvoice(
+            str(s.number),
+            ctx.terminal_id,
+            str(s.completed_at)[:10],
+            int(s.total),
+            int(s.paid),
+            int(s.balance),
+        )
+        for s in rows
+    )
+    key = uuid_of(customer_id) or ""
+    return Dues(key, sum(i.balance for i in invoices), invoices, len(invoices))

@@ -15,7 +15,7 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from o2pos.core import journal, vouchers
+from o2pos.core import coupons, journal, vouchers
 from o2pos.core.context import Context
 from o2pos.core.errors import ValidationError
 from o2pos.core.models import (
@@ -46,6 +46,7 @@ KINDS = (
     "employee",
     "quick_button",
     "coupon",
+    "coupon_use",
     "voucher",
     "order_paid",
 )
@@ -90,6 +91,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "usage_limit": (int, type(None)),
         "active": bool,
     },
+    # how often a store has used a coupon, counted at the central, for the tills of the store
+    "coupon_use": {"store": str, "code": str, "used_count": int},
     # a gift voucher's or credit note's balance at the central, for the tills of its store
     "voucher": {
         "store": str,
@@ -189,7 +192,7 @@ def _coupon(code: str, data: dict[str, Any]) -> None:
             fields[name] = date.fromisoformat(fields[name]) if fields[name] else None
         except ValueError as exc:
             raise ValidationError(f"coupon {code}: {name} is not a date") from exc
-    # how often a coupon was used here is this till's count, not the central's
+    # how often a coupon was used is the store's count (kind coupon_use), not the coupon's
     if not Coupon.update(**fields).where(Coupon.code == code).execute():
         Coupon.insert(code=code, **fields).execute()
 
@@ -242,6 +245,8 @@ def apply(ctx: Context, records: list[Any], version: int, *, reset: bool = False
                 _quick_button(key, data)
             elif kind == "coupon":
                 _coupon(key, data)
+            elif kind == "coupon_use":
+                coupons.adopt_count(data["code"], data["used_count"])
             elif kind == "voucher":
                 vouchers.adopt(ctx, VoucherBalance.of(data))
             elif kind == "order_paid":

@@ -183,3 +183,19 @@ class CentralClient:
         return self._request(
             "POST", f"/v1/store/vouchers/{code}/release", json={"reservation_id": reservation_id}
         )
+
+    def reserve_coupon(self, code: str, reservation_id: str, lease_seconds: int) -> dict[str, Any]:
+        return self._request(
+            "POST",
+            f"/v1/store/coupons/{code}/reserve",
+            json={"reservation_id": reservation_id, "lease_seconds": lease_seconds},
+        )
+
+    def release_coupon(self, code: str, reservation_id: str) -> dict[str, Any]:
+        return self._request(
+            "POST", f"/v1/store/coupons/{code}/release", json={"reservation_id": reservation_id}
+        )
+
+    def customer_dues(self, customer: str) -> dict[str, Any]:
+        """What a customer owes the store, from every till of it (``sync.dues``)."""
+        return self._request("GET", f"/v1/store/customers/{quote(customer, safe='')}/dues")

@@ -47,6 +47,7 @@ def test_file_from_the_environment_and_relative_data_dir(
         ({"display": {"max_fps": 0}}, "max_fps is from 1 to 60"),
         ({"central": {"lookup_timeout_seconds": 0}}, "lookup_timeout_seconds is a number"),
         ({"central": {"lookup_timeout_seconds": "1"}}, "lookup_timeout_seconds is a number"),
+        ({"central": {"offline_coupons": "maybe"}}, 'offline_coupons is "allow" or "refuse"'),
     ],
 )
 def test_mistakes_are_named(data: dict, message: str) -> None:
@@ -78,3 +79,9 @@ def test_the_lookup_timeout_is_short_by_default_and_takes_a_fraction() -> None:
     assert parse({}, base_dir=Path(".")).central.lookup_timeout_seconds == 1.0
     chosen = parse({"central": {"lookup_timeout_seconds": 0.5}}, base_dir=Path("."))
     assert chosen.central.lookup_timeout_seconds == 0.5
+
+
+def test_limited_coupons_are_allowed_offline_by_default() -> None:
+    assert parse({}, base_dir=Path(".")).central.offline_coupons == "allow"
+    chosen = parse({"central": {"offline_coupons": "refuse"}}, base_dir=Path("."))
+    assert chosen.central.offline_coupons == "refuse"

@@ -4,7 +4,9 @@ voucher sold (ctrl+g)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import BindingType
@@ -12,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from o2pos.core import catalog, customers, sales, vouchers
+from o2pos.core import catalog, coupons, customers, sales, vouchers
 from o2pos.core.errors import NotFound
 from o2pos.core.money import format_amount, format_qty
 from o2pos.tui import keymap
@@ -22,12 +24,31 @@ from o2pos.tui.screens.dialogs import AMOUNT_KEYS, Dialog
 from o2pos.tui.text import shorten
 
 
-class DiscountDialog(Dialog):
-    """Line discount, bill discount or coupon: Enter applies the field you are in."""
+@dataclass(frozen=True)
+class CouponTaken:
+    """A coupon the F9 dialog found fit for the bill: ``held`` when the central reserved a
+    use of it for the bill; ``note`` is what the cashier reads as it goes on."""
 
-    def __init__(self, line_name: str | None) -> None:
+    code: str
+    note: str
+    held: bool
+    reservation_id: str
+
+
+class DiscountDialog(Dialog):
+    """Line discount, bill discount or coupon: Enter applies the field you are in.
+
+    A coupon with a usage limit is first reserved at the central for bill ``sale_id``, in a
+    worker (the dialog stays responsive): a coupon the store has used up is refused here,
+    and the dialog stays open with what was typed. Offline, ``[central] offline_coupons``
+    decides.
+    """
+
+    def __init__(self, line_name: str | None, sale_id: int) -> None:
         super().__init__()
         self.line_name = line_name
+        self.sale_id = sale_id
+        self.asking = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -57,7 +78,53 @@ class DiscountDialog(Dialog):
         self.query_one("#line" if self.line_name else "#bill", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss((event.input.id, event.value.strip()))
+        value = event.value.strip()
+        if event.input.id == "coupon" and value:
+            self.ask_coupon(value)
+            return
+        self.dismiss((event.input.id, value))
+
+    @guarded
+    def ask_coupon(self, code: str) -> None:
+        if self.asking:
+            return
+        checked = coupons.check(self.app.ctx, self.sale_id, code)
+        if not checked.limited:
+            self.dismiss(CouponTaken(checked.code, f"Coupon {checked.code} applied", False, ""))
+            return
+        self.asking = True
+        self.show_error(f"Asking the central for coupon {checked.code}…")
+        self.run_worker(
+            partial(self.reserve, checked),
+            thread=True,
+            exit_on_error=False,
+            group="coupon-reserve",
+        )
+
+    def reserve(self, checked: coupons.CouponCheck) -> None:
+        """In a worker thread: hold one use of the coupon at the central (network only)."""
+        from o2pos.sync import coupons as store_coupons
+
+        asked: Any
+        try:
+            asked = store_coupons.ask(self.app.config.central, checked.code, checked.reservation_id)
+        except Exception as exc:  # a bug: reported in the dialog, and Enter works again
+            asked = exc
+        self.app.call_from_thread(self.answered, checked, asked)
+
+    def answered(self, checked: coupons.CouponCheck, asked: Any) -> None:
+        self.asking = False
+        self.take_coupon(checked, asked)
+
+    @guarded
+    def take_coupon(self, checked: coupons.CouponCheck, asked: Any) -> None:
+        from o2pos.sync import coupons as store_coupons
+
+        if isinstance(asked, Exception):
+            raise asked
+        self.show_error("")
+        note = store_coupons.decide(self.app.config.central, checked, asked)
+        self.dismiss(CouponTaken(checked.code, note, asked.held, checked.reservation_id))
 
 
 class GiftVoucherDialog(Dialog):

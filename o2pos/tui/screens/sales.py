@@ -11,7 +11,7 @@ from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
-from o2pos.core import auth, catalog, sales, vouchers
+from o2pos.core import auth, catalog, coupons, customers, sales, vouchers
 from o2pos.core.errors import UnknownCode, ValidationError
 from o2pos.core.money import format_amount, format_qty, parse_amount, parse_percent
 from o2pos.tui import keymap
@@ -20,6 +20,7 @@ from o2pos.tui.focus import hop
 from o2pos.tui.guard import guarded
 from o2pos.tui.screens.base import TillScreen
 from o2pos.tui.screens.bill_dialogs import (
+    CouponTaken,
     CustomerDialog,
     DiscountDialog,
     GiftVoucherDialog,
@@ -57,6 +58,8 @@ class SalesScreen(TillScreen):
         super().__init__()
         self.ask_float = ask_float
         self.sale_id = 0
+        # the use of a limited coupon the central may hold for this bill, as last shown
+        self.coupon_hold: coupons.HeldUse | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -97,7 +100,19 @@ class SalesScreen(TillScreen):
         self.query_one(Totals).show(bill)
         if bill.notice:
             self.say(bill.notice)
+        self.track_coupon()
         return bill
+
+    def track_coupon(self) -> None:
+        """A limited coupon that left this bill (taken off, replaced, or dropped when the
+        bill fell below its minimum) gives its use at the central back at once. Another
+        bill (held, paid, voided) is not this one: a paid bill's use is counted by its
+        sale's event, a held bill keeps its coupon, a voided one releases it itself."""
+        held = coupons.held_use(self.sale_id)
+        before = self.coupon_hold
+        if before is not None and held != before and before.sale_id == self.sale_id:
+            self.release_coupon(before)
+        self.coupon_hold = held
 
     def show_change(self, line_id: int, name: str, qty_milli: int, total: int) -> None:
         """The bill with the line just changed highlighted and said on the notice line,
@@ -295,7 +310,10 @@ class SalesScreen(TillScreen):
 
     @guarded
     def action_void(self) -> None:
+        held = coupons.held_use(self.sale_id)
+
         def voided(_: object) -> None:
+            self.release_coupon(held)
             self.new_bill()
             self.say("Bill voided")
 
@@ -306,21 +324,50 @@ class SalesScreen(TillScreen):
     def action_discount(self) -> None:
         line = self.query_one(CartTable).selected_line
         self.app.push_screen(
-            DiscountDialog(line.name if line else None),
+            DiscountDialog(line.name if line else None, self.sale_id),
             lambda choice: self.apply_discount(choice, line.id if line else None),
         )
 
+    def release_coupon(self, held: coupons.HeldUse | None) -> None:
+        """Give a use the central held for a bill back, in a worker (never waited on)."""
+        if held is None:
+            return
+        from o2pos.sync import coupons as store_coupons
+
+        self.run_worker(
+            partial(store_coupons.release, self.app.config.central, held.code, held.reservation_id),
+            thread=True,
+            exit_on_error=False,
+            group="coupon-release",
+        )
+
     @guarded
-    def apply_discount(self, choice: tuple[str, str] | None, line_id: int | None) -> None:
+    def put_coupon(self, taken: CouponTaken) -> None:
+        """The coupon the F9 dialog found fit goes on the bill (the use the bill held for
+        another coupon is given back by ``track_coupon``), and its own use is given back
+        if the bill no longer takes it."""
+        try:
+            sales.apply_coupon(self.ctx, self.sale_id, taken.code, self.employee)
+        except Exception:
+            if taken.held:
+                self.release_coupon(coupons.HeldUse(taken.code, taken.reservation_id, self.sale_id))
+            raise
+        self.refresh_bill()
+        self.say(taken.note)
+
+    @guarded
+    def apply_discount(
+        self, choice: tuple[str, str] | CouponTaken | None, line_id: int | None
+    ) -> None:
         if choice is None:
+            return
+        if isinstance(choice, CouponTaken):
+            self.put_coupon(choice)
             return
         field, text = choice
         ctx, employee, sale_id = self.ctx, self.employee, self.sale_id
-        if field == "coupon":
-            if text:
-                sales.apply_coupon(ctx, sale_id, text, employee)
-            else:
-                sales.remove_coupon(ctx, sale_id, employee)
+        if field == "coupon":  # an empty coupon box: the coupon leaves the bill
+            sales.remove_coupon(ctx, sale_id, employee)
             self.refresh_bill()
             return
         kind, value = parse_discount(text)
@@ -341,6 +388,34 @@ class SalesScreen(TillScreen):
             return
         sales.set_customer(self.ctx, self.sale_id, choice[1], self.employee)
         self.refresh_bill()
+        if choice[1] is not None:
+            self.ask_dues(choice[1])
+
+    def ask_dues(self, customer_id: int) -> None:
+        """The customer's dues from every till, asked of the central in a worker."""
+        key = customers.uuid_of(customer_id)
+        if key is None:
+            return
+        own = customers.own_dues(self.ctx, customer_id)
+        self.run_worker(
+            partial(self.fetch_dues, self.sale_id, key, own),
+            thread=True,
+            exit_on_error=False,
+            exclusive=True,
+            group="customer-dues",
+        )
+
+    def fetch_dues(self, sale_id: int, key: str, own: customers.Dues) -> None:
+        """In a worker thread: the central's answer (network only)."""
+        from o2pos.sync import dues
+
+        central = self.app.config.central
+        text = dues.dues_text(dues.fetch(central, key), own, standalone=not central.url)
+        self.app.call_from_thread(self.show_dues, sale_id, text)
+
+    def show_dues(self, sale_id: int, text: str) -> None:
+        if text and sale_id == self.sale_id and self.is_attached:  # still the bill asked for
+            self.say(text)
 
     @guarded
     def action_pay(self) -> None:
