@@ -11,7 +11,8 @@ from o2pos.core import journal
 from o2pos.core.auth import Perm, require
 from o2pos.core.context import Context
 from o2pos.core.errors import ValidationError
-from o2pos.core.models import Customer, Employee, Sale
+from o2pos.core.models import Customer, Employee
+from o2pos.core.payments import open_invoices, owed, paid_elsewhere
 from o2pos.core.privacy import refuse_card_numbers
 
 _PHONE = re.compile(r"^\+?\d{7,15}$", re.ASCII)
@@ -138,22 +139,19 @@ def uuid_of(customer_id: int) -> str | None:
 
 
 def own_dues(ctx: Context, customer_id: int) -> Dues:
-    """What the customer owes on this till's own bills, as this till knows them: what was
-    paid for them at another counter is the central's to know, so offline this says only
-    what the till itself can vouch for."""
-    rows = (
-        Sale.select()
-        .where(Sale.customer == customer_id, Sale.status == "completed", Sale.balance > 0)
-        .order_by(Sale.completed_at, Sale.id)
-    )
+    """What the customer owes on this till's own bills, as this till knows them: less what
+    other counters took for them as of the last pull (the central knows the latest), so
+    offline this says only what the till itself can vouch for."""
+    customer = Customer.get_or_none(Customer.id == customer_id)
+    rows = open_invoices(ctx, customer, limit=1000) if customer is not None else []
     invoices = tuple(
         DueInvoice(
             str(s.number),
             ctx.terminal_id,
             str(s.completed_at)[:10],
             int(s.total),
-            int(s.paid),
-            int(s.balance),
+            int(s.paid) + paid_elsewhere(s),
+            owed(s),
         )
         for s in rows
     )

@@ -15,7 +15,7 @@ import pytest
 from o2pos.central.models import OrderClaim, Payment, Sale
 from o2pos.central.models import Return as CentralReturn
 from o2pos.config import CentralConfig, Config
-from o2pos.core import models, payments, returns, sales, syncstate
+from o2pos.core import customers, models, payments, returns, sales, syncstate
 from o2pos.core.errors import StateError
 from o2pos.core.payments import RemoteOrder, Tender
 from o2pos.sync.client import CentralClient
@@ -492,6 +492,8 @@ def test_a_part_paid_elsewhere_leaves_the_rest_owed_at_the_till_that_made_it(
     view = payments.payable_order(t1.ctx, saved.number)
     assert (view.paid, view.balance) == (5000, saved.total - 5000)
     assert payments.collect_terms(t1.ctx, [saved.number])[0] == saved.total - 5000
+    dues = customers.own_dues(t1.ctx, customer.id)  # what F7 says offline
+    assert (dues.outstanding, dues.invoices[0].paid) == (saved.total - 5000, 5000)
 
 
 def test_central_stats_says_an_order_paid_at_another_till_is_owed_no_more(
