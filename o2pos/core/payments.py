@@ -7,6 +7,7 @@ the receipts screen share both, so the rules cannot differ between them.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from o2pos.core.errors import NotFound, PaymentError, StateError, ValidationErro
 from o2pos.core.models import (
     Customer,
     Employee,
+    Journal,
     Payment,
     PaymentMethod,
     Receipt,
@@ -352,6 +354,22 @@ def pushed_orders(ctx: Context, numbers: list[str]) -> list[OwnOrder]:
     return found
 
 
+def paid_unsent(ctx: Context) -> dict[str, int]:
+    """Order uuid -> what this till's receipts the central has not acknowledged yet paid
+    towards it: until they arrive, the central's balance of the order is that much high.
+    Only events after the acknowledged sequence are read: a handful, never the history."""
+    acked, _ = syncstate.acked(ctx)
+    events = Journal.select(Journal.payload).where(
+        Journal.seq > acked, Journal.event_type == "receipt.recorded"
+    )
+    paid: dict[str, int] = {}
+    for event in events:
+        for allocation in json.loads(event.payload).get("allocations") or []:
+            uuid_ = str(allocation.get("sale_uuid") or "")
+            paid[uuid_] = paid.get(uuid_, 0) + int(allocation.get("amount") or 0)
+    return paid
+
+
 def remote_due(order: RemoteOrder) -> int:
     """What is left to pay of a claimed order: its claim's balance less what this till has
     already paid under that claim (a receipt not yet at the central)."""
@@ -448,13 +466,15 @@ def tender_methods(ctx: Context) -> list[MethodView]:
 
 @dataclass(frozen=True)
 class OrderView:
-    """A completed bill with a balance, as the receipts screen lists it."""
+    """A completed bill with a balance, as the receipts screen lists it; ``terminal`` names
+    the other till of the store that made it (None: this till's own bill)."""
 
     number: str
     customer_name: str | None
     total: int
     paid: int
     balance: int
+    terminal: str | None = None
 
 
 def _order_view(sale: Sale) -> OrderView:
@@ -479,9 +499,20 @@ def payable_order(ctx: Context, number: str) -> OrderView:
     return _order_view(_payable(number))
 
 
-def open_orders(ctx: Context, limit: int = 30) -> list[OrderView]:
-    """Completed bills with a balance, oldest first."""
-    return [_order_view(sale) for sale in open_invoices(ctx, limit=limit)]
+def open_orders(ctx: Context, limit: int = 30, *, name: str | None = None) -> list[OrderView]:
+    """Completed bills with a balance, oldest first; with ``name``, those of the customers
+    whose name holds it (any case, as the central matches other tills' bills)."""
+    if name is None:
+        return [_order_view(sale) for sale in open_invoices(ctx, limit=limit)]
+    wanted = name.strip().casefold()
+    named = (
+        Sale.select(Sale, Customer)
+        .join(Customer)
+        .where(Sale.status == "completed", Sale.balance > 0)
+        .order_by(Sale.completed_at)
+    )
+    views = [_order_view(sale) for sale in named]
+    return [v for v in views if wanted in (v.customer_name or "").casefold()][:limit]
 
 
 def collect_terms(ctx: Context, numbers: list[str]) -> tuple[int, bool]:

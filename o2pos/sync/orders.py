@@ -128,11 +128,16 @@ class StoreOrders:
         answer = self._call("store_orders", number=number.strip())
         return _order(answer["orders"][0])
 
-    def open_orders(self, customer: str | None = None, limit: int = 30) -> list[StoreOrder]:
-        """The store's orders with a balance, oldest first (of one customer uuid if given)."""
+    def open_orders(
+        self, customer: str | None = None, name: str | None = None, limit: int = 30
+    ) -> list[StoreOrder]:
+        """The store's orders with a balance, oldest first: of one customer uuid, or of the
+        customers whose name holds ``name``, if given."""
         query: dict[str, str | int] = {"limit": limit}
         if customer:
             query["customer"] = customer
+        if name and name.strip():
+            query["name"] = name.strip()
         return [_order(o) for o in self._call("store_orders", **query)["orders"]]
 
     def claim(

@@ -31,18 +31,28 @@ from o2pos.tui.widgets.key_bar import KeyBar
 from o2pos.tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:  # the network client loads in the workers that use it
+    from o2pos.sync.orders import StoreOrder
     from o2pos.sync.returns import ReturnClaim
 
 
 class ReceiptsScreen(TillScreen):
-    """Find orders by number (typed or scanned from the bill) and pay one or several."""
+    """Find orders by number (typed or scanned from the bill) or by customer name, and pay
+    one or several, of this till and of the store's other tills, in one receipt.
+
+    The open bills of the store's other tills are listed beside this till's own, asked of
+    the central in a worker; offline, the list holds this till's own and one line says why
+    the others are missing.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [*keymap.RECEIPTS]
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
-        yield Input(placeholder="order number (scan the bill) · Enter adds it", id="number")
+        yield Input(
+            placeholder="order number (scan the bill) or customer name · Enter", id="number"
+        )
         yield DataTable(id="orders", cursor_type="row")
+        yield Static("", id="others", classes="muted")
         yield Static("", id="due")
         yield Static("Open bills with a balance: ↓ to pick", id="notice", classes="muted")
         yield KeyBar("receipts")
@@ -51,38 +61,115 @@ class ReceiptsScreen(TillScreen):
         self.chosen: list[payments.OrderView] = []
         # number -> the claim on it, for the chosen orders made at other tills
         self.remote: dict[str, payments.RemoteOrder] = {}
+        # other tills' open bills as the central last listed them, and the customer name
+        # the list is narrowed to (None: every open bill)
+        self.others: list[payments.OrderView] = []
+        self.customer_query: str | None = None
         table = self.query_one("#orders", DataTable)
         for label, width in (
             ("Order", 15),
-            ("Customer", 14),
+            ("Customer", 12),
             ("Total", 11),
             ("Paid", 11),
             ("Balance", 11),
-            ("", 3),
+            ("Till", 6),
         ):
             table.add_column(label, width=width)
+        self.query_one("#others", Static).display = bool(self.app.config.central.url)
         self.show_orders()
+        self.list_others()
         self.query_one("#number", Input).focus()
+
+    def list_others(self) -> None:
+        """Ask the central, in a worker, for the other tills' open bills (of ``name``)."""
+        if not self.app.config.central.url:
+            return
+        self.query_one("#others", Static).update("Other tills' bills: asking the central…")
+        self.run_worker(
+            partial(self.fetch_others, self.customer_query),
+            thread=True,
+            exit_on_error=False,
+            exclusive=True,
+            group="other-bills",
+        )
+
+    def fetch_others(self, name: str | None) -> None:
+        """In a worker thread: the store's open bills made at other tills."""
+        from o2pos.sync.orders import OFFLINE, OrdersUnavailable, StoreOrders
+
+        try:
+            lookup = StoreOrders.from_config(self.app.config.central)
+            try:
+                found = lookup.open_orders(name=name)
+            finally:
+                lookup.close()
+        except OrdersUnavailable:
+            self.app.call_from_thread(self.others_listed, name, None, OFFLINE)
+            return
+        self.app.call_from_thread(self.others_listed, name, found, "")
+
+    def others_listed(self, name: str | None, found: list[StoreOrder] | None, note: str) -> None:
+        if name != self.customer_query or not self.is_attached:
+            return  # the cashier searched again meanwhile: that answer is on its way
+        line = self.query_one("#others", Static)
+        if found is None:
+            self.others = []
+            line.update(f"{note}: only this till's bills are listed")
+            self.show_orders()
+            return
+        here = self.ctx.terminal_id
+        # paid here, not at the central yet: its balance there is still the old one
+        unsent = payments.paid_unsent(self.ctx)
+        others = [o for o in found if o.terminal != here and o.balance > unsent.get(o.uuid, 0)]
+        free = [o for o in others if o.held_by in (None, here)]
+        self.others = [
+            payments.OrderView(
+                o.number,
+                o.customer_name,
+                o.total,
+                o.paid,
+                o.balance - unsent.get(o.uuid, 0),
+                o.terminal,
+            )
+            for o in free
+        ]
+        busy = len(others) - len(free)
+        held = f" · {busy} being paid at other counters" if busy else ""
+        line.update(f"Other tills' bills: {len(free)} listed{held}")
+        self.show_orders()
 
     def show_orders(self) -> None:
         table = self.query_one("#orders", DataTable)
         table.clear()
         numbers = [order.number for order in self.chosen]
-        others = [o for o in payments.open_orders(self.ctx) if o.number not in numbers]
-        for order in [*self.chosen, *others]:
+        own = payments.open_orders(self.ctx, name=self.customer_query)
+        listed = [o for o in [*own, *self.others] if o.number not in numbers]
+        for order in [*self.chosen, *listed]:
+            till = shorten(order.terminal, 5) if order.terminal else ""
             table.add_row(
                 order.number,
-                shorten(order.customer_name or "walk-in", 14),
+                shorten(order.customer_name or "walk-in", 12),
                 format_amount(order.total),
                 format_amount(order.paid),
                 format_amount(order.balance),
-                "✓" if order.number in numbers else "",
+                f"{till}{'✓' if order.number in numbers else ''}",
                 key=order.number,
             )
         due = sum(order.balance for order in self.chosen)
         self.query_one("#due", Static).update(
             f"Chosen {len(self.chosen)} · due [b]{format_amount(due)}[/b] · F10 pay · ctrl+d drop"
         )
+
+    def search(self, text: str) -> None:
+        """List only the bills of customers whose name holds ``text`` (empty: all again)."""
+        self.customer_query = text.strip() or None
+        self.show_orders()
+        self.list_others()
+        query = self.customer_query
+        if query is None:
+            self.say("Open bills with a balance: ↓ to pick")
+        else:
+            self.say(f"Bills of customers named like {query!r}: ↓ to pick · Enter: all")
 
     def choose(self, number: str) -> None:
         try:
@@ -123,7 +210,12 @@ class ReceiptsScreen(TillScreen):
             self.app.call_from_thread(self.show_error, shorten(problem.message, 78))
             return
         view = payments.OrderView(
-            order.number, order.customer_name, order.total, order.paid, claimed.balance
+            order.number,
+            order.customer_name,
+            order.total,
+            order.paid,
+            claimed.balance,
+            order.terminal,
         )
         self.app.call_from_thread(self.remote_chosen, view, claimed)
 
@@ -181,9 +273,13 @@ class ReceiptsScreen(TillScreen):
 
     @guarded
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.value.strip():
-            self.choose(event.value)
+        """An order number always holds a digit, a customer's name is searched for."""
+        text = event.value.strip()
         event.input.value = ""
+        if text and any(c.isdigit() for c in text):
+            self.choose(text)
+        elif text or self.customer_query is not None:
+            self.search(text)
 
     @guarded
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
@@ -293,6 +389,7 @@ class ReceiptsScreen(TillScreen):
         self.chosen = []
         self.remote = {}
         self.show_orders()
+        self.list_others()
         change = f" · CHANGE {format_amount(settlement.change)}" if settlement.change else ""
         checked = " · paid offline: checked at the central" if offline else ""
         self.say(
