@@ -231,57 +231,6 @@ def receipt_payload(receipt: Receipt, settlement: Settlement) -> dict:
     }
 
 
-def collect(
-    ctx: Context,
-    actor: Employee,
-    sale_numbers: list[str],
-    tenders: list[Tender],
-) -> tuple[Receipt, Settlement]:
-    """Take payment for one or several completed orders with a balance, in the order given.
-
-    A part payment is accepted only where every order has a named customer to carry the
-    balance (an on-account invoice); a walk-in order is paid in full.
-    """
-    require(actor, Perm.TAKE_PAYMENT)
-    if not sale_numbers:
-        raise ValidationError("Choose at least one order to pay")
-    from o2pos.core.register import require_open
-
-    with ctx.write():
-        session = require_open(ctx)
-        sales = [_payable(n) for n in dict.fromkeys(n.strip().upper() for n in sale_numbers)]
-        customers = {s.customer_id for s in sales}
-        customer = sales[0].customer if len(customers) == 1 else None
-        due = sum(s.balance for s in sales)
-        partial_ok = all(s.customer_id is not None for s in sales)
-        settlement = settle(
-            ctx, due, tenders, customer=customer, allow_partial=partial_ok, allow_on_account=False
-        )
-        remaining = settlement.applied
-        allocations: list[tuple[Sale, int]] = []
-        for sale in sales:
-            amount = min(sale.balance, remaining)
-            if amount <= 0:
-                break
-            allocations.append((sale, amount))
-            remaining -= amount
-            Sale.update(paid=Sale.paid + amount, balance=Sale.balance - amount).where(
-                Sale.id == sale.id
-            ).execute()
-        receipt = record(
-            ctx,
-            settlement,
-            allocations,
-            actor=actor,
-            session=session,
-            customer=customer,
-            purpose="dues",
-        )
-        paid = [(s.number, s.uuid, a, s.balance - a) for s, a in allocations]
-        _journal_receipt(ctx, receipt, settlement, session, customer, due, paid, actor)
-    return receipt, settlement
-
-
 def _journal_receipt(
     ctx: Context,
     receipt: Receipt,
@@ -381,57 +330,76 @@ def remote_due(order: RemoteOrder) -> int:
     return order.balance - int(paid)
 
 
-def collect_remote(
-    ctx: Context, actor: Employee, orders: list[RemoteOrder], tenders: list[Tender]
+def collect(
+    ctx: Context,
+    actor: Employee,
+    sale_numbers: list[str],
+    tenders: list[Tender],
+    remote: Sequence[RemoteOrder] = (),
 ) -> tuple[Receipt, Settlement]:
-    """Take payment at this till for orders made at other tills, each claimed at the central.
+    """Take payment, in one receipt, for completed orders of this till (``sale_numbers``)
+    and orders made at other tills of the store (``remote``, each claimed at the central),
+    in that order.
 
-    The receipt, its tenders and its ``receipt.recorded`` event are this till's; the event
-    allocates to each order's uuid, which is how the central credits the order (once, as
-    every event is stored once). No ``Sale`` row is made here: ``RemoteAllocation`` keeps
-    what was paid towards which order (docs/journal.md). Orders are paid in full, or in part
-    only when every one has a customer to carry the balance, as ``collect`` does.
+    One ``receipt.recorded`` allocates to each order's uuid, which is how the central
+    credits every order, this till's or another's, once. Another till's order has no
+    ``Sale`` row here (its lines, stock and figures belong to the till that made it):
+    ``RemoteAllocation`` keeps what was paid towards it under which claim (docs/journal.md).
+    A part payment is accepted only where every order has a named customer to carry the
+    balance (an on-account invoice); a walk-in order is paid in full.
     """
     require(actor, Perm.TAKE_PAYMENT)
-    if not orders:
+    if not sale_numbers and not remote:
         raise ValidationError("Choose at least one order to pay")
-    if len({o.uuid for o in orders}) != len(orders):
+    if len({o.uuid for o in remote}) != len(remote):
         raise ValidationError("The same order is chosen twice")
-    own = [o.number for o in orders if o.terminal == ctx.terminal_id]
-    if own:
-        raise ValidationError(f"{own[0]} was made at this till: pay it as a local order")
+    here = [o.number for o in remote if o.terminal == ctx.terminal_id]
+    if here:
+        raise ValidationError(f"{here[0]} was made at this till: pay it as a local order")
     from o2pos.core.register import require_open
 
     with ctx.write():
         session = require_open(ctx)
-        dues = [(order, remote_due(order)) for order in orders]
+        sales = [_payable(n) for n in dict.fromkeys(n.strip().upper() for n in sale_numbers)]
+        dues = [(order, remote_due(order)) for order in remote]
         for order, left in dues:
             if left <= 0:
                 raise StateError(f"{order.number} is already paid")
-        customers = {o.customer_uuid for o in orders}
+        customers = {s.customer.uuid if s.customer else None for s in sales}
+        customers |= {o.customer_uuid for o in remote}
         only = next(iter(customers)) if len(customers) == 1 else None
         customer = Customer.get_or_none(Customer.uuid == only) if only else None
-        due = sum(left for _, left in dues)
+        due = sum(s.balance for s in sales) + sum(left for _, left in dues)
         settlement = settle(
             ctx,
             due,
             tenders,
             customer=customer,
-            allow_partial=all(o.customer_uuid for o in orders),
+            allow_partial=None not in customers,
             allow_on_account=False,
         )
         remaining = settlement.applied
-        allocations: list[tuple[RemoteOrder, int, int]] = []  # order, amount, balance after
+        own: list[tuple[Sale, int]] = []
+        for sale in sales:
+            amount = min(sale.balance, remaining)
+            if amount <= 0:
+                break
+            own.append((sale, amount))
+            remaining -= amount
+            Sale.update(paid=Sale.paid + amount, balance=Sale.balance - amount).where(
+                Sale.id == sale.id
+            ).execute()
+        others: list[tuple[RemoteOrder, int, int]] = []  # order, amount, balance after
         for order, left in dues:
             amount = min(left, remaining)
             if amount <= 0:
                 break
-            allocations.append((order, amount, left - amount))
+            others.append((order, amount, left - amount))
             remaining -= amount
         receipt = record(
-            ctx, settlement, [], actor=actor, session=session, customer=customer, purpose="dues"
+            ctx, settlement, own, actor=actor, session=session, customer=customer, purpose="dues"
         )
-        for order, amount, _ in allocations:
+        for order, amount, _ in others:
             RemoteAllocation.insert_row(
                 receipt=receipt,
                 sale_uuid=order.uuid,
@@ -440,9 +408,17 @@ def collect_remote(
                 claim_id=order.claim_id,
                 amount=amount,
             )
-        paid = [(o.number, o.uuid, a, b) for o, a, b in allocations]
+        paid = [(s.number, s.uuid, a, s.balance - a) for s, a in own]
+        paid += [(o.number, o.uuid, a, b) for o, a, b in others]
         _journal_receipt(ctx, receipt, settlement, session, customer, due, paid, actor)
     return receipt, settlement
+
+
+def collect_remote(
+    ctx: Context, actor: Employee, orders: list[RemoteOrder], tenders: list[Tender]
+) -> tuple[Receipt, Settlement]:
+    """``collect`` for other tills' orders only."""
+    return collect(ctx, actor, [], tenders, remote=orders)
 
 
 @dataclass(frozen=True)
@@ -515,12 +491,16 @@ def open_orders(ctx: Context, limit: int = 30, *, name: str | None = None) -> li
     return [v for v in views if wanted in (v.customer_name or "").casefold()][:limit]
 
 
-def collect_terms(ctx: Context, numbers: list[str]) -> tuple[int, bool]:
+def collect_terms(
+    ctx: Context, numbers: list[str], remote: Sequence[RemoteOrder] = ()
+) -> tuple[int, bool]:
     """What ``collect`` would take for these orders: the amount due, and whether less may be
     paid (only when every order has a named customer to carry the balance)."""
     orders = [Sale.get_or_none(Sale.number == n.strip().upper()) for n in numbers]
     known = [sale for sale in orders if sale is not None]
-    return sum(s.balance for s in known), bool(known) and all(s.customer_id for s in known)
+    due = sum(s.balance for s in known) + sum(remote_due(o) for o in remote)
+    named = all(s.customer_id for s in known) and all(o.customer_uuid for o in remote)
+    return due, bool(known or remote) and named
 
 
 def open_invoices(ctx: Context, customer: Customer | None = None, limit: int = 100) -> list[Sale]:

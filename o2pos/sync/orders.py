@@ -4,7 +4,8 @@ The client here has its own short timeout (``[central] lookup_timeout_seconds``,
 default), apart from the sync engine's, which may wait longer for a large push. Whatever
 keeps the central from answering becomes ``OrdersUnavailable``, whose message is what the
 cashier reads: the till's own orders keep working from its database. A claim returns the
-``core.payments.RemoteOrder`` that ``collect_remote`` pays.
+``core.payments.RemoteOrder`` that ``payments.collect`` pays, with this till's own orders
+in one receipt if the cashier chose both.
 """
 
 from __future__ import annotations
@@ -84,6 +85,14 @@ def _order(data: dict[str, Any]) -> StoreOrder:
         ],
         held_by=claim.get("terminal"),
     )
+
+
+def _naming(refusal: OrderRefused, number: str) -> OrderRefused:
+    """The refusal with the order's number in front, so the cashier knows which bill of
+    several it is about (the central's message may say only "this order")."""
+    if number in refusal.message:
+        return refusal
+    return OrderRefused(refusal.code, f"{number}: {refusal.message}", refusal.details)
 
 
 class StoreOrders:
@@ -189,7 +198,7 @@ class StoreOrders:
                         raise OrderRefused(
                             "paid", f"{own.number} {PAID_ELSEWHERE}", exc.details
                         ) from exc
-                    raise
+                    raise _naming(exc, own.number) from exc
                 claim = RemoteOrder(
                     uuid=own.uuid,
                     number=own.number,
@@ -205,6 +214,21 @@ class StoreOrders:
             self.release_all(held)
             raise
         return held
+
+    def hold(
+        self, remote: list[RemoteOrder], pushed: list[OwnOrder], lease_seconds: int = 120
+    ) -> tuple[list[RemoteOrder], list[RemoteOrder]]:
+        """Everything one receipt pays, held for this till just before it is recorded:
+        the claims on other tills' orders renewed, this till's own pushed orders claimed.
+        Answers (renewed, own claims). When one is refused, ``OrderRefused`` names that
+        order, the own claims just made are released again, and nothing may be recorded."""
+        renewed: list[RemoteOrder] = []
+        for order in remote:
+            try:
+                renewed.append(self.renew(order, lease_seconds))
+            except OrderRefused as exc:
+                raise _naming(exc, order.number) from exc
+        return renewed, self.claim_own(pushed, lease_seconds)
 
     def release_all(self, claims: list[RemoteOrder]) -> None:
         """Give up several claims; one that cannot be released simply runs out its lease."""

@@ -2,8 +2,9 @@
 
 A number this till does not hold is asked of the central in a worker thread (the screen
 never waits on the network): found there, the order is claimed for this till and paid with
-``payments.collect_remote``; when the central cannot be reached the cashier reads that
-other tills' bills are unavailable offline, and this till's own keep working.
+``payments.collect``, in one receipt with this till's own bills if chosen too; when the
+central cannot be reached the cashier reads that other tills' bills are unavailable
+offline, and this till's own keep working.
 """
 
 from __future__ import annotations
@@ -226,37 +227,6 @@ class ReceiptsScreen(TillScreen):
         self.show_orders()
         self.say(f"{view.number} of till {claimed.terminal} is held for this till: F10 pays it")
 
-    def renew_remote(self, remote: list[payments.RemoteOrder]) -> None:
-        """In a worker thread: renew each claim so its lease covers the payment, then pay."""
-        from o2pos.sync.orders import OFFLINE, OrderRefused, OrdersUnavailable, StoreOrders
-
-        try:
-            lookup = StoreOrders.from_config(self.app.config.central)
-            try:
-                renewed = [lookup.renew(order) for order in remote]
-            finally:
-                lookup.close()
-        except OrdersUnavailable:
-            self.app.call_from_thread(self.show_error, f"{OFFLINE}; this till's own work")
-            return
-        except OrderRefused as problem:
-            self.app.call_from_thread(self.show_error, shorten(problem.message, 78))
-            return
-        self.app.call_from_thread(self.pay_remote, renewed)
-
-    def pay_remote(self, remote: list[payments.RemoteOrder]) -> None:
-        ctx, employee = self.ctx, self.employee
-        self.say("")
-        self.app.push_screen(
-            PaymentScreen(
-                sum(payments.remote_due(order) for order in remote),
-                lambda tenders: payments.collect_remote(ctx, employee, remote, tenders),
-                title="Receipt",
-                partial=all(order.customer_uuid for order in remote),
-            ),
-            self.paid,
-        )
-
     def release_remote(self, claimed: payments.RemoteOrder) -> None:
         """In a worker thread: free a dropped order at once for other counters (if the
         central cannot be reached, its lease simply runs out)."""
@@ -303,67 +273,70 @@ class ReceiptsScreen(TillScreen):
 
     @guarded
     def action_pay(self) -> None:
+        """Pay every chosen bill, this till's and other tills', in one receipt: what the
+        central holds is held for this till first (``hold``), else nothing is paid."""
         if not self.chosen:
             raise ValidationError("Choose the bills to pay first")
-        ctx = self.ctx
         numbers = [order.number for order in self.chosen]
+        own = [n for n in numbers if n not in self.remote]
         remote = [self.remote[n] for n in numbers if n in self.remote]
-        if remote:
-            if len(remote) < len(numbers):
-                raise ValidationError(
-                    "Pay this till's bills and other tills' bills in separate receipts: "
-                    "ctrl+d drops the last one chosen"
-                )
-            self.say("Renewing the hold on other tills' bills…")
-            self.run_worker(
-                partial(self.renew_remote, remote),
-                thread=True,
-                exit_on_error=False,
-                group="remote-order",
-            )
+        pushed = payments.pushed_orders(self.ctx, own) if self.app.config.central.url else []
+        if not remote and not pushed:
+            self.pay(own, [], [], offline=False)
             return
-        pushed = payments.pushed_orders(ctx, numbers) if self.app.config.central.url else []
-        if pushed:
-            self.say("Checking at the central that no other counter took these bills…")
-            self.run_worker(
-                partial(self.claim_own, numbers, pushed),
-                thread=True,
-                exit_on_error=False,
-                group="remote-order",
-            )
-            return
-        self.pay_local(numbers, [], offline=False)
+        self.say("Holding these bills at the central…")
+        self.run_worker(
+            partial(self.hold, own, pushed, remote),
+            thread=True,
+            exit_on_error=False,
+            group="remote-order",
+        )
 
-    def claim_own(self, numbers: list[str], pushed: list[payments.OwnOrder]) -> None:
-        """In a worker thread: claim this till's own orders the central already holds, so
-        one another counter claimed or paid is not paid here too. Offline, the till goes
-        on with its own bills; a double payment is then flagged at the central."""
-        from o2pos.sync.orders import OrderRefused, OrdersUnavailable, StoreOrders
+    def hold(
+        self, own: list[str], pushed: list[payments.OwnOrder], remote: list[payments.RemoteOrder]
+    ) -> None:
+        """In a worker thread: renew the claims on other tills' bills (a lease may have run
+        out while the cashier chose more) and claim this till's own pushed bills, so none
+        is paid at two counters. Offline, the till goes on with its own bills alone (a
+        double payment is then flagged at the central); other tills' bills wait."""
+        from o2pos.sync.orders import OFFLINE, OrderRefused, OrdersUnavailable, StoreOrders
 
         try:
             lookup = StoreOrders.from_config(self.app.config.central)
             try:
-                claims = lookup.claim_own(pushed)
+                renewed, claims = lookup.hold(remote, pushed)
             finally:
                 lookup.close()
         except OrdersUnavailable:
-            self.app.call_from_thread(self.pay_local, numbers, [], offline=True)
+            if remote:
+                message = f"{OFFLINE}: ctrl+d drops them to pay this till's"
+                self.app.call_from_thread(self.show_error, message)
+            else:
+                self.app.call_from_thread(self.pay, own, [], [], offline=True)
             return
         except OrderRefused as problem:
             self.app.call_from_thread(self.show_error, shorten(problem.message, 78))
             return
-        self.app.call_from_thread(self.pay_local, numbers, claims, offline=False)
+        self.app.call_from_thread(self.pay, own, claims, renewed, offline=False)
 
-    def pay_local(
-        self, numbers: list[str], claims: list[payments.RemoteOrder], *, offline: bool
+    def pay(
+        self,
+        own: list[str],
+        claims: list[payments.RemoteOrder],
+        remote: list[payments.RemoteOrder],
+        *,
+        offline: bool,
     ) -> None:
+        """The payment dialog for this till's bills ``own`` (held at the central under
+        ``claims``) and other tills' bills ``remote``, one receipt for all."""
         ctx, employee = self.ctx, self.employee
+        self.remote.update({order.number: order for order in remote})
         self.say("")
-        due, part_payment = payments.collect_terms(ctx, numbers)
+        due, part_payment = payments.collect_terms(ctx, own, remote)
         self.app.push_screen(
             PaymentScreen(
                 due,
-                lambda tenders: payments.collect(ctx, employee, numbers, tenders),
+                lambda tenders: payments.collect(ctx, employee, own, tenders, remote=remote),
                 title="Receipt",
                 partial=part_payment,
             ),
