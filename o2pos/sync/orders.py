@@ -96,8 +96,10 @@ def _naming(refusal: OrderRefused, number: str) -> OrderRefused:
 
 
 class StoreOrders:
-    def __init__(self, client: CentralClient) -> None:
-        self.client = client
+    """The store's orders at the central; claims last ``lease_seconds`` unless told."""
+
+    def __init__(self, client: CentralClient, lease_seconds: int = 120) -> None:
+        self.client, self.lease = client, lease_seconds
 
     @classmethod
     def from_config(
@@ -115,7 +117,7 @@ class StoreOrders:
             )
         except SyncError as exc:
             raise OrdersUnavailable(f"{OFFLINE}: {exc.message}") from exc
-        return cls(client)
+        return cls(client, central.claim_lease_seconds)
 
     def close(self) -> None:
         self.client.close()
@@ -150,11 +152,11 @@ class StoreOrders:
         return [_order(o) for o in self._call("store_orders", **query)["orders"]]
 
     def claim(
-        self, order: StoreOrder, claim_id: str | None = None, lease_seconds: int = 120
+        self, order: StoreOrder, claim_id: str | None = None, lease_seconds: int | None = None
     ) -> RemoteOrder:
         """Hold ``order`` for this till; the same ``claim_id`` again renews the same claim."""
         chosen = claim_id or str(uuidlib.uuid4())
-        answer = self._call("claim_order", order.uuid, chosen, lease_seconds)
+        answer = self._call("claim_order", order.uuid, chosen, lease_seconds or self.lease)
         return RemoteOrder(
             uuid=answer["sale_uuid"],
             number=answer["number"],
@@ -164,10 +166,10 @@ class StoreOrders:
             customer_uuid=order.customer_uuid,
         )
 
-    def renew(self, order: RemoteOrder, lease_seconds: int = 120) -> RemoteOrder:
+    def renew(self, order: RemoteOrder) -> RemoteOrder:
         """The same claim with a fresh lease, just before paying: a claim whose lease ran
         out and was taken by another counter is refused (``claimed``) rather than paid."""
-        answer = self._call("claim_order", order.uuid, order.claim_id, lease_seconds)
+        answer = self._call("claim_order", order.uuid, order.claim_id, self.lease)
         return RemoteOrder(
             uuid=order.uuid,
             number=order.number,
@@ -180,7 +182,7 @@ class StoreOrders:
     def release(self, order: RemoteOrder) -> bool:
         return bool(self._call("release_order", order.uuid, order.claim_id)["released"])
 
-    def claim_own(self, orders: list[OwnOrder], lease_seconds: int = 120) -> list[RemoteOrder]:
+    def claim_own(self, orders: list[OwnOrder]) -> list[RemoteOrder]:
         """Hold this till's own pushed orders before it takes payment, as another counter
         would: so a bill is never paid at two counters. Refused (``OrderRefused``) when
         another till holds one (its message names the holder) or the central's balance is
@@ -190,9 +192,7 @@ class StoreOrders:
         try:
             for own in orders:
                 try:
-                    answer = self._call(
-                        "claim_order", own.uuid, str(uuidlib.uuid4()), lease_seconds
-                    )
+                    answer = self._call("claim_order", own.uuid, str(uuidlib.uuid4()), self.lease)
                 except OrderRefused as exc:
                     if exc.code == "paid":
                         raise OrderRefused(
@@ -216,7 +216,7 @@ class StoreOrders:
         return held
 
     def hold(
-        self, remote: list[RemoteOrder], pushed: list[OwnOrder], lease_seconds: int = 120
+        self, remote: list[RemoteOrder], pushed: list[OwnOrder]
     ) -> tuple[list[RemoteOrder], list[RemoteOrder]]:
         """Everything one receipt pays, held for this till just before it is recorded:
         the claims on other tills' orders renewed, this till's own pushed orders claimed.
@@ -225,10 +225,23 @@ class StoreOrders:
         renewed: list[RemoteOrder] = []
         for order in remote:
             try:
-                renewed.append(self.renew(order, lease_seconds))
+                renewed.append(self.renew(order))
             except OrderRefused as exc:
                 raise _naming(exc, order.number) from exc
-        return renewed, self.claim_own(pushed, lease_seconds)
+        return renewed, self.claim_own(pushed)
+
+    def renew_all(self, claims: list[RemoteOrder]) -> None:
+        """Renew every claim of a payment as it is confirmed: the cashier may have counted
+        cash for longer than the lease. Refused (``OrderRefused``, naming the order) when
+        another counter took one meanwhile, or paid some of it (the claim's balance
+        fell), so the receipt is not recorded."""
+        for claim in claims:
+            try:
+                renewed = self.renew(claim)
+            except OrderRefused as exc:
+                raise _naming(exc, claim.number) from exc
+            if renewed.balance < claim.balance:
+                raise OrderRefused("paid", f"{claim.number} {PAID_ELSEWHERE}", {})
 
     def release_all(self, claims: list[RemoteOrder]) -> None:
         """Give up several claims; one that cannot be released simply runs out its lease."""

@@ -4,7 +4,10 @@ reads which bill and why."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+
+from textual.widgets import Static
 
 from o2pos.central.models import OrderClaim, Sale
 from o2pos.core import models, sales, syncstate
@@ -105,3 +108,67 @@ async def test_a_bill_that_cannot_be_held_stops_the_whole_receipt_and_is_named(
 def receipts_recorded_here() -> int:
     events = models.Journal.select().where(models.Journal.event_type == "receipt.recorded")
     return int(events.count()) + int(models.Receipt.select().count())
+
+
+def short_lease(app: TillApp) -> None:
+    """A lease of one second, as ``[central] claim_lease_seconds = 1`` gives."""
+    app.config = replace(app.config, central=replace(app.config.central, claim_lease_seconds=1))
+
+
+async def test_a_lease_run_out_while_counting_cash_is_renewed_as_the_payment_is_confirmed(
+    tmp_path: Path, central: Central
+) -> None:
+    here, (t1,) = store_of(tmp_path, central, "T1")
+    theirs = saved_unpaid(t1)
+    app, store = counter_app(tmp_path / "T2", central, here)
+    store.open_register()
+    short_lease(app)
+    watcher = orders_of(t1, central)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, float_=None)
+        await pilot.press("f3")
+        await pilot.pause()
+        await choose(pilot, app, theirs.number, remote=True)
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: isinstance(app.screen, PaymentScreen))
+        # the cashier counts cash until the central no longer holds the bill for T2
+        await wait_for(pilot, lambda: watcher.find(theirs.number).held_by is None)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "received" in notice(app))
+        await wait_for(pilot, lambda: syncstate.pending_count(app.ctx) == 0)
+    central.bind()
+    assert [s.balance for s in Sale.select().where(Sale.uuid == theirs.uuid)] == [0]
+    assert central.stats(app.ctx.terminal_id)["flagged"] == 0
+    close(t1)
+
+
+async def test_a_bill_taken_by_another_counter_while_counting_cash_is_not_paid(
+    tmp_path: Path, central: Central
+) -> None:
+    here, (t1, t3) = store_of(tmp_path, central, "T1", "T3")
+    theirs = saved_unpaid(t1)
+    app, store = counter_app(tmp_path / "T2", central, here)
+    store.open_register()
+    short_lease(app)
+    rival = orders_of(t3, central)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, float_=None)
+        await pilot.press("f3")
+        await pilot.pause()
+        await choose(pilot, app, theirs.number, remote=True)
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: isinstance(app.screen, PaymentScreen))
+        # T2's lease runs out while its cashier counts; T3 takes the bill
+        await wait_for(pilot, lambda: rival.find(theirs.number).held_by is None)
+        rival.claim(rival.find(theirs.number), lease_seconds=600)
+        await pilot.press("enter")
+        error = lambda: str(app.screen.query_one(".error", Static).render())  # noqa: E731
+        await wait_for(pilot, lambda: "nothing was paid" in error())
+        assert theirs.number in error() and f"Terminal {t3.name}" in error()
+        assert isinstance(app.screen, PaymentScreen)  # the cashier reads it, Esc goes back
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, PaymentScreen))
+    models.database.initialize(app.ctx.db)
+    assert receipts_recorded_here() == 0
+    assert rival.find(theirs.number).held_by == t3.name
+    close(t1, t3)

@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Input, Static
 
 from o2pos.core import payments, returns
 from o2pos.core.auth import Approval
-from o2pos.core.errors import NotFound, ValidationError
+from o2pos.core.errors import NotFound, StateError, ValidationError
 from o2pos.core.money import format_amount, format_qty
 from o2pos.tui import keymap
 from o2pos.tui.approval import run_with_approval
@@ -339,9 +339,32 @@ class ReceiptsScreen(TillScreen):
                 lambda tenders: payments.collect(ctx, employee, own, tenders, remote=remote),
                 title="Receipt",
                 partial=part_payment,
+                confirm=partial(self.renew_held, remote, claims) if remote or claims else None,
             ),
             partial(self.paid, claims=claims, offline=offline),
         )
+
+    def renew_held(
+        self, remote: list[payments.RemoteOrder], claims: list[payments.RemoteOrder]
+    ) -> None:
+        """In the payment dialog's worker, as the cashier confirms: renew every claim of
+        the receipt, whose lease may have run out while cash was counted. A bill another
+        counter took or paid meanwhile stops the receipt (``StateError`` names it). Offline
+        now, this till's own bills are paid all the same, as offline at F10; other tills'
+        bills are not."""
+        from o2pos.sync.orders import OFFLINE, OrderRefused, OrdersUnavailable, StoreOrders
+
+        try:
+            lookup = StoreOrders.from_config(self.app.config.central)
+            try:
+                lookup.renew_all([*remote, *claims])
+            finally:
+                lookup.close()
+        except OrdersUnavailable as exc:
+            if remote:
+                raise StateError(f"{OFFLINE}: nothing was paid") from exc
+        except OrderRefused as exc:
+            raise StateError(f"{shorten(exc.message, 56)}: nothing was paid") from exc
 
     def paid(
         self,
