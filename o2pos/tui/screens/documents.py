@@ -9,6 +9,7 @@ offline, and this till's own keep working.
 
 from __future__ import annotations
 
+import uuid as uuidlib
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
@@ -62,6 +63,10 @@ class ReceiptsScreen(TillScreen):
         self.chosen: list[payments.OrderView] = []
         # number -> the claim on it, for the chosen orders made at other tills
         self.remote: dict[str, payments.RemoteOrder] = {}
+        # number -> the claim id asked for it, kept when the answer was lost on the way:
+        # asking again with it gets the same claim, not a second one this till is then
+        # refused for (the central holds the first for its lease)
+        self.asked: dict[str, str] = {}
         # other tills' open bills as the central last listed them, and the customer name
         # the list is narrowed to (None: every open bill)
         self.others: list[payments.OrderView] = []
@@ -179,8 +184,10 @@ class ReceiptsScreen(TillScreen):
             if not self.app.config.central.url:
                 raise
             self.say(f"Asking the central for {number.strip().upper()}…")
+            key = number.strip().upper()
+            claim_id = self.asked.setdefault(key, str(uuidlib.uuid4()))
             self.run_worker(
-                partial(self.fetch_remote, number.strip()),
+                partial(self.fetch_remote, key, claim_id),
                 thread=True,
                 exit_on_error=False,
                 group="remote-order",
@@ -190,7 +197,7 @@ class ReceiptsScreen(TillScreen):
             self.chosen.append(order)
         self.show_orders()
 
-    def fetch_remote(self, number: str) -> None:
+    def fetch_remote(self, number: str, claim_id: str) -> None:
         """In a worker thread: find another till's order and claim it for this till."""
         from o2pos.sync.orders import OFFLINE, OrderRefused, OrdersUnavailable, StoreOrders
 
@@ -200,8 +207,7 @@ class ReceiptsScreen(TillScreen):
                 order = lookup.find(number)
                 if order.balance <= 0:
                     raise OrderRefused("paid", f"{order.number} is already paid", {})
-                claim = self.remote.get(order.number)
-                claimed = lookup.claim(order, claim.claim_id if claim else None)
+                claimed = lookup.claim(order, claim_id)
             finally:
                 lookup.close()
         except OrdersUnavailable:  # why is F12's to show: one line here, at 80 columns
@@ -262,6 +268,7 @@ class ReceiptsScreen(TillScreen):
         if self.chosen:
             dropped = self.chosen.pop()
             claimed = self.remote.pop(dropped.number, None)
+            self.asked.pop(dropped.number, None)
             if claimed is not None:
                 self.run_worker(
                     partial(self.release_remote, claimed),
@@ -383,7 +390,7 @@ class ReceiptsScreen(TillScreen):
             return
         receipt, settlement = result
         self.chosen = []
-        self.remote = {}
+        self.remote, self.asked = {}, {}
         self.show_orders()
         self.list_others()
         change = f" · CHANGE {format_amount(settlement.change)}" if settlement.change else ""
