@@ -38,6 +38,9 @@ class CentralConfig:
     batch_size: int = 200
     # another till's order looked up or claimed while a cashier waits: short, never a hang
     lookup_timeout_seconds: float = 1.0
+    # how long the central holds a bill for this till while its cashier takes payment
+    # (a till that dies frees it after this); renewed as the payment is confirmed
+    claim_lease_seconds: int = 120
     # vouchers and credit notes taken when the central cannot be asked (core.vouchers):
     # own (issued by this till) | none | any; and the most one tender may take (0: no limit)
     offline_redeem: str = "own"
@@ -244,6 +247,9 @@ def parse(data: dict[str, Any], *, base_dir: Path, source: Path | None = None) -
     central = replace(central, token=_token(central.token), lookup_timeout_seconds=float(lookup))
     if central.offline_coupons not in ("allow", "refuse"):
         raise ConfigError('[central] offline_coupons is "allow" or "refuse"')
+    lease = central.claim_lease_seconds
+    if isinstance(lease, bool) or not isinstance(lease, int) or not 1 <= lease <= 600:
+        raise ConfigError("[central] claim_lease_seconds is whole seconds from 1 to 600")
     if central.offline_redeem not in ("own", "none", "any"):
         raise ConfigError('[central] offline_redeem is "own", "none" or "any"')
     limit = central.offline_redeem_limit

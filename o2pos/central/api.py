@@ -217,14 +217,16 @@ def create_app(*, bench: bool = False) -> FastAPI:
         customer: Annotated[
             str | None, Query(min_length=1, max_length=36, pattern=PRINTABLE)
         ] = None,
+        name: Annotated[str | None, Query(min_length=1, max_length=60, pattern=PRINTABLE)] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 30,
     ) -> dict[str, Any]:
         """Orders of this terminal's store made at any of its tills: one by ``number``
-        (404 when the store has none), else the open ones, of one ``customer`` (uuid) if
-        given, oldest first."""
-        return {
-            "orders": find_orders(terminal.store, number=number, customer=customer, limit=limit)
-        }
+        (404 when the store has none), else the open ones, of one ``customer`` (uuid) or
+        of the customers whose ``name`` holds the text given (any case), oldest first."""
+        found = find_orders(
+            terminal.store, number=number, customer=customer, name=name, limit=limit
+        )
+        return {"orders": found}
 
     @app.post(
         "/v1/store/orders/{uuid}/claim",

@@ -90,11 +90,26 @@ def _order(sale: Sale, claim: OrderClaim | None, moment: datetime) -> dict[str, 
     }
 
 
+def _named(sale: Sale, name: str) -> bool:
+    customer = json.loads(sale.event.payload).get("customer") or {}
+    return name in str(customer.get("name") or "").casefold()
+
+
 def find_orders(
-    store: str, *, number: str | None = None, customer: str | None = None, limit: int = MAX_LIST
+    store: str,
+    *,
+    number: str | None = None,
+    customer: str | None = None,
+    name: str | None = None,
+    limit: int = MAX_LIST,
 ) -> list[dict[str, Any]]:
     """The store's orders by number (whatever their balance: "already paid" is an answer),
-    else its open orders (balance > 0), of one customer if asked, oldest first."""
+    else its open orders (balance > 0), of one customer (uuid) or of customers whose name
+    holds ``name`` (any case) if asked, oldest first.
+
+    The name is matched in Python against the customer each bill carries (as it was when
+    sold, in any script: no SQL LIKE over JSON text), among the store's open bills that
+    have a customer: a store's unpaid on-account bills are a few hundred at most."""
     query = _store_sales(store)
     if number is not None:
         query = query.where(Sale.number == number.strip().upper())
@@ -102,7 +117,13 @@ def find_orders(
         query = query.where(Sale.balance > 0)
         if customer is not None:
             query = query.where(Sale.customer_uuid == customer)
-    sales = list(query.order_by(Sale.completed_at, Sale.id).limit(limit))
+    query = query.order_by(Sale.completed_at, Sale.id)
+    if name is not None and number is None:
+        wanted = name.strip().casefold()
+        named = query.where(Sale.customer_uuid.is_null(False))
+        sales = [sale for sale in named if _named(sale, wanted)][:limit]
+    else:
+        sales = list(query.limit(limit))
     if number is not None and not sales:
         raise OrderRefusal(
             404, "not_found", f"No order numbered {number.strip()} in store {store}", {}

@@ -7,6 +7,7 @@ the receipts screen share both, so the rules cannot differ between them.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from o2pos.core.errors import NotFound, PaymentError, StateError, ValidationErro
 from o2pos.core.models import (
     Customer,
     Employee,
+    Journal,
     PaidElsewhere,
     Payment,
     PaymentMethod,
@@ -242,58 +244,6 @@ def owed(sale: Sale) -> int:
     return max(0, int(sale.balance) - paid_elsewhere(sale))
 
 
-def collect(
-    ctx: Context,
-    actor: Employee,
-    sale_numbers: list[str],
-    tenders: list[Tender],
-) -> tuple[Receipt, Settlement]:
-    """Take payment for one or several completed orders with a balance, in the order given.
-
-    A part payment is accepted only where every order has a named customer to carry the
-    balance (an on-account invoice); a walk-in order is paid in full.
-    """
-    require(actor, Perm.TAKE_PAYMENT)
-    if not sale_numbers:
-        raise ValidationError("Choose at least one order to pay")
-    from o2pos.core.register import require_open
-
-    with ctx.write():
-        session = require_open(ctx)
-        sales = [_payable(n) for n in dict.fromkeys(n.strip().upper() for n in sale_numbers)]
-        customers = {s.customer_id for s in sales}
-        customer = sales[0].customer if len(customers) == 1 else None
-        dues = {s.id: owed(s) for s in sales}
-        due = sum(dues.values())
-        partial_ok = all(s.customer_id is not None for s in sales)
-        settlement = settle(
-            ctx, due, tenders, customer=customer, allow_partial=partial_ok, allow_on_account=False
-        )
-        remaining = settlement.applied
-        allocations: list[tuple[Sale, int]] = []
-        for sale in sales:
-            amount = min(dues[sale.id], remaining)
-            if amount <= 0:
-                break
-            allocations.append((sale, amount))
-            remaining -= amount
-            Sale.update(paid=Sale.paid + amount, balance=Sale.balance - amount).where(
-                Sale.id == sale.id
-            ).execute()
-        receipt = record(
-            ctx,
-            settlement,
-            allocations,
-            actor=actor,
-            session=session,
-            customer=customer,
-            purpose="dues",
-        )
-        paid = [(s.number, s.uuid, a, dues[s.id] - a) for s, a in allocations]
-        _journal_receipt(ctx, receipt, settlement, session, customer, due, paid, actor)
-    return receipt, settlement
-
-
 def _journal_receipt(
     ctx: Context,
     receipt: Receipt,
@@ -366,6 +316,22 @@ def pushed_orders(ctx: Context, numbers: list[str]) -> list[OwnOrder]:
     return found
 
 
+def paid_unsent(ctx: Context) -> dict[str, int]:
+    """Order uuid -> what this till's receipts the central has not acknowledged yet paid
+    towards it: until they arrive, the central's balance of the order is that much high.
+    Only events after the acknowledged sequence are read: a handful, never the history."""
+    acked, _ = syncstate.acked(ctx)
+    events = Journal.select(Journal.payload).where(
+        Journal.seq > acked, Journal.event_type == "receipt.recorded"
+    )
+    paid: dict[str, int] = {}
+    for event in events:
+        for allocation in json.loads(event.payload).get("allocations") or []:
+            uuid_ = str(allocation.get("sale_uuid") or "")
+            paid[uuid_] = paid.get(uuid_, 0) + int(allocation.get("amount") or 0)
+    return paid
+
+
 def remote_due(order: RemoteOrder) -> int:
     """What is left to pay of a claimed order: its claim's balance less what this till has
     already paid under that claim (a receipt not yet at the central)."""
@@ -377,57 +343,77 @@ def remote_due(order: RemoteOrder) -> int:
     return order.balance - int(paid)
 
 
-def collect_remote(
-    ctx: Context, actor: Employee, orders: list[RemoteOrder], tenders: list[Tender]
+def collect(
+    ctx: Context,
+    actor: Employee,
+    sale_numbers: list[str],
+    tenders: list[Tender],
+    remote: Sequence[RemoteOrder] = (),
 ) -> tuple[Receipt, Settlement]:
-    """Take payment at this till for orders made at other tills, each claimed at the central.
+    """Take payment, in one receipt, for completed orders of this till (``sale_numbers``)
+    and orders made at other tills of the store (``remote``, each claimed at the central),
+    in that order.
 
-    The receipt, its tenders and its ``receipt.recorded`` event are this till's; the event
-    allocates to each order's uuid, which is how the central credits the order (once, as
-    every event is stored once). No ``Sale`` row is made here: ``RemoteAllocation`` keeps
-    what was paid towards which order (docs/journal.md). Orders are paid in full, or in part
-    only when every one has a customer to carry the balance, as ``collect`` does.
+    One ``receipt.recorded`` allocates to each order's uuid, which is how the central
+    credits every order, this till's or another's, once. Another till's order has no
+    ``Sale`` row here (its lines, stock and figures belong to the till that made it):
+    ``RemoteAllocation`` keeps what was paid towards it under which claim (docs/journal.md).
+    A part payment is accepted only where every order has a named customer to carry the
+    balance (an on-account invoice); a walk-in order is paid in full.
     """
     require(actor, Perm.TAKE_PAYMENT)
-    if not orders:
+    if not sale_numbers and not remote:
         raise ValidationError("Choose at least one order to pay")
-    if len({o.uuid for o in orders}) != len(orders):
+    if len({o.uuid for o in remote}) != len(remote):
         raise ValidationError("The same order is chosen twice")
-    own = [o.number for o in orders if o.terminal == ctx.terminal_id]
-    if own:
-        raise ValidationError(f"{own[0]} was made at this till: pay it as a local order")
+    here = [o.number for o in remote if o.terminal == ctx.terminal_id]
+    if here:
+        raise ValidationError(f"{here[0]} was made at this till: pay it as a local order")
     from o2pos.core.register import require_open
 
     with ctx.write():
         session = require_open(ctx)
-        dues = [(order, remote_due(order)) for order in orders]
+        sales = [_payable(n) for n in dict.fromkeys(n.strip().upper() for n in sale_numbers)]
+        dues = [(order, remote_due(order)) for order in remote]
         for order, left in dues:
             if left <= 0:
                 raise StateError(f"{order.number} is already paid")
-        customers = {o.customer_uuid for o in orders}
+        customers = {s.customer.uuid if s.customer else None for s in sales}
+        customers |= {o.customer_uuid for o in remote}
         only = next(iter(customers)) if len(customers) == 1 else None
         customer = Customer.get_or_none(Customer.uuid == only) if only else None
-        due = sum(left for _, left in dues)
+        owing = {s.id: owed(s) for s in sales}  # less what other counters took
+        due = sum(owing.values()) + sum(left for _, left in dues)
         settlement = settle(
             ctx,
             due,
             tenders,
             customer=customer,
-            allow_partial=all(o.customer_uuid for o in orders),
+            allow_partial=None not in customers,
             allow_on_account=False,
         )
         remaining = settlement.applied
-        allocations: list[tuple[RemoteOrder, int, int]] = []  # order, amount, balance after
+        own: list[tuple[Sale, int]] = []
+        for sale in sales:
+            amount = min(owing[sale.id], remaining)
+            if amount <= 0:
+                break
+            own.append((sale, amount))
+            remaining -= amount
+            Sale.update(paid=Sale.paid + amount, balance=Sale.balance - amount).where(
+                Sale.id == sale.id
+            ).execute()
+        others: list[tuple[RemoteOrder, int, int]] = []  # order, amount, balance after
         for order, left in dues:
             amount = min(left, remaining)
             if amount <= 0:
                 break
-            allocations.append((order, amount, left - amount))
+            others.append((order, amount, left - amount))
             remaining -= amount
         receipt = record(
-            ctx, settlement, [], actor=actor, session=session, customer=customer, purpose="dues"
+            ctx, settlement, own, actor=actor, session=session, customer=customer, purpose="dues"
         )
-        for order, amount, _ in allocations:
+        for order, amount, _ in others:
             RemoteAllocation.insert_row(
                 receipt=receipt,
                 sale_uuid=order.uuid,
@@ -436,9 +422,17 @@ def collect_remote(
                 claim_id=order.claim_id,
                 amount=amount,
             )
-        paid = [(o.number, o.uuid, a, b) for o, a, b in allocations]
+        paid = [(s.number, s.uuid, a, owing[s.id] - a) for s, a in own]
+        paid += [(o.number, o.uuid, a, b) for o, a, b in others]
         _journal_receipt(ctx, receipt, settlement, session, customer, due, paid, actor)
     return receipt, settlement
+
+
+def collect_remote(
+    ctx: Context, actor: Employee, orders: list[RemoteOrder], tenders: list[Tender]
+) -> tuple[Receipt, Settlement]:
+    """``collect`` for other tills' orders only."""
+    return collect(ctx, actor, [], tenders, remote=orders)
 
 
 @dataclass(frozen=True)
@@ -462,13 +456,15 @@ def tender_methods(ctx: Context) -> list[MethodView]:
 
 @dataclass(frozen=True)
 class OrderView:
-    """A completed bill with a balance, as the receipts screen lists it."""
+    """A completed bill with a balance, as the receipts screen lists it; ``terminal`` names
+    the other till of the store that made it (None: this till's own bill)."""
 
     number: str
     customer_name: str | None
     total: int
     paid: int
     balance: int
+    terminal: str | None = None
 
 
 def _order_view(sale: Sale) -> OrderView:
@@ -497,17 +493,34 @@ def payable_order(ctx: Context, number: str) -> OrderView:
     return _order_view(_payable(number))
 
 
-def open_orders(ctx: Context, limit: int = 30) -> list[OrderView]:
-    """Completed bills with a balance, oldest first."""
-    return [_order_view(sale) for sale in open_invoices(ctx, limit=limit)]
+def open_orders(ctx: Context, limit: int = 30, *, name: str | None = None) -> list[OrderView]:
+    """Completed bills with a balance, oldest first; with ``name``, those of the customers
+    whose name holds it (any case, as the central matches other tills' bills)."""
+    if name is None:
+        return [_order_view(sale) for sale in open_invoices(ctx, limit=limit)]
+    wanted = name.strip().casefold()
+    named = (
+        Sale.select(Sale, Customer)
+        .join(Customer)
+        .where(Sale.status == "completed", Sale.balance > 0)
+        .order_by(Sale.completed_at)
+    )
+    views = [_order_view(sale) for sale in named]  # paid at another counter: balance 0
+    return [v for v in views if v.balance > 0 and wanted in (v.customer_name or "").casefold()][
+        :limit
+    ]
 
 
-def collect_terms(ctx: Context, numbers: list[str]) -> tuple[int, bool]:
+def collect_terms(
+    ctx: Context, numbers: list[str], remote: Sequence[RemoteOrder] = ()
+) -> tuple[int, bool]:
     """What ``collect`` would take for these orders: the amount due, and whether less may be
     paid (only when every order has a named customer to carry the balance)."""
     orders = [Sale.get_or_none(Sale.number == n.strip().upper()) for n in numbers]
     known = [sale for sale in orders if sale is not None]
-    return sum(owed(s) for s in known), bool(known) and all(s.customer_id for s in known)
+    due = sum(owed(s) for s in known) + sum(remote_due(o) for o in remote)
+    named = all(s.customer_id for s in known) and all(o.customer_uuid for o in remote)
+    return due, bool(known or remote) and named
 
 
 def open_invoices(ctx: Context, customer: Customer | None = None, limit: int = 100) -> list[Sale]:

@@ -4,7 +4,8 @@ The client here has its own short timeout (``[central] lookup_timeout_seconds``,
 default), apart from the sync engine's, which may wait longer for a large push. Whatever
 keeps the central from answering becomes ``OrdersUnavailable``, whose message is what the
 cashier reads: the till's own orders keep working from its database. A claim returns the
-``core.payments.RemoteOrder`` that ``collect_remote`` pays.
+``core.payments.RemoteOrder`` that ``payments.collect`` pays, with this till's own orders
+in one receipt if the cashier chose both.
 """
 
 from __future__ import annotations
@@ -86,9 +87,19 @@ def _order(data: dict[str, Any]) -> StoreOrder:
     )
 
 
+def _naming(refusal: OrderRefused, number: str) -> OrderRefused:
+    """The refusal with the order's number in front, so the cashier knows which bill of
+    several it is about (the central's message may say only "this order")."""
+    if number in refusal.message:
+        return refusal
+    return OrderRefused(refusal.code, f"{number}: {refusal.message}", refusal.details)
+
+
 class StoreOrders:
-    def __init__(self, client: CentralClient) -> None:
-        self.client = client
+    """The store's orders at the central; claims last ``lease_seconds`` unless told."""
+
+    def __init__(self, client: CentralClient, lease_seconds: int = 120) -> None:
+        self.client, self.lease = client, lease_seconds
 
     @classmethod
     def from_config(
@@ -106,7 +117,7 @@ class StoreOrders:
             )
         except SyncError as exc:
             raise OrdersUnavailable(f"{OFFLINE}: {exc.message}") from exc
-        return cls(client)
+        return cls(client, central.claim_lease_seconds)
 
     def close(self) -> None:
         self.client.close()
@@ -128,19 +139,24 @@ class StoreOrders:
         answer = self._call("store_orders", number=number.strip())
         return _order(answer["orders"][0])
 
-    def open_orders(self, customer: str | None = None, limit: int = 30) -> list[StoreOrder]:
-        """The store's orders with a balance, oldest first (of one customer uuid if given)."""
+    def open_orders(
+        self, customer: str | None = None, name: str | None = None, limit: int = 30
+    ) -> list[StoreOrder]:
+        """The store's orders with a balance, oldest first: of one customer uuid, or of the
+        customers whose name holds ``name``, if given."""
         query: dict[str, str | int] = {"limit": limit}
         if customer:
             query["customer"] = customer
+        if name and name.strip():
+            query["name"] = name.strip()
         return [_order(o) for o in self._call("store_orders", **query)["orders"]]
 
     def claim(
-        self, order: StoreOrder, claim_id: str | None = None, lease_seconds: int = 120
+        self, order: StoreOrder, claim_id: str | None = None, lease_seconds: int | None = None
     ) -> RemoteOrder:
         """Hold ``order`` for this till; the same ``claim_id`` again renews the same claim."""
         chosen = claim_id or str(uuidlib.uuid4())
-        answer = self._call("claim_order", order.uuid, chosen, lease_seconds)
+        answer = self._call("claim_order", order.uuid, chosen, lease_seconds or self.lease)
         return RemoteOrder(
             uuid=answer["sale_uuid"],
             number=answer["number"],
@@ -150,10 +166,10 @@ class StoreOrders:
             customer_uuid=order.customer_uuid,
         )
 
-    def renew(self, order: RemoteOrder, lease_seconds: int = 120) -> RemoteOrder:
+    def renew(self, order: RemoteOrder) -> RemoteOrder:
         """The same claim with a fresh lease, just before paying: a claim whose lease ran
         out and was taken by another counter is refused (``claimed``) rather than paid."""
-        answer = self._call("claim_order", order.uuid, order.claim_id, lease_seconds)
+        answer = self._call("claim_order", order.uuid, order.claim_id, self.lease)
         return RemoteOrder(
             uuid=order.uuid,
             number=order.number,
@@ -166,7 +182,7 @@ class StoreOrders:
     def release(self, order: RemoteOrder) -> bool:
         return bool(self._call("release_order", order.uuid, order.claim_id)["released"])
 
-    def claim_own(self, orders: list[OwnOrder], lease_seconds: int = 120) -> list[RemoteOrder]:
+    def claim_own(self, orders: list[OwnOrder]) -> list[RemoteOrder]:
         """Hold this till's own pushed orders before it takes payment, as another counter
         would: so a bill is never paid at two counters. Refused (``OrderRefused``) when
         another till holds one (its message names the holder) or the central's balance is
@@ -176,15 +192,13 @@ class StoreOrders:
         try:
             for own in orders:
                 try:
-                    answer = self._call(
-                        "claim_order", own.uuid, str(uuidlib.uuid4()), lease_seconds
-                    )
+                    answer = self._call("claim_order", own.uuid, str(uuidlib.uuid4()), self.lease)
                 except OrderRefused as exc:
                     if exc.code == "paid":
                         raise OrderRefused(
                             "paid", f"{own.number} {PAID_ELSEWHERE}", exc.details
                         ) from exc
-                    raise
+                    raise _naming(exc, own.number) from exc
                 claim = RemoteOrder(
                     uuid=own.uuid,
                     number=own.number,
@@ -200,6 +214,34 @@ class StoreOrders:
             self.release_all(held)
             raise
         return held
+
+    def hold(
+        self, remote: list[RemoteOrder], pushed: list[OwnOrder]
+    ) -> tuple[list[RemoteOrder], list[RemoteOrder]]:
+        """Everything one receipt pays, held for this till just before it is recorded:
+        the claims on other tills' orders renewed, this till's own pushed orders claimed.
+        Answers (renewed, own claims). When one is refused, ``OrderRefused`` names that
+        order, the own claims just made are released again, and nothing may be recorded."""
+        renewed: list[RemoteOrder] = []
+        for order in remote:
+            try:
+                renewed.append(self.renew(order))
+            except OrderRefused as exc:
+                raise _naming(exc, order.number) from exc
+        return renewed, self.claim_own(pushed)
+
+    def renew_all(self, claims: list[RemoteOrder]) -> None:
+        """Renew every claim of a payment as it is confirmed: the cashier may have counted
+        cash for longer than the lease. Refused (``OrderRefused``, naming the order) when
+        another counter took one meanwhile, or paid some of it (the claim's balance
+        fell), so the receipt is not recorded."""
+        for claim in claims:
+            try:
+                renewed = self.renew(claim)
+            except OrderRefused as exc:
+                raise _naming(exc, claim.number) from exc
+            if renewed.balance < claim.balance:
+                raise OrderRefused("paid", f"{claim.number} {PAID_ELSEWHERE}", {})
 
     def release_all(self, claims: list[RemoteOrder]) -> None:
         """Give up several claims; one that cannot be released simply runs out its lease."""

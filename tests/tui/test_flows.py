@@ -82,7 +82,9 @@ def status_text(app: TillApp) -> str:
 
 
 def notice(app: TillApp) -> str:
-    return str(app.screen.query_one("#notice", Static).render())
+    """The notice line of the screen shown; "" while a dialog without one is up."""
+    lines = app.screen.query("#notice").results(Static)
+    return next((str(line.render()) for line in lines), "")
 
 
 async def test_exact_cash_sale_scan_scan_f10_enter(store: Store) -> None:

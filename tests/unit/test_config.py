@@ -48,6 +48,8 @@ def test_file_from_the_environment_and_relative_data_dir(
         ({"central": {"lookup_timeout_seconds": 0}}, "lookup_timeout_seconds is a number"),
         ({"central": {"lookup_timeout_seconds": "1"}}, "lookup_timeout_seconds is a number"),
         ({"central": {"offline_coupons": "maybe"}}, 'offline_coupons is "allow" or "refuse"'),
+        ({"central": {"claim_lease_seconds": 0}}, "claim_lease_seconds is whole seconds"),
+        ({"central": {"claim_lease_seconds": 601}}, "claim_lease_seconds is whole seconds"),
     ],
 )
 def test_mistakes_are_named(data: dict, message: str) -> None:
@@ -73,6 +75,12 @@ def test_the_example_config_documents_a_valid_file() -> None:
 def test_security_settings_are_in_range(security: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         parse({"security": security}, base_dir=Path("."))
+
+
+def test_a_claim_lease_is_two_minutes_by_default_and_can_be_set() -> None:
+    assert parse({}, base_dir=Path(".")).central.claim_lease_seconds == 120
+    chosen = parse({"central": {"claim_lease_seconds": 2}}, base_dir=Path("."))
+    assert chosen.central.claim_lease_seconds == 2
 
 
 def test_the_lookup_timeout_is_short_by_default_and_takes_a_fraction() -> None:

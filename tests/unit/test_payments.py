@@ -120,3 +120,49 @@ def test_card_and_upi_carry_their_reference_for_every_caller(store: Store) -> No
     methods = {m.code: m.reference for m in payments.tender_methods(store.ctx)}
     assert methods["card"] == "approval code" and methods["cash"] is None
     assert sales.checkout(store.ctx, sale_id, [Tender("upi", 4000, "U77")], store.cashier)
+
+
+def test_one_receipt_pays_own_orders_and_another_tills_order_under_its_claim(
+    store: Store,
+) -> None:
+    import json
+
+    from o2pos.core.models import RemoteAllocation
+
+    store.open_register()
+    mine = unpaid(store, "RICE1")
+    theirs = payments.RemoteOrder("9d3f…-T2", "S-T2-000004", "T2", 5000, "claim-1")
+    receipt, settlement = payments.collect(
+        store.ctx, store.cashier, [mine.number], [Tender("cash", 30000)], remote=[theirs]
+    )
+    assert (settlement.due, settlement.change) == (18900 + 5000, 30000 - 23900)
+    assert Sale.get_by_id(mine.id).balance == 0
+    assert [(a.sale.number, a.amount) for a in receipt.allocations] == [(mine.number, 18900)]
+    assert [(a.sale_number, a.claim_id, a.amount) for a in RemoteAllocation.select()] == [
+        ("S-T2-000004", "claim-1", 5000)
+    ]
+    events = Journal.select().where(Journal.event_type == "receipt.recorded")
+    assert [json.loads(e.payload)["allocations"] for e in events] == [
+        [
+            {"sale": mine.number, "sale_uuid": mine.uuid, "amount": 18900, "balance": 0},
+            {"sale": "S-T2-000004", "sale_uuid": "9d3f…-T2", "amount": 5000, "balance": 0},
+        ]
+    ]
+    assert payments.collect_terms(store.ctx, [], [theirs]) == (0, False)
+    with pytest.raises(StateError, match="S-T2-000004 is already paid"):
+        payments.collect(store.ctx, store.cashier, [], [Tender("cash", 100)], remote=[theirs])
+
+
+def test_a_walk_in_order_of_another_till_makes_the_whole_receipt_paid_in_full(
+    store: Store,
+) -> None:
+    store.open_register()
+    on_account = unpaid(store, "RICE1", customer="c-local")
+    theirs = payments.RemoteOrder("u-2", "S-T2-000005", "T2", 5000, "claim-2")
+    assert payments.collect_terms(store.ctx, [on_account.number], [theirs]) == (23900, False)
+    with pytest.raises(PaymentError, match="less than"):
+        payments.collect(
+            store.ctx, store.cashier, [on_account.number], [Tender("cash", 100)], remote=[theirs]
+        )
+    assert Sale.get_by_id(on_account.id).balance == 18900
+    assert Journal.select().where(Journal.event_type == "receipt.recorded").count() == 0

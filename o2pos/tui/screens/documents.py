@@ -2,12 +2,14 @@
 
 A number this till does not hold is asked of the central in a worker thread (the screen
 never waits on the network): found there, the order is claimed for this till and paid with
-``payments.collect_remote``; when the central cannot be reached the cashier reads that
-other tills' bills are unavailable offline, and this till's own keep working.
+``payments.collect``, in one receipt with this till's own bills if chosen too; when the
+central cannot be reached the cashier reads that other tills' bills are unavailable
+offline, and this till's own keep working.
 """
 
 from __future__ import annotations
 
+import uuid as uuidlib
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
@@ -17,7 +19,7 @@ from textual.widgets import DataTable, Input, Static
 
 from o2pos.core import payments, returns
 from o2pos.core.auth import Approval
-from o2pos.core.errors import NotFound, ValidationError
+from o2pos.core.errors import NotFound, StateError, ValidationError
 from o2pos.core.money import format_amount, format_qty
 from o2pos.tui import keymap
 from o2pos.tui.approval import run_with_approval
@@ -31,18 +33,28 @@ from o2pos.tui.widgets.key_bar import KeyBar
 from o2pos.tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:  # the network client loads in the workers that use it
+    from o2pos.sync.orders import StoreOrder
     from o2pos.sync.returns import ReturnClaim
 
 
 class ReceiptsScreen(TillScreen):
-    """Find orders by number (typed or scanned from the bill) and pay one or several."""
+    """Find orders by number (typed or scanned from the bill) or by customer name, and pay
+    one or several, of this till and of the store's other tills, in one receipt.
+
+    The open bills of the store's other tills are listed beside this till's own, asked of
+    the central in a worker; offline, the list holds this till's own and one line says why
+    the others are missing.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [*keymap.RECEIPTS]
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
-        yield Input(placeholder="order number (scan the bill) · Enter adds it", id="number")
+        yield Input(
+            placeholder="order number (scan the bill) or customer name · Enter", id="number"
+        )
         yield DataTable(id="orders", cursor_type="row")
+        yield Static("", id="others", classes="muted")
         yield Static("", id="due")
         yield Static("Open bills with a balance: ↓ to pick", id="notice", classes="muted")
         yield KeyBar("receipts")
@@ -51,38 +63,120 @@ class ReceiptsScreen(TillScreen):
         self.chosen: list[payments.OrderView] = []
         # number -> the claim on it, for the chosen orders made at other tills
         self.remote: dict[str, payments.RemoteOrder] = {}
+        # number -> the claim id asked for it, kept when the answer was lost on the way:
+        # asking again with it gets the same claim, not a second one this till is then
+        # refused for (the central holds the first for its lease)
+        self.asked: dict[str, str] = {}
+        # other tills' open bills as the central last listed them, and the customer name
+        # the list is narrowed to (None: every open bill)
+        self.others: list[payments.OrderView] = []
+        self.customer_query: str | None = None
         table = self.query_one("#orders", DataTable)
         for label, width in (
             ("Order", 15),
-            ("Customer", 14),
+            ("Customer", 12),
             ("Total", 11),
             ("Paid", 11),
             ("Balance", 11),
-            ("", 3),
+            ("Till", 6),
         ):
             table.add_column(label, width=width)
+        self.query_one("#others", Static).display = bool(self.app.config.central.url)
         self.show_orders()
+        self.list_others()
         self.query_one("#number", Input).focus()
+
+    def list_others(self) -> None:
+        """Ask the central, in a worker, for the other tills' open bills (of ``name``)."""
+        if not self.app.config.central.url:
+            return
+        self.query_one("#others", Static).update("Other tills' bills: asking the central…")
+        self.run_worker(
+            partial(self.fetch_others, self.customer_query),
+            thread=True,
+            exit_on_error=False,
+            exclusive=True,
+            group="other-bills",
+        )
+
+    def fetch_others(self, name: str | None) -> None:
+        """In a worker thread: the store's open bills made at other tills."""
+        from o2pos.sync.orders import OFFLINE, OrdersUnavailable, StoreOrders
+
+        try:
+            lookup = StoreOrders.from_config(self.app.config.central)
+            try:
+                found = lookup.open_orders(name=name)
+            finally:
+                lookup.close()
+        except OrdersUnavailable:
+            self.app.call_from_thread(self.others_listed, name, None, OFFLINE)
+            return
+        self.app.call_from_thread(self.others_listed, name, found, "")
+
+    @guarded
+    def others_listed(self, name: str | None, found: list[StoreOrder] | None, note: str) -> None:
+        if name != self.customer_query or not self.is_attached:
+            return  # the cashier searched again meanwhile: that answer is on its way
+        line = self.query_one("#others", Static)
+        if found is None:
+            self.others = []
+            line.update(f"{note}: only this till's bills are listed")
+            self.show_orders()
+            return
+        here = self.ctx.terminal_id
+        # paid here, not at the central yet: its balance there is still the old one
+        unsent = payments.paid_unsent(self.ctx)
+        others = [o for o in found if o.terminal != here and o.balance > unsent.get(o.uuid, 0)]
+        free = [o for o in others if o.held_by in (None, here)]
+        self.others = [
+            payments.OrderView(
+                o.number,
+                o.customer_name,
+                o.total,
+                o.paid,
+                o.balance - unsent.get(o.uuid, 0),
+                o.terminal,
+            )
+            for o in free
+        ]
+        busy = len(others) - len(free)
+        held = f" · {busy} being paid at other counters" if busy else ""
+        line.update(f"Other tills' bills: {len(free)} listed{held}")
+        self.show_orders()
 
     def show_orders(self) -> None:
         table = self.query_one("#orders", DataTable)
         table.clear()
         numbers = [order.number for order in self.chosen]
-        others = [o for o in payments.open_orders(self.ctx) if o.number not in numbers]
-        for order in [*self.chosen, *others]:
+        own = payments.open_orders(self.ctx, name=self.customer_query)
+        listed = [o for o in [*own, *self.others] if o.number not in numbers]
+        for order in [*self.chosen, *listed]:
+            till = shorten(order.terminal, 5) if order.terminal else ""
             table.add_row(
                 order.number,
-                shorten(order.customer_name or "walk-in", 14),
+                shorten(order.customer_name or "walk-in", 12),
                 format_amount(order.total),
                 format_amount(order.paid),
                 format_amount(order.balance),
-                "✓" if order.number in numbers else "",
+                f"{till}{'✓' if order.number in numbers else ''}",
                 key=order.number,
             )
         due = sum(order.balance for order in self.chosen)
         self.query_one("#due", Static).update(
             f"Chosen {len(self.chosen)} · due [b]{format_amount(due)}[/b] · F10 pay · ctrl+d drop"
         )
+
+    def search(self, text: str) -> None:
+        """List only the bills of customers whose name holds ``text`` (empty: all again)."""
+        self.customer_query = text.strip() or None
+        self.show_orders()
+        self.list_others()
+        query = self.customer_query
+        if query is None:
+            self.say("Open bills with a balance: ↓ to pick")
+        else:
+            self.say(f"Bills of customers named like {query!r}: ↓ to pick · Enter: all")
 
     def choose(self, number: str) -> None:
         try:
@@ -91,8 +185,10 @@ class ReceiptsScreen(TillScreen):
             if not self.app.config.central.url:
                 raise
             self.say(f"Asking the central for {number.strip().upper()}…")
+            key = number.strip().upper()
+            claim_id = self.asked.setdefault(key, str(uuidlib.uuid4()))
             self.run_worker(
-                partial(self.fetch_remote, number.strip()),
+                partial(self.fetch_remote, key, claim_id),
                 thread=True,
                 exit_on_error=False,
                 group="remote-order",
@@ -102,7 +198,7 @@ class ReceiptsScreen(TillScreen):
             self.chosen.append(order)
         self.show_orders()
 
-    def fetch_remote(self, number: str) -> None:
+    def fetch_remote(self, number: str, claim_id: str) -> None:
         """In a worker thread: find another till's order and claim it for this till."""
         from o2pos.sync.orders import OFFLINE, OrderRefused, OrdersUnavailable, StoreOrders
 
@@ -112,8 +208,7 @@ class ReceiptsScreen(TillScreen):
                 order = lookup.find(number)
                 if order.balance <= 0:
                     raise OrderRefused("paid", f"{order.number} is already paid", {})
-                claim = self.remote.get(order.number)
-                claimed = lookup.claim(order, claim.claim_id if claim else None)
+                claimed = lookup.claim(order, claim_id)
             finally:
                 lookup.close()
         except OrdersUnavailable:  # why is F12's to show: one line here, at 80 columns
@@ -123,7 +218,12 @@ class ReceiptsScreen(TillScreen):
             self.app.call_from_thread(self.show_error, shorten(problem.message, 78))
             return
         view = payments.OrderView(
-            order.number, order.customer_name, order.total, order.paid, claimed.balance
+            order.number,
+            order.customer_name,
+            order.total,
+            order.paid,
+            claimed.balance,
+            order.terminal,
         )
         self.app.call_from_thread(self.remote_chosen, view, claimed)
 
@@ -134,38 +234,6 @@ class ReceiptsScreen(TillScreen):
             self.chosen.append(view)
         self.show_orders()
         self.say(f"{view.number} of till {claimed.terminal} is held for this till: F10 pays it")
-
-    def renew_remote(self, remote: list[payments.RemoteOrder]) -> None:
-        """In a worker thread: renew each claim so its lease covers the payment, then pay."""
-        from o2pos.sync.orders import OFFLINE, OrderRefused, OrdersUnavailable, StoreOrders
-
-        try:
-            lookup = StoreOrders.from_config(self.app.config.central)
-            try:
-                renewed = [lookup.renew(order) for order in remote]
-            finally:
-                lookup.close()
-        except OrdersUnavailable:
-            self.app.call_from_thread(self.show_error, f"{OFFLINE}; this till's own work")
-            return
-        except OrderRefused as problem:
-            self.app.call_from_thread(self.show_error, shorten(problem.message, 78))
-            return
-        self.app.call_from_thread(self.pay_remote, renewed)
-
-    @guarded
-    def pay_remote(self, remote: list[payments.RemoteOrder]) -> None:
-        ctx, employee = self.ctx, self.employee
-        self.say("")
-        self.app.push_screen(
-            PaymentScreen(
-                sum(payments.remote_due(order) for order in remote),
-                lambda tenders: payments.collect_remote(ctx, employee, remote, tenders),
-                title="Receipt",
-                partial=all(order.customer_uuid for order in remote),
-            ),
-            self.paid,
-        )
 
     def release_remote(self, claimed: payments.RemoteOrder) -> None:
         """In a worker thread: free a dropped order at once for other counters (if the
@@ -183,9 +251,13 @@ class ReceiptsScreen(TillScreen):
 
     @guarded
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.value.strip():
-            self.choose(event.value)
+        """An order number always holds a digit, a customer's name is searched for."""
+        text = event.value.strip()
         event.input.value = ""
+        if text and any(c.isdigit() for c in text):
+            self.choose(text)
+        elif text or self.customer_query is not None:
+            self.search(text)
 
     @guarded
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
@@ -198,6 +270,7 @@ class ReceiptsScreen(TillScreen):
         if self.chosen:
             dropped = self.chosen.pop()
             claimed = self.remote.pop(dropped.number, None)
+            self.asked.pop(dropped.number, None)
             if claimed is not None:
                 self.run_worker(
                     partial(self.release_remote, claimed),
@@ -209,73 +282,99 @@ class ReceiptsScreen(TillScreen):
 
     @guarded
     def action_pay(self) -> None:
+        """Pay every chosen bill, this till's and other tills', in one receipt: what the
+        central holds is held for this till first (``hold``), else nothing is paid."""
         if not self.chosen:
             raise ValidationError("Choose the bills to pay first")
-        ctx = self.ctx
         numbers = [order.number for order in self.chosen]
+        own = [n for n in numbers if n not in self.remote]
         remote = [self.remote[n] for n in numbers if n in self.remote]
-        if remote:
-            if len(remote) < len(numbers):
-                raise ValidationError(
-                    "Pay this till's bills and other tills' bills in separate receipts: "
-                    "ctrl+d drops the last one chosen"
-                )
-            self.say("Renewing the hold on other tills' bills…")
-            self.run_worker(
-                partial(self.renew_remote, remote),
-                thread=True,
-                exit_on_error=False,
-                group="remote-order",
-            )
+        pushed = payments.pushed_orders(self.ctx, own) if self.app.config.central.url else []
+        if not remote and not pushed:
+            self.pay(own, [], [], offline=False)
             return
-        pushed = payments.pushed_orders(ctx, numbers) if self.app.config.central.url else []
-        if pushed:
-            self.say("Checking at the central that no other counter took these bills…")
-            self.run_worker(
-                partial(self.claim_own, numbers, pushed),
-                thread=True,
-                exit_on_error=False,
-                group="remote-order",
-            )
-            return
-        self.pay_local(numbers, [], offline=False)
+        self.say("Holding these bills at the central…")
+        self.run_worker(
+            partial(self.hold, own, pushed, remote),
+            thread=True,
+            exit_on_error=False,
+            group="remote-order",
+        )
 
-    def claim_own(self, numbers: list[str], pushed: list[payments.OwnOrder]) -> None:
-        """In a worker thread: claim this till's own orders the central already holds, so
-        one another counter claimed or paid is not paid here too. Offline, the till goes
-        on with its own bills; a double payment is then flagged at the central."""
-        from o2pos.sync.orders import OrderRefused, OrdersUnavailable, StoreOrders
+    def hold(
+        self, own: list[str], pushed: list[payments.OwnOrder], remote: list[payments.RemoteOrder]
+    ) -> None:
+        """In a worker thread: renew the claims on other tills' bills (a lease may have run
+        out while the cashier chose more) and claim this till's own pushed bills, so none
+        is paid at two counters. Offline, the till goes on with its own bills alone (a
+        double payment is then flagged at the central); other tills' bills wait."""
+        from o2pos.sync.orders import OFFLINE, OrderRefused, OrdersUnavailable, StoreOrders
 
         try:
             lookup = StoreOrders.from_config(self.app.config.central)
             try:
-                claims = lookup.claim_own(pushed)
+                renewed, claims = lookup.hold(remote, pushed)
             finally:
                 lookup.close()
         except OrdersUnavailable:
-            self.app.call_from_thread(self.pay_local, numbers, [], offline=True)
+            if remote:
+                message = f"{OFFLINE}: ctrl+d drops them to pay this till's"
+                self.app.call_from_thread(self.show_error, message)
+            else:
+                self.app.call_from_thread(self.pay, own, [], [], offline=True)
             return
         except OrderRefused as problem:
             self.app.call_from_thread(self.show_error, shorten(problem.message, 78))
             return
-        self.app.call_from_thread(self.pay_local, numbers, claims, offline=False)
+        self.app.call_from_thread(self.pay, own, claims, renewed, offline=False)
 
     @guarded
-    def pay_local(
-        self, numbers: list[str], claims: list[payments.RemoteOrder], *, offline: bool
+    def pay(
+        self,
+        own: list[str],
+        claims: list[payments.RemoteOrder],
+        remote: list[payments.RemoteOrder],
+        *,
+        offline: bool,
     ) -> None:
+        """The payment dialog for this till's bills ``own`` (held at the central under
+        ``claims``) and other tills' bills ``remote``, one receipt for all."""
         ctx, employee = self.ctx, self.employee
+        self.remote.update({order.number: order for order in remote})
         self.say("")
-        due, part_payment = payments.collect_terms(ctx, numbers)
+        due, part_payment = payments.collect_terms(ctx, own, remote)
         self.app.push_screen(
             PaymentScreen(
                 due,
-                lambda tenders: payments.collect(ctx, employee, numbers, tenders),
+                lambda tenders: payments.collect(ctx, employee, own, tenders, remote=remote),
                 title="Receipt",
                 partial=part_payment,
+                confirm=partial(self.renew_held, remote, claims) if remote or claims else None,
             ),
             partial(self.paid, claims=claims, offline=offline),
         )
+
+    def renew_held(
+        self, remote: list[payments.RemoteOrder], claims: list[payments.RemoteOrder]
+    ) -> None:
+        """In the payment dialog's worker, as the cashier confirms: renew every claim of
+        the receipt, whose lease may have run out while cash was counted. A bill another
+        counter took or paid meanwhile stops the receipt (``StateError`` names it). Offline
+        now, this till's own bills are paid all the same, as offline at F10; other tills'
+        bills are not."""
+        from o2pos.sync.orders import OFFLINE, OrderRefused, OrdersUnavailable, StoreOrders
+
+        try:
+            lookup = StoreOrders.from_config(self.app.config.central)
+            try:
+                lookup.renew_all([*remote, *claims])
+            finally:
+                lookup.close()
+        except OrdersUnavailable as exc:
+            if remote:
+                raise StateError(f"{OFFLINE}: nothing was paid") from exc
+        except OrderRefused as exc:
+            raise StateError(f"{shorten(exc.message, 56)}: nothing was paid") from exc
 
     def paid(
         self,
@@ -294,8 +393,9 @@ class ReceiptsScreen(TillScreen):
             return
         receipt, settlement = result
         self.chosen = []
-        self.remote = {}
+        self.remote, self.asked = {}, {}
         self.show_orders()
+        self.list_others()
         change = f" · CHANGE {format_amount(settlement.change)}" if settlement.change else ""
         checked = " · paid offline: checked at the central" if offline else ""
         self.say(

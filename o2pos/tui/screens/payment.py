@@ -37,7 +37,9 @@ class PaymentScreen(ModalScreen[Any]):
 
     With ``partial`` (dues on an account), Enter takes whatever amount is typed as the
     whole payment; otherwise an amount below what is still due becomes one tender of a
-    split and the rest is asked for.
+    split and the rest is asked for. ``confirm``, if given, runs in a worker once the last
+    tender is taken and before ``pay`` (the receipts screen renews its claims at the
+    central there); a ``DomainError`` from it is shown here and nothing is paid.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [*keymap.PAYMENT]
@@ -52,14 +54,17 @@ class PaymentScreen(ModalScreen[Any]):
         *,
         title: str = "Payment",
         partial: bool = False,
+        confirm: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
         self.due, self.pay, self.title_text, self.partial = due, pay, title, partial
+        self.confirm = confirm
         self.methods = payments.tender_methods(self.app.ctx)
         self.index = next((i for i, m in enumerate(self.methods) if m.kind == "cash"), 0)
         self.tenders: list[Tender] = []
         self.holds: list[tuple[str, str]] = []  # (code, reservation id) held at the central
-        self.asking = False  # a voucher is being reserved: Enter waits for the answer
+        # a voucher is being reserved, or the payment confirmed: Enter waits for the answer
+        self.asking = False
 
     @property
     def method(self) -> payments.MethodView:
@@ -194,6 +199,8 @@ class PaymentScreen(ModalScreen[Any]):
 
     @guarded
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        if self.asking:
+            return  # the central is being asked: one answer at a time
         amount_box = self.query_one("#amount", Input)
         reference = self.query_one("#reference", Input)
         if event.input.id == "reference":
@@ -205,16 +212,15 @@ class PaymentScreen(ModalScreen[Any]):
             return
         tender = Tender(self.method.code, amount, reference.value.strip() or None)
         if self.method.kind in STORED_VALUE and tender.reference:
-            if not self.asking:
-                self.asking = True
-                self.show_error("")
-                self.show_change(f"Asking the central for {tender.reference.upper()}…")
-                self.run_worker(
-                    partial(self.reserve_voucher, self.method.kind, tender),
-                    thread=True,
-                    exit_on_error=False,
-                    group="voucher-reserve",
-                )
+            self.asking = True
+            self.show_error("")
+            self.show_change(f"Asking the central for {tender.reference.upper()}…")
+            self.run_worker(
+                partial(self.reserve_voucher, self.method.kind, tender),
+                thread=True,
+                exit_on_error=False,
+                group="voucher-reserve",
+            )
             return
         self.take(tender)
 
@@ -273,4 +279,38 @@ class PaymentScreen(ModalScreen[Any]):
             self.show_error("")
             self.show_method()
             return
-        self.dismiss(self.pay([*self.tenders, tender]))
+        tenders = [*self.tenders, tender]
+        if self.confirm is None:
+            self.dismiss(self.pay(tenders))
+            return
+        self.asking = True
+        self.show_error("")
+        self.show_change("Renewing the hold on these bills at the central…")
+        self.run_worker(
+            partial(self.confirming, self.confirm, tenders),
+            thread=True,
+            exit_on_error=False,
+            group="payment-confirm",
+        )
+
+    def confirming(self, confirm: Callable[[], None], tenders: list[Tender]) -> None:
+        """In a worker thread: ``confirm`` (network); its refusal is shown, not raised."""
+        problem: Exception | None = None
+        try:
+            confirm()
+        except Exception as exc:  # reported on the dialog, and Enter works again
+            problem = exc
+        self.app.call_from_thread(self.confirmed, tenders, problem)
+
+    def confirmed(self, tenders: list[Tender], problem: Exception | None) -> None:
+        if not self.is_attached:
+            return  # cancelled meanwhile: whoever opened the dialog frees what it held
+        self.asking = False
+        self.show_change("")
+        self.finish(tenders, problem)
+
+    @guarded
+    def finish(self, tenders: list[Tender], problem: Exception | None) -> None:
+        if problem is not None:
+            raise problem
+        self.dismiss(self.pay(tenders))
