@@ -22,8 +22,6 @@ from o2pos.core.sales.discounts import usable_coupon
 from o2pos.core.sales.repricing import discount_base
 from o2pos.core.syncstate import NAME
 
-POLICIES = ("allow", "refuse")
-
 
 @dataclass(frozen=True)
 class CouponCheck:

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import httpx
 import pytest
@@ -27,6 +28,7 @@ from o2pos.sync import coupons as store_coupons
 from o2pos.tui.app import TillApp
 from o2pos.tui.screens.bill_dialogs import DiscountDialog
 from tests.sync.conftest import Central, Till, free_port, make_till
+from tests.sync.faultproxy import FaultProxy
 from tests.tui.test_flows import approve_as_manager, notice, scan, sign_in, type_text, wait_for
 
 _shops = itertools.count(1)
@@ -336,7 +338,8 @@ async def test_f9_reserves_the_coupon_and_voiding_the_bill_gives_it_back(
         await sign_in(pilot, float_=None)
         await scan(pilot, "TRIM")
         await coupon_in_f9(pilot, code)
-        await wait_for(pilot, lambda: "applied" in notice(app))
+        await wait_for(pilot, lambda: not isinstance(app.screen, DiscountDialog))
+        assert "applied" in notice(app)
         assert notice(app) == f"Coupon {code} applied: 0 more uses left in this store"
         assert uses(central, code) == [(t2.name, "held")]
         with pytest.raises(ValidationError, match="used up"):
@@ -346,11 +349,38 @@ async def test_f9_reserves_the_coupon_and_voiding_the_bill_gives_it_back(
         await wait_for(pilot, lambda: uses(central, code) == [(t2.name, "released")])
         at(t2)
         await coupon_in_f9(pilot, code)  # back on the same bill: held again
-        await wait_for(pilot, lambda: uses(central, code) == [(t2.name, "held")])
+        await wait_for(pilot, lambda: not isinstance(app.screen, DiscountDialog))
+        assert uses(central, code) == [(t2.name, "held")]
         at(t2)
         await pilot.press("ctrl+x")  # void, with a manager's approval
         await approve_as_manager(pilot)
         await wait_for(pilot, lambda: "Bill voided" in notice(app))
         await wait_for(pilot, lambda: uses(central, code) == [(t2.name, "released")])
     _, note = put_on_bill(t1, online(t1, central), code)  # free again for another counter
+    assert note == f"Coupon {code} applied: 0 more uses left in this store"
+
+
+async def test_leaving_the_f9_dialog_before_the_central_answers_gives_the_use_back(
+    tills: dict[str, Till], central: Central
+) -> None:
+    """The central held the use, but the cashier pressed Esc before its answer came."""
+    t1, t2 = tills["T1"], tills["T2"]
+    code = coupon(central, 1, t1, t2)
+    parts = urlparse(central.url)
+    with FaultProxy((parts.hostname or "127.0.0.1", parts.port or 80)) as proxy:
+        app = counter_app(t2, central, url=proxy.url)
+        held = proxy.hold("POST", f"/v1/store/coupons/{code}/reserve", answered=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_in(pilot, float_=None)
+            await scan(pilot, "TRIM")
+            await coupon_in_f9(pilot, code)
+            await wait_for(pilot, lambda: held.arrived)
+            assert uses(central, code) == [(t2.name, "held")]  # held, the answer not yet back
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: not isinstance(app.screen, DiscountDialog))
+            held.release()
+            await wait_for(pilot, lambda: uses(central, code) == [(t2.name, "released")])
+            at(t2)
+            assert all(s.coupon_code is None for s in models.Sale.select())
+    _, note = put_on_bill(t1, online(t1, central), code)
     assert note == f"Coupon {code} applied: 0 more uses left in this store"

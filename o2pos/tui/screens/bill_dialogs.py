@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from o2pos.core import catalog, coupons, customers, sales, vouchers
-from o2pos.core.errors import NotFound
+from o2pos.core.errors import NotFound, ValidationError
 from o2pos.core.money import format_amount, format_qty
 from o2pos.tui import keymap
 from o2pos.tui.focus import hop
@@ -95,26 +95,48 @@ class DiscountDialog(Dialog):
         self.asking = True
         self.show_error(f"Asking the central for coupon {checked.code}…")
         self.run_worker(
-            partial(self.reserve, checked),
+            partial(self.reserve, self.app, checked),
             thread=True,
             exit_on_error=False,
             group="coupon-reserve",
         )
 
-    def reserve(self, checked: coupons.CouponCheck) -> None:
-        """In a worker thread: hold one use of the coupon at the central (network only)."""
+    def reserve(self, till: Any, checked: coupons.CouponCheck) -> None:
+        """In a worker thread: hold one use of the coupon at the central (network only).
+        ``till`` is the app, taken while the dialog was up: it may be gone by the answer."""
         from o2pos.sync import coupons as store_coupons
 
         asked: Any
         try:
-            asked = store_coupons.ask(self.app.config.central, checked.code, checked.reservation_id)
+            asked = store_coupons.ask(till.config.central, checked.code, checked.reservation_id)
         except Exception as exc:  # a bug: reported in the dialog, and Enter works again
             asked = exc
-        self.app.call_from_thread(self.answered, checked, asked)
+        till.call_from_thread(self.answered, till, checked, asked)
 
-    def answered(self, checked: coupons.CouponCheck, asked: Any) -> None:
+    def answered(self, till: Any, checked: coupons.CouponCheck, asked: Any) -> None:
         self.asking = False
-        self.take_coupon(checked, asked)
+        if self.is_attached:
+            self.take_coupon(checked, asked)
+        else:  # the dialog was left meanwhile: the coupon does not go on the bill
+            self.give_back(till, checked)
+
+    def give_back(self, till: Any, checked: coupons.CouponCheck) -> None:
+        """Release the use the central may hold for the bill, in a worker, whatever its
+        answer said (it may have been lost after the central held it), unless the bill
+        already has this coupon on."""
+        on = coupons.held_use(self.sale_id)
+        if on is not None and on.code == checked.code:
+            return
+        from o2pos.sync import coupons as store_coupons
+
+        till.run_worker(
+            partial(
+                store_coupons.release, till.config.central, checked.code, checked.reservation_id
+            ),
+            thread=True,
+            exit_on_error=False,
+            group="coupon-release",
+        )
 
     @guarded
     def take_coupon(self, checked: coupons.CouponCheck, asked: Any) -> None:
@@ -123,7 +145,12 @@ class DiscountDialog(Dialog):
         if isinstance(asked, Exception):
             raise asked
         self.show_error("")
-        note = store_coupons.decide(self.app.config.central, checked, asked)
+        try:
+            note = store_coupons.decide(self.app.config.central, checked, asked)
+        except ValidationError:
+            if asked.refused is None:  # refused offline: a hold made before the answer was lost
+                self.give_back(self.app, checked)
+            raise
         self.dismiss(CouponTaken(checked.code, note, asked.held, checked.reservation_id))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import BindingType
@@ -398,20 +398,21 @@ class SalesScreen(TillScreen):
             return
         own = customers.own_dues(self.ctx, customer_id)
         self.run_worker(
-            partial(self.fetch_dues, self.sale_id, key, own),
+            partial(self.fetch_dues, self.app, self.sale_id, key, own),
             thread=True,
             exit_on_error=False,
             exclusive=True,
             group="customer-dues",
         )
 
-    def fetch_dues(self, sale_id: int, key: str, own: customers.Dues) -> None:
-        """In a worker thread: the central's answer (network only)."""
+    def fetch_dues(self, till: Any, sale_id: int, key: str, own: customers.Dues) -> None:
+        """In a worker thread: the central's answer (network only). ``till`` is the app,
+        taken on the UI thread: a screen no longer shown has none of its own."""
         from o2pos.sync import dues
 
-        central = self.app.config.central
+        central = till.config.central
         text = dues.dues_text(dues.fetch(central, key), own, standalone=not central.url)
-        self.app.call_from_thread(self.show_dues, sale_id, text)
+        till.call_from_thread(self.show_dues, sale_id, text)
 
     def show_dues(self, sale_id: int, text: str) -> None:
         if text and sale_id == self.sale_id and self.is_attached:  # still the bill asked for
