@@ -7,7 +7,8 @@ then say ``failed: why``): start-up time and peak RSS beside a minimal Textual a
 (``startup.py``), scan-to-render on a big catalog (``tui.py``), barcode lookup, name search
 and a sale's commit beside the raw-sqlite3 floor (``core.py``), flush beside the plain-httpx
 floor and central ingest (``sync.py``; on PostgreSQL only with ``--pg``, never by
-default: it drops the central's tables in that database), the central's peak memory on the
+default: it drops the central's tables in that database), another till's order and a
+gift voucher looked up at a local central (``orders.py``), the central's peak memory on the
 worst bodies a token holder can send (``hostile.py``), idle CPU (``tui.py``) and the
 bytes an SSH session carries, idle and per sale (``ssh.py``; on the wire too where an
 OpenSSH server can be used). The sizes are each script's documented defaults (100,000
@@ -54,6 +55,8 @@ SIZES: dict[str, tuple[float, float]] = {
     "terminals": (20, 2),  # sync.py: terminals pushing at once
     "per_terminal": (500, 30),  # sync.py: events each
     "mib": (16, 1),  # hostile.py: size of each hostile body
+    "orders": (2000, 20),  # orders.py: open orders at the central
+    "lookups": (300, 5),  # orders.py: lookups of each kind
 }
 
 # the order of the table: the issue's, then what else the scripts measure
@@ -67,6 +70,7 @@ AREAS = [
     "simulate",
     "flush",
     "ingest",
+    "store lookup",
     "hostile",
     "idle CPU",
     "SSH idle",
@@ -107,6 +111,16 @@ PARTS = [
         (("flush", "SyncEngine.flush() → central (SQLite)"), ("ingest", "central on SQLite")),
     ),
     Part("pg", "sync.py: ingest (PostgreSQL)", (("ingest", "central on PostgreSQL"),)),
+    Part(
+        "orders",
+        "orders.py: another till's order and a voucher, looked up at the central",
+        (
+            ("store lookup", "another till's order by number (F3)"),
+            ("store lookup", "a gift voucher by code (payment dialog)"),
+            ("store lookup", "F3's list of the store's open bills"),
+            ("store lookup", "F3's search of open bills by customer name"),
+        ),
+    ),
     Part(
         "hostile",
         "hostile.py: the worst bodies, peak memory of the central",
@@ -151,6 +165,10 @@ def run_part(name: str, args: argparse.Namespace) -> list[Row]:
         import sync
 
         return sync.run_pg(int(args.batch), int(args.terminals), int(args.per_terminal), args.pg)
+    if name == "orders":
+        import orders
+
+        return orders.run(int(args.orders), int(args.lookups))
     if name == "hostile":
         import hostile
 

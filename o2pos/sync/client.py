@@ -9,6 +9,7 @@ half as many events; ``rejected`` is a request the central will not take.
 
 from __future__ import annotations
 
+import functools
 import ssl
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -53,6 +54,17 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, (moment - datetime.now(UTC)).total_seconds())
 
 
+@functools.lru_cache(maxsize=8)
+def _tls(ca_bundle: str) -> ssl.SSLContext:
+    """The TLS context for ``ca_bundle`` (empty: httpx's default certificates), made once
+    per process: loading a CA bundle cost ~35 ms, and the screens make a client for
+    each lookup a cashier waits for (``benchmarks/orders.py``). Read-only once made, so
+    threads share it. A bundle replaced on disk is read again when the till restarts."""
+    if ca_bundle:
+        return ssl.create_default_context(cafile=ca_bundle)
+    return httpx.create_ssl_context()
+
+
 class CentralClient:
     def __init__(
         self,
@@ -63,17 +75,15 @@ class CentralClient:
         timeout: float = 10.0,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        verify: ssl.SSLContext | bool = True
-        if ca_bundle:
-            try:
-                verify = ssl.create_default_context(cafile=ca_bundle)
-            except (OSError, ssl.SSLError) as exc:  # a wrong path must not read as "offline"
-                problem = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-                raise SyncError(
-                    "config",
-                    f"[central] ca_bundle {ca_bundle} cannot be used ({problem}): fix the path "
-                    "in the till's config, or leave it empty for the system's certificates",
-                ) from exc
+        try:
+            verify = _tls(ca_bundle)
+        except (OSError, ssl.SSLError) as exc:  # a wrong path must not read as "offline"
+            problem = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            raise SyncError(
+                "config",
+                f"[central] ca_bundle {ca_bundle} cannot be used ({problem}): fix the path "
+                "in the till's config, or leave it empty for the system's certificates",
+            ) from exc
         self.url = url.rstrip("/")
         self._http = httpx.Client(
             base_url=self.url,

@@ -12,7 +12,7 @@ import pytest
 
 from o2pos.core import simulate as sim
 from o2pos.core import syncstate
-from o2pos.sync.client import CentralClient
+from o2pos.sync.client import CentralClient, SyncError
 from o2pos.sync.engine import SyncEngine
 from tests.conftest import build_store
 from tests.sync.conftest import Central, free_port, o2pos_cmd, stop, wait_until_up
@@ -89,3 +89,25 @@ def test_a_private_ca_is_refused_until_it_is_named_in_ca_bundle(
     untrusting.client.close()
     trusting.client.close()
     store.ctx.db.close()
+
+
+def test_clients_made_per_lookup_load_each_ca_bundle_once_and_still_verify(
+    central: Central, tls_central: tuple[str, Path]
+) -> None:
+    """The screens make a client for each lookup a cashier waits for: the CA bundle is read
+    once (it took ~35 ms of every lookup, ``benchmarks/orders.py``), and trust is kept per
+    bundle: a client without it still refuses the private CA."""
+    from o2pos.sync import client as client_module
+
+    url, ca = tls_central
+    _, token = central.register()
+    client_module._tls.cache_clear()
+    for _ in range(3):
+        trusting = CentralClient(url, token, ca_bundle=str(ca), timeout=5.0)
+        assert trusting.head()["acked_seq"] == 0
+        trusting.close()
+    assert (client_module._tls.cache_info().misses, client_module._tls.cache_info().hits) == (1, 2)
+    untrusting = CentralClient(url, token, timeout=5.0)
+    with pytest.raises(SyncError, match="CERTIFICATE_VERIFY_FAILED"):
+        untrusting.head()
+    untrusting.close()

@@ -18,6 +18,7 @@ AREAS = {
     "sale commit",
     "flush",
     "ingest",
+    "store lookup",
     "hostile",
     "idle CPU",
     "SSH idle",

@@ -26,3 +26,22 @@ def test_core_benchmark_runs_and_prints_its_table() -> None:
     assert done.returncode == 0, done.stderr
     for measure in ("barcode lookup", "FTS name search", "5-line cash sale", "floor", "simulate"):
         assert measure in done.stdout
+
+
+def test_orders_benchmark_runs_and_prints_its_table() -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "orders.py"),
+            "--orders",
+            "20",
+            "--lookups",
+            "3",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    for measure in ("another till's order", "gift voucher", "open bills", "customer name"):
+        assert measure in done.stdout
