@@ -510,3 +510,31 @@ def test_central_stats_says_an_order_paid_at_another_till_is_owed_no_more(
         0,
         0,
     )
+
+
+async def test_after_paying_a_bill_picked_from_the_list_f3_takes_the_next_number(
+    tills: dict[str, Till], central: Central
+) -> None:
+    """↓ Enter picks a bill, F10 Enter pays it: the number box has the keys again, so the
+    next bill scanned is not typed into the list."""
+    t1 = tills["T1"]
+    first, second = saved_unpaid(t1), saved_unpaid(t1)
+    app = own_counter_app(t1, central)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, float_=None)
+        await pilot.press("f3")
+        await pilot.pause()
+        await pilot.press("down", "enter")  # the oldest open bill
+        await pilot.pause()
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: isinstance(app.screen, PaymentScreen))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "received" in notice(app))
+        await type_text(pilot, second.number)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: isinstance(app.screen, PaymentScreen))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: models.Sale.get_by_id(second.id).balance == 0)
+    assert [models.Sale.get_by_id(s.id).balance for s in (first, second)] == [0, 0]

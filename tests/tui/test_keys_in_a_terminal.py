@@ -671,8 +671,10 @@ def receipts_keys(till: Till) -> None:
     till.press("receipts", "shift+tab", anything, moves_focus=True)  # to the number box
     till.type(till.saved)
     till.enter(both(shows("Chosen 1 · due"), line(rf"{till.saved}.*✓")))
+    till.press("receipts", "down", anything, form="normal", moves_focus=True)  # paid from the list
     till.press("receipts", "f10", title("Receipt · due"))
     till.enter(both(no_title("Receipt"), line(r"Receipt R-T1-\d+: [\d,.]+ rec")))
+    till.type("S-T1-", line(r"▊\s+S-T1-\s"))  # the next bill's number goes in the box again
 
 
 def returns_keys(till: Till) -> None:

@@ -394,6 +394,7 @@ class ReceiptsScreen(TillScreen):
         receipt, settlement = result
         self.chosen = []
         self.remote, self.asked = {}, {}
+        self.query_one("#number", Input).focus()  # the next bill is scanned, not the list
         self.show_orders()
         self.list_others()
         change = f" · CHANGE {format_amount(settlement.change)}" if settlement.change else ""
