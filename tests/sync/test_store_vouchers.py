@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 from textual.widgets import Input, Static
@@ -27,6 +28,7 @@ from o2pos.sync.vouchers import Asked, StoreVouchers, VoucherRefused, ask, tende
 from o2pos.tui.app import TillApp
 from o2pos.tui.screens.payment import PaymentScreen
 from tests.sync.conftest import Central, Till, free_port, make_till, o2pos_cmd
+from tests.sync.faultproxy import FaultProxy
 from tests.tui.test_flows import notice, scan, sign_in, type_text, wait_for
 
 _shops = itertools.count(1)
@@ -388,3 +390,35 @@ async def test_offline_the_payment_dialog_says_why_another_tills_voucher_is_refu
         assert f"{code} was issued at another till" in str(error.render())
         assert isinstance(app.screen, PaymentScreen)  # nothing taken; another tender will do
     assert vouchers.local_balance(t2.ctx, code) == 50000
+
+
+def held_states(central: Central, code: str) -> list[str]:
+    central.bind()
+    query = VoucherReservation.select().join(StoredValue).where(StoredValue.code == code)
+    return [r.state for r in query]
+
+
+async def test_cancelling_the_payment_before_the_central_answers_gives_the_voucher_back(
+    tills: dict[str, Till], central: Central
+) -> None:
+    """The central held the amount, but the cashier pressed Esc before its answer came:
+    the hold is released at once, not left for its lease to run out."""
+    t1, t2 = tills["T1"], tills["T2"]
+    code = gift_voucher(t1, 50000)
+    parts = urlparse(central.url)
+    with FaultProxy((parts.hostname or "127.0.0.1", parts.port or 80)) as proxy:
+        app = counter_app(t2, central, url=proxy.url)
+        held = proxy.hold("POST", f"/v1/store/vouchers/{code}/reserve", answered=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_in(pilot, float_=None)
+            await scan(pilot, "TRIM")
+            await pilot.press("f10")
+            await wait_for(pilot, lambda: isinstance(app.screen, PaymentScreen))
+            await tender_voucher(pilot, app, code, "300")
+            await wait_for(pilot, lambda: held.arrived)
+            assert held_states(central, code) == ["held"]
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: not isinstance(app.screen, PaymentScreen))
+            held.release()
+            await wait_for(pilot, lambda: held_states(central, code) == ["released"])
+    assert balance(central, code) == 50000

@@ -102,22 +102,25 @@ class PaymentScreen(ModalScreen[Any]):
         if event.widget is not reference or not code or self.method.kind not in STORED_VALUE:
             return
         self.run_worker(
-            partial(self.look_up_voucher, self.method.kind, code),
+            partial(self.look_up_voucher, self.app, self.method.kind, code),
             thread=True,
             exit_on_error=False,
             group="voucher-balance",
         )
 
-    def look_up_voucher(self, kind: str, code: str) -> None:
+    def look_up_voucher(self, app: Any, kind: str, code: str) -> None:
         """In a worker thread: the central's balance of a voucher (network only)."""
         from o2pos.sync import vouchers as store_vouchers
 
-        looked = store_vouchers.look(self.app.config.central, code)
-        self.app.call_from_thread(self.show_voucher_balance, kind, code, looked)
+        looked = store_vouchers.look(app.config.central, code)
+        app.call_from_thread(self.show_voucher_balance, kind, code, looked)
 
     @guarded
     def show_voucher_balance(self, kind: str, code: str, looked: Any) -> None:
         from o2pos.sync import vouchers as store_vouchers
+
+        if not self.is_attached:
+            return  # the dialog was closed before the central answered
 
         text = store_vouchers.balance_text(self.app.ctx, kind, code, looked)
         if self.asking or code.upper() in {held for held, _ in self.holds}:
@@ -184,18 +187,18 @@ class PaymentScreen(ModalScreen[Any]):
     def action_cancel(self) -> None:
         if self.holds:  # what this payment held at the central is free again at once
             self.run_worker(
-                partial(self.release_holds, list(self.holds)),
+                partial(self.release_holds, self.app, list(self.holds)),
                 thread=True,
                 exit_on_error=False,
                 group="voucher-release",
             )
         self.dismiss(None)
 
-    def release_holds(self, holds: list[tuple[str, str]]) -> None:
+    def release_holds(self, app: Any, holds: list[tuple[str, str]]) -> None:
         from o2pos.sync import vouchers as store_vouchers
 
         for code, reservation_id in holds:
-            store_vouchers.release(self.app.config.central, code, reservation_id)
+            store_vouchers.release(app.config.central, code, reservation_id)
 
     @guarded
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -216,7 +219,7 @@ class PaymentScreen(ModalScreen[Any]):
             self.show_error("")
             self.show_change(f"Asking the central for {tender.reference.upper()}…")
             self.run_worker(
-                partial(self.reserve_voucher, self.method.kind, tender),
+                partial(self.reserve_voucher, self.app, self.method.kind, tender),
                 thread=True,
                 exit_on_error=False,
                 group="voucher-reserve",
@@ -224,23 +227,33 @@ class PaymentScreen(ModalScreen[Any]):
             return
         self.take(tender)
 
-    def reserve_voucher(self, kind: str, tender: Tender) -> None:
-        """In a worker thread: hold the voucher's amount at the central (network only)."""
+    def reserve_voucher(self, app: Any, kind: str, tender: Tender) -> None:
+        """In a worker thread: hold the voucher's amount at the central (network only).
+
+        ``app`` is taken on the UI thread: the dialog may be closed before the answer."""
         from o2pos.sync import vouchers as store_vouchers
 
         assert tender.reference is not None
         asked: Any
         try:
-            asked = store_vouchers.ask(
-                self.app.config.central, kind, tender.reference, tender.amount
-            )
+            asked = store_vouchers.ask(app.config.central, kind, tender.reference, tender.amount)
         except Exception as exc:  # a bug: reported on the screen, and Enter works again
             asked = exc
-        self.app.call_from_thread(self.voucher_answered, kind, tender, asked)
+        app.call_from_thread(self.voucher_answered, app, kind, tender, asked)
 
     @guarded
-    def voucher_answered(self, kind: str, tender: Tender, asked: Any) -> None:
+    def voucher_answered(self, app: Any, kind: str, tender: Tender, asked: Any) -> None:
         self.asking = False
+        if not self.is_attached:  # cancelled while the central was asked: nothing to pay
+            held = getattr(asked, "held", None)
+            if held is not None:
+                app.run_worker(
+                    partial(self.release_holds, app, [(held.code, held.reservation_id)]),
+                    thread=True,
+                    exit_on_error=False,
+                    group="voucher-release",
+                )
+            return
         self.take_voucher(kind, tender, asked)
 
     @guarded
@@ -287,20 +300,20 @@ class PaymentScreen(ModalScreen[Any]):
         self.show_error("")
         self.show_change("Renewing the hold on these bills at the central…")
         self.run_worker(
-            partial(self.confirming, self.confirm, tenders),
+            partial(self.confirming, self.app, self.confirm, tenders),
             thread=True,
             exit_on_error=False,
             group="payment-confirm",
         )
 
-    def confirming(self, confirm: Callable[[], None], tenders: list[Tender]) -> None:
+    def confirming(self, app: Any, confirm: Callable[[], None], tenders: list[Tender]) -> None:
         """In a worker thread: ``confirm`` (network); its refusal is shown, not raised."""
         problem: Exception | None = None
         try:
             confirm()
         except Exception as exc:  # reported on the dialog, and Enter works again
             problem = exc
-        self.app.call_from_thread(self.confirmed, tenders, problem)
+        app.call_from_thread(self.confirmed, tenders, problem)
 
     def confirmed(self, tenders: list[Tender], problem: Exception | None) -> None:
         if not self.is_attached:
