@@ -82,7 +82,7 @@ class Sale(CentralModel):
     session_id = IntegerField(null=True)
     completed_at = CharField(max_length=32)
     employee_id = CharField(null=True)
-    customer_uuid = CharField(null=True)
+    customer_uuid = CharField(null=True, index=True)  # dues and F3 by customer
     subtotal = BigIntegerField()
     discount_total = BigIntegerField()
     tax_total = BigIntegerField()
