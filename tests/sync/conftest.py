@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ import pytest
 
 from o2pos.central import models as central_models
 from o2pos.central.store import add_terminal, open_central
-from o2pos.core import syncstate
+from o2pos.core import models, syncstate
 from o2pos.sync.client import CentralClient
 from o2pos.sync.engine import SyncEngine
 from tests.conftest import Store, build_store
@@ -191,6 +192,33 @@ def make_till(
         **engine_kw,
     )
     return Till(store, name, token, engine)
+
+
+_shops = itertools.count(1)
+
+
+def shop() -> str:
+    """A store of its own per test: the central is shared by the whole session."""
+    return f"shop{next(_shops)}-{uuid.uuid4().hex[:8]}"
+
+
+def at(till: Till) -> Till:
+    """Point the till models at this till's database: the tills of a test share a process."""
+    models.database.initialize(till.ctx.db)
+    return till
+
+
+def counters(tmp_path: Path, central: Central, **stores: str) -> Iterator[dict[str, Till]]:
+    """Tills named by the keywords, each in the store it is given (``T1=here, X=there``),
+    closed after the test: a fixture's body (``yield from counters(...)``)."""
+    made = {}
+    for label, store in stores.items():
+        (tmp_path / label).mkdir()
+        made[label] = make_till(tmp_path / label, central, store_name=store)
+    yield made
+    for till in made.values():
+        till.engine.client.close()
+        till.ctx.db.close()
 
 
 @pytest.fixture

@@ -20,9 +20,9 @@ from o2pos.core.payments import RemoteOrder, Tender
 from o2pos.sync.client import CentralClient
 from o2pos.sync.orders import OFFLINE, OrderRefused, OrdersUnavailable, StoreOrders
 from o2pos.tui.screens.payment import PaymentScreen
-from tests.sync.conftest import Central, Till, make_till
+from tests.sync.conftest import Central, Till, at, make_till, shop
 from tests.sync.faultproxy import FaultProxy
-from tests.sync.test_store_orders import at, counter_app, orders_of, saved_unpaid, shop
+from tests.sync.test_store_orders import counter_app, orders_of, saved_unpaid
 from tests.tui.test_flows import notice, sign_in, type_text, wait_for
 
 SCRIPT = Path(__file__).with_name("claim_and_wait.py")

@@ -13,8 +13,8 @@ from o2pos.central.models import OrderClaim, Sale
 from o2pos.core import models, sales, syncstate
 from o2pos.tui.app import TillApp
 from o2pos.tui.screens.payment import PaymentScreen
-from tests.sync.conftest import Central, Till, make_till
-from tests.sync.test_store_orders import counter_app, orders_of, saved_unpaid, shop
+from tests.sync.conftest import Central, Till, make_till, shop
+from tests.sync.test_store_orders import counter_app, orders_of, saved_unpaid
 from tests.tui.test_flows import notice, sign_in, type_text, wait_for
 
 

@@ -13,8 +13,8 @@ from o2pos.core import customers, models, sales, syncstate
 from o2pos.sync.orders import OFFLINE
 from o2pos.tui.app import TillApp
 from o2pos.tui.screens.payment import PaymentScreen
-from tests.sync.conftest import Central, Till, free_port, make_till
-from tests.sync.test_store_orders import at, counter_app, saved_unpaid, shop
+from tests.sync.conftest import Central, Till, at, free_port, make_till, shop
+from tests.sync.test_store_orders import counter_app, saved_unpaid
 from tests.tui.test_flows import notice, sign_in, type_text, wait_for
 
 

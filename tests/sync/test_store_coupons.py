@@ -27,36 +27,18 @@ from o2pos.core.payments import Tender
 from o2pos.sync import coupons as store_coupons
 from o2pos.tui.app import TillApp
 from o2pos.tui.screens.bill_dialogs import DiscountDialog
-from tests.sync.conftest import Central, Till, free_port, make_till
+from tests.sync.conftest import Central, Till, at, counters, free_port, shop
 from tests.sync.faultproxy import FaultProxy
 from tests.tui.test_flows import approve_as_manager, notice, scan, sign_in, type_text, wait_for
 
-_shops = itertools.count(1)
 _codes = itertools.count(1)
-
-
-def shop() -> str:
-    return f"cshop{next(_shops)}-{uuid.uuid4().hex[:8]}"
-
-
-def at(till: Till) -> Till:
-    """Point the till models at this till's database: the tills of a test share a process."""
-    models.database.initialize(till.ctx.db)
-    return till
 
 
 @pytest.fixture
 def tills(tmp_path: Path, central: Central) -> Iterator[dict[str, Till]]:
     """T1 and T2 in one store, X in another."""
     here, there = shop(), shop()
-    made = {}
-    for label, store in (("T1", here), ("T2", here), ("X", there)):
-        (tmp_path / label).mkdir()
-        made[label] = make_till(tmp_path / label, central, store_name=store)
-    yield made
-    for till in made.values():
-        till.engine.client.close()
-        till.ctx.db.close()
+    yield from counters(tmp_path, central, T1=here, T2=here, X=there)
 
 
 def coupon(central: Central, limit: int | None, *tills: Till) -> str:

@@ -4,7 +4,6 @@ offline, F7 says what it cannot show."""
 
 from __future__ import annotations
 
-import itertools
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,35 +23,17 @@ from o2pos.sync.client import CentralClient
 from o2pos.sync.orders import OrderRefused, StoreOrders
 from o2pos.tui.app import TillApp
 from o2pos.tui.screens.payment import PaymentScreen
-from tests.sync.conftest import Central, Till, free_port, make_till
+from tests.sync.conftest import Central, Till, at, counters, free_port, shop
 from tests.tui.test_flows import notice, sign_in, type_text, wait_for
 
-_shops = itertools.count(1)
 CUSTOMER = "c-local"  # Lakshmi Rao, on every test till
-
-
-def shop() -> str:
-    return f"dshop{next(_shops)}-{uuid.uuid4().hex[:8]}"
-
-
-def at(till: Till) -> Till:
-    """Point the till models at this till's database: the tills of a test share a process."""
-    models.database.initialize(till.ctx.db)
-    return till
 
 
 @pytest.fixture
 def tills(tmp_path: Path, central: Central) -> Iterator[dict[str, Till]]:
     """T1, T2 and T3 in one store, X in another."""
     here, there = shop(), shop()
-    made = {}
-    for label, store in (("T1", here), ("T2", here), ("T3", here), ("X", there)):
-        (tmp_path / label).mkdir()
-        made[label] = make_till(tmp_path / label, central, store_name=store)
-    yield made
-    for till in made.values():
-        till.engine.client.close()
-        till.ctx.db.close()
+    yield from counters(tmp_path, central, T1=here, T2=here, T3=here, X=there)
 
 
 def online(till: Till, central: Central) -> CentralConfig:

@@ -23,8 +23,8 @@ from o2pos.sync.returns import ReturnClaim as Claim
 from o2pos.tui.app import TillApp
 from o2pos.tui.approval import ManagerPinDialog
 from o2pos.tui.screens.dialogs import QuantityDialog, TextDialog
-from tests.sync.conftest import Central, Till, free_port, make_till
-from tests.sync.test_store_orders import at, own_counter_app, saved_unpaid, shop
+from tests.sync.conftest import Central, Till, at, counters, free_port, make_till, shop
+from tests.sync.test_store_orders import own_counter_app, saved_unpaid
 from tests.tui.test_flows import approve_as_manager, notice, sign_in, type_text, wait_for
 
 
@@ -32,14 +32,7 @@ from tests.tui.test_flows import approve_as_manager, notice, sign_in, type_text,
 def tills(tmp_path: Path, central: Central) -> Iterator[dict[str, Till]]:
     """T1, T2 and T3, three counters of one store."""
     here = shop()
-    made = {}
-    for label in ("T1", "T2", "T3"):
-        (tmp_path / label).mkdir()
-        made[label] = make_till(tmp_path / label, central, store_name=here)
-    yield made
-    for till in made.values():
-        till.engine.client.close()
-        till.ctx.db.close()
+    yield from counters(tmp_path, central, T1=here, T2=here, T3=here)
 
 
 def sales_of(till: Till, central: Central) -> StoreSales:
