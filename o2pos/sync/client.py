@@ -19,6 +19,7 @@ from urllib.parse import quote
 import httpx
 
 from o2pos import __version__
+from o2pos.config import CentralConfig
 
 
 class SyncError(Exception):
@@ -90,6 +91,20 @@ class CentralClient:
             headers={"Authorization": f"Bearer {token}", "User-Agent": f"o2pos/{__version__}"},
             timeout=httpx.Timeout(connect=min(3.0, timeout), read=timeout, write=timeout, pool=3.0),
             verify=verify,
+            transport=transport,
+        )
+
+    @classmethod
+    def for_lookups(
+        cls, central: CentralConfig, *, transport: httpx.BaseTransport | None = None
+    ) -> CentralClient:
+        """A client for a question a counter asks while the cashier waits (an order, a
+        voucher, a coupon, dues): ``[central] lookup_timeout_seconds``, not the push's."""
+        return cls(
+            central.url,
+            central.token,
+            ca_bundle=central.ca_bundle,
+            timeout=central.lookup_timeout_seconds,
             transport=transport,
         )
 

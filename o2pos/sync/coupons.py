@@ -40,13 +40,7 @@ def _client(
     if not central.url:
         return None
     try:
-        return CentralClient(
-            central.url,
-            central.token,
-            ca_bundle=central.ca_bundle,
-            timeout=central.lookup_timeout_seconds,
-            transport=transport,
-        )
+        return CentralClient.for_lookups(central, transport=transport)
     except SyncError:
         return None
 

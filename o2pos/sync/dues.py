@@ -26,13 +26,7 @@ def fetch(
     if not central.url:
         return None
     try:
-        client = CentralClient(
-            central.url,
-            central.token,
-            ca_bundle=central.ca_bundle,
-            timeout=central.lookup_timeout_seconds,
-            transport=transport,
-        )
+        client = CentralClient.for_lookups(central, transport=transport)
     except SyncError:
         return None
     try:

@@ -108,13 +108,7 @@ class StoreOrders:
         if not central.url:
             raise OrdersUnavailable(f"{OFFLINE}: this till has no central configured")
         try:
-            client = CentralClient(
-                central.url,
-                central.token,
-                ca_bundle=central.ca_bundle,
-                timeout=central.lookup_timeout_seconds,
-                transport=transport,
-            )
+            client = CentralClient.for_lookups(central, transport=transport)
         except SyncError as exc:
             raise OrdersUnavailable(f"{OFFLINE}: {exc.message}") from exc
         return cls(client, central.claim_lease_seconds)

@@ -85,13 +85,7 @@ class StoreVouchers:
         if not central.url:
             raise VouchersUnavailable(f"{OFFLINE}: this till has no central configured")
         try:
-            client = CentralClient(
-                central.url,
-                central.token,
-                ca_bundle=central.ca_bundle,
-                timeout=central.lookup_timeout_seconds,
-                transport=transport,
-            )
+            client = CentralClient.for_lookups(central, transport=transport)
         except SyncError as exc:
             raise VouchersUnavailable(f"{OFFLINE}: {exc.message}") from exc
         return cls(client)
