@@ -15,13 +15,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from peewee import fn
+from peewee import JOIN, fn
 
 from o2pos.core import journal
 from o2pos.core.context import Context
 from o2pos.core.errors import NotFound
 from o2pos.core.journal import iso
 from o2pos.core.models import (
+    PaidElsewhere,
     Payment,
     PaymentMethod,
     Receipt,
@@ -50,8 +51,24 @@ def _summary(
             fn.COALESCE(fn.SUM(Sale.discount_total), 0),
             fn.COALESCE(fn.SUM(Sale.tax_total), 0),
             fn.COALESCE(fn.SUM(Sale.round_off), 0),
-            fn.COALESCE(fn.SUM(Sale.balance), 0),
         ).where(completed, sale_where)
+    )[0]
+    # owed on these bills: less what other tills of the store took for them (last pull)
+    unpaid = (
+        Sale.select(
+            fn.COALESCE(fn.SUM(fn.MAX(0, Sale.balance - fn.COALESCE(PaidElsewhere.amount, 0))), 0)
+        )
+        .join(PaidElsewhere, JOIN.LEFT_OUTER, on=(PaidElsewhere.sale_uuid == Sale.uuid))
+        .where(completed, sale_where)
+        .scalar()
+    )
+    # gift vouchers sold are money taken in the shift, and a liability of the store's: no sale
+    vouchers_sold = tuples(
+        SaleLine.select(
+            fn.COALESCE(fn.SUM(SaleLine.qty_milli), 0), fn.COALESCE(fn.SUM(SaleLine.total), 0)
+        )
+        .join(Sale)
+        .where(completed, sale_where, SaleLine.sku == VOUCHER_SKU)
     )[0]
     # returns of this till's sales (Return) and of other tills' sales (RemoteReturn) alike
     both = (Return, RemoteReturn)
@@ -157,14 +174,15 @@ def _summary(
             row["sgst"] += sign * sgst
             row["igst"] += sign * igst
             row["tax"] += sign * (cgst + sgst + igst)
-    sales_count, sales_total, discounts, tax_total, round_off, unpaid = sales
+    sales_count, sales_total, discounts, tax_total, round_off = sales
     return {
         "sales_count": sales_count,
         "sales_total": sales_total,
         "discount_total": discounts,
         "tax_total": tax_total,
         "round_off_total": round_off,
-        "unpaid_total": unpaid,
+        "unpaid_total": int(unpaid),
+        "gift_vouchers_sold": {"count": vouchers_sold[0] // 1000, "total": vouchers_sold[1]},
         "returns_count": returns[0],
         "returns_total": returns[1],
         "net_sales": sales_total - returns[1],

@@ -535,6 +535,9 @@ def report(doc: Document, store: StoreSettings, options: Options) -> Slip:
     paper.row(f"Returns ({r['returns_count']})", minus(r["returns_total"]))
     paper.row("Net sales", money(r["net_sales"]))
     paper.row("Discounts given", money(r["discount_total"]))
+    sold = r.get("gift_vouchers_sold")  # a report stored before it was counted has none
+    if sold and sold["count"]:
+        paper.row(f"Gift vouchers sold ({sold['count']})", money(sold["total"]))
     if r["unpaid_total"]:
         paper.row("Unpaid on these bills", money(r["unpaid_total"]))
     paper.rule()

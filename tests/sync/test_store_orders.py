@@ -13,7 +13,7 @@ import pytest
 from o2pos.central.models import OrderClaim, Payment, Sale
 from o2pos.central.models import Return as CentralReturn
 from o2pos.config import CentralConfig, Config
-from o2pos.core import customers, models, payments, returns, sales, syncstate
+from o2pos.core import customers, models, payments, reports, returns, sales, syncstate
 from o2pos.core.errors import StateError
 from o2pos.core.payments import RemoteOrder, Tender
 from o2pos.sync.client import CentralClient
@@ -435,6 +435,7 @@ def test_the_till_that_made_an_order_paid_elsewhere_lists_it_no_more_and_refunds
 
     assert at(t1).engine.run_once().ok  # the pull brings what T2 took for it
     assert saved.number not in [o.number for o in payments.open_orders(t1.ctx)]
+    assert reports.x_report(t1.ctx)["unpaid_total"] == 0  # T1's shift owes nothing on it
     with pytest.raises(StateError, match="was paid at another counter"):
         payments.payable_order(t1.ctx, saved.number)
     line = models.SaleLine.get(models.SaleLine.sale == saved.id)

@@ -23,6 +23,7 @@ from o2pos.core.models import (
     Voucher,
 )
 from o2pos.core.payments import Tender
+from o2pos.printing import documents, layouts
 from tests.conftest import START, Store, build_store
 
 
@@ -98,6 +99,11 @@ def test_a_voucher_sold_with_goods_is_issued_with_the_bill(store: Store) -> None
     shift = reports.x_report(store.ctx)
     assert [t["rate_bp"] for t in shift["taxes"]] == [500]
     assert shift["sales_total"] == 118900  # the money taken for it is in the shift
+    assert shift["gift_vouchers_sold"] == {"count": 1, "total": 100000}
+    slip = layouts.slip_for(
+        documents.x_report(store.ctx), store.ctx.settings.store, layouts.Options(width=40)
+    ).text()
+    assert "Gift vouchers sold (1)" in slip and "1,000.00" in slip
     # the sale's event comes first, then its vouchers', all in the one transaction
     kinds = [r.event_type for r in Journal.select().order_by(Journal.seq)][-2:]
     assert kinds == ["sale.completed", "voucher.issued"]
