@@ -146,7 +146,7 @@ def counter_app(till: Till, central: Central, url: str | None = None) -> TillApp
 async def choose_lakshmi(pilot: Any) -> None:
     await pilot.press("f7")
     await pilot.pause()
-    await type_text(pilot, "Lakshmi")
+    await type_text(pilot, "Lakshmi Rao")  # the central may also hold demo Lakshmis
     await pilot.pause()
     await pilot.press("enter")
     await pilot.pause()
