@@ -7,6 +7,7 @@ both). Each test registers its own terminal, so tests share the server without s
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import os
 import socket
@@ -227,3 +228,22 @@ def till(tmp_path: Path, central: Central) -> Iterator[Till]:
     yield t
     t.engine.client.close()
     t.ctx.db.close()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A till screen driven against the central (a Pilot test, a coroutine) tests the till:
+    it runs against the SQLite central only. What the central stores and answers is tested
+    on both backends by the synchronous tests beside it; running every screen twice would
+    double the slowest part of the suite for nothing the PostgreSQL run can show."""
+    keep: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        screen = inspect.iscoroutinefunction(getattr(item, "function", None))
+        if screen and callspec is not None and callspec.params.get("central") == "postgres":
+            dropped.append(item)
+        else:
+            keep.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
