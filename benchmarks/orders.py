@@ -37,9 +37,10 @@ from common import Row, free_port, percentile, serving, table
 
 from o2pos.central.store import add_terminal, open_central
 from o2pos.config import CentralConfig
-from o2pos.core.journal import GENESIS_HASH, wire_hash
+from o2pos.core.journal import GENESIS_HASH
 from o2pos.sync.orders import StoreOrders
 from o2pos.sync.vouchers import StoreVouchers
+from tests.events import next_event
 
 TARGET = 0.300  # seconds, p99
 MAKERS = 4  # tills whose orders are looked up
@@ -57,18 +58,8 @@ class Till:
 
     def add(self, event_type: str, payload: dict[str, Any]) -> None:
         self.seq += 1
-        event = {
-            "seq": self.seq,
-            "event_id": str(uuid.uuid4()),
-            "terminal_id": self.name,
-            "event_type": event_type,
-            "created_at": "2026-12-01T06:00:00.000000Z",
-            "employee_id": "cashier",
-            "approved_by": None,
-            "payload": payload,
-            "prev_hash": self.head,
-        }
-        event["hash"] = self.head = wire_hash(event)
+        event = next_event(self.name, self.seq, self.head, event_type, payload)
+        self.head = event["hash"]
         self.events.append(event)
 
     def push(self, url: str) -> None:

@@ -26,7 +26,8 @@ from o2pos.central.ingest import ingest
 from o2pos.central.models import StoredValue, Terminal, VoucherReservation
 from o2pos.central.orders import OrderRefusal
 from o2pos.central.store import add_terminal, open_central
-from o2pos.core.journal import GENESIS_HASH, wire_hash
+from o2pos.core.journal import GENESIS_HASH
+from tests.events import next_event
 
 PG_URL = os.environ.get("O2POS_TEST_PG", "")
 TILLS = 3
@@ -53,18 +54,8 @@ class Till:
 
     def send(self, event_type: str, payload: dict[str, Any]) -> list[int]:
         self.seq += 1
-        event = {
-            "seq": self.seq,
-            "event_id": str(uuid.uuid4()),
-            "terminal_id": self.name,
-            "event_type": event_type,
-            "created_at": "2026-12-01T06:00:00.000000Z",
-            "employee_id": "cashier",
-            "approved_by": None,
-            "payload": payload,
-            "prev_hash": self.head,
-        }
-        event["hash"] = self.head = wire_hash(event)
+        event = next_event(self.name, self.seq, self.head, event_type, payload)
+        self.head = event["hash"]
         return ingest(self.name, [event]).flagged
 
 

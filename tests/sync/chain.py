@@ -14,7 +14,8 @@ from typing import Any
 import httpx
 
 from o2pos.central import models as cm
-from o2pos.core.journal import GENESIS_HASH, wire_hash
+from o2pos.core.journal import GENESIS_HASH
+from tests.events import next_event
 from tests.sync.conftest import Central
 
 Event = dict[str, Any]
@@ -82,18 +83,8 @@ class Chain:
     def event(self, event_type: str, payload: Any) -> Event:
         """The next event of this journal, with the hash its content calls for."""
         self.seq += 1
-        event = {
-            "seq": self.seq,
-            "event_id": str(uuid.uuid4()),
-            "terminal_id": self.name,
-            "event_type": event_type,
-            "created_at": "2026-12-01T06:00:00.000000Z",
-            "employee_id": "cashier",
-            "approved_by": None,
-            "payload": payload,
-            "prev_hash": self.head,
-        }
-        event["hash"] = self.head = wire_hash(event)
+        event = next_event(self.name, self.seq, self.head, event_type, payload)
+        self.head = event["hash"]
         return event
 
     def post(self, events: list[Event]) -> httpx.Response:
