@@ -535,6 +535,11 @@ class BatchProjector:
     def _write(self) -> None:
         batch = self.batch
         self.coupons.write()  # its rows are locked already; the master counter comes next
+        elsewhere = self._paid_elsewhere(batch.allocations)
+        if elsewhere:  # published below: the counter now, before any sale row is locked
+            from .master import lock_counter
+
+            lock_counter()
         if batch.returned and is_postgres():
             # a return claim reads returned and held quantities under the sale's row lock:
             # taking it here makes it see this batch's returns and settled claims together
@@ -550,11 +555,6 @@ class BatchProjector:
             (Return, batch.returns),
         ):
             bulk_insert(model, rows)
-        elsewhere = self._paid_elsewhere(batch.allocations)
-        if elsewhere:
-            from .master import lock_counter
-
-            lock_counter()  # the counter before the sales, as every publishing push takes them
         for uuid, amount in batch.allocations:
             Sale.update(paid=Sale.paid + amount, balance=Sale.balance - amount).where(
                 Sale.uuid == uuid
