@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -27,6 +28,33 @@ from o2pos.core.payments import Tender
 from o2pos.core.settings import SecuritySettings, Settings, StoreSettings, TerminalSettings
 
 START = datetime(2026, 11, 20, 6, 0, 0)  # 11:30 in Kolkata
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist each worker gets a PostgreSQL database of its own: the session's
+    central drops and recreates its tables, which two workers must not do to one database.
+    Runs before collection, so the modules that read ``O2POS_TEST_PG`` see the worker's."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    base = os.environ.get("O2POS_TEST_PG", "")
+    if not worker or not base:
+        return
+    import psycopg2  # the central extra
+
+    name = f"{base.rsplit('/', 1)[1]}_{worker}"
+    conn = psycopg2.connect(base)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+            if cur.fetchone() is None:
+                cur.execute(f'CREATE DATABASE "{name}"')
+    except psycopg2.Error as exc:
+        raise pytest.UsageError(
+            f"a database per test worker needs CREATEDB for {base!r}'s role: {exc}"
+        ) from exc
+    finally:
+        conn.close()
+    os.environ["O2POS_TEST_PG"] = f"{base.rsplit('/', 1)[0]}/{name}"
 
 
 @dataclass
