@@ -120,23 +120,13 @@ def quick_buttons(ctx: Context) -> list[QuickButtonView]:
     ]
 
 
-def adjust_stock(ctx: Context, product_id: int, delta_milli: int) -> None:
-    """Move stock at this till's location (negative when selling). Part of a caller's tx."""
-    sql(
-        "INSERT INTO stock (product_id, location, qty_milli) VALUES (?, ?, ?) "
-        "ON CONFLICT (product_id, location) "
-        "DO UPDATE SET qty_milli = qty_milli + excluded.qty_milli",
-        (product_id, ctx.settings.terminal.location, delta_milli),
-    )
-
-
 def fifo_lots(ctx: Context, product: Product) -> list[Lot]:
     """Lots with stock at this location, oldest received first (first in, first out)."""
     return list(
         Lot.select()
         .where(
             Lot.product == product,
-            Lot.location == ctx.settings.terminal.location,
+            Lot.location == ctx.location,
             Lot.qty_milli > 0,
         )
         .order_by(Lot.received_at, Lot.id)

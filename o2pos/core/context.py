@@ -27,10 +27,17 @@ class Context:
     db: SqliteDatabase
     settings: Settings = field(default_factory=Settings)
     clock: Callable[[], datetime] = utcnow
+    # the location (branch) chosen at login; None: the till's own ([terminal] location)
+    session_location: str | None = None
 
     @property
     def terminal_id(self) -> str:
         return self.settings.terminal.id
+
+    @property
+    def location(self) -> str:
+        """Whose stock this session's documents move."""
+        return self.session_location or self.settings.terminal.location
 
     def now(self) -> datetime:
         return self.clock()

@@ -100,7 +100,7 @@ def integrity_problems(db: SqliteDatabase, limit: int = 5) -> list[str]:
 
 # Bump with every schema change and add the step that brings the version before it up to
 # date to MIGRATIONS (playhouse.migrate); `create_schema` runs them in order at start-up.
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 
 
 def _add_sync_status(db: SqliteDatabase) -> None:
@@ -165,6 +165,25 @@ def _add_paid_elsewhere(db: SqliteDatabase) -> None:
     """10 -> 11: the paid_elsewhere table (created below); nothing else."""
 
 
+def _add_stock_documents(db: SqliteDatabase) -> None:
+    """11 -> 12: stock moves and levels per bucket, locations per employee and bill,
+    bills for delivery, and the delivery, transfer and count tables (created below)."""
+    columns = {
+        "stock": (
+            "reserved_milli INTEGER NOT NULL DEFAULT 0",
+            "transit_milli INTEGER NOT NULL DEFAULT 0",
+        ),
+        "employee": ("locations VARCHAR(255) NOT NULL DEFAULT ''",),
+        "serial_number": ("location VARCHAR(255)",),
+        "sale": ("location VARCHAR(255)", "delivery VARCHAR(255)"),
+    }
+    for table, added in columns.items():
+        have = {c.name for c in db.get_columns(table)}
+        for column in added:
+            if column.split()[0] not in have:
+                db.execute_sql(f"ALTER TABLE {table} ADD COLUMN {column}")
+
+
 MIGRATIONS: dict[int, Callable[[SqliteDatabase], None]] = {
     1: _add_sync_status,
     2: _add_print_job,
@@ -176,6 +195,7 @@ MIGRATIONS: dict[int, Callable[[SqliteDatabase], None]] = {
     8: _add_remote_return,
     9: _add_voucher_issuer,
     10: _add_paid_elsewhere,
+    11: _add_stock_documents,
 }
 
 

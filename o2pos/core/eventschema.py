@@ -251,6 +251,10 @@ SALE_COMPLETED = Obj(
             )
         ),
         "interstate": Bool(),
+        # the location whose stock the bill moves, and its delivery (home | pickup) when
+        # the goods leave later; both absent from tills before stock per location
+        "location": NULL_TEXT,
+        "delivery": NULL_TEXT,
         "lines": ListOf(SALE_LINE),
         "order_discount": Null(
             Obj({"kind": TEXT, "value": NUMBER, "approved_by": NULL_TEXT}),
@@ -270,7 +274,7 @@ SALE_COMPLETED = Obj(
         ),
     },
     needed=("uuid", "number", *SALE_FIGURES),
-    sometimes=("receipt_uuid", "received", "credit_given", "vouchers"),
+    sometimes=("receipt_uuid", "received", "credit_given", "vouchers", "location", "delivery"),
 )
 
 # a gift voucher sold (``vouchers.issued_payload``); the central keeps its balance from here
@@ -336,9 +340,94 @@ RETURN_COMPLETED = Obj(
         # the till that made the sale; both absent from tills before returns at any counter
         "claim_id": Null(UUID),
         "sale_terminal": TEXT,
+        "location": NULL_TEXT,  # where the goods came back to
     },
     needed=("uuid", "number", "sale_uuid", "refund_method", "total"),
-    sometimes=("claim_id", "sale_terminal"),
+    sometimes=("claim_id", "sale_terminal", "location"),
+)
+
+# --- stock documents (docs/stock.md) ---------------------------------------------------
+DELIVERY_RECORDED = Obj(
+    {
+        "uuid": UUID,
+        "number": COLUMN_TEXT,
+        "sale": COLUMN_TEXT,
+        "sale_uuid": UUID,
+        "sale_terminal": TEXT,
+        "location": COLUMN_TEXT,
+        "mode": TEXT,
+        "courier_ref": TEXT,
+        "lines": ListOf(Obj({"line_no": NUMBER, "sku": TEXT, "qty_milli": NUMBER})),
+    },
+    needed=("uuid", "number", "sale_uuid", "location", "lines"),
+)
+TRANSFER_SENT = Obj(
+    {
+        "uuid": UUID,
+        "number": COLUMN_TEXT,
+        "from_location": COLUMN_TEXT,
+        "to_location": COLUMN_TEXT,
+        "lines": ListOf(
+            Obj(
+                {
+                    "line_no": NUMBER,
+                    "sku": TEXT,
+                    "name": TEXT,
+                    "qty_milli": NUMBER,
+                    "lot_no": NULL_TEXT,
+                    "serial": NULL_TEXT,
+                },
+                needed=("line_no", "sku", "qty_milli"),
+            )
+        ),
+    },
+    needed=("uuid", "number", "from_location", "to_location", "lines"),
+)
+TRANSFER_RECEIVED = Obj(
+    {
+        "uuid": UUID,  # the transfer's, as sent
+        "number": COLUMN_TEXT,  # the receipt note
+        "transfer": COLUMN_TEXT,  # the transfer note
+        "sent_by": TEXT,
+        "from_location": COLUMN_TEXT,
+        "to_location": COLUMN_TEXT,
+        "lines": ListOf(
+            Obj(
+                {
+                    "line_no": NUMBER,
+                    "sku": TEXT,
+                    "qty_milli": NUMBER,
+                    "received_milli": NUMBER,
+                    "reason": TEXT,
+                },
+                needed=("line_no", "sku", "qty_milli", "received_milli"),
+            )
+        ),
+    },
+    needed=("uuid", "number", "from_location", "to_location", "lines"),
+)
+STOCK_COUNTED = Obj(
+    {
+        "uuid": UUID,
+        "number": COLUMN_TEXT,
+        "location": COLUMN_TEXT,
+        "scope": TEXT,
+        "blind": Bool(),
+        "lines": ListOf(
+            Obj(
+                {
+                    "sku": TEXT,
+                    "system_milli": NUMBER,
+                    "counted_milli": NUMBER,
+                    "variance_milli": NUMBER,
+                    "value": NUMBER,  # the variance at the product's price, minor units
+                },
+                needed=("sku", "variance_milli"),
+            )
+        ),
+        "value": NUMBER,
+    },
+    needed=("uuid", "number", "location", "lines"),
 )
 
 # a customer as a till publishes it (``customer.created``, each of ``customers.imported``)
@@ -417,6 +506,10 @@ SCHEMAS: dict[str, Obj] = {
     # the customers a batch created or changed, whole; a till from before this carried
     # none, and the central projects nothing from its event
     "customers.imported": Obj({**IMPORTED, "customers": ListOf(CUSTOMER)}),
+    "delivery.recorded": DELIVERY_RECORDED,
+    "transfer.sent": TRANSFER_SENT,
+    "transfer.received": TRANSFER_RECEIVED,
+    "stock.counted": STOCK_COUNTED,
     "master.applied": Obj({"from_version": NUMBER, "to_version": NUMBER, "counts": MapOf(NUMBER)}),
 }
 

@@ -48,6 +48,10 @@ EVENT_TYPES = frozenset(
         "products.imported",
         "customers.imported",
         "master.applied",
+        "delivery.recorded",
+        "transfer.sent",
+        "transfer.received",
+        "stock.counted",
     }
 )
 

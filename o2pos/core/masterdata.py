@@ -15,7 +15,7 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from o2pos.core import coupons, journal, vouchers
+from o2pos.core import coupons, journal, stock, vouchers
 from o2pos.core.context import Context
 from o2pos.core.errors import ValidationError
 from o2pos.core.models import (
@@ -23,6 +23,7 @@ from o2pos.core.models import (
     Coupon,
     Customer,
     Employee,
+    Location,
     PaidElsewhere,
     PaymentMethod,
     Product,
@@ -40,6 +41,7 @@ from o2pos.core.vouchers import VoucherBalance
 KINDS = (
     "tax_class",
     "payment_method",
+    "location",
     "role",
     "product",
     "customer",
@@ -49,6 +51,7 @@ KINDS = (
     "coupon_use",
     "voucher",
     "order_paid",
+    "stock",
 )
 
 PRODUCT_FIELDS = {
@@ -105,6 +108,11 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     },
     # what other tills took towards one of this till's orders (served to that till only)
     "order_paid": {"terminal": str, "number": str, "amount": int},
+    # a location (branch, warehouse) of the chain, and the store it belongs to
+    "location": {"name": str, "store": str},
+    # one product's level at one location (key "STORE/LOCATION/SKU"), with the seq of each
+    # till's own events it includes (core.stock)
+    "stock": {"on_hand": int, "reserved": int, "in_transit": int, "as_of": dict},
 }
 
 
@@ -154,6 +162,10 @@ def _customer(uuid: str, data: dict[str, Any], ctx: Context) -> None:
 
 def _employee(code: str, data: dict[str, Any]) -> None:
     fields = {name: data[name] for name in SCHEMAS["employee"]}
+    locations = data.get("locations") or []  # absent from centrals before stock
+    if not isinstance(locations, list) or not all(isinstance(c, str) for c in locations):
+        raise ValidationError(f"employee {code}: locations are location codes")
+    fields["locations"] = ",".join(locations)
     if not Role.get_or_none(Role.code == fields["role"]):
         raise ValidationError(f"employee {code}: unknown role {fields['role']}")
     # lockout counters are this till's own; only the master fields change
@@ -206,6 +218,12 @@ def _simple(model: type[BaseModel], key: str, data: dict[str, Any], kind: str) -
         model.insert(**{pk.name: key}, **fields).execute()
 
 
+def _location(code: str, data: dict[str, Any]) -> None:
+    Location.insert(code=code, name=data["name"]).on_conflict(
+        conflict_target=[Location.code], update={Location.name: data["name"]}
+    ).execute()
+
+
 def _order_paid(uuid: str, data: dict[str, Any], ctx: Context) -> None:
     if data["terminal"] != ctx.terminal_id:  # not this till's order: nothing to keep
         return
@@ -251,6 +269,10 @@ def apply(ctx: Context, records: list[Any], version: int, *, reset: bool = False
                 vouchers.adopt(ctx, VoucherBalance.of(data))
             elif kind == "order_paid":
                 _order_paid(key, data, ctx)
+            elif kind == "stock":
+                stock.apply_central(ctx, key, data)
+            elif kind == "location":
+                _location(key, data)
             elif kind == "tax_class":
                 _simple(TaxClass, key, data, kind)
             else:

@@ -198,6 +198,9 @@ class Employee(BaseModel):
     failed_attempts = IntegerField(default=0)
     locked_until = DateTimeField(null=True)
     active = BooleanField(default=True)
+    # the locations (branches) whose stock this employee may work with, comma-separated;
+    # empty: the till's own location only. Login offers a choice when there are several.
+    locations = CharField(default="", constraints=[SQL("DEFAULT ''")])
 
 
 class LoginFailure(BaseModel):
@@ -247,15 +250,47 @@ class Product(BaseModel):
 
 
 class Stock(BaseModel):
+    """A product's level at one location as this till knows it: the central's figure (the
+    sum of every till's moves it has been sent) plus this till's own moves it had not yet
+    counted (``core.stock``). ``qty_milli`` is on hand; ``reserved_milli`` is sold but to
+    be delivered; ``transit_milli`` is sent to this location and not yet received."""
+
     id = AutoField()
     product_id: int
     location_id: str
     product = ForeignKeyField(Product, column_name="product_id")
     location = ForeignKeyField(Location, column_name="location")
     qty_milli = IntegerField(default=0)
+    # SQL defaults as well: imports write stock with raw SQL naming only qty_milli
+    reserved_milli = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])
+    transit_milli = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])
 
     class Meta:
         indexes = ((("product", "location"), True),)
+
+
+class StockMove(BaseModel):
+    """One movement of stock, written in the transaction of its document and journal
+    event (``seq``): the till's level is the central's plus the moves after the seq the
+    central had counted. Deltas in milli-units per bucket; most moves touch one."""
+
+    id = AutoField()
+    product_id: int
+    product = ForeignKeyField(Product, column_name="product_id")
+    location = CharField()
+    # sale | return | delivery | transfer_out | transfer_in | count | receive | cancel
+    kind = CharField()
+    on_hand_milli = IntegerField(default=0)
+    reserved_milli = IntegerField(default=0)
+    transit_milli = IntegerField(default=0)
+    lot_no = CharField(null=True)
+    serial = CharField(null=True)
+    document = CharField()
+    seq = IntegerField()  # the journal event the move belongs to
+    created_at = DateTimeField()
+
+    class Meta:
+        indexes = ((("product", "location", "seq"), False), (("seq",), False))
 
 
 class Lot(BaseModel):
@@ -278,7 +313,8 @@ class SerialNumber(BaseModel):
     product_id: int
     product = ForeignKeyField(Product, backref="serials", column_name="product_id")
     serial = CharField()
-    status = CharField(default="available")  # available | sold
+    status = CharField(default="available")  # available | sold | transit
+    location = CharField(null=True)  # null: the till's own location
 
     class Meta:
         indexes = ((("product", "serial"), True),)
@@ -393,6 +429,10 @@ class Sale(BaseModel):
     paid = IntegerField(default=0)
     balance = IntegerField(default=0)
     on_account = BooleanField(default=False)
+    # the location whose stock the bill moves (the session's; null: the till's own)
+    location = CharField(null=True)
+    # null: the customer takes the goods; home | pickup: delivered later, reserved till then
+    delivery = CharField(null=True)
 
 
 class SaleLine(BaseModel):
@@ -703,6 +743,102 @@ class PrintJob(BaseModel):
     printed_at = DateTimeField(null=True)
 
 
+# --- stock documents ---------------------------------------------------------------
+
+
+class Delivery(BaseModel):
+    """One shipment against a bill marked for delivery (its own number series). The bill
+    may be another till's (``sale_terminal``), found through the central."""
+
+    id = AutoField()
+    employee_id: int
+    uuid = CharField(unique=True)
+    number = CharField(unique=True)
+    sale_uuid = CharField(index=True)
+    sale_number = CharField()
+    sale_terminal = CharField()
+    location = CharField()
+    mode = CharField()  # home | pickup | courier
+    courier_ref = CharField(default="")
+    employee = ForeignKeyField(Employee, column_name="employee_id")
+    created_at = DateTimeField()
+
+
+class DeliveryLine(BaseModel):
+    id = AutoField()
+    delivery_id: int
+    product_id: int
+    delivery = ForeignKeyField(Delivery, backref="lines", column_name="delivery_id")
+    line_no = IntegerField()  # the bill's line
+    product = ForeignKeyField(Product, column_name="product_id")
+    qty_milli = IntegerField()
+
+
+class Transfer(BaseModel):
+    """Stock sent from one location to another: ``number`` is the sending till's transfer
+    note; the receiving till records ``received_number`` (its receipt note) on its copy."""
+
+    id = AutoField()
+    uuid = CharField(unique=True)
+    number = CharField()
+    from_location = CharField()
+    to_location = CharField()
+    sent_by = CharField()  # the sending terminal
+    status = CharField(default="sent")  # sent | received
+    created_at = DateTimeField()
+    employee = CharField()
+    received_number = CharField(null=True, unique=True)
+    received_at = DateTimeField(null=True)
+    received_by = CharField(null=True)
+    approved_by = CharField(null=True)
+
+
+class TransferLine(BaseModel):
+    id = AutoField()
+    transfer_id: int
+    product_id: int
+    transfer = ForeignKeyField(Transfer, backref="lines", column_name="transfer_id")
+    line_no = IntegerField()
+    product = ForeignKeyField(Product, column_name="product_id")
+    sku = CharField()
+    qty_milli = IntegerField()
+    lot_no = CharField(null=True)
+    serial = CharField(null=True)
+    received_milli = IntegerField(null=True)
+    reason = CharField(default="")  # why the received quantity differs
+
+
+class StockCount(BaseModel):
+    """A stock count: lines counted over time, posted once as an adjustment (numbered)."""
+
+    id = AutoField()
+    uuid = CharField(unique=True)
+    number = CharField(null=True, unique=True)
+    location = CharField()
+    scope = CharField(default="scanned")  # full | category:<name> | scanned
+    blind = BooleanField(default=False)
+    status = CharField(default="open")  # open | posted | cancelled
+    employee = CharField()
+    created_at = DateTimeField()
+    posted_at = DateTimeField(null=True)
+    approved_by = CharField(null=True)
+
+
+class StockCountLine(BaseModel):
+    id = AutoField()
+    count_id: int
+    product_id: int
+    count = ForeignKeyField(StockCount, backref="lines", column_name="count_id")
+    product = ForeignKeyField(Product, column_name="product_id")
+    # on hand at the moment the line was counted: sales after it do not change the variance
+    system_milli = IntegerField()
+    counted_milli = IntegerField()
+    counted_at = DateTimeField()
+
+    class Meta:
+        indexes = ((("count", "product"), True),)
+
+
 ALL_MODELS: list[type[BaseModel]] = [
     TaxClass,
     Location,
@@ -715,6 +851,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     Customer,
     Product,
     Stock,
+    StockMove,
     Lot,
     SerialNumber,
     QuickButton,
@@ -740,4 +877,10 @@ ALL_MODELS: list[type[BaseModel]] = [
     SyncStatus,
     JournalCheckpoint,
     PrintJob,
+    Delivery,
+    DeliveryLine,
+    Transfer,
+    TransferLine,
+    StockCount,
+    StockCountLine,
 ]

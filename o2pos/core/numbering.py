@@ -19,6 +19,10 @@ DEFAULT_SERIES = {
     "z_report": "Z",
     "credit_note": "CN",
     "gift_voucher": "GV",
+    "delivery": "DN",
+    "transfer": "TO",
+    "transfer_in": "TI",
+    "stock_count": "SC",
 }
 
 

@@ -19,9 +19,8 @@ from typing import NamedTuple
 
 from peewee import fn
 
-from o2pos.core import journal, numbering, payments
+from o2pos.core import journal, numbering, payments, stock
 from o2pos.core.auth import Approval, Perm, require
-from o2pos.core.catalog import adjust_stock
 from o2pos.core.context import Context
 from o2pos.core.errors import NotFound, PaymentError, StateError, ValidationError
 from o2pos.core.models import (
@@ -283,7 +282,6 @@ def check_remote_quantity(sale: RemoteSale, line_no: int, qty_milli: int) -> Non
 
 
 def _restock_remote(ctx: Context, line: RemoteSaleLine, product: Product, qty: int) -> None:
-    adjust_stock(ctx, product.id, qty)
     if line.lot_no:
         Lot.update(qty_milli=Lot.qty_milli + qty).where(
             Lot.product == product.id, Lot.lot_no == line.lot_no
@@ -396,6 +394,7 @@ def create_remote(
             voucher=voucher,
         )
         payload_lines = []
+        moves: list[stock.Move] = []
         for line, item, parts in figures:
             line_total = sum(parts.values())
             product = Product.get_or_none(Product.sku == line.sku)
@@ -413,6 +412,7 @@ def create_remote(
             )
             if item.restock and product is not None:
                 _restock_remote(ctx, line, product, item.qty_milli)
+                moves.append(stock.Move(product.id, on_hand=item.qty_milli))
             payload_lines.append(
                 {
                     "line_no": line.line_no,
@@ -427,7 +427,7 @@ def create_remote(
                     **parts,
                 }
             )
-        journal.append(
+        event = journal.append(
             ctx,
             "return.completed",
             {
@@ -438,6 +438,7 @@ def create_remote(
                 "sale_terminal": sale.terminal,
                 "claim_id": claim_id,
                 "session_id": session.id,
+                "location": ctx.location,
                 "refund_method": method.code,
                 "refund_kind": method.kind,
                 "credit_note": voucher.code if voucher else None,
@@ -451,6 +452,7 @@ def create_remote(
             employee=actor.code,
             approved_by=approved_by,
         )
+        stock.record(ctx, "return", number, event.seq, moves)
     return ret
 
 
@@ -558,6 +560,7 @@ def create(
             voucher=voucher,
         )
         payload_lines = []
+        moves: list[stock.Move] = []
         for line, item, parts in figures:
             line_total = sum(parts.values())
             ReturnLine.create(
@@ -572,7 +575,7 @@ def create(
                 SaleLine.id == line.id
             ).execute()
             if item.restock:
-                adjust_stock(ctx, line.product_id, item.qty_milli)
+                moves.append(stock.Move(line.product_id, on_hand=item.qty_milli))
                 if line.lot_id is not None:
                     Lot.update(qty_milli=Lot.qty_milli + item.qty_milli).where(
                         Lot.id == line.lot_id
@@ -595,7 +598,7 @@ def create(
                     **parts,
                 }
             )
-        journal.append(
+        event = journal.append(
             ctx,
             "return.completed",
             {
@@ -606,6 +609,7 @@ def create(
                 "sale_terminal": sale.terminal_id,
                 "claim_id": claim_id,
                 "session_id": session.id,
+                "location": ctx.location,
                 "refund_method": method.code,
                 "refund_kind": method.kind,
                 "credit_note": voucher.code if voucher else None,
@@ -619,4 +623,5 @@ def create(
             employee=actor.code,
             approved_by=approved_by,
         )
+        stock.record(ctx, "return", number, event.seq, moves)
     return ret

@@ -6,9 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from o2pos.core import journal, numbering, vouchers
+from o2pos.core import journal, numbering, stock, vouchers
 from o2pos.core.auth import Perm, require
-from o2pos.core.catalog import adjust_stock
 from o2pos.core.context import Context
 from o2pos.core.errors import ValidationError
 from o2pos.core.models import Coupon, CouponRedemption, Employee, Lot, Sale, SaleLine, SerialNumber
@@ -42,7 +41,6 @@ def _complete(
     for line in lines:
         if vouchers.is_voucher(line.sku):  # stored value sold, not goods: no stock moves
             continue
-        adjust_stock(ctx, line.product_id, -line.qty_milli)
         if line.lot_id is not None:
             moved = (
                 Lot.update(qty_milli=Lot.qty_milli - line.qty_milli)
@@ -70,6 +68,7 @@ def _complete(
         status="completed",
         completed_at=ctx.now(),
         employee=actor,
+        location=ctx.location,
     )
     Sale.update_row(sale.id, **fields)
     for key, value in fields.items():
@@ -122,13 +121,14 @@ def checkout(ctx: Context, sale_id: int, tenders: list[Tender], actor: Employee)
         issued = [(ln, vouchers.create_gift_voucher(ctx, ln.total)) for ln in sold]
         if issued:
             payload["vouchers"] = [vouchers.printed(v, ln.line_no) for ln, v in issued]
-        journal.append(
+        event = journal.append(
             ctx,
             "sale.completed",
             payload,
             employee=actor.code,
             approved_by=_approvers(sale, lines),
         )
+        stock.record(ctx, "sale", str(sale.number), event.seq, sale_moves(sale, lines))
         for _line, voucher in issued:
             journal.append(
                 ctx,
@@ -160,10 +160,31 @@ def save_unpaid(ctx: Context, sale_id: int, actor: Employee) -> Sale:
             change=0,
             payments=[],
         )
-        journal.append(
+        event = journal.append(
             ctx, "sale.completed", payload, employee=actor.code, approved_by=_approvers(sale, lines)
         )
+        stock.record(ctx, "sale", str(sale.number), event.seq, sale_moves(sale, lines))
     return sale
+
+
+def sale_moves(sale: Sale, lines: list[SaleLine]) -> list[stock.Move]:
+    """The goods leave on hand now, or are reserved when the bill is delivered later."""
+    moves = []
+    for line in lines:
+        if vouchers.is_voucher(line.sku):
+            continue
+        if sale.delivery:
+            moves.append(stock.Move(line.product_id, reserved=line.qty_milli))
+        else:
+            moves.append(
+                stock.Move(
+                    line.product_id,
+                    on_hand=-line.qty_milli,
+                    lot_no=line.lot_no,
+                    serial=line.serial,
+                )
+            )
+    return moves
 
 
 def _approvers(sale: Sale, lines: list[SaleLine]) -> str | None:

@@ -198,7 +198,7 @@ def _add_lots(
         lot = Lot.get_or_none(
             Lot.product == product,
             Lot.lot_no == lot_no.strip(),
-            Lot.location == ctx.settings.terminal.location,
+            Lot.location == ctx.location,
         )
         if lot is None:
             raise NotFound(f"No lot {lot_no.strip()} of {product.name} here")

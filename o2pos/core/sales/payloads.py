@@ -72,6 +72,8 @@ def sale_payload(sale: Sale, lines: list[SaleLine]) -> dict[str, Any]:
             else None
         ),
         "interstate": sale.interstate,
+        "location": sale.location,
+        "delivery": sale.delivery,
         "lines": [line_payload(ln) for ln in lines],
         "order_discount": (
             {
