@@ -138,7 +138,11 @@ def changes(
 # Permissions o2pos added to its default roles after a central may have stored them: a
 # central holding a role record without one adds it (a new version of the record, which
 # tills pull like any change). The store may have edited the role: nothing else changes.
-ADDED_PERMISSIONS = {auth.Perm.UNLOCK_EMPLOYEES: ("administrator", "store_manager")}
+ADDED_PERMISSIONS = {
+    auth.Perm.UNLOCK_EMPLOYEES: ("administrator", "store_manager"),
+    auth.Perm.TRANSFER_STOCK: ("administrator", "store_manager", "inventory"),
+    auth.Perm.APPROVE_STOCK_DIFFERENCE: ("administrator", "store_manager"),
+}
 
 
 def _add_new_permissions() -> None:

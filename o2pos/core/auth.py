@@ -52,6 +52,8 @@ class Perm:
     REPORTS = "reports"
     MANAGE_CATALOG = "manage_catalog"
     MANAGE_STOCK = "manage_stock"
+    TRANSFER_STOCK = "transfer_stock"
+    APPROVE_STOCK_DIFFERENCE = "approve_stock_difference"
     MANAGE_EMPLOYEES = "manage_employees"
     UNLOCK_EMPLOYEES = "unlock_employees"
 
@@ -74,6 +76,8 @@ PERMISSION_LABELS = {
     Perm.REPORTS: "read reports",
     Perm.MANAGE_CATALOG: "change the catalog",
     Perm.MANAGE_STOCK: "move stock",
+    Perm.TRANSFER_STOCK: "send and receive stock transfers",
+    Perm.APPROVE_STOCK_DIFFERENCE: "approve a stock difference",
     Perm.MANAGE_EMPLOYEES: "manage employees",
     Perm.UNLOCK_EMPLOYEES: "unlock an employee locked out by wrong PINs",
 }
@@ -108,7 +112,11 @@ DEFAULT_ROLES: dict[str, tuple[str, int, list[str]]] = {
         500,
         [Perm.SELL, Perm.DISCOUNT, Perm.MANAGE_CUSTOMERS, Perm.REPRINT],
     ),
-    "inventory": ("Inventory / delivery", 0, [Perm.MANAGE_STOCK, Perm.REPRINT]),
+    "inventory": (
+        "Inventory / delivery",
+        0,
+        [Perm.MANAGE_STOCK, Perm.TRANSFER_STOCK, Perm.REPRINT],
+    ),
 }
 
 _PIN = re.compile(r"^\d{4,8}$", re.ASCII)
@@ -127,6 +135,7 @@ APPROVING_PERMISSIONS = frozenset(
         Perm.CLOSE_REGISTER,
         Perm.UNLOCK_EMPLOYEES,
         Perm.MANAGE_EMPLOYEES,
+        Perm.APPROVE_STOCK_DIFFERENCE,
     }
 )
 APPROVER_PIN_DIGITS = 6

@@ -373,8 +373,10 @@ TRANSFER_SENT = Obj(
                     "line_no": NUMBER,
                     "sku": TEXT,
                     "name": TEXT,
+                    "unit": TEXT,
                     "qty_milli": NUMBER,
                     "lot_no": NULL_TEXT,
+                    "expiry": DATE,  # the lot's, so the receiving location keeps it
                     "serial": NULL_TEXT,
                 },
                 needed=("line_no", "sku", "qty_milli"),
@@ -391,14 +393,20 @@ TRANSFER_RECEIVED = Obj(
         "sent_by": TEXT,
         "from_location": COLUMN_TEXT,
         "to_location": COLUMN_TEXT,
+        # the central's claim this till received it under (``sync.transfers``)
+        "claim_id": Null(UUID),
         "lines": ListOf(
             Obj(
                 {
                     "line_no": NUMBER,
                     "sku": TEXT,
+                    "name": TEXT,
+                    "unit": TEXT,
                     "qty_milli": NUMBER,
                     "received_milli": NUMBER,
                     "reason": TEXT,
+                    "lot_no": NULL_TEXT,
+                    "serial": NULL_TEXT,
                 },
                 needed=("line_no", "sku", "qty_milli", "received_milli"),
             )

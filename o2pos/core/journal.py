@@ -68,6 +68,8 @@ DOCUMENT_NUMBERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ),
     ("journal_receipt_number", "$.receipt", ("sale.completed", "receipt.recorded")),
     ("journal_z_number", "$.z_number", ("register.closed",)),
+    # a transfer note (TO) and the receipt note of a transfer received (TI)
+    ("journal_transfer_number", "$.number", ("transfer.sent", "transfer.received")),
 )
 
 
@@ -90,15 +92,22 @@ def document_indexes() -> list[str]:
     return statements
 
 
+def _latest(path: str, types: tuple[str, ...], number: str) -> Journal | None:
+    rows = Journal.fetch(f"{document_where(path, types)} = ? ORDER BY seq DESC LIMIT 1", number)
+    return rows[0] if rows else None
+
+
 def document_event(path: str, number: str) -> Journal | None:
-    """The latest event with ``number`` at ``path``, one of ``DOCUMENT_NUMBERS``' paths."""
-    for _name, indexed, types in DOCUMENT_NUMBERS:
-        if indexed == path:
-            rows = Journal.fetch(
-                f"{document_where(path, types)} = ? ORDER BY seq DESC LIMIT 1", number
-            )
-            return rows[0] if rows else None
-    raise ValueError(f"no index on document numbers at {path!r}")
+    """The latest event with ``number`` at ``path``, one of ``DOCUMENT_NUMBERS``' paths
+    (searched by each index on it in turn)."""
+    entries = [types for _name, indexed, types in DOCUMENT_NUMBERS if indexed == path]
+    if not entries:
+        raise ValueError(f"no index on document numbers at {path!r}")
+    for types in entries:
+        row = _latest(path, types, number)
+        if row is not None:
+            return row
+    return None
 
 
 def find_document(number: str) -> tuple[Journal, str] | None:
@@ -107,8 +116,8 @@ def find_document(number: str) -> tuple[Journal, str] | None:
     A sale's own number is looked for before a receipt number, which comes before a Z
     number; numbers of different kinds never collide (their series' prefixes differ).
     """
-    for _name, path, _types in DOCUMENT_NUMBERS:
-        row = document_event(path, number)
+    for _name, path, types in DOCUMENT_NUMBERS:
+        row = _latest(path, types, number)
         if row is not None:
             return row, path.removeprefix("$.")
     return None

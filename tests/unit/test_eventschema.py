@@ -13,14 +13,25 @@ from pathlib import Path
 
 import pytest
 
-from o2pos.core import auth, customers, importer, masterdata, register, returns, sales, vouchers
+from o2pos.core import (
+    auth,
+    customers,
+    importer,
+    masterdata,
+    register,
+    returns,
+    sales,
+    transfers,
+    vouchers,
+)
 from o2pos.core.errors import AuthError
 from o2pos.core.eventschema import SCHEMAS, problem
 from o2pos.core.journal import EVENT_TYPES
-from o2pos.core.models import Customer, Journal
+from o2pos.core.models import Customer, Journal, Location
 from o2pos.core.payments import Tender, collect
 from o2pos.core.simulate import simulate
 from tests.conftest import Store
+from tests.unit.test_transfers import incoming_of
 
 
 def a_day_of_every_event(store: Store, tmp_path: Path) -> None:
@@ -85,6 +96,22 @@ def a_day_of_every_event(store: Store, tmp_path: Path) -> None:
     register.open_drawer(ctx, manager, "change for a note")
     simulate(ctx, 40, seed=12)  # what the benchmarks and crash tests drive, as it is
     register.close_session(ctx, manager, 0)
+
+    # stock sent to the warehouse, then received there one short (the till signed in at each)
+    with ctx.write():
+        Location.create(code="WH", name="Warehouse")
+    clerk = store.people["stock"]
+    draft = transfers.start(ctx, clerk, "WH")
+    transfers.add_item(ctx, draft.id, "3*SOAP", clerk)
+    transfers.add_item(ctx, draft.id, "MILK", clerk)
+    transfers.add_item(ctx, draft.id, "PHONE", clerk, serial="SN2")
+    sent = transfers.send(ctx, draft.id, clerk)
+    ctx.session_location = "WH"
+    counts = [transfers.Count(1, 2000, "one crushed"), transfers.Count(2, 1000)]
+    counts.append(transfers.Count(3, 1000))
+    approval = store.approval(auth.Perm.APPROVE_STOCK_DIFFERENCE)
+    transfers.receive(ctx, clerk, incoming_of(store, sent.number), counts, approval=approval)
+    ctx.session_location = None
 
     products = tmp_path / "products.csv"
     products.write_text(
