@@ -8,7 +8,7 @@ of them changes anything.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.encoders import jsonable_encoder
@@ -21,7 +21,7 @@ from starlette.requests import ClientDisconnect
 
 from o2pos import __version__
 
-from . import coupons, master, vouchers
+from . import coupons, master, transfers, vouchers
 from .dues import customer_dues
 from .ingest import IngestError, ingest
 from .limits import MAX_BODY, TooMuch, check_body
@@ -49,6 +49,10 @@ from .schemas import (
     ReturnClaimIn,
     ReturnClaimOut,
     StoreSaleOut,
+    TransferClaimIn,
+    TransferClaimOut,
+    TransferOut,
+    TransfersOut,
     VoucherOut,
     VoucherReleaseIn,
 )
@@ -391,6 +395,68 @@ def create_app(*, bench: bool = False) -> FastAPI:
         """What a customer (uuid) owes this terminal's store: the outstanding total and the
         open invoices made at any of its tills (404 for a customer it does not know)."""
         return customer_dues(terminal.store, customer)
+
+    @app.get(
+        "/v1/store/transfers",
+        response_model=TransfersOut,
+        responses=ORDER_ERRORS,
+        tags=["transfers"],
+    )
+    def store_transfers(
+        terminal: Annotated[Terminal, Depends(terminal_auth)],
+        to: Annotated[str | None, Query(min_length=1, max_length=64, pattern=PRINTABLE)] = None,
+        state: Literal["sent", "received", "all"] = "sent",
+        limit: Annotated[int, Query(ge=1, le=transfers.MAX_LIST)] = 30,
+    ) -> dict[str, Any]:
+        """Stock transfers of this terminal's store sent to location ``to`` (any of its
+        locations if not given), oldest first: those not received yet (``state`` sent, the
+        default), received, or all; without their lines."""
+        return {"transfers": transfers.incoming(terminal.store, to, state, limit)}
+
+    @app.get(
+        "/v1/store/transfers/{ref}",
+        response_model=TransferOut,
+        responses=ORDER_ERRORS,
+        tags=["transfers"],
+    )
+    def store_transfer(
+        terminal: Annotated[Terminal, Depends(terminal_auth)],
+        ref: Annotated[str, Path(min_length=1, max_length=40, pattern=PRINTABLE)],
+    ) -> dict[str, Any]:
+        """One transfer of this terminal's store by its number (``TO-…``) or uuid, with its
+        lines as sent and, once received, what arrived of each (404 when the store has none)."""
+        return transfers.find(terminal.store, ref)
+
+    @app.post(
+        "/v1/store/transfers/{uuid}/claim",
+        response_model=TransferClaimOut,
+        responses=ORDER_ERRORS,
+        tags=["transfers"],
+    )
+    def transfer_claim(
+        body: TransferClaimIn,
+        terminal: Annotated[Terminal, Depends(terminal_auth)],
+        uuid: Annotated[str, ORDER_UUID],
+    ) -> dict[str, Any]:
+        """Hold a transfer for this till while it counts what arrived (a lease); idempotent
+        by ``claim_id``. 409 ``claimed`` names the till holding it; 409 ``received`` once a
+        receipt of it is in."""
+        return transfers.claim(terminal, uuid, body.claim_id, body.lease_seconds)
+
+    @app.post(
+        "/v1/store/transfers/{uuid}/release",
+        response_model=ReleaseOut,
+        responses=ORDER_ERRORS,
+        tags=["transfers"],
+    )
+    def transfer_release(
+        body: ReleaseIn,
+        terminal: Annotated[Terminal, Depends(terminal_auth)],
+        uuid: Annotated[str, ORDER_UUID],
+    ) -> dict[str, bool]:
+        """Give up this till's hold on a transfer it did not receive; ``released`` false if
+        it held none with that id."""
+        return {"released": transfers.release(terminal, uuid, body.claim_id)}
 
     if bench:
 

@@ -254,6 +254,46 @@ class CouponUse(CentralModel):
         )
 
 
+class StockTransfer(CentralModel):
+    """Stock sent from one location of a store to another, as its events tell it
+    (``transfers.py``): sent (the sending till's ``transfer.sent``, whose event holds the
+    lines), then received (the destination's ``transfer.received``), with what arrived
+    short or over. ``receipts`` counts the receipts projected: a second one (two tills
+    that received it offline) is accepted, flagged on its event and counted here.
+    ``claim_*`` is the lease of the till receiving it now; one row per transfer, so two
+    tills can never both hold it (decided under this row's lock)."""
+
+    id = AutoField()
+    sent_event_id: int | None
+    received_event_id: int | None
+    uuid = CharField(unique=True, max_length=36)
+    store = CharField(max_length=32)
+    number = CharField()
+    terminal = CharField(max_length=8)  # the sending till
+    from_location = CharField()
+    to_location = CharField()
+    employee = CharField(null=True)
+    sent_at = CharField(max_length=32, null=True)
+    sent_event = ForeignKeyField(Event, column_name="sent_event_id", null=True, backref="+")
+    line_count = IntegerField(default=0)
+    sent_milli = BigIntegerField(default=0)
+    status = CharField(max_length=10, default="sent")  # sent | received
+    received_number = CharField(null=True)
+    received_terminal = CharField(max_length=8, null=True)
+    received_at = CharField(max_length=32, null=True)
+    received_event = ForeignKeyField(Event, column_name="received_event_id", null=True, backref="+")
+    received_milli = BigIntegerField(null=True)
+    short_milli = BigIntegerField(default=0)
+    excess_milli = BigIntegerField(default=0)
+    receipts = IntegerField(default=0)
+    claim_id = CharField(max_length=36, null=True)
+    claim_terminal = CharField(max_length=8, null=True)
+    claim_expires = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("store", "to_location", "status"), False),)
+
+
 class MasterRecord(CentralModel):
     """One product, customer, employee... as served to tills, numbered by a global version."""
 
@@ -286,6 +326,7 @@ MODELS: list[type[CentralModel]] = [
     StoredValue,
     VoucherReservation,
     CouponUse,
+    StockTransfer,
     MasterRecord,
     Counter,
 ]

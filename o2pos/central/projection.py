@@ -26,6 +26,7 @@ from peewee import fn
 from o2pos.core.eventschema import INT32, INT64, problem
 from o2pos.core.models import dicts, tuples
 
+from . import transfers
 from .coupons import CouponBook
 from .models import (
     Event,
@@ -474,6 +475,10 @@ class BatchProjector:
             "customer.created": self._customer_created,
             "customers.imported": self._customers_imported,
             "voucher.issued": self._voucher_issued,
+            "transfer.sent": lambda i, e, s, f: transfers.sent(self.terminal, i, e, s.after, f),
+            "transfer.received": lambda i, e, s, f: transfers.received(
+                self.terminal, i, e, s.after, f
+            ),
         }
         flagged: dict[int, Flags] = {seq: [why] for seq, why in self.unreadable.items()}
         batch = self.batch

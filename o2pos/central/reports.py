@@ -10,6 +10,7 @@ from o2pos.core.models import tuples
 
 from .coupons import over_limit_counts
 from .models import Event, Sale, Terminal
+from .transfers import received_twice
 from .vouchers import DOUBLE_SPENT
 
 
@@ -32,6 +33,8 @@ def stats() -> dict[str, dict[str, Any]]:
     )
     # coupons used offline beyond the store's limit (``coupons.py``)
     over_limit = over_limit_counts()
+    # transfers this till received after another receipt of them was in (``transfers.py``)
+    twice = received_twice()
     # what is still unpaid of the sales each till made, whichever till took the payments
     sales = {
         terminal: (count, total, unpaid)
@@ -56,6 +59,7 @@ def stats() -> dict[str, dict[str, Any]]:
             "flagged": int(flagged.get(terminal.name, 0)),
             "double_spent": int(double_spent.get(terminal.name, 0)),
             "coupon_over_limit": int(over_limit.get(terminal.name, 0)),
+            "transfers_received_twice": int(twice.get(terminal.name, 0)),
             "revoked": bool(terminal.revoked),
             "last_seen_at": terminal.last_seen_at.isoformat() if terminal.last_seen_at else None,
         }

@@ -18,6 +18,8 @@ from .ingest import MAX_BATCH
 from .limits import check_payload
 from .orders import DEFAULT_LEASE, MAX_LEASE
 from .returns_remote import DEFAULT_RETURN_LEASE
+from .transfers import DEFAULT_LEASE as TRANSFER_LEASE
+from .transfers import MAX_LEASE as TRANSFER_MAX_LEASE
 from .vouchers import DEFAULT_LEASE as VOUCHER_LEASE
 from .vouchers import MAX_LEASE as VOUCHER_MAX_LEASE
 
@@ -337,3 +339,62 @@ class DuesOut(BaseModel):
     outstanding: int = Field(description="The sum of every open invoice's balance")
     count: int = Field(description="How many invoices are open")
     invoices: list[DueInvoiceOut] = Field(description="Open invoices, oldest first (100 at most)")
+
+
+class TransferLineOut(BaseModel):
+    """A line as sent; ``received_milli`` and ``reason`` once the transfer is received."""
+
+    line_no: int
+    sku: str
+    name: str
+    unit: str
+    qty_milli: int
+    lot_no: str | None
+    expiry: str | None
+    serial: str | None
+    received_milli: int | None
+    reason: str | None
+
+
+class TransferSummaryOut(BaseModel):
+    uuid: str
+    number: str
+    terminal: str = Field(description="The till that sent it")
+    from_location: str
+    to_location: str
+    employee: str | None
+    sent_at: str | None
+    line_count: int
+    sent_milli: int
+    status: str = Field(description="sent | received")
+    received_number: str | None
+    received_terminal: str | None
+    received_at: str | None
+    received_milli: int | None
+    short_milli: int
+    excess_milli: int
+    receipts: int = Field(description="Receipts projected: more than 1 was received twice")
+    claim: ClaimRefOut | None = Field(description="The till receiving it now, if any")
+
+
+class TransfersOut(BaseModel):
+    transfers: list[TransferSummaryOut]
+
+
+class TransferOut(TransferSummaryOut):
+    lines: list[TransferLineOut]
+
+
+class TransferClaimIn(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    claim_id: str = Field(pattern=UUID, description="Chosen by the till; the same id renews")
+    lease_seconds: int = Field(default=TRANSFER_LEASE, ge=1, le=TRANSFER_MAX_LEASE)
+
+
+class TransferClaimOut(BaseModel):
+    claim_id: str
+    uuid: str
+    number: str
+    terminal: str
+    expires_at: str

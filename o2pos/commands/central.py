@@ -290,6 +290,7 @@ def stats(
             f"{'  flagged ' + str(row['flagged']) if row['flagged'] else ''}"
             f"{'  double spent ' + str(row['double_spent']) if row['double_spent'] else ''}"
             f"{'  coupon over limit ' + str(over) if (over := row['coupon_over_limit']) else ''}"
+            f"{'  received twice ' + str(tw) if (tw := row['transfers_received_twice']) else ''}"
             f"{'  REVOKED' if row['revoked'] else ''}"
         )
     if len(data) > 1:  # several tills of one store: what the store took, all tills together
@@ -299,12 +300,14 @@ def stats(
         doubled = sum(row["double_spent"] for row in data.values())
         unpaid = sum(row["sales_unpaid"] for row in data.values())
         over_limit = sum(row["coupon_over_limit"] for row in data.values())
+        twice = sum(row["transfers_received_twice"] for row in data.values())
         typer.echo(
             f"{'store':<8} events {events:>7}  {'':>18}  "
             f"sales {count:>6}  total {format_amount(total):>14}"
             f"  unpaid {format_amount(unpaid):>12}"
             f"{'  double spent ' + str(doubled) if doubled else ''}"
             f"{'  coupon over limit ' + str(over_limit) if over_limit else ''}"
+            f"{'  received twice ' + str(twice) if twice else ''}"
         )
 
 
@@ -333,4 +336,46 @@ def flagged(
     for row in rows:
         typer.echo(
             f"{row['terminal']:<8} seq {row['seq']:>7}  {row['event_type']:<18} {row['reason']}"
+        )
+
+
+report = group("Reports of the stores' documents (what the tills sent).", no_args_is_help=True)
+app.add_typer(report, name="report")
+
+
+@report.command("transfers")
+def report_transfers(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="A JSON list, quantities in milli-units")
+    ] = False,
+    store: Annotated[
+        str | None, typer.Option("--store", help="Only this store's transfers")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Every stock transfer and its state: sent, received, with differences (short or over),
+    received twice; by store, oldest first."""
+    from o2pos.central.transfers import report as read_report
+    from o2pos.core.money import format_qty
+
+    _open(db)
+    rows = read_report(store.strip().lower() if store else None)
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, sort_keys=True))
+        return
+    if not rows:
+        typer.echo("No stock transfers." if store is None else f"No stock transfers in {store}.")
+    for row in rows:
+        got = row["received_milli"]
+        arrived = f"  in {format_qty(got)} at {row['received_terminal']} {row['received_number']}"
+        gaps = "".join(
+            f"  {label} {format_qty(row[key])}"
+            for label, key in (("short", "short_milli"), ("over", "excess_milli"))
+            if row[key]
+        )
+        typer.echo(
+            f"{row['store']:<10} {row['number']:<14} {row['from_location']} -> "
+            f"{row['to_location']}  {(row['sent_at'] or '')[:16]}  out "
+            f"{format_qty(row['sent_milli'])}{arrived if got is not None else ''}{gaps}"
+            f"  {row['state']}"
         )

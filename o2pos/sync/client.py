@@ -224,3 +224,23 @@ class CentralClient:
     def customer_dues(self, customer: str) -> dict[str, Any]:
         """What a customer owes the store, from every till of it (``sync.dues``)."""
         return self._request("GET", f"/v1/store/customers/{quote(customer, safe='')}/dues")
+
+    def store_transfers(self, **query: str | int) -> dict[str, Any]:
+        """The store's transfers to a location (``to``, ``state``, ``limit``)."""
+        return self._request("GET", "/v1/store/transfers", params=query)
+
+    def store_transfer(self, ref: str) -> dict[str, Any]:
+        """One transfer of the store, by number or uuid, with its lines."""
+        return self._request("GET", f"/v1/store/transfers/{quote(ref, safe='')}")
+
+    def claim_transfer(self, uuid: str, claim_id: str, lease_seconds: int) -> dict[str, Any]:
+        return self._request(
+            "POST",
+            f"/v1/store/transfers/{uuid}/claim",
+            json={"claim_id": claim_id, "lease_seconds": lease_seconds},
+        )
+
+    def release_transfer(self, uuid: str, claim_id: str) -> dict[str, Any]:
+        return self._request(
+            "POST", f"/v1/store/transfers/{uuid}/release", json={"claim_id": claim_id}
+        )

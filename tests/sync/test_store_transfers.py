@@ -1,0 +1,212 @@
+"""Stock transfers between two locations of a store, through the real central: sent at A,
+listed and received at B (claimed first), kept at the central with their differences; a
+second till of B is told who is receiving it, and a second receipt that slipped past the
+claim (offline) is accepted, flagged and counted."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from o2pos.central import master
+from o2pos.central.models import Event, StockTransfer
+from o2pos.central.reports import flagged
+from o2pos.central.store import write
+from o2pos.central.transfers import report
+from o2pos.config import CentralConfig
+from o2pos.core import auth, stock, transfers
+from o2pos.core.errors import StateError
+from o2pos.core.models import Product
+from o2pos.core.transfers import Count
+from o2pos.sync.client import CentralClient
+from o2pos.sync.transfers import StoreTransfers, TransferRefused, TransfersUnavailable
+from tests.sync.conftest import Central, Till, at, counters, free_port, shop
+
+BRANCH = "BR2"
+
+
+def located(till: Till, location: str) -> Till:
+    """The till stands at ``location`` (its [terminal] location)."""
+    settings = till.ctx.settings
+    terminal = dataclasses.replace(settings.terminal, location=location)
+    till.store.ctx.settings = dataclasses.replace(settings, terminal=terminal)
+    return till
+
+
+@pytest.fixture
+def tills(tmp_path: Path, central: Central) -> Iterator[dict[str, Till]]:
+    """A at MAIN; B and C, two counters of the branch BR2, the chain's locations published
+    by the central and pulled by A."""
+    here = shop()
+    made = counters(tmp_path, central, A=here, B=here, C=here)
+    found = next(made)
+    central.bind()
+    with write():
+        master.put("location", BRANCH, {"name": "Branch 2", "store": here})
+        master.put("location", "MAIN", {"name": "Main store", "store": here})
+    located(found["B"], BRANCH)
+    located(found["C"], BRANCH)
+    assert at(found["A"]).engine.run_once().ok
+    yield found
+    for _ in made:
+        pass
+
+
+def lookup(till: Till, central: Central) -> StoreTransfers:
+    return StoreTransfers(CentralClient(central.url, till.token, timeout=2.0))
+
+
+def soap(till: Till) -> int:
+    at(till)
+    return int(Product.get(Product.sku == "SOAP").id)
+
+
+def send_five_soaps(till: Till) -> str:
+    at(till)
+    clerk = till.store.people["stock"]
+    draft = transfers.start(till.ctx, clerk, BRANCH)
+    transfers.add_item(till.ctx, draft.id, "5*SOAP", clerk)
+    number = str(transfers.send(till.ctx, draft.id, clerk).number)
+    till.push_until_done()
+    return number
+
+
+def row(central: Central, number: str) -> StockTransfer:
+    central.bind()
+    return StockTransfer.get(StockTransfer.number == number)
+
+
+def test_five_sent_from_a_are_received_at_b_as_four_with_one_short_approved(
+    tills: dict[str, Till], central: Central
+) -> None:
+    a, b = tills["A"], tills["B"]
+    assert [d.code for d in transfers.destinations(at(a).ctx)] == [BRANCH]
+    number = send_five_soaps(a)
+    assert stock.level(a.ctx, soap(a), "MAIN").on_hand == 45_000
+    assert stock.level(a.ctx, soap(a), BRANCH).in_transit == 5_000
+
+    at(b)
+    found = lookup(b, central)
+    [listed] = found.incoming(BRANCH)
+    assert (listed.number, listed.terminal, listed.sent_milli) == (number, a.name, 5000)
+    assert found.incoming("MAIN") == []
+    incoming = found.get(number.lower())
+    assert [(ln.sku, ln.qty_milli) for ln in incoming.lines] == [("SOAP", 5000)]
+    assert found.get(incoming.uuid).number == number
+    held = found.claim(incoming)
+    assert found.claim(incoming, held.claim_id).claim_id == held.claim_id  # renewed, same
+    clerk = b.store.people["stock"]
+    approval = b.store.approval(auth.Perm.APPROVE_STOCK_DIFFERENCE)
+    done = transfers.receive(
+        b.ctx,
+        clerk,
+        incoming,
+        [Count(1, 4000, "one carton crushed")],
+        approval=approval,
+        claim_id=held.claim_id,
+    )
+    assert done.received_number == f"TI-{b.name}-000001"
+    b.push_until_done()
+    assert stock.level(b.ctx, soap(b), BRANCH).on_hand == 4_000
+
+    kept = row(central, number)
+    assert (kept.status, kept.sent_milli, kept.received_milli) == ("received", 5000, 4000)
+    assert (kept.short_milli, kept.excess_milli, kept.receipts) == (1000, 0, 1)
+    assert (kept.received_terminal, kept.received_number) == (b.name, done.received_number)
+    assert kept.claim_id is None  # settled by the receipt
+    [reported] = [r for r in report(kept.store) if r["number"] == number]
+    assert reported["state"] == "received with differences"
+    assert found.incoming(BRANCH) == []
+    arrived = found.get(number)
+    assert arrived.status == "received"
+    assert [ln.line_no for ln in arrived.lines] == [1]
+    found.close()
+
+
+def test_a_second_till_is_told_who_is_receiving_and_then_that_it_was_received(
+    tills: dict[str, Till], central: Central
+) -> None:
+    a, b, c = tills["A"], tills["B"], tills["C"]
+    number = send_five_soaps(a)
+    at(b)
+    at_b, at_c = lookup(b, central), lookup(c, central)
+    incoming = at_b.get(number)
+    held = at_b.claim(incoming)
+    [listed] = at_c.incoming(BRANCH)
+    assert listed.held_by == b.name
+    with pytest.raises(TransferRefused, match=f"Till {b.name} is receiving {number}") as refused:
+        at_c.claim(incoming)
+    assert refused.value.code == "claimed"
+    assert at_b.release(held) and not at_b.release(held)
+    c_claim = at_c.claim(incoming)  # free again at once
+    at_c.release(c_claim)
+    held = at_b.claim(incoming)
+    transfers.receive(
+        b.ctx, b.store.people["stock"], incoming, [Count(1, 5000)], claim_id=held.claim_id
+    )
+    b.push_until_done()
+    with pytest.raises(TransferRefused, match=f"was received at {b.name}") as refused:
+        at_c.claim(incoming)
+    assert refused.value.code == "received"
+    at(c)
+    with pytest.raises(StateError, match=f"received already at {b.name}"):
+        transfers.check_incoming(c.ctx, at_c.get(number))
+    with pytest.raises(TransferRefused) as unknown:
+        at_c.get("TO-NONE-000001")
+    assert unknown.value.code == "not_found"
+    at_b.close()
+    at_c.close()
+
+
+def test_a_second_receipt_made_offline_is_accepted_flagged_and_counted(
+    tills: dict[str, Till], central: Central
+) -> None:
+    a, b, c = tills["A"], tills["B"], tills["C"]
+    number = send_five_soaps(a)
+    at(b)
+    incoming = lookup(b, central).get(number)
+    # both counters fetched it before either received it (C then lost the network)
+    for till in (b, c):
+        at(till)
+        transfers.receive(till.ctx, till.store.people["stock"], incoming, [Count(1, 5000)])
+        till.push_until_done()
+    kept = row(central, number)
+    assert (kept.receipts, kept.received_terminal) == (2, b.name)
+    [flag] = [f for f in flagged(c.name) if f["event_type"] == "transfer.received"]
+    assert "received twice" in flag["reason"] and number in flag["reason"]
+    assert central.stats(c.name)["transfers_received_twice"] == 1
+    assert central.stats(b.name)["transfers_received_twice"] == 0
+    [reported] = [r for r in report(kept.store) if r["number"] == number]
+    assert reported["state"] == "received, received twice"
+    central.bind()
+    event = Event.get(Event.terminal == c.name, Event.event_type == "transfer.received")
+    assert json.loads(event.payload)["transfer"] == number
+
+
+def test_another_stores_till_does_not_see_the_transfer(
+    tmp_path: Path, tills: dict[str, Till], central: Central
+) -> None:
+    number = send_five_soaps(tills["A"])
+    (tmp_path / "other").mkdir()
+    made = counters(tmp_path / "other", central, X=shop())
+    found = lookup(next(made)["X"], central)
+    try:
+        assert found.incoming(BRANCH) == []
+        with pytest.raises(TransferRefused):
+            found.get(number)
+    finally:
+        found.close()
+        for _ in made:
+            pass
+
+
+def test_offline_the_incoming_list_says_it_needs_the_central(tills: dict[str, Till]) -> None:
+    dead = CentralConfig(url=f"http://127.0.0.1:{free_port()}", token="t", key="")
+    with pytest.raises(TransfersUnavailable, match="come from the central"):
+        StoreTransfers.connect(dead).incoming(BRANCH)
+    with pytest.raises(TransfersUnavailable, match="no central configured"):
+        StoreTransfers.connect(CentralConfig())
