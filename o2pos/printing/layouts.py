@@ -94,6 +94,8 @@ NUMBER_LABELS = {
     "return": "Return No",
     "cash": "Voucher No",
     "z_report": "Z No",
+    "transfer": "Transfer No",
+    "transfer_in": "Receipt No",
 }
 
 money = format_amount
@@ -502,6 +504,82 @@ def cash(doc: Document, store: StoreSettings, options: Options) -> Slip:
     return _slip(doc, paper, options)
 
 
+def _signatures(paper: Paper, *who: str) -> None:
+    for label in who:
+        paper.add(Line(""))
+        paper.add(Line(f"{label} " + "_" * max(paper.width - len(label) - 1, 4)))
+
+
+def _item(paper: Paper, line: dict[str, Any]) -> None:
+    """A transferred item: its name, SKU and lot or serial (quantities follow)."""
+    paper.text(line.get("name") or line["sku"])
+    details = [line["sku"]]
+    if line.get("lot_no"):
+        expiry = f" exp {_day(line['expiry'])}" if line.get("expiry") else ""
+        details.append(f"lot {line['lot_no']}{expiry}")
+    if line.get("serial"):
+        details.append(f"serial {line['serial']}")
+    paper.text(" · ".join(details), indent=2)
+
+
+def transfer_note(doc: Document, store: StoreSettings, options: Options) -> Slip:
+    """Goods sent to another location (``transfer.sent``): what goes, for whoever carries
+    it and whoever receives it to sign."""
+    p = doc.payload
+    paper = Paper(options.width)
+    _header(paper, doc, store, options, "STOCK TRANSFER")
+    paper.row("From", p["from_location"])
+    paper.row("To", p["to_location"])
+    paper.rule()
+    for line in p["lines"]:
+        _item(paper, line)
+        paper.row("Qty", f"{format_qty(line['qty_milli'])} {line.get('unit') or ''}", indent=2)
+    paper.rule()
+    paper.row("Lines", str(len(p["lines"])))
+    paper.row("Quantity", format_qty(sum(ln["qty_milli"] for ln in p["lines"])), bold=True)
+    paper.rule()
+    _signatures(paper, "Sent by", "Received by")
+    _codes(paper, doc, options)
+    return _slip(doc, paper, options)
+
+
+def receipt_note(doc: Document, store: StoreSettings, options: Options) -> Slip:
+    """A transfer received here (``transfer.received``): sent, arrived, and each difference
+    with its reason and who approved it."""
+    p = doc.payload
+    paper = Paper(options.width)
+    _header(paper, doc, store, options, "STOCK RECEIVED")
+    paper.row("Transfer", p["transfer"])
+    paper.row("From", f"{p['from_location']} (till {p['sent_by']})")
+    paper.row("To", p["to_location"])
+    paper.rule()
+    short = over = 0
+    for line in p["lines"]:
+        sent, got = line["qty_milli"], line["received_milli"]
+        _item(paper, line)
+        paper.row("Sent", format_qty(sent), indent=2)
+        paper.row("Received", format_qty(got), indent=2, bold=sent != got)
+        if got != sent:
+            gap = got - sent
+            paper.row("Short" if gap < 0 else "Over", format_qty(abs(gap)), indent=2, bold=True)
+            short, over = short + max(-gap, 0), over + max(gap, 0)
+            if line.get("reason"):
+                paper.text(f"Reason: {line['reason']}", indent=2)
+    paper.rule()
+    paper.row("Sent", format_qty(sum(ln["qty_milli"] for ln in p["lines"])))
+    paper.row("Received", format_qty(sum(ln["received_milli"] for ln in p["lines"])), bold=True)
+    if short:
+        paper.row("Short", format_qty(short), bold=True)
+    if over:
+        paper.row("Over", format_qty(over), bold=True)
+    if doc.approved_by:
+        paper.row("Approved by", doc.approved_by)
+    paper.rule()
+    _signatures(paper, "Received by")
+    _codes(paper, doc, options)
+    return _slip(doc, paper, options)
+
+
 REPORT_TITLES = {"x_report": "X REPORT", "z_report": "Z REPORT", "daily_report": "DAILY REPORT"}
 
 
@@ -588,6 +666,8 @@ LAYOUTS: dict[str, Callable[[Document, StoreSettings, Options], Slip]] = {
     "x_report": report,
     "z_report": report,
     "daily_report": report,
+    "transfer": transfer_note,
+    "transfer_in": receipt_note,
 }
 
 

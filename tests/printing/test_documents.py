@@ -11,12 +11,14 @@ from pathlib import Path
 import pytest
 
 from o2pos.core import db as schema
-from o2pos.core import journal, payments, register, returns, sales
+from o2pos.core import journal, payments, register, returns, sales, transfers
 from o2pos.core.errors import NotFound
+from o2pos.core.models import Location
 from o2pos.core.money import format_amount
 from o2pos.core.payments import Tender
 from o2pos.printing import documents, layouts
 from tests.conftest import Store
+from tests.unit.test_transfers import incoming_of
 
 
 def _text(store: Store, doc: documents.Document) -> str:
@@ -73,6 +75,14 @@ def test_every_kind_of_number_is_found_and_an_unknown_one_is_told(store: Store) 
     )
     move = register.move_cash(ctx, store.cashier, "in", 1000, "coins")
     closed = register.close_session(ctx, store.manager, 0)
+    with ctx.write():
+        Location.create(code="WH", name="Warehouse")
+    clerk = store.people["stock"]
+    draft = transfers.start(ctx, clerk, "WH")
+    transfers.add_item(ctx, draft.id, "SOAP", clerk)
+    sent = transfers.send(ctx, draft.id, clerk)
+    ctx.session_location = "WH"
+    got = transfers.receive(ctx, clerk, incoming_of(store, sent.number), [transfers.Count(1, 1000)])
     expected = {
         bill.sale.number: ("bill", "sale.completed"),
         bill.receipt_number: ("receipt", "sale.completed"),
@@ -81,12 +91,14 @@ def test_every_kind_of_number_is_found_and_an_unknown_one_is_told(store: Store) 
         back.number: ("return", "return.completed"),
         move.number: ("cash", "register.cash_moved"),
         closed.z_number: ("z_report", "register.closed"),
+        sent.number: ("transfer", "transfer.sent"),
+        got.received_number: ("transfer_in", "transfer.received"),
     }
     for number, (kind, _event) in expected.items():
         doc = documents.find(ctx, number.lower())
         assert (doc.kind, doc.number) == (kind, number)
     for missing in ("S-T1-000099", "R-T1-000099", "", "X"):
-        with pytest.raises(NotFound, match="No bill, receipt, return, cash movement or Z"):
+        with pytest.raises(NotFound, match="No bill, receipt, return, cash movement, Z report"):
             documents.find(ctx, missing)
 
 

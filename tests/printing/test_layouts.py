@@ -18,8 +18,9 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
-from o2pos.core import payments, register, returns, sales
-from o2pos.core.models import Customer, SaleLine
+from o2pos.core import payments, register, returns, sales, transfers
+from o2pos.core.auth import Perm
+from o2pos.core.models import Customer, Location, SaleLine
 from o2pos.core.money import format_amount
 from o2pos.core.payments import Tender
 from o2pos.core.settings import StoreSettings
@@ -28,6 +29,7 @@ from o2pos.printing.documents import Document
 from o2pos.printing.layouts import Options
 from o2pos.printing.slip import QR, Barcode, Line, Slip
 from tests.conftest import Store, build_store
+from tests.unit.test_transfers import incoming_of
 
 STORE = StoreSettings(
     name="Test Mart",
@@ -131,6 +133,23 @@ def _ring_up(store: Store) -> dict[str, Document]:
     clock.advance(minutes=10)
     cash_out = register.move_cash(ctx, cashier, "out", 30000, "Tea and snacks for staff")
 
+    # stock sent to the warehouse and received there one pack short (the till signed in at
+    # each location in turn, as an employee of both)
+    with ctx.write():
+        Location.create(code="WH", name="Warehouse")
+    clerk = store.people["stock"]
+    draft = transfers.start(ctx, clerk, "WH")
+    transfers.add_item(ctx, draft.id, "5*8900000000012", clerk)
+    transfers.add_item(ctx, draft.id, "8900000000036", clerk)
+    transfers.add_item(ctx, draft.id, "PHONE", clerk, serial="SN2")
+    sent = transfers.send(ctx, draft.id, clerk)
+    ctx.session_location = "WH"
+    arrived = [transfers.Count(1, 4000, "One pack torn open in the van")]
+    arrived += [transfers.Count(2, 1000), transfers.Count(3, 1000)]
+    approval = store.approval(Perm.APPROVE_STOCK_DIFFERENCE)
+    got = transfers.receive(ctx, clerk, incoming_of(store, sent.number), arrived, approval=approval)
+    ctx.session_location = None
+
     clock.advance(hours=2)
     x = documents.x_report(ctx)
     daily = documents.daily_report(ctx)
@@ -152,6 +171,8 @@ def _ring_up(store: Store) -> dict[str, Document]:
         "return_credit_note": find(note_return.number),
         "cash_in": find(cash_in.number),
         "cash_out": find(cash_out.number),
+        "transfer": find(sent.number),
+        "transfer_in": find(got.received_number or ""),
         "x_report": x,
         "z_report": z,
         "daily_report": daily,
@@ -176,6 +197,8 @@ NAMES = [
     "return_credit_note",
     "cash_in",
     "cash_out",
+    "transfer",
+    "transfer_in",
     "x_report",
     "z_report",
     "daily_report",
@@ -322,6 +345,8 @@ def test_a_copy_says_so_under_the_title(docs: dict[str, Document], name: str) ->
         "CREDIT NOTE",
         "CASH IN",
         "CASH OUT",
+        "STOCK TRANSFER",
+        "STOCK RECEIVED",
     }
 
 
@@ -420,6 +445,8 @@ def test_every_kind_has_a_layout_and_unknown_kinds_are_refused(docs: dict[str, D
         "x_report",
         "z_report",
         "daily_report",
+        "transfer",
+        "transfer_in",
     }
     assert {d.kind for d in docs.values()} == set(layouts.LAYOUTS)
     for doc in docs.values():
