@@ -73,7 +73,10 @@ def parse_qty(text: str) -> int:
 
 
 def format_qty(milli: int) -> str:
-    """1000 -> '1', 1250 -> '1.25', 1235 -> '1.235'."""
+    """1000 -> '1', 1250 -> '1.25', 1235 -> '1.235', -250 -> '-0.25' (a difference, a
+    stock level gone below zero)."""
+    if milli < 0:
+        return "-" + format_qty(-milli)
     units, frac = divmod(milli, MILLI)
     if frac == 0:
         return str(units)

@@ -593,6 +593,32 @@ def check_count(incoming: Incoming, line_no: int, received_milli: int) -> None:
         raise ValidationError(f"Serial {line.serial} is one piece: it arrived (1) or not (0)")
 
 
+def match_scan(
+    ctx: Context, incoming: Incoming, text: str, counted: dict[int, int]
+) -> tuple[int, int]:
+    """What an item scanned at receipt counts towards: (line number, quantity). The first
+    line of that product not yet full takes it, else its last line (what arrived over)."""
+    qty, code = parse_scan(text)
+    scan = find_by_code(ctx, code)
+    if scan.qty_milli is not None and scan.fixed_gross is None:
+        if qty is not None:
+            raise ValidationError("A scale label carries its own quantity: scan it without 'N*'")
+        qty = scan.qty_milli
+    qty = qty if qty is not None else MILLI
+    if qty <= 0:
+        raise ValidationError("The quantity must be more than zero")
+    lines = [line for line in incoming.lines if line.sku == scan.product.sku]
+    if not lines:
+        raise NotFound(f"{scan.product.name} is not on transfer {incoming.number}")
+    for line in lines:
+        if counted.get(line.line_no, 0) + qty <= line.qty_milli:
+            return line.line_no, qty
+    for line in lines:
+        if counted.get(line.line_no, 0) < line.qty_milli:
+            return line.line_no, qty
+    return lines[-1].line_no, qty
+
+
 def differences(incoming: Incoming, counts: list[Count]) -> dict[int, int]:
     """Line number -> received less sent, for the lines where they differ."""
     sent = {line.line_no: line.qty_milli for line in incoming.lines}

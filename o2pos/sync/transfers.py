@@ -24,7 +24,7 @@ from o2pos.core.transfers import Incoming, IncomingLine
 
 from .client import CentralClient, SyncError
 
-OFFLINE = "Incoming transfers come from the central, which cannot be reached"
+OFFLINE = "Incoming transfers need the central"
 LEASE_SECONDS = 300  # counting what arrived takes longer than paying a bill
 
 
@@ -136,7 +136,9 @@ class StoreTransfers:
             if exc.kind == "rejected":
                 code = str(exc.details.get("error") or "rejected")
                 raise TransferRefused(code, exc.message, exc.details) from exc
-            raise TransfersUnavailable(f"{OFFLINE} ({exc.message})") from exc
+            raise TransfersUnavailable(
+                f"{OFFLINE}, which cannot be reached ({exc.message})"
+            ) from exc
         return result
 
     def incoming(self, location: str, limit: int = 50) -> list[TransferSummary]:

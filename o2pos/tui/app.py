@@ -33,6 +33,7 @@ from o2pos.tui.screens.lookup import DashboardScreen, ReprintScreen
 from o2pos.tui.screens.register import RegisterScreen
 from o2pos.tui.screens.sales import SalesScreen
 from o2pos.tui.screens.sync_status import SyncStatusDialog
+from o2pos.tui.screens.transfers import TransferInScreen, TransferOutScreen
 from o2pos.tui.sync_monitor import SyncMonitor, SyncUpdated
 from o2pos.tui.widgets.status_bar import StatusBar
 
@@ -247,6 +248,9 @@ class TillApp(App, inherit_bindings=False):
 
     def signed_in(self, employee: auth.Employee) -> None:
         self.employee = employee
+        if not self.may_sell(employee):  # stock staff: their work is transfers, not bills
+            self.switch_screen(TransferOutScreen())
+            return
         needs_float = register.needs_float(self.ctx, employee)
         # the sales screen asks for the float once it is up (a result callback must belong
         # to the screen that stays, not to the login screen being replaced)
@@ -333,7 +337,17 @@ class TillApp(App, inherit_bindings=False):
         if not isinstance(self.screen, SyncStatusDialog):
             self.push_screen(SyncStatusDialog())
 
+    @staticmethod
+    def may_sell(employee: auth.Employee) -> bool:
+        return auth.has_permission(employee, Perm.SELL) or not auth.has_permission(
+            employee, Perm.TRANSFER_STOCK
+        )
+
     def action_sales(self) -> None:
+        if self.employee is not None and not self.may_sell(self.employee):
+            transfers = keymap.short_key(self.keys.get("transfers", "ctrl+o"))
+            self.notify(f"{self.employee.code} may not sell: {transfers} for stock transfers")
+            return
         self._go(SalesScreen)
 
     def _go(self, screen_type: type[Screen]) -> None:
@@ -357,6 +371,13 @@ class TillApp(App, inherit_bindings=False):
 
     def action_dashboard(self) -> None:
         self._go(DashboardScreen)
+
+    def action_transfers(self) -> None:
+        """Stock transfers: out first; pressed again, in (and back)."""
+        if isinstance(self.screen, TransferOutScreen):
+            self._go(TransferInScreen)
+        else:
+            self._go(TransferOutScreen)
 
 
 def setup_logging(data_dir: Path) -> Path:

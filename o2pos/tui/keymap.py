@@ -41,6 +41,8 @@ GLOBAL = [
     Binding("f6", "dashboard", "Dashboard", id="dashboard", priority=True),
     Binding("ctrl+l", "lock", "Lock", id="lock", priority=True),
     Binding("f12", "sync_status", "Sync", id="sync_status", priority=True),
+    # stock sent to another location, and stock received here (again: the other of the two)
+    Binding("ctrl+o", "transfers", "Transfers", id="transfers", priority=True),
     # leave the till (in kiosk mode only with a manager's PIN)
     Binding("ctrl+e", "leave", "Leave", id="leave", show=False, priority=True),
     # ctrl+c is a habit, not a command: it never stops the till, it says how to leave.
@@ -129,6 +131,28 @@ RETURNS = [
 
 REPRINT = [Binding("down", "focus_list", "Recent", id="reprint_list", show=False, priority=True)]
 
+# stock transfers: out (a draft filled by scanning, sent with F10) and in (what the central
+# says was sent here, counted and received with F10)
+TRANSFER_OUT = [
+    Binding("f10", "send", "Send", id="transfer_send", priority=True),
+    Binding("f7", "destination", "To", id="transfer_to", priority=True, tooltip="Destination"),
+    Binding("ctrl+q", "quantity", "Qty", id="transfer_quantity", priority=True, tooltip="Quantity"),
+    Binding(
+        "ctrl+d", "remove_line", "Del", id="transfer_remove", priority=True, tooltip="Del line"
+    ),
+    Binding("ctrl+t", "lot", "Choose lot", id="transfer_lot", show=False, priority=True),
+    Binding("down", "focus_list", "Lines", id="transfer_lines", show=False, priority=True),
+    Binding("escape", "focus_item", "Item box", id="transfer_item", show=False),
+]
+
+TRANSFER_IN = [
+    Binding("f10", "receive", "Receive", id="transfer_receive", priority=True),
+    Binding("f8", "all_as_sent", "All as sent", id="transfer_all", priority=True),
+    Binding("f9", "refresh", "List", id="transfer_refresh", priority=True, tooltip="Refresh list"),
+    Binding("down", "focus_list", "List", id="transfer_list", show=False, priority=True),
+    Binding("escape", "close", "Close", id="transfer_close", tooltip="Close the transfer"),
+]
+
 CART = [
     Binding("up", "cursor(-1)", "Up", id="cart_up", show=False, tooltip="Cart: line up"),
     Binding("down", "cursor(1)", "Down", id="cart_down", show=False, tooltip="Cart: line down"),
@@ -151,12 +175,23 @@ DIALOG = [Binding("escape", "cancel", "Cancel", id="dialog_cancel", priority=Tru
 # "manager<Enter>222222<Enter>" must not land "222222" in the code box. No id: Enter is fixed.
 SIGN_IN = [Binding("enter", "enter", "Next box", show=False, priority=True)]
 
+# a yes-or-no before what cannot be taken back (sending a transfer); no id: Enter is fixed
+CONFIRM = [Binding("enter", "confirm", "Yes", show=False, priority=True)]
+
 # an amount and a reason (cash in and out): Enter in the amount box goes to the reason
 AMOUNT = [Binding("enter", "enter", "Next box", show=False, priority=True)]
 
 # The keys above that step aside outside their own box: they take no key from the widgets
 # of the other layers (↓ in the cart still moves its cursor).
-YIELDING = {"focus_cart", "receipts_list", "returns_list", "reprint_list", "search_list"}
+YIELDING = {
+    "focus_cart",
+    "receipts_list",
+    "returns_list",
+    "reprint_list",
+    "search_list",
+    "transfer_lines",
+    "transfer_list",
+}
 
 # the login screen: a manager unlocks a code locked after wrong PINs, with their own PIN
 LOGIN = [
@@ -186,6 +221,11 @@ BAR = {
     ),
     "reprint": GO,
     "dashboard": GO,
+    "transfer_out": (
+        *("transfer_send", "transfer_to", "transfer_quantity", "transfer_remove", "transfers"),
+        *GO,
+    ),
+    "transfer_in": ("transfer_receive", "transfer_all", "transfer_refresh", "transfers", *GO),
 }
 
 # Which bindings are live together, screen by screen, in layers from the App down to the
@@ -199,6 +239,8 @@ SCOPES: dict[str, list[list[Binding]]] = {
     "receipts": [GLOBAL, RECEIPTS],
     "returns": [GLOBAL, RETURNS],
     "reprint": [GLOBAL, REPRINT],
+    "transfer_out": [GLOBAL, TRANSFER_OUT],
+    "transfer_in": [GLOBAL, TRANSFER_IN],
     "dialog": [GLOBAL, DIALOG],
     "login": [GLOBAL, LOGIN],
     "approval": [GLOBAL, DIALOG, SIGN_IN],

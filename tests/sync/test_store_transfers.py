@@ -206,7 +206,7 @@ def test_another_stores_till_does_not_see_the_transfer(
 
 def test_offline_the_incoming_list_says_it_needs_the_central(tills: dict[str, Till]) -> None:
     dead = CentralConfig(url=f"http://127.0.0.1:{free_port()}", token="t", key="")
-    with pytest.raises(TransfersUnavailable, match="come from the central"):
+    with pytest.raises(TransfersUnavailable, match="need the central, which cannot be reached"):
         StoreTransfers.connect(dead).incoming(BRANCH)
     with pytest.raises(TransfersUnavailable, match="no central configured"):
         StoreTransfers.connect(CentralConfig())

@@ -51,6 +51,10 @@ def test_quantities_are_exact_milli_units(text: str, milli: int) -> None:
     assert parse_qty(format_qty(milli)) == milli
 
 
+def test_a_quantity_below_zero_reads_as_one() -> None:
+    assert [format_qty(m) for m in (-250, -1000, -1750)] == ["-0.25", "-1", "-1.75"]
+
+
 @pytest.mark.parametrize("text", ["0", "0.000", "-1", "1.2345", "two", ""])
 def test_bad_quantities_refused(text: str) -> None:
     with pytest.raises(ValidationError):

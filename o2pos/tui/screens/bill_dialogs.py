@@ -346,9 +346,11 @@ class RecallDialog(Dialog):
 class LotDialog(Dialog):
     """Pick the lot to sell from (first-in-first-out is what a plain scan does)."""
 
-    def __init__(self, product_name: str, lots: list[sales.LotView]) -> None:
+    def __init__(
+        self, product_name: str, lots: list[sales.LotView], *, verb: str = "sell from this lot"
+    ) -> None:
         super().__init__()
-        self.product_name, self.lots = product_name, lots
+        self.product_name, self.lots, self.verb = product_name, lots, verb
 
     def compose(self) -> ComposeResult:
         options = [
@@ -362,7 +364,7 @@ class LotDialog(Dialog):
         with Vertical(classes="dialog"):
             yield Static(f"Lot of {self.product_name}", classes="dialog-title")
             yield OptionList(*options, id="lots")
-            yield Static("Enter: sell from this lot · Esc: cancel", classes="muted")
+            yield Static(f"Enter: {self.verb} · Esc: cancel", classes="muted")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
