@@ -9,6 +9,7 @@ import dataclasses
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,7 +25,12 @@ from o2pos.core.models import Product
 from o2pos.core.transfers import Count
 from o2pos.sync.client import CentralClient
 from o2pos.sync.transfers import StoreTransfers, TransferRefused, TransfersUnavailable
+from o2pos.tui.approval import ManagerPinDialog
+from o2pos.tui.screens.dialogs import QuantityDialog, TextDialog
+from o2pos.tui.screens.transfers import ReasonDialog, TransferInScreen
 from tests.sync.conftest import Central, Till, at, counters, free_port, shop
+from tests.sync.test_store_orders import own_counter_app
+from tests.tui.test_flows import approve_as_manager, notice, sign_in, type_text, wait_for
 
 BRANCH = "BR2"
 
@@ -54,6 +60,15 @@ def tills(tmp_path: Path, central: Central) -> Iterator[dict[str, Till]]:
     yield found
     for _ in made:
         pass
+
+
+def screen_text(app: Any) -> str:
+    """What the transfers list shows (its rows' first cells)."""
+    table = app.screen.query("#incoming")
+    if not table:
+        return ""
+    data = table.first()
+    return " ".join(str(data.get_row_at(i)[0]) for i in range(data.row_count))
 
 
 def lookup(till: Till, central: Central) -> StoreTransfers:
@@ -210,3 +225,46 @@ def test_offline_the_incoming_list_says_it_needs_the_central(tills: dict[str, Ti
         StoreTransfers.connect(dead).incoming(BRANCH)
     with pytest.raises(TransfersUnavailable, match="no central configured"):
         StoreTransfers.connect(CentralConfig())
+
+
+async def test_b_receives_by_keys_four_of_five_with_a_reason_and_a_managers_pin(
+    tills: dict[str, Till], central: Central
+) -> None:
+    a, b = tills["A"], tills["B"]
+    number = send_five_soaps(a)
+    app = own_counter_app(b, central)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "stock", "4444", float_=None)
+        await pilot.press("ctrl+o")  # stock staff start on transfers out: again, in
+        await wait_for(pilot, lambda: number in screen_text(app))
+        assert isinstance(app.screen, TransferInScreen)
+        await pilot.press("down", "enter")  # the list, its first transfer
+        await wait_for(pilot, lambda: "Enter on a line" in notice(app))
+        assert row(central, number).claim_terminal == b.name
+        await pilot.press("f10")
+        await pilot.pause()
+        assert "is not counted" in notice(app)
+        await pilot.press("down", "enter")  # line 1: what arrived, 5 sent
+        await pilot.pause()
+        assert isinstance(app.screen, QuantityDialog)
+        await pilot.press("backspace", "4", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ReasonDialog)
+        await type_text(pilot, "carton crushed")
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: isinstance(app.screen, ManagerPinDialog))
+        await approve_as_manager(pilot)
+        await wait_for(pilot, lambda: isinstance(app.screen, TextDialog))
+        slip = app.slip_text(f"TI-{b.name}-000001")
+        assert "Short" in slip and "carton crushed" in slip and "Approved by" in slip
+        await pilot.press("escape")
+        await pilot.pause()
+        assert f"Received as TI-{b.name}-000001" in notice(app)
+    at(b)
+    assert transfers.received_here(b.ctx, row(central, number).uuid) == f"TI-{b.name}-000001"
+    assert stock.level(b.ctx, soap(b), BRANCH).on_hand == 4_000
+    b.push_until_done()
+    kept = row(central, number)
+    assert (kept.status, kept.short_milli, kept.claim_id) == ("received", 1000, None)

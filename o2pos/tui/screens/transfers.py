@@ -400,19 +400,20 @@ class TransferInScreen(TillScreen):
             else "transfer number (scan the transfer note) · ↓ the list"
         )
 
-    def refresh_list(self) -> None:
-        """Ask the central, in a worker, what was sent to this location."""
+    def refresh_list(self, *, quiet: bool = False) -> None:
+        """Ask the central, in a worker, what was sent to this location; ``quiet`` keeps
+        the notice (what was just done)."""
         head = self.query_one("#transfer-head", Static)
         head.update(f"Incoming transfers to [b]{self.ctx.location}[/b] · asking the central…")
         self.run_worker(
-            partial(self.fetch_list, self.app, self.ctx.location),
+            partial(self.fetch_list, self.app, self.ctx.location, quiet),
             thread=True,
             exit_on_error=False,
             exclusive=True,
             group="transfers-list",
         )
 
-    def fetch_list(self, till: Any, location: str) -> None:
+    def fetch_list(self, till: Any, location: str, quiet: bool) -> None:
         """In a worker thread: the list (network only)."""
         from o2pos.sync.transfers import StoreTransfers, TransferRefused, TransfersUnavailable
 
@@ -423,12 +424,14 @@ class TransferInScreen(TillScreen):
             finally:
                 lookup.close()
         except (TransfersUnavailable, TransferRefused) as problem:
-            till.call_from_thread(self.listed_now, None, str(problem))
+            till.call_from_thread(self.listed_now, None, str(problem), quiet)
             return
-        till.call_from_thread(self.listed_now, found, "")
+        till.call_from_thread(self.listed_now, found, "", quiet)
 
     @guarded
-    def listed_now(self, found: list[TransferSummary] | None, problem: str) -> None:
+    def listed_now(
+        self, found: list[TransferSummary] | None, problem: str, quiet: bool = False
+    ) -> None:
         if not self.is_attached:
             return
         head = self.query_one("#transfer-head", Static)
@@ -438,8 +441,11 @@ class TransferInScreen(TillScreen):
         if found is None:
             self.listed = []
             head.update(f"Incoming transfers to [b]{here}[/b]: need the central")
-            self.say(shorten(problem, 78), error=True)
+            if not quiet:
+                self.say(shorten(problem, 78), error=True)
             return
+        # received here and not at the central yet (not pushed): not to receive again
+        found = [item for item in found if not transfers.received_here(self.ctx, item.uuid)]
         self.listed = found
         for item in found:
             till = f"{item.terminal}{'*' if item.held_by else ''}"
@@ -455,6 +461,8 @@ class TransferInScreen(TillScreen):
         if self.incoming is None:
             count = f"{len(found)} to receive" if found else "nothing waiting"
             head.update(f"Incoming transfers to [b]{here}[/b] · {count} · F9 asks again")
+            if quiet:
+                return
             if found:
                 self.say("Enter on one (↓ to the list) or scan its note to receive it")
             else:
@@ -727,7 +735,7 @@ class TransferInScreen(TillScreen):
     def received(self, number: str) -> None:
         self.incoming, self.held = None, None  # the hold is settled by the receipt
         self.show_mode()
-        self.refresh_list()
+        self.refresh_list(quiet=True)
         self.query_one(StatusBar).refresh_status()
         self.say(f"Received as {number}")
         self.app.print_document(number)
