@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from o2pos.core import auth, stock, transfers
+from o2pos.core import auth, journal, stock, transfers
 from o2pos.core.errors import (
     ApprovalRequired,
     NotFound,
@@ -60,9 +60,11 @@ def sent(store: Store, *codes: str, to: str = "WH") -> Transfer:
 
 def incoming_of(store: Store, number: str) -> Incoming:
     """What the central would hand the receiving till: the sent event, as it was."""
-    row = Journal.get(Journal.event_type == "transfer.sent")
+    found = journal.find_document(number)
+    assert found is not None
+    row = found[0]
     payload = json.loads(row.payload)
-    assert payload["number"] == number
+    assert (row.event_type, payload["number"]) == ("transfer.sent", number)
     return Incoming(
         uuid=payload["uuid"],
         number=payload["number"],
