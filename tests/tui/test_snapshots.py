@@ -229,3 +229,81 @@ def test_sync_status_showing_a_fork(snap_compare, tmp_path: Path) -> None:
 
     press = [*SIGN_IN, "f12"]
     assert snap_compare(app, terminal_size=SIZE, press=press, run_before=quiet_monitor)
+
+
+STOCK_SIGN_IN = [*keys("stock"), "tab", *keys("4444"), "enter"]
+
+
+def transfer_app(tmp_path: Path) -> TillApp:
+    """The test store, which knows the warehouse WH; stock staff sign in to transfers."""
+    from o2pos.core.models import Location
+
+    store = build_store(tmp_path)
+    with store.ctx.write():
+        Location.create(code="WH", name="Warehouse")
+        Location.create(code="BR2", name="Branch 2, Jayanagar")
+    return TillApp(store.ctx, Config(settings=store.ctx.settings))
+
+
+def test_transfer_destination_dialog(snap_compare, tmp_path: Path) -> None:
+    press = [*STOCK_SIGN_IN, "f7"]
+    assert snap_compare(transfer_app(tmp_path), terminal_size=SIZE, press=press)
+
+
+TRANSFER_LINES = [
+    *STOCK_SIGN_IN,
+    "f7",
+    "down",
+    "enter",
+    *keys("5*SOAP"),
+    "enter",
+    *keys("3*MILK"),
+    "enter",
+    *keys("0.25*ONION"),
+    "enter",
+]
+
+
+def test_transfer_out_with_lines(snap_compare, tmp_path: Path) -> None:
+    assert snap_compare(transfer_app(tmp_path), terminal_size=SIZE, press=TRANSFER_LINES)
+
+
+def test_transfer_send_confirmation(snap_compare, tmp_path: Path) -> None:
+    press = [*TRANSFER_LINES, "f10"]
+    assert snap_compare(transfer_app(tmp_path), terminal_size=SIZE, press=press)
+
+
+def test_transfer_in_without_a_central(snap_compare, tmp_path: Path) -> None:
+    press = [*STOCK_SIGN_IN, "ctrl+o"]
+    assert snap_compare(transfer_app(tmp_path), terminal_size=SIZE, press=press)
+
+
+def test_transfer_in_counting(snap_compare, tmp_path: Path) -> None:
+    """A transfer from the warehouse, as the central would hand it, being counted: one line
+    short with its reason, the others taken as sent (F8)."""
+    from o2pos.core.transfers import Incoming, IncomingLine
+
+    incoming = Incoming(
+        uuid="8d1f3b52-6c0e-4a57-9b1e-2f4c6d8e0a13",
+        number="TO-T7-000012",
+        sent_by="T7",
+        from_location="WH",
+        to_location="MAIN",
+        sent_at="2026-11-20T05:10:00.000000Z",
+        lines=(
+            IncomingLine(1, "SOAP", "Neem Soap 100 g", "pcs", 5000),
+            IncomingLine(2, "MILK", "Toned Milk 1 l", "pcs", 12000, "L2611", "2026-12-31"),
+            IncomingLine(3, "ONION", "Onion (loose)", "kg", 2500),
+        ),
+    )
+
+    async def open_it(pilot) -> None:
+        for key in [*STOCK_SIGN_IN, "ctrl+o"]:
+            await pilot.press(key)
+        await pilot.pause()
+        pilot.app.screen.opened(incoming, None)
+        await pilot.pause()
+
+    press = ["down", "enter", "backspace", "4", "enter", *keys("carton crushed"), "enter", "f8"]
+    app = transfer_app(tmp_path)
+    assert snap_compare(app, terminal_size=SIZE, press=press, run_before=open_it)

@@ -175,7 +175,7 @@ class TransferOutScreen(TillScreen):
             units = format_qty(draft.total_milli)
             head.update(
                 f"Transfer out of [b]{here}[/b] to [b]{draft.to_location}[/b] "
-                f"{shorten(draft.to_name, 20)} · {len(draft.lines)} lines · {units}"
+                f"{shorten(draft.to_name, 20)} · {len(draft.lines)} lines · qty {units}"
             )
         table = self.query_one("#lines", DataTable)
         table.clear()
@@ -313,7 +313,7 @@ class TransferOutScreen(TillScreen):
         if draft is None or not draft.lines:
             raise ValidationError("Nothing to send: F7 chooses where, then scan the goods")
         text = (
-            f"{len(draft.lines)} lines, {format_qty(draft.total_milli)} in all, from "
+            f"{len(draft.lines)} lines, quantity {format_qty(draft.total_milli)} in all, from "
             f"{self.ctx.location} to {draft.to_location} {draft.to_name}. They leave the "
             "stock here now and show in transit there until received."
         )
@@ -569,9 +569,10 @@ class TransferInScreen(TillScreen):
         for line in incoming.lines:
             got = self.counts.get(line.line_no)
             gap = 0 if got is None else got - line.qty_milli
+            detail = f"lot {line.lot_no}" if line.lot_no else line.serial
             table.add_row(
                 str(line.line_no),
-                shorten(line.name, 25),
+                shorten(f"{line.name} · {detail}" if detail else line.name, 25),
                 format_qty(line.qty_milli),
                 "" if got is None else format_qty(got),
                 f"{'+' if gap > 0 else ''}{format_qty(gap)}" if gap else "",
