@@ -375,7 +375,7 @@ def report_transfers(
         )
         typer.echo(
             f"{row['store']:<10} {row['number']:<14} {row['from_location']} -> "
-            f"{row['to_location']}  {(row['sent_at'] or '')[:16]}  out "
+            f"{row['to_location']}  {(row['sent_at'] or '')[:16].replace('T', ' ')} UTC  out "
             f"{format_qty(row['sent_milli'])}{arrived if got is not None else ''}{gaps}"
             f"  {row['state']}"
         )

@@ -22,6 +22,7 @@ from o2pos.core.importer import ImportReport, import_customers, import_products
 from o2pos.core.models import (
     Coupon,
     Employee,
+    Location,
     Lot,
     Product,
     QuickButton,
@@ -39,6 +40,9 @@ DEMO_LOGINS = [
     ("billing", "Bala Billing", "billing_employee", "3333"),
     ("stock", "Sunil Stock", "inventory", "4444"),
 ]
+
+# the chain's other locations a demo till knows (a central publishes a real store's)
+DEMO_LOCATIONS = [("WH", "Warehouse"), ("BR2", "Branch 2, Jayanagar")]
 
 PRODUCT_FIELDS = [
     "sku",
@@ -338,6 +342,8 @@ def load_demo(ctx: Context, directory: Path | None = None) -> list[ImportReport]
     location = ctx.settings.terminal.location
     with ctx.write():
         StoreMeta.insert(key="demo", value="1").on_conflict_replace().execute()
+        for code, name in DEMO_LOCATIONS:  # somewhere to send stock to (ctrl+o)
+            Location.get_or_create(code=code, defaults={"name": name})
         for code, name, role, pin in DEMO_LOGINS:
             if Employee.get_or_none(Employee.code == code) is None:
                 auth.create_employee(ctx, code, name, role, pin)

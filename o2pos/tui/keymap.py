@@ -150,7 +150,7 @@ TRANSFER_IN = [
     Binding("f8", "all_as_sent", "All as sent", id="transfer_all", priority=True),
     Binding("f9", "refresh", "List", id="transfer_refresh", priority=True, tooltip="Refresh list"),
     Binding("down", "focus_list", "List", id="transfer_list", show=False, priority=True),
-    Binding("escape", "close", "Close", id="transfer_close", tooltip="Close the transfer"),
+    Binding("escape", "close", "Close", id="transfer_close", tooltip="Close transfer"),
 ]
 
 CART = [

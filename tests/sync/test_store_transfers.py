@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from o2pos.sync.transfers import StoreTransfers, TransferRefused, TransfersUnava
 from o2pos.tui.approval import ManagerPinDialog
 from o2pos.tui.screens.dialogs import QuantityDialog, TextDialog
 from o2pos.tui.screens.transfers import ReasonDialog, TransferInScreen
-from tests.sync.conftest import Central, Till, at, counters, free_port, shop
+from tests.sync.conftest import Central, Till, at, counters, free_port, o2pos_cmd, shop
 from tests.sync.test_store_orders import own_counter_app
 from tests.tui.test_flows import approve_as_manager, notice, sign_in, type_text, wait_for
 
@@ -200,6 +201,21 @@ def test_a_second_receipt_made_offline_is_accepted_flagged_and_counted(
     central.bind()
     event = Event.get(Event.terminal == c.name, Event.event_type == "transfer.received")
     assert json.loads(event.payload)["transfer"] == number
+    # the back office reads the same, per store, from the command line
+    report_cmd = o2pos_cmd("central", "report", "transfers", "--db", central.db_url)
+    done = subprocess.run([*report_cmd, "--store", kept.store], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    [text] = done.stdout.splitlines()
+    assert number in text and f"MAIN -> {BRANCH}" in text and "received twice" in text
+    listed = subprocess.run([*report_cmd, "--json", "--store", kept.store], capture_output=True)
+    [data] = json.loads(listed.stdout)
+    assert (data["number"], data["receipts"], data["state"]) == (number, 2, reported["state"])
+    stats = subprocess.run(
+        o2pos_cmd("central", "stats", "--db", central.db_url), capture_output=True, text=True
+    )
+    assert any(
+        ln.startswith(c.name) and "received twice 1" in ln for ln in stats.stdout.splitlines()
+    )
 
 
 def test_another_stores_till_does_not_see_the_transfer(

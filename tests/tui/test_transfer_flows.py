@@ -100,7 +100,7 @@ async def test_a_draft_survives_a_lock_and_lines_are_changed_by_keys(store: Stor
         await pilot.press("ctrl+l")
         await pilot.pause()
         await sign_in(pilot, "stock", "4444", float_=None)
-        assert "The transfer in progress, 1 lines" in notice(app)
+        assert "The transfer in progress, 1 line:" in notice(app)
         await pilot.press("f2")  # stock staff do not sell
         await pilot.pause()
         assert isinstance(app.screen, TransferOutScreen)

@@ -12,6 +12,7 @@ F10 receives it and prints the receipt note.
 from __future__ import annotations
 
 import uuid as uuidlib
+from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -40,6 +41,19 @@ from o2pos.tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:  # the network client loads in the workers that use it
     from o2pos.sync.transfers import TransferClaim, TransferSummary
+
+
+def lines(count: int) -> str:
+    return f"{count} line{'' if count == 1 else 's'}"
+
+
+def sent_local(screen: TillScreen, stamp: str) -> str:
+    """The sending till's UTC stamp as this store's wall-clock time, day first."""
+    try:
+        moment = datetime.fromisoformat(stamp.removesuffix("Z"))
+    except ValueError:
+        return stamp[:16]
+    return screen.ctx.local(moment).strftime("%d-%m-%Y %H:%M")
 
 
 def may_transfer(screen: TillScreen) -> bool:
@@ -161,7 +175,7 @@ class TransferOutScreen(TillScreen):
         self.draft = transfers.open_draft(self.ctx)
         self.show_draft()
         if self.draft is not None and self.draft.lines:
-            self.say(f"The transfer in progress, {len(self.draft.lines)} lines: F10 sends it")
+            self.say(f"The transfer in progress, {lines(len(self.draft.lines))}: F10 sends it")
         elif self.draft is None:
             self.say("F7 chooses where the goods go; then scan them · ctrl+o: incoming")
 
@@ -175,7 +189,7 @@ class TransferOutScreen(TillScreen):
             units = format_qty(draft.total_milli)
             head.update(
                 f"Transfer out of [b]{here}[/b] to [b]{draft.to_location}[/b] "
-                f"{shorten(draft.to_name, 20)} · {len(draft.lines)} lines · qty {units}"
+                f"{shorten(draft.to_name, 20)} · {lines(len(draft.lines))} · qty {units}"
             )
         table = self.query_one("#lines", DataTable)
         table.clear()
@@ -313,7 +327,7 @@ class TransferOutScreen(TillScreen):
         if draft is None or not draft.lines:
             raise ValidationError("Nothing to send: F7 chooses where, then scan the goods")
         text = (
-            f"{len(draft.lines)} lines, quantity {format_qty(draft.total_milli)} in all, from "
+            f"{lines(len(draft.lines))}, quantity {format_qty(draft.total_milli)} in all, from "
             f"{self.ctx.location} to {draft.to_location} {draft.to_name}. They leave the "
             "stock here now and show in transit there until received."
         )
@@ -452,7 +466,7 @@ class TransferInScreen(TillScreen):
             table.add_row(
                 item.number,
                 shorten(item.from_location, 8),
-                item.sent_at[:16].replace("T", " "),
+                sent_local(self, item.sent_at),
                 str(item.line_count),
                 format_qty(item.sent_milli),
                 shorten(till, 6),
