@@ -74,6 +74,8 @@ SCREEN_TEXT = {
     "reprint": r"S-…, R-…, RT-…, Z-…|Number\s+When\s+What",  # its number box, its list
     "dashboard": r"Top products",
     "login": r"Sign in to the till",
+    "transfer_out": r"Transfer out of MAIN",  # its head line
+    "transfer_in": r"Incoming transfers to MAIN|TO-T1-\d+ from",
 }
 CRASH = re.compile(r"Traceback|\b[A-Z]\w*Error\b|Something went wrong")
 SGR = re.compile(r"\x1b\[([0-9;]*)m")
@@ -417,6 +419,7 @@ def walk(till: Till) -> None:
     returns_keys(till)
     register_keys(till)
     reprint_keys(till)
+    transfers_keys(till)
     lock_keys(till)
 
 
@@ -742,6 +745,56 @@ def reprint_keys(till: Till) -> None:
     till.press("reprint", "down", anything, form="normal", moves_focus=True)
     till.enter(title(newest))
     till.press("slip", "escape", both(no_title(newest), on("reprint")))
+
+
+def transfers_keys(till: Till) -> None:
+    """ctrl+o: a cashier is told who may; stock staff send (F7 where, scans, ctrl+t a lot,
+    ↓ ctrl+q ctrl+d on the lines, F10 and Enter) and, ctrl+o again, find the incoming side
+    needs the central (nobody answers here): F9, F8, F10 and Esc say what they can."""
+    till.press("reprint", "ctrl+o", both(on("transfer_out"), shows("cashier may not send")))
+    till.press("transfer_out", "ctrl+l", on("login"))
+    till.wait(shows("cashier / 1111"))
+    till.type("stock")
+    till.press("login", "tab", anything)
+    till.type("4444")
+    till.enter(both(on("transfer_out"), shows("F7 chooses where the goods go")))
+    around(till, "transfer_out", on("transfer_out"))
+    till.press("transfer_out", "f10", shows("Nothing to send"))
+    till.press("transfer_out", "ctrl+q", shows("Scan an item first"))
+    till.press("transfer_out", "ctrl+d", shows("The transfer has no line to remove"))
+    till.press("transfer_out", "ctrl+t", shows("Type or scan the item first"))
+    till.press("transfer_out", "f7", title("Send the goods to"))
+    till.press("dialog", "escape", no_title("Send the goods to"))
+    till.press("transfer_out", "f7", title("Send the goods to"))
+    till.press("dialog", "down", anything)
+    till.enter(both(no_title("Send the goods to"), shows("Sending to WH")))
+    till.scan(f"5*{ATTA}", line(r"^ 1\s+Aashirvaad Whole Wheat"))
+    till.type(MILK, line(r"Item ▊  " + MILK))
+    till.press("transfer_out", "ctrl+t", title("Lot of Amul Taaza Toned Milk 500 ml"))
+    till.enter(both(no_title("Lot of"), line(r"^ 2\s+Amul Taaza Toned Milk 500 ml.*lot")))
+    till.press("transfer_out", "down", anything, form="normal", moves_focus=True)
+    till.press("transfer_out", "ctrl+q", title("Quantity of Amul Taaza Toned Milk 500 ml"))
+    till.enter(both(no_title("Quantity of"), shows("Amul Taaza Toned Milk 500 ml × 1")))
+    till.press("transfer_out", "ctrl+d", shows("Amul Taaza Toned Milk 500 ml taken off"))
+    till.press("transfer_out", "escape", anything, moves_focus=True)  # back to the item box
+    till.press("transfer_out", "f10", title("Send this transfer?"))
+    till.press("dialog", "escape", no_title("Send this transfer?"))
+    till.press("transfer_out", "f10", title("Send this transfer?"))
+    till.enter(title("Transfer TO-T1-"))
+    till.press("slip", "escape", both(no_title("Transfer TO-"), shows("sent to WH")))
+    till.press("transfer_out", "f2", shows("stock may not sell"))  # stock staff stay here
+    till.press("transfer_out", "ctrl+o", on("transfer_in"))
+    till.wait(shows("need the central, which cannot be reac"))
+    around(till, "transfer_in", on("transfer_in"))
+    till.press("transfer_in", "f10", shows("Open a transfer first"))
+    till.press("transfer_in", "f9", shows("need the central, which cannot be reac"))
+    till.press("transfer_in", "f8", shows("Open a transfer first"))
+    till.press("transfer_in", "down", anything, form="normal", moves_focus=True)
+    till.press("transfer_in", "escape", anything, moves_focus=True)  # the box again
+    till.press("transfer_in", "ctrl+o", on("transfer_out"))
+    till.press("transfer_out", "ctrl+l", on("login"))
+    till.sign_in(on("sales"))
+    till.press("sales", "f5", on("reprint"))
 
 
 def lock_keys(till: Till) -> None:
