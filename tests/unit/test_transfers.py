@@ -337,3 +337,26 @@ def test_a_product_the_till_does_not_know_stops_the_receipt(here: Store) -> None
     at_warehouse(here)
     with pytest.raises(NotFound, match="not in this till's catalog"):
         transfers.receive(here.ctx, stock_clerk(here), stranger, [Count(1, 1000)])
+
+
+def test_an_older_till_database_gives_its_roles_the_transfer_permissions(store: Store) -> None:
+    """Schema 12 -> 13: who sends and receives, and who approves a difference."""
+    from o2pos.core import db as schema
+    from o2pos.core.models import RolePermission
+
+    wanted = {
+        auth.Perm.TRANSFER_STOCK: {"administrator", "store_manager", "inventory"},
+        auth.Perm.APPROVE_STOCK_DIFFERENCE: {"administrator", "store_manager"},
+    }
+    RolePermission.delete().where(RolePermission.permission.in_(list(wanted))).execute()
+    assert not auth.has_permission(
+        auth.Employee.get(auth.Employee.code == "stock"), "transfer_stock"
+    )
+    store.ctx.db.execute_sql("DROP INDEX journal_transfer_number")
+    store.ctx.db.execute_sql("PRAGMA user_version = 12")
+    schema.create_schema(store.ctx.db)
+    for permission, roles in wanted.items():
+        rows = RolePermission.select().where(RolePermission.permission == permission)
+        assert {row.role_id for row in rows} == roles
+    indexes = store.ctx.db.execute_sql("SELECT name FROM sqlite_master WHERE type = 'index'")
+    assert "journal_transfer_number" in {name for (name,) in indexes}
