@@ -32,6 +32,7 @@ from o2pos.tui.screens.transfers import ReasonDialog, TransferInScreen
 from tests.sync.conftest import Central, Till, at, counters, free_port, o2pos_cmd, shop
 from tests.sync.test_store_orders import own_counter_app
 from tests.tui.test_flows import approve_as_manager, notice, sign_in, type_text, wait_for
+from tests.unit.test_transfers import incoming_of
 
 BRANCH = "BR2"
 
@@ -284,3 +285,30 @@ async def test_b_receives_by_keys_four_of_five_with_a_reason_and_a_managers_pin(
     b.push_until_done()
     kept = row(central, number)
     assert (kept.status, kept.short_milli, kept.claim_id) == ("received", 1000, None)
+
+
+def test_a_receipt_that_reaches_the_central_first_is_kept_and_the_sending_fills_it_in(
+    tills: dict[str, Till], central: Central
+) -> None:
+    """The receiving till had the transfer by other means (an export carried by hand):
+    its receipt is projected first and flagged; the sender's event then fills the row in."""
+    a, b = tills["A"], tills["B"]
+    at(a)
+    clerk = a.store.people["stock"]
+    draft = transfers.start(a.ctx, clerk, BRANCH)
+    transfers.add_item(a.ctx, draft.id, "2*SOAP", clerk)
+    number = str(transfers.send(a.ctx, draft.id, clerk).number)
+    incoming = incoming_of(a.store, number)
+    at(b)
+    transfers.receive(b.ctx, b.store.people["stock"], incoming, [Count(1, 2000)])
+    b.push_until_done()
+    early = row(central, number)
+    assert (early.status, early.sent_event_id, early.receipts) == ("received", None, 1)
+    [flag] = [f for f in flagged(b.name) if f["event_type"] == "transfer.received"]
+    assert "received before the central had it sent" in flag["reason"]
+    at(a)
+    a.push_until_done()
+    kept = row(central, number)
+    assert (kept.status, kept.sent_milli, kept.received_milli) == ("received", 2000, 2000)
+    assert kept.sent_event_id is not None and kept.terminal == a.name
+    assert not [f for f in flagged(a.name) if f["event_type"] == "transfer.sent"]

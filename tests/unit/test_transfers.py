@@ -360,3 +360,35 @@ def test_an_older_till_database_gives_its_roles_the_transfer_permissions(store: 
         assert {row.role_id for row in rows} == roles
     indexes = store.ctx.db.execute_sql("SELECT name FROM sqlite_master WHERE type = 'index'")
     assert "journal_transfer_number" in {name for (name,) in indexes}
+
+
+def test_a_scan_at_receipt_counts_the_first_line_of_its_product_not_yet_full(
+    here: Store,
+) -> None:
+    incoming = Incoming(
+        uuid="6a7b8c9d-0e1f-4a2b-8c3d-4e5f6a7b8c9d",
+        number="TO-T9-000001",
+        sent_by="T9",
+        from_location="WH",
+        to_location="MAIN",
+        sent_at="2026-11-20T05:00:00.000000Z",
+        lines=(
+            IncomingLine(1, "MILK", "Toned Milk 1 l", "pcs", 2000, "A"),
+            IncomingLine(2, "MILK", "Toned Milk 1 l", "pcs", 1000, "B"),
+            IncomingLine(3, "ONION", "Onion (loose)", "kg", 1500),
+        ),
+    )
+    counted: dict[int, int] = {}
+    for text, line_no in (
+        ("MILK", 1),
+        ("8900000000036", 1),
+        ("MILK", 2),
+        ("MILK", 2),  # all full: what arrived over goes on the last line
+        ("0.5*ONION", 3),
+    ):
+        got, qty = transfers.match_scan(here.ctx, incoming, text, counted)
+        assert got == line_no
+        counted[got] = counted.get(got, 0) + qty
+    assert counted == {1: 2000, 2: 2000, 3: 500}
+    with pytest.raises(NotFound, match="Neem Soap 100 g is not on transfer TO-T9-000001"):
+        transfers.match_scan(here.ctx, incoming, "SOAP", counted)
