@@ -52,6 +52,7 @@ EVENT_TYPES = frozenset(
         "transfer.sent",
         "transfer.received",
         "stock.counted",
+        "employee.changed",
     }
 )
 
@@ -64,7 +65,7 @@ DOCUMENT_NUMBERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (
         "journal_document_number",
         "$.number",
-        ("sale.completed", "return.completed", "register.cash_moved"),
+        ("sale.completed", "return.completed", "register.cash_moved", "stock.counted"),
     ),
     ("journal_receipt_number", "$.receipt", ("sale.completed", "receipt.recorded")),
     ("journal_z_number", "$.z_number", ("register.closed",)),
