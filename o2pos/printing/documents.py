@@ -27,12 +27,14 @@ PRINTABLE = {
     "return.completed": ("return", "$.number"),
     "register.cash_moved": ("cash", "$.number"),
     "register.closed": ("z_report", "$.z_number"),
+    "stock.counted": ("stock_count", "$.number"),
 }
 
 
 @dataclass(frozen=True)
 class Document:
-    kind: str  # bill | receipt | return | cash | z_report | x_report | daily_report
+    # bill | receipt | return | cash | z_report | x_report | daily_report | stock_count
+    kind: str
     number: str
     created_at: str  # ISO UTC, as in the journal
     terminal_id: str
@@ -103,7 +105,9 @@ def find(ctx: Context, number: str) -> Document:
     wanted = number.strip().upper()
     found = journal.find_document(wanted) if wanted else None
     if found is None:
-        raise NotFound(f"No bill, receipt, return, cash movement or Z report numbered {wanted}")
+        raise NotFound(
+            f"No bill, receipt, return, cash movement, Z report or stock count numbered {wanted}"
+        )
     row, key = found
     if row.event_type == "sale.completed" and key == "receipt":
         return receipt_at_checkout(row)

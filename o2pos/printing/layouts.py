@@ -94,7 +94,11 @@ NUMBER_LABELS = {
     "return": "Return No",
     "cash": "Voucher No",
     "z_report": "Z No",
+    "stock_count": "Count No",
 }
+
+# Who the header names as having made the document (a count is not a cashier's)
+EMPLOYEE_LABELS = {"stock_count": "Counted by"}
 
 money = format_amount
 
@@ -246,7 +250,7 @@ def _header(
     paper.row("Date", local_time(doc.created_at, store.timezone))
     paper.row("Terminal", doc.terminal_id)
     if doc.employee_id:
-        paper.row("Cashier", doc.employee_id)
+        paper.row(EMPLOYEE_LABELS.get(doc.kind, "Cashier"), doc.employee_id)
     customer = doc.payload.get("customer")
     if customer:
         paper.row("Customer", customer.get("name") or "")
@@ -502,6 +506,52 @@ def cash(doc: Document, store: StoreSettings, options: Options) -> Slip:
     return _slip(doc, paper, options)
 
 
+def _scope(scope: str) -> str:
+    if scope.startswith("category:"):
+        return f"category {scope.removeprefix('category:')}"
+    return {"full": "full", "scanned": "scanned items"}.get(scope, scope)
+
+
+def stock_count(doc: Document, store: StoreSettings, options: Options) -> Slip:
+    """A posted stock count, from its ``stock.counted`` payload: per product the on hand
+    when it was counted, the count, the variance and its value; what a full or category
+    count zeroed is marked; the totals, who approved, and a place to sign."""
+    p = doc.payload
+    paper = Paper(options.width)
+    _header(paper, doc, store, options, "STOCK COUNT")
+    paper.row("Location", p["location"])
+    paper.row("Scope", _scope(p["scope"]) + (", blind" if p.get("blind") else ""))
+    paper.rule()
+    for ln in p["lines"]:
+        paper.text(f"{ln.get('name') or ln['sku']} ({ln['sku']})")
+        variance = ln["variance_milli"]
+        how = "not counted:" if ln.get("uncounted") else "counted"  # zeroed by a full count
+        paper.row(
+            f"System {format_qty(ln['system_milli'])}, {how}",
+            format_qty(ln["counted_milli"]),
+            indent=2,
+        )
+        diff = format_qty(abs(variance))
+        paper.row(
+            "Variance " + ("+" if variance > 0 else "-" if variance < 0 else "") + diff,
+            money(ln["value"]),
+            indent=2,
+        )
+        for lot in ln.get("lots") or []:
+            paper.text(f"Lot {lot['lot_no']}: {format_qty(lot['qty_milli'])}", indent=4)
+    paper.rule()
+    paper.row("Products counted", str(len(p["lines"])))
+    paper.row("Variance value", money(p["value"]), bold=True)
+    paper.row("Gross (either sign)", money(p["gross_value"]))
+    if doc.approved_by:
+        paper.row("Approved by", doc.approved_by)
+    paper.rule()
+    paper.add(Line(""))
+    paper.add(Line("Signature " + "_" * (paper.width - len("Signature "))))
+    _codes(paper, doc, options)
+    return _slip(doc, paper, options)
+
+
 REPORT_TITLES = {"x_report": "X REPORT", "z_report": "Z REPORT", "daily_report": "DAILY REPORT"}
 
 
@@ -588,6 +638,7 @@ LAYOUTS: dict[str, Callable[[Document, StoreSettings, Options], Slip]] = {
     "x_report": report,
     "z_report": report,
     "daily_report": report,
+    "stock_count": stock_count,
 }
 
 
