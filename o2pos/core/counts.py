@@ -29,6 +29,7 @@ cancelling write no event, since nothing has moved.
 
 from __future__ import annotations
 
+import re
 import uuid as uuidlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,7 +38,13 @@ from o2pos.core import journal, numbering, stock
 from o2pos.core.auth import Approval, Perm, has_permission, require
 from o2pos.core.catalog import find_by_code
 from o2pos.core.context import Context
-from o2pos.core.errors import ApprovalRequired, NotFound, StateError, ValidationError
+from o2pos.core.errors import (
+    ApprovalRequired,
+    NotFound,
+    PermissionDenied,
+    StateError,
+    ValidationError,
+)
 from o2pos.core.models import Employee, Lot, Product, StockCount, StockCountLine, sql
 from o2pos.core.money import MILLI, MINOR_PER_UNIT, div_round, format_amount, format_qty
 
@@ -58,6 +65,43 @@ def parse_count(text: str) -> int:
     if not whole.isdigit() or (frac and not frac.isdigit()) or len(frac) > 3 or len(whole) > 9:
         raise ValidationError(f"'{cleaned}' is not a count (0 or more, 3 decimals at most)")
     return int(whole) * MILLI + int(frac.ljust(3, "0") or 0)
+
+
+_ENTRY = re.compile(r"^\s*(?P<qty>[0-9.]+)\s*\*\s*(?P<code>\S+)\s*$")
+
+
+def parse_entry(text: str) -> tuple[int | None, str]:
+    """What the count screen's item box holds: ``48*CODE`` counts 48 at once (``0*CODE``:
+    none on the shelf); a plain code asks for the count."""
+    match = _ENTRY.match(text)
+    if match:
+        return parse_count(match["qty"]), match["code"]
+    if "*" in text:
+        raise ValidationError(f"'{text.strip()}': type the count, '*', then the code (48*CODE)")
+    return None, text.strip()
+
+
+def may_count(employee: Employee) -> bool:
+    """The inventory role, store managers and administrators count stock."""
+    return has_permission(employee, Perm.MANAGE_STOCK)
+
+
+def _require_counter(actor: Employee) -> None:
+    """Counting is the counter's own work: no manager's PIN lends it to a cashier."""
+    if not may_count(actor):
+        raise PermissionDenied(
+            f"{actor.code} may not count stock (the inventory role and managers do)",
+            Perm.MANAGE_STOCK,
+        )
+
+
+def categories(ctx: Context) -> list[str]:
+    """The categories a count can be limited to: those of products sold now."""
+    rows = sql(
+        "SELECT DISTINCT category FROM product WHERE active = 1 AND category != '' "
+        "ORDER BY category"
+    ).fetchall()
+    return [row[0] for row in rows]
 
 
 @dataclass(frozen=True)
@@ -110,7 +154,7 @@ def start(
     ctx: Context, actor: Employee, *, scope: str = SCANNED, blind: bool = False
 ) -> StockCount:
     """Open a count at the session's location; one open count per location at a time."""
-    require(actor, Perm.MANAGE_STOCK)
+    _require_counter(actor)
     category = _category(scope)
     if scope not in (FULL, SCANNED) and category is None:
         raise ValidationError(f"A count is full, of a category or of what is scanned, not {scope}")
@@ -161,6 +205,12 @@ def _open_count(ctx: Context, count_id: int) -> StockCount:
     return count
 
 
+def _check_scope(count: StockCount, product: Product) -> None:
+    category = _category(count.scope)
+    if category is not None and product.category.lower() != category.lower():
+        raise ValidationError(f"{product.name} is not in {category}: this count is of {category}")
+
+
 def _check_counted(product: Product, counted_milli: int) -> None:
     if counted_milli < 0:
         raise ValidationError("A count is 0 or more")
@@ -172,21 +222,51 @@ def _check_counted(product: Product, counted_milli: int) -> None:
         )
 
 
+@dataclass(frozen=True)
+class ToCount:
+    """What the count screen asks the count of: the product a code names, its figure on
+    record (None on a blind count's screen) and its count so far (None: not counted)."""
+
+    sku: str
+    name: str
+    unit: str
+    weighed: bool
+    system_milli: int | None
+    counted_milli: int | None
+
+
+def lookup(ctx: Context, count_id: int, code: str, viewer: Employee) -> ToCount:
+    """The product a scanned or typed code names, checked against the count's scope before
+    its count is asked for."""
+    _require_counter(viewer)
+    product = find_by_code(ctx, code).product
+    count = _open_count(ctx, count_id)
+    _check_scope(count, product)
+    line = StockCountLine.get_or_none(
+        StockCountLine.count == count.id, StockCountLine.product == product.id
+    )
+    shows = not count.blind or has_permission(viewer, Perm.APPROVE_STOCK)
+    return ToCount(
+        product.sku,
+        product.name,
+        product.unit,
+        bool(product.weighed),
+        stock.level(ctx, product.id, count.location).on_hand if shows else None,
+        line.counted_milli if line is not None else None,
+    )
+
+
 def count_line(
     ctx: Context, count_id: int, code: str, counted_milli: int, actor: Employee
 ) -> CountLineView:
     """Record ``counted_milli`` of the product a scanned or typed code names, with the on
     hand of this moment; a product counted before is counted again (its line replaced)."""
-    require(actor, Perm.MANAGE_STOCK)
+    _require_counter(actor)
     product = find_by_code(ctx, code).product
     _check_counted(product, counted_milli)
     with ctx.write():
         count = _open_count(ctx, count_id)
-        category = _category(count.scope)
-        if category is not None and product.category.lower() != category.lower():
-            raise ValidationError(
-                f"{product.name} is not in {category}: this count is of {category}"
-            )
+        _check_scope(count, product)
         system = stock.level(ctx, product.id, count.location).on_hand
         line = StockCountLine.get_or_none(
             StockCountLine.count == count.id, StockCountLine.product == product.id
@@ -214,7 +294,7 @@ def count_line(
 
 def remove_line(ctx: Context, count_id: int, product_id: int, actor: Employee) -> None:
     """Take a product off an open count (counted by mistake)."""
-    require(actor, Perm.MANAGE_STOCK)
+    _require_counter(actor)
     with ctx.write():
         count = _open_count(ctx, count_id)
         removed = (
@@ -228,7 +308,7 @@ def remove_line(ctx: Context, count_id: int, product_id: int, actor: Employee) -
 
 def cancel(ctx: Context, count_id: int, actor: Employee) -> None:
     """Give an open count up: nothing moves, and its lines stay on record as cancelled."""
-    require(actor, Perm.MANAGE_STOCK)
+    _require_counter(actor)
     with ctx.write():
         count = _open_count(ctx, count_id)
         StockCount.update(status="cancelled", posted_at=ctx.now()).where(
@@ -316,7 +396,9 @@ def _uncounted_totals(count: StockCount) -> tuple[int, int, int]:
     return n, total, gross
 
 
-def _threshold(ctx: Context) -> int:
+def approval_limit(ctx: Context) -> int:
+    """``[stock] count_approval_value`` in minor units: a gross value above it needs a
+    manager."""
     return ctx.settings.stock.count_approval_value * MINOR_PER_UNIT
 
 
@@ -357,7 +439,7 @@ def view(ctx: Context, count_id: int, viewer: Employee) -> CountView:
         uncounted,
         value if shows else None,
         gross if shows else None,
-        gross > _threshold(ctx) if shows else None,
+        gross > approval_limit(ctx) if shows else None,
     )
 
 
@@ -389,7 +471,7 @@ def post(
     uncounted products as counted zero), as ``SC-…``, journaled as ``stock.counted`` with
     its stock moves, in one transaction. Above ``[stock] count_approval_value`` a manager
     approves (``Perm.APPROVE_STOCK``; ``ApprovalRequired`` without one)."""
-    require(actor, Perm.MANAGE_STOCK)
+    _require_counter(actor)
     with ctx.write():
         count = _open_count(ctx, count_id)
         lines = [*_counted(count), *_uncounted(ctx, count)]
@@ -397,7 +479,7 @@ def post(
             raise ValidationError("Count at least one product before posting")
         gross = sum(abs(line.value) for line in lines)
         approved_by = None
-        if gross > _threshold(ctx):
+        if gross > approval_limit(ctx):
             if approval is None and not has_permission(actor, Perm.APPROVE_STOCK):
                 raise ApprovalRequired(_approval_reason(ctx, count, gross), Perm.APPROVE_STOCK)
             approved_by = require(actor, Perm.APPROVE_STOCK, approval)
@@ -468,7 +550,7 @@ def post(
 
 def _approval_reason(ctx: Context, count: StockCount, gross: int) -> str:
     """Why a manager is asked: with the figures, except to a blind count's counter."""
-    limit = format_amount(_threshold(ctx))
+    limit = format_amount(approval_limit(ctx))
     if count.blind:
         return f"This count's variance is worth more than {limit}: a manager's PIN is needed"
     return f"Variance worth {format_amount(gross)}, above {limit}: a manager's PIN is needed"

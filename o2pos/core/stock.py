@@ -21,7 +21,7 @@ from typing import Any
 
 from o2pos.core.context import Context
 from o2pos.core.errors import ValidationError
-from o2pos.core.models import Product, Stock, StockMove, sql, tuples
+from o2pos.core.models import Location, Product, Stock, StockMove, sql, tuples
 from o2pos.core.money import format_qty
 
 KINDS = frozenset(
@@ -198,6 +198,12 @@ def report(ctx: Context, location: str | None = None) -> list[StockRow]:
     if location is not None:
         query = query.where(Stock.location == location)
     return [StockRow(*row) for row in tuples(query)]
+
+
+def location_names(ctx: Context) -> dict[str, str]:
+    """The locations this till knows (its own, those the central named, those stock moved
+    to), code -> name."""
+    return {row.code: row.name for row in Location.select()}
 
 
 def master_key(store: str, location: str, sku: str) -> str:
