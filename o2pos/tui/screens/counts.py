@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import partial
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
@@ -34,6 +35,11 @@ from o2pos.tui.widgets.scan_box import ScanBox
 from o2pos.tui.widgets.status_bar import StatusBar
 
 COUNT_ACTIONS = {"post", "search", "recount", "remove_line", "cancel_count"}
+
+
+def right(text: str) -> Text:
+    """A figure, right-aligned in its column."""
+    return Text(text, justify="right")
 
 
 def signed(milli: int) -> str:
@@ -111,24 +117,21 @@ class CountScreen(TillScreen):
             f"Count at [b]{shown.location}[/b] · {shown.scope_label}{blind} · "
             f"by {shown.employee} since {since}\n{len(shown.lines)} counted{rest}"
         )
-        rows: list[tuple[str, ...]] = []
+        rows: list[tuple[str | Text, ...]] = []
         for line in shown.lines:
             counted = format_qty(line.counted_milli)
             if shown.shows_system:
                 assert line.system_milli is not None and line.variance_milli is not None
-                rows.append(
-                    (
-                        line.sku[:10],
-                        shorten(line.name, 21),
-                        format_qty(line.system_milli),
-                        counted,
-                        signed(line.variance_milli),
-                        format_amount(line.value or 0),
-                    )
+                figures = (
+                    format_qty(line.system_milli),
+                    counted,
+                    signed(line.variance_milli),
+                    format_amount(line.value or 0),
                 )
+                rows.append((line.sku[:10], shorten(line.name, 21), *map(right, figures)))
             else:
                 at = self.ctx.local(line.counted_at).strftime("%H:%M")
-                rows.append((line.sku[:10], shorten(line.name, 36), counted, at))
+                rows.append((line.sku[:10], shorten(line.name, 36), right(counted), at))
         keys = [str(line.product_id) for line in shown.lines]
         for row, key in zip(rows, keys, strict=True):
             table.add_row(*row, key=key)
@@ -406,9 +409,9 @@ class NewCountDialog(Dialog):
 
     def show_blind(self) -> None:
         self.query_one("#blind", Static).update(
-            "Blind: [b]yes[/b], whoever counts does not see the system quantity"
+            "Blind: [b]yes[/b] · the counter does not see the system quantity"
             if self.blind
-            else "Blind: no, the system quantity is shown while counting"
+            else "Blind: no · the system quantity is shown while counting"
         )
 
     def action_blind(self) -> None:
