@@ -85,7 +85,7 @@ def _for_terminal(code: str, data: dict[str, Any], terminal: Terminal) -> dict[s
     """
     stores = data.get("stores", [ALL_STORES])
     left = data.get("left", [])
-    public = {"name": data["name"], "role": data["role"]}
+    public = {"name": data["name"], "role": data["role"], "locations": data.get("locations", [])}
     if ALL_STORES in stores or terminal.store in stores:
         assert terminal.wrap_key is not None  # the API refuses a terminal without one
         wrapped = pinwrap.wrap(terminal.wrap_key, terminal.name, code, data["pin_hash"])
@@ -138,7 +138,10 @@ def changes(
 # Permissions o2pos added to its default roles after a central may have stored them: a
 # central holding a role record without one adds it (a new version of the record, which
 # tills pull like any change). The store may have edited the role: nothing else changes.
-ADDED_PERMISSIONS = {auth.Perm.UNLOCK_EMPLOYEES: ("administrator", "store_manager")}
+ADDED_PERMISSIONS = {
+    auth.Perm.UNLOCK_EMPLOYEES: ("administrator", "store_manager"),
+    auth.Perm.APPROVE_STOCK: ("administrator", "store_manager"),
+}
 
 
 def _add_new_permissions() -> None:
@@ -320,12 +323,19 @@ def _store_customers(chosen: dict[str, tuple[str, dict[str, Any]]]) -> None:
 
 
 def add_employee(
-    code: str, name: str, role: str, pin: str, stores: list[str] | None = None
+    code: str,
+    name: str,
+    role: str,
+    pin: str,
+    stores: list[str] | None = None,
+    locations: list[str] | None = None,
 ) -> None:
     """Add or change an employee of ``stores`` (default: the default store; ``*``: all).
 
     A store the employee no longer belongs to is remembered in ``left``, so that store's
-    tills get them retired rather than keep signing them in.
+    tills get them retired rather than keep signing them in. ``locations``: where they may
+    work (login offers them when there are several, ``auth.locations_of``); None keeps
+    what the record had, [] is the till's own only.
     """
     code = code.strip()
     if not re.match(r"^[A-Za-z0-9_.-]{1,32}$", code) or not name.strip():
@@ -348,6 +358,9 @@ def add_employee(
             "active": True,
             "stores": chosen,
             "left": left,
+            "locations": before.get("locations", [])
+            if locations is None
+            else auth.parse_locations(",".join(locations)),
         }
         put("employee", code, data)
 

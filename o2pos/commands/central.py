@@ -196,6 +196,13 @@ def add_employee(
             "default: the default store)"
         ),
     ] = None,
+    location: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A location (branch) the employee works at (repeat for several: the login "
+            "then asks which; default: as before, else the till's own)"
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Add or change an employee for the tills of their stores.
@@ -211,7 +218,7 @@ def add_employee(
     if pin is None:
         pin = typer.prompt("PIN", hide_input=True, confirmation_prompt=True)
     try:
-        master.add_employee(code, name, role, pin, store)
+        master.add_employee(code, name, role, pin, store, location)
     except (DomainError, CentralError) as exc:
         raise fail(str(exc)) from exc
     typer.echo(f"Employee {code} saved; the tills of their stores get it on their next pull.")
