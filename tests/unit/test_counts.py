@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from o2pos.core import auth, counts, stock
+from o2pos.core import auth, counts, history, stock
 from o2pos.core.errors import (
     ApprovalRequired,
     NotFound,
@@ -64,6 +64,9 @@ def test_a_variance_of_minus_two_approved_leaves_on_hand_equal_to_the_count(stor
     assert (move.on_hand_milli, move.seq, move.document) == (-2000, event.seq, "SC-T1-000001")
     with pytest.raises(StateError, match="posted"):  # once only
         counts.post(ctx, count.id, clerk, approve(store))
+    # F5 lists it with its value, newest first
+    [newest, *_] = history.recent_documents(ctx)
+    assert (newest.number, newest.kind, newest.amount) == ("SC-T1-000001", "stock count", -8000)
 
 
 def test_a_sale_during_the_count_does_not_distort_it(store: Store) -> None:
@@ -182,6 +185,13 @@ def test_bad_input_is_refused_and_changes_nothing(store: Store) -> None:
         with pytest.raises(ValidationError):
             counts.parse_count(text)
     assert counts.parse_count("0") == 0 and counts.parse_count("1.25") == 1250
+    assert counts.parse_entry(" 48 * SOAP ") == (48_000, "SOAP")
+    assert counts.parse_entry("0*COLA") == (0, "COLA") and counts.parse_entry("SOAP") == (
+        None,
+        "SOAP",
+    )
+    with pytest.raises(ValidationError, match="type the count"):
+        counts.parse_entry("x*SOAP")
     with pytest.raises(ValidationError, match="whole pcs"):
         counts.count_line(ctx, count.id, "SOAP", 1500, clerk)
     with pytest.raises(ValidationError, match="0 or more"):

@@ -302,7 +302,8 @@ class CountScreen(TillScreen):
         assert shown is not None
         if not shown.lines:
             raise ValidationError("Count at least one product before posting")
-        lines = [f"{len(shown.lines)} products counted at {shown.location}."]
+        counted = len(shown.lines)
+        lines = [f"{counted} product{'s' if counted != 1 else ''} counted at {shown.location}."]
         if shown.uncounted:
             lines.append(
                 f"{shown.uncounted} more products with stock here were not counted: "

@@ -127,8 +127,9 @@ class LocationDialog(Dialog):
             yield OptionList(
                 *(
                     Option(
-                        f"{code}  {name if name != code else ''}"
-                        + ("  (this till's own)" if own else ""),
+                        " · ".join(
+                            [code, *([name] if name != code else []), *(["this till's"] * own)]
+                        ),
                         id=code,
                     )
                     for code, name, own in self.choices
