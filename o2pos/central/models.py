@@ -268,6 +268,24 @@ class MasterRecord(CentralModel):
         indexes = ((("kind", "key"), True), (("kind", "alt_key"), False))
 
 
+class StockLevel(CentralModel):
+    """One product's stock at one location of a store: the sum of every till's moves
+    (``central/stock.py``), in milli-units; ``as_of`` is the JSON map of the last seq of
+    each till's events it includes, served with it."""
+
+    id = AutoField()
+    store = CharField(max_length=32)
+    location = CharField(max_length=32)
+    sku = CharField()
+    on_hand = BigIntegerField(default=0)
+    reserved = BigIntegerField(default=0)
+    in_transit = BigIntegerField(default=0)
+    as_of = TextField(default="{}")
+
+    class Meta:
+        indexes = ((("store", "location", "sku"), True),)
+
+
 class Counter(CentralModel):
     name = CharField(primary_key=True)
     value = BigIntegerField(default=0)
@@ -287,5 +305,6 @@ MODELS: list[type[CentralModel]] = [
     VoucherReservation,
     CouponUse,
     MasterRecord,
+    StockLevel,
     Counter,
 ]
