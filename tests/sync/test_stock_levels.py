@@ -14,8 +14,8 @@ from o2pos.central import stock as central_stock
 from o2pos.central.store import write
 from o2pos.core import stock, syncstate
 from o2pos.core.models import Product, StockMove
-from o2pos.core.sales import get
 from o2pos.core.returns import ReturnItem, create
+from o2pos.core.sales import get
 from tests.sync.conftest import Central, Till, at, counters, o2pos_cmd, shop
 
 RICE = "RICE1"
