@@ -23,9 +23,10 @@ from o2pos.core.importer import ImportReport, open_csv, valid_customers, valid_p
 from o2pos.core.journal import canonical
 from o2pos.core.masterdata import PRODUCT_FIELDS, SCHEMAS, check_record
 from o2pos.core.money import parse_amount
+from o2pos.core.stock import master_key
 
 from . import stock, vouchers
-from .models import DEFAULT_STORE, Counter, MasterRecord, Terminal
+from .models import DEFAULT_STORE, Counter, MasterRecord, StockLevel, Terminal
 from .store import bulk_insert, is_postgres, store_name, write
 
 MAX_PAGE = 2000
@@ -35,6 +36,12 @@ CHUNK = 500  # keys a query names at once: within SQLite's and PostgreSQL's para
 def _next_version() -> int:
     Counter.update(value=Counter.value + 1).where(Counter.name == "master").execute()
     return Counter.get(Counter.name == "master").value
+
+
+def take_versions(count: int) -> int:
+    """The first of ``count`` new versions, for rows written together (stock levels)."""
+    Counter.update(value=Counter.value + count).where(Counter.name == "master").execute()
+    return Counter.get(Counter.name == "master").value - count + 1
 
 
 def lock_counter() -> None:
@@ -110,31 +117,52 @@ def changes(
     reset = since > current_version()
     if reset:
         since = 0
-    rows = list(
-        MasterRecord.select()
+    masters = list(
+        MasterRecord.select(
+            MasterRecord.kind, MasterRecord.key, MasterRecord.version, MasterRecord.data
+        )
         .where(MasterRecord.version > since)
         .order_by(MasterRecord.version)
         .limit(limit + 1)
     )
+    levels = list(
+        StockLevel.select()
+        .where(StockLevel.store == terminal.store, StockLevel.version > since)
+        .order_by(StockLevel.version)
+        .limit(limit + 1)
+    )
+    rows: list[tuple[int, str, str, Any]] = sorted(
+        [(r.version, r.kind, r.key, r) for r in masters]
+        + [(r.version, "stock", "", r) for r in levels],
+        key=lambda row: row[0],
+    )
     more = len(rows) > limit
     rows = rows[:limit]
     records = []
-    for r in rows:
+    for version, kind, key, r in rows:
+        if kind == "stock":
+            data = stock.served(r)
+            records.append(
+                {
+                    "kind": kind,
+                    "key": master_key(r.store, r.location, r.sku),
+                    "version": version,
+                    "data": data,
+                }
+            )
+            continue
         data = json.loads(r.data)
-        if r.kind == "employee":
-            served = _for_terminal(r.key, data, terminal)
-        elif r.kind in ("voucher", "coupon_use"):  # a store's own tills' business
+        if kind == "employee":
+            served = _for_terminal(key, data, terminal)
+        elif kind in ("voucher", "coupon_use"):  # a store's own tills' business
             served = data if data.get("store") == terminal.store else None
-        elif r.kind == "order_paid":  # only the till that made the order keeps it
+        elif kind == "order_paid":  # only the till that made the order keeps it
             served = data if data.get("terminal") == terminal.name else None
-        elif r.kind == "stock":  # the store's levels, and those the till itself moved
-            mine = data.get("store") == terminal.store or terminal.name in data.get("as_of", {})
-            served = data if mine else None
         else:
             served = data
         if served is not None:
-            records.append({"kind": r.kind, "key": r.key, "version": r.version, "data": served})
-    version = rows[-1].version if rows else max(since, current_version())
+            records.append({"kind": kind, "key": key, "version": version, "data": served})
+    version = rows[-1][0] if rows else max(since, current_version())
     return records, version, more, reset
 
 

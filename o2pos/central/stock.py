@@ -3,17 +3,19 @@
 A level is the sum of every till's moves, projected from the events that carry them
 (``sale.completed``, ``return.completed``, ``delivery.recorded``, ``transfer.sent``,
 ``transfer.received``, ``stock.counted``) plus what the central itself receives
-(``receive``, e.g. the demo's opening stock). Each changed level is published as master
-data kind ``stock`` with ``as_of``: for every till that may move that location's stock,
-the last seq of its events the level includes. A till adds its own moves after that seq
-(``core.stock``), so an offline sale counts at once at the till and once at the central.
+(``receive``, e.g. the demo's opening stock). A level row is itself the master data kind
+``stock`` its store's tills pull: it takes a version from the master counter whenever it
+changes (``master.changes`` merges the rows in), with ``as_of``: for every till of the
+store, the last seq of its events the level includes. A till adds its own moves after that
+seq (``core.stock``), so an offline sale counts at once at the till and once at the central.
 
 Locations belong to a store (master kind ``location``); a code no location record names
 belongs to the store of the till that used it, so every store may have its own ``MAIN``.
 
 Lock order inside an ingest transaction (PostgreSQL): coupons, vouchers, the master
 counter, these level rows (by store, location, SKU), then sales. Every push that moves
-stock takes the master counter first, so two pushes never wait on each other's levels.
+stock takes the master counter first, so two pushes never wait on each other's levels, and
+a batch's levels are read, summed and written with a few statements, not one per line.
 """
 
 from __future__ import annotations
@@ -24,11 +26,10 @@ from typing import Any
 
 from o2pos.core.eventschema import INT64
 from o2pos.core.models import tuples
-from o2pos.core.stock import master_key
 from o2pos.core.vouchers import is_voucher
 
 from .models import MasterRecord, StockLevel, Terminal
-from .store import is_postgres
+from .store import bulk_insert
 
 # the till's [terminal] location when its events predate stock per location
 DEFAULT_LOCATION = "MAIN"
@@ -122,42 +123,31 @@ class StockBook:
 
 
 def apply(changed: dict[Key, list[int]], writers: dict[str, int]) -> list[str]:
-    """Add ``changed`` to the levels (creating them at zero) and publish each; ``writers``
-    are the tills whose events these are, with the last seq included. Inside the caller's
-    transaction, after the master counter is taken."""
-    from .master import put
+    """Add ``changed`` to the levels (creating them at zero), each with a new master-data
+    version; ``writers`` are the tills whose events these are, with the last seq included.
+    Inside the caller's transaction, after the master counter is taken: every stock writer
+    takes it first, so the levels read here cannot change before they are written."""
+    from .master import take_versions
 
     keys = sorted(changed)
-    StockLevel.insert_many(
-        [{"store": s, "location": loc, "sku": sku} for s, loc, sku in keys]
-    ).on_conflict_ignore().execute()
-    rows = _locked(keys)
-    stores = sorted({s for s, _, _ in keys})
-    high_water = {
-        name: int(seq)
-        for name, seq in tuples(
-            Terminal.select(Terminal.name, Terminal.high_water_seq).where(
-                Terminal.store.in_(stores)
-            )
+    current = _current(keys)
+    high_water: dict[str, dict[str, int]] = {}
+    for name, store, seq in tuples(
+        Terminal.select(Terminal.name, Terminal.store, Terminal.high_water_seq).where(
+            Terminal.store.in_(sorted({k[0] for k in keys}))
         )
-    }
-    flags = []
+    ):
+        high_water.setdefault(store, {})[name] = int(seq)
+    rows, flags = [], []
     for key in keys:
-        row = rows[key]
-        delta = changed[key]
-        figures = [row.on_hand + delta[0], row.reserved + delta[1], row.in_transit + delta[2]]
+        before = current.get(key, (0, 0, 0))
+        figures = [b + d for b, d in zip(before, changed[key], strict=True)]
         if any(abs(f) > INT64 for f in figures):
             flags.append(f"stock level {'/'.join(key)} out of range: not changed")
             continue
-        as_of = {**json.loads(row.as_of or "{}"), **high_water, **writers}
-        text = json.dumps(as_of, sort_keys=True)
-        StockLevel.update(
-            on_hand=figures[0], reserved=figures[1], in_transit=figures[2], as_of=text
-        ).where(StockLevel.id == row.id).execute()
         store, location, sku = key
-        put(
-            "stock",
-            master_key(store, location, sku),
+        as_of = {**high_water.get(store, {}), **writers}
+        rows.append(
             {
                 "store": store,
                 "location": location,
@@ -165,31 +155,54 @@ def apply(changed: dict[Key, list[int]], writers: dict[str, int]) -> list[str]:
                 "on_hand": figures[0],
                 "reserved": figures[1],
                 "in_transit": figures[2],
-                "as_of": as_of,
-            },
+                "as_of": json.dumps(as_of, sort_keys=True),
+            }
         )
+    if not rows:
+        return flags
+    first = take_versions(len(rows))
+    for number, row in enumerate(rows):
+        row["version"] = first + number
+    bulk_insert(StockLevel, rows, replace_on=("store", "location", "sku"))
     return flags
 
 
-def _locked(keys: list[Key]) -> dict[Key, StockLevel]:
-    """The level rows of ``keys``, locked in key order on PostgreSQL."""
-    found: dict[Key, StockLevel] = {}
+def _current(keys: list[Key]) -> dict[Key, tuple[int, int, int]]:
+    """The stored figures of ``keys`` (a key not there yet is at zero)."""
+    found: dict[Key, tuple[int, int, int]] = {}
     for start in range(0, len(keys), 200):
         part = keys[start : start + 200]
-        query = (
-            StockLevel.select()
-            .where(
+        wanted = set(part)
+        for store, location, sku, on_hand, reserved, transit in tuples(
+            StockLevel.select(
+                StockLevel.store,
+                StockLevel.location,
+                StockLevel.sku,
+                StockLevel.on_hand,
+                StockLevel.reserved,
+                StockLevel.in_transit,
+            ).where(
                 StockLevel.store.in_(sorted({k[0] for k in part})),
                 StockLevel.location.in_(sorted({k[1] for k in part})),
                 StockLevel.sku.in_(sorted({k[2] for k in part})),
             )
-            .order_by(StockLevel.store, StockLevel.location, StockLevel.sku)
-        )
-        if is_postgres():
-            query = query.for_update()
-        for row in query:
-            found[(row.store, row.location, row.sku)] = row
+        ):
+            if (store, location, sku) in wanted:
+                found[(store, location, sku)] = (int(on_hand), int(reserved), int(transit))
     return found
+
+
+def served(row: StockLevel) -> dict[str, Any]:
+    """A level as master data kind ``stock`` (``core.stock.apply_central``)."""
+    return {
+        "store": row.store,
+        "location": row.location,
+        "sku": row.sku,
+        "on_hand": int(row.on_hand),
+        "reserved": int(row.reserved),
+        "in_transit": int(row.in_transit),
+        "as_of": json.loads(row.as_of or "{}"),
+    }
 
 
 @dataclass(frozen=True)

@@ -414,8 +414,9 @@ def opening_stock(directory: Path | None = None) -> dict[str, int]:
     directory = directory or demo_dir()
     stock: dict[str, int] = {}
     for row in _read(directory / "products.csv"):
-        if row.get("stock"):
-            stock[row["sku"]] = parse_qty(row["stock"])
+        text = (row.get("stock") or "").strip()
+        if text.replace("0", "").replace(".", ""):  # none, or zero: nothing to receive
+            stock[row["sku"]] = parse_qty(text)
     lots: dict[str, int] = {}
     for row in _read(directory / "lots.csv"):
         lots[row["sku"]] = lots.get(row["sku"], 0) + parse_qty(row["qty"])
