@@ -537,6 +537,7 @@ def post(
                 "location": count.location,
                 "scope": count.scope,
                 "blind": bool(count.blind),
+                "counted_by": count.employee,
                 "lines": payload_lines,
                 "value": sum(line.value for line in lines),
                 "gross_value": gross,

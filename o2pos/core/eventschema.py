@@ -413,6 +413,7 @@ STOCK_COUNTED = Obj(
         "location": COLUMN_TEXT,
         "scope": TEXT,
         "blind": Bool(),
+        "counted_by": TEXT,  # who started the count (the event's employee posted it)
         "lines": ListOf(
             Obj(
                 {

@@ -97,8 +97,10 @@ NUMBER_LABELS = {
     "stock_count": "Count No",
 }
 
-# Who the header names as having made the document (a count is not a cashier's)
+# Who the header names as having made the document, and where in its payload when that
+# is not the event's employee (a count is counted by whoever started it, posted by another)
 EMPLOYEE_LABELS = {"stock_count": "Counted by"}
+EMPLOYEE_KEYS = {"stock_count": "counted_by"}
 
 money = format_amount
 
@@ -249,8 +251,9 @@ def _header(
         paper.row(NUMBER_LABELS[doc.kind], doc.number)
     paper.row("Date", local_time(doc.created_at, store.timezone))
     paper.row("Terminal", doc.terminal_id)
-    if doc.employee_id:
-        paper.row(EMPLOYEE_LABELS.get(doc.kind, "Cashier"), doc.employee_id)
+    employee = doc.payload.get(EMPLOYEE_KEYS.get(doc.kind, ""), doc.employee_id)
+    if employee:
+        paper.row(EMPLOYEE_LABELS.get(doc.kind, "Cashier"), employee)
     customer = doc.payload.get("customer")
     if customer:
         paper.row("Customer", customer.get("name") or "")
@@ -519,6 +522,8 @@ def stock_count(doc: Document, store: StoreSettings, options: Options) -> Slip:
     p = doc.payload
     paper = Paper(options.width)
     _header(paper, doc, store, options, "STOCK COUNT")
+    if p.get("counted_by") and p["counted_by"] != doc.employee_id:
+        paper.row("Posted by", doc.employee_id or "")
     paper.row("Location", p["location"])
     paper.row("Scope", _scope(p["scope"]) + (", blind" if p.get("blind") else ""))
     paper.rule()

@@ -18,7 +18,7 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
-from o2pos.core import payments, register, returns, sales
+from o2pos.core import counts, payments, register, returns, sales
 from o2pos.core.models import Customer, SaleLine
 from o2pos.core.money import format_amount
 from o2pos.core.payments import Tender
@@ -140,6 +140,14 @@ def _ring_up(store: Store) -> dict[str, Document]:
     z = documents.last(ctx)
     assert z.kind == "z_report" and z.number == session.z_number
 
+    # a blind count of two products, one of them by lot, posted by the manager
+    clock.advance(minutes=5)
+    clerk = store.people["stock"]
+    count = counts.start(ctx, clerk, blind=True)
+    counts.count_line(ctx, count.id, "SOAP", 47_000, clerk)
+    counts.count_line(ctx, count.id, "MILK", 52_000, clerk)
+    counted = counts.post(ctx, count.id, manager)
+
     find = lambda number: documents.find(ctx, number)  # noqa: E731
     return {
         "bill_cash": find(cash_sale.sale.number),
@@ -155,6 +163,7 @@ def _ring_up(store: Store) -> dict[str, Document]:
         "x_report": x,
         "z_report": z,
         "daily_report": daily,
+        "stock_count": find(counted.number or ""),
     }
 
 
@@ -179,6 +188,7 @@ NAMES = [
     "x_report",
     "z_report",
     "daily_report",
+    "stock_count",
 ]
 BILLS = [name for name in NAMES if name.startswith("bill")]
 
@@ -322,6 +332,7 @@ def test_a_copy_says_so_under_the_title(docs: dict[str, Document], name: str) ->
         "CREDIT NOTE",
         "CASH IN",
         "CASH OUT",
+        "STOCK COUNT",
     }
 
 
@@ -420,6 +431,7 @@ def test_every_kind_has_a_layout_and_unknown_kinds_are_refused(docs: dict[str, D
         "x_report",
         "z_report",
         "daily_report",
+        "stock_count",
     }
     assert {d.kind for d in docs.values()} == set(layouts.LAYOUTS)
     for doc in docs.values():
