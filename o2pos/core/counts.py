@@ -49,7 +49,11 @@ from o2pos.core.models import Employee, Lot, Product, StockCount, StockCountLine
 from o2pos.core.money import MILLI, MINOR_PER_UNIT, div_round, format_amount, format_qty
 
 MAX_COUNT_MILLI = 1_000_000 * MILLI
-MAX_LINES = 20_000
+# The products one count posts, counted or counted as zero: its stock.counted event carries
+# every line (about nine values each) and the central takes at most 65,536 values in one
+# payload (central.limits). A store with more counts by category.
+MAX_LINES = 5_000
+PAYLOAD_VALUES = 60_000  # below the central's 65,536 (central.limits.MAX_PAYLOAD_VALUES)
 FULL, SCANNED, CATEGORY = "full", "scanned", "category:"
 
 
@@ -167,6 +171,9 @@ def start(
         if not category or found is None:
             raise NotFound(f"No product is in the category {category!r}")
         scope = CATEGORY + found[0]
+    if scope != SCANNED:
+        # checked again at posting: stock may come in meanwhile
+        _check_size(_uncounted_totals_of(ctx.location, scope, None)[0], scope)
     with ctx.write():
         other = current(ctx)
         if other is not None:
@@ -276,7 +283,9 @@ def count_line(
                 "SELECT COUNT(*) FROM stock_count_line WHERE count_id = ?", (count.id,)
             ).fetchone()
             if lines >= MAX_LINES:
-                raise ValidationError(f"A count holds at most {MAX_LINES} lines")
+                raise ValidationError(
+                    f"A count holds at most {MAX_LINES:,} products: post it and start another"
+                )
             StockCountLine.create(
                 count=count.id,
                 product=product.id,
@@ -288,8 +297,19 @@ def count_line(
             StockCountLine.update(
                 system_milli=system, counted_milli=counted_milli, counted_at=ctx.now()
             ).where(StockCountLine.id == line.id).execute()
-    shown = view(ctx, count_id, actor)
-    return next(line for line in shown.lines if line.product_id == product.id)
+    value = line_value(counted_milli - system, product.price)
+    shows = not count.blind or has_permission(actor, Perm.APPROVE_STOCK)
+    return CountLineView(
+        product.id,
+        product.sku,
+        product.name,
+        product.unit,
+        counted_milli,
+        ctx.now(),
+        system if shows else None,
+        counted_milli - system if shows else None,
+        value if shows else None,
+    )
 
 
 def remove_line(ctx: Context, count_id: int, product_id: int, actor: Employee) -> None:
@@ -377,12 +397,16 @@ def _uncounted(ctx: Context, count: StockCount) -> list[_Line]:
 
 
 def _uncounted_totals(count: StockCount) -> tuple[int, int, int]:
-    """How many products ``_uncounted`` would add, and their value and gross value, summed
-    in SQL (a full count's screen is refreshed at every line: no row per product here).
-    The rounding is ``line_value``'s, half away from zero."""
+    """How many products ``_uncounted`` would add, and their value and gross value."""
     if count.scope == SCANNED or count.status != "open":
         return 0, 0, 0
-    category = _category(count.scope)
+    return _uncounted_totals_of(count.location, count.scope, count.id)
+
+
+def _uncounted_totals_of(location: str, scope: str, count_id: int | None) -> tuple[int, int, int]:
+    """Summed in SQL (a full count's screen is refreshed at every line: no row per product
+    here); the rounding is ``line_value``'s, half away from zero."""
+    category = _category(scope)
     where = " AND lower(p.category) = lower(?)" if category is not None else ""
     value = "((-s.qty_milli * p.price) + CASE WHEN s.qty_milli > 0 THEN -500 ELSE 500 END) / 1000"
     n, total, gross = sql(
@@ -391,9 +415,18 @@ def _uncounted_totals(count: StockCount) -> tuple[int, int, int]:
         "WHERE s.location = ? AND s.qty_milli != 0 AND p.active = 1 "
         "AND p.id NOT IN (SELECT product_id FROM stock_count_line WHERE count_id = ?)"
         f"{where}",
-        (count.location, count.id, *([category] if category is not None else [])),
+        (location, count_id or 0, *([category] if category is not None else [])),
     ).fetchone()
     return n, total, gross
+
+
+def _check_size(products: int, scope: str) -> None:
+    if products > MAX_LINES:
+        what = "full count" if scope == FULL else f"count of {_category(scope)}"
+        raise ValidationError(
+            f"A {what} here takes {products:,} products, more than the {MAX_LINES:,} one count "
+            "posts: count by category"
+        )
 
 
 def approval_limit(ctx: Context) -> int:
@@ -477,6 +510,16 @@ def post(
         lines = [*_counted(count), *_uncounted(ctx, count)]
         if not any(not line.uncounted for line in lines):
             raise ValidationError("Count at least one product before posting")
+        _check_size(len(lines), count.scope)
+        lines.sort(key=lambda ln: ln.sku)
+        lots = [_lot_parts(ctx, ln, count.location) if ln.lot_tracked else [] for ln in lines]
+        # what the event's payload holds, as the central counts it: eight values a line,
+        # two more for a line's lots and three a lot
+        values = 16 + sum(8 + (2 + 3 * len(parts) if parts else 0) for parts in lots)
+        if values > PAYLOAD_VALUES:
+            raise ValidationError(
+                "This count moves too many products and lots for one document: count by category"
+            )
         gross = sum(abs(line.value) for line in lines)
         approved_by = None
         if gross > approval_limit(ctx):
@@ -487,7 +530,7 @@ def post(
         now = ctx.now()
         moves: list[stock.Move] = []
         payload_lines = []
-        for line in sorted(lines, key=lambda ln: ln.sku):
+        for line, parts in zip(lines, lots, strict=True):
             if line.uncounted:
                 StockCountLine.create(
                     count=count.id,
@@ -505,7 +548,6 @@ def post(
                 "value": line.value,
                 "uncounted": line.uncounted,
             }
-            parts = _lot_parts(ctx, line, count.location) if line.lot_tracked else []
             if parts:
                 entry["lots"] = [{"lot_no": lot, "qty_milli": qty} for lot, qty in parts]
                 for lot, qty in parts:

@@ -17,7 +17,15 @@ from o2pos.core.errors import (
     UnknownCode,
     ValidationError,
 )
-from o2pos.core.models import Journal, Lot, Product, StockCount, StockCountLine, StockMove
+from o2pos.core.models import (
+    Journal,
+    Lot,
+    Product,
+    Stock,
+    StockCount,
+    StockCountLine,
+    StockMove,
+)
 from o2pos.core.settings import StockSettings
 from tests.conftest import Store
 
@@ -254,3 +262,47 @@ def test_a_lot_tracked_loss_comes_off_the_oldest_lots_first(store: Store) -> Non
         {"lot_no": "OLD", "qty_milli": -2000},
         {"lot_no": "NEW", "qty_milli": -3000},
     ]
+
+
+def test_a_count_posts_no_more_products_than_one_event_carries(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The central takes at most 65,536 values in a payload: a count beyond MAX_LINES
+    products is refused before anything is written (a full one as it starts, and again as
+    it is posted, stock may have come in meanwhile), never pushed to block the queue."""
+    ctx, clerk = store.ctx, store.people["stock"]
+    active = Product.select().where(Product.active == True).count()
+    monkeypatch.setattr(counts, "MAX_LINES", active - 1)
+    with pytest.raises(ValidationError, match=f"full count here takes {active} products"):
+        counts.start(ctx, clerk, scope="full")
+    monkeypatch.setattr(counts, "MAX_LINES", active)
+    count = counts.start(ctx, clerk, scope="full")
+    counts.count_line(ctx, count.id, "SOAP", 50_000, clerk)
+    received = Product.create(sku="NEW1", name="New Item", price=100, tax_class="GST5")
+    Stock.create(product=received, location="MAIN", qty_milli=1000)  # one more to count
+    before = Journal.select().count()
+    with pytest.raises(ValidationError, match="count by category"):
+        counts.post(ctx, count.id, store.manager)
+    assert Journal.select().count() == before and StockMove.select().count() == 0
+    counts.cancel(ctx, count.id, clerk)
+    monkeypatch.setattr(counts, "MAX_LINES", 1)
+    small = counts.start(ctx, clerk)
+    counts.count_line(ctx, small.id, "SOAP", 50_000, clerk)
+    with pytest.raises(ValidationError, match="at most 1 products"):
+        counts.count_line(ctx, small.id, "COLA", 50_000, clerk)
+    counts.count_line(ctx, small.id, "SOAP", 49_000, clerk)  # counting it again is no new line
+
+
+def test_a_count_whose_lots_would_not_fit_one_event_is_refused(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx, clerk = store.ctx, store.people["stock"]
+    count = counts.start(ctx, clerk)
+    counts.count_line(ctx, count.id, "MILK", 40_000, clerk)  # a loss over two lots
+    counts.count_line(ctx, count.id, "SOAP", 40_000, clerk)
+    monkeypatch.setattr(counts, "PAYLOAD_VALUES", 16 + 8 + 8 + 2 + 3)  # one lot's room only
+    with pytest.raises(ValidationError, match="too many products and lots"):
+        counts.post(ctx, count.id, store.manager)
+    assert StockMove.select().count() == 0
+    monkeypatch.setattr(counts, "PAYLOAD_VALUES", 16 + 8 + 8 + 2 + 6)
+    counts.post(ctx, count.id, store.manager)
