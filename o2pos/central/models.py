@@ -258,7 +258,9 @@ class StockTransfer(CentralModel):
     """Stock sent from one location of a store to another, as its events tell it
     (``transfers.py``): sent (the sending till's ``transfer.sent``, whose event holds the
     lines), then received (the destination's ``transfer.received``), with what arrived
-    short or over. ``receipts`` counts the receipts projected: a second one (two tills
+    short or over. It belongs to the sending till's store and to the destination's (the
+    same store unless the location is another store's): the destination's tills list and
+    receive it. ``receipts`` counts the receipts projected: a second one (two tills
     that received it offline) is accepted, flagged on its event and counted here.
     ``claim_*`` is the lease of the till receiving it now; one row per transfer, so two
     tills can never both hold it (decided under this row's lock)."""
@@ -267,7 +269,8 @@ class StockTransfer(CentralModel):
     sent_event_id: int | None
     received_event_id: int | None
     uuid = CharField(unique=True, max_length=36)
-    store = CharField(max_length=32)
+    store = CharField(max_length=32)  # the sending till's
+    to_store = CharField(max_length=32)  # the destination's (its tills receive it)
     number = CharField()
     terminal = CharField(max_length=8)  # the sending till
     from_location = CharField()
@@ -291,7 +294,7 @@ class StockTransfer(CentralModel):
     claim_expires = DateTimeField(null=True)
 
     class Meta:
-        indexes = ((("store", "to_location", "status"), False),)
+        indexes = ((("to_store", "to_location", "status"), False),)
 
 
 class MasterRecord(CentralModel):
@@ -306,6 +309,26 @@ class MasterRecord(CentralModel):
 
     class Meta:
         indexes = ((("kind", "key"), True), (("kind", "alt_key"), False))
+
+
+class StockLevel(CentralModel):
+    """One product's stock at one location of a store: the sum of every till's moves
+    (``central/stock.py``), in milli-units; ``as_of`` is the JSON map of the last seq of
+    each till's events it includes. The row is master data kind ``stock`` for its store's
+    tills (not a ``MasterRecord``: one row written per level, not two)."""
+
+    id = AutoField()
+    store = CharField(max_length=32)
+    location = CharField(max_length=32)
+    sku = CharField()
+    on_hand = BigIntegerField(default=0)
+    reserved = BigIntegerField(default=0)
+    in_transit = BigIntegerField(default=0)
+    as_of = TextField(default="{}")
+    version = BigIntegerField()  # from the master counter: served as master kind ``stock``
+
+    class Meta:
+        indexes = ((("store", "location", "sku"), True), (("store", "version"), False))
 
 
 class Counter(CentralModel):
@@ -328,5 +351,6 @@ MODELS: list[type[CentralModel]] = [
     CouponUse,
     StockTransfer,
     MasterRecord,
+    StockLevel,
     Counter,
 ]

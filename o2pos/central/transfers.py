@@ -4,8 +4,10 @@ Projected from the tills' events (``projection.py`` hands each ``transfer.sent``
 ``transfer.received`` here): one ``stock_transfer`` row per transfer, sent, then received
 with what arrived short or over. The lines are read from the events as stored (a sent
 transfer never changes, so the event is the record). A transfer belongs to the sending
-till's store; any terminal of that store may list what was sent to a location and fetch
-one transfer by its number or uuid, which is how the destination's till learns of it.
+till's store and to its destination's (``stock.location_store``: the same store, unless
+the location is registered as another's): the destination store's terminals list what was
+sent to a location, fetch one transfer by its number or uuid (which is how the receiving
+till learns of it) and receive it; the sender's may fetch it too.
 
 Receiving is claimed first, as paying another till's order is (``orders.py``): the till
 that opens a transfer to receive it holds a lease on it (``claim``, idempotent by the
@@ -17,7 +19,10 @@ What slips past it (a lease run out while both tills were offline) is still acce
 flagged ``received twice``, never refused: the goods were counted, the record must say so.
 
 The central's stock levels (``stock.py``) are projected from the same events elsewhere;
-nothing here writes a level.
+nothing here writes a level. Lock order inside an ingest (PostgreSQL): a transfer's row is
+written while its event is staged, before the batch takes the master counter and the
+levels (``stock.py``), and a claim locks that row alone, so neither waits on the other
+in a cycle.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from o2pos.core.models import tuples
 
 from .models import Event, StockTransfer, Terminal, central_db
 from .orders import OrderRefusal
+from .stock import location_store
 from .store import is_postgres, now, write
 
 RECEIVED_TWICE = "received twice"  # the flag's words that ``central stats`` counts
@@ -103,14 +109,17 @@ def sent(
 
     def write_row() -> None:
         row = _locked(uuid)
-        if row is None and _insert({"uuid": uuid, "store": _store_of(terminal), **fields}):
+        store = _store_of(terminal)
+        destination = location_store(payload["to_location"]) or store
+        first = {"uuid": uuid, "store": store, "to_store": destination, **fields}
+        if row is None and _insert(first):
             return
         row = row or _locked(uuid)
         if row is None or row.sent_event_id is not None:
             flags.append(f"transfer {uuid} was already projected")
             return
         # its receipt came first (an import, say): the sender's side fills in now
-        StockTransfer.update(**fields).where(StockTransfer.id == row.id).execute()
+        StockTransfer.update(store=store, **fields).where(StockTransfer.id == row.id).execute()
 
     after.append(write_row)
 
@@ -149,9 +158,11 @@ def received(
     def write_row() -> None:
         row = _locked(uuid)
         if row is None:
+            here = location_store(payload["to_location"]) or _store_of(terminal)
             first = {
                 "uuid": uuid,
-                "store": _store_of(terminal),
+                "store": here,  # until the sender's event says whose it is
+                "to_store": here,
                 "number": number,
                 "terminal": str(payload.get("sent_by") or "")[:8],
                 "from_location": payload["from_location"],
@@ -261,10 +272,10 @@ def _lines(row: StockTransfer) -> list[dict[str, Any]]:
 def incoming(
     store: str, to_location: str | None, state: str = "sent", limit: int = 30
 ) -> list[dict[str, Any]]:
-    """The store's transfers to ``to_location`` (None: to any of its locations), oldest
+    """The transfers to ``to_location`` (None: to any location) of ``store``, oldest
     first: those not received yet (``sent``), received, or ``all``."""
     query = StockTransfer.select().where(
-        StockTransfer.store == store, StockTransfer.sent_event.is_null(False)
+        StockTransfer.to_store == store, StockTransfer.sent_event.is_null(False)
     )
     if to_location is not None:
         query = query.where(StockTransfer.to_location == to_location)
@@ -278,14 +289,16 @@ def incoming(
 def _one(store: str, ref: str) -> StockTransfer:
     text = ref.strip()
     key = StockTransfer.uuid == text if _UUID.match(text) else StockTransfer.number == text.upper()
-    row = StockTransfer.get_or_none(key, StockTransfer.store == store)
+    mine = (StockTransfer.store == store) | (StockTransfer.to_store == store)
+    row = StockTransfer.get_or_none(key, mine)
     if row is None:
         raise OrderRefusal(404, "not_found", f"No transfer {text} in store {store}", {})
     return row
 
 
 def find(store: str, ref: str) -> dict[str, Any]:
-    """One transfer of the store by its number (TO-…) or uuid, with its lines."""
+    """One transfer sent from or to ``store``, by its number (TO-…) or uuid, with its
+    lines."""
     row = _one(store, ref)
     return {**_summary(row, now()), "lines": _lines(row)}
 
@@ -307,7 +320,7 @@ def claim(terminal: Terminal, uuid: str, claim_id: str, lease_seconds: int) -> d
     expires = moment + timedelta(seconds=lease_seconds)
     with write():
         row = _locked(uuid)
-        if row is None or row.store != terminal.store:
+        if row is None or row.to_store != terminal.store:
             raise OrderRefusal(
                 404, "not_found", f"No transfer {uuid} in store {terminal.store}", {}
             )
@@ -344,7 +357,7 @@ def release(terminal: Terminal, uuid: str, claim_id: str) -> bool:
             StockTransfer.update(claim_id=None, claim_terminal=None, claim_expires=None)
             .where(
                 StockTransfer.uuid == uuid,
-                StockTransfer.store == terminal.store,
+                StockTransfer.to_store == terminal.store,
                 StockTransfer.claim_id == claim_id,
                 StockTransfer.claim_terminal == terminal.name,
             )
@@ -369,16 +382,17 @@ def state_of(row: dict[str, Any]) -> str:
 
 
 def report(store: str | None = None) -> list[dict[str, Any]]:
-    """Every transfer (of one store, or all), by store and the time it was sent."""
+    """Every transfer (sent from or to one store, or all), by store and the time it was
+    sent."""
     query = StockTransfer.select().order_by(
         StockTransfer.store, StockTransfer.sent_at, StockTransfer.id
     )
     if store is not None:
-        query = query.where(StockTransfer.store == store)
+        query = query.where((StockTransfer.store == store) | (StockTransfer.to_store == store))
     moment = now()
     rows = []
     for row in query:
-        data = {**_summary(row, moment), "store": row.store}
+        data = {**_summary(row, moment), "store": row.store, "to_store": row.to_store}
         rows.append({**data, "state": state_of(data)})
     return rows
 

@@ -100,7 +100,7 @@ def integrity_problems(db: SqliteDatabase, limit: int = 5) -> list[str]:
 
 # Bump with every schema change and add the step that brings the version before it up to
 # date to MIGRATIONS (playhouse.migrate); `create_schema` runs them in order at start-up.
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 
 
 def _add_sync_status(db: SqliteDatabase) -> None:
@@ -184,21 +184,24 @@ def _add_stock_documents(db: SqliteDatabase) -> None:
                 db.execute_sql(f"ALTER TABLE {table} ADD COLUMN {column}")
 
 
-def _add_transfer_permissions(db: SqliteDatabase) -> None:
-    """12 -> 13: who sends and receives stock transfers (``transfer_stock``: the inventory
-    role and the two manager roles) and who approves a difference in what arrived
-    (``approve_stock_difference``: the manager roles); the index that finds a transfer or
-    receipt note by its number (created below with every SCHEMA_SQL statement)."""
+def _add_stock_counts(db: SqliteDatabase) -> None:
+    """12 -> 13: stock counts are printed and reprinted by number (their ``stock.counted``
+    event joins the journal's document-number index, dropped here and created again below
+    with it), and the new approve_stock permission goes to the two roles that have every
+    other manager's permission."""
+    db.execute_sql("DROP INDEX IF EXISTS journal_document_number")
     db.execute_sql(
         "INSERT OR IGNORE INTO role_permission (role, permission) "
-        "SELECT code, 'transfer_stock' FROM role "
-        "WHERE code IN ('administrator', 'store_manager', 'inventory')"
-    )
-    db.execute_sql(
-        "INSERT OR IGNORE INTO role_permission (role, permission) "
-        "SELECT code, 'approve_stock_difference' FROM role "
+        "SELECT code, 'approve_stock' FROM role "
         "WHERE code IN ('administrator', 'store_manager')"
     )
+
+
+def _add_transfer_notes(db: SqliteDatabase) -> None:
+    """13 -> 14: transfer notes (TO) and receipt notes (TI) are printed and reprinted by
+    number: their ``transfer.sent`` and ``transfer.received`` events join the journal's
+    document-number index (dropped here and created again below with them)."""
+    db.execute_sql("DROP INDEX IF EXISTS journal_document_number")
 
 
 MIGRATIONS: dict[int, Callable[[SqliteDatabase], None]] = {
@@ -213,7 +216,8 @@ MIGRATIONS: dict[int, Callable[[SqliteDatabase], None]] = {
     9: _add_voucher_issuer,
     10: _add_paid_elsewhere,
     11: _add_stock_documents,
-    12: _add_transfer_permissions,
+    12: _add_stock_counts,
+    13: _add_transfer_notes,
 }
 
 

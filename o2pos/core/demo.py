@@ -41,8 +41,10 @@ DEMO_LOGINS = [
     ("stock", "Sunil Stock", "inventory", "4444"),
 ]
 
-# the chain's other locations a demo till knows (a central publishes a real store's)
-DEMO_LOCATIONS = [("WH", "Warehouse"), ("BR2", "Branch 2, Jayanagar")]
+# the demo store's shop floor (every till's default location) and its back-room store:
+# the demo central registers them (``central.master.load_demo``), and a demo till knows
+# them from the start, so it has somewhere to send stock (ctrl+o) before it ever syncs
+DEMO_LOCATIONS = (("MAIN", "Main store"), ("WH", "Warehouse"))
 
 PRODUCT_FIELDS = [
     "sku",
@@ -342,8 +344,10 @@ def load_demo(ctx: Context, directory: Path | None = None) -> list[ImportReport]
     location = ctx.settings.terminal.location
     with ctx.write():
         StoreMeta.insert(key="demo", value="1").on_conflict_replace().execute()
-        for code, name in DEMO_LOCATIONS:  # somewhere to send stock to (ctrl+o)
-            Location.get_or_create(code=code, defaults={"name": name})
+        for code, name in DEMO_LOCATIONS:
+            Location.insert(code=code, name=name).on_conflict(
+                conflict_target=[Location.code], update={Location.name: name}
+            ).execute()
         for code, name, role, pin in DEMO_LOGINS:
             if Employee.get_or_none(Employee.code == code) is None:
                 auth.create_employee(ctx, code, name, role, pin)
@@ -411,6 +415,25 @@ def load_demo(ctx: Context, directory: Path | None = None) -> list[ImportReport]
             )
             _set_stock(product, location, 1000 * serials.count())
     return reports
+
+
+def opening_stock(directory: Path | None = None) -> dict[str, int]:
+    """The demo's stock per SKU in milli-units, as ``load_demo`` leaves it on a till: the
+    products file's column, or the sum of the lots, or one per serial. The demo central
+    receives the same at its main location, so a demo till online agrees with it."""
+    directory = directory or demo_dir()
+    stock: dict[str, int] = {}
+    for row in _read(directory / "products.csv"):
+        text = (row.get("stock") or "").strip()
+        if text.replace("0", "").replace(".", ""):  # none, or zero: nothing to receive
+            stock[row["sku"]] = parse_qty(text)
+    lots: dict[str, int] = {}
+    for row in _read(directory / "lots.csv"):
+        lots[row["sku"]] = lots.get(row["sku"], 0) + parse_qty(row["qty"])
+    serials: dict[str, int] = {}
+    for row in _read(directory / "serials.csv"):
+        serials[row["sku"]] = serials.get(row["sku"], 0) + 1000
+    return {**stock, **lots, **serials}
 
 
 def _set_stock(product: Product, location: str, qty: int) -> None:

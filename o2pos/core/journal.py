@@ -52,6 +52,7 @@ EVENT_TYPES = frozenset(
         "transfer.sent",
         "transfer.received",
         "stock.counted",
+        "employee.changed",
     }
 )
 
@@ -64,12 +65,17 @@ DOCUMENT_NUMBERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (
         "journal_document_number",
         "$.number",
-        ("sale.completed", "return.completed", "register.cash_moved"),
+        (
+            "sale.completed",
+            "return.completed",
+            "register.cash_moved",
+            "stock.counted",
+            "transfer.sent",  # a transfer note (TO)
+            "transfer.received",  # the receipt note of a transfer received (TI)
+        ),
     ),
     ("journal_receipt_number", "$.receipt", ("sale.completed", "receipt.recorded")),
     ("journal_z_number", "$.z_number", ("register.closed",)),
-    # a transfer note (TO) and the receipt note of a transfer received (TI)
-    ("journal_transfer_number", "$.number", ("transfer.sent", "transfer.received")),
 )
 
 
@@ -92,22 +98,15 @@ def document_indexes() -> list[str]:
     return statements
 
 
-def _latest(path: str, types: tuple[str, ...], number: str) -> Journal | None:
-    rows = Journal.fetch(f"{document_where(path, types)} = ? ORDER BY seq DESC LIMIT 1", number)
-    return rows[0] if rows else None
-
-
 def document_event(path: str, number: str) -> Journal | None:
-    """The latest event with ``number`` at ``path``, one of ``DOCUMENT_NUMBERS``' paths
-    (searched by each index on it in turn)."""
-    entries = [types for _name, indexed, types in DOCUMENT_NUMBERS if indexed == path]
-    if not entries:
-        raise ValueError(f"no index on document numbers at {path!r}")
-    for types in entries:
-        row = _latest(path, types, number)
-        if row is not None:
-            return row
-    return None
+    """The latest event with ``number`` at ``path``, one of ``DOCUMENT_NUMBERS``' paths."""
+    for _name, indexed, types in DOCUMENT_NUMBERS:
+        if indexed == path:
+            rows = Journal.fetch(
+                f"{document_where(path, types)} = ? ORDER BY seq DESC LIMIT 1", number
+            )
+            return rows[0] if rows else None
+    raise ValueError(f"no index on document numbers at {path!r}")
 
 
 def find_document(number: str) -> tuple[Journal, str] | None:
@@ -116,8 +115,8 @@ def find_document(number: str) -> tuple[Journal, str] | None:
     A sale's own number is looked for before a receipt number, which comes before a Z
     number; numbers of different kinds never collide (their series' prefixes differ).
     """
-    for _name, path, types in DOCUMENT_NUMBERS:
-        row = _latest(path, types, number)
+    for _name, path, _types in DOCUMENT_NUMBERS:
+        row = document_event(path, number)
         if row is not None:
             return row, path.removeprefix("$.")
     return None

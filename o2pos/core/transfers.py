@@ -12,7 +12,7 @@ an ``Incoming``; nothing else tells a till what was sent to it), confirms or ent
 arrived of each line, and receives it: its receipt note (TI), its ``transfer.received``
 event and the moves at this location, in transit down by what was sent and on hand up by
 what arrived. What arrived short or in excess needs a reason per line and a manager's
-approval (``approve_stock_difference``): the difference is then on the record, which is
+approval (``approve_stock``): the difference is then on the record, which is
 what keeps "out at A = in transit = in at B plus the recorded differences" true.
 
 A till receives a transfer once (its uuid is this till's row); two tills of one location
@@ -165,7 +165,7 @@ def open_draft(ctx: Context) -> Draft | None:
 def start(ctx: Context, actor: Employee, to_location: str) -> Draft:
     """Send to ``to_location``: the open draft of this location goes there now, or a new
     one is started."""
-    require(actor, Perm.TRANSFER_STOCK)
+    require(actor, Perm.MANAGE_STOCK)
     place = destination(ctx, to_location)
     with ctx.write():
         row = (
@@ -334,7 +334,7 @@ def add_item(
     serial: str | None = None,
 ) -> Draft:
     """Put what was scanned or typed on the draft (``3*CODE`` sets the quantity)."""
-    require(actor, Perm.TRANSFER_STOCK)
+    require(actor, Perm.MANAGE_STOCK)
     qty, code = parse_scan(text)
     scan = find_by_code(ctx, code)
     product = scan.product
@@ -371,7 +371,7 @@ def _line_of(row: Transfer, line_id: int) -> TransferLine:
 
 
 def set_qty(ctx: Context, transfer_id: int, line_id: int, qty_milli: int, actor: Employee) -> Draft:
-    require(actor, Perm.TRANSFER_STOCK)
+    require(actor, Perm.MANAGE_STOCK)
     with ctx.write():
         row = _draft_row(ctx, transfer_id)
         line = _line_of(row, line_id)
@@ -392,7 +392,7 @@ def set_qty(ctx: Context, transfer_id: int, line_id: int, qty_milli: int, actor:
 
 
 def remove_line(ctx: Context, transfer_id: int, line_id: int, actor: Employee) -> Draft:
-    require(actor, Perm.TRANSFER_STOCK)
+    require(actor, Perm.MANAGE_STOCK)
     with ctx.write():
         row = _draft_row(ctx, transfer_id)
         _line_of(row, line_id).delete_instance()
@@ -415,7 +415,7 @@ def send(ctx: Context, transfer_id: int, actor: Employee) -> Transfer:
     Everything that can stop it (a lot sold meanwhile, a serial no longer here, a
     destination this till no longer knows) rolls the whole of it back.
     """
-    require(actor, Perm.TRANSFER_STOCK)
+    require(actor, Perm.MANAGE_STOCK)
     with ctx.write():
         row = _draft_row(ctx, transfer_id)
         place = destination(ctx, row.to_location)
@@ -668,7 +668,7 @@ def receive(
     differences (``ApprovalRequired`` until one does, nothing written), and the receipt
     note, its event and its moves are written in one transaction.
     """
-    require(actor, Perm.TRANSFER_STOCK)
+    require(actor, Perm.MANAGE_STOCK)
     check_incoming(ctx, incoming)
     by_line = _checked_counts(incoming, counts)
     products: dict[int, Product] = {}
@@ -684,7 +684,7 @@ def receive(
     with ctx.write():
         check_incoming(ctx, incoming)  # again, under the write lock
         # only now, with nothing left to refuse, is a manager's approval used
-        approved_by = require(actor, Perm.APPROVE_STOCK_DIFFERENCE, approval) if differs else None
+        approved_by = require(actor, Perm.APPROVE_STOCK, approval) if differs else None
         number = numbering.allocate(ctx, "transfer_in")
         now = ctx.now()
         row = Transfer.get_or_none(Transfer.uuid == incoming.uuid)

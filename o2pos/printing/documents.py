@@ -29,13 +29,14 @@ PRINTABLE = {
     "register.closed": ("z_report", "$.z_number"),
     "transfer.sent": ("transfer", "$.number"),
     "transfer.received": ("transfer_in", "$.number"),
+    "stock.counted": ("stock_count", "$.number"),
 }
 
 
 @dataclass(frozen=True)
 class Document:
-    # bill | receipt | return | cash | z_report | x_report | daily_report | transfer (TO)
-    # | transfer_in (TI)
+    # bill | receipt | return | cash | z_report | x_report | daily_report | stock_count
+    # | transfer (TO) | transfer_in (TI)
     kind: str
     number: str
     created_at: str  # ISO UTC, as in the journal
@@ -108,7 +109,8 @@ def find(ctx: Context, number: str) -> Document:
     found = journal.find_document(wanted) if wanted else None
     if found is None:
         raise NotFound(
-            f"No bill, receipt, return, cash movement, Z report or transfer numbered {wanted}"
+            f"No bill, receipt, return, cash movement, Z report, stock count or transfer "
+            f"numbered {wanted}"
         )
     row, key = found
     if row.event_type == "sale.completed" and key == "receipt":

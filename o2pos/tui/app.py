@@ -17,7 +17,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
 
 from o2pos.config import Config
-from o2pos.core import auth, register
+from o2pos.core import auth, counts, register
 from o2pos.core.auth import Perm
 from o2pos.core.context import Context
 from o2pos.core.errors import StateError, StorageError
@@ -26,6 +26,7 @@ from o2pos.core.storage import storage_error
 from o2pos.tui import keymap
 from o2pos.tui.approval import ManagerPinDialog
 from o2pos.tui.print_monitor import PrinterUpdated, PrintMonitor
+from o2pos.tui.screens.counts import CountScreen
 from o2pos.tui.screens.dialogs import HelpDialog
 from o2pos.tui.screens.documents import ReceiptsScreen, ReturnsScreen
 from o2pos.tui.screens.login import LoginScreen
@@ -248,8 +249,8 @@ class TillApp(App, inherit_bindings=False):
 
     def signed_in(self, employee: auth.Employee) -> None:
         self.employee = employee
-        if not self.may_sell(employee):  # stock staff: their work is transfers, not bills
-            self.switch_screen(TransferOutScreen())
+        if not auth.has_permission(employee, Perm.SELL) and counts.may_count(employee):
+            self.switch_screen(CountScreen())  # the inventory role's work: no bills to ring
             return
         needs_float = register.needs_float(self.ctx, employee)
         # the sales screen asks for the float once it is up (a result callback must belong
@@ -261,6 +262,7 @@ class TillApp(App, inherit_bindings=False):
         if self.employee is None:
             return
         self.employee = None
+        auth.end_session(self.ctx)  # the next session starts at the till's own location
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.switch_screen(LoginScreen())
@@ -337,16 +339,11 @@ class TillApp(App, inherit_bindings=False):
         if not isinstance(self.screen, SyncStatusDialog):
             self.push_screen(SyncStatusDialog())
 
-    @staticmethod
-    def may_sell(employee: auth.Employee) -> bool:
-        return auth.has_permission(employee, Perm.SELL) or not auth.has_permission(
-            employee, Perm.TRANSFER_STOCK
-        )
-
     def action_sales(self) -> None:
-        if self.employee is not None and not self.may_sell(self.employee):
-            transfers = keymap.short_key(self.keys.get("transfers", "ctrl+o"))
-            self.notify(f"{self.employee.code} may not sell: {transfers} for stock transfers")
+        # the bill would start a sale on mount: a role that may not sell (stock staff,
+        # signed in to their count or transfers) stays where it is, and is told why
+        if self.employee is not None and not auth.has_permission(self.employee, Perm.SELL):
+            self.notify(f"{self.employee.code} may not sell", severity="warning")
             return
         self._go(SalesScreen)
 
@@ -378,6 +375,9 @@ class TillApp(App, inherit_bindings=False):
             self._go(TransferInScreen)
         else:
             self._go(TransferOutScreen)
+
+    def action_count(self) -> None:
+        self._go(CountScreen)
 
 
 def setup_logging(data_dir: Path) -> Path:

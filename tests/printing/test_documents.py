@@ -98,7 +98,10 @@ def test_every_kind_of_number_is_found_and_an_unknown_one_is_told(store: Store) 
         doc = documents.find(ctx, number.lower())
         assert (doc.kind, doc.number) == (kind, number)
     for missing in ("S-T1-000099", "R-T1-000099", "", "X"):
-        with pytest.raises(NotFound, match="No bill, receipt, return, cash movement, Z report"):
+        with pytest.raises(
+            NotFound,
+            match="No bill, receipt, return, cash movement, Z report, stock count or transfer",
+        ):
             documents.find(ctx, missing)
 
 

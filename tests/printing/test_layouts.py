@@ -18,7 +18,7 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
-from o2pos.core import payments, register, returns, sales, transfers
+from o2pos.core import counts, payments, register, returns, sales, transfers
 from o2pos.core.auth import Perm
 from o2pos.core.models import Customer, Location, SaleLine
 from o2pos.core.money import format_amount
@@ -133,23 +133,6 @@ def _ring_up(store: Store) -> dict[str, Document]:
     clock.advance(minutes=10)
     cash_out = register.move_cash(ctx, cashier, "out", 30000, "Tea and snacks for staff")
 
-    # stock sent to the warehouse and received there one pack short (the till signed in at
-    # each location in turn, as an employee of both)
-    with ctx.write():
-        Location.create(code="WH", name="Warehouse")
-    clerk = store.people["stock"]
-    draft = transfers.start(ctx, clerk, "WH")
-    transfers.add_item(ctx, draft.id, "5*8900000000012", clerk)
-    transfers.add_item(ctx, draft.id, "8900000000036", clerk)
-    transfers.add_item(ctx, draft.id, "PHONE", clerk, serial="SN2")
-    sent = transfers.send(ctx, draft.id, clerk)
-    ctx.session_location = "WH"
-    arrived = [transfers.Count(1, 4000, "One pack torn open in the van")]
-    arrived += [transfers.Count(2, 1000), transfers.Count(3, 1000)]
-    approval = store.approval(Perm.APPROVE_STOCK_DIFFERENCE)
-    got = transfers.receive(ctx, clerk, incoming_of(store, sent.number), arrived, approval=approval)
-    ctx.session_location = None
-
     clock.advance(hours=2)
     x = documents.x_report(ctx)
     daily = documents.daily_report(ctx)
@@ -158,6 +141,31 @@ def _ring_up(store: Store) -> dict[str, Document]:
     session = register.close_session(ctx, manager, expected - 1000)
     z = documents.last(ctx)
     assert z.kind == "z_report" and z.number == session.z_number
+
+    # a blind count of two products, one of them by lot, posted by the manager
+    clock.advance(minutes=5)
+    clerk = store.people["stock"]
+    count = counts.start(ctx, clerk, blind=True)
+    counts.count_line(ctx, count.id, "SOAP", 47_000, clerk)
+    counts.count_line(ctx, count.id, "MILK", 52_000, clerk)
+    counted = counts.post(ctx, count.id, manager)
+
+    # stock sent to the warehouse and received there one pack short (the till signed in at
+    # each location in turn, as an employee of both)
+    with ctx.write():
+        Location.create(code="WH", name="Warehouse")
+    clock.advance(minutes=5)
+    draft = transfers.start(ctx, clerk, "WH")
+    transfers.add_item(ctx, draft.id, "5*8900000000012", clerk)
+    transfers.add_item(ctx, draft.id, "8900000000036", clerk)
+    transfers.add_item(ctx, draft.id, "PHONE", clerk, serial="SN2")
+    sent = transfers.send(ctx, draft.id, clerk)
+    ctx.session_location = "WH"
+    arrived = [transfers.Count(1, 4000, "One pack torn open in the van")]
+    arrived += [transfers.Count(2, 1000), transfers.Count(3, 1000)]
+    approval = store.approval(Perm.APPROVE_STOCK)
+    got = transfers.receive(ctx, clerk, incoming_of(store, sent.number), arrived, approval=approval)
+    ctx.session_location = None
 
     find = lambda number: documents.find(ctx, number)  # noqa: E731
     return {
@@ -176,6 +184,7 @@ def _ring_up(store: Store) -> dict[str, Document]:
         "x_report": x,
         "z_report": z,
         "daily_report": daily,
+        "stock_count": find(counted.number or ""),
     }
 
 
@@ -202,6 +211,7 @@ NAMES = [
     "x_report",
     "z_report",
     "daily_report",
+    "stock_count",
 ]
 BILLS = [name for name in NAMES if name.startswith("bill")]
 
@@ -347,6 +357,7 @@ def test_a_copy_says_so_under_the_title(docs: dict[str, Document], name: str) ->
         "CASH OUT",
         "STOCK TRANSFER",
         "STOCK RECEIVED",
+        "STOCK COUNT",
     }
 
 
@@ -447,6 +458,7 @@ def test_every_kind_has_a_layout_and_unknown_kinds_are_refused(docs: dict[str, D
         "daily_report",
         "transfer",
         "transfer_in",
+        "stock_count",
     }
     assert {d.kind for d in docs.values()} == set(layouts.LAYOUTS)
     for doc in docs.values():

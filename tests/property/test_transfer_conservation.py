@@ -109,7 +109,7 @@ def test_stock_is_conserved_across_a_transfer(plan, skip_reason) -> None:
         with pytest.raises(ApprovalRequired):
             transfers.receive(ctx, clerk, incoming, counts)
     assert footprint(store) == before
-    approval = store.approval(auth.Perm.APPROVE_STOCK_DIFFERENCE) if differs else None
+    approval = store.approval(auth.Perm.APPROVE_STOCK) if differs else None
     transfers.receive(ctx, clerk, incoming, counts, approval=approval)
     ctx.session_location = None
 

@@ -234,8 +234,12 @@ def test_sync_status_showing_a_fork(snap_compare, tmp_path: Path) -> None:
 STOCK_SIGN_IN = [*keys("stock"), "tab", *keys("4444"), "enter"]
 
 
+# stock staff sign in to their count; ctrl+o takes them to transfers out (again: in)
+TRANSFERS = [*STOCK_SIGN_IN, "ctrl+o"]
+
+
 def transfer_app(tmp_path: Path) -> TillApp:
-    """The test store, which knows the warehouse WH; stock staff sign in to transfers."""
+    """The test store, which knows the warehouse WH and a branch."""
     from o2pos.core.models import Location
 
     store = build_store(tmp_path)
@@ -246,12 +250,12 @@ def transfer_app(tmp_path: Path) -> TillApp:
 
 
 def test_transfer_destination_dialog(snap_compare, tmp_path: Path) -> None:
-    press = [*STOCK_SIGN_IN, "f7"]
+    press = [*TRANSFERS, "f7"]
     assert snap_compare(transfer_app(tmp_path), terminal_size=SIZE, press=press)
 
 
 TRANSFER_LINES = [
-    *STOCK_SIGN_IN,
+    *TRANSFERS,
     "f7",
     "down",
     "enter",
@@ -274,7 +278,7 @@ def test_transfer_send_confirmation(snap_compare, tmp_path: Path) -> None:
 
 
 def test_transfer_in_without_a_central(snap_compare, tmp_path: Path) -> None:
-    press = [*STOCK_SIGN_IN, "ctrl+o"]
+    press = [*TRANSFERS, "ctrl+o"]
     assert snap_compare(transfer_app(tmp_path), terminal_size=SIZE, press=press)
 
 
@@ -298,7 +302,7 @@ def test_transfer_in_counting(snap_compare, tmp_path: Path) -> None:
     )
 
     async def open_it(pilot) -> None:
-        for key in [*STOCK_SIGN_IN, "ctrl+o"]:
+        for key in [*TRANSFERS, "ctrl+o"]:
             await pilot.press(key)
         await pilot.pause()
         pilot.app.screen.opened(incoming, None)
@@ -307,3 +311,43 @@ def test_transfer_in_counting(snap_compare, tmp_path: Path) -> None:
     press = ["down", "enter", "backspace", "4", "enter", *keys("carton crushed"), "enter", "f8"]
     app = transfer_app(tmp_path)
     assert snap_compare(app, terminal_size=SIZE, press=press, run_before=open_it)
+
+
+def test_count_screen(snap_compare, tmp_path: Path) -> None:
+    """A count with three lines: system, counted, variance and value, the totals."""
+    press = [
+        *STOCK_SIGN_IN,
+        "f7",
+        "enter",
+        *keys("48*SOAP"),
+        "enter",
+        *keys("0*COLA"),
+        "enter",
+        *keys("52*RICE1"),
+        "enter",
+    ]
+    assert snap_compare(app_for(tmp_path), terminal_size=SIZE, press=press)
+
+
+def test_count_help(snap_compare, tmp_path: Path) -> None:
+    press = [*STOCK_SIGN_IN, "f7", "enter", "f1"]
+    assert snap_compare(app_for(tmp_path), terminal_size=SIZE, press=press)
+
+
+def test_new_count_dialog(snap_compare, tmp_path: Path) -> None:
+    assert snap_compare(app_for(tmp_path), terminal_size=SIZE, press=[*STOCK_SIGN_IN, "f7", "b"])
+
+
+def test_count_quantity_dialog(snap_compare, tmp_path: Path) -> None:
+    press = [*STOCK_SIGN_IN, "f7", "enter", *keys("SOAP"), "enter"]
+    assert snap_compare(app_for(tmp_path), terminal_size=SIZE, press=press)
+
+
+def test_location_at_login(snap_compare, tmp_path: Path) -> None:
+    from o2pos.core import auth
+    from o2pos.core.models import Location
+
+    app = app_for(tmp_path)
+    Location.create(code="WH", name="Warehouse, Peenya")
+    auth.set_locations(app.ctx, "stock", ["MAIN", "WH"])
+    assert snap_compare(app, terminal_size=SIZE, press=STOCK_SIGN_IN)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sqlite3
+from contextlib import closing
 
 import pytest
 
@@ -248,7 +250,7 @@ def test_a_short_line_needs_a_reason_and_a_managers_approval(here: Store) -> Non
     assert (
         Journal.select().count() == before and transfers.received_here(ctx, incoming.uuid) is None
     )
-    approval = here.approval(auth.Perm.APPROVE_STOCK_DIFFERENCE)
+    approval = here.approval(auth.Perm.APPROVE_STOCK)
     done = transfers.receive(ctx, clerk, incoming, [Count(1, 4000, "box torn")], approval=approval)
     assert done.approved_by == "manager"
     assert level(here, "SOAP", "WH") == stock.Level(4_000, 0, 0)
@@ -339,27 +341,35 @@ def test_a_product_the_till_does_not_know_stops_the_receipt(here: Store) -> None
         transfers.receive(here.ctx, stock_clerk(here), stranger, [Count(1, 1000)])
 
 
-def test_an_older_till_database_gives_its_roles_the_transfer_permissions(store: Store) -> None:
-    """Schema 12 -> 13: who sends and receives, and who approves a difference."""
+def test_an_older_till_database_finds_transfer_notes_by_number_through_the_index(
+    here: Store,
+) -> None:
+    """Schema 13 -> 14: transfer and receipt notes join the journal's document-number
+    index, which an older file has without them (a lookup would read every row)."""
     from o2pos.core import db as schema
-    from o2pos.core.models import RolePermission
 
-    wanted = {
-        auth.Perm.TRANSFER_STOCK: {"administrator", "store_manager", "inventory"},
-        auth.Perm.APPROVE_STOCK_DIFFERENCE: {"administrator", "store_manager"},
-    }
-    RolePermission.delete().where(RolePermission.permission.in_(list(wanted))).execute()
-    assert not auth.has_permission(
-        auth.Employee.get(auth.Employee.code == "stock"), "transfer_stock"
+    database = here.ctx.db
+    sent(here, "SOAP")
+    query = (
+        f"EXPLAIN QUERY PLAN SELECT * FROM journal WHERE "
+        f"{journal.document_where(*journal.DOCUMENT_NUMBERS[0][1:])} = ? LIMIT 1"
     )
-    store.ctx.db.execute_sql("DROP INDEX journal_transfer_number")
-    store.ctx.db.execute_sql("PRAGMA user_version = 12")
-    schema.create_schema(store.ctx.db)
-    for permission, roles in wanted.items():
-        rows = RolePermission.select().where(RolePermission.permission == permission)
-        assert {row.role_id for row in rows} == roles
-    indexes = store.ctx.db.execute_sql("SELECT name FROM sqlite_master WHERE type = 'index'")
-    assert "journal_transfer_number" in {name for (name,) in indexes}
+    database.execute_sql("DROP INDEX journal_document_number")
+    database.execute_sql(  # as schema 13 made it: without the transfer events
+        "CREATE INDEX journal_document_number ON journal (json_extract(payload, '$.number')) "
+        "WHERE event_type IN ('sale.completed', 'return.completed', 'register.cash_moved', "
+        "'stock.counted')"
+    )
+    database.execute_sql("PRAGMA user_version = 13")
+
+    def plan() -> str:  # a connection of its own: sqlite3 caches its statements
+        with closing(sqlite3.connect(here.ctx.settings.terminal.db_path)) as con:
+            return str(con.execute(query, ("TO-T1-000001",)).fetchone()[-1])
+
+    assert "USING INDEX" not in plan()
+    schema.create_schema(database)
+    assert "USING INDEX journal_document_number" in plan()
+    assert journal.find_document("TO-T1-000001") is not None
 
 
 def test_a_scan_at_receipt_counts_the_first_line_of_its_product_not_yet_full(

@@ -33,7 +33,13 @@ from o2pos.tui.focus import hop
 from o2pos.tui.guard import guarded
 from o2pos.tui.screens.base import TillScreen
 from o2pos.tui.screens.bill_dialogs import LotDialog
-from o2pos.tui.screens.dialogs import Dialog, QuantityDialog, SerialDialog, TextDialog
+from o2pos.tui.screens.dialogs import (
+    ConfirmDialog,
+    Dialog,
+    QuantityDialog,
+    SerialDialog,
+    TextDialog,
+)
 from o2pos.tui.text import shorten
 from o2pos.tui.widgets.key_bar import KeyBar
 from o2pos.tui.widgets.scan_box import ScanBox
@@ -57,12 +63,12 @@ def sent_local(screen: TillScreen, stamp: str) -> str:
 
 
 def may_transfer(screen: TillScreen) -> bool:
-    return auth.has_permission(screen.employee, Perm.TRANSFER_STOCK)
+    return auth.has_permission(screen.employee, Perm.MANAGE_STOCK)
 
 
 def not_allowed(screen: TillScreen) -> str:
     return (
-        f"{screen.employee.code} may not {auth.PERMISSION_LABELS[Perm.TRANSFER_STOCK]}: "
+        f"{screen.employee.code} may not {auth.PERMISSION_LABELS[Perm.MANAGE_STOCK]}: "
         "sign in as stock staff or a manager (ctrl+l)"
     )
 
@@ -95,25 +101,6 @@ class DestinationDialog(Dialog):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
-
-
-class ConfirmDialog(Dialog):
-    """A yes or no before something that cannot be taken back."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [*keymap.CONFIRM]
-
-    def __init__(self, title: str, text: str, yes: str) -> None:
-        super().__init__()
-        self.title_text, self.text, self.yes = title, text, yes
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title")
-            yield Static(self.text, markup=False)
-            yield Static(f"Enter: {self.yes} · Esc: not now", classes="muted")
-
-    def action_confirm(self) -> None:
-        self.dismiss(True)
 
 
 class ReasonDialog(Dialog):
