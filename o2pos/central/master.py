@@ -138,7 +138,16 @@ def changes(
 # Permissions o2pos added to its default roles after a central may have stored them: a
 # central holding a role record without one adds it (a new version of the record, which
 # tills pull like any change). The store may have edited the role: nothing else changes.
-ADDED_PERMISSIONS = {auth.Perm.UNLOCK_EMPLOYEES: ("administrator", "store_manager")}
+ADDED_PERMISSIONS = {
+    auth.Perm.UNLOCK_EMPLOYEES: ("administrator", "store_manager"),
+    auth.Perm.DELIVER: (
+        "administrator",
+        "store_manager",
+        "cashier",
+        "billing_employee",
+        "inventory",
+    ),
+}
 
 
 def _add_new_permissions() -> None:

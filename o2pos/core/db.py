@@ -100,7 +100,7 @@ def integrity_problems(db: SqliteDatabase, limit: int = 5) -> list[str]:
 
 # Bump with every schema change and add the step that brings the version before it up to
 # date to MIGRATIONS (playhouse.migrate); `create_schema` runs them in order at start-up.
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 
 
 def _add_sync_status(db: SqliteDatabase) -> None:
@@ -184,6 +184,20 @@ def _add_stock_documents(db: SqliteDatabase) -> None:
                 db.execute_sql(f"ALTER TABLE {table} ADD COLUMN {column}")
 
 
+def _add_deliveries(db: SqliteDatabase) -> None:
+    """12 -> 13: what each bill line has delivered, the deliver permission for the roles
+    that deliver, and the index on delivery note numbers (created below)."""
+    if "delivered_milli" not in {c.name for c in db.get_columns("sale_line")}:
+        db.execute_sql(
+            "ALTER TABLE sale_line ADD COLUMN delivered_milli INTEGER NOT NULL DEFAULT 0"
+        )
+    db.execute_sql(
+        "INSERT OR IGNORE INTO role_permission (role, permission) SELECT code, 'deliver' "
+        "FROM role WHERE code IN ('administrator', 'store_manager', 'cashier', "
+        "'billing_employee', 'inventory')"
+    )
+
+
 MIGRATIONS: dict[int, Callable[[SqliteDatabase], None]] = {
     1: _add_sync_status,
     2: _add_print_job,
@@ -196,6 +210,7 @@ MIGRATIONS: dict[int, Callable[[SqliteDatabase], None]] = {
     9: _add_voucher_issuer,
     10: _add_paid_elsewhere,
     11: _add_stock_documents,
+    12: _add_deliveries,
 }
 
 

@@ -471,6 +471,8 @@ class SaleLine(BaseModel):
     igst = IntegerField(default=0)
     total = IntegerField(default=0)
     returned_milli = IntegerField(default=0)
+    # delivered by this till, of a bill marked for delivery (``core.deliveries``)
+    delivered_milli = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])
 
     class Meta:
         indexes = ((("sale", "line_no"), True),)

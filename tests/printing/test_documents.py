@@ -86,7 +86,9 @@ def test_every_kind_of_number_is_found_and_an_unknown_one_is_told(store: Store) 
         doc = documents.find(ctx, number.lower())
         assert (doc.kind, doc.number) == (kind, number)
     for missing in ("S-T1-000099", "R-T1-000099", "", "X"):
-        with pytest.raises(NotFound, match="No bill, receipt, return, cash movement or Z"):
+        with pytest.raises(
+            NotFound, match="No bill, receipt, return, cash movement, Z report or delivery note"
+        ):
             documents.find(ctx, missing)
 
 
