@@ -37,6 +37,7 @@ GLOBAL = [
     Binding("f3", "receipts", "Receipts", id="receipts", priority=True),
     Binding("f4", "register", "Register", id="register", priority=True),
     Binding("ctrl+r", "returns", "Returns", id="returns", priority=True),
+    Binding("ctrl+y", "delivery", "Delivery", id="delivery", priority=True),
     Binding("f5", "reprint", "Reprint", id="reprint", priority=True),
     Binding("f6", "dashboard", "Dashboard", id="dashboard", priority=True),
     Binding("ctrl+l", "lock", "Lock", id="lock", priority=True),
@@ -74,6 +75,15 @@ SALES = [
     Binding("ctrl+x", "void", "Void bill", id="void_bill", show=False, priority=True),
     Binding("ctrl+s", "save", "Save unpaid", id="save_unpaid", show=False, priority=True),
     Binding("ctrl+t", "lot", "Choose lot", id="choose_lot", show=False, priority=True),
+    Binding(
+        "ctrl+o",
+        "mark_delivery",
+        "Deliver later",
+        id="mark_delivery",
+        show=False,
+        priority=True,
+        tooltip="Deliver later",
+    ),
     # off the key bar, which is full at 80 columns; F1 lists it
     Binding(
         "ctrl+g",
@@ -127,6 +137,22 @@ RETURNS = [
     Binding("down", "focus_list", "Lines", id="returns_list", show=False, priority=True),
 ]
 
+# the Delivery screen: a bill found by number or customer, or picked from the pending list
+DELIVERY = [
+    Binding("f9", "deliver_all", "All", id="delivery_all", priority=True, tooltip="Deliver all"),
+    Binding("f10", "deliver", "Deliver", id="delivery_deliver", priority=True),
+    Binding(
+        "ctrl+d",
+        "drop",
+        "Drop",
+        id="delivery_drop",
+        priority=True,
+        tooltip="Drop line's qty",
+    ),
+    Binding("escape", "back", "List", id="delivery_back", tooltip="Back to the list"),
+    Binding("down", "focus_list", "List", id="delivery_list", show=False, priority=True),
+]
+
 REPRINT = [Binding("down", "focus_list", "Recent", id="reprint_list", show=False, priority=True)]
 
 CART = [
@@ -156,7 +182,14 @@ AMOUNT = [Binding("enter", "enter", "Next box", show=False, priority=True)]
 
 # The keys above that step aside outside their own box: they take no key from the widgets
 # of the other layers (↓ in the cart still moves its cursor).
-YIELDING = {"focus_cart", "receipts_list", "returns_list", "reprint_list", "search_list"}
+YIELDING = {
+    "focus_cart",
+    "receipts_list",
+    "returns_list",
+    "reprint_list",
+    "search_list",
+    "delivery_list",
+}
 
 # the login screen: a manager unlocks a code locked after wrong PINs, with their own PIN
 LOGIN = [
@@ -180,6 +213,7 @@ BAR = {
     "sales": ("pay", "customer", "discount", "search", "hold", "quantity", "remove_line"),
     "receipts": ("receipts_pay", "receipts_drop", *GO),
     "returns": ("returns_refund", "returns_method", *GO),
+    "delivery": ("delivery_all", "delivery_deliver", "delivery_drop", "delivery_back", *GO),
     "register": (
         *("cash_in", "cash_out", "x_report", "close_register", "no_sale", "register_open"),
         *GO,
@@ -198,6 +232,7 @@ SCOPES: dict[str, list[list[Binding]]] = {
     "register": [GLOBAL, REGISTER],
     "receipts": [GLOBAL, RECEIPTS],
     "returns": [GLOBAL, RETURNS],
+    "delivery": [GLOBAL, DELIVERY],
     "reprint": [GLOBAL, REPRINT],
     "dialog": [GLOBAL, DIALOG],
     "login": [GLOBAL, LOGIN],

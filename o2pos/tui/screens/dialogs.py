@@ -93,7 +93,7 @@ class HelpDialog(Dialog):
         text = "\n".join(
             "  ".join(cells[i : i + 1] + cells[i + half : i + half + 1]) for i in range(half)
         )
-        with Vertical(classes="dialog"):
+        with Vertical(classes="dialog help"):
             yield Static("Keys", classes="dialog-title")
             yield Static(text, id="help-keys")
             yield Static("Esc: close · no F-keys? ctrl+f then 1-9, 0, -, =", classes="muted")
