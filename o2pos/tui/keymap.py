@@ -153,6 +153,12 @@ DELIVERY = [
     Binding("down", "focus_list", "List", id="delivery_list", show=False, priority=True),
 ]
 
+# how a delivery goes, chosen with ↑↓ while the courier reference box has the Enter
+DELIVER = [
+    Binding("up", "mode(-1)", "How", id="deliver_mode_previous", priority=True),
+    Binding("down", "mode(1)", "How", id="deliver_mode_next", show=False, priority=True),
+]
+
 REPRINT = [Binding("down", "focus_list", "Recent", id="reprint_list", show=False, priority=True)]
 
 CART = [
@@ -233,6 +239,7 @@ SCOPES: dict[str, list[list[Binding]]] = {
     "receipts": [GLOBAL, RECEIPTS],
     "returns": [GLOBAL, RETURNS],
     "delivery": [GLOBAL, DELIVERY],
+    "deliver": [GLOBAL, DIALOG, DELIVER],
     "reprint": [GLOBAL, REPRINT],
     "dialog": [GLOBAL, DIALOG],
     "login": [GLOBAL, LOGIN],

@@ -24,8 +24,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Input, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import DataTable, Input, Static
 
 from o2pos.core import deliveries
 from o2pos.core.errors import NotFound, ValidationError
@@ -46,19 +45,23 @@ MARKS = {"home": "home", "pickup": "pick-up"}
 
 
 class DeliverDialog(Dialog):
-    """How the shipment goes: home delivery, picked up or courier, and the courier's
-    reference. ``deliver`` is the core call: a refusal (no reference for a courier, say)
-    is said here and the dialog stays open."""
+    """How the shipment goes: home delivery, picked up or courier (↑↓, as the payment
+    dialog's methods), and the courier's reference in the box that has the focus, so
+    "F9 Enter" delivers all at once as the bill was marked. ``deliver`` is the core call:
+    a refusal (no reference for a courier, say) is said here and the dialog stays open."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [*keymap.DIALOG, *keymap.DELIVER]
 
     def __init__(self, title: str, mode: str, deliver: Callable[[str, str], object]) -> None:
         super().__init__()
-        self.title_text, self.mode, self.deliver = title, mode, deliver
+        self.title_text, self.deliver = title, deliver
+        self.modes = list(deliveries.MODES)
+        self.index = self.modes.index(mode) if mode in self.modes else 0
 
     def compose(self) -> ComposeResult:
-        options = [Option(label, id=code) for code, label in deliveries.MODES.items()]
         with Vertical(classes="dialog"):
             yield Static(self.title_text, classes="dialog-title")
-            yield OptionList(*options, id="modes", compact=True)
+            yield Static("", id="modes")
             with Horizontal(classes="field"):
                 yield Static("Ref", classes="field-label")
                 yield Input(
@@ -68,21 +71,26 @@ class DeliverDialog(Dialog):
                     compact=True,
                 )
             yield Static("", classes="error")
-            yield Static("↑↓ how · Enter: next, then deliver · Esc: cancel", classes="muted")
+            yield Static("↑↓: how · Enter: deliver · Esc: cancel", classes="muted")
 
     def on_mount(self) -> None:
-        modes = self.query_one("#modes", OptionList)
-        modes.highlighted = list(deliveries.MODES).index(self.mode)
-        modes.focus()
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.show_modes()
         self.query_one("#reference", Input).focus()
+
+    def show_modes(self) -> None:
+        rows = [
+            f"[reverse] {label:<20}[/reverse]" if i == self.index else f" {label}"
+            for i, label in enumerate(deliveries.MODES.values())
+        ]
+        self.query_one("#modes", Static).update("\n".join(rows))
+
+    def action_mode(self, step: int) -> None:
+        self.index = (self.index + step) % len(self.modes)
+        self.show_modes()
 
     @guarded
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        modes = self.query_one("#modes", OptionList)
-        mode = list(deliveries.MODES)[modes.highlighted or 0]
-        self.dismiss(self.deliver(mode, event.value))
+        self.dismiss(self.deliver(self.modes[self.index], event.value))
 
 
 class DeliveryScreen(TillScreen):
@@ -283,7 +291,7 @@ class DeliveryScreen(TillScreen):
             finally:
                 lookup.close()
         except OrdersUnavailable:
-            note = "Offline: other tills' deliveries of it are not counted" if own else ""
+            note = f"Offline: other tills' deliveries of {number} are not counted" if own else ""
             app.call_from_thread(self.central_missing, number, note or OFFLINE_BILLS, not own)
             return
         except OrderRefused as refused:
@@ -299,7 +307,8 @@ class DeliveryScreen(TillScreen):
         if error:
             self.show_error(shorten(message, 78))
         elif self.bill is not None and self.bill.number == number:
-            self.say(message)
+            # beside the list's line, so the notice (a note just delivered) stays
+            self.query_one("#elsewhere", Static).update(shorten(message, 78))
 
     @guarded
     def central_answered(self, found: deliveries.DeliveryBill) -> None:
