@@ -30,10 +30,11 @@ from o2pos.core.settings import SecuritySettings, Settings, StoreSettings, Termi
 START = datetime(2026, 11, 20, 6, 0, 0)  # 11:30 in Kolkata
 
 
-def pytest_configure(config: pytest.Config) -> None:
+def _worker_database() -> None:
     """Under pytest-xdist each worker gets a PostgreSQL database of its own: the session's
     central drops and recreates its tables, which two workers must not do to one database.
-    Runs before collection, so the modules that read ``O2POS_TEST_PG`` see the worker's."""
+    Runs when this module is imported, before any other conftest or test module (they all
+    import it), so whatever reads ``O2POS_TEST_PG`` sees the worker's."""
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     base = os.environ.get("O2POS_TEST_PG", "")
     if not worker or not base:
@@ -49,12 +50,15 @@ def pytest_configure(config: pytest.Config) -> None:
             if cur.fetchone() is None:
                 cur.execute(f'CREATE DATABASE "{name}"')
     except psycopg2.Error as exc:
-        raise pytest.UsageError(
+        raise RuntimeError(
             f"a database per test worker needs CREATEDB for {base!r}'s role: {exc}"
         ) from exc
     finally:
         conn.close()
     os.environ["O2POS_TEST_PG"] = f"{base.rsplit('/', 1)[0]}/{name}"
+
+
+_worker_database()
 
 
 @dataclass

@@ -17,15 +17,16 @@ from typing import Any
 
 from o2pos.core import auth, pinwrap
 from o2pos.core.bootstrap import PAYMENT_METHODS, TAX_CLASSES
-from o2pos.core.demo import DEMO_LOGINS, demo_dir
+from o2pos.core.demo import DEMO_LOGINS, demo_dir, opening_stock
 from o2pos.core.errors import DomainError, ValidationError
 from o2pos.core.importer import ImportReport, open_csv, valid_customers, valid_products
 from o2pos.core.journal import canonical
 from o2pos.core.masterdata import PRODUCT_FIELDS, SCHEMAS, check_record
 from o2pos.core.money import parse_amount
+from o2pos.core.stock import master_key
 
-from . import vouchers
-from .models import DEFAULT_STORE, Counter, MasterRecord, Terminal
+from . import stock, vouchers
+from .models import DEFAULT_STORE, Counter, MasterRecord, StockLevel, Terminal
 from .store import bulk_insert, is_postgres, store_name, write
 
 MAX_PAGE = 2000
@@ -35,6 +36,12 @@ CHUNK = 500  # keys a query names at once: within SQLite's and PostgreSQL's para
 def _next_version() -> int:
     Counter.update(value=Counter.value + 1).where(Counter.name == "master").execute()
     return Counter.get(Counter.name == "master").value
+
+
+def take_versions(count: int) -> int:
+    """The first of ``count`` new versions, for rows written together (stock levels)."""
+    Counter.update(value=Counter.value + count).where(Counter.name == "master").execute()
+    return Counter.get(Counter.name == "master").value - count + 1
 
 
 def lock_counter() -> None:
@@ -85,7 +92,7 @@ def _for_terminal(code: str, data: dict[str, Any], terminal: Terminal) -> dict[s
     """
     stores = data.get("stores", [ALL_STORES])
     left = data.get("left", [])
-    public = {"name": data["name"], "role": data["role"]}
+    public = {"name": data["name"], "role": data["role"], "locations": data.get("locations", [])}
     if ALL_STORES in stores or terminal.store in stores:
         assert terminal.wrap_key is not None  # the API refuses a terminal without one
         wrapped = pinwrap.wrap(terminal.wrap_key, terminal.name, code, data["pin_hash"])
@@ -110,28 +117,52 @@ def changes(
     reset = since > current_version()
     if reset:
         since = 0
-    rows = list(
-        MasterRecord.select()
+    masters = list(
+        MasterRecord.select(
+            MasterRecord.kind, MasterRecord.key, MasterRecord.version, MasterRecord.data
+        )
         .where(MasterRecord.version > since)
         .order_by(MasterRecord.version)
         .limit(limit + 1)
     )
+    levels = list(
+        StockLevel.select()
+        .where(StockLevel.store == terminal.store, StockLevel.version > since)
+        .order_by(StockLevel.version)
+        .limit(limit + 1)
+    )
+    rows: list[tuple[int, str, str, Any]] = sorted(
+        [(r.version, r.kind, r.key, r) for r in masters]
+        + [(r.version, "stock", "", r) for r in levels],
+        key=lambda row: row[0],
+    )
     more = len(rows) > limit
     rows = rows[:limit]
     records = []
-    for r in rows:
+    for version, kind, key, r in rows:
+        if kind == "stock":
+            data = stock.served(r)
+            records.append(
+                {
+                    "kind": kind,
+                    "key": master_key(r.store, r.location, r.sku),
+                    "version": version,
+                    "data": data,
+                }
+            )
+            continue
         data = json.loads(r.data)
-        if r.kind == "employee":
-            served = _for_terminal(r.key, data, terminal)
-        elif r.kind in ("voucher", "coupon_use"):  # a store's own tills' business
+        if kind == "employee":
+            served = _for_terminal(key, data, terminal)
+        elif kind in ("voucher", "coupon_use"):  # a store's own tills' business
             served = data if data.get("store") == terminal.store else None
-        elif r.kind == "order_paid":  # only the till that made the order keeps it
+        elif kind == "order_paid":  # only the till that made the order keeps it
             served = data if data.get("terminal") == terminal.name else None
         else:
             served = data
         if served is not None:
-            records.append({"kind": r.kind, "key": r.key, "version": r.version, "data": served})
-    version = rows[-1].version if rows else max(since, current_version())
+            records.append({"kind": kind, "key": key, "version": version, "data": served})
+    version = rows[-1][0] if rows else max(since, current_version())
     return records, version, more, reset
 
 
@@ -329,13 +360,23 @@ def _store_customers(chosen: dict[str, tuple[str, dict[str, Any]]]) -> None:
 
 
 def add_employee(
-    code: str, name: str, role: str, pin: str, stores: list[str] | None = None
+    code: str,
+    name: str,
+    role: str,
+    pin: str,
+    stores: list[str] | None = None,
+    locations: list[str] | None = None,
 ) -> None:
     """Add or change an employee of ``stores`` (default: the default store; ``*``: all).
 
     A store the employee no longer belongs to is remembered in ``left``, so that store's
-    tills get them retired rather than keep signing them in.
+    tills get them retired rather than keep signing them in. ``locations``: the locations
+    whose stock they may work with (login offers them; none: the till's own).
     """
+    codes = sorted({c.strip().upper() for c in locations or [] if c.strip()})
+    for location in codes:
+        if get("location", location) is None:
+            raise ValidationError(f"Unknown location {location}: add it first (add-location)")
     code = code.strip()
     if not re.match(r"^[A-Za-z0-9_.-]{1,32}$", code) or not name.strip():
         raise ValidationError("A user code is 1 to 32 letters, digits, '.', '_' or '-'; a name")
@@ -358,6 +399,8 @@ def add_employee(
             "stores": chosen,
             "left": left,
         }
+        if codes:
+            data["locations"] = codes
         put("employee", code, data)
 
 
@@ -400,4 +443,52 @@ def load_demo() -> list[ImportReport]:
         with (directory / "gift_vouchers.csv").open(newline="", encoding="utf-8") as handle:
             rows = [(r["code"], parse_amount(r["amount"])) for r in csv.DictReader(handle)]
         vouchers.load_demo(DEFAULT_STORE, rows)
+        new = get("location", "MAIN") is None
+        for code, name in DEMO_LOCATIONS:
+            add_location(code, name, DEFAULT_STORE)
+        if new:  # the opening stock once, as a till's demo has it
+            stock.receive(DEFAULT_STORE, "MAIN", opening_stock(directory))
     return reports
+
+
+def read_quantities(path: Path) -> dict[str, int]:
+    """A received-goods file (``sku,qty``): every row checked, the first bad one named."""
+    from o2pos.core.money import parse_qty
+
+    try:
+        _total, _header, rows = open_csv(path, "stock")
+    except OSError as exc:
+        raise ValidationError(f"Cannot read {path}: {exc.strerror}") from exc
+    quantities: dict[str, int] = {}
+    for number, row in rows:
+        sku = (row.get("sku") or "").strip()
+        if get("product", sku) is None:
+            raise ValidationError(f"{path.name} line {number}: unknown SKU {sku!r}")
+        try:
+            qty = parse_qty(row.get("qty") or "")
+        except ValidationError as exc:
+            raise ValidationError(f"{path.name} line {number}: {exc}") from None
+        if qty <= 0:
+            raise ValidationError(f"{path.name} line {number}: the quantity must be above zero")
+        quantities[sku] = quantities.get(sku, 0) + qty
+    return quantities
+
+
+# the demo store's shop floor (every till's default location) and its back-room store
+DEMO_LOCATIONS = (("MAIN", "Main store"), ("WH", "Warehouse"))
+LOCATION_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,31}$")
+
+
+def add_location(code: str, name: str, store: str) -> bool:
+    """Register a location (a branch, a warehouse) of ``store``; tills get it as master
+    data, and its stock is that store's. Inside the caller's transaction."""
+    if not LOCATION_CODE.match(code):
+        raise ValidationError(
+            f"location code {code!r}: capital letters, digits, - and _, at most 32"
+        )
+    if not name.strip():
+        raise ValidationError("a location needs a name")
+    known = get("location", code)
+    if known is not None and known["store"] != store:
+        raise ValidationError(f"location {code} belongs to store {known['store']}")
+    return put("location", code, {"name": name.strip(), "store": store})

@@ -299,6 +299,26 @@ class MasterRecord(CentralModel):
         indexes = ((("kind", "key"), True), (("kind", "alt_key"), False))
 
 
+class StockLevel(CentralModel):
+    """One product's stock at one location of a store: the sum of every till's moves
+    (``central/stock.py``), in milli-units; ``as_of`` is the JSON map of the last seq of
+    each till's events it includes. The row is master data kind ``stock`` for its store's
+    tills (not a ``MasterRecord``: one row written per level, not two)."""
+
+    id = AutoField()
+    store = CharField(max_length=32)
+    location = CharField(max_length=32)
+    sku = CharField()
+    on_hand = BigIntegerField(default=0)
+    reserved = BigIntegerField(default=0)
+    in_transit = BigIntegerField(default=0)
+    as_of = TextField(default="{}")
+    version = BigIntegerField()  # from the master counter: served as master kind ``stock``
+
+    class Meta:
+        indexes = ((("store", "location", "sku"), True), (("store", "version"), False))
+
+
 class Counter(CentralModel):
     name = CharField(primary_key=True)
     value = BigIntegerField(default=0)
@@ -320,5 +340,6 @@ MODELS: list[type[CentralModel]] = [
     DeliveryOrder,
     DeliveredLine,
     MasterRecord,
+    StockLevel,
     Counter,
 ]

@@ -39,6 +39,7 @@ from .models import (
     Sale,
 )
 from .returns_remote import sold_lines
+from .stock import StockBook
 from .store import bulk_insert, is_postgres
 from .vouchers import KINDS as VOUCHER_KINDS
 from .vouchers import VoucherBook
@@ -160,6 +161,7 @@ class BatchProjector:
         )
         self.vouchers = self._voucher_book()
         self.deliveries = DeliveryBook.load(terminal, self.events)  # locked after vouchers
+        self.stock = StockBook(terminal)
         self.batch = _Staged()
 
     def _know_sale(self, uuid: str, number: str, payload: dict[str, Any]) -> None:
@@ -483,6 +485,7 @@ class BatchProjector:
         flagged: dict[int, Flags] = {seq: [why] for seq, why in self.unreadable.items()}
         batch = self.batch
         for event_id, event in self.events:
+            self.stock.add(event["seq"], event["event_type"], event["payload"])
             handler = handlers.get(event["event_type"])
             if handler is None:
                 continue
@@ -507,7 +510,9 @@ class BatchProjector:
                 step()
             if flags:
                 flagged[event["seq"]] = flags
-        self._write()
+        level_flags = self._write()
+        if level_flags and self.events:
+            flagged.setdefault(self.events[-1][1]["seq"], []).extend(level_flags)
         return flagged
 
     def _paid_elsewhere(self, allocations: list[tuple[str, int]]) -> dict[str, int]:
@@ -537,9 +542,11 @@ class BatchProjector:
                 {"terminal": sale.terminal, "number": sale.number, "amount": paid},
             )
 
-    def _write(self) -> None:
+    def _write(self) -> list[str]:
+        """Write the staged rows; returns flags of the stock levels (``StockBook.write``)."""
         batch = self.batch
         self.coupons.write()  # its rows are locked already; the master counter comes next
+        level_flags = self.stock.write()  # the master counter, then the level rows
         elsewhere = self._paid_elsewhere(batch.allocations)
         if elsewhere:  # published below: the counter now, before any sale row is locked
             from .master import lock_counter
@@ -587,3 +594,4 @@ class BatchProjector:
                 RegisterSession.update(**values).where(
                     RegisterSession.id == session["id"]
                 ).execute()
+        return level_flags

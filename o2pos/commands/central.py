@@ -196,6 +196,13 @@ def add_employee(
             "default: the default store)"
         ),
     ] = None,
+    location: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A location whose stock the employee works with (repeat for several; "
+            "login offers them; default: the till's own)"
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Add or change an employee for the tills of their stores.
@@ -211,10 +218,97 @@ def add_employee(
     if pin is None:
         pin = typer.prompt("PIN", hide_input=True, confirmation_prompt=True)
     try:
-        master.add_employee(code, name, role, pin, store)
+        master.add_employee(code, name, role, pin, store, location)
     except (DomainError, CentralError) as exc:
         raise fail(str(exc)) from exc
     typer.echo(f"Employee {code} saved; the tills of their stores get it on their next pull.")
+
+
+@app.command("add-location")
+def add_location(
+    code: Annotated[str, typer.Argument(help="Location code, e.g. BR2 or WH")],
+    name: Annotated[str, typer.Argument(help="Its name, e.g. 'Warehouse'")],
+    store: Annotated[
+        str | None, typer.Option(help="Its store (default: the default store)")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Add or rename a location (a branch, a warehouse) of a store; tills get it on their
+    next pull, and may send stock to it."""
+    from o2pos.central import master
+    from o2pos.central.models import DEFAULT_STORE
+    from o2pos.central.store import CentralError, store_name, write
+    from o2pos.core.errors import DomainError
+
+    _open(db)
+    try:
+        with write():
+            master.add_location(code.strip().upper(), name, store_name(store or DEFAULT_STORE))
+    except (DomainError, CentralError) as exc:
+        raise fail(str(exc)) from exc
+    typer.echo(f"Location {code.strip().upper()} saved.")
+
+
+@app.command("receive")
+def receive(
+    file: Annotated[Path, typer.Argument(help="CSV with columns sku,qty (qty as on a bill)")],
+    location: Annotated[str, typer.Option(help="The location receiving the goods")],
+    store: Annotated[str | None, typer.Option(help="Its store (default: its own)")] = None,
+    db: DbOption = None,
+) -> None:
+    """Goods received at a location (opening stock, a supplier's delivery): on hand goes up
+    by each row's quantity. Every row is checked first; one bad row changes nothing."""
+    from o2pos.central import master, stock
+    from o2pos.central.models import DEFAULT_STORE
+    from o2pos.central.store import CentralError, store_name, write
+    from o2pos.core.errors import DomainError
+
+    _open(db)
+    code = location.strip().upper()
+    try:
+        owner = stock.location_store(code) or store_name(store or DEFAULT_STORE)
+        quantities = master.read_quantities(file)
+        with write():
+            flags = stock.receive(owner, code, quantities)
+    except (DomainError, CentralError) as exc:
+        raise fail(str(exc)) from exc
+    for flag in flags:
+        typer.echo(flag, err=True)
+    typer.echo(f"Received {len(quantities)} products at {code} (store {owner}).")
+
+
+@app.command("stock")
+def stock_report(
+    store: Annotated[str | None, typer.Option(help="Only this store")] = None,
+    location: Annotated[str | None, typer.Option(help="Only this location")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Quantities in milli-units")] = False,
+    db: DbOption = None,
+) -> None:
+    """Stock per location: on hand, reserved (sold, to be delivered), in transit (sent to
+    it, not yet received) and available, the sum of every till's moves."""
+    from dataclasses import asdict
+
+    from o2pos.central import stock
+    from o2pos.core.money import format_qty
+
+    _open(db)
+    rows = stock.report(store, location.strip().upper() if location else None)
+    if as_json:
+        typer.echo(json.dumps([asdict(r) for r in rows], indent=2, sort_keys=True))
+        return
+    if not rows:
+        typer.echo("No stock recorded.")
+        return
+    typer.echo(
+        f"{'store':<12} {'location':<8} {'sku':<16} {'on hand':>10} {'reserved':>10} "
+        f"{'in transit':>10} {'available':>10}"
+    )
+    for r in rows:
+        typer.echo(
+            f"{r.store[:12]:<12} {r.location:<8} {r.sku[:16]:<16} {format_qty(r.on_hand):>10} "
+            f"{format_qty(r.reserved):>10} {format_qty(r.in_transit):>10} "
+            f"{format_qty(r.on_hand - r.reserved):>10}"
+        )
 
 
 @app.command("load-demo")

@@ -407,6 +407,25 @@ def load_demo(ctx: Context, directory: Path | None = None) -> list[ImportReport]
     return reports
 
 
+def opening_stock(directory: Path | None = None) -> dict[str, int]:
+    """The demo's stock per SKU in milli-units, as ``load_demo`` leaves it on a till: the
+    products file's column, or the sum of the lots, or one per serial. The demo central
+    receives the same at its main location, so a demo till online agrees with it."""
+    directory = directory or demo_dir()
+    stock: dict[str, int] = {}
+    for row in _read(directory / "products.csv"):
+        text = (row.get("stock") or "").strip()
+        if text.replace("0", "").replace(".", ""):  # none, or zero: nothing to receive
+            stock[row["sku"]] = parse_qty(text)
+    lots: dict[str, int] = {}
+    for row in _read(directory / "lots.csv"):
+        lots[row["sku"]] = lots.get(row["sku"], 0) + parse_qty(row["qty"])
+    serials: dict[str, int] = {}
+    for row in _read(directory / "serials.csv"):
+        serials[row["sku"]] = serials.get(row["sku"], 0) + 1000
+    return {**stock, **lots, **serials}
+
+
 def _set_stock(product: Product, location: str, qty: int) -> None:
     Stock.insert(product=product, location=location, qty_milli=qty).on_conflict(
         conflict_target=[Stock.product, Stock.location], update={Stock.qty_milli: qty}

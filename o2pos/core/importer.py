@@ -219,8 +219,10 @@ def valid_customers(
 
 
 def open_csv(path: Path, kind: str) -> tuple[int, list[str], Iterator[tuple[int, dict[str, str]]]]:
-    """Row count, header and rows of a products or customers file (header checked)."""
-    return _rows(path, PRODUCT_COLUMNS if kind == "products" else CUSTOMER_COLUMNS)
+    """Row count, header and rows of a products, customers or received-stock file (header
+    checked)."""
+    columns = {"products": PRODUCT_COLUMNS, "customers": CUSTOMER_COLUMNS, "stock": ("sku", "qty")}
+    return _rows(path, columns[kind])
 
 
 def import_products(ctx: Context, path: Path, progress: Progress | None = None) -> ImportReport:
