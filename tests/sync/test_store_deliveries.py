@@ -9,9 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from o2pos.central import stock as central_stock
+from o2pos.central.models import Terminal
 from o2pos.central.reports import flagged
+from o2pos.central.store import write
 from o2pos.config import CentralConfig
-from o2pos.core import deliveries, returns, sales
+from o2pos.core import deliveries, returns, sales, stock
 from o2pos.core.models import Delivery, Product, StockMove
 from o2pos.core.payments import Tender
 from o2pos.core.returns import ReturnItem
@@ -26,6 +29,20 @@ def tills(tmp_path: Path, central: Central) -> Iterator[dict[str, Till]]:
     """T1 and T2, two counters of one store, and X, a till of another store."""
     here = shop()
     yield from counters(tmp_path, central, T1=here, T2=here, X=shop())
+
+
+def central_rice(central: Central, till: Till) -> tuple[int, int]:
+    """The central's on hand and reserved of RICE1 at MAIN, in the store of ``till``."""
+    central.bind()
+    store = str(Terminal.get_by_id(till.name).store)
+    [row] = [r for r in central_stock.report(store, "MAIN") if r.sku == "RICE1"]
+    return row.on_hand, row.reserved
+
+
+def receive_rice(central: Central, till: Till, qty: int) -> None:
+    central.bind()
+    with write():
+        central_stock.receive(str(Terminal.get_by_id(till.name).store), "MAIN", {"RICE1": qty})
 
 
 def lookup(till: Till, central: Central) -> StoreDeliveries:
@@ -56,7 +73,9 @@ def test_a_t1_bill_is_delivered_at_t2_then_finished_at_t1(
     tills: dict[str, Till], central: Central
 ) -> None:
     t1, t2, x = tills["T1"], tills["T2"], tills["X"]
+    receive_rice(central, t1, 50_000)
     number = to_deliver_on(t1, "3*RICE1", "SOAP")
+    assert central_rice(central, t1) == (50_000, 3000)  # sold, still in the store
 
     # T2 finds it in the store's pending list, and by number; another store does not
     listed = lookup(t2, central).pending(location="MAIN")
@@ -87,6 +106,7 @@ def test_a_t1_bill_is_delivered_at_t2_then_finished_at_t1(
     assert (moved.on_hand_milli, moved.reserved_milli, moved.location) == (-2000, -2000, "MAIN")
     assert Delivery.get(Delivery.number == note.number).sale_terminal == t1.name
     t2.push_until_done()
+    assert central_rice(central, t2) == (48_000, 1000)
 
     # T1 asks the central about its own bill: T2's shipment is counted
     fresh = lookup(t1, central).bill(number)
@@ -114,7 +134,13 @@ def test_a_t1_bill_is_delivered_at_t2_then_finished_at_t1(
     done = lookup(t2, central).bill(number)
     assert [(ln.delivered_milli, ln.pending_milli) for ln in done.lines] == [(3000, 0), (1000, 0)]
     assert lookup(t2, central).pending() == []
+    assert central_rice(central, t1) == (47_000, 0)
+    # each till, having pulled, shows the central's level: no move counted twice
     for till in (t1, t2):
+        assert at(till).engine.run_once().ok
+        product = Product.get(Product.sku == "RICE1")
+        level = stock.level(till.ctx, product.id)
+        assert (level.on_hand, level.reserved) == (47_000, 0)
         stats = central.stats(till.name)
         assert (stats["flagged"], stats["over_delivered"]) == (0, 0)
 
@@ -146,6 +172,7 @@ def test_a_return_at_t2_of_a_t1_delivery_bill_releases_what_was_pending(
     tills: dict[str, Till], central: Central
 ) -> None:
     t1, t2 = tills["T1"], tills["T2"]
+    receive_rice(central, t1, 50_000)
     number = to_deliver_on(t1, "3*RICE1")
     rice = no_of(deliveries.view(at(t1).ctx, number), "RICE1")
     deliveries.deliver(t1.ctx, t1.store.cashier, number, {rice: 1000}, "home")
@@ -168,6 +195,8 @@ def test_a_return_at_t2_of_a_t1_delivery_bill_releases_what_was_pending(
     assert (line.delivered_milli, line.returned_milli, line.pending_milli) == (1000, 2000, 0)
     assert lookup(t1, central).pending() == []
     assert central.stats(t2.name)["flagged"] == 0
+    # one went, two were never delivered: nothing is held, one pack less in the store
+    assert central_rice(central, t1) == (49_000, 0)
 
 
 def test_a_bill_not_for_delivery_and_the_central_out_of_reach(
