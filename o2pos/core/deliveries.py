@@ -134,10 +134,8 @@ def _returned_before(ordered: int, delivered: int, returned: int) -> int:
     return min(returned, max(ordered - delivered, 0))
 
 
-def _own_sale(number: str) -> Sale:
-    sale = Sale.get_or_none(Sale.number == number.strip().upper())
-    if sale is None:
-        raise NotFound(f"No bill numbered {number.strip().upper()}")
+def _deliverable(sale: Sale) -> Sale:
+    """This till's bill, if it is one to deliver."""
     if sale.status != "completed":
         raise StateError(f"{sale.number} is not a completed bill")
     if not sale.delivery:
@@ -245,7 +243,7 @@ def view(ctx: Context, number: str, central: DeliveryBill | None = None) -> Deli
     wanted = number.strip().upper()
     own = Sale.get_or_none(Sale.number == wanted)
     if own is not None:
-        sale = _own_sale(wanted)
+        sale = _deliverable(own)
         if central is None or central.uuid != sale.uuid:
             return _own_bill(ctx, sale)
         return _with_unsent(ctx, central, local=True)

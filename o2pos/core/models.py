@@ -735,7 +735,8 @@ class PrintJob(BaseModel):
     id = AutoField()
 
     created_at = DateTimeField()
-    kind = CharField()  # bill | receipt | return | cash | x_report | z_report | drawer
+    # bill | receipt | return | cash | delivery | x_report | z_report | drawer
+    kind = CharField()
     number = CharField()
     copy = BooleanField(default=False)
     body = TextField()
