@@ -4,8 +4,8 @@
 
 Runs, each in a process of its own (one that fails or hangs costs only its own rows, which
 then say ``failed: why``): start-up time and peak RSS beside a minimal Textual app
-(``startup.py``), scan-to-render on a big catalog (``tui.py``), barcode lookup, name search
-and a sale's commit beside the raw-sqlite3 floor (``core.py``), flush beside the plain-httpx
+(``startup.py``), scan-to-render on a big catalog (``tui.py``), barcode and stock lookup, name
+search and a sale's commit beside the raw-sqlite3 floor (``core.py``), flush beside the plain-httpx
 floor and central ingest (``sync.py``; on PostgreSQL only with ``--pg``, never by
 default: it drops the central's tables in that database), another till's order and a
 gift voucher looked up at a local central (``orders.py``), the central's peak memory on the
@@ -64,6 +64,7 @@ AREAS = [
     "startup",
     "scan",
     "lookup",
+    "stock lookup",
     "search",
     "sale commit",
     "catalog import",
@@ -96,9 +97,10 @@ PARTS = [
     Part("scan", "tui.py: scan → rendered", (("scan", "scan → cart line rendered"),)),
     Part(
         "core",
-        "core.py: lookup, search, sale commit",
+        "core.py: lookup, stock lookup, search, sale commit",
         (
             ("lookup", "barcode lookup"),
+            ("stock lookup", "stock lookup, scan → on hand here"),
             ("search", "FTS name search"),
             ("sale commit", "5-line cash sale, checkout"),
             ("catalog import", "catalog import"),

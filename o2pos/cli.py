@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -235,12 +235,16 @@ class ReportKind(StrEnum):
     x = "x"
     z = "z"
     daily = "daily"
+    stock = "stock"
 
 
 @app.command()
 def report(
     kind: Annotated[
-        ReportKind, typer.Argument(help="x: open shift; z: last closed shift; daily: a day")
+        ReportKind,
+        typer.Argument(
+            help="x: open shift; z: last closed shift; daily: a day; stock: levels per product"
+        ),
     ],
     as_json: Annotated[
         bool, typer.Option("--json", help="Machine-readable; money in minor units")
@@ -251,12 +255,18 @@ def report(
     number: Annotated[
         str | None, typer.Option("--number", help="Z number of an older Z report")
     ] = None,
+    location: Annotated[
+        str | None,
+        typer.Option("--location", help="stock: this location only (default: every one known)"),
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Print an X, Z or daily report (reading only: closing a shift is done at the till).
+    """Print an X, Z, daily or stock report (reading only: closing a shift is done at the
+    till).
 
-    The text is the report's slip, in the words and at the width ([printer] width) the
-    printer uses.
+    The text of X, Z and daily is the report's slip, in the words and at the width
+    ([printer] width) the printer uses; stock is a table of on hand, reserved, in transit
+    and available per product and location (--json: in thousandths, docs/cli.md).
     """
     from o2pos.core import reports
     from o2pos.core.errors import DomainError
@@ -264,6 +274,11 @@ def report(
 
     settings = config_of(config)
     ctx = context_of(config)
+    if kind is ReportKind.stock:
+        _stock_report(ctx, location, as_json)
+        return
+    if location is not None:
+        raise fail("--location is for the stock report")
     try:
         when = date.fromisoformat(day) if day else None
     except ValueError as exc:
@@ -288,6 +303,55 @@ def report(
         raise fail(str(exc)) from exc
     options = layouts.Options(width=settings.printer.width)
     typer.echo(layouts.slip_for(doc, ctx.settings.store, options).text())
+
+
+def _stock_report(ctx: Any, location: str | None, as_json: bool) -> None:
+    """``o2pos report stock``: what this till knows of each location's stock."""
+    from o2pos.core import stock
+    from o2pos.core.money import format_qty
+
+    rows = stock.report(ctx, location.strip() if location else None)
+    if as_json:
+        data = {
+            "location": location,
+            "products": [
+                {
+                    "location": r.location,
+                    "sku": r.sku,
+                    "name": r.name,
+                    "unit": r.unit,
+                    "on_hand_milli": r.on_hand,
+                    "reserved_milli": r.reserved,
+                    "in_transit_milli": r.in_transit,
+                    "available_milli": r.available,
+                }
+                for r in rows
+            ],
+        }
+        typer.echo(json.dumps(data, indent=2, sort_keys=True))
+        return
+    if not rows:
+        where = f"at {location}" if location else "at any location this till knows"
+        typer.echo(f"No stock {where}.")
+        return
+    head = ("Location", "SKU", "Product", "On hand", "Reserved", "In transit", "Available")
+    table = [
+        (
+            r.location,
+            r.sku,
+            r.name[:30],
+            format_qty(r.on_hand),
+            format_qty(r.reserved),
+            format_qty(r.in_transit),
+            format_qty(r.available),
+        )
+        for r in rows
+    ]
+    widths = [max(len(row[i]) for row in [head, *table]) for i in range(len(head))]
+    for row in [head, *table]:
+        left = [cell.ljust(w) for cell, w in zip(row[:3], widths[:3], strict=True)]
+        right = [cell.rjust(w) for cell, w in zip(row[3:], widths[3:], strict=True)]
+        typer.echo("  ".join([*left, *right]).rstrip())
 
 
 @app.command()

@@ -18,6 +18,7 @@ from o2pos.core.settings import (
     ScaleSettings,
     SecuritySettings,
     Settings,
+    StockSettings,
     StoreSettings,
     TerminalSettings,
 )
@@ -158,6 +159,7 @@ def parse(data: dict[str, Any], *, base_dir: Path, source: Path | None = None) -
         "terminal",
         "security",
         "scale",
+        "stock",
         "central",
         "printer",
         "kiosk",
@@ -202,6 +204,11 @@ def parse(data: dict[str, Any], *, base_dir: Path, source: Path | None = None) -
         raise ConfigError(f"[store] timezone {store.timezone!r} is not a known time zone") from exc
     if not 0 <= store.gift_voucher_days <= 3650:
         raise ConfigError("[store] gift_voucher_days is from 0 (never expires) to 3650")
+    if store.oversell not in ("warn", "refuse"):
+        raise ConfigError('[store] oversell is "warn" or "refuse"')
+    stock = _section(StockSettings, data.get("stock", {}), "stock")
+    if not 0 <= stock.count_approval_value <= 10**9:
+        raise ConfigError("[stock] count_approval_value is whole rupees, 0 or more")
     security = _section(SecuritySettings, data.get("security", {}), "security")
     n = security.scrypt_n
     if n < 2**8 or n > 2**18 or n & (n - 1):
@@ -215,6 +222,7 @@ def parse(data: dict[str, Any], *, base_dir: Path, source: Path | None = None) -
         terminal=terminal,
         security=security,
         scale=scale,
+        stock=stock,
     )
     # which actions and keys exist is the till's business: `o2pos run` refuses an unknown
     # action, a key no terminal sends and a key that takes another (tui.keymap.check_remap)

@@ -178,6 +178,7 @@ ADDED_PERMISSIONS = {
         "billing_employee",
         "inventory",
     ),
+    auth.Perm.APPROVE_STOCK: ("administrator", "store_manager"),
 }
 
 

@@ -52,6 +52,7 @@ class Perm:
     REPORTS = "reports"
     MANAGE_CATALOG = "manage_catalog"
     MANAGE_STOCK = "manage_stock"
+    APPROVE_STOCK = "approve_stock"
     MANAGE_EMPLOYEES = "manage_employees"
     UNLOCK_EMPLOYEES = "unlock_employees"
     DELIVER = "deliver"
@@ -74,7 +75,8 @@ PERMISSION_LABELS = {
     Perm.REPRINT: "reprint",
     Perm.REPORTS: "read reports",
     Perm.MANAGE_CATALOG: "change the catalog",
-    Perm.MANAGE_STOCK: "move stock",
+    Perm.MANAGE_STOCK: "move and count stock",
+    Perm.APPROVE_STOCK: "approve stock differences",
     Perm.MANAGE_EMPLOYEES: "manage employees",
     Perm.UNLOCK_EMPLOYEES: "unlock an employee locked out by wrong PINs",
     Perm.DELIVER: "deliver the goods of bills marked for delivery",
@@ -130,6 +132,7 @@ APPROVING_PERMISSIONS = frozenset(
         Perm.CLOSE_REGISTER,
         Perm.UNLOCK_EMPLOYEES,
         Perm.MANAGE_EMPLOYEES,
+        Perm.APPROVE_STOCK,
     }
 )
 APPROVER_PIN_DIGITS = 6
@@ -262,6 +265,74 @@ def create_employee(
             employee=actor.code if actor else None,
         )
     return employee
+
+
+_LOCATION = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
+
+
+def parse_locations(text: str) -> list[str]:
+    """``"MAIN, WH"`` → ``["MAIN", "WH"]``: location codes, comma-separated, each once."""
+    codes = list(dict.fromkeys(code.strip() for code in text.split(",") if code.strip()))
+    for code in codes:
+        if not _LOCATION.match(code):
+            raise ValidationError(
+                f"{code!r} is not a location code (1 to 32 letters, digits, '.', '_' or '-')"
+            )
+    return codes
+
+
+def locations_of(ctx: Context, employee: Employee) -> list[str]:
+    """Where ``employee`` may work in a session at this till, the till's own first.
+
+    ``Employee.locations`` empty: the till's own only. Login offers the list when it holds
+    more than one (``choose_location``); with one, that one is the session's.
+    """
+    own = ctx.settings.terminal.location
+    listed = parse_locations(employee.locations or "")
+    if not listed:
+        return [own]
+    return [own] * (own in listed) + [code for code in listed if code != own]
+
+
+def choose_location(ctx: Context, employee: Employee, location: str) -> None:
+    """Set the session's location (``ctx.location``): its documents and stock moves belong
+    there until the till is locked (``end_session``)."""
+    if location not in locations_of(ctx, employee):
+        raise PermissionDenied(f"{employee.code} does not work at {location}", Perm.SELL)
+    own = ctx.settings.terminal.location
+    ctx.session_location = None if location == own else location
+
+
+def end_session(ctx: Context) -> None:
+    """Locked or signed out: the next session starts at the till's own location."""
+    ctx.session_location = None
+
+
+def set_locations(
+    ctx: Context, code: str, locations: list[str], *, actor: Employee | None = None
+) -> Employee:
+    """Set where an employee may work (empty: the till's own location only); journaled as
+    ``employee.changed``. ``actor`` None: the shell (``o2pos employee set``), whoever can
+    run commands on the till's box, as for ``o2pos employee unlock``.
+
+    The central's master data carries the same list: a pull of a changed employee record
+    replaces what was set here.
+    """
+    if actor is not None:
+        require(actor, Perm.MANAGE_EMPLOYEES)
+    codes = parse_locations(",".join(locations))
+    with ctx.write():
+        employee = Employee.get_or_none(Employee.code == code.strip())
+        if employee is None:
+            raise NotFound(f"No employee has the user code {code.strip()!r}")
+        Employee.update(locations=",".join(codes)).where(Employee.id == employee.id).execute()
+        journal.append(
+            ctx,
+            "employee.changed",
+            {"employee": employee.code, "locations": codes},
+            employee=actor.code if actor else None,
+        )
+    return Employee.get_by_id(employee.id)
 
 
 def _locked_message(code: str, locked_until: datetime, now: datetime) -> str:

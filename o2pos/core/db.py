@@ -100,7 +100,7 @@ def integrity_problems(db: SqliteDatabase, limit: int = 5) -> list[str]:
 
 # Bump with every schema change and add the step that brings the version before it up to
 # date to MIGRATIONS (playhouse.migrate); `create_schema` runs them in order at start-up.
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 
 
 def _add_sync_status(db: SqliteDatabase) -> None:
@@ -184,9 +184,24 @@ def _add_stock_documents(db: SqliteDatabase) -> None:
                 db.execute_sql(f"ALTER TABLE {table} ADD COLUMN {column}")
 
 
+def _add_stock_counts(db: SqliteDatabase) -> None:
+    """12 -> 13: stock counts are printed and reprinted by number (their ``stock.counted``
+    event joins the journal's document-number index, dropped here and created again below
+    with it), and the new approve_stock permission goes to the two roles that have every
+    other manager's permission."""
+    db.execute_sql("DROP INDEX IF EXISTS journal_document_number")
+    db.execute_sql(
+        "INSERT OR IGNORE INTO role_permission (role, permission) "
+        "SELECT code, 'approve_stock' FROM role "
+        "WHERE code IN ('administrator', 'store_manager')"
+    )
+
+
 def _add_deliveries(db: SqliteDatabase) -> None:
-    """12 -> 13: what each bill line has delivered, the deliver permission for the roles
-    that deliver, and the index on delivery note numbers (created below)."""
+    """13 -> 14: what each bill line has delivered, the deliver permission for the roles
+    that deliver; delivery notes are reprinted by number (their ``delivery.recorded`` joins
+    the journal's document-number index, dropped here and created again below with it)."""
+    db.execute_sql("DROP INDEX IF EXISTS journal_document_number")
     if "delivered_milli" not in {c.name for c in db.get_columns("sale_line")}:
         db.execute_sql(
             "ALTER TABLE sale_line ADD COLUMN delivered_milli INTEGER NOT NULL DEFAULT 0"
@@ -210,7 +225,8 @@ MIGRATIONS: dict[int, Callable[[SqliteDatabase], None]] = {
     9: _add_voucher_issuer,
     10: _add_paid_elsewhere,
     11: _add_stock_documents,
-    12: _add_deliveries,
+    12: _add_stock_counts,
+    13: _add_deliveries,
 }
 
 

@@ -436,19 +436,28 @@ STOCK_COUNTED = Obj(
         "location": COLUMN_TEXT,
         "scope": TEXT,
         "blind": Bool(),
+        "counted_by": TEXT,  # who started the count (the event's employee posted it)
         "lines": ListOf(
             Obj(
                 {
                     "sku": TEXT,
+                    "name": TEXT,
+                    # on hand when the line was counted: sales after it do not count
                     "system_milli": NUMBER,
                     "counted_milli": NUMBER,
-                    "variance_milli": NUMBER,
+                    "variance_milli": NUMBER,  # counted - system: what on hand moves by
                     "value": NUMBER,  # the variance at the product's price, minor units
+                    # not scanned in a full or category count: counted as zero at posting
+                    "uncounted": Bool(),
+                    # a lot-tracked product's variance, lot by lot (core.counts)
+                    "lots": ListOf(Obj({"lot_no": TEXT, "qty_milli": NUMBER})),
                 },
                 needed=("sku", "variance_milli"),
+                sometimes=("lots",),
             )
         ),
-        "value": NUMBER,
+        "value": NUMBER,  # the sum of the lines' values
+        "gross_value": NUMBER,  # the sum of their absolute values: what approval goes by
     },
     needed=("uuid", "number", "location", "lines"),
 )
@@ -489,6 +498,8 @@ SCHEMAS: dict[str, Obj] = {
     "login.failed": Obj({"employee": NULL_TEXT, "attempt": NUMBER, "locked": Bool()}),
     "login.succeeded": Obj({"employee": TEXT}),
     "employee.created": Obj({"code": TEXT, "name": TEXT, "role": TEXT}),
+    # what changed of an employee at this till (``o2pos employee set``): where they work
+    "employee.changed": Obj({"employee": TEXT, "locations": ListOf(TEXT)}, needed=("employee",)),
     "employee.unlocked": Obj(
         {"employee": TEXT, "via": TEXT, "was_locked": Bool(), "failed_attempts": NUMBER}
     ),

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from o2pos.core.context import Context
+from o2pos.core.journal import DOCUMENT_NUMBERS, document_where
 from o2pos.core.models import sql
 from o2pos.core.vouchers import VOUCHER_SKU
 
@@ -13,7 +14,7 @@ from o2pos.core.vouchers import VOUCHER_SKU
 class DocumentRow(NamedTuple):
     number: str
     issued_at: datetime  # naive UTC, as stored
-    kind: str  # bill | payment | return | cash in | cash out | no sale | Z report
+    kind: str  # bill | payment | return | cash in | cash out | no sale | Z report | stock count
     amount: int
 
 
@@ -40,8 +41,17 @@ UNION ALL
 SELECT * FROM (SELECT z_number, closed_at, 'Z report', COALESCE(counted_cash, 0)
                FROM register_session WHERE terminal_id = :t AND z_number IS NOT NULL
                ORDER BY closed_at DESC, id DESC LIMIT :n)
+UNION ALL
+SELECT * FROM (SELECT c.number, c.posted_at, 'stock count',
+                      COALESCE((SELECT json_extract(payload, '$.value') FROM journal
+                                WHERE {count_event} = c.number), 0)
+               FROM stock_count c WHERE c.status = 'posted'
+               ORDER BY c.posted_at DESC, c.id DESC LIMIT :n)
 ORDER BY 2 DESC, 1 DESC LIMIT :n
-"""
+""".format(
+    # a count's value is its event's, found through the journal's document-number index
+    count_event=document_where("$.number", DOCUMENT_NUMBERS[0][2])
+)
 
 
 def _moment(value: str | datetime) -> datetime:
@@ -49,7 +59,8 @@ def _moment(value: str | datetime) -> datetime:
 
 
 def recent_documents(ctx: Context, limit: int = 50) -> list[DocumentRow]:
-    """The newest ``limit`` bills, payments, returns, cash slips and Z reports of this till."""
+    """The newest ``limit`` bills, payments, returns, cash slips, Z reports and stock counts
+    (their value) of this till."""
     rows = sql(_RECENT, {"t": ctx.terminal_id, "n": limit}).fetchall()
     return [DocumentRow(number, _moment(when), kind, amount) for number, when, kind, amount in rows]
 

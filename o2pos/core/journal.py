@@ -52,6 +52,7 @@ EVENT_TYPES = frozenset(
         "transfer.sent",
         "transfer.received",
         "stock.counted",
+        "employee.changed",
     }
 )
 
@@ -64,12 +65,16 @@ DOCUMENT_NUMBERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (
         "journal_document_number",
         "$.number",
-        ("sale.completed", "return.completed", "register.cash_moved"),
+        (
+            "sale.completed",
+            "return.completed",
+            "register.cash_moved",
+            "stock.counted",
+            "delivery.recorded",
+        ),
     ),
     ("journal_receipt_number", "$.receipt", ("sale.completed", "receipt.recorded")),
     ("journal_z_number", "$.z_number", ("register.closed",)),
-    # a delivery note: an index of its own, so the bills' index keeps its shape
-    ("journal_delivery_number", "$.number", ("delivery.recorded",)),
 )
 
 
@@ -110,8 +115,7 @@ def find_document(number: str) -> tuple[Journal, str] | None:
     """The latest event issuing the document ``number``, and the payload key it is under.
 
     A sale's own number is looked for before a receipt number, which comes before a Z
-    number, then a delivery note's; numbers of different kinds never collide (their
-    series' prefixes differ).
+    number; numbers of different kinds never collide (their series' prefixes differ).
     """
     for _name, path, types in DOCUMENT_NUMBERS:
         row = _latest(path, types, number)

@@ -26,6 +26,10 @@ class StoreSettings:
     # Days a gift voucher sold at the till stays valid (its last valid day is the day of
     # sale plus this); 0 = it never expires.
     gift_voucher_days: int = 365
+    # Selling more than is in stock at the session's location (``core.stock.check_sale``):
+    # "warn" adds the line and shows a warning, "refuse" adds nothing and says why. Lot and
+    # serial items are always strict: a lot sells only what it holds, a serial only once.
+    oversell: str = "warn"
 
 
 @dataclass(frozen=True)
@@ -58,8 +62,18 @@ class TerminalSettings:
 
 
 @dataclass(frozen=True)
+class StockSettings:
+    # A stock count whose variance is worth more than this, in whole rupees (the store's
+    # major unit), is posted only with a manager's approval (``core.counts``); the worth is
+    # the sum of every line's variance at the product's price, whatever its sign. 0: every
+    # count with a variance needs a manager.
+    count_approval_value: int = 0
+
+
+@dataclass(frozen=True)
 class Settings:
     store: StoreSettings = field(default_factory=StoreSettings)
     terminal: TerminalSettings = field(default_factory=TerminalSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
     scale: ScaleSettings = field(default_factory=ScaleSettings)
+    stock: StockSettings = field(default_factory=StockSettings)

@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from o2pos.core.context import Context
-from o2pos.core.models import Product, Stock, StockMove, sql, tuples
+from o2pos.core.errors import ValidationError
+from o2pos.core.models import Location, Product, Stock, StockMove, sql, tuples
+from o2pos.core.money import format_qty
 
 KINDS = frozenset(
     {"sale", "return", "delivery", "transfer_out", "transfer_in", "count", "receive", "cancel"}
@@ -98,6 +100,69 @@ def level(ctx: Context, product_id: int, location: str | None = None) -> Level:
     return Level(*row) if row else Level()
 
 
+def levels(
+    ctx: Context, product_ids: Iterable[int], location: str | None = None
+) -> dict[int, Level]:
+    """Several products' levels in one query (a search's results); a product with no
+    row has none of anything."""
+    ids = list(dict.fromkeys(product_ids))
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    rows = sql(
+        "SELECT product_id, qty_milli, reserved_milli, transit_milli FROM stock "
+        f"WHERE location = ? AND product_id IN ({marks})",
+        (location or ctx.location, *ids),
+    ).fetchall()
+    found = {row[0]: Level(*row[1:]) for row in rows}
+    return {product_id: found.get(product_id, Level()) for product_id in ids}
+
+
+class OutOfStock(ValidationError):
+    """``[store] oversell = "refuse"`` and the bill would take more than is available."""
+
+
+@dataclass(frozen=True)
+class OnBill:
+    """A product's stock as the sales screen shows it beside the line just rung up."""
+
+    available: int  # on hand less reserved, at the session's location
+    on_bill: int  # this bill's lines of the product, together
+
+    @property
+    def left(self) -> int:
+        """What stays once this bill is paid (below zero: sold beyond stock)."""
+        return self.available - self.on_bill
+
+
+def on_bill(ctx: Context, sale_id: int, product_id: int) -> OnBill:
+    """The stock left after the bill ``sale_id`` takes its lines of ``product_id``."""
+    (qty,) = sql(
+        "SELECT COALESCE(SUM(qty_milli), 0) FROM sale_line WHERE sale_id = ? AND product_id = ?",
+        (sale_id, product_id),
+    ).fetchone()
+    return OnBill(level(ctx, product_id).available, qty)
+
+
+def check_sale(ctx: Context, sale_id: int, product: Product, change: int) -> None:
+    """The store's oversell policy for ``change`` more (or less) of ``product`` on the bill
+    ``sale_id``: under ``refuse``, a bill that would hold more of it than is available is
+    refused before anything is written. Under ``warn`` (nothing read here: a scan costs no
+    more) the line goes on and the screen shows ``on_bill``'s shortfall. Lot and serial
+    items are not looked at here: their own checks (a lot's quantity, a serial's status and
+    location) are always strict.
+    """
+    if product.lot_tracked or product.serial_tracked or ctx.settings.store.oversell != "refuse":
+        return
+    wanted = on_bill(ctx, sale_id, product.id)
+    if change > 0 and wanted.on_bill + change > wanted.available:
+        have = format_qty(max(wanted.available, 0))
+        raise OutOfStock(
+            f"Only {have} {product.unit} of {product.name} in stock: "
+            "this store does not sell beyond stock"
+        )
+
+
 @dataclass(frozen=True)
 class StockRow:
     location: str
@@ -133,6 +198,12 @@ def report(ctx: Context, location: str | None = None) -> list[StockRow]:
     if location is not None:
         query = query.where(Stock.location == location)
     return [StockRow(*row) for row in tuples(query)]
+
+
+def location_names(ctx: Context) -> dict[str, str]:
+    """The locations this till knows (its own, those the central named, those stock moved
+    to), code -> name."""
+    return {row.code: row.name for row in Location.select()}
 
 
 def master_key(store: str, location: str, sku: str) -> str:

@@ -29,12 +29,15 @@ PRINTABLE = {
     "register.cash_moved": ("cash", "$.number"),
     "register.closed": ("z_report", "$.z_number"),
     "delivery.recorded": ("delivery", "$.number"),
+    "stock.counted": ("stock_count", "$.number"),
 }
 
 
 @dataclass(frozen=True)
 class Document:
-    kind: str  # bill | receipt | return | cash | z_report | delivery | x_report | daily_report
+    # bill | receipt | return | cash | z_report | x_report | daily_report | stock_count |
+    # delivery
+    kind: str
     number: str
     created_at: str  # ISO UTC, as in the journal
     terminal_id: str
@@ -107,7 +110,8 @@ def find(ctx: Context, number: str) -> Document:
     found = journal.find_document(wanted) if wanted else None
     if found is None:
         raise NotFound(
-            f"No bill, receipt, return, cash movement, Z report or delivery note numbered {wanted}"
+            f"No bill, receipt, return, cash movement, Z report, stock count or delivery note "
+            f"numbered {wanted}"
         )
     row, key = found
     if row.event_type == "sale.completed" and key == "receipt":

@@ -95,11 +95,17 @@ NUMBER_LABELS = {
     "cash": "Voucher No",
     "z_report": "Z No",
     "delivery": "Delivery No",
+    "stock_count": "Count No",
 }
 
 # how a bill marked for delivery leaves, as its slip says; and how a delivery went
 DELIVERY_MARKS = {"home": "Home delivery", "pickup": "Pick-up later"}
 DELIVERY_MODES = {"home": "Home delivery", "pickup": "Picked up", "courier": "Courier"}
+
+# Who the header names as having made the document, and where in its payload when that
+# is not the event's employee (a count is counted by whoever started it, posted by another)
+EMPLOYEE_LABELS = {"stock_count": "Counted by"}
+EMPLOYEE_KEYS = {"stock_count": "counted_by"}
 
 money = format_amount
 
@@ -250,8 +256,9 @@ def _header(
         paper.row(NUMBER_LABELS[doc.kind], doc.number)
     paper.row("Date", local_time(doc.created_at, store.timezone))
     paper.row("Terminal", doc.terminal_id)
-    if doc.employee_id:
-        paper.row("Cashier", doc.employee_id)
+    employee = doc.payload.get(EMPLOYEE_KEYS.get(doc.kind, ""), doc.employee_id)
+    if employee:
+        paper.row(EMPLOYEE_LABELS.get(doc.kind, "Cashier"), employee)
     customer = doc.payload.get("customer")
     if customer:
         paper.row("Customer", customer.get("name") or "")
@@ -543,6 +550,54 @@ def delivery_note(doc: Document, store: StoreSettings, options: Options) -> Slip
     return _slip(doc, paper, options)
 
 
+def _scope(scope: str) -> str:
+    if scope.startswith("category:"):
+        return f"category {scope.removeprefix('category:')}"
+    return {"full": "full", "scanned": "scanned items"}.get(scope, scope)
+
+
+def stock_count(doc: Document, store: StoreSettings, options: Options) -> Slip:
+    """A posted stock count, from its ``stock.counted`` payload: per product the on hand
+    when it was counted, the count, the variance and its value; what a full or category
+    count zeroed is marked; the totals, who approved, and a place to sign."""
+    p = doc.payload
+    paper = Paper(options.width)
+    _header(paper, doc, store, options, "STOCK COUNT")
+    if p.get("counted_by") and p["counted_by"] != doc.employee_id:
+        paper.row("Posted by", doc.employee_id or "")
+    paper.row("Location", p["location"])
+    paper.row("Scope", _scope(p["scope"]) + (", blind" if p.get("blind") else ""))
+    paper.rule()
+    for ln in p["lines"]:
+        paper.text(f"{ln.get('name') or ln['sku']} ({ln['sku']})")
+        variance = ln["variance_milli"]
+        how = "not counted:" if ln.get("uncounted") else "counted"  # zeroed by a full count
+        paper.row(
+            f"System {format_qty(ln['system_milli'])}, {how}",
+            format_qty(ln["counted_milli"]),
+            indent=2,
+        )
+        diff = format_qty(abs(variance))
+        paper.row(
+            "Variance " + ("+" if variance > 0 else "-" if variance < 0 else "") + diff,
+            money(ln["value"]),
+            indent=2,
+        )
+        for lot in ln.get("lots") or []:
+            paper.text(f"Lot {lot['lot_no']}: {format_qty(lot['qty_milli'])}", indent=4)
+    paper.rule()
+    paper.row("Products counted", str(len(p["lines"])))
+    paper.row("Variance value", money(p["value"]), bold=True)
+    paper.row("Gross (either sign)", money(p["gross_value"]))
+    if doc.approved_by:
+        paper.row("Approved by", doc.approved_by)
+    paper.rule()
+    paper.add(Line(""))
+    paper.add(Line("Signature " + "_" * (paper.width - len("Signature "))))
+    _codes(paper, doc, options)
+    return _slip(doc, paper, options)
+
+
 REPORT_TITLES = {"x_report": "X REPORT", "z_report": "Z REPORT", "daily_report": "DAILY REPORT"}
 
 
@@ -630,6 +685,7 @@ LAYOUTS: dict[str, Callable[[Document, StoreSettings, Options], Slip]] = {
     "x_report": report,
     "z_report": report,
     "daily_report": report,
+    "stock_count": stock_count,
 }
 
 

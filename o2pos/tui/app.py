@@ -17,7 +17,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
 
 from o2pos.config import Config
-from o2pos.core import auth, register
+from o2pos.core import auth, counts, register
 from o2pos.core.auth import Perm
 from o2pos.core.context import Context
 from o2pos.core.errors import StateError, StorageError
@@ -26,6 +26,7 @@ from o2pos.core.storage import storage_error
 from o2pos.tui import keymap
 from o2pos.tui.approval import ManagerPinDialog
 from o2pos.tui.print_monitor import PrinterUpdated, PrintMonitor
+from o2pos.tui.screens.counts import CountScreen
 from o2pos.tui.screens.delivery import DeliveryScreen
 from o2pos.tui.screens.dialogs import HelpDialog
 from o2pos.tui.screens.documents import ReceiptsScreen, ReturnsScreen
@@ -248,6 +249,9 @@ class TillApp(App, inherit_bindings=False):
 
     def signed_in(self, employee: auth.Employee) -> None:
         self.employee = employee
+        if not auth.has_permission(employee, Perm.SELL) and counts.may_count(employee):
+            self.switch_screen(CountScreen())  # the inventory role's work: no bills to ring
+            return
         needs_float = register.needs_float(self.ctx, employee)
         # the sales screen asks for the float once it is up (a result callback must belong
         # to the screen that stays, not to the login screen being replaced)
@@ -258,6 +262,7 @@ class TillApp(App, inherit_bindings=False):
         if self.employee is None:
             return
         self.employee = None
+        auth.end_session(self.ctx)  # the next session starts at the till's own location
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.switch_screen(LoginScreen())
@@ -361,6 +366,9 @@ class TillApp(App, inherit_bindings=False):
 
     def action_dashboard(self) -> None:
         self._go(DashboardScreen)
+
+    def action_count(self) -> None:
+        self._go(CountScreen)
 
 
 def setup_logging(data_dir: Path) -> Path:

@@ -42,6 +42,7 @@ GLOBAL = [
     Binding("f6", "dashboard", "Dashboard", id="dashboard", priority=True),
     Binding("ctrl+l", "lock", "Lock", id="lock", priority=True),
     Binding("f12", "sync_status", "Sync", id="sync_status", priority=True),
+    Binding("ctrl+n", "count", "Count", id="count", priority=True, tooltip="Stock count"),
     # leave the till (in kiosk mode only with a manager's PIN)
     Binding("ctrl+e", "leave", "Leave", id="leave", show=False, priority=True),
     # ctrl+c is a habit, not a command: it never stops the till, it says how to leave.
@@ -161,6 +162,22 @@ DELIVER = [
 
 REPRINT = [Binding("down", "focus_list", "Recent", id="reprint_list", show=False, priority=True)]
 
+# the stock count: scan and count, F10 posts (a manager approves above the limit)
+COUNT = [
+    Binding("f10", "post", "Post", id="count_post", priority=True, tooltip="Post the count"),
+    Binding("f7", "new_count", "New", id="count_new", priority=True, tooltip="New count"),
+    Binding("f11", "search", "Find", id="count_search", priority=True, tooltip="Find a product"),
+    Binding(
+        "ctrl+q", "recount", "Recount", id="count_recount", priority=True, tooltip="Count again"
+    ),
+    Binding("ctrl+d", "remove_line", "Del", id="count_remove", priority=True, tooltip="Del line"),
+    Binding(
+        "f8", "cancel_count", "Cancel", id="count_cancel", priority=True, tooltip="Cancel count"
+    ),
+    Binding("down", "focus_list", "Lines", id="count_list", show=False, priority=True),
+    Binding("escape", "focus_item", "Item box", id="count_item", show=False),
+]
+
 CART = [
     Binding("up", "cursor(-1)", "Up", id="cart_up", show=False, tooltip="Cart: line up"),
     Binding("down", "cursor(1)", "Down", id="cart_down", show=False, tooltip="Cart: line down"),
@@ -195,6 +212,7 @@ YIELDING = {
     "reprint_list",
     "search_list",
     "delivery_list",
+    "count_list",
 }
 
 # the login screen: a manager unlocks a code locked after wrong PINs, with their own PIN
@@ -212,6 +230,12 @@ SYNC = [*DIALOG, Binding("p", "push", "Push now", id="sync_push")]
 
 SLIP = [*DIALOG, Binding("p", "print", "Print", id="print_slip")]
 
+# the new count's dialog: b turns blind counting on and off (the list takes ↑ ↓ Enter)
+NEW_COUNT = [*DIALOG, Binding("b", "blind", "Blind or not", id="count_blind")]
+
+# a yes-or-no question (post a count, cancel it): Enter says yes, Esc no. Enter is fixed.
+CONFIRM = [*DIALOG, Binding("enter", "confirm", "Yes", show=False, priority=True)]
+
 # The key bar at the bottom of each main screen: these keys, in this order, as many as fit
 # (F1 always, last). The screen's own work first, then where to go from it. F1 lists all.
 GO = ("sales", "receipts", "register", "reprint", "dashboard", "returns")
@@ -226,6 +250,10 @@ BAR = {
     ),
     "reprint": GO,
     "dashboard": GO,
+    "count": (
+        *("count_post", "count_new", "count_search", "count_recount", "count_remove"),
+        *("count_cancel", *GO),
+    ),
 }
 
 # Which bindings are live together, screen by screen, in layers from the App down to the
@@ -241,6 +269,7 @@ SCOPES: dict[str, list[list[Binding]]] = {
     "delivery": [GLOBAL, DELIVERY],
     "deliver": [GLOBAL, DIALOG, DELIVER],
     "reprint": [GLOBAL, REPRINT],
+    "count": [GLOBAL, COUNT],
     "dialog": [GLOBAL, DIALOG],
     "login": [GLOBAL, LOGIN],
     "approval": [GLOBAL, DIALOG, SIGN_IN],
@@ -248,6 +277,8 @@ SCOPES: dict[str, list[list[Binding]]] = {
     "search": [GLOBAL, SEARCH],
     "sync": [GLOBAL, SYNC],
     "slip": [GLOBAL, SLIP],
+    "confirm": [GLOBAL, CONFIRM],
+    "new_count": [GLOBAL, NEW_COUNT],
 }
 
 # ctrl+f then one of these stands for an F-key: the digit row, left to right, is F1 to F12

@@ -18,7 +18,7 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
-from o2pos.core import deliveries, payments, register, returns, sales
+from o2pos.core import counts, deliveries, payments, register, returns, sales
 from o2pos.core.models import Customer, SaleLine
 from o2pos.core.money import format_amount
 from o2pos.core.payments import Tender
@@ -140,6 +140,14 @@ def _ring_up(store: Store) -> dict[str, Document]:
     z = documents.last(ctx)
     assert z.kind == "z_report" and z.number == session.z_number
 
+    # a blind count of two products, one of them by lot, posted by the manager
+    clock.advance(minutes=5)
+    clerk = store.people["stock"]
+    count = counts.start(ctx, clerk, blind=True)
+    counts.count_line(ctx, count.id, "SOAP", 47_000, clerk)
+    counts.count_line(ctx, count.id, "MILK", 52_000, clerk)
+    counted = counts.post(ctx, count.id, manager)
+
     # the next shift: a bill for home delivery, and the first of its deliveries (after the
     # reports above, which it would change)
     clock.advance(hours=12)
@@ -176,6 +184,7 @@ def _ring_up(store: Store) -> dict[str, Document]:
         "x_report": x,
         "z_report": z,
         "daily_report": daily,
+        "stock_count": find(counted.number or ""),
         "bill_delivery": find(to_deliver.sale.number),
         "delivery_note": find(note.number),
     }
@@ -202,6 +211,7 @@ NAMES = [
     "x_report",
     "z_report",
     "daily_report",
+    "stock_count",
     "bill_delivery",
     "delivery_note",
 ]
@@ -347,6 +357,7 @@ def test_a_copy_says_so_under_the_title(docs: dict[str, Document], name: str) ->
         "CREDIT NOTE",
         "CASH IN",
         "CASH OUT",
+        "STOCK COUNT",
         "DELIVERY NOTE",
     }
 
@@ -446,6 +457,7 @@ def test_every_kind_has_a_layout_and_unknown_kinds_are_refused(docs: dict[str, D
         "x_report",
         "z_report",
         "daily_report",
+        "stock_count",
         "delivery",
     }
     assert {d.kind for d in docs.values()} == set(layouts.LAYOUTS)

@@ -138,6 +138,7 @@ def test_a_terminal_of_another_store_gets_none_of_this_stores_employees(
     assert employees_served(central, north_token)["northie"] == {
         "name": "Nora North",
         "role": "cashier",
+        "locations": [],
         "active": False,
         "pin_hash": "",
     }

@@ -74,6 +74,7 @@ SCREEN_TEXT = {
     "register": r"Expected in drawer|The cash register is closed",
     "reprint": r"S-…, R-…, RT-…, Z-…|Number\s+When\s+What",  # its number box, its list
     "dashboard": r"Top products",
+    "count": r"No stock count is open at|Count at \w+ ·",
     "login": r"Sign in to the till",
 }
 CRASH = re.compile(r"Traceback|\b[A-Z]\w*Error\b|Something went wrong")
@@ -420,6 +421,7 @@ def walk(till: Till) -> None:
     register_keys(till)
     reprint_keys(till)
     lock_keys(till)
+    count_keys(till)
 
 
 def login(till: Till) -> None:
@@ -550,7 +552,10 @@ def sales_keys(till: Till) -> None:
     till.press("sync", "escape", both(no_title("Sync"), title("Find a product")))
     till.press("search", "escape", no_title("Find a product"))
     till.press("sales", "f11", title("Find a product"), form="ctrl+f")
-    result = re.compile(r"^\s*█   (\S.*?)\s{2,}[\d,]+\.\d\d\s+[A-Z]{3}-\d+", re.M)
+    # name (cut to its column), price, stock (and what is free of it), SKU
+    result = re.compile(
+        r"^\s*█   (\S.*?)\s{2,}[\d,]+\.\d\d\s+-?[\d.]+(?: \([-\d.]+\))?\s+[A-Z]{3}-\d+", re.M
+    )
 
     def found_salt(screen: str) -> bool:  # the results of the whole query, not of "tata s"
         names = result.findall(screen)
@@ -560,7 +565,13 @@ def sales_keys(till: Till) -> None:
     second = result.findall(screen)[1]
     till.press("search", "down", anything, form="normal", moves_focus=True)
     till.press("search", "down", anything, form="normal")  # the results' own ↓
-    till.enter(both(no_title("Find a product"), cart_line(4, second[:20]), shows(f"{second} × 1")))
+    till.enter(
+        both(
+            no_title("Find a product"),
+            cart_line(4, second[:20]),
+            line(rf"{re.escape(second)}.* × 1 "),
+        )
+    )
 
     # F8: hold the bill, and on the empty one that follows, recall it
     till.press("sales", "f8", both(shows("Bill held"), shows("Items 0")))
@@ -797,6 +808,57 @@ def lock_keys(till: Till) -> None:
     till.press("sales", "f10", title("Payment"))
     till.press("payment", "ctrl+l", both(on("login"), no_title("Payment")))
     till.sign_in(both(on("sales"), shows("Resumed the bill in progress (1 line)")))
+
+
+def count_keys(till: Till) -> None:
+    """The stock count, as the inventory clerk: ctrl+n reaches it from the bill, F7 a new
+    count (b: blind or not), F11 and scans count, ↓ Esc, ctrl+q counts again, ctrl+d takes
+    a line off, F8 cancels and F10 posts (each asked first), a manager approves, its slip."""
+    till.press("sales", "ctrl+n", on("count"))  # the cashier may look, not count
+    till.wait(shows("cashier may not count stock"))
+    till.press("count", "ctrl+l", on("login"))
+    till.wait(shows("cashier / 1111"))
+    till.type("stock")
+    till.press("login", "enter", anything)
+    till.type("4444")
+    till.enter(both(on("count"), shows("No stock count is open at MAIN")))  # no bills to ring
+    around(till, "count", on("count"))
+    till.press("count", "f7", title("New stock count"))
+    around(till, "new_count", title("New stock count"))
+    till.press("new_count", "b", shows("Blind: yes"))
+    till.press("new_count", "b", shows("Blind: no"))
+    till.press("new_count", "escape", both(no_title("New stock count"), on("count")))
+    till.press("count", "f7", title("New stock count"), form="ctrl+f")
+    till.enter(both(no_title("New stock count"), shows("Count at MAIN · scanned items")))
+    till.scan(ATTA, title("Count of Aashirvaad Whole Wheat Atta 5 kg"))
+    till.wait(shows("On record:"))
+    till.type("2")
+    till.enter(both(no_title("Count of"), shows("Aashirvaad Whole Wheat Atta 5 kg: 2 counted")))
+    till.press("count", "f8", title("Cancel this count?"))
+    around(till, "confirm", title("Cancel this count?"))
+    till.press("confirm", "escape", both(no_title("Cancel this count?"), shows("1 counted")))
+    till.press("count", "f8", title("Cancel this count?"), form="ctrl+f")
+    till.press("confirm", "enter", both(no_title("Cancel"), shows("Count cancelled")))
+
+    till.press("count", "f7", title("New stock count"))
+    till.enter(both(no_title("New stock count"), shows("Count at MAIN")))
+    till.press("count", "f11", title("Find a product"))
+    till.type("tata salt", shows("Tata Iodised Salt 1 kg"))
+    till.enter(both(no_title("Find a product"), title("Count of Tata Iodised Salt 1 kg")))
+    till.type("5")
+    till.enter(both(no_title("Count of"), shows("Tata Iodised Salt 1 kg: 5 counted")))
+    till.scan(RICE, title("Count of Daawat Rozana Basmati Rice 5 kg"))
+    till.type("3")
+    till.enter(both(no_title("Count of"), shows("2 counted")))
+    till.press("count", "down", anything, form="normal", moves_focus=True)
+    till.press("count", "escape", anything, moves_focus=True)
+    till.press("count", "ctrl+q", title("Count of Daawat Rozana Basmati Rice 5 kg"))
+    till.press("dialog", "escape", no_title("Count of"))
+    till.press("count", "ctrl+d", both(shows("taken off the count"), shows("1 counted")))
+    till.press("count", "f10", title("Post the count"))
+    till.press("confirm", "enter", both(no_title("Post the count"), title("Manager approval")))
+    till.approve(title("Stock count SC-T1-000001"))
+    till.press("slip", "escape", both(no_title("Stock count"), shows("SC-T1-000001 posted")))
 
 
 # ctrl+f is pressed before every F-key sent in its ctrl+f form, not as a key of its own

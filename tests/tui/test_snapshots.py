@@ -258,3 +258,46 @@ def test_sync_status_showing_a_fork(snap_compare, tmp_path: Path) -> None:
 
     press = [*SIGN_IN, "f12"]
     assert snap_compare(app, terminal_size=SIZE, press=press, run_before=quiet_monitor)
+
+
+STOCK_SIGN_IN = [*keys("stock"), "tab", *keys("4444"), "enter"]
+
+
+def test_count_screen(snap_compare, tmp_path: Path) -> None:
+    """A count with three lines: system, counted, variance and value, the totals."""
+    press = [
+        *STOCK_SIGN_IN,
+        "f7",
+        "enter",
+        *keys("48*SOAP"),
+        "enter",
+        *keys("0*COLA"),
+        "enter",
+        *keys("52*RICE1"),
+        "enter",
+    ]
+    assert snap_compare(app_for(tmp_path), terminal_size=SIZE, press=press)
+
+
+def test_count_help(snap_compare, tmp_path: Path) -> None:
+    press = [*STOCK_SIGN_IN, "f7", "enter", "f1"]
+    assert snap_compare(app_for(tmp_path), terminal_size=SIZE, press=press)
+
+
+def test_new_count_dialog(snap_compare, tmp_path: Path) -> None:
+    assert snap_compare(app_for(tmp_path), terminal_size=SIZE, press=[*STOCK_SIGN_IN, "f7", "b"])
+
+
+def test_count_quantity_dialog(snap_compare, tmp_path: Path) -> None:
+    press = [*STOCK_SIGN_IN, "f7", "enter", *keys("SOAP"), "enter"]
+    assert snap_compare(app_for(tmp_path), terminal_size=SIZE, press=press)
+
+
+def test_location_at_login(snap_compare, tmp_path: Path) -> None:
+    from o2pos.core import auth
+    from o2pos.core.models import Location
+
+    app = app_for(tmp_path)
+    Location.create(code="WH", name="Warehouse, Peenya")
+    auth.set_locations(app.ctx, "stock", ["MAIN", "WH"])
+    assert snap_compare(app, terminal_size=SIZE, press=STOCK_SIGN_IN)

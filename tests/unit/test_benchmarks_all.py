@@ -14,6 +14,7 @@ AREAS = {
     "startup",
     "scan",
     "lookup",
+    "stock lookup",
     "search",
     "sale commit",
     "flush",

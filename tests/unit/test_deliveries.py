@@ -331,16 +331,22 @@ def test_lots_and_serials_on_a_delivery_bill(store: Store) -> None:
     assert SaleLine.get(SaleLine.sku == "MILK").delivered_milli == 0
 
 
-def test_a_file_of_schema_12_gets_what_deliveries_need(store: Store) -> None:
+def test_a_file_of_schema_13_gets_what_deliveries_need(store: Store) -> None:
     from o2pos.core import db as schema
 
     database = store.ctx.db
     database.execute_sql("DELETE FROM role_permission WHERE permission = 'deliver'")
-    database.execute_sql("DROP INDEX journal_delivery_number")
+    database.execute_sql("DROP INDEX journal_document_number")  # as schema 13 had it
+    database.execute_sql(
+        "CREATE INDEX journal_document_number ON journal (json_extract(payload, '$.number')) "
+        "WHERE event_type IN ('sale.completed', 'return.completed', 'register.cash_moved', "
+        "'stock.counted')"
+    )
     database.execute_sql("ALTER TABLE sale_line DROP COLUMN delivered_milli")
-    database.execute_sql("PRAGMA user_version = 12")
+    database.execute_sql("PRAGMA user_version = 13")
     schema.create_schema(database)
     assert "delivered_milli" in {c.name for c in database.get_columns("sale_line")}
     granted = auth.RolePermission.select().where(auth.RolePermission.permission == "deliver")
     assert len(granted) == 5
-    assert "journal_delivery_number" in {i.name for i in database.get_indexes("journal")}
+    [index] = [i for i in database.get_indexes("journal") if i.name == "journal_document_number"]
+    assert "'delivery.recorded'" in index.sql

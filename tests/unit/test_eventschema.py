@@ -15,6 +15,7 @@ import pytest
 
 from o2pos.core import (
     auth,
+    counts,
     customers,
     deliveries,
     importer,
@@ -100,6 +101,13 @@ def a_day_of_every_event(store: Store, tmp_path: Path) -> None:
     register.move_cash(ctx, cashier, "in", 50000, "coins")
     register.move_cash(ctx, manager, "out", 20000, "milk supplier")
     register.open_drawer(ctx, manager, "change for a note")
+    # where the inventory clerk works, and a count of theirs with a lot-tracked product
+    clerk = store.people["stock"]
+    auth.set_locations(ctx, "stock", ["MAIN", "WH"])
+    count = counts.start(ctx, clerk, scope="scanned")
+    counts.count_line(ctx, count.id, "SOAP", 40_000, clerk)
+    counts.count_line(ctx, count.id, "MILK", 1_000, clerk)
+    counts.post(ctx, count.id, clerk, store.approval(auth.Perm.APPROVE_STOCK))
     simulate(ctx, 40, seed=12)  # what the benchmarks and crash tests drive, as it is
     register.close_session(ctx, manager, 0)
 

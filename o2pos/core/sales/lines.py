@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 
 from peewee import fn
 
-from o2pos.core import journal
+from o2pos.core import journal, stock
 from o2pos.core.auth import Perm, require
 from o2pos.core.catalog import fifo_lots, find_by_code
 from o2pos.core.context import Context
@@ -117,8 +117,9 @@ def add_item(
         if _line_stats(sale)[0] >= MAX_LINES:
             raise ValidationError(f"A bill holds at most {MAX_LINES} lines")
         touched: list[SaleLine] = []
+        stock.check_sale(ctx, sale.id, product, qty)
         if product.serial_tracked:
-            touched.append(_add_serial(sale, product, qty, serial))
+            touched.append(_add_serial(ctx, sale, product, qty, serial))
         elif product.lot_tracked:
             touched.extend(_add_lots(ctx, sale, product, qty, lot_no))
         elif scan.fixed_gross is not None or product.weighed:
@@ -163,7 +164,9 @@ def _add_plain(sale: Sale, product: Product, qty: int) -> SaleLine:
     return _new_line(sale, product, qty)
 
 
-def _add_serial(sale: Sale, product: Product, qty: int, serial: str | None) -> SaleLine:
+def _add_serial(
+    ctx: Context, sale: Sale, product: Product, qty: int, serial: str | None
+) -> SaleLine:
     if qty != MILLI:
         raise ValidationError(f"{product.name} is serial-tracked: one per line")
     if not serial or not serial.strip():
@@ -174,6 +177,9 @@ def _add_serial(sale: Sale, product: Product, qty: int, serial: str | None) -> S
         raise NotFound(f"Serial {serial} is not in stock for {product.name}")
     if row.status != "available":
         raise ValidationError(f"Serial {serial} of {product.name} has already been sold")
+    where = row.location or ctx.settings.terminal.location  # none: the till's own
+    if where != ctx.location:
+        raise ValidationError(f"Serial {serial} of {product.name} is at {where}, not here")
     on_bill = SaleLine.select().where(
         SaleLine.sale == sale, SaleLine.product == product, SaleLine.serial == serial
     )
@@ -259,6 +265,7 @@ def set_qty(ctx: Context, sale_id: int, line_id: int, qty_milli: int, actor: Emp
             raise ValidationError("A serial-numbered line is always one piece")
         if line.fixed_gross is not None:
             raise ValidationError("A scale label's quantity cannot be changed: remove and rescan")
+        stock.check_sale(ctx, sale.id, product, qty_milli - line.qty_milli)
         if line.lot_id is not None:
             lot = Lot.get_by_id(line.lot_id)
             free = lot.qty_milli - _lot_reserved(sale, lot) + line.qty_milli

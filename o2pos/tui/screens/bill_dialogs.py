@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from o2pos.core import catalog, coupons, customers, sales, vouchers
+from o2pos.core import catalog, coupons, customers, sales, stock, vouchers
 from o2pos.core.errors import NotFound, ValidationError
 from o2pos.core.money import format_amount, format_qty
 from o2pos.tui import keymap
@@ -252,10 +252,26 @@ class CustomerDialog(Dialog):
         self.dismiss(("customer", customer.id))
 
 
+def stock_cell(level: stock.Level) -> str:
+    """On hand, and what of it is available when some is reserved for delivery."""
+    if level.reserved:
+        return f"{format_qty(level.on_hand)} ({format_qty(level.available)})"
+    return format_qty(level.on_hand)
+
+
 class ProductSearchDialog(Dialog):
-    """Name search as you type (FTS5 prefix words); Enter or ↓ Enter adds the product."""
+    """Name search as you type (FTS5 prefix words); Enter or ↓ Enter adds the product.
+
+    Each result shows its stock at the session's location: on hand, and in brackets what is
+    available when some is reserved for delivery. A blind stock count's counter gets no
+    stock column (``show_stock=False``): it would give the system figure away.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [*keymap.SEARCH]
+
+    def __init__(self, *, show_stock: bool = True) -> None:
+        super().__init__()
+        self.show_stock = show_stock
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
@@ -271,15 +287,28 @@ class ProductSearchDialog(Dialog):
 
     def on_mount(self) -> None:
         table = self.query_one("#results", DataTable)
-        for label, width in (("Product", 36), ("Price", 10), ("SKU", 14)):
+        columns = (("Product", 26), ("Price", 10), ("Stock", 11), ("SKU", 11))
+        for label, width in (
+            columns if self.show_stock else (("Product", 36), ("Price", 10), ("SKU", 14))
+        ):
             table.add_column(label, width=width)
         self.query_one("#search", Input).focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         table = self.query_one("#results", DataTable)
         table.clear()
-        found = catalog.search(self.app.ctx, event.value, limit=12)
-        table.add_rows([(p.name[:36], format_amount(p.price), p.sku) for p in found])
+        ctx = self.app.ctx
+        found = catalog.search(ctx, event.value, limit=12)
+        if self.show_stock:
+            levels = stock.levels(ctx, [p.id for p in found])
+            table.add_rows(
+                [
+                    (p.name[:26], format_amount(p.price), stock_cell(levels[p.id]), p.sku[:11])
+                    for p in found
+                ]
+            )
+        else:
+            table.add_rows([(p.name[:36], format_amount(p.price), p.sku) for p in found])
         self._skus = [p.sku for p in found]
 
     def action_focus_list(self) -> None:

@@ -182,3 +182,23 @@ class TextDialog(Dialog):
             return
         self.on_print()
         self.app.notify("Sent to the printer")
+
+
+class ConfirmDialog(Dialog):
+    """A question with consequences (post a count, cancel it): Enter says yes, Esc no."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [*keymap.CONFIRM]
+
+    def __init__(self, title: str, text: str, yes: str) -> None:
+        super().__init__()
+        self.title_text, self.text, self.yes = title, text, yes
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.title_text, classes="dialog-title")
+            yield Static(self.text, markup=False)
+            yield Static("", classes="error")
+            yield Static(f"Enter: {self.yes} · Esc: back", classes="muted")
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Input, Static
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
 
-from o2pos.core import auth, demo
+from o2pos.core import auth, demo, stock
 from o2pos.core.errors import EmployeeLocked
 from o2pos.tui import keymap
 from o2pos.tui.approval import run_with_approval, take_code_and_pin
 from o2pos.tui.focus import hop
 from o2pos.tui.guard import guarded
+from o2pos.tui.screens.dialogs import Dialog
 from o2pos.tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -88,4 +91,59 @@ class LoginScreen(Screen[None]):
             return
         self.show_error("")
         self.query_one("#user", Input).value = ""
+        ctx = self.app.ctx
+        places = auth.locations_of(ctx, employee)
+        if len(places) == 1:
+            auth.choose_location(ctx, employee, places[0])
+            self.app.signed_in(employee)
+            return
+        names = stock.location_names(ctx)
+        own = ctx.settings.terminal.location
+        choices = [(code, names.get(code, code), code == own) for code in places]
+        self.app.push_screen(LocationDialog(employee.code, choices), partial(self.placed, employee))
+
+    @guarded
+    def placed(self, employee: auth.Employee, location: str | None) -> None:
+        """The location chosen after the PIN (None: Esc, nobody signs in)."""
+        if location is None:
+            self.show_error("Not signed in: sign in again and choose where you work")
+            self.query_one("#user", Input).focus()
+            return
+        auth.choose_location(self.app.ctx, employee, location)
         self.app.signed_in(employee)
+
+
+class LocationDialog(Dialog):
+    """Where the session works, for an employee of several locations (as O2VEND's branch
+    selection): the till's own first. Its documents and stock moves belong there."""
+
+    def __init__(self, code: str, choices: list[tuple[str, str, bool]]) -> None:
+        super().__init__()
+        self.code, self.choices = code, choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(f"Where does {self.code} work now?", classes="dialog-title")
+            yield OptionList(
+                *(
+                    Option(
+                        " · ".join(
+                            [code, *([name] if name != code else []), *(["this till's"] * own)]
+                        ),
+                        id=code,
+                    )
+                    for code, name, own in self.choices
+                ),
+                id="locations",
+            )
+            yield Static("", classes="error")
+            yield Static(
+                "The session's bills and stock moves belong there · Enter: choose · Esc: cancel",
+                classes="muted",
+            )
+
+    def on_mount(self) -> None:
+        self.query_one("#locations", OptionList).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)

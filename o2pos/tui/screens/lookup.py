@@ -27,7 +27,8 @@ class ReprintScreen(TillScreen):
     def compose(self) -> ComposeResult:
         yield StatusBar()
         yield Input(
-            placeholder="document number (S-…, R-…, RT-…, Z-…) or scan the bill", id="number"
+            placeholder="document number (S-…, R-…, RT-…, Z-…, SC-…) or scan the bill",
+            id="number",
         )
         yield DataTable(id="recent", cursor_type="row")
         yield Static("Enter: show · ↓: recent documents", id="notice", classes="muted")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
-from o2pos.core import auth, catalog, coupons, customers, sales, vouchers
+from o2pos.core import auth, catalog, coupons, customers, sales, stock, vouchers
 from o2pos.core.errors import UnknownCode, ValidationError
 from o2pos.core.money import format_amount, format_qty, parse_amount, parse_percent
 from o2pos.tui import keymap
@@ -50,6 +50,16 @@ def parse_discount(text: str) -> tuple[str | None, int]:
     if text.endswith("%"):
         return "percent", parse_percent(text)
     return "amount", parse_amount(text, allow_zero=False)
+
+
+class RungUp(Protocol):
+    """A bill line as the core hands it back after a change."""
+
+    id: int
+    product_id: int
+    name: str
+    qty_milli: int
+    total: int
 
 
 class SalesScreen(TillScreen):
@@ -115,12 +125,21 @@ class SalesScreen(TillScreen):
             self.release_coupon(before)
         self.coupon_hold = held
 
-    def show_change(self, line_id: int, name: str, qty_milli: int, total: int) -> None:
-        """The bill with the line just changed highlighted and said on the notice line,
-        unless the change did something else worth saying (a discount or coupon dropped)."""
-        bill = self.refresh_bill(select=line_id)
-        if not bill.notice:
-            self.say(f"{name} × {format_qty(qty_milli)}  {format_amount(total)}")
+    def show_change(self, line: RungUp) -> None:
+        """The bill with the line just changed highlighted and said on the notice line, with
+        the stock its product has left once the bill is paid (a warning when the bill sells
+        beyond stock, as ``[store] oversell = "warn"`` lets it), unless the change did
+        something else worth saying (a discount or coupon dropped)."""
+        bill = self.refresh_bill(select=line.id)
+        if bill.notice:
+            return
+        said = f"{line.name} × {format_qty(line.qty_milli)}  {format_amount(line.total)}"
+        left = stock.on_bill(self.ctx, self.sale_id, line.product_id)
+        if left.left >= 0:
+            self.say(f"{said} · {format_qty(left.left)} left in stock")
+        else:
+            have = format_qty(max(left.available, 0))
+            self.say(f"{said} · only {have} in stock: {format_qty(-left.left)} short", error=True)
 
     def new_bill(self) -> None:
         self.sale_id = sales.new(self.ctx, self.employee).id
@@ -164,9 +183,8 @@ class SalesScreen(TillScreen):
             find = keymap.short_key(self.app.keys.get("search", "f11"))
             raise UnknownCode(f"{unknown} ({find} finds a product by name)") from None
         self.query_one("#item", Input).value = ""
-        line = lines[-1]
         # a repeat scan adds to an earlier line: that line is the one ctrl+d or ctrl+q take
-        self.show_change(line.id, line.name, line.qty_milli, line.total)
+        self.show_change(lines[-1])
 
     @guarded
     def guarded_add(self, text: str, serial: str | None = None) -> None:
@@ -195,7 +213,7 @@ class SalesScreen(TillScreen):
         def apply(screen: SalesScreen, qty: int | None) -> None:
             if qty is not None:
                 changed = sales.set_qty(screen.ctx, screen.sale_id, line.id, qty, screen.employee)
-                screen.show_change(changed.id, changed.name, changed.qty_milli, changed.total)
+                screen.show_change(changed)
 
         self.app.push_screen(
             QuantityDialog(line.name, format_qty(line.qty_milli)), lambda q: apply(self, q)

@@ -44,7 +44,9 @@ class StatusBar(Static):
         parts = [
             ctx.settings.store.name[:18],
             ctx.terminal_id,
-            employee.code if employee else "—",
+            # where the session works, when it is not the till's own location
+            (employee.code if employee else "—")
+            + (f" at {ctx.session_location}" if ctx.session_location else ""),
             "drawer open" if drawer_open else "drawer closed",
             f"{network} · {pending} to send",
             *([printer] if printer else []),
