@@ -3,7 +3,8 @@
 A bill is its ``sale.completed`` event (lines, taxes, payments, change), a payment receipt
 its ``receipt.recorded`` (or, for one taken at checkout, the bill's ``sale.completed``,
 which carries the receipt's number and payments), a return its ``return.completed``, a cash
-movement its ``register.cash_moved``, a Z report its ``register.closed``. Printing from the journal
+movement its ``register.cash_moved``, a Z report its ``register.closed``, a delivery note
+its ``delivery.recorded``. Printing from the journal
 means a reprint shows the document exactly as it was issued, whatever changed since.
 """
 
@@ -27,13 +28,15 @@ PRINTABLE = {
     "return.completed": ("return", "$.number"),
     "register.cash_moved": ("cash", "$.number"),
     "register.closed": ("z_report", "$.z_number"),
+    "delivery.recorded": ("delivery", "$.number"),
     "stock.counted": ("stock_count", "$.number"),
 }
 
 
 @dataclass(frozen=True)
 class Document:
-    # bill | receipt | return | cash | z_report | x_report | daily_report | stock_count
+    # bill | receipt | return | cash | z_report | x_report | daily_report | stock_count |
+    # delivery
     kind: str
     number: str
     created_at: str  # ISO UTC, as in the journal
@@ -101,12 +104,14 @@ def receipt_at_checkout(row: Journal) -> Document:
 
 def find(ctx: Context, number: str) -> Document:
     """The document with this number: a bill, a payment receipt (at checkout or later), a
-    return, a cash movement or a Z report. Indexed lookups (``journal.find_document``)."""
+    return, a cash movement, a Z report or a delivery note. Indexed lookups
+    (``journal.find_document``)."""
     wanted = number.strip().upper()
     found = journal.find_document(wanted) if wanted else None
     if found is None:
         raise NotFound(
-            f"No bill, receipt, return, cash movement, Z report or stock count numbered {wanted}"
+            f"No bill, receipt, return, cash movement, Z report, stock count or delivery note "
+            f"numbered {wanted}"
         )
     row, key = found
     if row.event_type == "sale.completed" and key == "receipt":

@@ -18,7 +18,7 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
-from o2pos.core import counts, payments, register, returns, sales
+from o2pos.core import counts, deliveries, payments, register, returns, sales
 from o2pos.core.models import Customer, SaleLine
 from o2pos.core.money import format_amount
 from o2pos.core.payments import Tender
@@ -148,6 +148,27 @@ def _ring_up(store: Store) -> dict[str, Document]:
     counts.count_line(ctx, count.id, "MILK", 52_000, clerk)
     counted = counts.post(ctx, count.id, manager)
 
+    # the next shift: a bill for home delivery, and the first of its deliveries (after the
+    # reports above, which it would change)
+    clock.advance(hours=12)
+    store.open_register(100000)
+    sale_id = store.bill("3*8901234567890")
+    sales.add_item(ctx, sale_id, "8900000000043", cashier, serial="SN2")
+    sales.set_customer(ctx, sale_id, lakshmi.id, cashier)
+    sales.set_delivery(ctx, sale_id, "home", cashier)
+    due = sales.get(sale_id).total
+    to_deliver = sales.checkout(ctx, sale_id, [Tender("card", due, "AUTH 5100")], cashier)
+    clock.advance(hours=3)
+    bill = deliveries.view(ctx, str(to_deliver.sale.number))
+    note = deliveries.deliver(
+        ctx,
+        cashier,
+        bill.number,
+        {ln.line_no: 1000 if ln.sku == "PHONE" else 2000 for ln in bill.lines},
+        "courier",
+        "BlueDart AWB 5067 1123 09",
+    )
+
     find = lambda number: documents.find(ctx, number)  # noqa: E731
     return {
         "bill_cash": find(cash_sale.sale.number),
@@ -164,6 +185,8 @@ def _ring_up(store: Store) -> dict[str, Document]:
         "z_report": z,
         "daily_report": daily,
         "stock_count": find(counted.number or ""),
+        "bill_delivery": find(to_deliver.sale.number),
+        "delivery_note": find(note.number),
     }
 
 
@@ -189,6 +212,8 @@ NAMES = [
     "z_report",
     "daily_report",
     "stock_count",
+    "bill_delivery",
+    "delivery_note",
 ]
 BILLS = [name for name in NAMES if name.startswith("bill")]
 
@@ -333,6 +358,7 @@ def test_a_copy_says_so_under_the_title(docs: dict[str, Document], name: str) ->
         "CASH IN",
         "CASH OUT",
         "STOCK COUNT",
+        "DELIVERY NOTE",
     }
 
 
@@ -432,6 +458,7 @@ def test_every_kind_has_a_layout_and_unknown_kinds_are_refused(docs: dict[str, D
         "z_report",
         "daily_report",
         "stock_count",
+        "delivery",
     }
     assert {d.kind for d in docs.values()} == set(layouts.LAYOUTS)
     for doc in docs.values():
