@@ -17,7 +17,7 @@ The keys Textual 8 holds itself, and what the till does with them:
 - Screen: tab, shift+tab, ctrl+c (copy). GLOBAL's priority tab, shift+tab and ctrl+c come
   first; F1 leaves Textual's out.
 - Input: ctrl+a, ctrl+e, ctrl+d, ctrl+k, ctrl+u, ctrl+w, ctrl+x, ctrl+c, ctrl+v and the
-  editing keys. The till's priority keys (ctrl+e, ctrl+d, ctrl+k, ctrl+x, ctrl+u on the
+  editing keys. The till's priority keys (ctrl+e, ctrl+d, ctrl+k, ctrl+w, ctrl+x, ctrl+u on the
   login) come first, so they act in the item box; Enter, Backspace, Delete, ←, →, Home and
   End stay the box's (``RESERVED``).
 - DataTable and OptionList: ↑ ↓ PgUp PgDn Home End Enter, for their own cursor.
@@ -77,7 +77,7 @@ SALES = [
     Binding("ctrl+s", "save", "Save unpaid", id="save_unpaid", show=False, priority=True),
     Binding("ctrl+t", "lot", "Choose lot", id="choose_lot", show=False, priority=True),
     Binding(
-        "ctrl+o",
+        "ctrl+w",
         "mark_delivery",
         "Deliver later",
         id="mark_delivery",

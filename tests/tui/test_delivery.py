@@ -1,4 +1,4 @@
-"""Delivery by keys alone: a bill marked for delivery at the sales screen (ctrl+o), paid,
+"""Delivery by keys alone: a bill marked for delivery at the sales screen (ctrl+w), paid,
 then delivered on the Delivery screen (ctrl+y): two units now by courier, the rest with F9."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ async def test_mark_a_bill_for_delivery_then_deliver_it_in_two_shipments(store: 
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot)
         await scan(pilot, "3*RICE1")
-        await pilot.press("ctrl+o")
+        await pilot.press("ctrl+w")
         await pilot.pause()
         await pilot.press("down", "enter")  # home delivery later
         await pilot.pause()

@@ -713,7 +713,7 @@ def returns_keys(till: Till) -> None:
 
 
 def delivery_keys(till: Till) -> None:
-    """ctrl+o marks a bill for delivery; ctrl+y: the pending list, the bill, a line's
+    """ctrl+w marks a bill for delivery; ctrl+y: the pending list, the bill, a line's
     quantity (Enter), ctrl+d drops it, F10, F9 all, the note; Esc back to the list."""
     till.press("returns", "ctrl+y", on("delivery"))
     around(till, "delivery", on("delivery"))
@@ -722,9 +722,9 @@ def delivery_keys(till: Till) -> None:
     till.press("delivery", "escape", anything)  # on the list: to the number box
     till.press("delivery", "f2", on("sales"))
     till.scan(RICE, cart_line(1, "Daawat Rozana"))
-    till.press("sales", "ctrl+o", title("Delivery of this bill"))
+    till.press("sales", "ctrl+w", title("Delivery of this bill"))
     till.press("dialog", "escape", no_title("Delivery of this bill"))
-    till.press("sales", "ctrl+o", title("Delivery of this bill"))
+    till.press("sales", "ctrl+w", title("Delivery of this bill"))
     till.press("dialog", "down", anything, form="normal")
     till.enter(both(no_title("Delivery of"), shows("TO BE DELIVERED: home delivery")))
     till.press("sales", "f10", title("Payment · due 545.00"))

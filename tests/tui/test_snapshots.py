@@ -142,16 +142,16 @@ def test_returns(snap_compare, tmp_path: Path) -> None:
 
 
 def test_sales_marked_for_delivery(snap_compare, tmp_path: Path) -> None:
-    press = [*SIGN_IN, *keys("3*RICE1"), "enter", "ctrl+o", "down", "down", "enter"]
+    press = [*SIGN_IN, *keys("3*RICE1"), "enter", "ctrl+w", "down", "down", "enter"]
     assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)
 
 
 def test_delivery_mark_dialog(snap_compare, tmp_path: Path) -> None:
-    press = [*SIGN_IN, *keys("RICE1"), "enter", "ctrl+o"]
+    press = [*SIGN_IN, *keys("RICE1"), "enter", "ctrl+w"]
     assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)
 
 
-DELIVERY_BILL = [*keys("3*RICE1"), "enter", *keys("2*SOAP"), "enter", "ctrl+o", "down", "enter"]
+DELIVERY_BILL = [*keys("3*RICE1"), "enter", *keys("2*SOAP"), "enter", "ctrl+w", "down", "enter"]
 
 
 def test_delivery_pending_list(snap_compare, tmp_path: Path) -> None:

@@ -270,7 +270,7 @@ class SalesScreen(TillScreen):
 
     @guarded
     def action_mark_delivery(self) -> None:
-        """ctrl+o: the bill's goods are delivered later (home or pick-up), or taken now."""
+        """ctrl+w: the bill's goods are delivered later (home or pick-up), or taken now."""
         current = sales.bill_view(self.sale_id).delivery
 
         @guarded
