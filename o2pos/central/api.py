@@ -21,7 +21,7 @@ from starlette.requests import ClientDisconnect
 
 from o2pos import __version__
 
-from . import coupons, master, transfers, vouchers
+from . import coupons, deliveries, master, transfers, vouchers
 from .dues import customer_dues
 from .ingest import IngestError, ingest
 from .limits import MAX_BODY, TooMuch, check_body
@@ -34,6 +34,8 @@ from .schemas import (
     CouponReleaseIn,
     CouponReserveIn,
     CouponReserveOut,
+    DeliveriesOut,
+    DeliveryBillOut,
     DuesOut,
     ErrorOut,
     HeadOut,
@@ -273,8 +275,9 @@ def create_app(*, bench: bool = False) -> FastAPI:
         number: Annotated[str, Path(min_length=1, max_length=40, pattern=PRINTABLE)],
     ) -> dict[str, Any]:
         """A sale of this terminal's store, made at any of its tills, with what came back of
-        each line and what return claims hold (404 when the store has none)."""
-        return find_sale(terminal.store, number)
+        each line and what return claims hold (404 when the store has none); a bill marked
+        for delivery says so, with what each line has still to deliver."""
+        return deliveries.with_delivery(find_sale(terminal.store, number))
 
     @app.post(
         "/v1/store/sales/{uuid}/return-claim",
@@ -306,6 +309,46 @@ def create_app(*, bench: bool = False) -> FastAPI:
     ) -> dict[str, bool]:
         """Give up this till's return claim; ``released`` false if it held none by that id."""
         return {"released": release_return(terminal, uuid, body.claim_id)}
+
+    @app.get(
+        "/v1/store/deliveries",
+        response_model=DeliveriesOut,
+        responses=ORDER_ERRORS,
+        tags=["deliveries"],
+    )
+    def store_deliveries(
+        terminal: Annotated[Terminal, Depends(terminal_auth)],
+        location: Annotated[
+            str | None, Query(min_length=1, max_length=40, pattern=PRINTABLE)
+        ] = None,
+        customer: Annotated[
+            str | None, Query(min_length=1, max_length=36, pattern=PRINTABLE)
+        ] = None,
+        name: Annotated[str | None, Query(min_length=1, max_length=60, pattern=PRINTABLE)] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 30,
+    ) -> dict[str, Any]:
+        """Bills of this terminal's store, made at any of its tills, with something still to
+        deliver, oldest first: at one ``location``, of one ``customer`` (uuid) or of the
+        customers whose ``name`` holds the text given (any case)."""
+        found = deliveries.pending_deliveries(
+            terminal.store, location=location, customer=customer, name=name, limit=limit
+        )
+        return {"bills": found}
+
+    @app.get(
+        "/v1/store/deliveries/{number}",
+        response_model=DeliveryBillOut,
+        responses=ORDER_ERRORS,
+        tags=["deliveries"],
+    )
+    def store_delivery(
+        terminal: Annotated[Terminal, Depends(terminal_auth)],
+        number: Annotated[str, Path(min_length=1, max_length=40, pattern=PRINTABLE)],
+    ) -> dict[str, Any]:
+        """A bill of this terminal's store marked for delivery, with ordered, delivered (by
+        any till), returned before delivery and pending quantity per line. 404 when the
+        store has no such bill, 409 ``not_for_delivery`` when it was not marked."""
+        return deliveries.find_delivery(terminal.store, number)
 
     @app.get(
         "/v1/store/vouchers/{code}",

@@ -171,6 +171,13 @@ def changes(
 # tills pull like any change). The store may have edited the role: nothing else changes.
 ADDED_PERMISSIONS = {
     auth.Perm.UNLOCK_EMPLOYEES: ("administrator", "store_manager"),
+    auth.Perm.DELIVER: (
+        "administrator",
+        "store_manager",
+        "cashier",
+        "billing_employee",
+        "inventory",
+    ),
     auth.Perm.APPROVE_STOCK: ("administrator", "store_manager"),
 }
 

@@ -297,6 +297,37 @@ class StockTransfer(CentralModel):
         indexes = ((("to_store", "to_location", "status"), False),)
 
 
+class DeliveryOrder(CentralModel):
+    """A sale marked for delivery (from its ``sale.completed``), with the goods it has
+    still to deliver, summed over its lines, so a store's pending list is one indexed read
+    (``deliveries.py``). ``lines`` is what each line ordered: {"line_no": qty_milli}."""
+
+    sale_uuid = CharField(primary_key=True, max_length=36)
+    terminal = CharField(max_length=8)
+    number = CharField()
+    location = CharField(null=True)
+    mode = CharField(max_length=10)  # home | pickup
+    customer_uuid = CharField(null=True, index=True)
+    customer_name = CharField(null=True)
+    completed_at = CharField(max_length=32)
+    lines = TextField()
+    pending_milli = BigIntegerField(index=True)
+
+
+class DeliveredLine(CentralModel):
+    """A quantity of one line of a delivery bill that no longer waits: delivered (from a
+    ``delivery.recorded``) or taken back before it was delivered (the undelivered part of
+    a ``return.completed``). Summed per line, ordered less both is what is pending."""
+
+    id = AutoField()
+    sale_uuid = CharField(max_length=36, index=True)
+    line_no = IntegerField()
+    qty_milli = BigIntegerField()
+    kind = CharField(max_length=10)  # delivered | returned
+    document_uuid = CharField(max_length=36, index=True)  # the delivery's or the return's
+    terminal = CharField(max_length=8)
+
+
 class MasterRecord(CentralModel):
     """One product, customer, employee... as served to tills, numbered by a global version."""
 
@@ -350,6 +381,8 @@ MODELS: list[type[CentralModel]] = [
     VoucherReservation,
     CouponUse,
     StockTransfer,
+    DeliveryOrder,
+    DeliveredLine,
     MasterRecord,
     StockLevel,
     Counter,

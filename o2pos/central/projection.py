@@ -28,6 +28,7 @@ from o2pos.core.models import dicts, tuples
 
 from . import transfers
 from .coupons import CouponBook
+from .deliveries import DeliveryBook
 from .models import (
     Event,
     OrderClaim,
@@ -160,6 +161,7 @@ class BatchProjector:
             ],
         )
         self.vouchers = self._voucher_book()
+        self.deliveries = DeliveryBook.load(terminal, self.events)  # locked after vouchers
         self.stock = StockBook(terminal)
         self.batch = _Staged()
 
@@ -268,6 +270,7 @@ class BatchProjector:
                 staged.after.append(step)
         if uuid in self.returned_sales:  # returned in this very batch
             staged.after.append(lambda: self._know_sale(uuid, payload["number"], payload))
+        self.deliveries.sold(event, staged)
 
     def _receipt_recorded(
         self, event_id: int, event: dict[str, Any], staged: _Staged, flags: Flags
@@ -312,6 +315,7 @@ class BatchProjector:
             }
         )
         self._returned_lines(payload, uuid, staged, flags)
+        self.deliveries.returned(payload, staged, flags)
         code = payload.get("credit_note")
         if code and payload.get("refund_kind", "credit_note") == "credit_note":
             step = self.vouchers.issue(
@@ -481,6 +485,7 @@ class BatchProjector:
             "transfer.received": lambda i, e, s, f: transfers.received(
                 self.terminal, i, e, s.after, f
             ),
+            "delivery.recorded": self.deliveries.delivered,
         }
         flagged: dict[int, Flags] = {seq: [why] for seq, why in self.unreadable.items()}
         batch = self.batch
@@ -584,6 +589,7 @@ class BatchProjector:
                 ReturnClaim.claim_id.in_(claims), ReturnClaim.terminal == self.terminal
             ).execute()
         self.vouchers.write()
+        self.deliveries.write()
         columns = {f.name for f in RegisterSession._meta.sorted_fields} - {"id"}
         for session in self.sessions.values():
             values = {k: v for k, v in session.items() if k in columns}

@@ -9,6 +9,7 @@ from peewee import fn
 from o2pos.core.models import tuples
 
 from .coupons import over_limit_counts
+from .deliveries import OVER_DELIVERED
 from .models import Event, Sale, Terminal
 from .transfers import received_twice
 from .vouchers import DOUBLE_SPENT
@@ -28,6 +29,14 @@ def stats() -> dict[str, dict[str, Any]]:
         tuples(
             Event.select(Event.terminal, fn.COUNT(Event.id))
             .where(Event.flag.contains(DOUBLE_SPENT))
+            .group_by(Event.terminal)
+        )
+    )
+    # deliveries of more than was left to deliver, made at two tills at once (``deliveries.py``)
+    over_delivered = dict(
+        tuples(
+            Event.select(Event.terminal, fn.COUNT(Event.id))
+            .where(Event.flag.contains(OVER_DELIVERED))
             .group_by(Event.terminal)
         )
     )
@@ -60,6 +69,7 @@ def stats() -> dict[str, dict[str, Any]]:
             "double_spent": int(double_spent.get(terminal.name, 0)),
             "coupon_over_limit": int(over_limit.get(terminal.name, 0)),
             "transfers_received_twice": int(twice.get(terminal.name, 0)),
+            "over_delivered": int(over_delivered.get(terminal.name, 0)),
             "revoked": bool(terminal.revoked),
             "last_seen_at": terminal.last_seen_at.isoformat() if terminal.last_seen_at else None,
         }

@@ -207,6 +207,9 @@ class SaleLineOut(BaseModel):
     serial: str | None
     returned_milli: int = Field(description="Come back at any till, as projected")
     held_milli: int = Field(description="Held by live return claims")
+    pending_milli: int = Field(
+        default=0, description="Of a bill marked for delivery: still to deliver (returned first)"
+    )
 
 
 class StoreSaleOut(BaseModel):
@@ -222,6 +225,51 @@ class StoreSaleOut(BaseModel):
     returned_round_off: int = Field(description="Round-off already given back by returns")
     refunded: int = Field(description="Refunded by returns other than on account")
     lines: list[SaleLineOut]
+    delivery: str | None = Field(default=None, description="home | pickup: delivered later")
+    location: str | None = Field(default=None, description="Where its goods are reserved")
+
+
+class DeliveryLineOut(BaseModel):
+    """A line of a bill marked for delivery: ordered = delivered + returned + pending."""
+
+    line_no: int
+    sku: str | None
+    name: str | None
+    unit: str | None
+    lot_no: str | None
+    serial: str | None
+    qty_milli: int = Field(description="Ordered")
+    delivered_milli: int = Field(description="Delivered by any till, as projected")
+    returned_milli: int = Field(description="Taken back before it was delivered")
+    pending_milli: int = Field(description="Still to deliver")
+
+
+class DeliveryBillOut(BaseModel):
+    uuid: str
+    number: str
+    terminal: str
+    location: str | None
+    mode: str = Field(description="home | pickup, as the bill was marked")
+    completed_at: str
+    customer: CustomerRefOut | None
+    lines: list[DeliveryLineOut]
+    pending_milli: int
+
+
+class PendingDeliveryOut(BaseModel):
+    uuid: str
+    number: str
+    terminal: str
+    location: str | None
+    mode: str
+    completed_at: str
+    customer: CustomerRefOut | None
+    lines: int = Field(description="Lines with something still to deliver")
+    pending_milli: int
+
+
+class DeliveriesOut(BaseModel):
+    bills: list[PendingDeliveryOut]
 
 
 class ReturnClaimLineIn(BaseModel):

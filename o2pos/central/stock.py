@@ -12,8 +12,9 @@ seq (``core.stock``), so an offline sale counts at once at the till and once at 
 Locations belong to a store (master kind ``location``); a code no location record names
 belongs to the store of the till that used it, so every store may have its own ``MAIN``.
 
-Lock order inside an ingest transaction (PostgreSQL): coupons, vouchers, the master
-counter, these level rows (by store, location, SKU), then sales. Every push that moves
+Lock order inside an ingest transaction (PostgreSQL): coupons, vouchers, delivery orders
+(``deliveries.py``), the master counter, these level rows (by store, location, SKU), then
+sales. Every push that moves
 stock takes the master counter first, so two pushes never wait on each other's levels, and
 a batch's levels are read, summed and written with a few statements, not one per line.
 """
@@ -86,9 +87,15 @@ class StockBook:
                 else:
                     self._move(place, ln["sku"], on_hand=-qty)
         elif event_type == "return.completed":
+            # of a bill marked for delivery, what was never delivered comes back first: its
+            # reservation is released where the bill's goods were held (docs/stock.md)
+            held = payload.get("sale_location") or place
             for ln in lines:
-                if ln.get("restock"):
-                    self._move(place, ln["sku"], on_hand=int(ln["qty_milli"]))
+                qty, before = int(ln["qty_milli"]), int(ln.get("undelivered_milli") or 0)
+                if before:
+                    self._move(held, ln["sku"], reserved=-before)
+                if ln.get("restock") and qty > before:
+                    self._move(place, ln["sku"], on_hand=qty - before)
         elif event_type == "delivery.recorded":
             for ln in lines:
                 qty = int(ln["qty_milli"])

@@ -385,6 +385,7 @@ def stats(
             f"{'  double spent ' + str(row['double_spent']) if row['double_spent'] else ''}"
             f"{'  coupon over limit ' + str(over) if (over := row['coupon_over_limit']) else ''}"
             f"{'  received twice ' + str(tw) if (tw := row['transfers_received_twice']) else ''}"
+            f"{'  over-delivered ' + str(more) if (more := row['over_delivered']) else ''}"
             f"{'  REVOKED' if row['revoked'] else ''}"
         )
     if len(data) > 1:  # several tills of one store: what the store took, all tills together
@@ -395,6 +396,7 @@ def stats(
         unpaid = sum(row["sales_unpaid"] for row in data.values())
         over_limit = sum(row["coupon_over_limit"] for row in data.values())
         twice = sum(row["transfers_received_twice"] for row in data.values())
+        delivered = sum(row["over_delivered"] for row in data.values())
         typer.echo(
             f"{'store':<8} events {events:>7}  {'':>18}  "
             f"sales {count:>6}  total {format_amount(total):>14}"
@@ -402,6 +404,7 @@ def stats(
             f"{'  double spent ' + str(doubled) if doubled else ''}"
             f"{'  coupon over limit ' + str(over_limit) if over_limit else ''}"
             f"{'  received twice ' + str(twice) if twice else ''}"
+            f"{'  over-delivered ' + str(delivered) if delivered else ''}"
         )
 
 

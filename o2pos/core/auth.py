@@ -55,6 +55,7 @@ class Perm:
     APPROVE_STOCK = "approve_stock"
     MANAGE_EMPLOYEES = "manage_employees"
     UNLOCK_EMPLOYEES = "unlock_employees"
+    DELIVER = "deliver"
 
 
 ALL_PERMISSIONS = sorted(v for k, v in vars(Perm).items() if k.isupper())
@@ -78,6 +79,7 @@ PERMISSION_LABELS = {
     Perm.APPROVE_STOCK: "approve stock differences",
     Perm.MANAGE_EMPLOYEES: "manage employees",
     Perm.UNLOCK_EMPLOYEES: "unlock an employee locked out by wrong PINs",
+    Perm.DELIVER: "deliver the goods of bills marked for delivery",
 }
 
 # A permission that comes with another: whoever manages employees may unlock them (so an
@@ -103,14 +105,15 @@ DEFAULT_ROLES: dict[str, tuple[str, int, list[str]]] = {
             Perm.CASH_MOVE,
             Perm.MANAGE_CUSTOMERS,
             Perm.REPRINT,
+            Perm.DELIVER,
         ],
     ),
     "billing_employee": (
         "Billing employee",
         500,
-        [Perm.SELL, Perm.DISCOUNT, Perm.MANAGE_CUSTOMERS, Perm.REPRINT],
+        [Perm.SELL, Perm.DISCOUNT, Perm.MANAGE_CUSTOMERS, Perm.REPRINT, Perm.DELIVER],
     ),
-    "inventory": ("Inventory / delivery", 0, [Perm.MANAGE_STOCK, Perm.REPRINT]),
+    "inventory": ("Inventory / delivery", 0, [Perm.MANAGE_STOCK, Perm.REPRINT, Perm.DELIVER]),
 }
 
 _PIN = re.compile(r"^\d{4,8}$", re.ASCII)

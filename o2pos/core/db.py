@@ -100,7 +100,7 @@ def integrity_problems(db: SqliteDatabase, limit: int = 5) -> list[str]:
 
 # Bump with every schema change and add the step that brings the version before it up to
 # date to MIGRATIONS (playhouse.migrate); `create_schema` runs them in order at start-up.
-SCHEMA_VERSION = 14
+SCHEMA_VERSION = 15
 
 
 def _add_sync_status(db: SqliteDatabase) -> None:
@@ -197,8 +197,24 @@ def _add_stock_counts(db: SqliteDatabase) -> None:
     )
 
 
+def _add_deliveries(db: SqliteDatabase) -> None:
+    """13 -> 14: what each bill line has delivered, the deliver permission for the roles
+    that deliver; delivery notes are reprinted by number (their ``delivery.recorded`` joins
+    the journal's document-number index, dropped here and created again below with it)."""
+    db.execute_sql("DROP INDEX IF EXISTS journal_document_number")
+    if "delivered_milli" not in {c.name for c in db.get_columns("sale_line")}:
+        db.execute_sql(
+            "ALTER TABLE sale_line ADD COLUMN delivered_milli INTEGER NOT NULL DEFAULT 0"
+        )
+    db.execute_sql(
+        "INSERT OR IGNORE INTO role_permission (role, permission) SELECT code, 'deliver' "
+        "FROM role WHERE code IN ('administrator', 'store_manager', 'cashier', "
+        "'billing_employee', 'inventory')"
+    )
+
+
 def _add_transfer_notes(db: SqliteDatabase) -> None:
-    """13 -> 14: transfer notes (TO) and receipt notes (TI) are printed and reprinted by
+    """14 -> 15: transfer notes (TO) and receipt notes (TI) are printed and reprinted by
     number: their ``transfer.sent`` and ``transfer.received`` events join the journal's
     document-number index (dropped here and created again below with them)."""
     db.execute_sql("DROP INDEX IF EXISTS journal_document_number")
@@ -217,7 +233,8 @@ MIGRATIONS: dict[int, Callable[[SqliteDatabase], None]] = {
     10: _add_paid_elsewhere,
     11: _add_stock_documents,
     12: _add_stock_counts,
-    13: _add_transfer_notes,
+    13: _add_deliveries,
+    14: _add_transfer_notes,
 }
 
 

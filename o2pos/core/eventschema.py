@@ -327,9 +327,13 @@ RETURN_COMPLETED = Obj(
                     "lot_no": NULL_TEXT,
                     "serial": NULL_TEXT,
                     "restock": Bool(),
+                    # of a bill marked for delivery: the part never delivered, whose
+                    # reservation the return releases at ``sale_location`` (docs/stock.md)
+                    "undelivered_milli": NUMBER,
                     "total": MONEY,
                     **dict.fromkeys(("taxable", "cgst", "sgst", "igst"), MONEY),
-                }
+                },
+                sometimes=("undelivered_milli",),
             )
         ),
         "taxable": MONEY,
@@ -341,9 +345,10 @@ RETURN_COMPLETED = Obj(
         "claim_id": Null(UUID),
         "sale_terminal": TEXT,
         "location": NULL_TEXT,  # where the goods came back to
+        "sale_location": NULL_TEXT,  # where the bill's goods were sold, and reserved
     },
     needed=("uuid", "number", "sale_uuid", "refund_method", "total"),
-    sometimes=("claim_id", "sale_terminal", "location"),
+    sometimes=("claim_id", "sale_terminal", "location", "sale_location"),
 )
 
 # --- stock documents (docs/stock.md) ---------------------------------------------------
@@ -354,10 +359,28 @@ DELIVERY_RECORDED = Obj(
         "sale": COLUMN_TEXT,
         "sale_uuid": UUID,
         "sale_terminal": TEXT,
-        "location": COLUMN_TEXT,
-        "mode": TEXT,
+        "location": COLUMN_TEXT,  # the bill's: where its goods were reserved, and leave
+        "mode": TEXT,  # home | pickup | courier
         "courier_ref": TEXT,
-        "lines": ListOf(Obj({"line_no": NUMBER, "sku": TEXT, "qty_milli": NUMBER})),
+        "customer": Null(Obj({"uuid": NULL_TEXT, "name": TEXT})),
+        "lines": ListOf(
+            Obj(
+                {
+                    "line_no": NUMBER,
+                    "sku": TEXT,
+                    "name": TEXT,
+                    "unit": TEXT,
+                    "qty_milli": NUMBER,
+                    # the line's ordered quantity, and what is left to deliver after this
+                    "ordered_milli": NUMBER,
+                    "pending_milli": NUMBER,
+                    "lot_no": NULL_TEXT,
+                    "serial": NULL_TEXT,
+                },
+                needed=("line_no", "sku", "qty_milli"),
+            )
+        ),
+        "pending_milli": NUMBER,  # of the whole bill, after this delivery
     },
     needed=("uuid", "number", "sale_uuid", "location", "lines"),
 )

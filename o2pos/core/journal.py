@@ -72,6 +72,7 @@ DOCUMENT_NUMBERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
             "stock.counted",
             "transfer.sent",  # a transfer note (TO)
             "transfer.received",  # the receipt note of a transfer received (TI)
+            "delivery.recorded",
         ),
     ),
     ("journal_receipt_number", "$.receipt", ("sale.completed", "receipt.recorded")),
@@ -98,14 +99,17 @@ def document_indexes() -> list[str]:
     return statements
 
 
+def _latest(path: str, types: tuple[str, ...], number: str) -> Journal | None:
+    rows = Journal.fetch(f"{document_where(path, types)} = ? ORDER BY seq DESC LIMIT 1", number)
+    return rows[0] if rows else None
+
+
 def document_event(path: str, number: str) -> Journal | None:
-    """The latest event with ``number`` at ``path``, one of ``DOCUMENT_NUMBERS``' paths."""
+    """The latest event with ``number`` at ``path``, one of ``DOCUMENT_NUMBERS``' paths
+    (the first index on it: a bill, return or cash movement for ``$.number``)."""
     for _name, indexed, types in DOCUMENT_NUMBERS:
         if indexed == path:
-            rows = Journal.fetch(
-                f"{document_where(path, types)} = ? ORDER BY seq DESC LIMIT 1", number
-            )
-            return rows[0] if rows else None
+            return _latest(path, types, number)
     raise ValueError(f"no index on document numbers at {path!r}")
 
 
@@ -115,8 +119,8 @@ def find_document(number: str) -> tuple[Journal, str] | None:
     A sale's own number is looked for before a receipt number, which comes before a Z
     number; numbers of different kinds never collide (their series' prefixes differ).
     """
-    for _name, path, _types in DOCUMENT_NUMBERS:
-        row = document_event(path, number)
+    for _name, path, types in DOCUMENT_NUMBERS:
+        row = _latest(path, types, number)
         if row is not None:
             return row, path.removeprefix("$.")
     return None

@@ -281,7 +281,10 @@ def apply(ctx: Context, records: list[Any], version: int, *, reset: bool = False
         fields = {"master_version": version, "master_pulled_at": ctx.now()}
         if not SyncStatus.update(**fields).where(SyncStatus.name == NAME).execute():
             SyncStatus.insert(name=NAME, **fields).execute()
-        if counts:
+        # stock levels are figures the tills' own events made, not master data anybody
+        # changed: a page of nothing else writes no event, or every push that sold would
+        # bring one back to push in the next round, for ever
+        if set(counts) - {"stock"}:
             journal.append(
                 ctx,
                 "master.applied",

@@ -471,6 +471,8 @@ class SaleLine(BaseModel):
     igst = IntegerField(default=0)
     total = IntegerField(default=0)
     returned_milli = IntegerField(default=0)
+    # delivered by this till, of a bill marked for delivery (``core.deliveries``)
+    delivered_milli = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])
 
     class Meta:
         indexes = ((("sale", "line_no"), True),)
@@ -733,7 +735,8 @@ class PrintJob(BaseModel):
     id = AutoField()
 
     created_at = DateTimeField()
-    kind = CharField()  # bill | receipt | return | cash | x_report | z_report | drawer
+    # bill | receipt | return | cash | delivery | x_report | z_report | drawer
+    kind = CharField()
     number = CharField()
     copy = BooleanField(default=False)
     body = TextField()

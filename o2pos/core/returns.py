@@ -54,6 +54,17 @@ class ReturnItem:
     restock: bool = True
 
 
+def undelivered(sale: Sale, line: SaleLine, qty_milli: int) -> int:
+    """Of ``qty_milli`` of a line coming back, what was never delivered: a bill marked for
+    delivery gives back what is still pending first (the customer cancels goods that never
+    left, their reservation is released), then delivered goods (docs/stock.md). Counts
+    this till's own deliveries; nothing for a bill taken away at the counter."""
+    if not sale.delivery:
+        return 0
+    pending = max(line.qty_milli - line.delivered_milli - line.returned_milli, 0)
+    return min(qty_milli, pending)
+
+
 def _share(value: int, done: int, qty: int, sold: int) -> int:
     return div_round(value * (done + qty), sold) - div_round(value * done, sold)
 
@@ -126,6 +137,9 @@ class RemoteSaleLine:
     total: int
     lot_no: str | None = None
     serial: str | None = None
+    # of a bill marked for delivery: what every till has still to deliver, as the central
+    # counted; a return takes it back first (docs/stock.md, "Delivery")
+    pending_milli: int = 0
 
     @property
     def left_milli(self) -> int:
@@ -146,6 +160,8 @@ class RemoteSale:
     returned_round_off: int  # round-off already given back by returns at any till
     refunded: int  # refunded by returns at any till, other than on account
     lines: tuple[RemoteSaleLine, ...]
+    delivery: str | None = None  # home | pickup: marked for delivery, its goods reserved
+    location: str | None = None  # where its goods were sold (and are reserved)
 
 
 @dataclass(frozen=True)
@@ -410,9 +426,14 @@ def create_remote(
                 restock=item.restock and product is not None,
                 **parts,
             )
-            if item.restock and product is not None:
-                _restock_remote(ctx, line, product, item.qty_milli)
-                moves.append(stock.Move(product.id, on_hand=item.qty_milli))
+            before = min(item.qty_milli, line.pending_milli) if sale.delivery else 0
+            if product is not None and before:  # never left: released where it was held
+                moves.append(stock.Move(product.id, reserved=-before, location=sale.location))
+            if product is not None and (item.restock or before):
+                back = before + (item.qty_milli - before if item.restock else 0)
+                _restock_remote(ctx, line, product, back)
+            if item.restock and product is not None and item.qty_milli > before:
+                moves.append(stock.Move(product.id, on_hand=item.qty_milli - before))
             payload_lines.append(
                 {
                     "line_no": line.line_no,
@@ -423,6 +444,7 @@ def create_remote(
                     "lot_no": line.lot_no,
                     "serial": line.serial,
                     "restock": item.restock and product is not None,
+                    "undelivered_milli": before,
                     "total": line_total,
                     **parts,
                 }
@@ -439,6 +461,7 @@ def create_remote(
                 "claim_id": claim_id,
                 "session_id": session.id,
                 "location": ctx.location,
+                "sale_location": sale.location,
                 "refund_method": method.code,
                 "refund_kind": method.kind,
                 "credit_note": voucher.code if voucher else None,
@@ -561,6 +584,7 @@ def create(
         )
         payload_lines = []
         moves: list[stock.Move] = []
+        reserved_at = sale.location or ctx.settings.terminal.location
         for line, item, parts in figures:
             line_total = sum(parts.values())
             ReturnLine.create(
@@ -571,13 +595,18 @@ def create(
                 restock=item.restock,
                 **parts,
             )
+            before = undelivered(sale, line, item.qty_milli)
             SaleLine.update(returned_milli=SaleLine.returned_milli + item.qty_milli).where(
                 SaleLine.id == line.id
             ).execute()
-            if item.restock:
-                moves.append(stock.Move(line.product_id, on_hand=item.qty_milli))
+            if before:  # never left the store: its reservation is released where it is held
+                moves.append(stock.Move(line.product_id, reserved=-before, location=reserved_at))
+            if item.restock and item.qty_milli > before:
+                moves.append(stock.Move(line.product_id, on_hand=item.qty_milli - before))
+            if item.restock or before:
+                back = before + (item.qty_milli - before if item.restock else 0)
                 if line.lot_id is not None:
-                    Lot.update(qty_milli=Lot.qty_milli + item.qty_milli).where(
+                    Lot.update(qty_milli=Lot.qty_milli + back).where(
                         Lot.id == line.lot_id
                     ).execute()
                 if line.serial:
@@ -594,6 +623,7 @@ def create(
                     "lot_no": line.lot_no,
                     "serial": line.serial,
                     "restock": item.restock,
+                    "undelivered_milli": before,
                     "total": line_total,
                     **parts,
                 }
@@ -610,6 +640,7 @@ def create(
                 "claim_id": claim_id,
                 "session_id": session.id,
                 "location": ctx.location,
+                "sale_location": reserved_at,
                 "refund_method": method.code,
                 "refund_kind": method.kind,
                 "credit_note": voucher.code if voucher else None,

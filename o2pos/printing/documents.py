@@ -3,7 +3,8 @@
 A bill is its ``sale.completed`` event (lines, taxes, payments, change), a payment receipt
 its ``receipt.recorded`` (or, for one taken at checkout, the bill's ``sale.completed``,
 which carries the receipt's number and payments), a return its ``return.completed``, a cash
-movement its ``register.cash_moved``, a Z report its ``register.closed``. Printing from the journal
+movement its ``register.cash_moved``, a Z report its ``register.closed``, a delivery note
+its ``delivery.recorded``. Printing from the journal
 means a reprint shows the document exactly as it was issued, whatever changed since.
 """
 
@@ -29,14 +30,15 @@ PRINTABLE = {
     "register.closed": ("z_report", "$.z_number"),
     "transfer.sent": ("transfer", "$.number"),
     "transfer.received": ("transfer_in", "$.number"),
+    "delivery.recorded": ("delivery", "$.number"),
     "stock.counted": ("stock_count", "$.number"),
 }
 
 
 @dataclass(frozen=True)
 class Document:
-    # bill | receipt | return | cash | z_report | x_report | daily_report | stock_count
-    # | transfer (TO) | transfer_in (TI)
+    # bill | receipt | return | cash | z_report | x_report | daily_report | stock_count |
+    # delivery | transfer (TO) | transfer_in (TI)
     kind: str
     number: str
     created_at: str  # ISO UTC, as in the journal
@@ -104,13 +106,14 @@ def receipt_at_checkout(row: Journal) -> Document:
 
 def find(ctx: Context, number: str) -> Document:
     """The document with this number: a bill, a payment receipt (at checkout or later), a
-    return, a cash movement or a Z report. Indexed lookups (``journal.find_document``)."""
+    return, a cash movement, a Z report or a delivery note. Indexed lookups
+    (``journal.find_document``)."""
     wanted = number.strip().upper()
     found = journal.find_document(wanted) if wanted else None
     if found is None:
         raise NotFound(
-            f"No bill, receipt, return, cash movement, Z report, stock count or transfer "
-            f"numbered {wanted}"
+            f"No bill, receipt, return, cash movement, Z report, stock count, delivery note or "
+            f"transfer numbered {wanted}"
         )
     row, key = found
     if row.event_type == "sale.completed" and key == "receipt":

@@ -96,8 +96,13 @@ NUMBER_LABELS = {
     "z_report": "Z No",
     "transfer": "Transfer No",
     "transfer_in": "Receipt No",
+    "delivery": "Delivery No",
     "stock_count": "Count No",
 }
+
+# how a bill marked for delivery leaves, as its slip says; and how a delivery went
+DELIVERY_MARKS = {"home": "Home delivery", "pickup": "Pick-up later"}
+DELIVERY_MODES = {"home": "Home delivery", "pickup": "Picked up", "courier": "Courier"}
 
 # Who the header names as having made the document, and where in its payload when that
 # is not the event's employee (a count is counted by whoever started it, posted by another)
@@ -355,6 +360,10 @@ def bill(doc: Document, store: StoreSettings, options: Options) -> Slip:
     sold = {v["line_no"]: v for v in p.get("vouchers") or []}
     paper = Paper(options.width)
     _header(paper, doc, store, options, "TAX INVOICE")
+    if p.get("delivery"):  # the goods stay in the store until delivered
+        paper.rule()
+        paper.center("TO BE DELIVERED", bold=True)
+        paper.center(DELIVERY_MARKS.get(p["delivery"], p["delivery"]))
     paper.rule()
     for ln in p["lines"]:
         paper.text(ln["name"])
@@ -591,6 +600,38 @@ def receipt_note(doc: Document, store: StoreSettings, options: Options) -> Slip:
     return _slip(doc, paper, options)
 
 
+def delivery_note(doc: Document, store: StoreSettings, options: Options) -> Slip:
+    """Goods of a bill leaving the store: what this shipment carries of each line, what
+    is still to come, how it went, and a place for the customer to sign for it."""
+    p = doc.payload
+    paper = Paper(options.width)
+    _header(paper, doc, store, options, "DELIVERY NOTE")
+    paper.row("Against bill", p["sale"])
+    paper.row("Mode", DELIVERY_MODES.get(p["mode"], p["mode"]))
+    if p.get("courier_ref"):
+        paper.row("Reference", p["courier_ref"])
+    paper.rule()
+    for ln in p["lines"]:
+        paper.text(ln.get("name") or ln["sku"])
+        unit = ln.get("unit") or ""
+        paper.row(f"Delivered now ({unit})", format_qty(ln["qty_milli"]), indent=2)
+        if "ordered_milli" in ln:
+            paper.row("Ordered", format_qty(ln["ordered_milli"]), indent=2)
+            paper.row("Still to deliver", format_qty(ln["pending_milli"]), indent=2)
+        if ln.get("serial"):
+            paper.text(f"Serial {ln['serial']}", indent=2)
+        if ln.get("lot_no"):
+            paper.text(f"Lot {ln['lot_no']}", indent=2)
+    paper.rule()
+    left = p.get("pending_milli")
+    if left is not None:
+        paper.center("Delivered in full" if left == 0 else "More to follow", bold=True)
+    paper.add(Line(""))
+    paper.add(Line("Received by " + "_" * (paper.width - len("Received by "))))
+    _codes(paper, doc, options)
+    return _slip(doc, paper, options)
+
+
 def _scope(scope: str) -> str:
     if scope.startswith("category:"):
         return f"category {scope.removeprefix('category:')}"
@@ -722,6 +763,7 @@ LAYOUTS: dict[str, Callable[[Document, StoreSettings, Options], Slip]] = {
     "receipt": receipt,
     "return": return_slip,
     "cash": cash,
+    "delivery": delivery_note,
     "x_report": report,
     "z_report": report,
     "daily_report": report,

@@ -188,6 +188,15 @@ class CentralClient:
     def release_return(self, uuid: str, claim_id: str) -> dict[str, Any]:
         return self._request("POST", f"/v1/store/sales/{uuid}/release", json={"claim_id": claim_id})
 
+    def store_deliveries(self, **query: str | int) -> dict[str, Any]:
+        """The store's bills still to deliver (``location``, ``customer``, ``name``,
+        ``limit``), see ``sync.deliveries``."""
+        return self._request("GET", "/v1/store/deliveries", params=query)
+
+    def store_delivery(self, number: str) -> dict[str, Any]:
+        """A bill of the store marked for delivery, with what each line has still to deliver."""
+        return self._request("GET", f"/v1/store/deliveries/{quote(number, safe='')}")
+
     def voucher(self, code: str) -> dict[str, Any]:
         return self._request("GET", f"/v1/store/vouchers/{code}")
 

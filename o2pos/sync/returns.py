@@ -52,9 +52,12 @@ def _sale(data: dict[str, Any]) -> RemoteSale:
                 total=int(line.get("total") or 0),
                 lot_no=line.get("lot_no"),
                 serial=line.get("serial"),
+                pending_milli=int(line.get("pending_milli") or 0),
             )
             for line in data.get("lines") or []
         ),
+        delivery=data.get("delivery"),
+        location=data.get("location"),
     )
 
 

@@ -27,6 +27,7 @@ from o2pos.tui import keymap
 from o2pos.tui.approval import ManagerPinDialog
 from o2pos.tui.print_monitor import PrinterUpdated, PrintMonitor
 from o2pos.tui.screens.counts import CountScreen
+from o2pos.tui.screens.delivery import DeliveryScreen
 from o2pos.tui.screens.dialogs import HelpDialog
 from o2pos.tui.screens.documents import ReceiptsScreen, ReturnsScreen
 from o2pos.tui.screens.login import LoginScreen
@@ -359,6 +360,9 @@ class TillApp(App, inherit_bindings=False):
 
     def action_returns(self) -> None:
         self._go(ReturnsScreen)
+
+    def action_delivery(self) -> None:
+        self._go(DeliveryScreen)
 
     def action_register(self) -> None:
         self._go(RegisterScreen)

@@ -17,7 +17,7 @@ The keys Textual 8 holds itself, and what the till does with them:
 - Screen: tab, shift+tab, ctrl+c (copy). GLOBAL's priority tab, shift+tab and ctrl+c come
   first; F1 leaves Textual's out.
 - Input: ctrl+a, ctrl+e, ctrl+d, ctrl+k, ctrl+u, ctrl+w, ctrl+x, ctrl+c, ctrl+v and the
-  editing keys. The till's priority keys (ctrl+e, ctrl+d, ctrl+k, ctrl+x, ctrl+u on the
+  editing keys. The till's priority keys (ctrl+e, ctrl+d, ctrl+k, ctrl+w, ctrl+x, ctrl+u on the
   login) come first, so they act in the item box; Enter, Backspace, Delete, ←, →, Home and
   End stay the box's (``RESERVED``).
 - DataTable and OptionList: ↑ ↓ PgUp PgDn Home End Enter, for their own cursor.
@@ -37,6 +37,7 @@ GLOBAL = [
     Binding("f3", "receipts", "Receipts", id="receipts", priority=True),
     Binding("f4", "register", "Register", id="register", priority=True),
     Binding("ctrl+r", "returns", "Returns", id="returns", priority=True),
+    Binding("ctrl+y", "delivery", "Delivery", id="delivery", priority=True),
     Binding("f5", "reprint", "Reprint", id="reprint", priority=True),
     Binding("f6", "dashboard", "Dashboard", id="dashboard", priority=True),
     Binding("ctrl+l", "lock", "Lock", id="lock", priority=True),
@@ -77,6 +78,15 @@ SALES = [
     Binding("ctrl+x", "void", "Void bill", id="void_bill", show=False, priority=True),
     Binding("ctrl+s", "save", "Save unpaid", id="save_unpaid", show=False, priority=True),
     Binding("ctrl+t", "lot", "Choose lot", id="choose_lot", show=False, priority=True),
+    Binding(
+        "ctrl+w",
+        "mark_delivery",
+        "Deliver later",
+        id="mark_delivery",
+        show=False,
+        priority=True,
+        tooltip="Deliver later",
+    ),
     # off the key bar, which is full at 80 columns; F1 lists it
     Binding(
         "ctrl+g",
@@ -128,6 +138,28 @@ RETURNS = [
     Binding("f10", "refund", "Refund", id="returns_refund", priority=True),
     Binding("m", "method", "Method", id="returns_method"),
     Binding("down", "focus_list", "Lines", id="returns_list", show=False, priority=True),
+]
+
+# the Delivery screen: a bill found by number or customer, or picked from the pending list
+DELIVERY = [
+    Binding("f9", "deliver_all", "All", id="delivery_all", priority=True, tooltip="Deliver all"),
+    Binding("f10", "deliver", "Deliver", id="delivery_deliver", priority=True),
+    Binding(
+        "ctrl+d",
+        "drop",
+        "Drop",
+        id="delivery_drop",
+        priority=True,
+        tooltip="Drop line's qty",
+    ),
+    Binding("escape", "back", "List", id="delivery_back", tooltip="Back to the list"),
+    Binding("down", "focus_list", "List", id="delivery_list", show=False, priority=True),
+]
+
+# how a delivery goes, chosen with ↑↓ while the courier reference box has the Enter
+DELIVER = [
+    Binding("up", "mode(-1)", "How", id="deliver_mode_previous", priority=True),
+    Binding("down", "mode(1)", "How", id="deliver_mode_next", show=False, priority=True),
 ]
 
 REPRINT = [Binding("down", "focus_list", "Recent", id="reprint_list", show=False, priority=True)]
@@ -205,6 +237,7 @@ YIELDING = {
     "search_list",
     "transfer_lines",
     "transfer_list",
+    "delivery_list",
     "count_list",
 }
 
@@ -236,6 +269,7 @@ BAR = {
     "sales": ("pay", "customer", "discount", "search", "hold", "quantity", "remove_line"),
     "receipts": ("receipts_pay", "receipts_drop", *GO),
     "returns": ("returns_refund", "returns_method", *GO),
+    "delivery": ("delivery_all", "delivery_deliver", "delivery_drop", "delivery_back", *GO),
     "register": (
         *("cash_in", "cash_out", "x_report", "close_register", "no_sale", "register_open"),
         *GO,
@@ -263,6 +297,8 @@ SCOPES: dict[str, list[list[Binding]]] = {
     "register": [GLOBAL, REGISTER],
     "receipts": [GLOBAL, RECEIPTS],
     "returns": [GLOBAL, RETURNS],
+    "delivery": [GLOBAL, DELIVERY],
+    "deliver": [GLOBAL, DIALOG, DELIVER],
     "reprint": [GLOBAL, REPRINT],
     "transfer_out": [GLOBAL, TRANSFER_OUT],
     "transfer_in": [GLOBAL, TRANSFER_IN],

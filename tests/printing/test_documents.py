@@ -100,7 +100,8 @@ def test_every_kind_of_number_is_found_and_an_unknown_one_is_told(store: Store) 
     for missing in ("S-T1-000099", "R-T1-000099", "", "X"):
         with pytest.raises(
             NotFound,
-            match="No bill, receipt, return, cash movement, Z report, stock count or transfer",
+            match="No bill, receipt, return, cash movement, Z report, stock count, delivery "
+            "note or transfer",
         ):
             documents.find(ctx, missing)
 

@@ -18,9 +18,9 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
-from o2pos.core import counts, payments, register, returns, sales, transfers
+from o2pos.core import counts, deliveries, payments, register, returns, sales, transfers
 from o2pos.core.auth import Perm
-from o2pos.core.models import Customer, Location, SaleLine
+from o2pos.core.models import Customer, Location, Product, SaleLine, SerialNumber
 from o2pos.core.money import format_amount
 from o2pos.core.payments import Tender
 from o2pos.core.settings import StoreSettings
@@ -150,15 +150,37 @@ def _ring_up(store: Store) -> dict[str, Document]:
     counts.count_line(ctx, count.id, "MILK", 52_000, clerk)
     counted = counts.post(ctx, count.id, manager)
 
+    # the next shift: a bill for home delivery, and the first of its deliveries (after the
+    # reports above, which it would change)
+    clock.advance(hours=12)
+    store.open_register(100000)
+    sale_id = store.bill("3*8901234567890")
+    sales.add_item(ctx, sale_id, "8900000000043", cashier, serial="SN2")
+    sales.set_customer(ctx, sale_id, lakshmi.id, cashier)
+    sales.set_delivery(ctx, sale_id, "home", cashier)
+    due = sales.get(sale_id).total
+    to_deliver = sales.checkout(ctx, sale_id, [Tender("card", due, "AUTH 5100")], cashier)
+    clock.advance(hours=3)
+    bill = deliveries.view(ctx, str(to_deliver.sale.number))
+    note = deliveries.deliver(
+        ctx,
+        cashier,
+        bill.number,
+        {ln.line_no: 1000 if ln.sku == "PHONE" else 2000 for ln in bill.lines},
+        "courier",
+        "BlueDart AWB 5067 1123 09",
+    )
+
     # stock sent to the warehouse and received there one pack short (the till signed in at
     # each location in turn, as an employee of both)
     with ctx.write():
         Location.create(code="WH", name="Warehouse")
+        SerialNumber.create(product=Product.get(Product.sku == "PHONE"), serial="SN3")
     clock.advance(minutes=5)
     draft = transfers.start(ctx, clerk, "WH")
     transfers.add_item(ctx, draft.id, "5*8900000000012", clerk)
     transfers.add_item(ctx, draft.id, "8900000000036", clerk)
-    transfers.add_item(ctx, draft.id, "PHONE", clerk, serial="SN2")
+    transfers.add_item(ctx, draft.id, "PHONE", clerk, serial="SN3")
     sent = transfers.send(ctx, draft.id, clerk)
     ctx.session_location = "WH"
     arrived = [transfers.Count(1, 4000, "One pack torn open in the van")]
@@ -185,6 +207,8 @@ def _ring_up(store: Store) -> dict[str, Document]:
         "z_report": z,
         "daily_report": daily,
         "stock_count": find(counted.number or ""),
+        "bill_delivery": find(to_deliver.sale.number),
+        "delivery_note": find(note.number),
     }
 
 
@@ -212,6 +236,8 @@ NAMES = [
     "z_report",
     "daily_report",
     "stock_count",
+    "bill_delivery",
+    "delivery_note",
 ]
 BILLS = [name for name in NAMES if name.startswith("bill")]
 
@@ -358,6 +384,7 @@ def test_a_copy_says_so_under_the_title(docs: dict[str, Document], name: str) ->
         "STOCK TRANSFER",
         "STOCK RECEIVED",
         "STOCK COUNT",
+        "DELIVERY NOTE",
     }
 
 
@@ -459,6 +486,7 @@ def test_every_kind_has_a_layout_and_unknown_kinds_are_refused(docs: dict[str, D
         "transfer",
         "transfer_in",
         "stock_count",
+        "delivery",
     }
     assert {d.kind for d in docs.values()} == set(layouts.LAYOUTS)
     for doc in docs.values():

@@ -70,6 +70,7 @@ SCREEN_TEXT = {
     "sales": r"F7 Cust",  # its key bar
     "receipts": r"\^D Drop last",  # its key bar
     "returns": r"Can return",  # a column of its list
+    "delivery": r"Esc List",  # its key bar
     "register": r"Expected in drawer|The cash register is closed",
     "reprint": r"S-…, R-…, RT-…, Z-…|Number\s+When\s+What",  # its number box, its list
     "dashboard": r"Top products",
@@ -418,6 +419,7 @@ def walk(till: Till) -> None:
     tour(till)
     receipts_keys(till)
     returns_keys(till)
+    delivery_keys(till)
     register_keys(till)
     reprint_keys(till)
     transfers_keys(till)
@@ -711,6 +713,48 @@ def returns_keys(till: Till) -> None:
     around(till, "slip", title("Return RT-T1-"))
     till.press("slip", "p", shows("Sent to the printer"))
     till.press("slip", "escape", both(no_title("Return RT-T1-"), shows("refund 545.00")))
+
+
+def delivery_keys(till: Till) -> None:
+    """ctrl+w marks a bill for delivery; ctrl+y: the pending list, the bill, a line's
+    quantity (Enter), ctrl+d drops it, F10, F9 all, the note; Esc back to the list."""
+    till.press("returns", "ctrl+y", on("delivery"))
+    around(till, "delivery", on("delivery"))
+    till.press("delivery", "f9", shows("Scan or pick the bill to deliver first"))
+    till.press("delivery", "ctrl+d", shows("Pick a bill first"))
+    till.press("delivery", "escape", anything)  # on the list: to the number box
+    till.press("delivery", "f2", on("sales"))
+    till.scan(RICE, cart_line(1, "Daawat Rozana"))
+    till.press("sales", "ctrl+w", title("Delivery of this bill"))
+    till.press("dialog", "escape", no_title("Delivery of this bill"))
+    till.press("sales", "ctrl+w", title("Delivery of this bill"))
+    till.press("dialog", "down", anything, form="normal")
+    till.enter(both(no_title("Delivery of"), shows("TO BE DELIVERED: home delivery")))
+    till.press("sales", "f10", title("Payment · due 545.00"))
+    screen = till.enter(line(r"Bill S-T1-\d+ paid 545\.00"))
+    number = first(screen, r"Bill (S-T1-\d+) paid")
+    till.press("sales", "ctrl+y", both(on("delivery"), line(rf"^ {number}\s+walk-in\s+home")))
+    till.press("delivery", "down", anything, form="normal", moves_focus=True)
+    till.enter(shows(f"Bill {number}", "pending 1"))
+    till.enter(title("Quantity of Daawat Rozana Basmati Rice 5 kg"))
+    till.enter(both(no_title("Quantity of"), shows("pending 1 · now 1")))
+    till.press("delivery", "ctrl+d", both(shows("pending 1"), gone("now 1")))
+    till.press("delivery", "f10", shows("Enter on a line sets what goes now"))
+    till.press("delivery", "f9", title(f"Deliver 1 line of {number}"))
+    around(till, "deliver", title(f"Deliver 1 line of {number}"))
+    till.press("deliver", "escape", both(no_title("Deliver 1 line"), shows("pending 1 · now 1")))
+    till.press("delivery", "f9", title(f"Deliver 1 line of {number}"))
+    till.highlighted("Home delivery")  # as the bill was marked
+    till.press("deliver", "up", anything, form="normal")
+    till.highlighted("Courier")  # ↑ from the first goes round to the last
+    till.enter(shows("A courier delivery needs the courier's reference"))
+    till.press("deliver", "down", anything, form="normal")
+    till.press("deliver", "down", anything, form="normal")
+    till.highlighted("Picked up")
+    till.enter(title("Delivery note DN-T1-000001"))
+    till.press("slip", "escape", both(no_title("Delivery note"), shows("delivered in full")))
+    till.press("delivery", "down", anything, form="normal")  # the (empty) list's own ↓
+    till.press("delivery", "ctrl+r", on("returns"))
 
 
 def register_keys(till: Till) -> None:

@@ -141,6 +141,35 @@ def test_returns(snap_compare, tmp_path: Path) -> None:
     assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)
 
 
+def test_sales_marked_for_delivery(snap_compare, tmp_path: Path) -> None:
+    press = [*SIGN_IN, *keys("3*RICE1"), "enter", "ctrl+w", "down", "down", "enter"]
+    assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)
+
+
+def test_delivery_mark_dialog(snap_compare, tmp_path: Path) -> None:
+    press = [*SIGN_IN, *keys("RICE1"), "enter", "ctrl+w"]
+    assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)
+
+
+DELIVERY_BILL = [*keys("3*RICE1"), "enter", *keys("2*SOAP"), "enter", "ctrl+w", "down", "enter"]
+
+
+def test_delivery_pending_list(snap_compare, tmp_path: Path) -> None:
+    press = [*SIGN_IN, *DELIVERY_BILL, "f10", "enter", "ctrl+y"]
+    assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)
+
+
+def test_delivery_of_a_bill(snap_compare, tmp_path: Path) -> None:
+    press = [*SIGN_IN, *DELIVERY_BILL, "f10", "enter", "ctrl+y", "down", "enter", "enter"]
+    press += ["backspace", *keys("2"), "enter"]  # two of the three rice packs go now
+    assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)
+
+
+def test_deliver_dialog(snap_compare, tmp_path: Path) -> None:
+    press = [*SIGN_IN, *DELIVERY_BILL, "f10", "enter", "ctrl+y", "down", "enter", "f9", "down"]
+    assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)
+
+
 def test_quantity_dialog(snap_compare, tmp_path: Path) -> None:
     press = [*SIGN_IN, *keys("RICE1"), "enter", "ctrl+q"]
     assert snap_compare(app_for(tmp_path, register_open=True), terminal_size=SIZE, press=press)

@@ -17,6 +17,7 @@ from o2pos.core import (
     auth,
     counts,
     customers,
+    deliveries,
     importer,
     masterdata,
     register,
@@ -89,6 +90,13 @@ def a_day_of_every_event(store: Store, tmp_path: Path) -> None:
         approval=store.approval(auth.Perm.REFUND),
         reason="torn",
     )
+    # a bill for home delivery, one soap delivered by courier, the other cancelled
+    home = store.bill("2*SOAP")
+    sales.set_delivery(ctx, home, "home", cashier)
+    to_go = sales.checkout(ctx, home, [Tender("cash", sales.get(home).total)], cashier).sale
+    deliveries.deliver(ctx, cashier, str(to_go.number), {1: 1000}, "courier", "AWB 77")
+    [soaps] = sales.lines_of(to_go)
+    returns.create(ctx, manager, str(to_go.number), [returns.ReturnItem(soaps.id, 1000)], "cash")
     gift = store.bill("SOAP")  # a gift voucher sold with goods: voucher.issued
     sales.add_gift_voucher(ctx, gift, "500", cashier)
     sales.checkout(ctx, gift, [Tender("cash", sales.get(gift).total)], cashier)

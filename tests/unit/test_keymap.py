@@ -48,9 +48,9 @@ def test_a_wrong_remap_is_refused_with_a_reason(remap: dict[str, str], says: str
 
 
 def test_good_remaps_are_accepted_and_normalised() -> None:
-    assert check_remap({"pay": "F12 ", "sync_status": "ctrl+y", "register_open": "p"}) == {
+    assert check_remap({"pay": "F12 ", "sync_status": "ctrl+z", "register_open": "p"}) == {
         "pay": "f12",
-        "sync_status": "ctrl+y",
+        "sync_status": "ctrl+z",
         "register_open": "p",
     }
 

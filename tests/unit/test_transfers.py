@@ -344,7 +344,7 @@ def test_a_product_the_till_does_not_know_stops_the_receipt(here: Store) -> None
 def test_an_older_till_database_finds_transfer_notes_by_number_through_the_index(
     here: Store,
 ) -> None:
-    """Schema 13 -> 14: transfer and receipt notes join the journal's document-number
+    """Schema 14 -> 15: transfer and receipt notes join the journal's document-number
     index, which an older file has without them (a lookup would read every row)."""
     from o2pos.core import db as schema
 
@@ -355,12 +355,12 @@ def test_an_older_till_database_finds_transfer_notes_by_number_through_the_index
         f"{journal.document_where(*journal.DOCUMENT_NUMBERS[0][1:])} = ? LIMIT 1"
     )
     database.execute_sql("DROP INDEX journal_document_number")
-    database.execute_sql(  # as schema 13 made it: without the transfer events
+    database.execute_sql(  # as schema 14 made it: without the transfer events
         "CREATE INDEX journal_document_number ON journal (json_extract(payload, '$.number')) "
         "WHERE event_type IN ('sale.completed', 'return.completed', 'register.cash_moved', "
-        "'stock.counted')"
+        "'stock.counted', 'delivery.recorded')"
     )
-    database.execute_sql("PRAGMA user_version = 13")
+    database.execute_sql("PRAGMA user_version = 14")
 
     def plan() -> str:  # a connection of its own: sqlite3 caches its statements
         with closing(sqlite3.connect(here.ctx.settings.terminal.db_path)) as con:

@@ -33,7 +33,16 @@ from o2pos.core.sales.discounts import (
     set_line_discount,
     set_order_discount,
 )
-from o2pos.core.sales.lifecycle import cancel, current_bill, hold, new, recall, set_customer
+from o2pos.core.sales.lifecycle import (
+    DELIVERY_MARKS,
+    cancel,
+    current_bill,
+    hold,
+    new,
+    recall,
+    set_customer,
+    set_delivery,
+)
 from o2pos.core.sales.lines import (
     MAX_LINES,
     MAX_QTY_MILLI,
@@ -49,6 +58,7 @@ from o2pos.core.sales.lines import (
 from o2pos.core.sales.payloads import sale_payload, tax_summary
 
 __all__ = [
+    "DELIVERY_MARKS",
     "MAX_LINES",
     "MAX_QTY_MILLI",
     "BillView",
@@ -82,6 +92,7 @@ __all__ = [
     "sale_payload",
     "save_unpaid",
     "set_customer",
+    "set_delivery",
     "set_line_discount",
     "set_order_discount",
     "set_qty",

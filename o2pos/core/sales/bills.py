@@ -68,19 +68,20 @@ class BillView:
     total: int
     notice: str | None  # what the last change did by itself (a coupon dropped, ...)
     lines: list[LineView]
+    delivery: str | None = None  # home | pickup: delivered later (``set_delivery``)
 
 
 def bill_view(sale_id: int) -> BillView:
     row = sql(
         "SELECT s.id, s.number, s.status, c.name, s.interstate, s.coupon_code, s.subtotal, "
-        "s.discount_total, s.tax_total, s.round_off, s.total, s.notice "
+        "s.discount_total, s.tax_total, s.round_off, s.total, s.notice, s.delivery "
         "FROM sale s LEFT JOIN customer c ON c.id = s.customer_id WHERE s.id = ?",
         (sale_id,),
     ).fetchone()
     if row is None:
         raise NotFound(f"No bill with id {sale_id}")
     id_, number, status, customer, interstate, coupon, subtotal, discounts, tax, rounding = row[:10]
-    total, notice = row[10:]
+    total, notice, delivery = row[10:]
     return BillView(
         id_,
         number,
@@ -95,6 +96,7 @@ def bill_view(sale_id: int) -> BillView:
         total,
         notice,
         line_views(sale_id),
+        delivery,
     )
 
 

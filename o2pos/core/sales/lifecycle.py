@@ -60,6 +60,22 @@ def set_customer(ctx: Context, sale_id: int, customer_id: int | None, actor: Emp
     return get(sale_id)
 
 
+# how a bill's goods reach the customer when not taken at the counter (``core.deliveries``)
+DELIVERY_MARKS = {"home": "Home delivery", "pickup": "Pick-up later"}
+
+
+def set_delivery(ctx: Context, sale_id: int, mode: str | None, actor: Employee) -> Sale:
+    """Mark a bill in progress for later delivery (``home`` or ``pickup``), or unmark it
+    (None): its goods are then reserved at completion and leave stock when delivered."""
+    require(actor, Perm.SELL)
+    if mode is not None and mode not in DELIVERY_MARKS:
+        raise ValidationError(f"A bill is delivered home or picked up later, not {mode!r}")
+    with ctx.write():
+        sale = draft_of(sale_id)
+        Sale.update(delivery=mode).where(Sale.id == sale.id).execute()
+    return get(sale_id)
+
+
 def hold(ctx: Context, sale_id: int, actor: Employee) -> Sale:
     require(actor, Perm.SELL)
     with ctx.write():

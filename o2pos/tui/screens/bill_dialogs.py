@@ -397,3 +397,33 @@ class LotDialog(Dialog):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
+
+
+class DeliveryMarkDialog(Dialog):
+    """How the bill's goods reach the customer: taken now, home delivery or pick-up later.
+    Marked, they are reserved when the bill is paid and leave on the Delivery screen."""
+
+    CHOICES = (
+        ("now", "Taken now (no delivery)"),
+        ("home", "Home delivery later"),
+        ("pickup", "Pick-up later"),
+    )
+
+    def __init__(self, current: str | None) -> None:
+        super().__init__()
+        self.current = current or "now"
+
+    def compose(self) -> ComposeResult:
+        options = [Option(label, id=code) for code, label in self.CHOICES]
+        with Vertical(classes="dialog"):
+            yield Static("Delivery of this bill", classes="dialog-title")
+            yield OptionList(*options, id="marks")
+            yield Static("Enter: choose · Esc: cancel", classes="muted")
+
+    def on_mount(self) -> None:
+        marks = self.query_one("#marks", OptionList)
+        marks.highlighted = [code for code, _ in self.CHOICES].index(self.current)
+        marks.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)

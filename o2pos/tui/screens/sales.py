@@ -22,6 +22,7 @@ from o2pos.tui.screens.base import TillScreen
 from o2pos.tui.screens.bill_dialogs import (
     CouponTaken,
     CustomerDialog,
+    DeliveryMarkDialog,
     DiscountDialog,
     GiftVoucherDialog,
     LotDialog,
@@ -266,6 +267,30 @@ class SalesScreen(TillScreen):
         self.say(f"Bill {saved.number} saved, {format_amount(saved.total)} to pay at Receipts (F3)")
         if saved.number:
             self.app.print_document(saved.number)
+
+    @guarded
+    def action_mark_delivery(self) -> None:
+        """ctrl+w: the bill's goods are delivered later (home or pick-up), or taken now."""
+        current = sales.bill_view(self.sale_id).delivery
+
+        @guarded
+        def chosen(screen: SalesScreen, choice: str | None) -> None:
+            if choice is None:
+                screen.focus_item()
+                return
+            mode = None if choice == "now" else choice
+            sales.set_delivery(screen.ctx, screen.sale_id, mode, screen.employee)
+            screen.refresh_bill()
+            screen.say(
+                f"To be delivered: {sales.DELIVERY_MARKS[mode].lower()} · "
+                f"{keymap.short_key(screen.app.keys.get('delivery', 'ctrl+y'))} delivers it "
+                "once paid"
+                if mode
+                else "Not for delivery: the goods leave with the customer"
+            )
+            screen.focus_item()
+
+        self.app.push_screen(DeliveryMarkDialog(current), lambda c: chosen(self, c))
 
     @guarded
     def action_gift_voucher(self) -> None:

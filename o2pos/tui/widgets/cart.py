@@ -145,6 +145,12 @@ class CartTable(Widget, can_focus=True):
         return line.id if line else None
 
 
+DELIVERY_LINES = {
+    "home": "[b]TO BE DELIVERED[/b]: home delivery · its goods are reserved until then",
+    "pickup": "[b]TO BE DELIVERED[/b]: pick-up later · its goods are reserved until then",
+}
+
+
 class Totals(Static):
     def show(self, bill: BillView) -> None:
         if bill.interstate:
@@ -154,10 +160,13 @@ class Totals(Static):
             taxes = f"CGST {format_amount(bill.tax_total - half)}  SGST {format_amount(half)}"
         who = shorten(bill.customer_name, 22) if bill.customer_name else "walk-in"
         coupon = f"  coupon {bill.coupon_code}" if bill.coupon_code else ""
+        mark = DELIVERY_LINES.get(bill.delivery or "", "")
+        # a bill marked for delivery takes a third line (a layout, only when that changes)
+        self.set_class(bool(mark), "delivery")
         self.update(  # fixed size: repaint only, no screen layout
             layout=False,
             content=f"Items {len(bill.lines)}  Subtotal {format_amount(bill.subtotal)}  "
             f"Disc {format_amount(bill.discount_total)}  {taxes}\n"
             f"Customer {who}{coupon}  Round off {format_amount(bill.round_off)}   "
-            f"[b]TOTAL {format_amount(bill.total)}[/b]",
+            f"[b]TOTAL {format_amount(bill.total)}[/b]" + (f"\n{mark}" if mark else ""),
         )
