@@ -250,6 +250,8 @@ def apply(ctx: Context, records: list[Any], version: int, *, reset: bool = False
         before = current.master_version if current else 0
         if version <= before and not reset:
             return counts
+        if before == 0 or reset:  # the central's levels replace whatever stock was here
+            stock.rebase(ctx)
         for kind, key, _version, data in checked:
             if kind == "product":
                 _product(key, data)

@@ -206,6 +206,22 @@ def location_names(ctx: Context) -> dict[str, str]:
     return {row.code: row.name for row in Location.select()}
 
 
+def rebase(ctx: Context) -> None:
+    """Set every level to this till's own moves alone: what it holds when it first pulls
+    from a central (or the central sends everything again), before the central's levels are
+    added. Stock a till imported or set up on its own is not a move; with a central, the
+    central's figures (its opening stock, ``o2pos central receive``) are the record."""
+    sql(
+        "UPDATE stock SET "
+        "qty_milli = COALESCE((SELECT SUM(m.on_hand_milli) FROM stock_move m "
+        "WHERE m.product_id = stock.product_id AND m.location = stock.location), 0), "
+        "reserved_milli = COALESCE((SELECT SUM(m.reserved_milli) FROM stock_move m "
+        "WHERE m.product_id = stock.product_id AND m.location = stock.location), 0), "
+        "transit_milli = COALESCE((SELECT SUM(m.transit_milli) FROM stock_move m "
+        "WHERE m.product_id = stock.product_id AND m.location = stock.location), 0)"
+    )
+
+
 def master_key(store: str, location: str, sku: str) -> str:
     """A level's master-data key at the central: one record per location (of its store;
     every store may have a MAIN) and product."""

@@ -172,3 +172,18 @@ def test_receiving_a_bad_file_says_which_row_and_changes_nothing(
     )
     assert done.returncode != 0
     assert "line 2" in done.stderr and "NOPE" in done.stderr
+
+
+def test_the_first_pull_replaces_stock_set_up_here_by_the_centrals(
+    tills: dict[str, Till], central: Central
+) -> None:
+    """build_store gives each product 50 here without a move; the central is the record."""
+    t1 = tills["T1"]
+    receive(central, store_of(t1, central), 12_000)
+    at(t1).store.cash_sale(RICE)  # sold before the till ever pulled
+    assert on_hand(t1) == 49_000
+    assert at(t1).engine.pull().ok
+    assert on_hand(t1) == 11_000  # the central's 12, less the sale it has not been sent
+    assert on_hand(t1, "SOAP") == 0  # the central holds none: none here either
+    sync(t1)
+    assert on_hand(t1) == 11_000 == central_level(central, store_of(t1, central)).on_hand

@@ -59,6 +59,8 @@ def tills(tmp_path: Path, central: Central) -> Iterator[dict[str, Till]]:
     central.bind()
     with write():
         master.put("location", BRANCH, {"name": "Branch 2", "store": here})
+        # the store's stock is the central's: A's first pull takes it
+        central_stock.receive(here, "MAIN", {"SOAP": 50_000})
     located(found["B"], BRANCH)
     located(found["C"], BRANCH)
     assert at(found["A"]).engine.run_once().ok
@@ -151,7 +153,7 @@ def test_five_sent_from_a_are_received_at_b_as_four_with_one_short_approved(
         (row.location, row.sku): (row.on_hand, row.in_transit)
         for row in central_stock.report(kept.store)
     }
-    assert levels[("MAIN", "SOAP")] == (-5000, 0)  # (the test till's opening stock is its own)
+    assert levels[("MAIN", "SOAP")] == (45_000, 0)  # the 50 the central received, 5 sent
     assert levels[(BRANCH, "SOAP")] == (4000, 0)
     # and B, once it has pulled the central's level, shows it: nothing counted twice
     assert at(b).engine.run_once().ok
