@@ -26,6 +26,8 @@ import uuid as uuidlib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from peewee import fn
+
 from o2pos.core import journal, numbering, stock, syncstate
 from o2pos.core.auth import Perm, require
 from o2pos.core.context import Context
@@ -212,13 +214,27 @@ def unsent(ctx: Context, sale_uuid: str) -> tuple[dict[int, int], dict[int, int]
     return delivered, returned
 
 
+def delivered_here(sale_uuid: str) -> dict[int, int]:
+    """Everything this till has delivered of a bill, sent or not: line_no -> quantity."""
+    rows = (
+        DeliveryLine.select(DeliveryLine.line_no, fn.SUM(DeliveryLine.qty_milli))
+        .join(Delivery)
+        .where(Delivery.sale_uuid == sale_uuid)
+        .group_by(DeliveryLine.line_no)
+    )
+    return {int(line_no): int(qty) for line_no, qty in tuples(rows)}
+
+
 def _with_unsent(ctx: Context, central: DeliveryBill, local: bool) -> DeliveryBill:
     """The central's figures of a bill plus what this till did with it that the central
-    has not had yet: what every till of the store knows, exactly."""
+    has not had yet: what every till of the store knows, exactly. A copy fetched before
+    this till's last delivery was acknowledged would miss it, so a line never shows less
+    delivered than this till itself delivered."""
     delivered, returned = unsent(ctx, central.uuid)
+    here = delivered_here(central.uuid)
     lines = []
     for line in central.lines:
-        done = line.delivered_milli + delivered.get(line.line_no, 0)
+        done = max(line.delivered_milli + delivered.get(line.line_no, 0), here.get(line.line_no, 0))
         back = line.returned_milli + returned.get(line.line_no, 0)
         product = Product.get_or_none(Product.sku == line.sku)
         lines.append(

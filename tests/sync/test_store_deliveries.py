@@ -15,6 +15,7 @@ from o2pos.central.reports import flagged
 from o2pos.central.store import write
 from o2pos.config import CentralConfig
 from o2pos.core import deliveries, returns, sales, stock
+from o2pos.core.errors import ValidationError
 from o2pos.core.models import Delivery, Product, StockMove
 from o2pos.core.payments import Tender
 from o2pos.core.returns import ReturnItem
@@ -215,3 +216,26 @@ def test_a_bill_not_for_delivery_and_the_central_out_of_reach(
     with pytest.raises(OrdersUnavailable, match=OFFLINE_BILLS):
         far.pending()
     far.close()
+
+
+def test_a_copy_fetched_before_a_delivery_was_pushed_never_lets_it_go_twice(
+    tills: dict[str, Till], central: Central
+) -> None:
+    """The Delivery screen keeps the central's copy it fetched; after the first shipment is
+    pushed (so no longer unsent), that copy alone would show nothing delivered."""
+    t1 = tills["T1"]
+    receive_rice(central, t1, 50_000)
+    number = to_deliver_on(t1, "3*RICE1")
+    copy = lookup(t1, central).bill(number)
+    rice = no_of(copy, "RICE1")
+    first = deliveries.deliver(t1.ctx, t1.store.cashier, number, {rice: 2000}, "home", central=copy)
+    assert first.pending_milli == 1000
+    t1.push_until_done()  # acknowledged: no longer among the unsent events
+    second = deliveries.deliver(
+        t1.ctx, t1.store.cashier, number, {rice: 1000}, "home", central=copy
+    )
+    assert second.pending_milli == 0
+    with pytest.raises(ValidationError, match="only"):
+        deliveries.deliver(t1.ctx, t1.store.cashier, number, {rice: 1000}, "home", central=copy)
+    t1.push_until_done()
+    assert central_rice(central, t1) == (47_000, 0)
