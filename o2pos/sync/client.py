@@ -66,6 +66,15 @@ def _tls(ca_bundle: str) -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+class Refused(Exception):
+    """The central answered a store-wide request with no (a 4xx it explains): ``code``
+    says which refusal, ``details`` what goes with it (a holder, a balance left)."""
+
+    def __init__(self, code: str, message: str, details: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.code, self.message, self.details = code, message, details
+
+
 class CentralClient:
     def __init__(
         self,

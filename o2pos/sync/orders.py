@@ -19,7 +19,7 @@ import httpx
 from o2pos.config import CentralConfig
 from o2pos.core.payments import OwnOrder, RemoteOrder
 
-from .client import CentralClient, SyncError
+from .client import CentralClient, Refused, SyncError
 
 OFFLINE = "Other tills' bills are unavailable offline"
 PAID_ELSEWHERE = "was paid at another counter"
@@ -29,13 +29,9 @@ class OrdersUnavailable(Exception):
     """The central could not be asked (offline, busy, not configured): a sentence to show."""
 
 
-class OrderRefused(Exception):
+class OrderRefused(Refused):
     """The central answered no: unknown order (``code`` not_found), held by another till
     (claimed: ``holder`` and ``expires_at``), or already paid."""
-
-    def __init__(self, code: str, message: str, details: dict[str, Any]) -> None:
-        super().__init__(message)
-        self.code, self.message, self.details = code, message, details
 
 
 @dataclass(frozen=True)

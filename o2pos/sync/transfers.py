@@ -22,7 +22,7 @@ import httpx
 from o2pos.config import CentralConfig
 from o2pos.core.transfers import Incoming, IncomingLine
 
-from .client import CentralClient, SyncError
+from .client import CentralClient, Refused, SyncError
 
 OFFLINE = "Incoming transfers need the central"
 LEASE_SECONDS = 300  # counting what arrived takes longer than paying a bill
@@ -32,13 +32,9 @@ class TransfersUnavailable(Exception):
     """The central could not be asked: a sentence to show."""
 
 
-class TransferRefused(Exception):
+class TransferRefused(Refused):
     """The central answered no: ``code`` not_found, claimed (``details["holder"]``) or
     received."""
-
-    def __init__(self, code: str, message: str, details: dict[str, Any]) -> None:
-        super().__init__(message)
-        self.code, self.message, self.details = code, message, details
 
 
 @dataclass(frozen=True)

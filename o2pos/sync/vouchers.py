@@ -25,7 +25,7 @@ from o2pos.core.money import format_amount
 from o2pos.core.payments import Tender
 from o2pos.core.vouchers import VoucherBalance
 
-from .client import CentralClient, SyncError
+from .client import CentralClient, Refused, SyncError
 
 OFFLINE = "The central cannot be reached"
 CODE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -35,13 +35,9 @@ class VouchersUnavailable(Exception):
     """The central could not be asked (offline, busy, not configured): a sentence to show."""
 
 
-class VoucherRefused(Exception):
+class VoucherRefused(Refused):
     """The central answered no: ``code`` not_found, insufficient (``balance`` left),
     expired, released or reservation_conflict."""
-
-    def __init__(self, code: str, message: str, details: dict[str, Any]) -> None:
-        super().__init__(message)
-        self.code, self.message, self.details = code, message, details
 
 
 @dataclass(frozen=True)
