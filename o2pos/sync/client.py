@@ -117,6 +117,24 @@ class CentralClient:
             transport=transport,
         )
 
+    @classmethod
+    def for_lookups_or(
+        cls,
+        central: CentralConfig,
+        unavailable: type[Exception],
+        offline: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+    ) -> CentralClient:
+        """``for_lookups``, or ``unavailable`` with ``offline`` and why (no central
+        configured, a CA bundle that cannot be read): the sentence the screen shows."""
+        if not central.url:
+            raise unavailable(f"{offline}: this till has no central configured")
+        try:
+            return cls.for_lookups(central, transport=transport)
+        except SyncError as exc:
+            raise unavailable(f"{offline}: {exc.message}") from exc
+
     def close(self) -> None:
         self._http.close()
 

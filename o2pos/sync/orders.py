@@ -101,12 +101,9 @@ class StoreOrders:
     def from_config(
         cls, central: CentralConfig, *, transport: httpx.BaseTransport | None = None
     ) -> StoreOrders:
-        if not central.url:
-            raise OrdersUnavailable(f"{OFFLINE}: this till has no central configured")
-        try:
-            client = CentralClient.for_lookups(central, transport=transport)
-        except SyncError as exc:
-            raise OrdersUnavailable(f"{OFFLINE}: {exc.message}") from exc
+        client = CentralClient.for_lookups_or(
+            central, OrdersUnavailable, OFFLINE, transport=transport
+        )
         return cls(client, central.claim_lease_seconds)
 
     def close(self) -> None:

@@ -114,12 +114,9 @@ class StoreTransfers:
     def connect(
         cls, central: CentralConfig, *, transport: httpx.BaseTransport | None = None
     ) -> StoreTransfers:
-        if not central.url:
-            raise TransfersUnavailable(f"{OFFLINE}: this till has no central configured")
-        try:
-            client = CentralClient.for_lookups(central, transport=transport)
-        except SyncError as exc:
-            raise TransfersUnavailable(f"{OFFLINE}: {exc.message}") from exc
+        client = CentralClient.for_lookups_or(
+            central, TransfersUnavailable, OFFLINE, transport=transport
+        )
         return cls(client)
 
     def close(self) -> None:

@@ -78,12 +78,9 @@ class StoreVouchers:
     def from_config(
         cls, central: CentralConfig, *, transport: httpx.BaseTransport | None = None
     ) -> StoreVouchers:
-        if not central.url:
-            raise VouchersUnavailable(f"{OFFLINE}: this till has no central configured")
-        try:
-            client = CentralClient.for_lookups(central, transport=transport)
-        except SyncError as exc:
-            raise VouchersUnavailable(f"{OFFLINE}: {exc.message}") from exc
+        client = CentralClient.for_lookups_or(
+            central, VouchersUnavailable, OFFLINE, transport=transport
+        )
         return cls(client)
 
     def close(self) -> None:
