@@ -62,10 +62,14 @@ def record(ctx: Context, kind: str, document: str, seq: int, moves: Iterable[Mov
     if kind not in KINDS:
         raise ValueError(f"unknown stock move kind {kind!r}")
     now = ctx.now()
+    known: set[str] = set()  # locations made sure of: one statement each, not one a line
     for move in moves:
         if not (move.on_hand or move.reserved or move.transit):
             continue
         location = move.location or ctx.location
+        if location not in known:
+            sql("INSERT OR IGNORE INTO location (code, name) VALUES (?, ?)", (location, location))
+            known.add(location)
         StockMove.insert_row(
             product=move.product_id,
             location=location,
@@ -79,7 +83,6 @@ def record(ctx: Context, kind: str, document: str, seq: int, moves: Iterable[Mov
             seq=seq,
             created_at=now,
         )
-        sql("INSERT OR IGNORE INTO location (code, name) VALUES (?, ?)", (location, location))
         sql(
             "INSERT INTO stock (product_id, location, qty_milli, reserved_milli, transit_milli) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (product_id, location) DO UPDATE SET "
