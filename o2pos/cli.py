@@ -43,6 +43,7 @@ app.add_typer(sync_commands.app, name="sync")
 app.add_typer(central_commands.app, name="central")
 app.add_typer(employee_commands.app, name="employee")
 app.command("reprint")(printing_commands.reprint)
+app.command("invoice")(printing_commands.invoice)
 app.command("serve-web")(web_commands.serve_web)
 
 

@@ -96,3 +96,25 @@ async def test_cancelling_the_pin_leaves_the_bill_unpaid(store: Store) -> None:
         error = str(app.screen.query_one(".error", Static).render())
         assert "no manager approval" in error
     assert not Sale.select().where(Sale.status == "completed").exists()
+
+
+async def test_a_on_a_bill_shown_for_reprint_saves_its_a4_invoice(store: Store) -> None:
+    from o2pos.tui.screens.dialogs import TextDialog
+
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await scan(pilot, "TRIM")
+        await pilot.press("f10")
+        await pilot.pause()
+        await pilot.press("enter")  # cash: S-T1-000001
+        await pilot.pause()
+        await pilot.press("f5")
+        await pilot.pause()
+        await scan(pilot, "S-T1-000001")
+        assert isinstance(app.screen, TextDialog)
+        assert "a: A4 invoice" in " ".join(str(s.render()) for s in app.screen.query(Static))
+        await pilot.press("a")
+        saved = store.ctx.settings.terminal.data_dir / "invoices" / "INVOICE-S-T1-000001.pdf"
+        await wait_for(pilot, saved.exists)
+    assert saved.read_bytes().startswith(b"%PDF")
