@@ -17,7 +17,13 @@ from typing import Any
 
 from o2pos.core import auth, pinwrap
 from o2pos.core.bootstrap import PAYMENT_METHODS, TAX_CLASSES
-from o2pos.core.demo import DEMO_LOCATIONS, DEMO_LOGINS, demo_dir, opening_stock
+from o2pos.core.demo import (
+    CREDIT_CUSTOMERS,
+    DEMO_LOCATIONS,
+    DEMO_LOGINS,
+    demo_dir,
+    opening_stock,
+)
 from o2pos.core.errors import DomainError, ValidationError
 from o2pos.core.importer import ImportReport, open_csv, valid_customers, valid_products
 from o2pos.core.journal import canonical
@@ -417,6 +423,8 @@ def load_demo() -> list[ImportReport]:
         import_csv("products", directory / "products.csv"),
         import_csv("customers", directory / "customers.csv"),
     ]
+    if (directory / CREDIT_CUSTOMERS).exists():
+        reports.append(import_csv("customers", directory / CREDIT_CUSTOMERS))
     for code, name, role, pin in DEMO_LOGINS:
         if get("employee", code) is None:
             add_employee(code, name, role, pin)

@@ -224,3 +224,30 @@ def test_the_hsn_summary_adds_up_to_the_bills_taxable_and_tax(
     rows = gst.hsn_summary([line_payload(ln) for ln in sales.lines_of(sale)])
     assert sum(r["taxable"] for r in rows) == sale.taxable_total
     assert sum(r["cgst"] + r["sgst"] + r["igst"] for r in rows) == sale.tax_total
+
+
+def test_the_demo_store_has_hsn_codes_and_business_customers_on_credit(tmp_path: Path) -> None:
+    import sqlite3
+
+    done = subprocess.run(
+        [sys.executable, "-m", "o2pos", "init", "--demo"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    con = sqlite3.connect(tmp_path / "data" / "o2pos.db")
+    missing = con.execute(
+        "SELECT COUNT(*) FROM product JOIN tax_class ON tax_class.code = product.tax_class "
+        "WHERE tax_class.rate_bp > 0 AND product.hsn IS NULL"
+    ).fetchone()
+    assert missing == (0,)
+    terms = dict(
+        (name, (limit, days))
+        for name, limit, days in con.execute(
+            "SELECT name, credit_limit, credit_days FROM customer WHERE credit_limit IS NOT NULL"
+        )
+    )
+    assert terms == {"Sri Lakshmi Traders": (500000, 30), "Ravi Kirana Store": (2000000, 15)}
+    con.close()
