@@ -134,18 +134,23 @@ def describe(s: Standing) -> str:
     return text if s.online else f"{text} (this till's bills only: offline)"
 
 
+def _whose(name: str) -> str:
+    """``Ravi Kirana Store's``, ``Sri Lakshmi Traders'``."""
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
 def reasons(customer: Customer, s: Standing, amount: int) -> list[str]:
     """Why putting ``amount`` on account needs a manager (empty: it does not)."""
     found = []
     if s.limit is not None and s.outstanding + amount > s.limit:
         found.append(
-            f"{RUPEE}{format_amount(amount)} on account takes {customer.name}'s outstanding "
+            f"{RUPEE}{format_amount(amount)} on account takes {_whose(customer.name)} outstanding "
             f"to {RUPEE}{format_amount(s.outstanding + amount)}, past the limit of "
             f"{RUPEE}{format_amount(s.limit)}"
         )
     if s.overdue and s.oldest is not None:
         found.append(
-            f"{customer.name}'s bill {s.oldest.number} is unpaid after {s.age} days "
+            f"{_whose(customer.name)} bill {s.oldest.number} is unpaid after {s.age} days "
             f"(credit days {s.days})"
         )
     return found
