@@ -120,18 +120,18 @@ def standing(
 
 
 def describe(s: Standing) -> str:
-    """One line for F7 and the payment dialog: outstanding, the oldest overdue bill, limit."""
-    parts = [f"Outstanding {RUPEE}{format_amount(s.outstanding)}"]
-    if s.oldest is not None and s.overdue:
+    """One line for F7 and the payment dialog: outstanding, the oldest overdue bill, the
+    terms. Short enough for the 78 columns of the notice line in the usual cases; offline
+    it says so first: the figures are then this till's own bills."""
+    owes = f"{RUPEE}{format_amount(s.outstanding)}"
+    parts = [f"Outstanding {owes}" if s.online else f"Offline: owes {owes}"]
+    if s.overdue and s.oldest is not None:
         parts.append(f"oldest overdue {s.oldest.number} ({s.age} days)")
-    elif s.oldest is not None:
-        parts.append(f"oldest {s.oldest.number} ({s.age} days)")
     if s.limit is not None:
         parts.append(f"limit {RUPEE}{format_amount(s.limit)}")
-    if s.days is not None:
+    if s.days is not None and not s.overdue:
         parts.append(f"{s.days} days")
-    text = " · ".join(parts)
-    return text if s.online else f"{text} (this till's bills only: offline)"
+    return " · ".join(parts)
 
 
 def _whose(name: str) -> str:

@@ -47,6 +47,7 @@ from o2pos.tui.screens.dialogs import (
     SerialDialog,
 )
 from o2pos.tui.screens.payment import PaymentScreen
+from o2pos.tui.text import shorten
 from o2pos.tui.widgets.cart import CartHeader, CartTable, Totals
 from o2pos.tui.widgets.key_bar import KeyBar
 from o2pos.tui.widgets.scan_box import ScanBox
@@ -479,10 +480,10 @@ class SalesScreen(TillScreen):
         if sale.customer is None:
             return
         self.dues = (sale_id, sale.customer_id, fetched)
-        credit_text = self.credit_text(sale.customer, fetched)
-        text = " · ".join(t for t in (text, credit_text) if t)
+        # a customer with credit terms: the one line says what they owe against them
+        text = self.credit_text(sale.customer, fetched) or text
         if text:
-            self.say(text)
+            self.say(shorten(text, 78))
 
     def credit_text(self, customer: Any, fetched: customers.Dues | None) -> str:
         """The customer's outstanding, oldest overdue bill and limit, when they have terms."""
