@@ -118,3 +118,30 @@ async def test_a_on_a_bill_shown_for_reprint_saves_its_a4_invoice(store: Store) 
         saved = store.ctx.settings.terminal.data_dir / "invoices" / "INVOICE-S-T1-000001.pdf"
         await wait_for(pilot, saved.exists)
     assert saved.read_bytes().startswith(b"%PDF")
+
+
+async def test_a_bill_whose_customer_was_not_chosen_with_f7_asks_for_the_dues_at_f10(
+    store: Store,
+) -> None:
+    """A recalled bill, say: F7's answer is not there, so F10 asks; the payment then goes
+    by the answer, not by 'offline'."""
+    from o2pos.core import sales
+
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await scan(pilot, "TRIM")
+        screen = app.screen
+        assert isinstance(screen, SalesScreen)
+        customer = Customer.get(Customer.uuid == "c-local")
+        sales.set_customer(store.ctx, screen.sale_id, customer.id, store.cashier)
+        assert screen.dues is None
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: screen.dues is not None)
+        while app.screen.method.kind != "on_account":
+            await pilot.press("down")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ManagerPinDialog)
+        reason = " ".join(str(s.render()) for s in app.screen.query(Static))
+        assert "past the limit of ₹1,000.00" in reason and "offline" not in reason

@@ -504,13 +504,19 @@ class SalesScreen(TillScreen):
         if not bill.lines:
             raise ValidationError("The bill is empty: scan an item first")
         ctx, employee, sale_id = self.ctx, self.employee, self.sale_id
-        dues = self.dues_for_payment()
         sale = sales.get(sale_id)
-        note = self.credit_text(sale.customer, dues) if sale.customer is not None else ""
+        note = ""
+        if sale.customer is not None:
+            note = self.credit_text(sale.customer, self.dues_for_payment())
+            if note and self.dues_for_payment() is None:  # a recalled bill, say: ask now
+                self.ask_dues(sale.customer.id)
 
         def pay(
             tenders: list[payments.Tender], approval: auth.Approval | None
         ) -> sales.CheckoutResult:
+            # the central's answer as it stands when the payment is taken, not when the
+            # dialog opened: F7's, or the one asked for just above
+            dues = self.dues_for_payment()
             return sales.checkout(ctx, sale_id, tenders, employee, approval=approval, dues=dues)
 
         self.app.push_screen(PaymentScreen(bill.total, pay, note=note, approvable=True), self.paid)
