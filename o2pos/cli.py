@@ -43,6 +43,7 @@ app.add_typer(sync_commands.app, name="sync")
 app.add_typer(central_commands.app, name="central")
 app.add_typer(employee_commands.app, name="employee")
 app.command("reprint")(printing_commands.reprint)
+app.command("invoice")(printing_commands.invoice)
 app.command("serve-web")(web_commands.serve_web)
 
 
@@ -236,6 +237,7 @@ class ReportKind(StrEnum):
     z = "z"
     daily = "daily"
     stock = "stock"
+    hsn = "hsn"
 
 
 @app.command()
@@ -243,7 +245,8 @@ def report(
     kind: Annotated[
         ReportKind,
         typer.Argument(
-            help="x: open shift; z: last closed shift; daily: a day; stock: levels per product"
+            help="x: open shift; z: last closed shift; daily: a day; stock: levels per "
+            "product; hsn: sales per HSN code for GST returns"
         ),
     ],
     as_json: Annotated[
@@ -258,6 +261,12 @@ def report(
     location: Annotated[
         str | None,
         typer.Option("--location", help="stock: this location only (default: every one known)"),
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--from", help="hsn: first day, YYYY-MM-DD (default: today)")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--to", help="hsn: last day, YYYY-MM-DD (default: --from)")
     ] = None,
     config: ConfigOption = None,
 ) -> None:
@@ -277,6 +286,11 @@ def report(
     if kind is ReportKind.stock:
         _stock_report(ctx, location, as_json)
         return
+    if kind is ReportKind.hsn:
+        _hsn_report(ctx, since, until, as_json)
+        return
+    if since is not None or until is not None:
+        raise fail("--from and --to are for the hsn report")
     if location is not None:
         raise fail("--location is for the stock report")
     try:
@@ -303,6 +317,61 @@ def report(
         raise fail(str(exc)) from exc
     options = layouts.Options(width=settings.printer.width)
     typer.echo(layouts.slip_for(doc, ctx.settings.store, options).text())
+
+
+def _hsn_report(ctx: Any, since: str | None, until: str | None, as_json: bool) -> None:
+    """``o2pos report hsn``: this till's sales per HSN code and GST rate (GSTR-1's HSN
+    table), B2B and B2C apart."""
+    from o2pos.core import gst
+    from o2pos.core.errors import DomainError
+    from o2pos.core.money import format_amount, format_percent, format_qty
+
+    try:
+        start = date.fromisoformat(since) if since else ctx.today()
+        end = date.fromisoformat(until) if until else start
+    except ValueError as exc:
+        raise fail(f"--from / --to must be YYYY-MM-DD: {exc}") from exc
+    try:
+        data = gst.hsn_report(ctx, start, end)
+    except DomainError as exc:
+        raise fail(str(exc)) from exc
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, sort_keys=True))
+        return
+    typer.echo(f"HSN summary {data['from']} to {data['to']}, terminal {data['terminal_id']}")
+    if not data["rows"]:
+        typer.echo("No sales in these days.")
+        return
+    head = ("HSN", "GST", "Qty", "Taxable", "CGST", "SGST", "IGST")
+    for part in ("b2b", "b2c"):
+        rows = data[part]["rows"]
+        if not rows:
+            continue
+        typer.echo(f"\n{part.upper()} ({data[part]['bills']} bills)")
+        table = [
+            (
+                r["hsn"] or "(none)",
+                format_percent(r["rate_bp"]),
+                format_qty(r["qty_milli"]),
+                *(format_amount(r[k]) for k in ("taxable", "cgst", "sgst", "igst")),
+            )
+            for r in rows
+        ]
+        widths = [max(len(str(x)) for x in col) for col in zip(head, *table, strict=True)]
+        for line in (head, *table):
+            typer.echo(
+                "  ".join(
+                    str(x).ljust(w) if i < 2 else str(x).rjust(w)
+                    for i, (x, w) in enumerate(zip(line, widths, strict=True))
+                )
+            )
+    totals = data["totals"]
+    typer.echo(
+        "\nTotal taxable "
+        + format_amount(totals["taxable"])
+        + " · tax "
+        + format_amount(totals["cgst"] + totals["sgst"] + totals["igst"])
+    )
 
 
 def _stock_report(ctx: Any, location: str | None, as_json: bool) -> None:

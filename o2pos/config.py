@@ -64,6 +64,10 @@ class PrinterConfig:
     qr: bool = False
     drawer: bool = True
     timeout_seconds: int = 5
+    # the A4 tax invoice (``o2pos.printing.a4``): where its PDFs are saved ("" = the data
+    # directory's invoices/), and a command that prints one ("" = saved only)
+    a4_dir: str = ""
+    a4_command: str = ""
 
 
 @dataclass(frozen=True)

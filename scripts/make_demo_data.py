@@ -10,7 +10,7 @@ import random
 from datetime import date, timedelta
 from pathlib import Path
 
-from o2pos.core.demo import catalog_rows, write_products_csv
+from o2pos.core.demo import CREDIT_CUSTOMERS, catalog_rows, write_products_csv
 
 OUT = Path(__file__).resolve().parents[1] / "data" / "demo"
 
@@ -72,6 +72,28 @@ def main() -> None:
             row["gstin"] = f"33AACC{'CDEFGHIJKL'[i % 10]}{2000 + i}G1Z{i % 10}"
         customers.append(row)
     write("customers.csv", ["name", "phone", "email", "gstin", "state_code"], customers)
+    # business customers buying on credit (docs/credit.md): limit in rupees, credit days
+    business = [
+        {
+            "name": "Sri Lakshmi Traders",
+            "phone": "9845100001",
+            "email": "accounts@srilakshmitraders.example.in",
+            "gstin": "29AAKFS1234M1Z6",
+            "state_code": "",
+            "credit_limit": "5000",
+            "credit_days": "30",
+        },
+        {
+            "name": "Ravi Kirana Store",
+            "phone": "9845100002",
+            "email": "",
+            "gstin": "29ABCPR5678K1Z3",
+            "state_code": "",
+            "credit_limit": "20000",
+            "credit_days": "15",
+        },
+    ]
+    write(CREDIT_CUSTOMERS, [*business[0]], business)
 
     lots, serials = [], []
     today = date(2026, 11, 1)

@@ -128,6 +128,19 @@ PRODUCTS = [
     ("UPC1", "0036000291452", "Imported Tissue", 25000, "GST12", True, {}),
 ]
 
+# HSN codes of the products above: a bill to a customer with a GSTIN needs them (core.gst)
+HSN_CODES = {
+    "RICE1": "1006",
+    "SOAP": "3401",
+    "COLA": "22021010",
+    "MILK": "0401",
+    "PHONE": "851830",
+    "TRIM": "8510",
+    "ONION": "0703",
+    "OLD": "0902",
+    "UPC1": "4818",
+}
+
 
 def build_store(
     directory: Path, clock: Clock | None = None, terminal_id: str = "T1", **settings_kw: object
@@ -161,6 +174,7 @@ def build_store(
                 price=price,
                 tax_class=tax,
                 price_includes_tax=incl,
+                hsn=HSN_CODES.get(sku),
                 **extra,
             )
             Stock.create(product=product, location="MAIN", qty_milli=50_000)

@@ -17,11 +17,17 @@ from typing import Any
 
 from o2pos.core import auth, pinwrap
 from o2pos.core.bootstrap import PAYMENT_METHODS, TAX_CLASSES
-from o2pos.core.demo import DEMO_LOCATIONS, DEMO_LOGINS, demo_dir, opening_stock
+from o2pos.core.demo import (
+    CREDIT_CUSTOMERS,
+    DEMO_LOCATIONS,
+    DEMO_LOGINS,
+    demo_dir,
+    opening_stock,
+)
 from o2pos.core.errors import DomainError, ValidationError
 from o2pos.core.importer import ImportReport, open_csv, valid_customers, valid_products
 from o2pos.core.journal import canonical
-from o2pos.core.masterdata import PRODUCT_FIELDS, SCHEMAS, check_record
+from o2pos.core.masterdata import ADDED_FIELDS, PRODUCT_FIELDS, SCHEMAS, check_record
 from o2pos.core.money import parse_amount
 from o2pos.core.stock import master_key
 
@@ -179,6 +185,7 @@ ADDED_PERMISSIONS = {
         "inventory",
     ),
     auth.Perm.APPROVE_STOCK: ("administrator", "store_manager"),
+    auth.Perm.APPROVE_CREDIT: ("administrator", "store_manager"),
 }
 
 
@@ -247,7 +254,7 @@ def _put_product(fields: dict[str, Any], header: set[str]) -> bool:
     existing = get("product", sku)
     data = {name: fields[name] for name in PRODUCT_FIELDS}
     if existing is not None:
-        data = {name: (data[name] if name in header else existing[name]) for name in data}
+        data = {name: (data[name] if name in header else existing.get(name)) for name in data}
     for column in ("barcode",):
         if data[column]:
             owner = (
@@ -274,7 +281,7 @@ def _put_customer(fields: dict[str, Any], header: set[str]) -> bool:
     data = {name: fields.get(name) for name in SCHEMAS["customer"]}
     if row is not None:
         existing = json.loads(row.data)
-        data = {k: (v if k in header or k == "phone" else existing[k]) for k, v in data.items()}
+        data = {k: (v if k in header or k == "phone" else existing.get(k)) for k, v in data.items()}
         put("customer", row.key, data, alt_key=data["phone"])
         return False
     put("customer", str(uuid.uuid4()), data, alt_key=data["phone"])
@@ -310,6 +317,10 @@ def customers_from_till(rows: list[dict[str, Any]]) -> list[str]:
         for row in part:
             key = row["uuid"]
             data: dict[str, Any] = {name: row.get(name) for name in SCHEMAS["customer"]}
+            # a till that does not send a field leaves the central's (credit terms, say)
+            for name in ADDED_FIELDS["customer"]:
+                if name not in row and key in held:
+                    data[name] = held[key][1].get(name)
             phone: str = data["phone"]
             owner = owners.get(phone, key)
             if owner != key:
@@ -412,6 +423,8 @@ def load_demo() -> list[ImportReport]:
         import_csv("products", directory / "products.csv"),
         import_csv("customers", directory / "customers.csv"),
     ]
+    if (directory / CREDIT_CUSTOMERS).exists():
+        reports.append(import_csv("customers", directory / CREDIT_CUSTOMERS))
     for code, name, role, pin in DEMO_LOGINS:
         if get("employee", code) is None:
             add_employee(code, name, role, pin)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -48,3 +49,39 @@ def reprint(
         )
     else:
         typer.echo(f"Printed a copy of {doc.number} ({outcome.printed} slip(s) sent).")
+
+
+def invoice(
+    number: Annotated[str, typer.Argument(help="Bill number, e.g. S-T1-000042")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the PDF here (and print nothing)")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Make the A4 tax invoice (PDF) of a bill: seller's and buyer's GSTIN, place of supply,
+    lines with HSN codes, tax per rate and per HSN code. Saved in [printer] a4_dir and
+    printed with [printer] a4_command when one is set."""
+    from o2pos.core.errors import DomainError
+    from o2pos.printing import a4, documents
+
+    settings = config_of(config)
+    ctx = context_of(config)
+    try:
+        doc = documents.find(ctx, number)
+        path, problem = a4.make(
+            ctx.settings.store,
+            doc,
+            settings.printer.a4_dir,
+            settings.printer.a4_command,
+            ctx.settings.terminal.data_dir,
+            out,
+        )
+    except (DomainError, a4.NotABill) as exc:
+        raise fail(str(exc)) from exc
+    except OSError as exc:
+        raise fail(f"Cannot write the invoice: {exc}") from exc
+    typer.echo(f"Tax invoice {doc.number}: {path}")
+    if problem:
+        raise fail(f"{problem}. The PDF is saved: print it from there.")
+    if settings.printer.a4_command and out is None:
+        typer.echo("Sent to the A4 printer.")

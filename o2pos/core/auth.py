@@ -56,6 +56,7 @@ class Perm:
     MANAGE_EMPLOYEES = "manage_employees"
     UNLOCK_EMPLOYEES = "unlock_employees"
     DELIVER = "deliver"
+    APPROVE_CREDIT = "approve_credit"
 
 
 ALL_PERMISSIONS = sorted(v for k, v in vars(Perm).items() if k.isupper())
@@ -80,6 +81,7 @@ PERMISSION_LABELS = {
     Perm.MANAGE_EMPLOYEES: "manage employees",
     Perm.UNLOCK_EMPLOYEES: "unlock an employee locked out by wrong PINs",
     Perm.DELIVER: "deliver the goods of bills marked for delivery",
+    Perm.APPROVE_CREDIT: "give credit beyond a customer's limit or terms",
 }
 
 # A permission that comes with another: whoever manages employees may unlock them (so an
@@ -133,6 +135,7 @@ APPROVING_PERMISSIONS = frozenset(
         Perm.UNLOCK_EMPLOYEES,
         Perm.MANAGE_EMPLOYEES,
         Perm.APPROVE_STOCK,
+        Perm.APPROVE_CREDIT,
     }
 )
 APPROVER_PIN_DIGITS = 6

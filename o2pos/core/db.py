@@ -100,7 +100,7 @@ def integrity_problems(db: SqliteDatabase, limit: int = 5) -> list[str]:
 
 # Bump with every schema change and add the step that brings the version before it up to
 # date to MIGRATIONS (playhouse.migrate); `create_schema` runs them in order at start-up.
-SCHEMA_VERSION = 15
+SCHEMA_VERSION = 16
 
 
 def _add_sync_status(db: SqliteDatabase) -> None:
@@ -220,6 +220,27 @@ def _add_transfer_notes(db: SqliteDatabase) -> None:
     db.execute_sql("DROP INDEX IF EXISTS journal_document_number")
 
 
+def _add_credit_and_hsn(db: SqliteDatabase) -> None:
+    """15 -> 16: a customer's credit limit and days, a product's HSN/SAC code and the code
+    each bill line was sold under; the approve_credit permission goes to the two roles
+    that have every other manager's permission."""
+    columns = {
+        "customer": ("credit_limit INTEGER", "credit_days INTEGER"),
+        "product": ("hsn VARCHAR(255)",),
+        "sale_line": ("hsn VARCHAR(255)",),
+    }
+    for table, added in columns.items():
+        have = {c.name for c in db.get_columns(table)}
+        for column in added:
+            if column.split()[0] not in have:
+                db.execute_sql(f"ALTER TABLE {table} ADD COLUMN {column}")
+    db.execute_sql(
+        "INSERT OR IGNORE INTO role_permission (role, permission) "
+        "SELECT code, 'approve_credit' FROM role "
+        "WHERE code IN ('administrator', 'store_manager')"
+    )
+
+
 MIGRATIONS: dict[int, Callable[[SqliteDatabase], None]] = {
     1: _add_sync_status,
     2: _add_print_job,
@@ -235,6 +256,7 @@ MIGRATIONS: dict[int, Callable[[SqliteDatabase], None]] = {
     12: _add_stock_counts,
     13: _add_deliveries,
     14: _add_transfer_notes,
+    15: _add_credit_and_hsn,
 }
 
 

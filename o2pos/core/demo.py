@@ -62,6 +62,7 @@ PRODUCT_FIELDS = [
     "serial_tracked",
     "active",
     "stock",
+    "hsn",
 ]
 
 
@@ -199,6 +200,28 @@ _WEIGHED = """
 """
 
 
+# A representative HSN code per category, for the demo's tax invoices (``core.gst``): a
+# bill to a business customer needs one on every taxed line.
+HSN_BY_CATEGORY = {
+    "Baby care": "9619",
+    "Bakery": "1905",
+    "Beverages": "2202",
+    "Dairy": "0401",
+    "Electronics": "8543",
+    "Frozen": "2105",
+    "Fruits & vegetables": "0709",
+    "Household": "3402",
+    "Medicines": "3004",
+    "Personal care": "3304",
+    "Pet care": "2309",
+    "Snacks": "2106",
+    "Staples": "1006",
+    "Stationery": "9608",
+}
+# the demo's business customers on credit: a credit limit (rupees) and credit days each
+CREDIT_CUSTOMERS = "business_customers.csv"
+
+
 def _templates() -> list[Template]:
     out = []
     for raw in _TEMPLATES.strip().splitlines():
@@ -238,6 +261,7 @@ def catalog_rows(n: int | None = None, seed: int = 1) -> Iterator[dict[str, str]
             "serial_tracked": "no",
             "active": "yes",
             "stock": str(rng.randint(20, 200)),
+            "hsn": HSN_BY_CATEGORY.get(category, ""),
         }
     templates = _templates()
     variants = [
@@ -287,6 +311,7 @@ def catalog_rows(n: int | None = None, seed: int = 1) -> Iterator[dict[str, str]
                     "serial_tracked": "yes" if kind == "serial" else "no",
                     "active": "yes",
                     "stock": "0" if kind else str(rng.randint(5, 120)),
+                    "hsn": HSN_BY_CATEGORY.get(t.category, ""),
                 }
         if n is None:
             return
@@ -341,6 +366,8 @@ def load_demo(ctx: Context, directory: Path | None = None) -> list[ImportReport]
         import_products(ctx, directory / "products.csv"),
         import_customers(ctx, directory / "customers.csv"),
     ]
+    if (directory / CREDIT_CUSTOMERS).exists():
+        reports.append(import_customers(ctx, directory / CREDIT_CUSTOMERS))
     location = ctx.settings.terminal.location
     with ctx.write():
         StoreMeta.insert(key="demo", value="1").on_conflict_replace().execute()

@@ -205,7 +205,10 @@ SALE_LINE = Obj(
         "serial": NULL_TEXT,
         **dict.fromkeys(LINE_FIGURES, MONEY),
         "total": MONEY,
-    }
+        # the line's HSN/SAC code (``core.gst``); absent from tills before GST codes
+        "hsn": NULL_TEXT,
+    },
+    sometimes=("hsn",),
 )
 PAYMENT = Obj(
     {
@@ -272,9 +275,32 @@ SALE_COMPLETED = Obj(
         "vouchers": ListOf(
             Obj({"line_no": NUMBER, "code": COLUMN_TEXT, "amount": MONEY, "expires": DATE})
         ),
+        # on account past the customer's credit limit or terms, and who let it
+        # (``core.credit``); only on such a bill
+        "credit": Obj(
+            {
+                "limit": Null(MONEY),
+                "days": Null(NUMBER),
+                "outstanding": MONEY,
+                "amount": MONEY,
+                "oldest": NULL_TEXT,
+                "age": NUMBER,
+                "source": TEXT,
+                "reasons": ListOf(TEXT),
+                "approved_by": TEXT,
+            }
+        ),
     },
     needed=("uuid", "number", *SALE_FIGURES),
-    sometimes=("receipt_uuid", "received", "credit_given", "vouchers", "location", "delivery"),
+    sometimes=(
+        "receipt_uuid",
+        "received",
+        "credit_given",
+        "vouchers",
+        "location",
+        "delivery",
+        "credit",
+    ),
 )
 
 # a gift voucher sold (``vouchers.issued_payload``); the central keeps its balance from here
@@ -479,8 +505,12 @@ CUSTOMER = Obj(
         "email": NULL_TEXT,
         "gstin": NULL_TEXT,
         "state_code": NULL_TEXT,
+        # credit terms (``core.credit``); absent from tills before credit control
+        "credit_limit": Null(MONEY),
+        "credit_days": Null(NUMBER),
     },
     needed=("uuid", "name", "phone"),
+    sometimes=("credit_limit", "credit_days"),
 )
 # a gift voucher sold at the till (one event per voucher, in the bill's transaction)
 VOUCHER_ISSUED = Obj(

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from o2pos.core import credit, gst, journal
 from o2pos.core import customers as customers_mod
-from o2pos.core import journal
 from o2pos.core.barcodes import is_digits, is_valid_gtin, normalize_gtin
 from o2pos.core.context import Context
 from o2pos.core.errors import DomainError, ValidationError
@@ -33,7 +33,16 @@ PRODUCT_COLUMNS = ("sku", "name", "price", "tax_class")
 CUSTOMER_COLUMNS = ("name", "phone")
 # what a ``customers.imported`` event carries per customer: the whole record as it now is
 # on this till, so the central publishes it to every till (``docs/journal.md``)
-CUSTOMER_FIELDS = ("uuid", "name", "phone", "email", "gstin", "state_code")
+CUSTOMER_FIELDS = (
+    "uuid",
+    "name",
+    "phone",
+    "email",
+    "gstin",
+    "state_code",
+    "credit_limit",
+    "credit_days",
+)
 _TRUE = {"1", "true", "yes", "y", "t"}
 _FALSE = {"0", "false", "no", "n", "f", ""}
 
@@ -146,6 +155,7 @@ def parse_product(
         "lot_tracked": _flag(row, "lot_tracked"),
         "serial_tracked": _flag(row, "serial_tracked"),
         "active": _flag(row, "active", True),
+        "hsn": gst.validate_hsn(row.get("hsn")),
     }
     if fields["lot_tracked"] and fields["serial_tracked"]:
         raise ValidationError("a product is lot-tracked or serial-tracked, not both")
@@ -209,6 +219,8 @@ def valid_customers(
                 row.get("gstin"),
                 row.get("state_code"),
             )
+            fields["credit_limit"] = credit.parse_limit(row.get("credit_limit"))
+            fields["credit_days"] = credit.parse_days(row.get("credit_days"))
             if fields["phone"] in seen:
                 raise ValidationError(f"phone {fields['phone']} appears twice in the file")
         except DomainError as exc:
@@ -321,7 +333,7 @@ def import_customers(ctx: Context, path: Path, progress: Progress | None = None)
     report = ImportReport("customers")
     total, header, rows = _rows(path, CUSTOMER_COLUMNS)
     # like products: an update changes only the columns the file has
-    columns = set(header) & {"name", "phone", "email", "gstin", "state_code"}
+    columns = set(header) & set(CUSTOMER_FIELDS) - {"uuid"}
     if "gstin" in columns:
         columns.add("state_code")  # a GSTIN carries the state
     updatable = sorted(columns)

@@ -68,6 +68,7 @@ PRODUCT_FIELDS = {
     "lot_tracked": bool,
     "serial_tracked": bool,
     "active": bool,
+    "hsn": (str, type(None)),  # HSN/SAC code (``core.gst``)
 }
 SCHEMAS: dict[str, dict[str, Any]] = {
     "tax_class": {"name": str, "rate_bp": int},
@@ -80,6 +81,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "email": (str, type(None)),
         "gstin": (str, type(None)),
         "state_code": (str, type(None)),
+        # credit control (``core.credit``): minor units and days; None is not set
+        "credit_limit": (int, type(None)),
+        "credit_days": (int, type(None)),
     },
     "employee": {"name": str, "role": str, "pin_hash": str, "active": bool},
     "quick_button": {"label": str, "sku": (str, type(None))},
@@ -115,6 +119,13 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "stock": {"on_hand": int, "reserved": int, "in_transit": int, "as_of": dict},
 }
 
+# Fields added after centrals were in use: a record stored before them leaves them out and
+# means None (not set), never a refused record.
+ADDED_FIELDS: dict[str, tuple[str, ...]] = {
+    "product": ("hsn",),
+    "customer": ("credit_limit", "credit_days"),
+}
+
 
 def check_record(record: Any) -> tuple[str, str, int, dict[str, Any]]:
     """Validate one record's shape; a bad record is refused, never half-applied."""
@@ -131,6 +142,8 @@ def check_record(record: Any) -> tuple[str, str, int, dict[str, Any]]:
         raise ValidationError(f"{kind} {key}: data must be an object")
     for name, expected in SCHEMAS[kind].items():
         value = data.get(name)
+        if name not in data and name in ADDED_FIELDS.get(kind, ()):
+            continue
         if name not in data or (isinstance(value, bool) and expected is int):
             raise ValidationError(f"{kind} {key}: {name} is missing or of the wrong type")
         if not isinstance(value, expected):
@@ -139,7 +152,7 @@ def check_record(record: Any) -> tuple[str, str, int, dict[str, Any]]:
 
 
 def _product(sku: str, data: dict[str, Any]) -> None:
-    fields = {name: data[name] for name in PRODUCT_FIELDS}
+    fields = {name: data.get(name) for name in PRODUCT_FIELDS}
     # the central owns barcodes and scale codes: a code moved to this product leaves the other
     for column in ("barcode", "plu"):
         if fields[column]:
@@ -151,7 +164,7 @@ def _product(sku: str, data: dict[str, Any]) -> None:
 
 
 def _customer(uuid: str, data: dict[str, Any], ctx: Context) -> None:
-    fields = {name: data[name] for name in SCHEMAS["customer"]}
+    fields = {name: data.get(name) for name in SCHEMAS["customer"]}
     if Customer.update(**fields).where(Customer.uuid == uuid).execute():
         return
     # the same person added on this till before the central knew them: adopt the central's id

@@ -225,6 +225,9 @@ class Customer(BaseModel):
     gstin = CharField(null=True)
     state_code = CharField(null=True)
     created_at = DateTimeField()
+    # credit control (``core.credit``): None is no limit set / no terms; 0 allows no credit
+    credit_limit = IntegerField(null=True)
+    credit_days = IntegerField(null=True)
 
 
 # --- catalog --------------------------------------------------------------------------
@@ -247,6 +250,7 @@ class Product(BaseModel):
     lot_tracked = BooleanField(default=False)
     serial_tracked = BooleanField(default=False)
     active = BooleanField(default=True)
+    hsn = CharField(null=True)  # HSN/SAC code for GST (4, 6 or 8 digits; ``core.gst``)
 
 
 class Stock(BaseModel):
@@ -473,6 +477,7 @@ class SaleLine(BaseModel):
     returned_milli = IntegerField(default=0)
     # delivered by this till, of a bill marked for delivery (``core.deliveries``)
     delivered_milli = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])
+    hsn = CharField(null=True)  # the product's HSN/SAC code when it was rung up
 
     class Meta:
         indexes = ((("sale", "line_no"), True),)

@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from o2pos.core import gst
 from o2pos.core.bootstrap import PAYMENT_METHODS
 from o2pos.core.money import format_amount, format_percent, format_qty
 from o2pos.core.settings import StoreSettings
@@ -331,6 +332,22 @@ def _tax_table(paper: Paper, taxes: list[dict[str, int]], interstate: bool) -> N
     )
 
 
+def _hsn_table(paper: Paper, lines: list[dict[str, Any]], interstate: bool) -> None:
+    """The summary per HSN code and rate a B2B tax invoice carries (``core.gst``)."""
+    keys = ("igst",) if interstate else ("cgst", "sgst")
+    paper.table(
+        ["HSN", "Taxable", *(k.upper() for k in keys)],
+        [
+            [
+                f"{r['hsn'] or '-'} {format_percent(r['rate_bp'])}",
+                money(r["taxable"]),
+                *(money(r[k]) for k in keys),
+            ]
+            for r in gst.hsn_summary(lines)
+        ],
+    )
+
+
 def _is_interstate(taxes: list[dict[str, int]]) -> bool:
     return any(t["igst"] for t in taxes) and not any(t["cgst"] or t["sgst"] for t in taxes)
 
@@ -358,6 +375,7 @@ def bill(doc: Document, store: StoreSettings, options: Options) -> Slip:
     """
     p = doc.payload
     sold = {v["line_no"]: v for v in p.get("vouchers") or []}
+    b2b = bool((p.get("customer") or {}).get("gstin"))
     paper = Paper(options.width)
     _header(paper, doc, store, options, "TAX INVOICE")
     if p.get("delivery"):  # the goods stay in the store until delivered
@@ -382,6 +400,8 @@ def bill(doc: Document, store: StoreSettings, options: Options) -> Slip:
             paper.text(f"Serial {ln['serial']}", indent=2)
         if ln.get("lot_no"):
             paper.text(f"Lot {ln['lot_no']}", indent=2)
+        if b2b and ln.get("hsn"):
+            paper.text(f"HSN {ln['hsn']}", indent=2)
         if ln["line_no"] in sold:
             paper.text(f"Voucher {sold[ln['line_no']]['code']}", indent=2)
     paper.rule()
@@ -417,6 +437,8 @@ def bill(doc: Document, store: StoreSettings, options: Options) -> Slip:
         paper.row("Due on account" if p.get("on_account") else "Balance due", money(p["balance"]))
     paper.rule()
     _tax_table(paper, taxes, interstate)
+    if b2b:
+        _hsn_table(paper, p["lines"], interstate)
     for voucher in sold.values():
         _gift_voucher(paper, voucher, store, options)
     _footer(paper, options)

@@ -170,6 +170,27 @@ class TillApp(App, inherit_bindings=False):
             return None
         return lambda: self.print_document(number, copy=True)
 
+    def a4_invoice(self, number: str) -> Callable[[], str] | None:
+        """What ``a`` does on a bill shown on screen: its A4 tax invoice, saved in
+        ``[printer] a4_dir`` and printed with ``a4_command`` (None: not a bill). The bill
+        is read here; the returned call touches no database (it runs in a worker)."""
+        from o2pos.printing import a4, documents
+
+        doc = documents.find(self.ctx, number)
+        if doc.kind != "bill":
+            return None
+        printer, settings = self.config.printer, self.ctx.settings
+
+        def make() -> str:
+            path, problem = a4.make(
+                settings.store, doc, printer.a4_dir, printer.a4_command, settings.terminal.data_dir
+            )
+            if problem:
+                return f"{problem}. Saved as {path}"
+            return f"A4 invoice {'printed and ' if printer.a4_command else ''}saved: {path}"
+
+        return make
+
     def slip_text(self, number: str, *, copy: bool = False) -> str:
         """The slip of a document as the printer gets it (also without a printer)."""
         from o2pos.printing import documents, service

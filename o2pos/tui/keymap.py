@@ -254,7 +254,12 @@ SEARCH = [
 
 SYNC = [*DIALOG, Binding("p", "push", "Push now", id="sync_push")]
 
-SLIP = [*DIALOG, Binding("p", "print", "Print", id="print_slip")]
+SLIP = [
+    *DIALOG,
+    Binding("p", "print", "Print", id="print_slip"),
+    # a bill's A4 tax invoice (PDF), saved and printed on the A4 printer ([printer] a4_*)
+    Binding("a", "a4", "A4 invoice", id="a4_invoice"),
+]
 
 # the new count's dialog: b turns blind counting on and off (the list takes ↑ ↓ Enter)
 NEW_COUNT = [*DIALOG, Binding("b", "blind", "Blind or not", id="count_blind")]

@@ -380,3 +380,34 @@ def test_location_at_login(snap_compare, tmp_path: Path) -> None:
     Location.create(code="WH", name="Warehouse, Peenya")
     auth.set_locations(app.ctx, "stock", ["MAIN", "WH"])
     assert snap_compare(app, terminal_size=SIZE, press=STOCK_SIGN_IN)
+
+
+# --- credit control (docs/credit.md): Lakshmi Rao, limit ₹1,000.00, 30 days ----------------
+
+
+def _credit_app(tmp_path: Path) -> TillApp:
+    from o2pos.core.models import Customer
+
+    app = app_for(tmp_path, register_open=True)
+    Customer.update(credit_limit=100000, credit_days=30).where(Customer.uuid == "c-local").execute()
+    return app
+
+
+async def _bill_for_lakshmi(pilot) -> None:
+    """A ₹1,180.00 bill for her, and F7's answer about her credit on the screen."""
+    from tests.tui.test_flows import notice, wait_for
+
+    for key in [*SIGN_IN, *keys("TRIM"), "enter", "f7", *keys("Lakshmi"), "enter"]:
+        await pilot.press(key)
+    await wait_for(pilot, lambda: "limit" in notice(pilot.app))
+
+
+def test_payment_shows_the_customers_credit(snap_compare, tmp_path: Path) -> None:
+    app = _credit_app(tmp_path)
+    assert snap_compare(app, terminal_size=SIZE, press=["f10"], run_before=_bill_for_lakshmi)
+
+
+def test_on_account_past_the_limit_asks_a_manager(snap_compare, tmp_path: Path) -> None:
+    app = _credit_app(tmp_path)
+    press = ["f10", "up", "enter"]  # up from cash: on account
+    assert snap_compare(app, terminal_size=SIZE, press=press, run_before=_bill_for_lakshmi)

@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from o2pos.core import journal, numbering, stock, vouchers
-from o2pos.core.auth import Perm, require
+from o2pos.core import credit, gst, journal, numbering, stock, vouchers
+from o2pos.core.auth import Approval, Perm, require
 from o2pos.core.context import Context
+from o2pos.core.customers import Dues
 from o2pos.core.errors import ValidationError
 from o2pos.core.models import Coupon, CouponRedemption, Employee, Lot, Sale, SaleLine, SerialNumber
 from o2pos.core.payments import Tender, receipt_payload, record, settle
@@ -31,6 +32,7 @@ def _complete(
     """Number the bill and move its goods; the caller records payment and the event."""
     if not lines:
         raise ValidationError("The bill is empty: scan an item first")
+    gst.require_hsn(sale, lines)
     if sale.coupon_code:
         try:
             coupon = usable_coupon(ctx, sale.coupon_code)
@@ -76,8 +78,20 @@ def _complete(
     return sale
 
 
-def checkout(ctx: Context, sale_id: int, tenders: list[Tender], actor: Employee) -> CheckoutResult:
-    """Complete and pay a bill in one transaction: the fast path, scan, scan, pay."""
+def checkout(
+    ctx: Context,
+    sale_id: int,
+    tenders: list[Tender],
+    actor: Employee,
+    *,
+    approval: Approval | None = None,
+    dues: Dues | None = None,
+) -> CheckoutResult:
+    """Complete and pay a bill in one transaction: the fast path, scan, scan, pay.
+
+    On account past the customer's credit limit or terms needs ``approval`` (a manager's,
+    ``Perm.APPROVE_CREDIT``); ``dues`` are the customer's dues from the central, None when
+    it could not be asked (``core.credit``)."""
     require(actor, Perm.TAKE_PAYMENT)
     with ctx.write():
         session = require_open(ctx)
@@ -112,8 +126,24 @@ def checkout(ctx: Context, sale_id: int, tenders: list[Tender], actor: Employee)
                 customer=sale.customer,
                 purpose="sale",
             )
+        # last of the checks: a manager's approval is used up only by a bill that goes through
+        granted = (
+            credit.check_on_account(
+                ctx,
+                sale.customer,
+                settlement.on_account,
+                actor,
+                fetched=dues,
+                approval=approval,
+                leave_out=sale.number,
+            )
+            if sale.customer is not None
+            else None
+        )
         payload = sale_payload(sale, lines)
         payload.update(paid=sale.paid, balance=sale.balance, on_account=sale.on_account)
+        if granted is not None:
+            payload["credit"] = granted
         if receipt is not None:
             payload.update(receipt_payload(receipt, settlement))
         else:
@@ -126,7 +156,7 @@ def checkout(ctx: Context, sale_id: int, tenders: list[Tender], actor: Employee)
             "sale.completed",
             payload,
             employee=actor.code,
-            approved_by=_approvers(sale, lines),
+            approved_by=_approvers(sale, lines, granted),
         )
         stock.record(ctx, "sale", str(sale.number), event.seq, sale_moves(sale, lines))
         for _line, voucher in issued:
@@ -187,8 +217,12 @@ def sale_moves(sale: Sale, lines: list[SaleLine]) -> list[stock.Move]:
     return moves
 
 
-def _approvers(sale: Sale, lines: list[SaleLine]) -> str | None:
+def _approvers(
+    sale: Sale, lines: list[SaleLine], granted: dict[str, Any] | None = None
+) -> str | None:
     codes = {c for ln in lines for c in (ln.approved_by, ln.price_approved_by) if c}
     if sale.order_discount_approved_by:
         codes.add(sale.order_discount_approved_by)
+    if granted is not None:
+        codes.add(granted["approved_by"])
     return ",".join(sorted(codes)) or None

@@ -85,6 +85,7 @@ def _new_line(sale: Sale, product: Product, qty: int, **extra: Any) -> SaleLine:
         "price_includes_tax": product.price_includes_tax,
         "tax_class": product.tax_class_id,
         "tax_rate_bp": rate,
+        "hsn": product.hsn,
         **extra,
     }
     return SaleLine(id=SaleLine.insert_row(**fields), **fields)

@@ -36,6 +36,7 @@ def line_payload(line: SaleLine) -> dict[str, Any]:
         "sgst": line.sgst,
         "igst": line.igst,
         "total": line.total,
+        "hsn": line.hsn,
     }
 
 

@@ -161,9 +161,18 @@ class TextDialog(Dialog):
 
     BINDINGS: ClassVar[list[BindingType]] = [*keymap.SLIP]
 
-    def __init__(self, title: str, text: str, on_print: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        title: str,
+        text: str,
+        on_print: Callable[[], None] | None = None,
+        on_a4: Callable[[], str] | None = None,
+    ) -> None:
+        """``on_a4``: makes the bill's A4 invoice (in a worker thread: it writes a file and
+        may run a print command) and says what became of it."""
         super().__init__()
         self.title_text, self.text, self.on_print = title, text, on_print
+        self.on_a4 = on_a4
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog slip"):
@@ -171,6 +180,7 @@ class TextDialog(Dialog):
             with VerticalScroll(id="slip-scroll"):
                 yield Static(self.text, id="slip-text", markup=False)
             keys = "↑↓ PgUp PgDn: scroll · " + ("p: print · " if self.on_print else "")
+            keys += "a: A4 invoice · " if self.on_a4 else ""
             yield Static(keys + "Esc: close", classes="muted")
 
     def on_mount(self) -> None:
@@ -182,6 +192,22 @@ class TextDialog(Dialog):
             return
         self.on_print()
         self.app.notify("Sent to the printer")
+
+    def action_a4(self) -> None:
+        if self.on_a4 is None:
+            self.app.notify("An A4 tax invoice is made of a bill", severity="warning")
+            return
+        self.app.notify("Making the A4 invoice…")
+        self.run_worker(self._make_a4, thread=True, exit_on_error=False, group="a4-invoice")
+
+    def _make_a4(self) -> None:
+        """In a worker thread: the PDF and its print command; the answer as a notice."""
+        assert self.on_a4 is not None
+        try:
+            said, severity = self.on_a4(), "information"
+        except Exception as exc:  # a full disk, a bad folder: said, never raised
+            said, severity = f"The A4 invoice could not be made: {exc}", "error"
+        self.app.call_from_thread(self.app.notify, said, severity=severity, timeout=10)
 
 
 class ConfirmDialog(Dialog):

@@ -64,7 +64,9 @@ class ReprintScreen(TillScreen):
         app = self.app
         number = number.strip().upper()
         text = app.slip_text(number, copy=True)
-        app.push_screen(TextDialog(number, text, app.print_copy(number)))
+        app.push_screen(
+            TextDialog(number, text, app.print_copy(number), on_a4=app.a4_invoice(number))
+        )
 
 
 class DashboardScreen(TillScreen):

@@ -50,15 +50,21 @@ class PaymentScreen(ModalScreen[Any]):
     def __init__(
         self,
         due: int,
-        pay: Callable[[list[Tender]], Any],
+        pay: Callable[..., Any],
         *,
         title: str = "Payment",
         partial: bool = False,
         confirm: Callable[[], None] | None = None,
+        note: str = "",
+        approvable: bool = False,
     ) -> None:
+        """``approvable``: ``pay`` takes a manager's approval too, ``pay(tenders,
+        approval)``, and a manager's PIN is asked when the core wants one (credit beyond
+        a customer's limit); ``note`` is a line under the title (the customer's credit)."""
         super().__init__()
         self.due, self.pay, self.title_text, self.partial = due, pay, title, partial
         self.confirm = confirm
+        self.note, self.approvable = note, approvable
         self.methods = payments.tender_methods(self.app.ctx)
         self.index = next((i for i, m in enumerate(self.methods) if m.kind == "cash"), 0)
         self.tenders: list[Tender] = []
@@ -80,6 +86,8 @@ class PaymentScreen(ModalScreen[Any]):
                 f"{self.title_text} · due [b]{format_amount(self.due)}[/b]",
                 classes="dialog-title",
             )
+            if self.note:
+                yield Static(self.note, id="payment-note", classes="muted")
             yield Static("", id="methods")
             yield Input(format_amount(self.due, grouping=False), id="amount", restrict=AMOUNT_KEYS)
             yield Input(id="reference", max_length=40)
@@ -294,7 +302,7 @@ class PaymentScreen(ModalScreen[Any]):
             return
         tenders = [*self.tenders, tender]
         if self.confirm is None:
-            self.dismiss(self.pay(tenders))
+            self.settle(tenders)
             return
         self.asking = True
         self.show_error("")
@@ -326,4 +334,16 @@ class PaymentScreen(ModalScreen[Any]):
     def finish(self, tenders: list[Tender], problem: Exception | None) -> None:
         if problem is not None:
             raise problem
-        self.dismiss(self.pay(tenders))
+        self.settle(tenders)
+
+    def settle(self, tenders: list[Tender]) -> None:
+        """Pay; where the core wants a manager (``ApprovalRequired``), ask for the PIN and
+        pay once more with it. Refused or cancelled, the dialog stays for another try."""
+        if not self.approvable:
+            self.dismiss(self.pay(tenders))
+            return
+        from o2pos.tui.approval import run_with_approval
+
+        run_with_approval(
+            self, lambda approval: self.pay(tenders, approval), lambda done: self.dismiss(done)
+        )

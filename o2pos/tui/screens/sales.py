@@ -11,7 +11,17 @@ from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
-from o2pos.core import auth, catalog, coupons, customers, sales, stock, vouchers
+from o2pos.core import (
+    auth,
+    catalog,
+    coupons,
+    credit,
+    customers,
+    payments,
+    sales,
+    stock,
+    vouchers,
+)
 from o2pos.core.errors import UnknownCode, ValidationError
 from o2pos.core.money import format_amount, format_qty, parse_amount, parse_percent
 from o2pos.tui import keymap
@@ -37,6 +47,7 @@ from o2pos.tui.screens.dialogs import (
     SerialDialog,
 )
 from o2pos.tui.screens.payment import PaymentScreen
+from o2pos.tui.text import shorten
 from o2pos.tui.widgets.cart import CartHeader, CartTable, Totals
 from o2pos.tui.widgets.key_bar import KeyBar
 from o2pos.tui.widgets.scan_box import ScanBox
@@ -69,6 +80,9 @@ class SalesScreen(TillScreen):
         super().__init__()
         self.ask_float = ask_float
         self.sale_id = 0
+        # the customer's dues as the central gave them (bill, customer, dues; None: could
+        # not be asked), for the credit check at payment (``core.credit``)
+        self.dues: tuple[int, int | None, customers.Dues | None] | None = None
         # the use of a limited coupon the central may hold for this bill, as last shown
         self.coupon_hold: coupons.HeldUse | None = None
 
@@ -454,12 +468,35 @@ class SalesScreen(TillScreen):
         from o2pos.sync import dues
 
         central = till.config.central
-        text = dues.dues_text(dues.fetch(central, key), own, standalone=not central.url)
-        till.call_from_thread(self.show_dues, sale_id, text)
+        fetched = dues.fetch(central, key)
+        text = dues.dues_text(fetched, own, standalone=not central.url)
+        # a till with no central is the whole store: its own dues are all there are
+        till.call_from_thread(self.show_dues, sale_id, text, fetched if central.url else own)
 
-    def show_dues(self, sale_id: int, text: str) -> None:
-        if text and sale_id == self.sale_id and self.is_attached:  # still the bill asked for
-            self.say(text)
+    def show_dues(self, sale_id: int, text: str, fetched: customers.Dues | None = None) -> None:
+        if sale_id != self.sale_id or not self.is_attached:  # no longer the bill asked for
+            return
+        sale = sales.get(sale_id)
+        if sale.customer is None:
+            return
+        self.dues = (sale_id, sale.customer_id, fetched)
+        # a customer with credit terms: the one line says what they owe against them
+        text = self.credit_text(sale.customer, fetched) or text
+        if text:
+            self.say(shorten(text, 78))
+
+    def credit_text(self, customer: Any, fetched: customers.Dues | None) -> str:
+        """The customer's outstanding, oldest overdue bill and limit, when they have terms."""
+        if customer.credit_limit is None and customer.credit_days is None:
+            return ""
+        return credit.describe(credit.standing(self.ctx, customer, fetched))
+
+    def dues_for_payment(self) -> customers.Dues | None:
+        """The dues fetched for this bill's customer; None (this till's own) otherwise."""
+        sale = sales.get(self.sale_id)
+        if self.dues is None or self.dues[:2] != (self.sale_id, sale.customer_id):
+            return None
+        return self.dues[2]
 
     @guarded
     def action_pay(self) -> None:
@@ -467,12 +504,22 @@ class SalesScreen(TillScreen):
         if not bill.lines:
             raise ValidationError("The bill is empty: scan an item first")
         ctx, employee, sale_id = self.ctx, self.employee, self.sale_id
-        self.app.push_screen(
-            PaymentScreen(
-                bill.total, lambda tenders: sales.checkout(ctx, sale_id, tenders, employee)
-            ),
-            self.paid,
-        )
+        sale = sales.get(sale_id)
+        note = ""
+        if sale.customer is not None:
+            note = self.credit_text(sale.customer, self.dues_for_payment())
+            if note and self.dues_for_payment() is None:  # a recalled bill, say: ask now
+                self.ask_dues(sale.customer.id)
+
+        def pay(
+            tenders: list[payments.Tender], approval: auth.Approval | None
+        ) -> sales.CheckoutResult:
+            # the central's answer as it stands when the payment is taken, not when the
+            # dialog opened: F7's, or the one asked for just above
+            dues = self.dues_for_payment()
+            return sales.checkout(ctx, sale_id, tenders, employee, approval=approval, dues=dues)
+
+        self.app.push_screen(PaymentScreen(bill.total, pay, note=note, approvable=True), self.paid)
 
     def paid(self, result: sales.CheckoutResult | None) -> None:
         if result is None:
