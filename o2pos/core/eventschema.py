@@ -205,7 +205,11 @@ SALE_LINE = Obj(
         "serial": NULL_TEXT,
         **dict.fromkeys(LINE_FIGURES, MONEY),
         "total": MONEY,
-    }
+        # what offers gave on the line, and which gave what (absent before offers)
+        "offer_discount": MONEY,
+        "offers": ListOf(Obj({"code": COLUMN_TEXT, "name": TEXT, "amount": MONEY})),
+    },
+    sometimes=("offer_discount", "offers"),
 )
 PAYMENT = Obj(
     {
@@ -272,9 +276,21 @@ SALE_COMPLETED = Obj(
         "vouchers": ListOf(
             Obj({"line_no": NUMBER, "code": COLUMN_TEXT, "amount": MONEY, "expires": DATE})
         ),
+        # what the offers gave in all, and the bill (threshold) offer (absent before offers)
+        "offer_discount": MONEY,
+        "bill_offer": Null(Obj({"code": COLUMN_TEXT, "name": TEXT, "amount": MONEY})),
     },
     needed=("uuid", "number", *SALE_FIGURES),
-    sometimes=("receipt_uuid", "received", "credit_given", "vouchers", "location", "delivery"),
+    sometimes=(
+        "receipt_uuid",
+        "received",
+        "credit_given",
+        "vouchers",
+        "location",
+        "delivery",
+        "offer_discount",
+        "bill_offer",
+    ),
 )
 
 # a gift voucher sold (``vouchers.issued_payload``); the central keeps its balance from here

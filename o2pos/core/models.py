@@ -433,6 +433,12 @@ class Sale(BaseModel):
     location = CharField(null=True)
     # null: the customer takes the goods; home | pickup: delivered later, reserved till then
     delivery = CharField(null=True)
+    # offers (``core.offers``): what they gave in all; the bill (threshold) offer as JSON
+    # {code, name, amount}; and what applied after the last change, as JSON, so the next
+    # change can tell the cashier what it undid (``sales.repricing``)
+    offer_discount = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])
+    bill_offer = TextField(null=True)
+    offers_state = TextField(null=True)
 
 
 class SaleLine(BaseModel):
@@ -473,6 +479,10 @@ class SaleLine(BaseModel):
     returned_milli = IntegerField(default=0)
     # delivered by this till, of a bill marked for delivery (``core.deliveries``)
     delivered_milli = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])
+    # what offers gave on this line (its share of a bill offer included), and which gave
+    # what, as JSON [{code, name, amount}]: what the journal and the central report carry
+    offer_discount = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])
+    offers = TextField(null=True)
 
     class Meta:
         indexes = ((("sale", "line_no"), True),)
@@ -842,6 +852,17 @@ class StockCountLine(BaseModel):
         indexes = ((("count", "product"), True),)
 
 
+class Offer(BaseModel):
+    """An automatic promotion, master data from the central: its fields (those of
+    ``core.offers.Offer``) as the central's JSON in ``data``, the rest for listing."""
+
+    code = CharField(primary_key=True)
+    name = CharField()
+    kind = CharField()
+    active = BooleanField(default=True)
+    data = TextField()
+
+
 ALL_MODELS: list[type[BaseModel]] = [
     TaxClass,
     Location,
@@ -886,4 +907,5 @@ ALL_MODELS: list[type[BaseModel]] = [
     TransferLine,
     StockCount,
     StockCountLine,
+    Offer,
 ]

@@ -3,6 +3,8 @@ overrides, coupons."""
 
 from __future__ import annotations
 
+import json
+
 from o2pos.core.auth import Approval, Perm, require, require_discount
 from o2pos.core.context import Context
 from o2pos.core.errors import ValidationError
@@ -35,7 +37,7 @@ def set_line_discount(
             raise ValidationError(NOT_DISCOUNTED)
         approved_by = None
         if kind is not None:
-            gross = line.gross
+            gross = line.gross - line.offer_discount  # it comes off what the offers leave
             _check_discount(kind, value, gross)
             given = require_discount(actor, effective_bp(kind, value, gross), approval)
             approved_by, limit = given.approved_by, given.limit_bp
@@ -146,6 +148,12 @@ def apply_coupon(ctx: Context, sale_id: int, code: str, actor: Employee) -> Sale
     with ctx.write():
         sale = draft_of(sale_id)
         coupon = usable_coupon(ctx, code)
+        refused_by = json.loads(sale.offers_state).get("no_coupons") if sale.offers_state else []
+        if refused_by:
+            raise ValidationError(
+                f"Coupon {code} cannot be used on this bill: {refused_by[0]} does not go "
+                "with coupons"
+            )
         base = discount_base(lines_of(sale))
         if base < coupon.min_cart:
             raise ValidationError(
