@@ -182,6 +182,7 @@ def from_csv_row(row: dict[str, str]) -> tuple[str, dict[str, Any]]:
     for day in ("valid_from", "valid_to"):
         if (row.get(day) or "").strip():
             data[day] = row[day].strip()
+    data["active"] = True  # the master record always says; a row may switch it off
     for flag in ("exclusive", "with_coupons", "active"):
         if (row.get(flag) or "").strip():
             data[flag] = row[flag].strip().lower() in ("yes", "true", "1")

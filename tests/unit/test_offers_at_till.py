@@ -268,3 +268,19 @@ def test_returns_never_refund_more_than_paid_per_line(
             left -= qty
         assert refunded <= ln.total
     assert everything == sale.total
+
+
+def test_the_demo_store_ships_its_offers(store: Store) -> None:
+    from o2pos.core.demo import load_demo
+
+    Product.update(plu=None).where(Product.sku == "ONION").execute()  # the demo's onion's
+    load_demo(store.ctx)
+    assert [code for code, *_ in offerdata.listing()] == ["BILL1000", "DETTOL-B2G1", "SNACKS10"]
+    sale_id = store.bill("8901054000003", "8901054000003")  # Dettol Original Soap 125 g
+    assert promotions(store.ctx, sale_id).hints == ["add 1 more for Buy 2 get 1 free"]
+    sales.add_item(store.ctx, sale_id, "8901054000003", store.cashier)
+    [soap] = sales.line_views(sale_id)
+    assert (soap.offer_name, soap.offer_discount) == ("Buy 2 get 1 free", 4800)
+    sales.add_item(store.ctx, sale_id, "8901028000008", store.cashier)  # Lay's, Snacks
+    chips = sales.line_views(sale_id)[1]
+    assert (chips.offer_name, chips.offer_discount) == ("10 % off snacks", 200)
