@@ -142,18 +142,23 @@ def usable_coupon(ctx: Context, code: str) -> Coupon:
     return coupon
 
 
+def refuse_with_offers(sale: Sale, code: str) -> None:
+    """A coupon does not go on a bill while an offer that does not go with coupons
+    applies to it (``Offer.with_coupons``); the cashier is told which."""
+    refused_by = json.loads(sale.offers_state).get("no_coupons") if sale.offers_state else []
+    if refused_by:
+        raise ValidationError(
+            f"Coupon {code} cannot be used on this bill: {refused_by[0]} does not go with coupons"
+        )
+
+
 def apply_coupon(ctx: Context, sale_id: int, code: str, actor: Employee) -> Sale:
     require(actor, Perm.SELL)
     code = code.strip().upper()
     with ctx.write():
         sale = draft_of(sale_id)
         coupon = usable_coupon(ctx, code)
-        refused_by = json.loads(sale.offers_state).get("no_coupons") if sale.offers_state else []
-        if refused_by:
-            raise ValidationError(
-                f"Coupon {code} cannot be used on this bill: {refused_by[0]} does not go "
-                "with coupons"
-            )
+        refuse_with_offers(sale, code)
         base = discount_base(lines_of(sale))
         if base < coupon.min_cart:
             raise ValidationError(
