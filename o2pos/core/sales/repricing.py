@@ -52,19 +52,22 @@ def evaluate_offers(
     marks = ",".join("?" * len(ids))
     found = sql(f"SELECT id, category, brand, weighed FROM product WHERE id IN ({marks})", ids)
     about = {row[0]: (row[1] or "", row[2] or "", bool(row[3])) for row in found.fetchall()}
-    cart = [
-        offers.CartLine(
-            line_no=ln.line_no,
-            sku=ln.sku,
-            category=about.get(ln.product_id, ("", "", False))[0],
-            brand=about.get(ln.product_id, ("", "", False))[1],
-            unit_price=ln.unit_price,
-            qty_milli=ln.qty_milli,
-            weighed=about.get(ln.product_id, ("", "", False))[2],
-            fixed_gross=ln.fixed_gross,
+    unknown = ("", "", False)
+    cart = []
+    for ln in goods:
+        category, brand, weighed = about.get(ln.product_id, unknown)
+        cart.append(
+            offers.CartLine(
+                ln.line_no,
+                ln.sku,
+                category,
+                brand,
+                ln.unit_price,
+                ln.qty_milli,
+                weighed,
+                ln.fixed_gross,
+            )
         )
-        for ln in goods
-    ]
     return offers.evaluate(live, cart, ctx.local(ctx.now()), customer_group(ctx, sale))
 
 
