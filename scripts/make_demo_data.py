@@ -157,7 +157,7 @@ def main() -> None:
         ],
     )
     # offers (docs/offers.md): buy 2 get 1 free on Dettol soap, 10 % off snacks, and
-    # 50 off a bill of 1000 or more
+    # 100 off a bill of 3000 or more
     write(
         "offers.csv",
         [
@@ -190,12 +190,12 @@ def main() -> None:
                 "categories": "Snacks",
             },
             {
-                "code": "BILL1000",
-                "name": "50 off bills of 1000",
+                "code": "BILL3000",
+                "name": "100 off bills of 3000",
                 "kind": "threshold",
-                "value": "50.00",
+                "value": "100.00",
                 "value_kind": "amount",
-                "min_total": "1000.00",
+                "min_total": "3000.00",
             },
         ],
     )

@@ -275,7 +275,7 @@ def test_the_demo_store_ships_its_offers(store: Store) -> None:
 
     Product.update(plu=None).where(Product.sku == "ONION").execute()  # the demo's onion's
     load_demo(store.ctx)
-    assert [code for code, *_ in offerdata.listing()] == ["BILL1000", "DETTOL-B2G1", "SNACKS10"]
+    assert [code for code, *_ in offerdata.listing()] == ["BILL3000", "DETTOL-B2G1", "SNACKS10"]
     sale_id = store.bill("8901054000003", "8901054000003")  # Dettol Original Soap 125 g
     assert promotions(store.ctx, sale_id).hints == ["add 1 more for Buy 2 get 1 free"]
     sales.add_item(store.ctx, sale_id, "8901054000003", store.cashier)
@@ -284,3 +284,6 @@ def test_the_demo_store_ships_its_offers(store: Store) -> None:
     sales.add_item(store.ctx, sale_id, "8901028000008", store.cashier)  # Lay's, Snacks
     chips = sales.line_views(sale_id)[1]
     assert (chips.offer_name, chips.offer_discount) == ("10 % off snacks", 200)
+    sales.add_item(store.ctx, sale_id, "6*8901001000018", store.cashier)  # rice 5 kg, 545.00
+    assert json.loads(sales.get(sale_id).bill_offer)["code"] == "BILL3000"
+    assert sales.get(sale_id).offer_discount == 4800 + 200 + 10000
