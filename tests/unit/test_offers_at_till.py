@@ -287,3 +287,42 @@ def test_the_demo_store_ships_its_offers(store: Store) -> None:
     sales.add_item(store.ctx, sale_id, "6*8901001000018", store.cashier)  # rice 5 kg, 545.00
     assert json.loads(sales.get(sale_id).bill_offer)["code"] == "BILL3000"
     assert sales.get(sale_id).offer_discount == 4800 + 200 + 10000
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(items=st.lists(st.tuples(st.sampled_from(CODES), st.integers(1, 4)), min_size=1, max_size=6),
+       changes=st.lists(st.tuples(st.integers(0, 9), st.integers(0, 4)), max_size=4),
+       data=st.data())  # fmt: skip
+def test_changes_in_any_order_end_at_the_bill_of_the_cart_they_leave(
+    store: Store,
+    items: list[tuple[str, int]],
+    changes: list[tuple[int, int]],
+    data: st.DataObject,
+) -> None:
+    """Quantities changed and lines taken off after scanning give the bill that ringing up
+    the cart they leave gives, in any order: offers depend on the cart, not its history."""
+    if not offerdata.listing():
+        with_offers(store)
+    first = _ring(store, items)
+    for pick, qty in changes:
+        lines = sales.lines_of(sales.get(first))
+        if not lines:
+            break
+        chosen = lines[pick % len(lines)]
+        if qty == 0:
+            sales.remove_line(store.ctx, first, chosen.id, store.cashier)
+        else:
+            sales.set_qty(store.ctx, first, chosen.id, qty * 1000, store.cashier)
+    left = [(ln.sku, ln.qty_milli // 1000) for ln in sales.lines_of(sales.get(first))]
+    second = _ring(store, data.draw(st.permutations(left)))
+    a, b = sales.get(first), sales.get(second)
+    assert (a.total, a.offer_discount, a.discount_total) == (
+        b.total,
+        b.offer_discount,
+        b.discount_total,
+    )
+    assert a.total >= 0
+    for sale_id in (first, second):
+        sales.cancel(store.ctx, sale_id, store.manager, reason="test")
