@@ -244,7 +244,7 @@ def offer_notices(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
         if new is None:
             notices.append(
                 f"{old['name']} no longer applies"
-                + (f": {lost_text} no longer free." if lost_text else ".")
+                + (f": {lost_text} not free." if lost_text else ".")
             )
         elif lost_text:
             notices.append(f"{old['name']}: {lost_text} no longer free.")
