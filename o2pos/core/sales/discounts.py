@@ -11,7 +11,7 @@ from o2pos.core.errors import ValidationError
 from o2pos.core.models import Coupon, Employee, Sale, SaleLine
 from o2pos.core.money import BP, format_amount
 from o2pos.core.sales.bills import draft_of, get, line_of, lines_of
-from o2pos.core.sales.repricing import discount_base, effective_bp, recompute
+from o2pos.core.sales.repricing import discount_base, effective_bp, line_offers, recompute
 from o2pos.core.vouchers import NOT_DISCOUNTED, is_voucher
 
 
@@ -37,7 +37,7 @@ def set_line_discount(
             raise ValidationError(NOT_DISCOUNTED)
         approved_by = None
         if kind is not None:
-            gross = line.gross - line.offer_discount  # it comes off what the offers leave
+            gross = line.gross - line_offers(sale, line)  # off what the line offers leave
             _check_discount(kind, value, gross)
             given = require_discount(actor, effective_bp(kind, value, gross), approval)
             approved_by, limit = given.approved_by, given.limit_bp

@@ -29,6 +29,15 @@ def discount_base(lines: list[SaleLine]) -> int:
     )
 
 
+def line_offers(sale: Sale, line: SaleLine) -> int:
+    """What the line's own offers gave (not its share of a bill offer, which comes after
+    the line's discount): what a manual line discount comes off."""
+    if not line.offers:
+        return 0
+    bill_code = json.loads(sale.bill_offer)["code"] if sale.bill_offer else None
+    return sum(g["amount"] for g in json.loads(line.offers) if g["code"] != bill_code)
+
+
 def customer_group(ctx: Context, sale: Sale) -> str | None:
     """The bill's customer's group, for offers limited to groups (``Offer.groups``).
 
