@@ -86,10 +86,10 @@ def recompute(ctx: Context, sale: Sale) -> None:
     lines = lines_of(sale)
     live = offerdata.active_offers()
     outcome = evaluate_offers(ctx, sale, lines, live)
-    line_offers = {
+    offered = {
         ln.line_no: outcome.line_discount(ln.line_no) for ln in lines if not is_voucher(ln.sku)
     }
-    notices = _drop_outgrown_discounts(sale, lines, line_offers)
+    notices = _drop_outgrown_discounts(sale, lines, offered)
     state = offer_state(outcome, lines, {o.code: o for o in live})
     notices += offer_notices(json.loads(sale.offers_state) if sale.offers_state else {}, state)
     coupon = Coupon.get_or_none(Coupon.code == sale.coupon_code) if sale.coupon_code else None
@@ -120,7 +120,7 @@ def recompute(ctx: Context, sale: Sale) -> None:
                 discount_value=ln.discount_value,
                 fixed_gross=ln.fixed_gross,
                 stored_value=is_voucher(ln.sku),
-                offer_discount=line_offers.get(ln.line_no, 0),
+                offer_discount=offered.get(ln.line_no, 0),
             )
             for ln in lines
         ],
@@ -264,7 +264,7 @@ def offer_notices(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
 
 
 def _drop_outgrown_discounts(
-    sale: Sale, lines: list[SaleLine], line_offers: dict[int, int]
+    sale: Sale, lines: list[SaleLine], offered: dict[int, int]
 ) -> list[str]:
     """Remove amount discounts that the cart's changes made bigger than they were allowed.
 
@@ -282,7 +282,7 @@ def _drop_outgrown_discounts(
             else line_amount(ln.unit_price, ln.qty_milli)
         )
         # a manual discount comes off what the offers leave of the line
-        gross -= min(line_offers.get(ln.line_no, 0), gross)
+        gross -= min(offered.get(ln.line_no, 0), gross)
         if ln.discount_kind == "amount" and (
             ln.discount_value > gross
             or effective_bp("amount", ln.discount_value, gross) > ln.discount_limit_bp
