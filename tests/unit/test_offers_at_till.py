@@ -326,3 +326,28 @@ def test_changes_in_any_order_end_at_the_bill_of_the_cart_they_leave(
     assert a.total >= 0
     for sale_id in (first, second):
         sales.cancel(store.ctx, sale_id, store.manager, reason="test")
+
+
+def test_a_till_from_before_offers_is_brought_up_to_date(store: Store) -> None:
+    """Schema step 17 -> 18: the offer table and the offer columns of bills and lines; a
+    bill from before sells on, and the offers pulled next apply to it."""
+    from o2pos.core import db as schema
+
+    database = store.ctx.db
+    sale_id = store.bill("3*SOAP")
+    database.execute_sql("DROP TABLE offer")
+    for table, column in [
+        ("sale", "offer_discount"),
+        ("sale", "bill_offer"),
+        ("sale", "offers_state"),
+        ("sale_line", "offer_discount"),
+        ("sale_line", "offers"),
+    ]:
+        database.execute_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
+    database.execute_sql("PRAGMA user_version = 17")
+    schema.create_schema(database)
+    assert database.execute_sql("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+    assert sales.get(sale_id).offer_discount == 0
+    with_offers(store)
+    sales.add_item(store.ctx, sale_id, "RICE1", store.cashier)
+    assert sales.get(sale_id).offer_discount == 4000
