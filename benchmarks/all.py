@@ -57,6 +57,7 @@ SIZES: dict[str, tuple[float, float]] = {
     "mib": (16, 1),  # hostile.py: size of each hostile body
     "orders": (2000, 20),  # orders.py: open orders at the central
     "lookups": (300, 5),  # orders.py: lookups of each kind
+    "carts": (10, 1),  # offers.py: 50-line carts scanned, offers evaluated after each scan
 }
 
 # the order of the table: the issue's, then what else the scripts measure
@@ -76,6 +77,7 @@ AREAS = [
     "idle CPU",
     "SSH idle",
     "SSH per sale",
+    "offers",
 ]
 
 
@@ -139,6 +141,11 @@ PARTS = [
             ("SSH per sale", "on the wire per cash sale, sshd → ssh"),
         ),
     ),
+    Part(
+        "offers",
+        "offers.py: 200 active offers evaluated after each scan",
+        (("offers", "200 active offers evaluated after each scan"),),
+    ),
 ]
 
 
@@ -186,6 +193,10 @@ def run_part(name: str, args: argparse.Namespace) -> list[Row]:
             float(args.idle), int(args.ssh_sales), not args.no_ssh, "not measured (--no-ssh)"
         )
         return ssh.rows(local, wire, why_not)
+    if name == "offers":
+        import offers
+
+        return offers.run(int(args.products), 200, int(args.carts))
     raise ValueError(f"no part {name!r}")
 
 

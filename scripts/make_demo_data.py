@@ -178,6 +178,49 @@ def main() -> None:
             },
         ],
     )
+    # offers (docs/offers.md): buy 2 get 1 free on Dettol soap, 10 % off snacks, and
+    # 100 off a bill of 3000 or more
+    write(
+        "offers.csv",
+        [
+            "code",
+            "name",
+            "kind",
+            "value",
+            "value_kind",
+            "skus",
+            "categories",
+            "buy_qty",
+            "get_qty",
+            "min_total",
+        ],
+        [
+            {
+                "code": "DETTOL-B2G1",
+                "name": "Buy 2 get 1 free",
+                "kind": "buy_get",
+                "skus": "PER-000104",
+                "buy_qty": "2",
+                "get_qty": "1",
+            },
+            {
+                "code": "SNACKS10",
+                "name": "10 % off snacks",
+                "kind": "percent",
+                "value": "10",
+                "value_kind": "percent",
+                "categories": "Snacks",
+            },
+            {
+                "code": "BILL3000",
+                "name": "100 off bills of 3000",
+                "kind": "threshold",
+                "value": "100.00",
+                "value_kind": "amount",
+                "min_total": "3000.00",
+            },
+        ],
+    )
     write(
         "gift_vouchers.csv",
         ["code", "amount"],

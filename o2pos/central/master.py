@@ -15,7 +15,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from o2pos.core import auth, pinwrap
+from o2pos.core import auth, offerdata, pinwrap
 from o2pos.core.bootstrap import PAYMENT_METHODS, TAX_CLASSES
 from o2pos.core.demo import (
     CREDIT_CUSTOMERS,
@@ -249,6 +249,40 @@ def import_csv(kind: str, path: Path) -> ImportReport:
     return report
 
 
+def import_offers(path: Path) -> ImportReport:
+    """``o2pos central import offers FILE``: each row checked as a till would apply it
+    (``offerdata.from_csv_row``); a bad row is named by line and the others go in."""
+    report = ImportReport("offers")
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.DictReader(handle))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ValidationError(f"Cannot read {path}: {exc}") from exc
+    if rows and not {"code", "name", "kind"} <= set(rows[0]):
+        raise ValidationError(f"{path.name}: the header needs code, name and kind")
+    with write():
+        for number, row in enumerate(rows, start=2):
+            report.rows += 1
+            try:
+                code, data = offerdata.from_csv_row(row)
+            except ValidationError as exc:
+                report.errors.append((number, str(exc)))
+                continue
+            existed = get("offer", code) is not None
+            put("offer", code, data)
+            if existed:
+                report.updated += 1
+            else:
+                report.created += 1
+    return report
+
+
+def offers() -> list[dict[str, Any]]:
+    """Every offer the central serves, by code, as its record holds it."""
+    rows = MasterRecord.select().where(MasterRecord.kind == "offer").order_by(MasterRecord.key)
+    return [{"code": row.key, **json.loads(row.data)} for row in rows]
+
+
 def _put_product(fields: dict[str, Any], header: set[str]) -> bool:
     sku = fields["sku"]
     existing = get("product", sku)
@@ -422,6 +456,7 @@ def load_demo() -> list[ImportReport]:
     reports = [
         import_csv("products", directory / "products.csv"),
         import_csv("customers", directory / "customers.csv"),
+        import_offers(directory / "offers.csv"),
     ]
     if (directory / CREDIT_CUSTOMERS).exists():
         reports.append(import_csv("customers", directory / CREDIT_CUSTOMERS))

@@ -367,6 +367,24 @@ class Counter(CentralModel):
     value = BigIntegerField(default=0)
 
 
+class OfferGiven(CentralModel):
+    """What one offer gave on one bill, from the bill's ``sale.completed`` (its lines'
+    ``offers``): what ``o2pos central report offers`` adds up per store, day and offer."""
+
+    id = AutoField()
+    store = CharField(max_length=32)
+    terminal = CharField(max_length=8)
+    sale_uuid = CharField(max_length=36)
+    completed_at = CharField(max_length=32)  # the event's, UTC
+    code = CharField(max_length=64)
+    name = CharField()
+    amount = BigIntegerField()
+    event = ForeignKeyField(Event, column_name="event_id")
+
+    class Meta:
+        indexes = ((("sale_uuid", "code"), True), (("store", "completed_at"), False))
+
+
 MODELS: list[type[CentralModel]] = [
     Terminal,
     Event,
@@ -386,4 +404,5 @@ MODELS: list[type[CentralModel]] = [
     MasterRecord,
     StockLevel,
     Counter,
+    OfferGiven,
 ]

@@ -30,7 +30,9 @@ from . import transfers
 from .coupons import CouponBook
 from .deliveries import DeliveryBook
 from .models import (
+    DEFAULT_STORE,
     Event,
+    OfferGiven,
     OrderClaim,
     Payment,
     RegisterSession,
@@ -38,6 +40,7 @@ from .models import (
     ReturnClaim,
     ReturnedLine,
     Sale,
+    Terminal,
 )
 from .returns_remote import sold_lines
 from .stock import StockBook
@@ -79,11 +82,16 @@ class _Staged:
     returned: list[dict[str, Any]] = field(default_factory=list)
     sessions: dict[int, dict[str, Any]] = field(default_factory=dict)
     after: list[Callable[[], None]] = field(default_factory=list)
+    offers: list[dict[str, Any]] = field(default_factory=list)
 
 
 class BatchProjector:
     def __init__(self, terminal: str, events: list[tuple[int, dict[str, Any]]]) -> None:
         self.terminal = terminal
+        self.store: str = (
+            Terminal.select(Terminal.store).where(Terminal.name == terminal).scalar()
+            or DEFAULT_STORE
+        )
         # seq -> why its payload cannot be projected; those events are left out from here on
         self.unreadable: dict[int, str] = {}
         self.events = []  # (stored event row id, event in wire form), each matching its schema
@@ -271,6 +279,29 @@ class BatchProjector:
         if uuid in self.returned_sales:  # returned in this very batch
             staged.after.append(lambda: self._know_sale(uuid, payload["number"], payload))
         self.deliveries.sold(event, staged)
+        self._offers_given(event_id, event, staged)
+
+    def _offers_given(self, event_id: int, event: dict[str, Any], staged: _Staged) -> None:
+        """One row per offer the bill's lines name, with what it gave on them in all."""
+        payload = event["payload"]
+        given: dict[str, list[Any]] = {}  # code -> [name, amount]
+        for line in payload.get("lines") or []:
+            for g in line.get("offers") or []:
+                entry = given.setdefault(_text(g["code"])[:64], [_text(g["name"]), 0])
+                entry[1] = _int(entry[1] + _int(g["amount"]))
+        for code, (name, amount) in sorted(given.items()):
+            staged.offers.append(
+                {
+                    "store": self.store,
+                    "terminal": self.terminal,
+                    "sale_uuid": _text(payload["uuid"]),
+                    "completed_at": event["created_at"],
+                    "code": code,
+                    "name": name,
+                    "amount": amount,
+                    "event": event_id,
+                }
+            )
 
     def _receipt_recorded(
         self, event_id: int, event: dict[str, Any], staged: _Staged, flags: Flags
@@ -511,6 +542,7 @@ class BatchProjector:
             batch.returns += staged.returns
             batch.allocations += staged.allocations
             batch.returned += staged.returned
+            batch.offers += staged.offers
             for step in staged.after:
                 step()
             if flags:
@@ -583,6 +615,7 @@ class BatchProjector:
                 OrderClaim.terminal == self.terminal,
             ).execute()
         bulk_insert(ReturnedLine, batch.returned)
+        bulk_insert(OfferGiven, batch.offers)
         claims = sorted({r["claim_id"] for r in batch.returned if r["claim_id"]})
         if claims:  # the returns are in: their claims are settled
             ReturnClaim.delete().where(

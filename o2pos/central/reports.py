@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from peewee import fn
 
@@ -10,7 +12,7 @@ from o2pos.core.models import tuples
 
 from .coupons import over_limit_counts
 from .deliveries import OVER_DELIVERED
-from .models import Event, Sale, Terminal
+from .models import Event, OfferGiven, Sale, Terminal
 from .transfers import received_twice
 from .vouchers import DOUBLE_SPENT
 
@@ -99,3 +101,42 @@ def flagged(terminal: str | None = None) -> list[dict[str, Any]]:
         }
         for name, seq, event_type, created_at, flag in tuples(query)
     ]
+
+
+def offers(
+    store: str | None = None,
+    first: date | None = None,
+    last: date | None = None,
+    timezone: str = "Asia/Kolkata",
+) -> list[dict[str, Any]]:
+    """What each offer cost per store and day (the store's local day, ``timezone``): on how
+    many bills it gave, and how much, from the bills' own records (``OfferGiven``)."""
+    query = OfferGiven.select(
+        OfferGiven.store,
+        OfferGiven.completed_at,
+        OfferGiven.code,
+        OfferGiven.name,
+        OfferGiven.amount,
+    )
+    if store is not None:
+        query = query.where(OfferGiven.store == store)
+    zone = ZoneInfo(timezone)
+    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for shop, stamp, code, name, amount in tuples(query):
+        day = datetime.fromisoformat(stamp).replace(tzinfo=UTC).astimezone(zone).date()
+        if (first is not None and day < first) or (last is not None and day > last):
+            continue
+        row = rows.setdefault(
+            (shop, day.isoformat(), code),
+            {
+                "store": shop,
+                "day": day.isoformat(),
+                "code": code,
+                "name": name,
+                "times": 0,
+                "amount": 0,
+            },
+        )
+        row["times"] += 1
+        row["amount"] += int(amount)
+    return [rows[key] for key in sorted(rows)]

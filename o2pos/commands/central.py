@@ -324,29 +324,39 @@ def load_demo(db: DbOption = None) -> None:
 @app.command("import")
 def import_(
     what: Annotated[
-        str, typer.Argument(help="products | customers | a journal export file", metavar="WHAT")
+        str,
+        typer.Argument(
+            help="products | customers | offers | a journal export file", metavar="WHAT"
+        ),
     ],
-    file: Annotated[Path | None, typer.Argument(help="CSV file, for products|customers")] = None,
+    file: Annotated[
+        Path | None, typer.Argument(help="CSV file, for products|customers|offers")
+    ] = None,
     db: DbOption = None,
 ) -> None:
-    """Import a product or customer CSV, or a till's journal export (`o2pos sync export`)."""
+    """Import a product, customer or offer CSV (docs/offers.md), or a till's journal export
+    (`o2pos sync export`)."""
     from o2pos.central import master
     from o2pos.central.ingest import IngestError, ingest_export
     from o2pos.core.errors import DomainError
 
     _open(db)
-    if what in (ImportKind.products, ImportKind.customers):
+    if what in (ImportKind.products, ImportKind.customers, ImportKind.offers):
         if file is None or not file.is_file():
             raise fail(f"Give the {what} CSV file to import")
         try:
-            report = master.import_csv(what, file)
+            report = (
+                master.import_offers(file)
+                if what == ImportKind.offers
+                else master.import_csv(what, file)
+            )
         except DomainError as exc:
             raise fail(str(exc)) from exc
         echo_import(report, file)
         return
     path = Path(what)
     if file is not None or not path.is_file():
-        raise fail(f"{what}: not products, customers or an export file that exists")
+        raise fail(f"{what}: not products, customers, offers or an export file that exists")
     try:
         results = ingest_export(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
@@ -476,3 +486,69 @@ def report_transfers(
             f"{format_qty(row['sent_milli'])}{arrived if got is not None else ''}{gaps}"
             f"  {row['state']}"
         )
+
+
+@app.command("offers")
+def list_offers(
+    as_json: Annotated[bool, typer.Option("--json", help="A JSON list of the offers")] = False,
+    db: DbOption = None,
+) -> None:
+    """The offers the central serves to the tills (import them with `import offers FILE`)."""
+    from o2pos.central import master
+
+    _open(db)
+    rows = master.offers()
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, sort_keys=True))
+        return
+    if not rows:
+        typer.echo("No offers.")
+    for row in rows:
+        state = "" if row.get("active", True) else "  (inactive)"
+        typer.echo(f"{row['code']:<16} {row['kind']:<10} {row['name']}{state}")
+
+
+@report.command("offers")
+def report_offers(
+    store: Annotated[str | None, typer.Option("--store", help="Only this store")] = None,
+    first: Annotated[
+        str | None, typer.Option("--from", help="First day, YYYY-MM-DD (the store's)")
+    ] = None,
+    last: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD")] = None,
+    timezone: Annotated[
+        str, typer.Option("--tz", help="The stores' time zone, for their days")
+    ] = "Asia/Kolkata",
+    as_json: Annotated[bool, typer.Option("--json", help="A JSON list, amounts in paise")] = False,
+    db: DbOption = None,
+) -> None:
+    """What each offer cost, per store and day: on how many bills it gave, and how much
+    (from the bills the tills sent)."""
+    from datetime import date
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from o2pos.central.reports import offers as read_offers
+    from o2pos.core.money import format_amount
+
+    try:
+        days = [date.fromisoformat(d) if d else None for d in (first, last)]
+        ZoneInfo(timezone)
+    except ValueError as exc:
+        raise fail(f"--from and --to are days, YYYY-MM-DD: {exc}", 2) from exc
+    except (ZoneInfoNotFoundError, OSError) as exc:
+        raise fail(f"Unknown time zone {timezone}", 2) from exc
+    _open(db)
+    rows = read_offers(store.strip().lower() if store else None, days[0], days[1], timezone)
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, sort_keys=True))
+        return
+    if not rows:
+        typer.echo("No offers given in that time.")
+        return
+    typer.echo(f"{'store':<10} {'day':<10} {'offer':<16} {'bills':>5} {'given':>12}  name")
+    for row in rows:
+        typer.echo(
+            f"{row['store']:<10} {row['day']:<10} {row['code']:<16} {row['times']:>5} "
+            f"{format_amount(row['amount']):>12}  {row['name']}"
+        )
+    total = sum(row["amount"] for row in rows)
+    typer.echo(f"{'total':<38} {sum(r['times'] for r in rows):>5} {format_amount(total):>12}")

@@ -44,6 +44,7 @@ def group(help: str, **options: Any) -> typer.Typer:
 class ImportKind(StrEnum):
     products = "products"
     customers = "customers"
+    offers = "offers"
 
 
 def echo_import(report: Any, file: Path) -> None:

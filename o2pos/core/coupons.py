@@ -18,7 +18,7 @@ from o2pos.core.context import Context
 from o2pos.core.errors import ValidationError
 from o2pos.core.models import Coupon, Journal, Sale, SyncCursor, tuples
 from o2pos.core.sales.bills import draft_of, lines_of
-from o2pos.core.sales.discounts import usable_coupon
+from o2pos.core.sales.discounts import refuse_with_offers, usable_coupon
 from o2pos.core.sales.repricing import discount_base
 from o2pos.core.syncstate import NAME
 
@@ -42,6 +42,7 @@ def check(ctx: Context, sale_id: int, code: str) -> CouponCheck:
     code = code.strip().upper()
     sale = draft_of(sale_id)
     coupon = usable_coupon(ctx, code)
+    refuse_with_offers(sale, code)
     if discount_base(lines_of(sale)) < coupon.min_cart:
         from o2pos.core.money import format_amount
 

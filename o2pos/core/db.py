@@ -100,7 +100,7 @@ def integrity_problems(db: SqliteDatabase, limit: int = 5) -> list[str]:
 
 # Bump with every schema change and add the step that brings the version before it up to
 # date to MIGRATIONS (playhouse.migrate); `create_schema` runs them in order at start-up.
-SCHEMA_VERSION = 16
+SCHEMA_VERSION = 18
 
 
 def _add_sync_status(db: SqliteDatabase) -> None:
@@ -241,6 +241,24 @@ def _add_credit_and_hsn(db: SqliteDatabase) -> None:
     )
 
 
+def _add_offers(db: SqliteDatabase) -> None:
+    """17 -> 18: the offer table (created below), and what offers gave on each bill and
+    line (``sales.repricing``); bills before it had no offers."""
+    columns = {
+        "sale": (
+            "offer_discount INTEGER NOT NULL DEFAULT 0",
+            "bill_offer TEXT",
+            "offers_state TEXT",
+        ),
+        "sale_line": ("offer_discount INTEGER NOT NULL DEFAULT 0", "offers TEXT"),
+    }
+    for table, added in columns.items():
+        have = {c.name for c in db.get_columns(table)}
+        for column in added:
+            if column.split()[0] not in have:
+                db.execute_sql(f"ALTER TABLE {table} ADD COLUMN {column}")
+
+
 MIGRATIONS: dict[int, Callable[[SqliteDatabase], None]] = {
     1: _add_sync_status,
     2: _add_print_job,
@@ -257,6 +275,7 @@ MIGRATIONS: dict[int, Callable[[SqliteDatabase], None]] = {
     13: _add_deliveries,
     14: _add_transfer_notes,
     15: _add_credit_and_hsn,
+    17: _add_offers,
 }
 
 

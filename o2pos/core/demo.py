@@ -14,7 +14,7 @@ from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 
-from o2pos.core import auth
+from o2pos.core import auth, offerdata
 from o2pos.core.barcodes import make_ean13
 from o2pos.core.context import Context
 from o2pos.core.errors import ValidationError
@@ -432,6 +432,8 @@ def load_demo(ctx: Context, directory: Path | None = None) -> list[ImportReport]
             QuickButton.get_or_create(
                 position=int(row["position"]), defaults={"label": row["label"], "product": product}
             )
+        for row in _read(directory / "offers.csv"):  # as the central's load-demo has them
+            offerdata.store(*offerdata.from_csv_row(row))
         # stock of lot- and serial-tracked products is the sum of their lots / serials
         for product in Product.select().where(Product.lot_tracked == True):
             lots = Lot.select().where(Lot.product == product)

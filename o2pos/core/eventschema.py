@@ -207,8 +207,11 @@ SALE_LINE = Obj(
         "total": MONEY,
         # the line's HSN/SAC code (``core.gst``); absent from tills before GST codes
         "hsn": NULL_TEXT,
+        # what offers gave on the line, and which gave what (absent before offers)
+        "offer_discount": MONEY,
+        "offers": ListOf(Obj({"code": COLUMN_TEXT, "name": TEXT, "amount": MONEY})),
     },
-    sometimes=("hsn",),
+    sometimes=("hsn", "offer_discount", "offers"),
 )
 PAYMENT = Obj(
     {
@@ -290,6 +293,9 @@ SALE_COMPLETED = Obj(
                 "approved_by": TEXT,
             }
         ),
+        # what the offers gave in all, and the bill (threshold) offer (absent before offers)
+        "offer_discount": MONEY,
+        "bill_offer": Null(Obj({"code": COLUMN_TEXT, "name": TEXT, "amount": MONEY})),
     },
     needed=("uuid", "number", *SALE_FIGURES),
     sometimes=(
@@ -300,6 +306,8 @@ SALE_COMPLETED = Obj(
         "location",
         "delivery",
         "credit",
+        "offer_discount",
+        "bill_offer",
     ),
 )
 

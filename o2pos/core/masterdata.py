@@ -15,7 +15,7 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from o2pos.core import coupons, journal, stock, vouchers
+from o2pos.core import coupons, journal, offerdata, stock, vouchers
 from o2pos.core.context import Context
 from o2pos.core.errors import ValidationError
 from o2pos.core.models import (
@@ -52,6 +52,7 @@ KINDS = (
     "voucher",
     "order_paid",
     "stock",
+    "offer",
 )
 
 PRODUCT_FIELDS = {
@@ -117,6 +118,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     # one product's level at one location (key "STORE/LOCATION/SKU"), with the seq of each
     # till's own events it includes (core.stock)
     "stock": {"on_hand": int, "reserved": int, "in_transit": int, "as_of": dict},
+    # an automatic promotion (``core.offers``); its other fields are checked by
+    # ``offerdata.from_data`` (optional ones take the engine's defaults)
+    "offer": {"name": str, "kind": str, "active": bool},
 }
 
 # Fields added after centrals were in use: a record stored before them leaves them out and
@@ -288,6 +292,8 @@ def apply(ctx: Context, records: list[Any], version: int, *, reset: bool = False
                 stock.apply_central(ctx, key, data)
             elif kind == "location":
                 _location(key, data)
+            elif kind == "offer":
+                offerdata.store(key, data)
             elif kind == "tax_class":
                 _simple(TaxClass, key, data, kind)
             else:

@@ -437,6 +437,12 @@ class Sale(BaseModel):
     location = CharField(null=True)
     # null: the customer takes the goods; home | pickup: delivered later, reserved till then
     delivery = CharField(null=True)
+    # offers (``core.offers``): what they gave in all; the bill (threshold) offer as JSON
+    # {code, name, amount}; and what applied after the last change, as JSON, so the next
+    # change can tell the cashier what it undid (``sales.repricing``)
+    offer_discount = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])
+    bill_offer = TextField(null=True)
+    offers_state = TextField(null=True)
 
 
 class SaleLine(BaseModel):
@@ -478,6 +484,10 @@ class SaleLine(BaseModel):
     # delivered by this till, of a bill marked for delivery (``core.deliveries``)
     delivered_milli = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])
     hsn = CharField(null=True)  # the product's HSN/SAC code when it was rung up
+    # what offers gave on this line (its share of a bill offer included), and which gave
+    # what, as JSON [{code, name, amount}]: what the journal and the central report carry
+    offer_discount = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])
+    offers = TextField(null=True)
 
     class Meta:
         indexes = ((("sale", "line_no"), True),)
@@ -847,6 +857,17 @@ class StockCountLine(BaseModel):
         indexes = ((("count", "product"), True),)
 
 
+class Offer(BaseModel):
+    """An automatic promotion, master data from the central: its fields (those of
+    ``core.offers.Offer``) as the central's JSON in ``data``, the rest for listing."""
+
+    code = CharField(primary_key=True)
+    name = CharField()
+    kind = CharField()
+    active = BooleanField(default=True)
+    data = TextField()
+
+
 ALL_MODELS: list[type[BaseModel]] = [
     TaxClass,
     Location,
@@ -891,4 +912,5 @@ ALL_MODELS: list[type[BaseModel]] = [
     TransferLine,
     StockCount,
     StockCountLine,
+    Offer,
 ]

@@ -39,6 +39,7 @@ class LineInput:
     discount_value: int = 0
     fixed_gross: int | None = None
     stored_value: bool = False  # a gift voucher sold: not discounted, not taxed
+    offer_discount: int = 0  # what line offers give (``core.offers``), before discount_kind
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,8 @@ class LineResult:
     sgst: int
     igst: int
     total: int
+    offer_discount: int = 0  # line offers and the line's share of the bill offer
+    bill_offer: int = 0  # of which the line's share of the bill offer
 
     @property
     def tax(self) -> int:
@@ -98,10 +101,14 @@ class BillResult:
     round_off: int
     total: int
     tax_summary: list[TaxRow] = field(default_factory=list)
+    offer_discount: int = 0  # every offer's, line and bill
+    bill_offer: int = 0  # the bill offer's, as it applied (never more than the goods)
 
     @property
     def discount_total(self) -> int:
-        return self.line_discounts + self.order_discount + self.coupon_discount
+        return (
+            self.line_discounts + self.order_discount + self.coupon_discount + self.offer_discount
+        )
 
 
 def discount_amount(base: int, kind: str | None, value: int) -> int:
@@ -146,20 +153,30 @@ def price_bill(
     order_discount: Discount | None = None,
     coupon: CouponTerms | None = None,
     round_off: bool = True,
+    bill_offer: int = 0,
 ) -> BillResult:
+    """``bill_offer``: what a bill (threshold) offer gives, shared over the goods before
+    the bill discount; each line's ``offer_discount`` comes off it before its own discount."""
     grosses = [
         ln.fixed_gross if ln.fixed_gross is not None else line_amount(ln.unit_price, ln.qty_milli)
         for ln in lines
     ]
-    line_discounts = [
-        0 if ln.stored_value else discount_amount(g, ln.discount_kind, ln.discount_value)
+    offers = [
+        0 if ln.stored_value else max(0, min(ln.offer_discount, g))
         for g, ln in zip(grosses, lines, strict=True)
+    ]
+    line_discounts = [
+        0 if ln.stored_value else discount_amount(g - o, ln.discount_kind, ln.discount_value)
+        for g, o, ln in zip(grosses, offers, lines, strict=True)
     ]
     # what the bill's discounts are shared over: the goods, never a voucher sold
     after = [
-        0 if ln.stored_value else g - d
-        for g, d, ln in zip(grosses, line_discounts, lines, strict=True)
+        0 if ln.stored_value else g - o - d
+        for g, o, d, ln in zip(grosses, offers, line_discounts, lines, strict=True)
     ]
+    bill_off = max(0, min(bill_offer, sum(after)))
+    bill_shares = allocate(bill_off, after)
+    after = [a - b for a, b in zip(after, bill_shares, strict=True)]
     base = sum(after)
     order_disc = (
         discount_amount(base, order_discount.kind, order_discount.value) if order_discount else 0
@@ -174,15 +191,24 @@ def price_bill(
 
     results: list[LineResult] = []
     summary: dict[int, TaxRow] = {}
-    for ln, gross, ldisc, amount, share in zip(
-        lines, grosses, line_discounts, after, shares, strict=True
+    for ln, gross, ldisc, amount, share, offer, bill_share in zip(
+        lines, grosses, line_discounts, after, shares, offers, bill_shares, strict=True
     ):
         if ln.stored_value:
             results.append(LineResult(gross, 0, 0, 0, 0, 0, 0, gross))
             continue
         taxed = line_tax(amount - share, ln.rate_bp, ln.includes_tax, interstate)
         result = LineResult(
-            gross, ldisc, share, taxed.taxable, taxed.cgst, taxed.sgst, taxed.igst, taxed.total
+            gross,
+            ldisc,
+            share,
+            taxed.taxable,
+            taxed.cgst,
+            taxed.sgst,
+            taxed.igst,
+            taxed.total,
+            offer + bill_share,
+            bill_share,
         )
         results.append(result)
         row = summary.setdefault(ln.rate_bp, TaxRow(ln.rate_bp))
@@ -208,4 +234,6 @@ def price_bill(
         round_off=rounding,
         total=before_round + rounding,
         tax_summary=[summary[k] for k in sorted(summary)],
+        offer_discount=sum(offers) + bill_off,
+        bill_offer=bill_off,
     )

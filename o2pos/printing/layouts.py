@@ -376,6 +376,8 @@ def bill(doc: Document, store: StoreSettings, options: Options) -> Slip:
     p = doc.payload
     sold = {v["line_no"]: v for v in p.get("vouchers") or []}
     b2b = bool((p.get("customer") or {}).get("gstin"))
+    bill_offer = p.get("bill_offer") or None
+    bill_offer_code = bill_offer["code"] if bill_offer else None
     paper = Paper(options.width)
     _header(paper, doc, store, options, "TAX INVOICE")
     if p.get("delivery"):  # the goods stay in the store until delivered
@@ -396,6 +398,9 @@ def bill(doc: Document, store: StoreSettings, options: Options) -> Slip:
             if ln.get("discount_kind") == "percent":
                 label += f" {format_percent(ln['discount_value'])}"
             paper.row(label, minus(ln["line_discount"]), indent=2)
+        for given in ln.get("offers") or []:  # the offer that took the line, by name
+            if given["code"] != bill_offer_code:
+                paper.row(given["name"], minus(given["amount"]), indent=2)
         if ln.get("serial"):
             paper.text(f"Serial {ln['serial']}", indent=2)
         if ln.get("lot_no"):
@@ -410,6 +415,8 @@ def bill(doc: Document, store: StoreSettings, options: Options) -> Slip:
     line_discounts = sum(ln["line_discount"] for ln in p["lines"])
     if line_discounts:
         paper.row("Item discounts", minus(line_discounts))
+    if bill_offer:
+        paper.row(bill_offer["name"], minus(bill_offer["amount"]))
     coupon = p.get("coupon") or None
     coupon_amount = coupon["amount"] if coupon else 0
     order = p.get("order_discount")
@@ -432,6 +439,8 @@ def bill(doc: Document, store: StoreSettings, options: Options) -> Slip:
     paper.rule("=")
     paper.total("TOTAL", p["total"], options.currency)
     paper.rule("=")
+    if p.get("offer_discount"):  # offers, and every other discount with them
+        paper.center(f"You saved {options.currency} {money(p['discount_total'])}", bold=True)
     _payments(paper, p.get("payments") or [], p.get("change") or 0)
     if p.get("balance"):
         paper.row("Due on account" if p.get("on_account") else "Balance due", money(p["balance"]))

@@ -68,7 +68,14 @@ GLOBAL = [
 SALES = [
     Binding("f10", "pay", "Pay", id="pay", priority=True),
     Binding("f7", "customer", "Cust", id="customer", priority=True, tooltip="Customer"),
-    Binding("f9", "discount", "Disc", id="discount", priority=True, tooltip="Discount, coupon"),
+    Binding(
+        "f9",
+        "discount",
+        "Disc",
+        id="discount",
+        priority=True,
+        tooltip="Discount, coupon, promotions",
+    ),
     Binding("f11", "search", "Find", id="search", priority=True, tooltip="Find a product"),
     Binding("f8", "hold", "Hold", id="hold", priority=True, tooltip="Hold / recall"),
     Binding("ctrl+q", "quantity", "Qty", id="quantity", priority=True, tooltip="Quantity"),

@@ -411,3 +411,25 @@ def test_on_account_past_the_limit_asks_a_manager(snap_compare, tmp_path: Path) 
     app = _credit_app(tmp_path)
     press = ["f10", "up", "enter"]  # up from cash: on account
     assert snap_compare(app, terminal_size=SIZE, press=press, run_before=_bill_for_lakshmi)
+
+
+def _app_with_offers(tmp_path: Path) -> TillApp:
+    """The test store with buy 2 get 1 free on soap, 10 % off drinks, 50 off above 500."""
+    from tests.unit.test_offers_at_till import with_offers
+
+    store = build_store(tmp_path)
+    store.open_register()
+    with_offers(store)
+    return TillApp(store.ctx, Config(settings=store.ctx.settings))
+
+
+def test_sales_with_a_free_item(snap_compare, tmp_path: Path) -> None:
+    """The third soap free: the offer named on the line, its saving in Disc, the notice."""
+    press = [*SIGN_IN, *keys("RICE1"), "enter", *keys("3*SOAP"), "enter"]
+    assert snap_compare(_app_with_offers(tmp_path), terminal_size=SIZE, press=press)
+
+
+def test_promotions_in_the_discount_dialog(snap_compare, tmp_path: Path) -> None:
+    """F9 lists the offers the bill gets and the one a soap more would give."""
+    press = [*SIGN_IN, *keys("2*SOAP"), "enter", *keys("2*COLA"), "enter", "f9"]
+    assert snap_compare(_app_with_offers(tmp_path), terminal_size=SIZE, press=press)

@@ -45,3 +45,22 @@ def test_orders_benchmark_runs_and_prints_its_table() -> None:
     assert done.returncode == 0, done.stderr
     for measure in ("another till's order", "gift voucher", "open bills", "customer name"):
         assert measure in done.stdout
+
+
+def test_offers_benchmark_runs_and_prints_its_row() -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "offers.py"),
+            "--products",
+            "500",
+            "--carts",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "200 active offers evaluated after each scan" in done.stdout
+    assert "CPU time: median" in done.stdout

@@ -6,6 +6,7 @@ its lines, two queries) or the lines it holds on screen, and gets values, not mo
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -40,15 +41,46 @@ class LineView(NamedTuple):
     order_discount: int  # the line's share of the bill discount and the coupon
     tax_rate_bp: int
     total: int
+    offer_discount: int = 0  # what offers gave on the line (a bill offer's share too)
+    offer_name: str | None = None  # the line offer's name, shown under the line
+
+
+def _line_offer_name(offers: str | None, bill_offer: str | None) -> str | None:
+    """The name of the offer that took the line (one per line); a bill offer's share is
+    the bill's, shown with the totals, not under each line."""
+    if not offers:
+        return None
+    bill_code = json.loads(bill_offer)["code"] if bill_offer else None
+    names = [g["name"] for g in json.loads(offers) if g["code"] != bill_code]
+    return ", ".join(names) or None
 
 
 def line_views(sale_id: int) -> list[LineView]:
     rows = sql(
-        "SELECT id, line_no, name, serial, qty_milli, list_price, unit_price, line_discount, "
-        "order_discount, tax_rate_bp, total FROM sale_line WHERE sale_id = ? ORDER BY line_no",
+        "SELECT l.id, l.line_no, l.name, l.serial, l.qty_milli, l.list_price, l.unit_price, "
+        "l.line_discount, l.order_discount, l.tax_rate_bp, l.total, l.offer_discount, "
+        "l.offers, s.bill_offer FROM sale_line l JOIN sale s ON s.id = l.sale_id "
+        "WHERE l.sale_id = ? ORDER BY l.line_no",
         (sale_id,),
     ).fetchall()
-    return [LineView(*row) for row in rows]
+    return [
+        LineView(
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            row[5],
+            row[6],
+            row[7],
+            row[8],
+            row[9],
+            row[10],
+            row[11],
+            _line_offer_name(row[12], row[13]),
+        )
+        for row in rows
+    ]
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,15 @@ overrides, coupons."""
 
 from __future__ import annotations
 
+import json
+
 from o2pos.core.auth import Approval, Perm, require, require_discount
 from o2pos.core.context import Context
 from o2pos.core.errors import ValidationError
 from o2pos.core.models import Coupon, Employee, Sale, SaleLine
 from o2pos.core.money import BP, format_amount
 from o2pos.core.sales.bills import draft_of, get, line_of, lines_of
-from o2pos.core.sales.repricing import discount_base, effective_bp, recompute
+from o2pos.core.sales.repricing import discount_base, effective_bp, line_offers, recompute
 from o2pos.core.vouchers import NOT_DISCOUNTED, is_voucher
 
 
@@ -35,7 +37,7 @@ def set_line_discount(
             raise ValidationError(NOT_DISCOUNTED)
         approved_by = None
         if kind is not None:
-            gross = line.gross
+            gross = line.gross - line_offers(sale, line)  # off what the line offers leave
             _check_discount(kind, value, gross)
             given = require_discount(actor, effective_bp(kind, value, gross), approval)
             approved_by, limit = given.approved_by, given.limit_bp
@@ -140,12 +142,23 @@ def usable_coupon(ctx: Context, code: str) -> Coupon:
     return coupon
 
 
+def refuse_with_offers(sale: Sale, code: str) -> None:
+    """A coupon does not go on a bill while an offer that does not go with coupons
+    applies to it (``Offer.with_coupons``); the cashier is told which."""
+    refused_by = json.loads(sale.offers_state).get("no_coupons") if sale.offers_state else []
+    if refused_by:
+        raise ValidationError(
+            f"Coupon {code} cannot be used on this bill: {refused_by[0]} does not go with coupons"
+        )
+
+
 def apply_coupon(ctx: Context, sale_id: int, code: str, actor: Employee) -> Sale:
     require(actor, Perm.SELL)
     code = code.strip().upper()
     with ctx.write():
         sale = draft_of(sale_id)
         coupon = usable_coupon(ctx, code)
+        refuse_with_offers(sale, code)
         base = discount_base(lines_of(sale))
         if base < coupon.min_cart:
             raise ValidationError(

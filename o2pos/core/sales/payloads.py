@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from o2pos.core.models import Sale, SaleLine
@@ -37,6 +38,9 @@ def line_payload(line: SaleLine) -> dict[str, Any]:
         "igst": line.igst,
         "total": line.total,
         "hsn": line.hsn,
+        # which offer gave what on this line (a bill offer's share included)
+        "offer_discount": line.offer_discount,
+        "offers": json.loads(line.offers) if line.offers else [],
     }
 
 
@@ -95,4 +99,6 @@ def sale_payload(sale: Sale, lines: list[SaleLine]) -> dict[str, Any]:
         "taxes": tax_summary(lines),
         "round_off": sale.round_off,
         "total": sale.total,
+        "offer_discount": sale.offer_discount,
+        "bill_offer": json.loads(sale.bill_offer) if sale.bill_offer else None,
     }

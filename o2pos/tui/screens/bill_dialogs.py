@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, ClassVar
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
@@ -17,6 +18,7 @@ from textual.widgets.option_list import Option
 from o2pos.core import catalog, coupons, customers, sales, stock, vouchers
 from o2pos.core.errors import NotFound, ValidationError
 from o2pos.core.money import format_amount, format_qty
+from o2pos.core.sales.promotions import promotions
 from o2pos.tui import keymap
 from o2pos.tui.focus import hop
 from o2pos.tui.guard import guarded
@@ -53,6 +55,7 @@ class DiscountDialog(Dialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static("Discount or coupon", classes="dialog-title")
+            yield Static(self.promotions_text(), id="promotions")
             yield Static(
                 f"On the line: {self.line_name}" if self.line_name else "No line selected",
                 classes="muted",
@@ -73,6 +76,16 @@ class DiscountDialog(Dialog):
             yield Input(placeholder="coupon code (empty: remove)", id="coupon", max_length=20)
             yield Static("", classes="error")
             yield Static("Enter: apply this field · Tab: next field · Esc: cancel", classes="muted")
+
+    def promotions_text(self) -> str:
+        """Promotions: the offers the bill gets, with what each gives, and those one step
+        away ("add 1 more for …"), for the cashier to read out."""
+        found = promotions(self.app.ctx, self.sale_id)
+        rows = [f"{escape(name)}: −{format_amount(amount)}" for name, amount in found.applied]
+        rows += [escape(hint[0].upper() + hint[1:]) for hint in found.hints]
+        if not found.coupons_allowed:
+            rows.append("No coupon with these offers")
+        return "[b]Promotions:[/b] " + (" · ".join(rows) if rows else "none on this bill")
 
     def on_mount(self) -> None:
         self.query_one("#line" if self.line_name else "#bill", Input).focus()

@@ -36,12 +36,18 @@ FIXED = sum(width for _, width, _ in COLUMNS) + len(COLUMNS) - 1
 MIN_NAME = 12
 
 
-def _format(cells: tuple[str, ...], width: int) -> str:
-    """One row of the cart at ``width`` columns: the name is cut in the middle to fit."""
+def _format(cells: tuple[str, ...], width: int, offer: str | None = None) -> str:
+    """One row of the cart at ``width`` columns: the name is cut in the middle to fit, and
+    the offer that took the line, if any, follows it whole when there is room."""
     name_width = max(MIN_NAME, width - FIXED)
     out = []
     for cell, (_, size, align) in zip(cells, COLUMNS, strict=True):
         if size == 0:
+            room = name_width - len(offer or "") - 3
+            if offer and room >= MIN_NAME // 2:
+                cell = f"{shorten(cell, room)} · {offer}"
+            elif offer:
+                cell = f"{cell} · {offer}"
             out.append(f"{shorten(cell, name_width):<{name_width}}")
         else:
             out.append(f"{cell[:size]:{align}{size}}")
@@ -80,7 +86,7 @@ class CartTable(Widget, can_focus=True):
         rows = []
         for index, line in enumerate(lines, 1):
             key = (index, line, width)
-            text = cache.get(key) or _format(self._cells(index, line), width)
+            text = cache.get(key) or _format(self._cells(index, line), width, line.offer_name)
             self._formatted[key] = text
             rows.append(text)
         self._lines = lines
@@ -102,9 +108,10 @@ class CartTable(Widget, can_focus=True):
             line.name + (f" {line.serial}" if line.serial else ""),
             format_qty(line.qty_milli),
             format_amount(line.unit_price),
-            # the line's own discount and its share of the bill's: Qty × Price − Disc
-            format_amount(line.line_discount + line.order_discount)
-            if line.line_discount + line.order_discount
+            # what offers gave, the line's own discount and its share of the bill's:
+            # Qty × Price − Disc
+            format_amount(line.offer_discount + line.line_discount + line.order_discount)
+            if line.offer_discount + line.line_discount + line.order_discount
             else "",
             format_percent(line.tax_rate_bp),
             format_amount(line.total),
