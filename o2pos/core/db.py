@@ -100,7 +100,7 @@ def integrity_problems(db: SqliteDatabase, limit: int = 5) -> list[str]:
 
 # Bump with every schema change and add the step that brings the version before it up to
 # date to MIGRATIONS (playhouse.migrate); `create_schema` runs them in order at start-up.
-SCHEMA_VERSION = 15
+SCHEMA_VERSION = 17
 
 
 def _add_sync_status(db: SqliteDatabase) -> None:
@@ -220,6 +220,13 @@ def _add_transfer_notes(db: SqliteDatabase) -> None:
     db.execute_sql("DROP INDEX IF EXISTS journal_document_number")
 
 
+def _add_customer_groups(db: SqliteDatabase) -> None:
+    """16 -> 17: ``customer.group_code`` (null: retail) and the customer_group,
+    price_list_entry and loyalty_scheme tables (created below), pulled from the central."""
+    if "group_code" not in {c.name for c in db.get_columns("customer")}:
+        db.execute_sql("ALTER TABLE customer ADD COLUMN group_code VARCHAR(255)")
+
+
 MIGRATIONS: dict[int, Callable[[SqliteDatabase], None]] = {
     1: _add_sync_status,
     2: _add_print_job,
@@ -235,6 +242,7 @@ MIGRATIONS: dict[int, Callable[[SqliteDatabase], None]] = {
     12: _add_stock_counts,
     13: _add_deliveries,
     14: _add_transfer_notes,
+    16: _add_customer_groups,
 }
 
 

@@ -15,7 +15,7 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from o2pos.core import coupons, journal, stock, vouchers
+from o2pos.core import coupons, journal, loyalty, pricelists, stock, vouchers
 from o2pos.core.context import Context
 from o2pos.core.errors import ValidationError
 from o2pos.core.models import (
@@ -52,6 +52,10 @@ KINDS = (
     "voucher",
     "order_paid",
     "stock",
+    # customer groups, their price lists and the loyalty scheme (core.pricelists, core.loyalty)
+    "price_list",
+    "customer_group",
+    "loyalty",
 )
 
 PRODUCT_FIELDS = {
@@ -113,6 +117,19 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     # one product's level at one location (key "STORE/LOCATION/SKU"), with the seq of each
     # till's own events it includes (core.stock)
     "stock": {"on_hand": int, "reserved": int, "in_transit": int, "as_of": dict},
+    # a customer group (retail, wholesale, staff) and the price list its customers pay
+    "customer_group": {"name": str, "price_list": (str, type(None))},
+    # a price list's entries, whole (core.pricelists.check_entry)
+    "price_list": {"name": str, "entries": list},
+    # the points scheme (key "default"; core.loyalty)
+    "loyalty": {
+        "spend_per_point": int,
+        "category_rates": dict,
+        "excluded": list,
+        "point_value": int,
+        "min_redeem": int,
+        "active": bool,
+    },
 }
 
 
@@ -152,6 +169,11 @@ def _product(sku: str, data: dict[str, Any]) -> None:
 
 def _customer(uuid: str, data: dict[str, Any], ctx: Context) -> None:
     fields = {name: data[name] for name in SCHEMAS["customer"]}
+    # the customer's group, from centrals that have groups (absent: retail)
+    group = data.get("group_code")
+    if not isinstance(group, str | None):
+        raise ValidationError(f"customer {uuid}: group_code is a group's code")
+    fields["group_code"] = group
     if Customer.update(**fields).where(Customer.uuid == uuid).execute():
         return
     # the same person added on this till before the central knew them: adopt the central's id
@@ -275,6 +297,12 @@ def apply(ctx: Context, records: list[Any], version: int, *, reset: bool = False
                 stock.apply_central(ctx, key, data)
             elif kind == "location":
                 _location(key, data)
+            elif kind == "price_list":
+                pricelists.apply_list(key, data)
+            elif kind == "customer_group":
+                pricelists.apply_group(key, data)
+            elif kind == "loyalty":
+                loyalty.apply_scheme(key, data)
             elif kind == "tax_class":
                 _simple(TaxClass, key, data, kind)
             else:

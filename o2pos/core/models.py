@@ -225,6 +225,8 @@ class Customer(BaseModel):
     gstin = CharField(null=True)
     state_code = CharField(null=True)
     created_at = DateTimeField()
+    # the customer group whose price list the bill takes (null: retail, the list prices)
+    group_code = CharField(null=True)
 
 
 # --- catalog --------------------------------------------------------------------------
@@ -842,6 +844,44 @@ class StockCountLine(BaseModel):
         indexes = ((("count", "product"), True),)
 
 
+# --- customer groups, price lists and loyalty (master data, core.pricelists / core.loyalty) ---
+
+
+class CustomerGroup(BaseModel):
+    """Retail, wholesale, staff...: the price list a customer of the group pays."""
+
+    code = CharField(primary_key=True)
+    name = CharField()
+    price_list = CharField(null=True)  # null: list prices
+
+
+class PriceListEntry(BaseModel):
+    """One price of a price list: a product's price, or a category's price or percent off,
+    from a minimum quantity, between two dates (either open)."""
+
+    id = AutoField()
+    price_list = CharField(index=True)
+    sku = CharField(null=True)
+    category = CharField(null=True)
+    price = IntegerField(null=True)  # minor units, for one unit of the product
+    percent_off_bp = IntegerField(null=True)  # basis points off the list price
+    min_qty_milli = IntegerField(default=0)
+    valid_from = DateField(null=True)
+    valid_to = DateField(null=True)
+
+
+class LoyaltyScheme(BaseModel):
+    """The store's points scheme (one row, key ``default``), pulled from the central."""
+
+    code = CharField(primary_key=True)
+    spend_per_point = IntegerField()  # minor units paid for one point (10000: 1 per ₹100)
+    category_rates = TextField(default="{}")  # JSON {category: basis points of the earn rate}
+    excluded = TextField(default="[]")  # JSON [sku, ...] that earn nothing
+    point_value = IntegerField()  # minor units a point pays when redeemed
+    min_redeem = IntegerField(default=0)  # fewest points one redemption may use
+    active = BooleanField(default=True)
+
+
 ALL_MODELS: list[type[BaseModel]] = [
     TaxClass,
     Location,
@@ -886,4 +926,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     TransferLine,
     StockCount,
     StockCountLine,
+    CustomerGroup,
+    PriceListEntry,
+    LoyaltyScheme,
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from o2pos.core import pricelists
 from o2pos.core.context import Context
 from o2pos.core.models import Coupon, Sale, SaleLine
 from o2pos.core.money import BP, format_amount, format_percent, line_amount
@@ -25,11 +26,17 @@ def discount_base(lines: list[SaleLine]) -> int:
     return sum(ln.gross - ln.line_discount for ln in lines if not is_voucher(ln.sku))
 
 
-def recompute(ctx: Context, sale: Sale) -> None:
-    """Price the bill again from its lines' snapshots and store every computed figure."""
+def recompute(ctx: Context, sale: Sale, fresh: frozenset[int] = frozenset()) -> None:
+    """Price the bill again from its lines' snapshots and store every computed figure.
+
+    Each line first takes the price its customer's group pays (``core.pricelists``; lines
+    just rung up, ``fresh``, without a notice).
+    """
     sale = get(sale.id)
     lines = lines_of(sale)
-    notices = _drop_outgrown_discounts(sale, lines)
+    repriced = pricelists.reprice(ctx, sale, lines, fresh)
+    notices = [repriced] if repriced else []
+    notices += _drop_outgrown_discounts(sale, lines)
     coupon = Coupon.get_or_none(Coupon.code == sale.coupon_code) if sale.coupon_code else None
     terms = (
         CouponTerms(coupon.kind, coupon.value, coupon.min_cart, coupon.max_discount)
