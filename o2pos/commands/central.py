@@ -324,17 +324,33 @@ def load_demo(db: DbOption = None) -> None:
 @app.command("import")
 def import_(
     what: Annotated[
-        str, typer.Argument(help="products | customers | a journal export file", metavar="WHAT")
+        str,
+        typer.Argument(
+            help="products | customers | price-lists | a journal export file", metavar="WHAT"
+        ),
     ],
-    file: Annotated[Path | None, typer.Argument(help="CSV file, for products|customers")] = None,
+    file: Annotated[
+        Path | None, typer.Argument(help="CSV file, for products|customers|price-lists")
+    ] = None,
     db: DbOption = None,
 ) -> None:
-    """Import a product or customer CSV, or a till's journal export (`o2pos sync export`)."""
+    """Import a product, customer or price-lists CSV (customer groups and their price
+    lists, docs/pricelists.md), or a till's journal export (`o2pos sync export`)."""
     from o2pos.central import master
     from o2pos.central.ingest import IngestError, ingest_export
     from o2pos.core.errors import DomainError
 
     _open(db)
+    if what == "price-lists":
+        if file is None or not file.is_file():
+            raise fail("Give the price-lists CSV file to import")
+        try:
+            lines = master.import_price_lists(file)
+        except DomainError as exc:
+            raise fail(str(exc)) from exc
+        for line in lines:
+            typer.echo(line)
+        return
     if what in (ImportKind.products, ImportKind.customers):
         if file is None or not file.is_file():
             raise fail(f"Give the {what} CSV file to import")
@@ -346,7 +362,7 @@ def import_(
         return
     path = Path(what)
     if file is not None or not path.is_file():
-        raise fail(f"{what}: not products, customers or an export file that exists")
+        raise fail(f"{what}: not products, customers, price-lists or an export file that exists")
     try:
         results = ingest_export(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
@@ -434,6 +450,37 @@ def flagged(
         typer.echo(
             f"{row['terminal']:<8} seq {row['seq']:>7}  {row['event_type']:<18} {row['reason']}"
         )
+
+
+@app.command("price-lists")
+def price_lists(
+    as_json: Annotated[bool, typer.Option("--json", help="Money in minor units")] = False,
+    db: DbOption = None,
+) -> None:
+    """The customer groups, the price list each pays, and the lists' entries."""
+    from o2pos.central import master
+    from o2pos.core.money import format_amount, format_percent, format_qty
+
+    _open(db)
+    groups = master.price_lists()
+    if as_json:
+        typer.echo(json.dumps(groups, indent=2, sort_keys=True))
+        return
+    if not groups:
+        typer.echo("No customer groups (o2pos central import price-lists FILE).")
+    for g in groups:
+        typer.echo(f"{g['group']} ({g['name']}): {g['price_list'] or 'list prices'}")
+        for e in g["entries"]:
+            what = e["sku"] or f"category {e['category']}"
+            price = (
+                format_amount(e["price"])
+                if e["price"] is not None
+                else f"{format_percent(e['percent_off_bp'])} off"
+            )
+            extra = f" from {format_qty(e['min_qty_milli'])}" if e["min_qty_milli"] else ""
+            if e["valid_from"] or e["valid_to"]:
+                extra += f" {e['valid_from'] or '…'} to {e['valid_to'] or '…'}"
+            typer.echo(f"  {what:<24} {price:>12}{extra}")
 
 
 report = group("Reports of the stores' documents (what the tills sent).", no_args_is_help=True)

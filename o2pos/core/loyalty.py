@@ -112,3 +112,15 @@ def current() -> Scheme | None:
         json.loads(row.category_rates),
         frozenset(json.loads(row.excluded)),
     )
+
+
+# the demo store's scheme: a point for every ₹100 paid, a point pays ₹1, at least 10 points
+# a redemption; household goods earn double, medicines and gift vouchers nothing
+DEMO_SCHEME: dict[str, Any] = {
+    "spend_per_point": 10000,
+    "category_rates": {"Household": 2 * BP, "Medicines": 0},
+    "excluded": [],
+    "point_value": 100,
+    "min_redeem": 10,
+    "active": True,
+}

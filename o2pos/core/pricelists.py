@@ -15,14 +15,17 @@ manager overrode keeps it; a scale label's price is the label's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import csv
+import re
+from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from o2pos.core.context import Context
 from o2pos.core.errors import ValidationError
 from o2pos.core.models import Customer, CustomerGroup, PriceListEntry, Product, Sale, SaleLine
-from o2pos.core.money import BP, div_round
+from o2pos.core.money import BP, div_round, parse_amount, parse_percent, parse_qty
 from o2pos.core.vouchers import is_voucher
 
 DEFAULT_GROUP = "retail"
@@ -242,3 +245,88 @@ def entry_record(e: Entry) -> dict[str, Any]:
         "valid_from": e.valid_from.isoformat() if e.valid_from else None,
         "valid_to": e.valid_to.isoformat() if e.valid_to else None,
     }
+
+
+PRICE_LIST_COLUMNS = (
+    "group",
+    "group_name",
+    "sku",
+    "category",
+    "price",
+    "percent_off",
+    "min_qty",
+    "valid_from",
+    "valid_to",
+)
+
+
+@dataclass
+class GroupsFile:
+    """A customer-groups file read whole: each group's name, and the entries of its price
+    list (the list's code is the group's in capitals; a group without entries pays list
+    prices)."""
+
+    names: dict[str, str] = field(default_factory=dict)
+    entries: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def records(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """The master records (kind, key, data) the file stands for, lists first."""
+        out: list[tuple[str, str, dict[str, Any]]] = []
+        for code, name in self.names.items():
+            if self.entries.get(code):
+                data = {"name": name, "entries": self.entries[code]}
+                out.append(("price_list", code.upper(), data))
+        for code, name in self.names.items():
+            price_list = code.upper() if self.entries.get(code) else None
+            out.append(("customer_group", code, {"name": name, "price_list": price_list}))
+        return out
+
+
+GROUP_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+
+
+def read_groups_csv(path: Path) -> GroupsFile:
+    """``group,group_name,sku,category,price,percent_off,min_qty,valid_from,valid_to``:
+    one row per price-list entry (sku or category empty, price or percent_off empty); a
+    row with neither sku nor category only names a group. The first bad row refuses the
+    whole file, named by its line: half a price list would charge some customers wrongly.
+    """
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            missing = set(PRICE_LIST_COLUMNS) - set(reader.fieldnames or [])
+            if missing:
+                raise ValidationError(f"{path.name}: missing columns {', '.join(sorted(missing))}")
+            rows = list(enumerate(reader, start=2))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValidationError(f"Cannot read {path}: {exc}") from exc
+    found = GroupsFile()
+    for line, row in rows:
+        try:
+            code = (row.get("group") or "").strip().lower()
+            if not GROUP_CODE.match(code):
+                raise ValidationError(f"group {code!r}: small letters, digits, - and _")
+            name = (row.get("group_name") or "").strip() or code.title()
+            if found.names.setdefault(code, name) != name:
+                raise ValidationError(f"group {code} has two names")
+            sku = (row.get("sku") or "").strip() or None
+            category = (row.get("category") or "").strip() or None
+            if sku is None and category is None:
+                continue
+            price_text = (row.get("price") or "").strip()
+            percent_text = (row.get("percent_off") or "").strip()
+            qty_text = (row.get("min_qty") or "").strip()
+            entry = {
+                "sku": sku,
+                "category": category,
+                "price": parse_amount(price_text) if price_text else None,
+                "percent_off_bp": parse_percent(percent_text) if percent_text else None,
+                "min_qty_milli": parse_qty(qty_text) if qty_text else 0,
+                "valid_from": (row.get("valid_from") or "").strip() or None,
+                "valid_to": (row.get("valid_to") or "").strip() or None,
+            }
+            check_entry(code.upper(), entry)
+        except ValidationError as exc:
+            raise ValidationError(f"{path.name} line {line}: {exc}") from None
+        found.entries.setdefault(code, []).append(entry)
+    return found

@@ -34,7 +34,8 @@ def test_init_is_safe_to_run_again(demo: Path) -> None:
     assert "already" in again
     con = sqlite3.connect(demo / "data" / "o2pos.db")
     assert con.execute("SELECT COUNT(*) FROM product").fetchone()[0] == 240
-    assert con.execute("SELECT COUNT(*) FROM customer").fetchone()[0] == 50
+    # 50, and four in the customer groups of price_lists.csv
+    assert con.execute("SELECT COUNT(*) FROM customer").fetchone()[0] == 54
 
 
 def test_simulated_sales_match_the_journal_and_the_x_report(demo: Path) -> None:

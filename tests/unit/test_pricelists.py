@@ -4,17 +4,31 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from o2pos.core import auth, masterdata, pricelists, sales
+from o2pos.core import auth, demo, masterdata, pricelists, sales
+from o2pos.core.bootstrap import ensure_reference_data
+from o2pos.core.context import Context
+from o2pos.core.db import create_schema, open_database
 from o2pos.core.errors import ValidationError
-from o2pos.core.models import Customer, Journal, PriceListEntry, Product, Sale, SaleLine
+from o2pos.core.models import (
+    Customer,
+    Employee,
+    Journal,
+    PriceListEntry,
+    Product,
+    Sale,
+    SaleLine,
+    tuples,
+)
 from o2pos.core.payments import Tender
-from tests.conftest import Store
+from o2pos.core.settings import Settings, TerminalSettings
+from tests.conftest import Clock, Store
 
 WHOLESALE = [
     {"sku": "RICE1", "price": 17000},
@@ -246,3 +260,30 @@ def test_sale_of_a_group_customer_is_priced_in_every_order(store: Store) -> None
     for code in ("5*SOAP", "RICE1"):
         sales.add_item(store.ctx, second.id, code, store.cashier)
     assert Sale.get_by_id(first).total == Sale.get_by_id(second.id).total == 17000 + 5 * 3200
+
+
+def test_the_demo_till_has_groups_lists_and_customers_in_each(tmp_path: Path) -> None:
+    """``o2pos init --demo`` without a central: the same groups as the central's demo."""
+    settings = Settings(terminal=TerminalSettings(id="T1", data_dir=tmp_path))
+    db = open_database(settings.terminal.db_path)
+    create_schema(db)
+    ctx = Context(db=db, settings=settings, clock=Clock())
+    ensure_reference_data(ctx)
+    demo.load_demo(ctx)
+    store = Store(ctx, Clock(), {"cashier": Employee.get(Employee.role == "cashier")})
+    groups = dict(tuples(Customer.select(Customer.phone, Customer.group_code)))
+    assert (groups["9845900001"], groups["9845900003"], groups["9845900004"]) == (
+        "wholesale",
+        "staff",
+        "retail",
+    )
+    rice = Product.get(Product.sku == "STA-000018")  # Daawat Rozana 1 kg, 115.00
+    sale_id = store.bill(rice.barcode)
+    balaji = Customer.get(Customer.phone == "9845900001").id
+    sales.set_customer(store.ctx, sale_id, balaji, store.cashier)
+    assert prices(sale_id) == [("STA-000018", 1000, 10500)]
+    staff = Customer.get(Customer.phone == "9845900003").id
+    sales.set_customer(store.ctx, sale_id, staff, store.cashier)
+    assert prices(sale_id) == [("STA-000018", 1000, 10350)]  # Staples 10 % off
+    assert sales.get(sale_id).notice == "Staff prices: 1 line repriced"
+    db.close()
