@@ -15,9 +15,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from o2pos.core.errors import ValidationError
-from o2pos.core.models import LoyaltyScheme
-from o2pos.core.money import BP
+from peewee import fn
+
+from o2pos.core.context import Context
+from o2pos.core.errors import PaymentError, ValidationError
+from o2pos.core.models import LoyaltyScheme, PointsBalance, PointsMove
+from o2pos.core.money import BP, format_amount
 
 SCHEME = "default"
 
@@ -124,3 +127,96 @@ DEMO_SCHEME: dict[str, Any] = {
     "min_redeem": 10,
     "active": True,
 }
+
+
+def balance(customer_uuid: str) -> int:
+    """A customer's points as this till knows them: the central's last figure plus this
+    till's own moves the central had not counted then (never below zero)."""
+    row = PointsBalance.get_or_none(PointsBalance.customer_uuid == customer_uuid)
+    base, as_of = (row.balance, row.as_of_seq) if row else (0, 0)
+    own = (
+        PointsMove.select(fn.COALESCE(fn.SUM(PointsMove.delta), 0))
+        .where(PointsMove.customer_uuid == customer_uuid, PointsMove.seq > as_of)
+        .scalar()
+    )
+    return max(0, base + int(own or 0))
+
+
+def adopt(ctx: Context, customer_uuid: str, data: dict[str, Any]) -> None:
+    """A ``points`` master record: the central's balance and the last seq of this till's
+    events it includes (``as_of``, by terminal)."""
+    as_of = data["as_of"].get(ctx.terminal_id, 0)
+    if data["balance"] < 0 or not isinstance(as_of, int):
+        raise ValidationError(f"points {customer_uuid}: a balance of 0 or more, as_of by till")
+    PointsBalance.insert(
+        customer_uuid=customer_uuid, balance=data["balance"], as_of_seq=as_of
+    ).on_conflict(
+        conflict_target=[PointsBalance.customer_uuid],
+        update={PointsBalance.balance: data["balance"], PointsBalance.as_of_seq: as_of},
+    ).execute()
+
+
+def record(customer_uuid: str, seq: int, delta: int) -> None:
+    """This till's event ``seq`` moved the customer's points by ``delta``."""
+    if delta:
+        PointsMove.insert(customer_uuid=customer_uuid, seq=seq, delta=delta).execute()
+
+
+def sale_points(
+    customer_uuid: str | None,
+    lines: list[EarnLine],
+    total: int,
+    money_paid: int,
+    redeemed: int,
+) -> dict[str, Any] | None:
+    """What a completed bill's event says about points (``points`` in ``sale.completed``),
+    or None when it has nothing to say (walk-in, no scheme and nothing redeemed).
+
+    Points are earned on what was paid in money (not with points, not left on account):
+    the lines' paid amounts are scaled by that share of the total.
+    """
+    scheme = current()
+    if customer_uuid is None or (scheme is None and not redeemed):
+        return None
+    earned_points = 0
+    if scheme is not None and total > 0:
+        share = min(max(money_paid, 0), total)
+        scaled = [EarnLine(ln.sku, ln.category, ln.paid * share // total) for ln in lines]
+        earned_points = earned(scheme, scaled)
+    before = balance(customer_uuid)
+    return {
+        "customer": customer_uuid,
+        "earned": earned_points,
+        "redeemed": redeemed,
+        "balance": max(0, before + earned_points - redeemed),
+    }
+
+
+def points_for(amount: int, scheme: Scheme) -> int:
+    """How many points pay ``amount`` (a whole number of points, or refused)."""
+    if scheme.point_value <= 0:
+        raise PaymentError("Points cannot pay here: the scheme gives them no value")
+    points, rest = divmod(amount, scheme.point_value)
+    if rest:
+        raise PaymentError(
+            f"Points pay in steps of {format_amount(scheme.point_value)} (one point each)"
+        )
+    return points
+
+
+def redeemable(customer_uuid: str, amount: int, *, reserved: bool = False) -> int:
+    """The points that pay ``amount`` for this customer, checked against the scheme's
+    minimum and, unless the central reserved them (it knows every till's), the balance
+    this till knows; a ``PaymentError`` the cashier can act on."""
+    scheme = current()
+    if scheme is None:
+        raise PaymentError("No points scheme is in force")
+    points = points_for(amount, scheme)
+    if points < scheme.min_redeem:
+        raise PaymentError(f"At least {scheme.min_redeem} points are redeemed at a time")
+    have = balance(customer_uuid)
+    if points > have and not reserved:
+        raise PaymentError(
+            f"The customer has {have} points ({format_amount(have * scheme.point_value)})"
+        )
+    return points

@@ -56,6 +56,7 @@ KINDS = (
     "price_list",
     "customer_group",
     "loyalty",
+    "points",
 )
 
 PRODUCT_FIELDS = {
@@ -130,6 +131,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "min_redeem": int,
         "active": bool,
     },
+    # a customer's points at the central (key: customer UUID), with the last seq of each
+    # till's events it includes
+    "points": {"balance": int, "as_of": dict},
 }
 
 
@@ -303,6 +307,8 @@ def apply(ctx: Context, records: list[Any], version: int, *, reset: bool = False
                 pricelists.apply_group(key, data)
             elif kind == "loyalty":
                 loyalty.apply_scheme(key, data)
+            elif kind == "points":
+                loyalty.adopt(ctx, key, data)
             elif kind == "tax_class":
                 _simple(TaxClass, key, data, kind)
             else:

@@ -882,6 +882,25 @@ class LoyaltyScheme(BaseModel):
     active = BooleanField(default=True)
 
 
+class PointsBalance(BaseModel):
+    """A customer's points as the central last sent them (master kind ``points``): the
+    balance including this till's own events up to ``as_of_seq``."""
+
+    customer_uuid = CharField(primary_key=True)
+    balance = IntegerField(default=0)
+    as_of_seq = IntegerField(default=0)
+
+
+class PointsMove(BaseModel):
+    """Points this till's own events earned (+) or used (-) for a customer: what the
+    balance shown adds to the central's until the central has counted it."""
+
+    id = AutoField()
+    customer_uuid = CharField(index=True)
+    seq = IntegerField()  # the journal event
+    delta = IntegerField()
+
+
 ALL_MODELS: list[type[BaseModel]] = [
     TaxClass,
     Location,
@@ -929,4 +948,6 @@ ALL_MODELS: list[type[BaseModel]] = [
     CustomerGroup,
     PriceListEntry,
     LoyaltyScheme,
+    PointsBalance,
+    PointsMove,
 ]

@@ -13,13 +13,14 @@ paid for it, never a paisa more.
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from peewee import fn
 
-from o2pos.core import journal, numbering, payments, stock
+from o2pos.core import journal, loyalty, numbering, payments, stock
 from o2pos.core.auth import Approval, Perm, require
 from o2pos.core.context import Context
 from o2pos.core.errors import NotFound, PaymentError, StateError, ValidationError
@@ -628,10 +629,12 @@ def create(
                     **parts,
                 }
             )
+        points = _points_back(sale, ret)
         event = journal.append(
             ctx,
             "return.completed",
             {
+                **({"points": points} if points else {}),
                 "uuid": ret.uuid,
                 "number": number,
                 "sale": sale.number,
@@ -655,4 +658,28 @@ def create(
             approved_by=approved_by,
         )
         stock.record(ctx, "return", number, event.seq, moves)
+        if points:
+            loyalty.record(points["customer"], event.seq, -points["reversed"])
     return ret
+
+
+def _points_back(sale: Sale, ret: Return) -> dict[str, Any] | None:
+    """The points a return takes back: the share of what the bill earned that this return
+    refunds, counting earlier returns of the bill (``loyalty.reversed_points``)."""
+    event = journal.document_event("$.number", str(sale.number))
+    earned = json.loads(event.payload).get("points") if event is not None else None
+    if not earned or not earned["earned"]:
+        return None
+    before = (
+        Return.select(fn.COALESCE(fn.SUM(Return.total), 0))
+        .where(Return.sale == sale, Return.id != ret.id)
+        .scalar()
+    )
+    taken = loyalty.reversed_points(earned["earned"], sale.total, int(before or 0), ret.total)
+    customer = earned["customer"]
+    return {
+        "customer": customer,
+        "reversed": taken,
+        "given_back": 0,
+        "balance": max(0, loyalty.balance(customer) - taken),
+    }

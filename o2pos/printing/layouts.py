@@ -415,6 +415,7 @@ def bill(doc: Document, store: StoreSettings, options: Options) -> Slip:
     _payments(paper, p.get("payments") or [], p.get("change") or 0)
     if p.get("balance"):
         paper.row("Due on account" if p.get("on_account") else "Balance due", money(p["balance"]))
+    _points(paper, p.get("points"))
     paper.rule()
     _tax_table(paper, taxes, interstate)
     for voucher in sold.values():
@@ -472,6 +473,20 @@ def receipt(doc: Document, store: StoreSettings, options: Options) -> Slip:
     return _slip(doc, paper, options)
 
 
+def _points(paper: Paper, points: dict[str, Any] | None) -> None:
+    """A named customer's loyalty points: what the bill earned and used, the new balance."""
+    if not points:
+        return
+    paper.rule()
+    if points.get("redeemed"):
+        paper.row("Points redeemed", str(points["redeemed"]))
+    if "earned" in points:
+        paper.row("Points earned", str(points["earned"]))
+    if points.get("reversed"):
+        paper.row("Points taken back", str(points["reversed"]))
+    paper.row("Points balance", str(points["balance"]))
+
+
 def return_slip(doc: Document, store: StoreSettings, options: Options) -> Slip:
     """Goods back against a bill: what came back, the GST it reverses, how it was refunded."""
     p = doc.payload
@@ -501,6 +516,7 @@ def return_slip(doc: Document, store: StoreSettings, options: Options) -> Slip:
         paper.row("Credit note", p["credit_note"])
     if p.get("reason"):
         paper.text(f"Reason: {p['reason']}")
+    _points(paper, p.get("points"))
     paper.rule()
     paper.text("GST reversed")
     _tax_table(paper, taxes, interstate)
