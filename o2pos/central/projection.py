@@ -26,7 +26,7 @@ from peewee import fn
 from o2pos.core.eventschema import INT32, INT64, problem
 from o2pos.core.models import dicts, tuples
 
-from . import transfers
+from . import points, transfers
 from .coupons import CouponBook
 from .deliveries import DeliveryBook
 from .models import (
@@ -271,6 +271,42 @@ class BatchProjector:
         if uuid in self.returned_sales:  # returned in this very batch
             staged.after.append(lambda: self._know_sale(uuid, payload["number"], payload))
         self.deliveries.sold(event, staged)
+        counted = payload.get("points")
+        if counted:
+            held = next(
+                (
+                    line.get("reservation_id")
+                    for line in payload.get("payments") or []
+                    if line["kind"] == "points"
+                ),
+                None,
+            )
+            self._points(
+                event,
+                counted,
+                _int(counted["earned"]),
+                _int(counted["redeemed"]),
+                held,
+                staged,
+                flags,
+            )
+
+    def _points(
+        self,
+        event: dict[str, Any],
+        counted: dict[str, Any],
+        earned: int,
+        taken: int,
+        reservation_id: str | None,
+        staged: _Staged,
+        flags: Flags,
+    ) -> None:
+        """Count an event's points at the central (``central.points.move``) once its other
+        rows are staged; a balance it would take below zero flags the event."""
+        customer, seq = _text(counted["customer"]), int(event["seq"])
+        staged.after.append(
+            lambda: points.move(self.terminal, seq, customer, earned, taken, reservation_id, flags)
+        )
 
     def _receipt_recorded(
         self, event_id: int, event: dict[str, Any], staged: _Staged, flags: Flags
@@ -316,6 +352,10 @@ class BatchProjector:
         )
         self._returned_lines(payload, uuid, staged, flags)
         self.deliveries.returned(payload, staged, flags)
+        counted = payload.get("points")
+        if counted:
+            given, taken = _int(counted["given_back"]), _int(counted["reversed"])
+            self._points(event, counted, given, taken, None, staged, flags)
         code = payload.get("credit_note")
         if code and payload.get("refund_kind", "credit_note") == "credit_note":
             step = self.vouchers.issue(
