@@ -19,7 +19,7 @@ from peewee import fn
 
 from o2pos.core.context import Context
 from o2pos.core.errors import PaymentError, ValidationError
-from o2pos.core.models import LoyaltyScheme, PointsBalance, PointsMove
+from o2pos.core.models import Customer, LoyaltyScheme, PointsBalance, PointsMove, Sale
 from o2pos.core.money import BP, format_amount
 
 SCHEME = "default"
@@ -117,14 +117,14 @@ def current() -> Scheme | None:
     )
 
 
-# the demo store's scheme: a point for every ₹100 paid, a point pays ₹1, at least 10 points
-# a redemption; household goods earn double, medicines and gift vouchers nothing
+# the demo store's scheme: a point for every ₹100 paid, a point pays ₹1, at least 5 points
+# a redemption; household goods earn double, medicines nothing (a gift voucher never earns)
 DEMO_SCHEME: dict[str, Any] = {
     "spend_per_point": 10000,
     "category_rates": {"Household": 2 * BP, "Medicines": 0},
     "excluded": [],
     "point_value": 100,
-    "min_redeem": 10,
+    "min_redeem": 5,
     "active": True,
 }
 
@@ -220,3 +220,29 @@ def redeemable(customer_uuid: str, amount: int, *, reserved: bool = False) -> in
             f"The customer has {have} points ({format_amount(have * scheme.point_value)})"
         )
     return points
+
+
+@dataclass(frozen=True)
+class Redeemer:
+    """The bill's customer as the payment dialog offers points to them."""
+
+    customer_uuid: str
+    points: int  # as this till knows them (the central decides on Enter)
+    point_value: int
+    min_redeem: int
+
+
+def redeemer(sale_id: int) -> Redeemer | None:
+    """Who can pay this bill with points: its named customer, when a scheme is in force."""
+    scheme = current()
+    if scheme is None or scheme.point_value <= 0:
+        return None
+    row = (
+        Customer.select(Customer.uuid)
+        .join(Sale, on=(Sale.customer == Customer.id))
+        .where(Sale.id == sale_id)
+        .first()
+    )
+    if row is None:
+        return None
+    return Redeemer(row.uuid, balance(row.uuid), scheme.point_value, scheme.min_redeem)

@@ -292,8 +292,8 @@ def _codes(paper: Paper, doc: Document, options: Options, qr_data: str | None = 
 def _payments(paper: Paper, payments: list[dict[str, Any]], change: int) -> None:
     for p in payments:
         paper.row(method_name(p["method"]), money(p["tendered"]))
-        if p.get("reference"):
-            paper.text(f"Ref {p['reference']}", indent=2)
+        if p.get("reference") and p.get("kind") != "points":  # a points tender's is the
+            paper.text(f"Ref {p['reference']}", indent=2)  # customer's id: not for the slip
     if change:
         paper.row("Change", money(change))
 

@@ -11,7 +11,7 @@ from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
-from o2pos.core import auth, catalog, coupons, customers, sales, stock, vouchers
+from o2pos.core import auth, catalog, coupons, customers, loyalty, sales, stock, vouchers
 from o2pos.core.errors import UnknownCode, ValidationError
 from o2pos.core.money import format_amount, format_qty, parse_amount, parse_percent
 from o2pos.tui import keymap
@@ -459,7 +459,9 @@ class SalesScreen(TillScreen):
 
     def show_dues(self, sale_id: int, text: str) -> None:
         if text and sale_id == self.sale_id and self.is_attached:  # still the bill asked for
-            self.say(text)
+            # the customer's prices just repriced the bill: that notice stays beside the dues
+            notice = sales.bill_view(sale_id).notice
+            self.say(f"{notice} · {text}" if notice else text)
 
     @guarded
     def action_pay(self) -> None:
@@ -469,7 +471,9 @@ class SalesScreen(TillScreen):
         ctx, employee, sale_id = self.ctx, self.employee, self.sale_id
         self.app.push_screen(
             PaymentScreen(
-                bill.total, lambda tenders: sales.checkout(ctx, sale_id, tenders, employee)
+                bill.total,
+                lambda tenders: sales.checkout(ctx, sale_id, tenders, employee),
+                redeemer=loyalty.redeemer(sale_id),
             ),
             self.paid,
         )
