@@ -24,7 +24,7 @@ from typing import Any
 
 from o2pos.core.context import Context
 from o2pos.core.errors import ValidationError
-from o2pos.core.models import Customer, CustomerGroup, PriceListEntry, Product, Sale, SaleLine
+from o2pos.core.models import Customer, CustomerGroup, PriceListEntry, Sale, SaleLine, sql
 from o2pos.core.money import BP, div_round, parse_amount, parse_percent, parse_qty
 from o2pos.core.vouchers import is_voucher
 
@@ -65,18 +65,22 @@ def customer_group(ctx: Context, sale: Sale) -> str | None:
 
 
 def entries_of(price_list: str) -> list[Entry]:
+    """The entries of a list (one plain query: the bill is repriced after every scan)."""
+    rows = sql(
+        "SELECT sku, category, price, percent_off_bp, min_qty_milli, valid_from, valid_to "
+        "FROM price_list_entry WHERE price_list = ?",
+        (price_list,),
+    ).fetchall()
     return [
-        Entry(
-            e.sku,
-            e.category,
-            e.price,
-            e.percent_off_bp,
-            e.min_qty_milli,
-            e.valid_from,
-            e.valid_to,
-        )
-        for e in PriceListEntry.select().where(PriceListEntry.price_list == price_list)
+        Entry(sku, category, price, percent, min_qty, _day(since), _day(until))
+        for sku, category, price, percent, min_qty, since, until in rows
     ]
+
+
+def _day(value: object) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
 
 
 def price_for(
@@ -102,11 +106,16 @@ class Pricing:
 
 
 def pricing_of(ctx: Context, sale: Sale) -> Pricing:
-    code = customer_group(ctx, sale)
-    group = CustomerGroup.get_or_none(CustomerGroup.code == code) if code else None
-    if group is None or not group.price_list:
+    if sale.customer_id is None:  # a walk-in bill: list prices, without a query
         return Pricing("List", [])
-    return Pricing(group.name, entries_of(group.price_list))
+    row = sql(
+        "SELECT g.name, g.price_list FROM customer c JOIN customer_group g "
+        "ON g.code = COALESCE(c.group_code, ?) WHERE c.id = ?",
+        (DEFAULT_GROUP, sale.customer_id),
+    ).fetchone()
+    if row is None or not row[1]:
+        return Pricing("List", [])
+    return Pricing(row[0], entries_of(row[1]))
 
 
 def target_price(ctx: Context, sale: Sale, line: SaleLine, qty_milli: int | None = None) -> int:
@@ -133,7 +142,9 @@ def reprice(
     up (``fresh``) takes its price without a notice: nothing the cashier saw changed.
     """
     pricing = pricing_of(ctx, sale)
-    categories = _categories([ln.product_id for ln in lines]) if pricing.entries else {}
+    if not pricing.entries and all(ln.unit_price == ln.list_price for ln in lines):
+        return None  # list prices, and every line has its list price already
+    categories = _categories(sale.id) if pricing.entries else {}
     day = ctx.today()
     changed = 0
     for line in lines:
@@ -156,11 +167,14 @@ def reprice(
     return f"{pricing.label} prices: {changed} line{'s' if changed != 1 else ''} repriced"
 
 
-def _categories(product_ids: list[int]) -> dict[int, str]:
-    if not product_ids:
-        return {}
-    rows = Product.select(Product.id, Product.category).where(Product.id.in_(set(product_ids)))
-    return {p.id: p.category for p in rows}
+def _categories(sale_id: int) -> dict[int, str]:
+    """Each product's category on the bill (one plain query)."""
+    rows = sql(
+        "SELECT DISTINCT p.id, p.category FROM sale_line l JOIN product p ON p.id = l.product_id "
+        "WHERE l.sale_id = ?",
+        (sale_id,),
+    ).fetchall()
+    return dict(rows)
 
 
 ENTRY_FIELDS = (
