@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from o2pos.core import auth, demo, masterdata, pricelists, sales
@@ -18,6 +18,7 @@ from o2pos.core.db import create_schema, open_database
 from o2pos.core.errors import ValidationError
 from o2pos.core.models import (
     Customer,
+    CustomerGroup,
     Employee,
     Journal,
     PriceListEntry,
@@ -287,3 +288,30 @@ def test_the_demo_till_has_groups_lists_and_customers_in_each(tmp_path: Path) ->
     assert prices(sale_id) == [("STA-000018", 1000, 10350)]  # Staples 10 % off
     assert sales.get(sale_id).notice == "Staff prices: 1 line repriced"
     db.close()
+
+
+ACTIONS = ["RICE1", "4*SOAP", "SOAP", "COLA", "customer"]
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(order=st.permutations(ACTIONS))
+def test_the_cart_changes_in_every_order_give_the_same_bill(store: Store, order: list[str]) -> None:
+    """Scans and choosing the wholesale customer, in any order: the same lines at the same
+    prices (soap reaches its tier of five whenever the fifth piece comes)."""
+    if not CustomerGroup.select().exists():
+        load_groups(store)
+    sale = sales.new(store.ctx, store.cashier)
+    for action in order:
+        if action == "customer":
+            sales.set_customer(store.ctx, sale.id, customer("c-local"), store.cashier)
+        else:
+            sales.add_item(store.ctx, sale.id, action, store.cashier)
+    assert sorted(prices(sale.id)) == [
+        ("COLA", 1000, 4000),
+        ("RICE1", 1000, 17000),
+        ("SOAP", 5000, 3200),
+    ]
+    assert sales.get(sale.id).total == 17000 + 5 * 3200 + 4000
+    sales.cancel(store.ctx, sale.id, store.manager)
