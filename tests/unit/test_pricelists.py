@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from o2pos.core import auth, demo, masterdata, pricelists, sales
+from o2pos.core import db as schema
 from o2pos.core.bootstrap import ensure_reference_data
 from o2pos.core.context import Context
 from o2pos.core.db import create_schema, open_database
@@ -315,3 +316,21 @@ def test_the_cart_changes_in_every_order_give_the_same_bill(store: Store, order:
     ]
     assert sales.get(sale.id).total == 17000 + 5 * 3200 + 4000
     sales.cancel(store.ctx, sale.id, store.manager)
+
+
+def test_a_file_of_schema_16_gets_customer_groups(store: Store) -> None:
+    """Step 17: a till database from before groups gains the customer's group and the
+    groups, price-list, scheme and points tables, and sells at list prices as before."""
+    database = store.ctx.db
+    for table in ("customer_group", "price_list_entry", "loyalty_scheme", "points_balance"):
+        database.execute_sql(f"DROP TABLE {table}")
+    database.execute_sql("DROP TABLE points_move")
+    database.execute_sql("ALTER TABLE customer DROP COLUMN group_code")
+    database.execute_sql("PRAGMA user_version = 16")
+    schema.create_schema(database)
+    assert "group_code" in {c.name for c in database.get_columns("customer")}
+    assert database.execute_sql("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+    load_groups(store)
+    sale_id = store.bill("RICE1")
+    sales.set_customer(store.ctx, sale_id, customer("c-local"), store.cashier)
+    assert prices(sale_id) == [("RICE1", 1000, 17000)]
