@@ -142,6 +142,8 @@ def move(
     off, never below zero (the rest is flagged); a named reservation is redeemed once."""
     from .master import put
 
+    if not earned and not taken and not reservation_id:
+        return  # nothing moved: no record to publish to every till
     account = _account(customer, lock=True)
     if account is None:
         PointsAccount.insert(customer=customer, balance=0, as_of="{}").execute()
