@@ -176,3 +176,22 @@ def load_demo(customers: list[str], balance: int) -> None:
         if _account(customer) is None:
             PointsAccount.insert(customer=customer, balance=balance, as_of="{}").execute()
             put(MASTER_KIND, customer, {"balance": balance, "as_of": {}})
+
+
+def balances() -> list[dict[str, Any]]:
+    """Every customer's points with their name and phone (``o2pos central points``)."""
+    from .master import get
+
+    out = []
+    for row in PointsAccount.select().order_by(PointsAccount.customer):
+        customer = get("customer", row.customer) or {}
+        out.append(
+            {
+                "customer": row.customer,
+                "name": customer.get("name"),
+                "phone": customer.get("phone"),
+                "balance": row.balance,
+                "available": lookup(row.customer)["available"],
+            }
+        )
+    return out

@@ -483,6 +483,28 @@ def price_lists(
             typer.echo(f"  {what:<24} {price:>12}{extra}")
 
 
+@app.command("points")
+def points_report(
+    as_json: Annotated[bool, typer.Option("--json", help="A JSON list")] = False,
+    db: DbOption = None,
+) -> None:
+    """Customers' loyalty points, store-wide: balance, and what live reservations leave."""
+    from o2pos.central import points
+
+    _open(db)
+    rows = points.balances()
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, sort_keys=True))
+        return
+    if not rows:
+        typer.echo("No points earned yet.")
+    for r in rows:
+        typer.echo(
+            f"{(r['name'] or r['customer'])[:28]:<28} {r['phone'] or '':<14} "
+            f"{r['balance']:>8} points  {r['available']:>8} free"
+        )
+
+
 report = group("Reports of the stores' documents (what the tills sent).", no_args_is_help=True)
 app.add_typer(report, name="report")
 

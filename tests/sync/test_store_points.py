@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from o2pos.central import points
 from o2pos.central.models import PointsAccount, PointsReservation
 from o2pos.central.reports import flagged
 from o2pos.config import CentralConfig
@@ -109,6 +110,10 @@ def test_points_earned_at_one_till_are_redeemed_at_another(
     returns.create(store.ctx, store.manager, done.sale.number, [ReturnItem(line.id, 5000)], "cash")
     t1.push_until_done()
     assert central_balance(central, customer) == 5
+
+    central.bind()  # what `o2pos central points` lists
+    [row] = [r for r in points.balances() if r["customer"] == customer]
+    assert (row["balance"], row["available"]) == (5, 5)
 
     # each till shows the central's figure after it pulls
     for till in (t1, t2):
