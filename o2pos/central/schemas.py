@@ -226,6 +226,8 @@ class StoreSaleOut(BaseModel):
     round_off: int
     returned_round_off: int = Field(description="Round-off already given back by returns")
     refunded: int = Field(description="Refunded by returns other than on account")
+    returned_total: int = Field(default=0, description="Refunded by returns of any kind")
+    points_earned: int = Field(default=0, description="Loyalty points the bill earned")
     lines: list[SaleLineOut]
     delivery: str | None = Field(default=None, description="home | pickup: delivered later")
     location: str | None = Field(default=None, description="Where its goods are reserved")

@@ -163,6 +163,8 @@ class RemoteSale:
     lines: tuple[RemoteSaleLine, ...]
     delivery: str | None = None  # home | pickup: marked for delivery, its goods reserved
     location: str | None = None  # where its goods were sold (and are reserved)
+    points_earned: int = 0  # loyalty points the bill earned (core.loyalty)
+    returned_total: int = 0  # refunded by returns at any till, on account too
 
 
 @dataclass(frozen=True)
@@ -450,10 +452,12 @@ def create_remote(
                     **parts,
                 }
             )
+        points = _remote_points_back(sale, total)
         event = journal.append(
             ctx,
             "return.completed",
             {
+                **({"points": points} if points else {}),
                 "uuid": ret.uuid,
                 "number": number,
                 "sale": sale.number,
@@ -477,7 +481,23 @@ def create_remote(
             approved_by=approved_by,
         )
         stock.record(ctx, "return", number, event.seq, moves)
+        if points:
+            loyalty.record(points["customer"], event.seq, -points["reversed"])
     return ret
+
+
+def _remote_points_back(sale: RemoteSale, total: int) -> dict[str, Any] | None:
+    """The points a return of another till's bill takes back: as ``_points_back``, from the
+    central's copy of the bill (what it earned, what returns at any till refunded)."""
+    if not sale.points_earned or sale.customer_uuid is None:
+        return None
+    taken = loyalty.reversed_points(sale.points_earned, sale.total, sale.returned_total, total)
+    return {
+        "customer": sale.customer_uuid,
+        "reversed": taken,
+        "given_back": 0,
+        "balance": max(0, loyalty.balance(sale.customer_uuid) - taken),
+    }
 
 
 def create(

@@ -19,7 +19,9 @@ from o2pos.core.errors import PaymentError
 from o2pos.core.models import Customer, SaleLine
 from o2pos.core.payments import Tender
 from o2pos.core.returns import ReturnItem
+from o2pos.sync.client import CentralClient
 from o2pos.sync.points import ask, points_tender
+from o2pos.sync.returns import StoreSales
 from tests.sync.conftest import Central, Till, at, counters, free_port, shop
 from tests.unit.test_loyalty import SCHEME
 
@@ -27,7 +29,8 @@ from tests.unit.test_loyalty import SCHEME
 @pytest.fixture
 def tills(tmp_path: Path, central: Central) -> Iterator[dict[str, Till]]:
     """T1 and T2, two counters of one store, both with the points scheme."""
-    made = counters(tmp_path, central, T1=shop(), T2=shop())
+    here = shop()
+    made = counters(tmp_path, central, T1=here, T2=here)
     found = next(made)
     for till in found.values():
         with at(till).ctx.write():
@@ -176,3 +179,22 @@ def test_points_redeemed_offline_beyond_the_balance_stop_at_zero_and_are_flagged
     assert central_balance(central, customer) == 0
     central.bind()
     assert any("points below zero" in row["reason"] for row in flagged(t2.name))
+
+
+def test_a_return_at_another_till_takes_back_its_share(
+    tills: dict[str, Till], central: Central, customer: str
+) -> None:
+    t1, t2 = tills["T1"], tills["T2"]
+    store = at(t1).store
+    sale_id = bill(t1, customer, "10*RICE1")  # 18 points
+    done = sales.checkout(store.ctx, sale_id, [Tender("cash", 189000)], store.cashier)
+    t1.push_until_done()
+    lookup = StoreSales(CentralClient(central.url, t2.token, timeout=1.0))
+    sale = lookup.sale(str(done.sale.number))
+    assert sale.points_earned == 18
+    items = [ReturnItem(sale.lines[0].line_no, 5000)]
+    claim = lookup.claim_return(sale, items)
+    at(t2)
+    returns.create_remote(t2.ctx, t2.store.manager, sale, items, "cash", claim_id=claim.claim_id)
+    t2.push_until_done()
+    assert central_balance(central, customer) == 9  # half the bill came back: half its points
