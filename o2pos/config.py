@@ -50,6 +50,9 @@ class CentralConfig:
     # (core.coupons): allow (while the store-wide count as last pulled is below the limit;
     # a use beyond it is flagged centrally) | refuse
     offline_coupons: str = "allow"
+    # loyalty points one bill may redeem when the central cannot be asked (core.loyalty,
+    # sync.points): 0, the default, refuses points offline; a few points risk little
+    offline_points: int = 0
 
 
 @dataclass(frozen=True)
@@ -267,6 +270,9 @@ def parse(data: dict[str, Any], *, base_dir: Path, source: Path | None = None) -
     limit = central.offline_redeem_limit
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
         raise ConfigError("[central] offline_redeem_limit is whole minor units, 0 for no limit")
+    offline = central.offline_points
+    if isinstance(offline, bool) or not isinstance(offline, int) or offline < 0:
+        raise ConfigError("[central] offline_points is whole points, 0 to refuse points offline")
     if central.key and not pinwrap.KEY_PATTERN.match(central.key):
         raise ConfigError(
             "[central] key is o2k_ and 43 letters, digits, '-' or '_', "

@@ -51,6 +51,14 @@ def write(name: str, fields: list[str], rows: list[dict]) -> None:
         writer.writerows(rows)
 
 
+GROUP_CUSTOMERS = [
+    ("Sri Balaji Stores", "9845900001", "", "wholesale"),
+    ("Annapurna Caterers", "9845900002", "orders@annapurna.example.in", "wholesale"),
+    ("Ravi Kumar", "9845900003", "ravi.staff@example.in", "staff"),
+    ("Meena Kirana", "9845900004", "", "retail"),
+]
+
+
 def main() -> None:
     rng = random.Random(7)
     products = list(catalog_rows(240, seed=7))
@@ -65,13 +73,24 @@ def main() -> None:
             "email": f"{name.split()[0].lower()}{i}@example.in" if i % 3 else "",
             "gstin": "",
             "state_code": "",
+            "group_code": "",
         }
         if i % 10 == 4:  # a business customer in Karnataka, the store's state
             row["gstin"] = f"29AABC{'CDEFGHIJKL'[i % 10]}{1000 + i}F1Z{i % 10}"
         if i % 10 == 8:  # a business customer in Tamil Nadu: billed IGST
             row["gstin"] = f"33AACC{'CDEFGHIJKL'[i % 10]}{2000 + i}G1Z{i % 10}"
         customers.append(row)
-    write("customers.csv", ["name", "phone", "email", "gstin", "state_code"], customers)
+    # customers of each customer group (price_lists.csv): wholesale, staff and retail
+    for name, phone, email, group in GROUP_CUSTOMERS:
+        customers.append(
+            {"name": name, "phone": phone, "email": email, "gstin": "", "state_code": ""}
+            | {"group_code": group}
+        )
+    write(
+        "customers.csv",
+        ["name", "phone", "email", "gstin", "state_code", "group_code"],
+        customers,
+    )
     # business customers buying on credit (docs/credit.md): limit in rupees, credit days
     business = [
         {

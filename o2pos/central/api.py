@@ -21,7 +21,7 @@ from starlette.requests import ClientDisconnect
 
 from o2pos import __version__
 
-from . import coupons, deliveries, master, transfers, vouchers
+from . import coupons, deliveries, master, points, transfers, vouchers
 from .dues import customer_dues
 from .ingest import IngestError, ingest
 from .limits import MAX_BODY, TooMuch, check_body
@@ -42,6 +42,9 @@ from .schemas import (
     HealthOut,
     MasterOut,
     OrdersOut,
+    PointsOut,
+    PointsReserveIn,
+    PointsReserveOut,
     PushIn,
     PushOut,
     ReleaseIn,
@@ -95,6 +98,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 ORDER_ERRORS: dict[int | str, dict[str, Any]] = {**ERRORS, 404: {"model": ErrorOut}}
 VOUCHER_CODE = Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+CUSTOMER_UUID = Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
 ORDER_UUID = Path(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
@@ -393,6 +397,51 @@ def create_app(*, bench: bool = False) -> FastAPI:
     ) -> dict[str, bool]:
         """Give up this till's hold; ``released`` false if it held none with that id."""
         return {"released": vouchers.release(terminal, code, body.reservation_id)}
+
+    @app.get(
+        "/v1/store/points/{customer}",
+        response_model=PointsOut,
+        responses=ORDER_ERRORS,
+        tags=["points"],
+    )
+    def points_of(
+        terminal: Annotated[Terminal, Depends(terminal_auth)],
+        customer: Annotated[str, CUSTOMER_UUID],
+    ) -> dict[str, Any]:
+        """A customer's loyalty points, store-wide: balance, and what reservations leave."""
+        return points.lookup(customer)
+
+    @app.post(
+        "/v1/store/points/{customer}/reserve",
+        response_model=PointsReserveOut,
+        responses=ORDER_ERRORS,
+        tags=["points"],
+    )
+    def reserve_points(
+        body: PointsReserveIn,
+        terminal: Annotated[Terminal, Depends(terminal_auth)],
+        customer: Annotated[str, CUSTOMER_UUID],
+    ) -> dict[str, Any]:
+        """Hold points for this till's payment; idempotent by ``reservation_id``. 409
+        ``insufficient`` (with ``available``) when fewer are free: the reservation decides
+        between two tills."""
+        return points.reserve(
+            terminal, customer, body.reservation_id, body.points, body.lease_seconds
+        )
+
+    @app.post(
+        "/v1/store/points/{customer}/release",
+        response_model=ReleaseOut,
+        responses=ORDER_ERRORS,
+        tags=["points"],
+    )
+    def release_points(
+        body: VoucherReleaseIn,
+        terminal: Annotated[Terminal, Depends(terminal_auth)],
+        customer: Annotated[str, CUSTOMER_UUID],
+    ) -> dict[str, bool]:
+        """Give up this till's hold; ``released`` false if it held none with that id."""
+        return {"released": points.release(terminal, customer, body.reservation_id)}
 
     @app.post(
         "/v1/store/coupons/{code}/reserve",

@@ -15,7 +15,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from o2pos.core import auth, offerdata, pinwrap
+from o2pos.core import auth, loyalty, offerdata, pinwrap, pricelists
 from o2pos.core.bootstrap import PAYMENT_METHODS, TAX_CLASSES
 from o2pos.core.demo import (
     CREDIT_CUSTOMERS,
@@ -229,7 +229,7 @@ def import_csv(kind: str, path: Path) -> ImportReport:
         tax_classes = {r.key for r in MasterRecord.select().where(MasterRecord.kind == "tax_class")}
         valid = list(valid_products(rows, report, tax_classes, 5))
     else:
-        valid = list(valid_customers(rows, report))
+        valid = list(valid_customers(rows, report, keep=("group_code",)))
     with write():
         for line, fields in valid:
             try:
@@ -313,13 +313,63 @@ def _put_customer(fields: dict[str, Any], header: set[str]) -> bool:
         .first()
     )
     data = {name: fields.get(name) for name in SCHEMAS["customer"]}
+    group = _group_of(fields, header)
     if row is not None:
         existing = json.loads(row.data)
         data = {k: (v if k in header or k == "phone" else existing.get(k)) for k, v in data.items()}
+        kept = existing.get("group_code")
+        if "group_code" in header or kept is not None:
+            data["group_code"] = group if "group_code" in header else kept
         put("customer", row.key, data, alt_key=data["phone"])
         return False
+    if group is not None:
+        data["group_code"] = group
     put("customer", str(uuid.uuid4()), data, alt_key=data["phone"])
     return True
+
+
+def _group_of(fields: dict[str, Any], header: set[str]) -> str | None:
+    """The customer group a customer file's ``group_code`` column names (empty: retail,
+    none); a group the central does not have is refused, so a typo sells at list prices
+    nowhere unnoticed."""
+    if "group_code" not in header:
+        return None
+    code = (fields.get("group_code") or "").strip().lower() or None
+    if code is not None and get("customer_group", code) is None:
+        raise ValidationError(f"unknown customer group {code} (import the price lists first)")
+    return code
+
+
+def import_price_lists(path: Path) -> list[str]:
+    """``o2pos central import price-lists FILE``: customer groups and their price lists,
+    each list replaced whole; a bad row refuses the file. Returns a line per group."""
+    found = pricelists.read_groups_csv(path)
+    with write():
+        for kind, key, data in found.records():
+            put(kind, key, data)
+    return [
+        f"{code}: {name}, {len(found.entries.get(code, []))} price-list entries"
+        for code, name in found.names.items()
+    ]
+
+
+def price_lists() -> list[dict[str, Any]]:
+    """The customer groups and their price lists' entries, for ``o2pos central
+    price-lists``."""
+    groups = MasterRecord.select().where(MasterRecord.kind == "customer_group")
+    out = []
+    for row in groups.order_by(MasterRecord.key):
+        data = json.loads(row.data)
+        entries = get("price_list", data["price_list"]) if data["price_list"] else None
+        out.append(
+            {
+                "group": row.key,
+                "name": data["name"],
+                "price_list": data["price_list"],
+                "entries": entries["entries"] if entries else [],
+            }
+        )
+    return out
 
 
 def customers_from_till(rows: list[dict[str, Any]]) -> list[str]:
@@ -357,6 +407,10 @@ def customers_from_till(rows: list[dict[str, Any]]) -> list[str]:
                     data[name] = held[key][1].get(name)
             phone: str = data["phone"]
             owner = owners.get(phone, key)
+            # a customer's group is the central's to give: a till's change keeps it
+            group = held[owner][1].get("group_code") if owner in held else None
+            if group is not None:
+                data["group_code"] = group
             if owner != key:
                 if held[owner][1] != data:
                     notes.append(f"customer phone {phone} already belongs to customer {owner}")
@@ -453,6 +507,7 @@ def add_employee(
 def load_demo() -> list[ImportReport]:
     """The demo store's master data, so a demo till and a demo central agree."""
     directory = demo_dir()
+    import_price_lists(directory / "price_lists.csv")  # the groups customers belong to
     reports = [
         import_csv("products", directory / "products.csv"),
         import_csv("customers", directory / "customers.csv"),
@@ -464,6 +519,7 @@ def load_demo() -> list[ImportReport]:
         if get("employee", code) is None:
             add_employee(code, name, role, pin)
     with write():
+        put("loyalty", loyalty.SCHEME, loyalty.DEMO_SCHEME)
         with (directory / "coupons.csv").open(newline="", encoding="utf-8") as handle:
             for row in csv.DictReader(handle):
                 kind = row["kind"]

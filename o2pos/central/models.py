@@ -362,6 +362,28 @@ class StockLevel(CentralModel):
         indexes = ((("store", "location", "sku"), True), (("store", "version"), False))
 
 
+class PointsAccount(CentralModel):
+    """A customer's loyalty points, store-wide (``central.points``): projected from every
+    till's events, never below zero; ``as_of`` is JSON {terminal: last seq counted}."""
+
+    customer = CharField(primary_key=True, max_length=64)
+    balance = BigIntegerField(default=0)
+    as_of = TextField(default="{}")
+
+
+class PointsReservation(CentralModel):
+    """Points held for one till's payment until redeemed, released or the lease ends; the
+    till picks the id, and the sale's payment line naming it redeems it once."""
+
+    reservation_id = CharField(primary_key=True, max_length=36)
+    customer = CharField(max_length=64, index=True)
+    terminal = CharField(max_length=8)
+    points = BigIntegerField()
+    state = CharField(max_length=10, default="held")  # held | released | redeemed
+    created_at = DateTimeField()
+    expires_at = DateTimeField()
+
+
 class Counter(CentralModel):
     name = CharField(primary_key=True)
     value = BigIntegerField(default=0)
@@ -405,4 +427,6 @@ MODELS: list[type[CentralModel]] = [
     StockLevel,
     Counter,
     OfferGiven,
+    PointsAccount,
+    PointsReservation,
 ]

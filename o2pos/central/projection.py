@@ -26,7 +26,7 @@ from peewee import fn
 from o2pos.core.eventschema import INT32, INT64, problem
 from o2pos.core.models import dicts, tuples
 
-from . import transfers
+from . import points, transfers
 from .coupons import CouponBook
 from .deliveries import DeliveryBook
 from .models import (
@@ -280,6 +280,42 @@ class BatchProjector:
             staged.after.append(lambda: self._know_sale(uuid, payload["number"], payload))
         self.deliveries.sold(event, staged)
         self._offers_given(event_id, event, staged)
+        counted = payload.get("points")
+        if counted:
+            held = next(
+                (
+                    line.get("reservation_id")
+                    for line in payload.get("payments") or []
+                    if line["kind"] == "points"
+                ),
+                None,
+            )
+            self._points(
+                event,
+                counted,
+                _int(counted["earned"]),
+                _int(counted["redeemed"]),
+                held,
+                staged,
+                flags,
+            )
+
+    def _points(
+        self,
+        event: dict[str, Any],
+        counted: dict[str, Any],
+        earned: int,
+        taken: int,
+        reservation_id: str | None,
+        staged: _Staged,
+        flags: Flags,
+    ) -> None:
+        """Count an event's points at the central (``central.points.move``) once its other
+        rows are staged; a balance it would take below zero flags the event."""
+        customer, seq = _text(counted["customer"]), int(event["seq"])
+        staged.after.append(
+            lambda: points.move(self.terminal, seq, customer, earned, taken, reservation_id, flags)
+        )
 
     def _offers_given(self, event_id: int, event: dict[str, Any], staged: _Staged) -> None:
         """One row per offer the bill's lines name, with what it gave on them in all."""
@@ -347,6 +383,10 @@ class BatchProjector:
         )
         self._returned_lines(payload, uuid, staged, flags)
         self.deliveries.returned(payload, staged, flags)
+        counted = payload.get("points")
+        if counted:
+            given, taken = _int(counted["given_back"]), _int(counted["reversed"])
+            self._points(event, counted, given, taken, None, staged, flags)
         code = payload.get("credit_note")
         if code and payload.get("refund_kind", "credit_note") == "credit_note":
             step = self.vouchers.issue(

@@ -83,14 +83,16 @@ def find_sale(store: str, number: str) -> dict[str, Any]:
     sale = _sale(store, number=number)
     payload = json.loads(sale.event.payload)
     back, held = returned(sale.uuid), _held(sale.uuid, now())
-    round_off_given = refunded = 0
+    round_off_given = refunded = returned_total = 0
     for total, text in tuples(
         Return.select(Return.total, Event.payload).join(Event).where(Return.sale_uuid == sale.uuid)
     ):
         ret = json.loads(text)
         round_off_given += int(ret.get("round_off") or 0)
+        returned_total += int(total)
         if ret.get("refund_kind") != "on_account":
             refunded += int(total)
+    earned = (payload.get("points") or {}).get("earned")
     customer = payload.get("customer") or None
     return {
         "uuid": sale.uuid,
@@ -106,6 +108,8 @@ def find_sale(store: str, number: str) -> dict[str, Any]:
         "round_off": sale.round_off,
         "returned_round_off": round_off_given,
         "refunded": refunded,
+        "returned_total": returned_total,
+        "points_earned": earned if isinstance(earned, int) and earned > 0 else 0,
         "lines": [
             {
                 **{

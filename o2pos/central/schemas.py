@@ -17,6 +17,8 @@ from .coupons import MAX_LEASE as COUPON_MAX_LEASE
 from .ingest import MAX_BATCH
 from .limits import check_payload
 from .orders import DEFAULT_LEASE, MAX_LEASE
+from .points import DEFAULT_LEASE as POINTS_LEASE
+from .points import MAX_LEASE as POINTS_MAX_LEASE
 from .returns_remote import DEFAULT_RETURN_LEASE
 from .transfers import DEFAULT_LEASE as TRANSFER_LEASE
 from .transfers import MAX_LEASE as TRANSFER_MAX_LEASE
@@ -224,6 +226,8 @@ class StoreSaleOut(BaseModel):
     round_off: int
     returned_round_off: int = Field(description="Round-off already given back by returns")
     refunded: int = Field(description="Refunded by returns other than on account")
+    returned_total: int = Field(default=0, description="Refunded by returns of any kind")
+    points_earned: int = Field(default=0, description="Loyalty points the bill earned")
     lines: list[SaleLineOut]
     delivery: str | None = Field(default=None, description="home | pickup: delivered later")
     location: str | None = Field(default=None, description="Where its goods are reserved")
@@ -342,6 +346,30 @@ class VoucherReleaseIn(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
     reservation_id: str = Field(pattern=UUID)
+
+
+class PointsOut(BaseModel):
+    """A customer's loyalty points at the central, for every till."""
+
+    customer: str
+    balance: int = Field(description="Every till's earnings, redemptions and returns counted")
+    available: int = Field(description="The balance less what live reservations hold")
+
+
+class PointsReserveIn(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    reservation_id: str = Field(pattern=UUID, description="Chosen by the till; the same id again")
+    points: int = Field(ge=1, le=2**63 - 1)
+    lease_seconds: int = Field(default=POINTS_LEASE, ge=1, le=POINTS_MAX_LEASE)
+
+
+class PointsReserveOut(BaseModel):
+    reservation_id: str
+    points: int
+    state: str = Field(description="held, or redeemed when its payment is already in")
+    expires_at: str
+    account: PointsOut
 
 
 class CouponReserveIn(BaseModel):

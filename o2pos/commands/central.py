@@ -326,21 +326,33 @@ def import_(
     what: Annotated[
         str,
         typer.Argument(
-            help="products | customers | offers | a journal export file", metavar="WHAT"
+            help="products | customers | offers | price-lists | a journal export file",
+            metavar="WHAT",
         ),
     ],
     file: Annotated[
-        Path | None, typer.Argument(help="CSV file, for products|customers|offers")
+        Path | None, typer.Argument(help="CSV file, for products|customers|offers|price-lists")
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Import a product, customer or offer CSV (docs/offers.md), or a till's journal export
-    (`o2pos sync export`)."""
+    """Import a product, customer or offer CSV (docs/offers.md), a price-lists CSV (customer
+    groups and their price lists, docs/pricelists.md), or a till's journal export (`o2pos
+    sync export`)."""
     from o2pos.central import master
     from o2pos.central.ingest import IngestError, ingest_export
     from o2pos.core.errors import DomainError
 
     _open(db)
+    if what == "price-lists":
+        if file is None or not file.is_file():
+            raise fail("Give the price-lists CSV file to import")
+        try:
+            lines = master.import_price_lists(file)
+        except DomainError as exc:
+            raise fail(str(exc)) from exc
+        for line in lines:
+            typer.echo(line)
+        return
     if what in (ImportKind.products, ImportKind.customers, ImportKind.offers):
         if file is None or not file.is_file():
             raise fail(f"Give the {what} CSV file to import")
@@ -356,7 +368,9 @@ def import_(
         return
     path = Path(what)
     if file is not None or not path.is_file():
-        raise fail(f"{what}: not products, customers, offers or an export file that exists")
+        raise fail(
+            f"{what}: not products, customers, offers, price-lists or an export file that exists"
+        )
     try:
         results = ingest_export(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
@@ -443,6 +457,59 @@ def flagged(
     for row in rows:
         typer.echo(
             f"{row['terminal']:<8} seq {row['seq']:>7}  {row['event_type']:<18} {row['reason']}"
+        )
+
+
+@app.command("price-lists")
+def price_lists(
+    as_json: Annotated[bool, typer.Option("--json", help="Money in minor units")] = False,
+    db: DbOption = None,
+) -> None:
+    """The customer groups, the price list each pays, and the lists' entries."""
+    from o2pos.central import master
+    from o2pos.core.money import format_amount, format_percent, format_qty
+
+    _open(db)
+    groups = master.price_lists()
+    if as_json:
+        typer.echo(json.dumps(groups, indent=2, sort_keys=True))
+        return
+    if not groups:
+        typer.echo("No customer groups (o2pos central import price-lists FILE).")
+    for g in groups:
+        typer.echo(f"{g['group']} ({g['name']}): {g['price_list'] or 'list prices'}")
+        for e in g["entries"]:
+            what = e["sku"] or f"category {e['category']}"
+            price = (
+                format_amount(e["price"])
+                if e["price"] is not None
+                else f"{format_percent(e['percent_off_bp'])} off"
+            )
+            extra = f" from {format_qty(e['min_qty_milli'])}" if e["min_qty_milli"] else ""
+            if e["valid_from"] or e["valid_to"]:
+                extra += f" {e['valid_from'] or '…'} to {e['valid_to'] or '…'}"
+            typer.echo(f"  {what:<24} {price:>12}{extra}")
+
+
+@app.command("points")
+def points_report(
+    as_json: Annotated[bool, typer.Option("--json", help="A JSON list")] = False,
+    db: DbOption = None,
+) -> None:
+    """Customers' loyalty points, store-wide: balance, and what live reservations leave."""
+    from o2pos.central import points
+
+    _open(db)
+    rows = points.balances()
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, sort_keys=True))
+        return
+    if not rows:
+        typer.echo("No points earned yet.")
+    for r in rows:
+        typer.echo(
+            f"{(r['name'] or r['customer'])[:28]:<28} {r['phone'] or '':<14} "
+            f"{r['balance']:>8} points  {r['available']:>8} free"
         )
 
 

@@ -24,6 +24,7 @@ PAYMENT_METHODS = [
     ("credit_note", "Credit note", "credit_note"),
     ("gift_voucher", "Gift voucher", "gift_voucher"),
     ("on_account", "On account", "on_account"),
+    ("points", "Points", "points"),
 ]
 
 

@@ -241,6 +241,13 @@ def _add_credit_and_hsn(db: SqliteDatabase) -> None:
     )
 
 
+def _add_customer_groups(db: SqliteDatabase) -> None:
+    """16 -> 17: ``customer.group_code`` (null: retail) and the customer_group,
+    price_list_entry and loyalty_scheme tables (created below), pulled from the central."""
+    if "group_code" not in {c.name for c in db.get_columns("customer")}:
+        db.execute_sql("ALTER TABLE customer ADD COLUMN group_code VARCHAR(255)")
+
+
 def _add_offers(db: SqliteDatabase) -> None:
     """17 -> 18: the offer table (created below), and what offers gave on each bill and
     line (``sales.repricing``); bills before it had no offers."""
@@ -275,6 +282,7 @@ MIGRATIONS: dict[int, Callable[[SqliteDatabase], None]] = {
     13: _add_deliveries,
     14: _add_transfer_notes,
     15: _add_credit_and_hsn,
+    16: _add_customer_groups,
     17: _add_offers,
 }
 

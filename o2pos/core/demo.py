@@ -14,13 +14,14 @@ from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 
-from o2pos.core import auth, offerdata
+from o2pos.core import auth, loyalty, offerdata, pricelists
 from o2pos.core.barcodes import make_ean13
 from o2pos.core.context import Context
 from o2pos.core.errors import ValidationError
 from o2pos.core.importer import ImportReport, import_customers, import_products
 from o2pos.core.models import (
     Coupon,
+    Customer,
     Employee,
     Location,
     Lot,
@@ -427,6 +428,19 @@ def load_demo(ctx: Context, directory: Path | None = None) -> list[ImportReport]
                     "created_at": ctx.now(),
                 },
             )
+        # customer groups, their price lists and the points scheme, as the central sends them
+        # (``o2pos central load-demo`` loads the same), and each demo customer's group
+        groups = directory / "price_lists.csv"
+        if groups.exists():
+            for kind, key, data in pricelists.read_groups_csv(groups).records():
+                apply = pricelists.apply_list if kind == "price_list" else pricelists.apply_group
+                apply(key, data)
+        for row in _read(directory / "customers.csv"):
+            if row.get("group_code"):
+                Customer.update(group_code=row["group_code"]).where(
+                    Customer.phone == row["phone"]
+                ).execute()
+        loyalty.apply_scheme(loyalty.SCHEME, loyalty.DEMO_SCHEME)
         for row in _read(directory / "quick_buttons.csv"):
             product = Product.get(Product.sku == row["sku"])
             QuickButton.get_or_create(

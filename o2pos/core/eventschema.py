@@ -241,6 +241,24 @@ RECEIPT_FIELDS: dict[str, Spec] = {
 }
 SALE_FIGURES = ("subtotal", "discount_total", "tax_total", "round_off", "total", "paid", "balance")
 
+POINTS = Obj(
+    {
+        "customer": COLUMN_TEXT,
+        "earned": Int(0, INT64),
+        "redeemed": Int(0, INT64),
+        "balance": Int(0, INT64),
+    }
+)
+# what a return does to the points of its bill (``core.loyalty.reversed_points``)
+RETURN_POINTS = Obj(
+    {
+        "customer": COLUMN_TEXT,
+        "reversed": Int(0, INT64),
+        "given_back": Int(0, INT64),
+        "balance": Int(0, INT64),
+    }
+)
+
 SALE_COMPLETED = Obj(
     {
         "uuid": UUID,
@@ -296,6 +314,9 @@ SALE_COMPLETED = Obj(
         # what the offers gave in all, and the bill (threshold) offer (absent before offers)
         "offer_discount": MONEY,
         "bill_offer": Null(Obj({"code": COLUMN_TEXT, "name": TEXT, "amount": MONEY})),
+        # a named customer's loyalty points: earned on what was paid, redeemed as a tender,
+        # and the balance after as the till knew it (core.loyalty; only with a customer)
+        "points": POINTS,
     },
     needed=("uuid", "number", *SALE_FIGURES),
     sometimes=(
@@ -308,6 +329,7 @@ SALE_COMPLETED = Obj(
         "credit",
         "offer_discount",
         "bill_offer",
+        "points",
     ),
 )
 
@@ -380,9 +402,11 @@ RETURN_COMPLETED = Obj(
         "sale_terminal": TEXT,
         "location": NULL_TEXT,  # where the goods came back to
         "sale_location": NULL_TEXT,  # where the bill's goods were sold, and reserved
+        # the points of the bill this return takes back (only when the bill earned some)
+        "points": RETURN_POINTS,
     },
     needed=("uuid", "number", "sale_uuid", "refund_method", "total"),
-    sometimes=("claim_id", "sale_terminal", "location", "sale_location"),
+    sometimes=("claim_id", "sale_terminal", "location", "sale_location", "points"),
 )
 
 # --- stock documents (docs/stock.md) ---------------------------------------------------

@@ -203,9 +203,13 @@ def valid_products(
 
 
 def valid_customers(
-    rows: Iterator[tuple[int, dict[str, str]]], report: ImportReport
+    rows: Iterator[tuple[int, dict[str, str]]],
+    report: ImportReport,
+    keep: tuple[str, ...] = (),
 ) -> Iterator[tuple[int, dict[str, Any]]]:
-    """The rows of a customer file that pass every rule (shared by till and central)."""
+    """The rows of a customer file that pass every rule (shared by till and central);
+    ``keep``: columns passed on as they are, for the caller to check (the central's
+    ``group_code``)."""
     seen: set[str] = set()
     for line, row in rows:
         report.rows += 1
@@ -227,7 +231,7 @@ def valid_customers(
             report.errors.append((line, str(exc)))
             continue
         seen.add(fields["phone"])
-        yield line, fields
+        yield line, fields | {name: row.get(name) for name in keep}
 
 
 def open_csv(path: Path, kind: str) -> tuple[int, list[str], Iterator[tuple[int, dict[str, str]]]]:

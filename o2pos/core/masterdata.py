@@ -15,7 +15,7 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from o2pos.core import coupons, journal, offerdata, stock, vouchers
+from o2pos.core import coupons, journal, loyalty, offerdata, pricelists, stock, vouchers
 from o2pos.core.context import Context
 from o2pos.core.errors import ValidationError
 from o2pos.core.models import (
@@ -53,6 +53,11 @@ KINDS = (
     "order_paid",
     "stock",
     "offer",
+    # customer groups, their price lists and the loyalty scheme (core.pricelists, core.loyalty)
+    "price_list",
+    "customer_group",
+    "loyalty",
+    "points",
 )
 
 PRODUCT_FIELDS = {
@@ -121,6 +126,22 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     # an automatic promotion (``core.offers``); its other fields are checked by
     # ``offerdata.from_data`` (optional ones take the engine's defaults)
     "offer": {"name": str, "kind": str, "active": bool},
+    # a customer group (retail, wholesale, staff) and the price list its customers pay
+    "customer_group": {"name": str, "price_list": (str, type(None))},
+    # a price list's entries, whole (core.pricelists.check_entry)
+    "price_list": {"name": str, "entries": list},
+    # the points scheme (key "default"; core.loyalty)
+    "loyalty": {
+        "spend_per_point": int,
+        "category_rates": dict,
+        "excluded": list,
+        "point_value": int,
+        "min_redeem": int,
+        "active": bool,
+    },
+    # a customer's points at the central (key: customer UUID), with the last seq of each
+    # till's events it includes
+    "points": {"balance": int, "as_of": dict},
 }
 
 # Fields added after centrals were in use: a record stored before them leaves them out and
@@ -169,6 +190,11 @@ def _product(sku: str, data: dict[str, Any]) -> None:
 
 def _customer(uuid: str, data: dict[str, Any], ctx: Context) -> None:
     fields = {name: data.get(name) for name in SCHEMAS["customer"]}
+    # the customer's group, from centrals that have groups (absent: retail)
+    group = data.get("group_code")
+    if not isinstance(group, str | None):
+        raise ValidationError(f"customer {uuid}: group_code is a group's code")
+    fields["group_code"] = group
     if Customer.update(**fields).where(Customer.uuid == uuid).execute():
         return
     # the same person added on this till before the central knew them: adopt the central's id
@@ -294,6 +320,14 @@ def apply(ctx: Context, records: list[Any], version: int, *, reset: bool = False
                 _location(key, data)
             elif kind == "offer":
                 offerdata.store(key, data)
+            elif kind == "price_list":
+                pricelists.apply_list(key, data)
+            elif kind == "customer_group":
+                pricelists.apply_group(key, data)
+            elif kind == "loyalty":
+                loyalty.apply_scheme(key, data)
+            elif kind == "points":
+                loyalty.adopt(ctx, key, data)
             elif kind == "tax_class":
                 _simple(TaxClass, key, data, kind)
             else:

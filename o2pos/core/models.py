@@ -228,6 +228,8 @@ class Customer(BaseModel):
     # credit control (``core.credit``): None is no limit set / no terms; 0 allows no credit
     credit_limit = IntegerField(null=True)
     credit_days = IntegerField(null=True)
+    # the customer group whose price list the bill takes (null: retail, the list prices)
+    group_code = CharField(null=True)
 
 
 # --- catalog --------------------------------------------------------------------------
@@ -868,6 +870,63 @@ class Offer(BaseModel):
     data = TextField()
 
 
+# --- customer groups, price lists and loyalty (master data, core.pricelists / core.loyalty) ---
+
+
+class CustomerGroup(BaseModel):
+    """Retail, wholesale, staff...: the price list a customer of the group pays."""
+
+    code = CharField(primary_key=True)
+    name = CharField()
+    price_list = CharField(null=True)  # null: list prices
+
+
+class PriceListEntry(BaseModel):
+    """One price of a price list: a product's price, or a category's price or percent off,
+    from a minimum quantity, between two dates (either open)."""
+
+    id = AutoField()
+    price_list = CharField(index=True)
+    sku = CharField(null=True)
+    category = CharField(null=True)
+    price = IntegerField(null=True)  # minor units, for one unit of the product
+    percent_off_bp = IntegerField(null=True)  # basis points off the list price
+    min_qty_milli = IntegerField(default=0)
+    valid_from = DateField(null=True)
+    valid_to = DateField(null=True)
+
+
+class LoyaltyScheme(BaseModel):
+    """The store's points scheme (one row, key ``default``), pulled from the central."""
+
+    code = CharField(primary_key=True)
+    spend_per_point = IntegerField()  # minor units paid for one point (10000: 1 per ₹100)
+    category_rates = TextField(default="{}")  # JSON {category: basis points of the earn rate}
+    excluded = TextField(default="[]")  # JSON [sku, ...] that earn nothing
+    point_value = IntegerField()  # minor units a point pays when redeemed
+    min_redeem = IntegerField(default=0)  # fewest points one redemption may use
+    active = BooleanField(default=True)
+
+
+class PointsBalance(BaseModel):
+    """A customer's points as the central last sent them (master kind ``points``): the
+    balance including this till's own events up to ``as_of_seq``."""
+
+    customer_uuid = CharField(primary_key=True)
+    balance = IntegerField(default=0)
+    as_of_seq = IntegerField(default=0)
+
+
+class PointsMove(BaseModel):
+    """Points this till's own events earned (+) or used (-) for a customer: what the
+    balance shown adds to the central's until the central has counted it."""
+
+    id = AutoField()
+    customer_uuid = CharField(index=True)
+    seq = IntegerField()  # the journal event
+    delta = IntegerField()
+
+
 ALL_MODELS: list[type[BaseModel]] = [
     TaxClass,
     Location,
@@ -913,4 +972,11 @@ ALL_MODELS: list[type[BaseModel]] = [
     StockCount,
     StockCountLine,
     Offer,
+
+
+    CustomerGroup,
+    PriceListEntry,
+    LoyaltyScheme,
+    PointsBalance,
+    PointsMove,
 ]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from peewee import JOIN, fn
 
-from o2pos.core import journal, numbering, syncstate
+from o2pos.core import journal, loyalty, numbering, syncstate
 from o2pos.core.auth import Perm, require
 from o2pos.core.context import Context
 from o2pos.core.errors import NotFound, PaymentError, StateError, ValidationError
@@ -129,6 +129,14 @@ def settle(
                     f"{format_amount(voucher.balance - used)} left"
                 )
         held = tender.reservation_id if voucher is not None else None
+        if method.kind == "points":
+            if customer is None:
+                raise PaymentError("Points pay only for a named customer: choose them with F7")
+            used = sum(t.tendered for t in lines if t.method.kind == "points")
+            loyalty.redeemable(
+                customer.uuid, used + tender.amount, reserved=tender.reservation_id is not None
+            )
+            reference, held = customer.uuid, tender.reservation_id
         lines.append(TenderLine(method, tender.amount, tender.amount, reference, voucher, held))
 
     tendered = sum(t.tendered for t in lines)

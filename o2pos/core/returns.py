@@ -13,13 +13,14 @@ paid for it, never a paisa more.
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from peewee import fn
 
-from o2pos.core import journal, numbering, payments, stock
+from o2pos.core import journal, loyalty, numbering, payments, stock
 from o2pos.core.auth import Approval, Perm, require
 from o2pos.core.context import Context
 from o2pos.core.errors import NotFound, PaymentError, StateError, ValidationError
@@ -162,6 +163,8 @@ class RemoteSale:
     lines: tuple[RemoteSaleLine, ...]
     delivery: str | None = None  # home | pickup: marked for delivery, its goods reserved
     location: str | None = None  # where its goods were sold (and are reserved)
+    points_earned: int = 0  # loyalty points the bill earned (core.loyalty)
+    returned_total: int = 0  # refunded by returns at any till, on account too
 
 
 @dataclass(frozen=True)
@@ -449,10 +452,12 @@ def create_remote(
                     **parts,
                 }
             )
+        points = _remote_points_back(sale, total)
         event = journal.append(
             ctx,
             "return.completed",
             {
+                **({"points": points} if points else {}),
                 "uuid": ret.uuid,
                 "number": number,
                 "sale": sale.number,
@@ -476,7 +481,23 @@ def create_remote(
             approved_by=approved_by,
         )
         stock.record(ctx, "return", number, event.seq, moves)
+        if points:
+            loyalty.record(points["customer"], event.seq, -points["reversed"])
     return ret
+
+
+def _remote_points_back(sale: RemoteSale, total: int) -> dict[str, Any] | None:
+    """The points a return of another till's bill takes back: as ``_points_back``, from the
+    central's copy of the bill (what it earned, what returns at any till refunded)."""
+    if not sale.points_earned or sale.customer_uuid is None:
+        return None
+    taken = loyalty.reversed_points(sale.points_earned, sale.total, sale.returned_total, total)
+    return {
+        "customer": sale.customer_uuid,
+        "reversed": taken,
+        "given_back": 0,
+        "balance": max(0, loyalty.balance(sale.customer_uuid) - taken),
+    }
 
 
 def create(
@@ -628,10 +649,12 @@ def create(
                     **parts,
                 }
             )
+        points = _points_back(sale, ret)
         event = journal.append(
             ctx,
             "return.completed",
             {
+                **({"points": points} if points else {}),
                 "uuid": ret.uuid,
                 "number": number,
                 "sale": sale.number,
@@ -655,4 +678,28 @@ def create(
             approved_by=approved_by,
         )
         stock.record(ctx, "return", number, event.seq, moves)
+        if points:
+            loyalty.record(points["customer"], event.seq, -points["reversed"])
     return ret
+
+
+def _points_back(sale: Sale, ret: Return) -> dict[str, Any] | None:
+    """The points a return takes back: the share of what the bill earned that this return
+    refunds, counting earlier returns of the bill (``loyalty.reversed_points``)."""
+    event = journal.document_event("$.number", str(sale.number))
+    earned = json.loads(event.payload).get("points") if event is not None else None
+    if not earned or not earned["earned"]:
+        return None
+    before = (
+        Return.select(fn.COALESCE(fn.SUM(Return.total), 0))
+        .where(Return.sale == sale, Return.id != ret.id)
+        .scalar()
+    )
+    taken = loyalty.reversed_points(earned["earned"], sale.total, int(before or 0), ret.total)
+    customer = earned["customer"]
+    return {
+        "customer": customer,
+        "reversed": taken,
+        "given_back": 0,
+        "balance": max(0, loyalty.balance(customer) - taken),
+    }

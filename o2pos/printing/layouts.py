@@ -293,8 +293,8 @@ def _codes(paper: Paper, doc: Document, options: Options, qr_data: str | None = 
 def _payments(paper: Paper, payments: list[dict[str, Any]], change: int) -> None:
     for p in payments:
         paper.row(method_name(p["method"]), money(p["tendered"]))
-        if p.get("reference"):
-            paper.text(f"Ref {p['reference']}", indent=2)
+        if p.get("reference") and p.get("kind") != "points":  # a points tender's is the
+            paper.text(f"Ref {p['reference']}", indent=2)  # customer's id: not for the slip
     if change:
         paper.row("Change", money(change))
 
@@ -444,6 +444,7 @@ def bill(doc: Document, store: StoreSettings, options: Options) -> Slip:
     _payments(paper, p.get("payments") or [], p.get("change") or 0)
     if p.get("balance"):
         paper.row("Due on account" if p.get("on_account") else "Balance due", money(p["balance"]))
+    _points(paper, p.get("points"))
     paper.rule()
     _tax_table(paper, taxes, interstate)
     if b2b:
@@ -503,6 +504,20 @@ def receipt(doc: Document, store: StoreSettings, options: Options) -> Slip:
     return _slip(doc, paper, options)
 
 
+def _points(paper: Paper, points: dict[str, Any] | None) -> None:
+    """A named customer's loyalty points: what the bill earned and used, the new balance."""
+    if not points:
+        return
+    paper.rule()
+    if points.get("redeemed"):
+        paper.row("Points redeemed", str(points["redeemed"]))
+    if "earned" in points:
+        paper.row("Points earned", str(points["earned"]))
+    if points.get("reversed"):
+        paper.row("Points taken back", str(points["reversed"]))
+    paper.row("Points balance", str(points["balance"]))
+
+
 def return_slip(doc: Document, store: StoreSettings, options: Options) -> Slip:
     """Goods back against a bill: what came back, the GST it reverses, how it was refunded."""
     p = doc.payload
@@ -532,6 +547,7 @@ def return_slip(doc: Document, store: StoreSettings, options: Options) -> Slip:
         paper.row("Credit note", p["credit_note"])
     if p.get("reason"):
         paper.text(f"Reason: {p['reason']}")
+    _points(paper, p.get("points"))
     paper.rule()
     paper.text("GST reversed")
     _tax_table(paper, taxes, interstate)

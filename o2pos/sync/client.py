@@ -245,6 +245,27 @@ class CentralClient:
             "POST", f"/v1/store/vouchers/{code}/release", json={"reservation_id": reservation_id}
         )
 
+    def points(self, customer: str) -> dict[str, Any]:
+        return self._request("GET", f"/v1/store/points/{customer}")
+
+    def reserve_points(
+        self, customer: str, reservation_id: str, points: int, lease_seconds: int
+    ) -> dict[str, Any]:
+        return self._request(
+            "POST",
+            f"/v1/store/points/{customer}/reserve",
+            json={
+                "reservation_id": reservation_id,
+                "points": points,
+                "lease_seconds": lease_seconds,
+            },
+        )
+
+    def release_points(self, customer: str, reservation_id: str) -> dict[str, Any]:
+        return self._request(
+            "POST", f"/v1/store/points/{customer}/release", json={"reservation_id": reservation_id}
+        )
+
     def reserve_coupon(self, code: str, reservation_id: str, lease_seconds: int) -> dict[str, Any]:
         return self._request(
             "POST",

@@ -58,6 +58,8 @@ def _sale(data: dict[str, Any]) -> RemoteSale:
         ),
         delivery=data.get("delivery"),
         location=data.get("location"),
+        points_earned=int(data.get("points_earned") or 0),
+        returned_total=int(data.get("returned_total") or data["refunded"]),
     )
 
 

@@ -34,8 +34,9 @@ def test_init_is_safe_to_run_again(demo: Path) -> None:
     assert "already" in again
     con = sqlite3.connect(demo / "data" / "o2pos.db")
     assert con.execute("SELECT COUNT(*) FROM product").fetchone()[0] == 240
-    # the 50 of customers.csv and the 2 business customers on credit (business_customers.csv)
-    assert con.execute("SELECT COUNT(*) FROM customer").fetchone()[0] == 52
+    # the 50 of customers.csv, four in the customer groups of price_lists.csv and the 2
+    # business customers on credit (business_customers.csv)
+    assert con.execute("SELECT COUNT(*) FROM customer").fetchone()[0] == 56
 
 
 def test_simulated_sales_match_the_journal_and_the_x_report(demo: Path) -> None:

@@ -6,13 +6,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from o2pos.core import credit, gst, journal, numbering, stock, vouchers
+from o2pos.core import credit, gst, journal, loyalty, numbering, stock, vouchers
 from o2pos.core.auth import Approval, Perm, require
 from o2pos.core.context import Context
 from o2pos.core.customers import Dues
 from o2pos.core.errors import ValidationError
-from o2pos.core.models import Coupon, CouponRedemption, Employee, Lot, Sale, SaleLine, SerialNumber
-from o2pos.core.payments import Tender, receipt_payload, record, settle
+from o2pos.core.models import (
+    Coupon,
+    CouponRedemption,
+    Employee,
+    Lot,
+    Product,
+    Sale,
+    SaleLine,
+    SerialNumber,
+    tuples,
+)
+from o2pos.core.payments import Settlement, Tender, receipt_payload, record, settle
 from o2pos.core.register import require_open
 from o2pos.core.sales.bills import draft_of, lines_of
 from o2pos.core.sales.discounts import usable_coupon
@@ -151,6 +161,9 @@ def checkout(
         issued = [(ln, vouchers.create_gift_voucher(ctx, ln.total)) for ln in sold]
         if issued:
             payload["vouchers"] = [vouchers.printed(v, ln.line_no) for ln, v in issued]
+        points = _points(sale, lines, settlement)
+        if points is not None:
+            payload["points"] = points
         event = journal.append(
             ctx,
             "sale.completed",
@@ -159,6 +172,8 @@ def checkout(
             approved_by=_approvers(sale, lines, granted),
         )
         stock.record(ctx, "sale", str(sale.number), event.seq, sale_moves(sale, lines))
+        if points is not None:
+            loyalty.record(points["customer"], event.seq, points["earned"] - points["redeemed"])
         for _line, voucher in issued:
             journal.append(
                 ctx,
@@ -167,6 +182,30 @@ def checkout(
                 employee=actor.code,
             )
     return CheckoutResult(sale, receipt.number if receipt else None, settlement.change)
+
+
+def _points(sale: Sale, lines: list[SaleLine], settlement: Settlement) -> dict[str, Any] | None:
+    """Points the bill earns (on what was paid in money) and redeems (``core.loyalty``)."""
+    customer = sale.customer
+    if customer is None:
+        return None
+    by_points = sum(t.applied for t in settlement.lines if t.method.kind == "points")
+    scheme = loyalty.current()
+    redeemed = loyalty.points_for(by_points, scheme) if scheme and by_points else 0
+    goods = [ln for ln in lines if not vouchers.is_voucher(ln.sku)]
+    categories = dict(
+        tuples(
+            Product.select(Product.id, Product.category).where(
+                Product.id.in_([ln.product_id for ln in goods])
+            )
+        )
+    )
+    earn_lines = [
+        loyalty.EarnLine(ln.sku, categories.get(ln.product_id, ""), ln.total) for ln in goods
+    ]
+    return loyalty.sale_points(
+        customer.uuid, earn_lines, sale.total, settlement.paid - by_points, redeemed
+    )
 
 
 def save_unpaid(ctx: Context, sale_id: int, actor: Employee) -> Sale:

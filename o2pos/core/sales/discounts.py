@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from o2pos.core import pricelists
 from o2pos.core.auth import Approval, Perm, require, require_discount
 from o2pos.core.context import Context
 from o2pos.core.errors import ValidationError
@@ -91,7 +92,9 @@ def override_price(
         approved_by = require(actor, Perm.PRICE_OVERRIDE, approval)
         SaleLine.update(
             unit_price=unit_price,
-            price_overridden=unit_price != line.list_price,
+            # a price other than the one the customer's group pays stays put when the
+            # bill is repriced (a walk-in's is the list price)
+            price_overridden=unit_price != pricelists.target_price(ctx, sale, line),
             price_approved_by=approved_by,
         ).where(SaleLine.id == line.id).execute()
         recompute(ctx, sale)

@@ -118,6 +118,7 @@ def add_item(
         if _line_stats(sale)[0] >= MAX_LINES:
             raise ValidationError(f"A bill holds at most {MAX_LINES} lines")
         touched: list[SaleLine] = []
+        before = {row[0] for row in sql("SELECT id FROM sale_line WHERE sale_id = ?", (sale.id,))}
         stock.check_sale(ctx, sale.id, product, qty)
         if product.serial_tracked:
             touched.append(_add_serial(ctx, sale, product, qty, serial))
@@ -127,7 +128,7 @@ def add_item(
             touched.append(_new_line(sale, product, qty, fixed_gross=scan.fixed_gross))
         else:
             touched.append(_add_plain(sale, product, qty))
-        recompute(ctx, sale)
+        recompute(ctx, sale, frozenset(ln.id for ln in touched if ln.id not in before))
     return [SaleLine.fetch("id = ?", line.id)[0] for line in touched]
 
 
@@ -149,10 +150,12 @@ def add_gift_voucher(ctx: Context, sale_id: int, amount_text: str, actor: Employ
 
 
 def _add_plain(sale: Sale, product: Product, qty: int) -> SaleLine:
-    """Scanning the same item again adds to its line, unless that line was altered."""
+    """Scanning the same item again adds to its line, unless that line was altered (its
+    unit price may be its customer group's: repricing gives it, so the list price is what
+    tells the same item at the same price)."""
     found = SaleLine.fetch(
         "sale_id = ? AND product_id = ? AND price_overridden = 0 AND discount_kind IS NULL "
-        "AND fixed_gross IS NULL AND unit_price = ? LIMIT 1",
+        "AND fixed_gross IS NULL AND list_price = ? LIMIT 1",
         sale.id,
         product.id,
         product.price,

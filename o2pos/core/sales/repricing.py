@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from o2pos.core import offerdata, offers
+from o2pos.core import offerdata, offers, pricelists
 from o2pos.core.context import Context
 from o2pos.core.models import Coupon, Sale, SaleLine, sql
 from o2pos.core.money import BP, format_amount, format_percent, format_qty, line_amount
@@ -38,15 +38,6 @@ def line_offers(sale: Sale, line: SaleLine) -> int:
     return sum(g["amount"] for g in json.loads(line.offers) if g["code"] != bill_code)
 
 
-def customer_group(ctx: Context, sale: Sale) -> str | None:
-    """The bill's customer's group, for offers limited to groups (``Offer.groups``).
-
-    The seam the customer-groups work plugs into; until then no bill has a group, so an
-    offer that names groups applies to nobody.
-    """
-    return None
-
-
 def evaluate_offers(
     ctx: Context, sale: Sale, lines: list[SaleLine], live: list[offers.Offer]
 ) -> offers.Outcome:
@@ -77,19 +68,26 @@ def evaluate_offers(
                 ln.fixed_gross,
             )
         )
-    return offers.evaluate(live, cart, ctx.local(ctx.now()), customer_group(ctx, sale))
+    return offers.evaluate(live, cart, ctx.local(ctx.now()), pricelists.customer_group(ctx, sale))
 
 
-def recompute(ctx: Context, sale: Sale) -> None:
-    """Price the bill again from its lines' snapshots and store every computed figure."""
+def recompute(ctx: Context, sale: Sale, fresh: frozenset[int] = frozenset()) -> None:
+    """Price the bill again from its lines' snapshots and store every computed figure.
+
+    Each line first takes the price its customer's group pays (``core.pricelists``; lines
+    just rung up, ``fresh``, without a notice).
+    """
     sale = get(sale.id)
     lines = lines_of(sale)
+    # the customer group's prices first: offers come off the price the customer pays
+    repriced = pricelists.reprice(ctx, sale, lines, fresh)
+    notices = [repriced] if repriced else []
     live = offerdata.active_offers()
     outcome = evaluate_offers(ctx, sale, lines, live)
     offered = {
         ln.line_no: outcome.line_discount(ln.line_no) for ln in lines if not is_voucher(ln.sku)
     }
-    notices = _drop_outgrown_discounts(sale, lines, offered)
+    notices += _drop_outgrown_discounts(sale, lines, offered)
     state = offer_state(outcome, lines, {o.code: o for o in live})
     notices += offer_notices(json.loads(sale.offers_state) if sale.offers_state else {}, state)
     coupon = Coupon.get_or_none(Coupon.code == sale.coupon_code) if sale.coupon_code else None

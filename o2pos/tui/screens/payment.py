@@ -5,6 +5,10 @@ A gift voucher or credit note is reserved at the central before it is taken, in 
 (``sync.vouchers``, short timeout), so the screen never waits on the network; its balance
 from the central shows where cash shows the change. When the central cannot be asked, the
 offline policy in ``[central]`` decides and says why a voucher is refused.
+
+Points pay for a bill with a named customer (``redeemer``): reserved at the central the
+same way (``sync.points``); offline, ``[central] offline_points`` decides and the dialog
+says so.
 """
 
 from __future__ import annotations
@@ -20,8 +24,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from o2pos.core import payments
-from o2pos.core.errors import DomainError
+from o2pos.core import loyalty, payments
+from o2pos.core.errors import DomainError, PaymentError
 from o2pos.core.money import format_amount, parse_amount
 from o2pos.core.payments import STORED_VALUE, Tender
 from o2pos.tui import keymap
@@ -57,6 +61,7 @@ class PaymentScreen(ModalScreen[Any]):
         confirm: Callable[[], None] | None = None,
         note: str = "",
         approvable: bool = False,
+        redeemer: loyalty.Redeemer | None = None,
     ) -> None:
         """``approvable``: ``pay`` takes a manager's approval too, ``pay(tenders,
         approval)``, and a manager's PIN is asked when the core wants one (credit beyond
@@ -65,10 +70,17 @@ class PaymentScreen(ModalScreen[Any]):
         self.due, self.pay, self.title_text, self.partial = due, pay, title, partial
         self.confirm = confirm
         self.note, self.approvable = note, approvable
-        self.methods = payments.tender_methods(self.app.ctx)
+        self.redeemer = redeemer
+        # points are offered only to a bill's named customer while a scheme is in force
+        self.methods = [
+            m
+            for m in payments.tender_methods(self.app.ctx)
+            if m.kind != "points" or redeemer is not None
+        ]
         self.index = next((i for i, m in enumerate(self.methods) if m.kind == "cash"), 0)
         self.tenders: list[Tender] = []
         self.holds: list[tuple[str, str]] = []  # (code, reservation id) held at the central
+        self.point_holds: list[str] = []  # reservation ids of points held at the central
         # a voucher is being reserved, or the payment confirmed: Enter waits for the answer
         self.asking = False
 
@@ -191,8 +203,23 @@ class PaymentScreen(ModalScreen[Any]):
     def action_method(self, step: int) -> None:
         self.index = (self.index + step) % len(self.methods)
         self.show_method()
+        if self.method.kind == "points" and self.redeemer is not None:
+            r = self.redeemer
+            self.show_change(
+                f"{r.points} points ({format_amount(r.points * r.point_value)}) as this till "
+                f"knows; at least {r.min_redeem}; the central decides on Enter"
+            )
 
     def action_cancel(self) -> None:
+        if self.point_holds and self.redeemer is not None:
+            self.run_worker(
+                partial(
+                    self.release_points, self.app, self.redeemer.customer_uuid, self.point_holds
+                ),
+                thread=True,
+                exit_on_error=False,
+                group="points-release",
+            )
         if self.holds:  # what this payment held at the central is free again at once
             self.run_worker(
                 partial(self.release_holds, self.app, list(self.holds)),
@@ -208,6 +235,12 @@ class PaymentScreen(ModalScreen[Any]):
         for code, reservation_id in holds:
             store_vouchers.release(app.config.central, code, reservation_id)
 
+    def release_points(self, app: Any, customer: str, holds: list[str]) -> None:
+        from o2pos.sync import points as store_points
+
+        for reservation_id in holds:
+            store_points.release(app.config.central, customer, reservation_id)
+
     @guarded
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if self.asking:
@@ -222,6 +255,23 @@ class PaymentScreen(ModalScreen[Any]):
             self.show_error(f"{self.method.name}: type its {self.method.reference}, then Enter")
             return
         tender = Tender(self.method.code, amount, reference.value.strip() or None)
+        if self.method.kind == "points" and self.redeemer is not None:
+            scheme = loyalty.current()
+            if scheme is None:
+                raise PaymentError("No points scheme is in force")
+            count = loyalty.points_for(amount, scheme)
+            if count < scheme.min_redeem:
+                raise PaymentError(f"At least {scheme.min_redeem} points are redeemed at a time")
+            self.asking = True
+            self.show_error("")
+            self.show_change(f"Asking the central for {count} points…")
+            self.run_worker(
+                partial(self.reserve_points, self.app, self.redeemer.customer_uuid, tender, count),
+                thread=True,
+                exit_on_error=False,
+                group="points-reserve",
+            )
+            return
         if self.method.kind in STORED_VALUE and tender.reference:
             self.asking = True
             self.show_error("")
@@ -234,6 +284,43 @@ class PaymentScreen(ModalScreen[Any]):
             )
             return
         self.take(tender)
+
+    def reserve_points(self, app: Any, customer: str, tender: Tender, count: int) -> None:
+        """In a worker thread: hold the points at the central (network only)."""
+        from o2pos.sync import points as store_points
+
+        asked: Any
+        try:
+            asked = store_points.ask(app.config.central, customer, count)
+        except Exception as exc:  # a bug: reported on the screen, and Enter works again
+            asked = exc
+        app.call_from_thread(self.points_answered, app, customer, tender, asked)
+
+    @guarded
+    def points_answered(self, app: Any, customer: str, tender: Tender, asked: Any) -> None:
+        from o2pos.sync import points as store_points
+
+        self.asking = False
+        held = getattr(asked, "reservation_id", None)
+        if not self.is_attached:  # cancelled while the central was asked: nothing to pay
+            if held is not None:
+                app.run_worker(
+                    partial(self.release_points, app, customer, [held]),
+                    thread=True,
+                    exit_on_error=False,
+                    group="points-release",
+                )
+            return
+        if isinstance(asked, Exception):
+            raise asked
+        taken, note = store_points.tender_of(
+            self.app.config.central, tender.method, customer, tender.amount, asked
+        )
+        if taken.reservation_id:
+            self.point_holds.append(taken.reservation_id)
+        self.take(taken)
+        if self.is_attached:  # after the amount box's reset, which clears the change line
+            self.call_after_refresh(self.show_change, note)
 
     def reserve_voucher(self, app: Any, kind: str, tender: Tender) -> None:
         """In a worker thread: hold the voucher's amount at the central (network only).

@@ -17,6 +17,7 @@ from o2pos.core import (
     coupons,
     credit,
     customers,
+    loyalty,
     payments,
     sales,
     stock,
@@ -483,7 +484,9 @@ class SalesScreen(TillScreen):
         # a customer with credit terms: the one line says what they owe against them
         text = self.credit_text(sale.customer, fetched) or text
         if text:
-            self.say(shorten(text, 78))
+            # the customer's prices just repriced the bill: that notice stays beside the dues
+            notice = sales.bill_view(sale_id).notice
+            self.say(shorten(f"{notice} · {text}" if notice else text, 78))
 
     def credit_text(self, customer: Any, fetched: customers.Dues | None) -> str:
         """The customer's outstanding, oldest overdue bill and limit, when they have terms."""
@@ -519,7 +522,16 @@ class SalesScreen(TillScreen):
             dues = self.dues_for_payment()
             return sales.checkout(ctx, sale_id, tenders, employee, approval=approval, dues=dues)
 
-        self.app.push_screen(PaymentScreen(bill.total, pay, note=note, approvable=True), self.paid)
+        self.app.push_screen(
+            PaymentScreen(
+                bill.total,
+                pay,
+                note=note,
+                approvable=True,
+                redeemer=loyalty.redeemer(sale_id),
+            ),
+            self.paid,
+        )
 
     def paid(self, result: sales.CheckoutResult | None) -> None:
         if result is None:
