@@ -57,6 +57,7 @@ SIZES: dict[str, tuple[float, float]] = {
     "mib": (16, 1),  # hostile.py: size of each hostile body
     "orders": (2000, 20),  # orders.py: open orders at the central
     "lookups": (300, 5),  # orders.py: lookups of each kind
+    "shift_sales": (1000, 4),  # shift.py: cash sales through the screens
 }
 
 # the order of the table: the issue's, then what else the scripts measure
@@ -74,6 +75,7 @@ AREAS = [
     "store lookup",
     "hostile",
     "idle CPU",
+    "shift",
     "SSH idle",
     "SSH per sale",
 ]
@@ -112,7 +114,14 @@ PARTS = [
         "sync.py: flush and ingest (SQLite)",
         (("flush", "SyncEngine.flush() → central (SQLite)"), ("ingest", "central on SQLite")),
     ),
-    Part("pg", "sync.py: ingest (PostgreSQL)", (("ingest", "central on PostgreSQL"),)),
+    Part(
+        "pg",
+        "sync.py: ingest (PostgreSQL, 1 and 2 workers)",
+        (
+            ("ingest", "central on PostgreSQL, 1 worker"),
+            ("ingest", "central on PostgreSQL, 2 workers"),
+        ),
+    ),
     Part(
         "orders",
         "orders.py: another till's order and a voucher, looked up at the central",
@@ -129,6 +138,11 @@ PARTS = [
         (("hostile", "worst bodies a token holder can send"),),
     ),
     Part("idle", "tui.py: idle CPU", (("idle CPU", "logged-in till in tmux"),)),
+    Part(
+        "shift",
+        "shift.py: an open till's memory over a long shift",
+        (("shift", "peak RSS of an open till after"),),
+    ),
     Part(
         "ssh",
         "ssh.py: bytes to the terminal, idle and per sale",
@@ -179,6 +193,10 @@ def run_part(name: str, args: argparse.Namespace) -> list[Row]:
         import tui
 
         return tui.run_idle(float(args.idle))
+    if name == "shift":
+        import shift
+
+        return shift.run(int(args.shift_sales))
     if name == "ssh":
         import ssh
 
