@@ -58,6 +58,7 @@ SIZES: dict[str, tuple[float, float]] = {
     "orders": (2000, 20),  # orders.py: open orders at the central
     "lookups": (300, 5),  # orders.py: lookups of each kind
     "shift_sales": (1000, 4),  # shift.py: cash sales through the screens
+    "history_events": (1_000_000, 1_500),  # history.py: journal events of the old till
 }
 
 # the order of the table: the issue's, then what else the scripts measure
@@ -76,6 +77,7 @@ AREAS = [
     "hostile",
     "idle CPU",
     "shift",
+    "long history",
     "SSH idle",
     "SSH per sale",
 ]
@@ -139,6 +141,18 @@ PARTS = [
     ),
     Part("idle", "tui.py: idle CPU", (("idle CPU", "logged-in till in tmux"),)),
     Part(
+        "history",
+        "history.py: a till of a million events beside a new one",
+        (
+            ("long history", "start-up, till → login ready"),
+            ("long history", "pending count (status bar)"),
+            ("long history", "sale commit, 5-line cash sale"),
+            ("long history", "report x, the open session"),
+            ("long history", "journal verify, incremental (1 new sale)"),
+            ("long history", "journal verify --full"),
+        ),
+    ),
+    Part(
         "shift",
         "shift.py: an open till's memory over a long shift",
         (("shift", "peak RSS of an open till after"),),
@@ -193,6 +207,16 @@ def run_part(name: str, args: argparse.Namespace) -> list[Row]:
         import tui
 
         return tui.run_idle(float(args.idle))
+    if name == "history":
+        import history
+
+        quick = args.history_events < 10_000
+        return history.run(
+            int(args.history_events),
+            100 if quick else 1000,
+            3 if quick else 100,
+            1 if quick else 5,
+        )
     if name == "shift":
         import shift
 
