@@ -58,6 +58,8 @@ SIZES: dict[str, tuple[float, float]] = {
     "orders": (2000, 20),  # orders.py: open orders at the central
     "lookups": (300, 5),  # orders.py: lookups of each kind
     "carts": (10, 1),  # offers.py: 50-line carts scanned, offers evaluated after each scan
+    "shift_sales": (1000, 4),  # shift.py: cash sales through the screens
+    "history_events": (1_000_000, 1_500),  # history.py: journal events of the old till
 }
 
 # the order of the table: the issue's, then what else the scripts measure
@@ -75,6 +77,8 @@ AREAS = [
     "store lookup",
     "hostile",
     "idle CPU",
+    "shift",
+    "long history",
     "SSH idle",
     "SSH per sale",
     "offers",
@@ -114,7 +118,14 @@ PARTS = [
         "sync.py: flush and ingest (SQLite)",
         (("flush", "SyncEngine.flush() → central (SQLite)"), ("ingest", "central on SQLite")),
     ),
-    Part("pg", "sync.py: ingest (PostgreSQL)", (("ingest", "central on PostgreSQL"),)),
+    Part(
+        "pg",
+        "sync.py: ingest (PostgreSQL, 1 and 2 workers)",
+        (
+            ("ingest", "central on PostgreSQL, 1 worker"),
+            ("ingest", "central on PostgreSQL, 2 workers"),
+        ),
+    ),
     Part(
         "orders",
         "orders.py: another till's order and a voucher, looked up at the central",
@@ -131,6 +142,23 @@ PARTS = [
         (("hostile", "worst bodies a token holder can send"),),
     ),
     Part("idle", "tui.py: idle CPU", (("idle CPU", "logged-in till in tmux"),)),
+    Part(
+        "history",
+        "history.py: a till of a million events beside a new one",
+        (
+            ("long history", "start-up, till → login ready"),
+            ("long history", "pending count (status bar)"),
+            ("long history", "sale commit, 5-line cash sale"),
+            ("long history", "report x, the open session"),
+            ("long history", "journal verify, incremental (1 new sale)"),
+            ("long history", "journal verify --full"),
+        ),
+    ),
+    Part(
+        "shift",
+        "shift.py: an open till's memory over a long shift",
+        (("shift", "peak RSS of an open till after"),),
+    ),
     Part(
         "ssh",
         "ssh.py: bytes to the terminal, idle and per sale",
@@ -186,6 +214,20 @@ def run_part(name: str, args: argparse.Namespace) -> list[Row]:
         import tui
 
         return tui.run_idle(float(args.idle))
+    if name == "history":
+        import history
+
+        quick = args.history_events < 10_000
+        return history.run(
+            int(args.history_events),
+            100 if quick else 1000,
+            3 if quick else 100,
+            1 if quick else 5,
+        )
+    if name == "shift":
+        import shift
+
+        return shift.run(int(args.shift_sales))
     if name == "ssh":
         import ssh
 

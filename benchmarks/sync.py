@@ -77,19 +77,36 @@ if os.getppid() != int(sys.argv[3]):
 import uvicorn
 from o2pos.central.api import create_app
 from o2pos.central.store import open_central
-open_central(sys.argv[1])
-uvicorn.run(create_app(bench=True), host="127.0.0.1", port=int(sys.argv[2]),
-            log_level="warning", access_log=False)
+db = open_central(sys.argv[1])
+workers = int(sys.argv[4])
+if workers == 1:
+    uvicorn.run(create_app(bench=True), host="127.0.0.1", port=int(sys.argv[2]),
+                log_level="warning", access_log=False)
+    sys.exit(0)
+import socket
+from o2pos.central.serving import serve_workers
+sock = socket.socket()
+sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+sock.bind(("127.0.0.1", int(sys.argv[2])))
+sock.listen(2048)
+db.close()  # as `o2pos central serve --workers N`: each worker opens its own connection
+def one(index):
+    open_central(sys.argv[1], create=False)
+    config = uvicorn.Config(create_app(bench=True, worker=index), log_level="warning",
+                            access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])
+sys.exit(serve_workers(sock, workers, one))
 """
 
 
 # --- the central in a subprocess ------------------------------------------------------------
 @contextmanager
-def central_server(db_url: str, log: Path) -> Iterator[str]:
-    """A central with the bench endpoint on ``db_url``; yields its URL, stops it on exit."""
+def central_server(db_url: str, log: Path, workers: int = 1) -> Iterator[str]:
+    """A central with the bench endpoint on ``db_url`` (``workers`` processes, as ``serve
+    --workers``); yields its URL, stops it on exit."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-c", SERVER, db_url, str(port), str(os.getpid())]
+    command = [sys.executable, "-c", SERVER, db_url, str(port), str(os.getpid()), str(workers)]
     with serving(command, url, log):
         yield url
 
@@ -290,7 +307,13 @@ def concurrent_run(url: str, path: str, work: dict[str, tuple[str, list[bytes]]]
 
 
 def ingest_run(
-    db_url: str, log: Path, template: list[dict[str, Any]], terminals: int, batch: int, sink: bool
+    db_url: str,
+    log: Path,
+    template: list[dict[str, Any]],
+    terminals: int,
+    batch: int,
+    sink: bool,
+    workers: int = 1,
 ) -> tuple[Run, Run | None]:
     names = [f"B{n:03d}" for n in range(1, terminals + 1)]
     tokens = fresh_central(db_url, names)
@@ -301,7 +324,7 @@ def ingest_run(
         bodies = [encode(name, chain[i : i + batch]) for i in range(0, len(chain), batch)]
         work[name] = (tokens[name], bodies)
     events = terminals * len(template)
-    with central_server(db_url, log) as url:
+    with central_server(db_url, log, workers) as url:
         floor = None
         if sink:
             floor = concurrent_run(url, "/v1/bench/sink", work)
@@ -479,7 +502,7 @@ def rows(r: SyncResults, pg_note: str | None = PG_SKIPPED) -> list[Row]:
     n, per = r.terminals, r.per_terminal
     pg = []
     if r.ingest_pg is not None:
-        pg = pg_rows(r.ingest_pg, None, r.pg_version, n, per)
+        pg = pg_rows({1: r.ingest_pg}, None, r.pg_version, n, per)
     elif pg_note is not None:
         pg = [pg_skipped(n, per, pg_note)]
     return [
@@ -500,38 +523,53 @@ def rows(r: SyncResults, pg_note: str | None = PG_SKIPPED) -> list[Row]:
     ]
 
 
+PG_WORKERS = (1, 2)
+
+
 def measure_pg(
     batch: int, terminals: int, per_terminal: int, pg: str
-) -> tuple[Run, Run | None, str]:
+) -> tuple[dict[int, Run], Run | None, str]:
     """Only the ingest on PostgreSQL (``all.py`` runs it apart, so that a database that is
-    not there costs this row alone); returns the run and the server's version."""
+    not there costs these rows alone), with one central worker and with two; returns the
+    runs by workers, the floor and the server's version."""
     workdir = Path(tempfile.mkdtemp(prefix="o2pos-bench-pg-"))
+    runs: dict[int, Run] = {}
+    sink: Run | None = None
     try:
         ctx = build_till(workdir / "till", per_terminal)
         template = syncstate.pending_events(ctx, per_terminal, after=0)
         ctx.db.close()
-        ingest, sink = ingest_run(pg, workdir / "central-pg.log", template, terminals, batch, True)
+        for workers in PG_WORKERS:
+            log = workdir / f"central-pg-{workers}.log"
+            runs[workers], floor = ingest_run(
+                pg, log, template, terminals, batch, sink is None, workers
+            )
+            sink = sink or floor
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     assert sink is not None
-    return ingest, sink, postgres_version(pg)
+    return runs, sink, postgres_version(pg)
 
 
-def pg_rows(run: Run, sink: Run | None, version: str, terminals: int, per: int) -> list[Row]:
+def pg_rows(
+    runs: dict[int, Run], sink: Run | None, version: str, terminals: int, per: int
+) -> list[Row]:
     beside = f"{terminals} threads → do-nothing endpoint: {sink.rate:,.0f} events/s" if sink else ""
     return [
         Row(
             "ingest",
-            f"{terminals} terminals × {per} events at once, central on {version}",
+            f"{terminals} terminals × {per} events at once, central on {version}, "
+            + ("1 worker" if workers == 1 else f"{workers} workers"),
             rate(run) + f"; {run.retries} busy retries",
             beside,
         )
+        for workers, run in runs.items()
     ]
 
 
 def run_pg(batch: int, terminals: int, per_terminal: int, pg: str) -> list[Row]:
-    ingest, sink, version = measure_pg(batch, terminals, per_terminal, pg)
-    return pg_rows(ingest, sink, version, terminals, per_terminal)
+    runs, sink, version = measure_pg(batch, terminals, per_terminal, pg)
+    return pg_rows(runs, sink, version, terminals, per_terminal)
 
 
 def run(

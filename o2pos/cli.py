@@ -181,18 +181,20 @@ def import_(
 
 @journal_app.command("verify")
 def journal_verify(
-    quick: Annotated[
+    full: Annotated[
         bool,
         typer.Option(
-            "--quick",
-            help="Only the rows written since the last check (what the till runs before "
-            "each push), unless the database's schema changed since",
+            "--full",
+            help="Walk every row from seq 1, not only those written since the last check",
         ),
     ] = False,
     config: ConfigOption = None,
 ) -> None:
     """Recompute the hash chain and check it still holds what the central acknowledged;
     print the first broken seq and exit 1 if there is one.
+
+    From the last checkpoint on (what was written since the last check: a till of years
+    holds millions of events), or every row with --full.
 
     Pages SQLite cannot read stop it with the seq it reached and SQLite's own check of the
     file (exit 3).
@@ -201,7 +203,7 @@ def journal_verify(
     from o2pos.core.db import integrity_problems
 
     ctx = context_of(config)
-    result = integrity.check(ctx, full=not quick)
+    result = integrity.check(ctx, full=full)
     if result.damaged:
         path = ctx.settings.terminal.db_path
         first, last = result.start + 1, result.start + result.checked

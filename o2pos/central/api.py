@@ -108,10 +108,12 @@ def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse(jsonable_encoder(body), status_code=status, headers=headers)
 
 
-def create_app(*, bench: bool = False) -> FastAPI:
+def create_app(*, bench: bool = False, worker: int | None = None) -> FastAPI:
     """The API on whatever database ``store.open_central`` bound.
 
     ``bench`` adds a do-nothing endpoint for ``benchmarks/sync.py``'s floor; never in production.
+    ``worker``: this process's index among ``serve --workers``, answered in an
+    ``X-O2pos-Worker`` header so an operator (and the tests) can tell which worker answered.
     """
     app = FastAPI(
         title="o2pos central",
@@ -134,7 +136,10 @@ def create_app(*, bench: bool = False) -> FastAPI:
                 return _error(exc.status, exc.code, exc.message)
             except ClientDisconnect:  # cut off for stalling (serving.py): no one to answer
                 return Response(status_code=400)
-        return await call_next(request)
+        response = await call_next(request)
+        if worker is not None:
+            response.headers["X-O2pos-Worker"] = str(worker)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -15,7 +15,7 @@ from typing import Any
 
 from peewee import IntegrityError
 
-from o2pos.core.journal import EVENT_TYPES, GENESIS_HASH, canonical, wire_hash
+from o2pos.core.journal import EVENT_TYPES, GENESIS_HASH, wire_hash_with_payload
 from o2pos.core.models import tuples
 
 from .models import Event, Terminal
@@ -68,13 +68,15 @@ class IngestResult:
         }
 
 
-def check_batch(terminal: str, events: list[dict[str, Any]]) -> None:
-    """What can be known about a batch without reading the database."""
+def check_batch(terminal: str, events: list[dict[str, Any]]) -> list[str]:
+    """What can be known about a batch without reading the database; each event's payload
+    as canonical text (hashed here, and stored as it is)."""
     if not events:
         raise Rejected("empty_batch", "A batch carries at least one event")
     if len(events) > MAX_BATCH:
         raise Rejected("batch_too_large", f"A batch carries at most {MAX_BATCH} events")
     seen: set[str] = set()
+    texts: list[str] = []
     for index, event in enumerate(events):
         seq = event["seq"]
         if event["event_id"] in seen:  # else the second insert breaks a unique key: a 500
@@ -100,7 +102,7 @@ def check_batch(terminal: str, events: list[dict[str, Any]]) -> None:
             raise Rejected("broken_chain", f"Event seq {seq} does not chain to the one before")
         try:
             # events arrive validated (schemas.EventIn refuses floats): no second float walk
-            digest = wire_hash(event, check=False)
+            digest, text = wire_hash_with_payload(event, check=False)
         except (TypeError, ValueError) as exc:
             raise Rejected("bad_payload", f"Event seq {seq}: {exc}", seq=seq) from exc
         if digest != event["hash"]:
@@ -109,6 +111,8 @@ def check_batch(terminal: str, events: list[dict[str, Any]]) -> None:
                 f"Event seq {seq}: its hash does not match its content (altered after hashing)",
                 seq=seq,
             )
+        texts.append(text)
+    return texts
 
 
 def _position(terminal: Terminal) -> dict[str, Any]:
@@ -117,7 +121,7 @@ def _position(terminal: Terminal) -> dict[str, Any]:
 
 def ingest(terminal_name: str, events: list[dict[str, Any]], source: str = "push") -> IngestResult:
     """Store a contiguous batch once; see the module docstring for the rules."""
-    check_batch(terminal_name, events)
+    texts = dict(zip((e["seq"] for e in events), check_batch(terminal_name, events), strict=True))
     with write():
         terminal = lock_terminal(terminal_name)
         if terminal is None:
@@ -182,7 +186,7 @@ def ingest(terminal_name: str, events: list[dict[str, Any]], source: str = "push
                     "created_at": event["created_at"],
                     "employee_id": event["employee_id"],
                     "approved_by": event["approved_by"],
-                    "payload": canonical(event["payload"], check=False),
+                    "payload": texts[event["seq"]],
                     "prev_hash": event["prev_hash"],
                     "hash": event["hash"],
                     "received_at": received,

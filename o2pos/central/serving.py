@@ -21,9 +21,13 @@ Imported only by ``serve``: it imports uvicorn.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import os
 import resource
+import signal
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -233,3 +237,62 @@ def log_config() -> dict[str, Any]:
         },
         "root": {"handlers": ["stderr"], "level": "WARNING"},
     }
+
+
+def serve_workers(sock: socket.socket, workers: int, run_one: Callable[[int], None]) -> int:
+    """Run ``run_one(index)`` (one uvicorn server on ``sock``) in ``workers`` forked processes.
+
+    The central keeps nothing that must be single in a process: master-data versions,
+    document claims and each terminal's chain are decided under PostgreSQL row locks, so
+    any worker may take any request. The listening socket is made before the fork and
+    shared, and the kernel hands each connection to one worker. A worker that dies is
+    started again (a crash costs its in-flight requests, which the tills retry); SIGTERM or
+    SIGINT stops them all and returns once they have drained. Returns the exit status.
+    """
+    stopping = False
+    children: dict[int, tuple[int, float]] = {}  # pid: (its index, when it started)
+
+    def start(index: int) -> None:
+        pid = os.fork()
+        if pid == 0:  # the worker: the parent's handlers are not its own
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            status = 0
+            try:
+                run_one(index)
+            except BaseException:  # a worker reports and exits, never returns to the loop
+                logger.exception("A central worker stopped on an error")
+                status = 1
+            finally:
+                os._exit(status)
+        children[pid] = (index, time.monotonic())
+
+    def stop(signum: int, _frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for index in range(workers):
+        start(index)
+    status = 0
+    while children:
+        try:
+            pid, code = os.wait()
+        except ChildProcessError:
+            break
+        except InterruptedError:  # pragma: no cover - PEP 475 retries os.wait itself
+            continue
+        child = children.pop(pid, None)
+        if child is None or stopping:
+            continue
+        index, started = child
+        logger.warning("Central worker %s exited (status %s); starting another", index, code)
+        status = 1
+        if time.monotonic() - started < 1.0:
+            time.sleep(1.0)  # one that dies at once must not fork in a tight loop
+        start(index)
+    return 0 if stopping else status

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -84,27 +85,51 @@ def serve(
     ] = 5,
     max_connections: Annotated[
         int,
-        typer.Option(min=1, max=1_000_000, help="Open connections; more are answered 503"),
+        typer.Option(
+            min=1, max=1_000_000, help="Open connections per worker; more are answered 503"
+        ),
     ] = 1000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Worker processes sharing the port (more than 1 needs PostgreSQL)",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the central's HTTP API (OpenAPI schema at /openapi.json, docs at /docs).
 
     Prints one line with the address it listens on and the database, then serves until
     stopped (ctrl+c or SIGTERM). Slow clients are cut off and connections are capped (see
-    docs/deployment.md); the log carries one line of each kind a minute at most.
+    docs/deployment.md); the log carries one line of each kind a minute at most. With
+    ``--workers N`` (PostgreSQL) N processes share the port: nothing that must be single is
+    kept in a process, so any worker may answer any request.
     """
     import logging
 
     import uvicorn
 
     from o2pos.central.api import create_app
-    from o2pos.central.serving import GuardedConfig, Limits, log_config, raise_fd_limit
+    from o2pos.central.serving import (
+        GuardedConfig,
+        Limits,
+        log_config,
+        raise_fd_limit,
+        serve_workers,
+    )
+    from o2pos.central.store import is_postgres, open_central
     from o2pos.core.redact import redact, redact_handlers
 
     url = _db_url(db)
-    _open(url)
+    database = _open(url)
     if bool(tls_cert) != bool(tls_key):
         raise fail("--tls-cert and --tls-key go together")
+    if workers > 1 and not is_postgres(database):
+        raise fail(
+            f"--workers {workers} needs a PostgreSQL central: a SQLite database takes one "
+            "writer at a time, so one worker serves it (--workers 1)"
+        )
     limits = Limits(header_timeout, body_timeout, keep_alive, max_connections)
     try:
         raise_fd_limit(limits)
@@ -114,21 +139,38 @@ def serve(
     bound = sock.getsockname()[1]
     scheme = "https" if tls_cert else "http"
     where = f"[{host}]" if ":" in host else host
-    typer.echo(f"o2pos central listening on {scheme}://{where}:{bound} (database {redact(url)})")
-    config = GuardedConfig(
-        create_app(),
-        limits=limits,
-        host=host,
-        port=bound,
-        log_config=log_config(),
-        log_level="warning",
-        access_log=False,
-        ssl_certfile=str(tls_cert) if tls_cert else None,
-        ssl_keyfile=str(tls_key) if tls_key else None,
+    several = f", {workers} workers" if workers > 1 else ""
+    typer.echo(
+        f"o2pos central listening on {scheme}://{where}:{bound} (database {redact(url)}{several})"
     )
-    # uvicorn set its handlers up just now; a traceback quoting a DSN is redacted in them too
-    redact_handlers(*(logging.getLogger(name) for name in ("", "uvicorn", "uvicorn.error")))
-    uvicorn.Server(config).run(sockets=[sock])
+    sys.stdout.flush()  # before the fork: the workers must not print it again
+
+    def run_one(index: int | None) -> None:
+        config = GuardedConfig(
+            create_app(worker=index),
+            limits=limits,
+            host=host,
+            port=bound,
+            log_config=log_config(),
+            log_level="warning",
+            access_log=False,
+            ssl_certfile=str(tls_cert) if tls_cert else None,
+            ssl_keyfile=str(tls_key) if tls_key else None,
+        )
+        # uvicorn set its handlers up just now; a traceback quoting a DSN is redacted too
+        redact_handlers(*(logging.getLogger(name) for name in ("", "uvicorn", "uvicorn.error")))
+        uvicorn.Server(config).run(sockets=[sock])
+
+    if workers == 1:
+        run_one(None)
+        return
+    database.close()  # each worker opens its own connection: none may cross the fork
+
+    def run_worker(index: int) -> None:
+        open_central(url, create=False)
+        run_one(index)
+
+    raise typer.Exit(serve_workers(sock, workers, run_worker))
 
 
 @app.command("add-terminal")

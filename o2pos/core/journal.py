@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 from peewee import DatabaseError
 
 from o2pos.core.context import Context
@@ -139,6 +140,14 @@ def _reject_floats(value: Any, path: str = "payload") -> None:
             _reject_floats(item, f"{path}[{index}]")
 
 
+# orjson writes what ``json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)``
+# writes, five to ten times faster (a property test holds them equal); what it would write
+# differently (a dataclass, a subclass, an int beyond 64 bits) it passes to ``default``,
+# which declines, and ``json`` writes it instead, exactly as before.
+_ORJSON = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
+_ORJSON |= orjson.OPT_PASSTHROUGH_DATETIME
+
+
 def canonical(value: Any, *, check: bool = True) -> str:
     """Canonical JSON: sorted keys, no spaces, UTF-8 text, floats refused.
 
@@ -147,7 +156,10 @@ def canonical(value: Any, *, check: bool = True) -> str:
     """
     if check:
         _reject_floats(value)
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    try:
+        return orjson.dumps(value, option=_ORJSON).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def iso(moment: datetime) -> str:
@@ -167,21 +179,54 @@ def compute_hash(
     prev_hash: str,
     check: bool = True,
 ) -> str:
-    body = canonical(
+    return hash_with_payload(
+        seq=seq,
+        event_id=event_id,
+        terminal_id=terminal_id,
+        event_type=event_type,
+        created_at=created_at,
+        employee_id=employee_id,
+        approved_by=approved_by,
+        payload=payload,
+        prev_hash=prev_hash,
+        check=check,
+    )[0]
+
+
+def hash_with_payload(
+    *,
+    seq: int,
+    event_id: str,
+    terminal_id: str,
+    event_type: str,
+    created_at: str,
+    employee_id: str | None,
+    approved_by: str | None,
+    payload: Any,
+    prev_hash: str,
+    check: bool = True,
+) -> tuple[str, str]:
+    """The entry's hash and its payload's canonical JSON, the text that is stored.
+
+    The hashed body is the canonical JSON of the whole entry; its keys sort as ``approved_by
+    … event_type``, ``payload``, ``prev_hash … terminal_id``, so it is written as the two
+    halves around the payload's own canonical text: the payload, most of the work, is
+    serialised once for the hash and the row alike.
+    """
+    text = canonical(payload, check=check)
+    head = canonical(
         {
-            "seq": seq,
-            "event_id": event_id,
-            "terminal_id": terminal_id,
-            "event_type": event_type,
+            "approved_by": approved_by,
             "created_at": created_at,
             "employee_id": employee_id,
-            "approved_by": approved_by,
-            "payload": payload,
-            "prev_hash": prev_hash,
+            "event_id": event_id,
+            "event_type": event_type,
         },
-        check=check,
+        check=False,
     )
-    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+    tail = canonical({"prev_hash": prev_hash, "seq": seq, "terminal_id": terminal_id}, check=False)
+    body = f'{head[:-1]},"payload":{text},{tail[1:]}'
+    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest(), text
 
 
 def append(
@@ -210,8 +255,8 @@ def append(
         "approved_by": approved_by,
         "prev_hash": prev_hash,
     }
-    digest = compute_hash(payload=payload, **fields)
-    row = {**fields, "payload": canonical(payload), "hash": digest}
+    digest, text = hash_with_payload(payload=payload, **fields)
+    row = {**fields, "payload": text, "hash": digest}
     sql(
         f"INSERT INTO journal ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
         tuple(row.values()),
@@ -305,7 +350,12 @@ def wire(row: Journal) -> dict[str, Any]:
 
 def wire_hash(event: dict[str, Any], *, check: bool = True) -> str:
     """The hash an entry in wire form should carry (what the central checks on arrival)."""
-    return compute_hash(**{k: v for k, v in event.items() if k != "hash"}, check=check)
+    return wire_hash_with_payload(event, check=check)[0]
+
+
+def wire_hash_with_payload(event: dict[str, Any], *, check: bool = True) -> tuple[str, str]:
+    """``wire_hash`` and the payload's canonical text, which the central stores."""
+    return hash_with_payload(**{k: v for k, v in event.items() if k != "hash"}, check=check)
 
 
 def last_seq(ctx: Context) -> int:

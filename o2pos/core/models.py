@@ -972,8 +972,6 @@ ALL_MODELS: list[type[BaseModel]] = [
     StockCount,
     StockCountLine,
     Offer,
-
-
     CustomerGroup,
     PriceListEntry,
     LoyaltyScheme,

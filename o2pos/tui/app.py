@@ -6,11 +6,13 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import textual.screen
+from rich.console import RenderableType
 from rich.text import Text
 from textual import events
+from textual._compositor import CompositorUpdate
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
@@ -25,6 +27,7 @@ from o2pos.core.redact import RedactingFormatter
 from o2pos.core.storage import storage_error
 from o2pos.tui import keymap
 from o2pos.tui.approval import ManagerPinDialog
+from o2pos.tui.frames import Frames
 from o2pos.tui.print_monitor import PrinterUpdated, PrintMonitor
 from o2pos.tui.screens.counts import CountScreen
 from o2pos.tui.screens.delivery import DeliveryScreen
@@ -84,6 +87,24 @@ class TillApp(App, inherit_bindings=False):
         self.theme = "textual-dark"
         # set when storage failed where no handler could catch it: `o2pos run` exits with it
         self.storage_problem: StorageError | None = None
+        self.frames = Frames()  # what the terminal shows: only changed cells are sent
+
+    def _display(self, screen: Screen, renderable: RenderableType | None) -> None:
+        """Every frame goes out as the cells that changed (``frames`` says why)."""
+        driver = self._driver
+        update: Any = renderable  # Textual's updates are renderables its types do not name
+        if (
+            isinstance(update, CompositorUpdate)
+            and not self.is_headless
+            and driver is not None
+            and not driver.is_inline
+            and not self._batch_count
+        ):
+            update = self.frames.update(update, self.console, *self.size)
+        super()._display(screen, update)
+
+    def on_resize(self) -> None:
+        self.frames.forget()  # a terminal may reflow or clear what it showed
 
     def _handle_exception(self, error: Exception) -> None:
         """An error no guarded handler caught (a screen drawing from a damaged file, say).

@@ -124,16 +124,19 @@ def central(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Central]:
     backend = request.param
+    workers: tuple[str, ...] = ()
     if backend == "postgres":
         _reset_postgres(PG_URL)
         db_url = PG_URL
+        workers = ("--workers", "2")
     else:
         db_url = str(tmp_path_factory.mktemp("central") / "central.db")
     port = free_port()
     log = tmp_path_factory.mktemp("central-log") / "serve.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            o2pos_cmd("central", "serve", "--port", str(port), "--db", db_url),
+            # on PostgreSQL as it is deployed for many tills: several workers (test_workers)
+            o2pos_cmd("central", "serve", "--port", str(port), "--db", db_url, *workers),
             stdout=out,
             stderr=subprocess.STDOUT,
         )
