@@ -351,3 +351,26 @@ def test_a_till_from_before_offers_is_brought_up_to_date(store: Store) -> None:
     with_offers(store)
     sales.add_item(store.ctx, sale_id, "RICE1", store.cashier)
     assert sales.get(sale_id).offer_discount == 4000
+
+
+def test_an_offer_for_a_customer_group_applies_once_such_a_customer_is_chosen(
+    store: Store,
+) -> None:
+    """Staff 10 % names the staff group: a walk-in bill does not get it, the same bill for a
+    staff customer does (the group from ``core.pricelists``), and back to walk-in it goes."""
+    from o2pos.core.models import Customer
+
+    staff = {**DRINKS, "name": "Staff 10 %", "categories": [], "groups": ["staff"]}
+    offer(store, "STAFF10", staff)
+    Customer.update(group_code="staff").where(Customer.uuid == "c-local").execute()
+    customer = Customer.get(Customer.uuid == "c-local")
+    sale_id = store.bill("RICE1")
+    walk_in = sales.get(sale_id).total
+    assert sales.get(sale_id).offer_discount == 0
+    sales.set_customer(store.ctx, sale_id, customer.id, store.cashier)
+    sale = sales.get(sale_id)
+    assert sale.offer_discount == walk_in // 10
+    assert line(store, sale_id, "RICE1").offer_name == "Staff 10 %"
+    sales.set_customer(store.ctx, sale_id, None, store.cashier)
+    assert sales.get(sale_id).offer_discount == 0
+    assert sales.get(sale_id).total == walk_in
