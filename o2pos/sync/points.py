@@ -82,7 +82,7 @@ def tender_of(
         raise PaymentError("No points scheme is in force")
     points = loyalty.points_for(amount, scheme)
     if asked.reservation_id is not None:
-        note = f"{points} points held at the central; {asked.available - points} left after"
+        note = f"{points} points held at the central; {asked.available} left after"  # net of it
         return Tender(method, amount, customer, asked.reservation_id), note
     if points > central.offline_points:
         if central.offline_points == 0:
