@@ -100,7 +100,7 @@ def integrity_problems(db: SqliteDatabase, limit: int = 5) -> list[str]:
 
 # Bump with every schema change and add the step that brings the version before it up to
 # date to MIGRATIONS (playhouse.migrate); `create_schema` runs them in order at start-up.
-SCHEMA_VERSION = 18
+SCHEMA_VERSION = 19
 
 
 def _add_sync_status(db: SqliteDatabase) -> None:
@@ -266,6 +266,19 @@ def _add_offers(db: SqliteDatabase) -> None:
                 db.execute_sql(f"ALTER TABLE {table} ADD COLUMN {column}")
 
 
+def _add_price_list_indexes(db: SqliteDatabase) -> None:
+    """18 -> 19: a price list's entries by product and by category (``pricelists``: a
+    bill's reprice after every scan reads only its own lines' entries). A file from before
+    step 17 has no such table yet: it is created afterwards, indexes and all."""
+    if not db.table_exists("price_list_entry"):
+        return
+    for column in ("sku", "category"):
+        db.execute_sql(
+            f"CREATE INDEX IF NOT EXISTS price_list_entry_price_list_{column} "
+            f"ON price_list_entry (price_list, {column})"
+        )
+
+
 MIGRATIONS: dict[int, Callable[[SqliteDatabase], None]] = {
     1: _add_sync_status,
     2: _add_print_job,
@@ -284,6 +297,7 @@ MIGRATIONS: dict[int, Callable[[SqliteDatabase], None]] = {
     15: _add_credit_and_hsn,
     16: _add_customer_groups,
     17: _add_offers,
+    18: _add_price_list_indexes,
 }
 
 

@@ -895,6 +895,10 @@ class PriceListEntry(BaseModel):
     valid_from = DateField(null=True)
     valid_to = DateField(null=True)
 
+    class Meta:
+        # a bill's reprice reads its own lines' entries of a list of thousands
+        indexes = ((("price_list", "sku"), False), (("price_list", "category"), False))
+
 
 class LoyaltyScheme(BaseModel):
     """The store's points scheme (one row, key ``default``), pulled from the central."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -64,13 +65,25 @@ def customer_group(ctx: Context, sale: Sale) -> str | None:
     return row.group_code or DEFAULT_GROUP
 
 
-def entries_of(price_list: str) -> list[Entry]:
-    """The entries of a list (one plain query: the bill is repriced after every scan)."""
-    rows = sql(
+def entries_of(
+    price_list: str, skus: Iterable[str] | None = None, categories: Iterable[str] = ()
+) -> list[Entry]:
+    """The entries of a list; with ``skus``, only those of these products and categories
+    (the bill is repriced after every scan, and a wholesale list may name thousands of
+    products: the bill needs the few of its own lines)."""
+    query = (
         "SELECT sku, category, price, percent_off_bp, min_qty_milli, valid_from, valid_to "
-        "FROM price_list_entry WHERE price_list = ?",
-        (price_list,),
-    ).fetchall()
+        "FROM price_list_entry WHERE price_list = ?"
+    )
+    args: list[Any] = [price_list]
+    if skus is not None:  # two indexed lookups (an OR of the two would scan the list)
+        wanted, kinds = sorted(set(skus)), sorted(set(categories))
+        query = (
+            f"{query} AND sku IN ({','.join('?' * len(wanted))}) UNION ALL "
+            f"{query} AND category IN ({','.join('?' * len(kinds))})"
+        )
+        args += [*wanted, price_list, *kinds]
+    rows = sql(query, args).fetchall()
     return [
         Entry(sku, category, price, percent, min_qty, _day(since), _day(until))
         for sku, category, price, percent, min_qty, since, until in rows
@@ -105,7 +118,11 @@ class Pricing:
     entries: list[Entry]
 
 
-def pricing_of(ctx: Context, sale: Sale) -> Pricing:
+def pricing_of(
+    ctx: Context, sale: Sale, skus: Iterable[str] | None = None, categories: Iterable[str] = ()
+) -> Pricing:
+    """The bill's customer's pricing; with ``skus``, only the entries of these products and
+    ``categories`` (``entries_of``)."""
     if sale.customer_id is None:  # a walk-in bill: list prices, without a query
         return Pricing("List", [])
     row = sql(
@@ -115,16 +132,21 @@ def pricing_of(ctx: Context, sale: Sale) -> Pricing:
     ).fetchone()
     if row is None or not row[1]:
         return Pricing("List", [])
-    return Pricing(row[0], entries_of(row[1]))
+    if skus is not None:
+        skus, categories = list(skus), list(categories)
+        if not skus and not categories:
+            return Pricing(row[0], [])
+    return Pricing(row[0], entries_of(row[1], skus, categories))
 
 
 def target_price(ctx: Context, sale: Sale, line: SaleLine, qty_milli: int | None = None) -> int:
     """The unit price the line would have now for the bill's customer, overrides aside."""
-    pricing = pricing_of(ctx, sale)
+    category = line.product.category
+    pricing = pricing_of(ctx, sale, [line.sku], [category] if category else [])
     return price_for(
         pricing.entries,
         line.sku,
-        line.product.category,
+        category,
         line.list_price,
         line.qty_milli if qty_milli is None else qty_milli,
         ctx.today(),
@@ -141,10 +163,12 @@ def reprice(
     prices are changed in place, so the caller prices the bill from them. A line just rung
     up (``fresh``) takes its price without a notice: nothing the cashier saw changed.
     """
-    pricing = pricing_of(ctx, sale)
+    if sale.customer_id is None and all(ln.unit_price == ln.list_price for ln in lines):
+        return None  # a walk-in bill whose every line has its list price already
+    categories = _categories(sale.id) if sale.customer_id is not None else {}
+    pricing = pricing_of(ctx, sale, {ln.sku for ln in lines}, {c for c in categories.values() if c})
     if not pricing.entries and all(ln.unit_price == ln.list_price for ln in lines):
         return None  # list prices, and every line has its list price already
-    categories = _categories(sale.id) if pricing.entries else {}
     day = ctx.today()
     changed = 0
     for line in lines:

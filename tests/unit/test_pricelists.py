@@ -334,3 +334,17 @@ def test_a_file_of_schema_16_gets_customer_groups(store: Store) -> None:
     sale_id = store.bill("RICE1")
     sales.set_customer(store.ctx, sale_id, customer("c-local"), store.cashier)
     assert prices(sale_id) == [("RICE1", 1000, 17000)]
+
+
+def test_a_file_of_schema_18_gets_the_price_list_indexes(store: Store) -> None:
+    """Step 19: a reprice reads a bill's own entries through an index, not the whole list."""
+    database = store.ctx.db
+    for column in ("sku", "category"):
+        database.execute_sql(f"DROP INDEX price_list_entry_price_list_{column}")
+    database.execute_sql("PRAGMA user_version = 18")
+    schema.create_schema(database)
+    plan = database.execute_sql(
+        "EXPLAIN QUERY PLAN SELECT price FROM price_list_entry "
+        "WHERE price_list = 'W' AND sku IN ('RICE1')"
+    ).fetchall()
+    assert "price_list_entry_price_list_sku" in " ".join(str(row[-1]) for row in plan)
