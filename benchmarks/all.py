@@ -171,8 +171,8 @@ PARTS = [
     ),
     Part(
         "offers",
-        "offers.py: 200 active offers evaluated after each scan",
-        (("offers", "200 active offers evaluated after each scan"),),
+        "offers.py: 200 active offers and a price list, after each scan",
+        (("offers", "200 active offers and a 2,000-product customer price list"),),
     ),
 ]
 

@@ -74,7 +74,9 @@ def _wholesale_customer(ctx: object, barcodes: list[str], rng: random.Random) ->
     rows = list(
         Product.select(Product.sku, Product.barcode, Product.price, Product.category).tuples()
     )
-    chosen = [r for r in rows if r[1] in plain] + rng.sample(rows, 2000 - len(plain))
+    others = [r for r in rows if r[1] not in plain]
+    wanted = max(0, min(len(others), 2000 - len(plain)))  # a tiny catalog (--quick): all
+    chosen = [r for r in rows if r[1] in plain] + rng.sample(others, wanted)
     entries: list[dict[str, object]] = []
     for sku, _barcode, price, _category in chosen:
         entries.append({"sku": sku, "price": price * 95 // 100})
@@ -103,7 +105,8 @@ def measure(products: int, offer_count: int, carts: int) -> tuple[list[float], l
                 offerdata.store(code, data)
         assert len(offerdata.active_offers()) == offer_count
         cashier = Employee.get(Employee.code == "cashier")
-        plain = rng.sample(plain_barcodes(), 1000)  # what the carts take, all on the list
+        codes = plain_barcodes()
+        plain = rng.sample(codes, min(1000, len(codes)))  # what the carts take, all listed
         customer = _wholesale_customer(ctx, plain, rng)
         times, cpu = [], []
         for _ in range(carts):

@@ -792,9 +792,14 @@ def register_keys(till: Till) -> None:
 
 
 def reprint_keys(till: Till) -> None:
-    """↓ lands on the newest document (the first row), Enter shows its slip."""
+    """A bill by its number: a makes its A4 tax invoice; then ↓ lands on the newest
+    document (the first row), Enter shows its slip."""
     till.press("register", "f5", on("reprint"))
     around(till, "reprint", on("reprint"))
+    till.type(till.paid)
+    till.enter(title(till.paid))
+    till.press("slip", "a", shows("A4 invoice saved"))
+    till.press("slip", "escape", both(no_title(till.paid), on("reprint")))
     screen = till.wait(line(r"^ [A-Z]+-T1-\d+ "))
     newest = first(screen, r"^ ([A-Z]+-T1-\d+) ")
     till.press("reprint", "down", anything, form="normal", moves_focus=True)

@@ -62,5 +62,7 @@ def test_offers_benchmark_runs_and_prints_its_row() -> None:
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    assert "200 active offers evaluated after each scan" in done.stdout
+    assert (
+        "200 active offers and a 2,000-product customer price list, after each scan" in done.stdout
+    )
     assert "CPU time: median" in done.stdout
