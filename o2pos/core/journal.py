@@ -214,6 +214,33 @@ def hash_with_payload(
     serialised once for the hash and the row alike.
     """
     text = canonical(payload, check=check)
+    digest = _digest(
+        text,
+        seq=seq,
+        event_id=event_id,
+        terminal_id=terminal_id,
+        event_type=event_type,
+        created_at=created_at,
+        employee_id=employee_id,
+        approved_by=approved_by,
+        prev_hash=prev_hash,
+    )
+    return digest, text
+
+
+def _digest(
+    text: str,
+    *,
+    seq: int,
+    event_id: str,
+    terminal_id: str,
+    event_type: str,
+    created_at: str,
+    employee_id: str | None,
+    approved_by: str | None,
+    prev_hash: str,
+) -> str:
+    """The hash of an entry whose payload's canonical text is ``text``."""
     head = canonical(
         {
             "approved_by": approved_by,
@@ -226,7 +253,7 @@ def hash_with_payload(
     )
     tail = canonical({"prev_hash": prev_hash, "seq": seq, "terminal_id": terminal_id}, check=False)
     body = f'{head[:-1]},"payload":{text},{tail[1:]}'
-    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest(), text
+    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
 
 def append(
@@ -307,26 +334,48 @@ def verify(ctx: Context, after: tuple[int, str] = (0, GENESIS_HASH)) -> VerifyRe
             False, checked, seq, reason, start, expected_seq - 1, prev_hash, damaged
         )
 
-    rows = Journal.select().where(Journal.seq > start).order_by(Journal.seq).iterator()
+    # raw rows, not models: a till of years walks millions of them (``--full``)
+    query = (
+        "SELECT seq, event_id, terminal_id, event_type, created_at, employee_id, approved_by, "
+        "payload, prev_hash, hash FROM journal WHERE seq > ? ORDER BY seq"
+    )
+    rows = None
     while True:
         try:
-            row = next(rows, None)
+            if rows is None:  # SQLite may meet a damaged page on the first step already
+                rows = sql(query, (start,))
+            row = rows.fetchone()
         except (DatabaseError, sqlite3.DatabaseError) as exc:
             # damaged pages: say how far the chain could be read
             return broken(expected_seq, str(exc), damaged=True)
         if row is None:
             break
-        if row.seq != expected_seq:
+        seq, event_id, terminal_id, event_type, created_at, employee, approved, text = row[:8]
+        row_prev, row_hash = row[8], row[9]
+        if seq != expected_seq:
             return broken(expected_seq, f"seq {expected_seq} is missing")
-        if row.prev_hash != prev_hash:
-            return broken(row.seq, "prev_hash does not match the row before")
-        try:
-            digest = entry_hash(row)
-        except (ValueError, TypeError) as exc:
-            return broken(row.seq, f"payload is not canonical JSON: {exc}")
-        if digest != row.hash:
-            return broken(row.seq, "hash does not match the row's content")
-        prev_hash = row.hash
+        if row_prev != prev_hash:
+            return broken(seq, "prev_hash does not match the row before")
+        fields: dict[str, Any] = {
+            "seq": seq,
+            "event_id": event_id,
+            "terminal_id": terminal_id,
+            "event_type": event_type,
+            "created_at": created_at,
+            "employee_id": employee,
+            "approved_by": approved,
+            "prev_hash": row_prev,
+        }
+        # the stored text is the canonical text the till hashed: hashed as it is, unparsed;
+        # only a row that does not match is parsed, to say why
+        if _digest(text, **fields) != row_hash:
+            try:
+                digest = hash_with_payload(payload=json.loads(text), **fields)[0]
+            except (ValueError, TypeError) as exc:
+                return broken(seq, f"payload is not canonical JSON: {exc}")
+            if digest != row_hash:
+                return broken(seq, "hash does not match the row's content")
+        prev_hash = row_hash
         expected_seq += 1
         checked += 1
     return VerifyResult(True, checked, start=start, last_seq=expected_seq - 1, last_hash=prev_hash)
