@@ -103,6 +103,16 @@ def integrity_problems(db: SqliteDatabase, limit: int = 5) -> list[str]:
 SCHEMA_VERSION = 19
 
 
+def _add_columns(db: SqliteDatabase, columns: dict[str, tuple[str, ...]]) -> None:
+    """Each ``table: ("name TYPE ...", ...)`` column the table lacks (a step may have run
+    halfway before a crash: what is there already is left alone)."""
+    for table, added in columns.items():
+        have = {c.name for c in db.get_columns(table)}
+        for column in added:
+            if column.split()[0] not in have:
+                db.execute_sql(f"ALTER TABLE {table} ADD COLUMN {column}")
+
+
 def _add_sync_status(db: SqliteDatabase) -> None:
     """1 -> 2: the sync_status table (created below with every missing table); nothing else."""
 
@@ -177,11 +187,7 @@ def _add_stock_documents(db: SqliteDatabase) -> None:
         "serial_number": ("location VARCHAR(255)",),
         "sale": ("location VARCHAR(255)", "delivery VARCHAR(255)"),
     }
-    for table, added in columns.items():
-        have = {c.name for c in db.get_columns(table)}
-        for column in added:
-            if column.split()[0] not in have:
-                db.execute_sql(f"ALTER TABLE {table} ADD COLUMN {column}")
+    _add_columns(db, columns)
 
 
 def _add_stock_counts(db: SqliteDatabase) -> None:
@@ -229,11 +235,7 @@ def _add_credit_and_hsn(db: SqliteDatabase) -> None:
         "product": ("hsn VARCHAR(255)",),
         "sale_line": ("hsn VARCHAR(255)",),
     }
-    for table, added in columns.items():
-        have = {c.name for c in db.get_columns(table)}
-        for column in added:
-            if column.split()[0] not in have:
-                db.execute_sql(f"ALTER TABLE {table} ADD COLUMN {column}")
+    _add_columns(db, columns)
     db.execute_sql(
         "INSERT OR IGNORE INTO role_permission (role, permission) "
         "SELECT code, 'approve_credit' FROM role "
@@ -259,11 +261,7 @@ def _add_offers(db: SqliteDatabase) -> None:
         ),
         "sale_line": ("offer_discount INTEGER NOT NULL DEFAULT 0", "offers TEXT"),
     }
-    for table, added in columns.items():
-        have = {c.name for c in db.get_columns(table)}
-        for column in added:
-            if column.split()[0] not in have:
-                db.execute_sql(f"ALTER TABLE {table} ADD COLUMN {column}")
+    _add_columns(db, columns)
 
 
 def _add_price_list_indexes(db: SqliteDatabase) -> None:

@@ -166,66 +166,23 @@ def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def compute_hash(
-    *,
-    seq: int,
-    event_id: str,
-    terminal_id: str,
-    event_type: str,
-    created_at: str,
-    employee_id: str | None,
-    approved_by: str | None,
-    payload: Any,
-    prev_hash: str,
-    check: bool = True,
-) -> str:
-    return hash_with_payload(
-        seq=seq,
-        event_id=event_id,
-        terminal_id=terminal_id,
-        event_type=event_type,
-        created_at=created_at,
-        employee_id=employee_id,
-        approved_by=approved_by,
-        payload=payload,
-        prev_hash=prev_hash,
-        check=check,
-    )[0]
+def compute_hash(*, payload: Any, check: bool = True, **envelope: Any) -> str:
+    """The hash of an entry: ``envelope`` is its other fields (``seq``, ``event_id``,
+    ``terminal_id``, ``event_type``, ``created_at``, ``employee_id``, ``approved_by``,
+    ``prev_hash``)."""
+    return hash_with_payload(payload=payload, check=check, **envelope)[0]
 
 
-def hash_with_payload(
-    *,
-    seq: int,
-    event_id: str,
-    terminal_id: str,
-    event_type: str,
-    created_at: str,
-    employee_id: str | None,
-    approved_by: str | None,
-    payload: Any,
-    prev_hash: str,
-    check: bool = True,
-) -> tuple[str, str]:
+def hash_with_payload(*, payload: Any, check: bool = True, **envelope: Any) -> tuple[str, str]:
     """The entry's hash and its payload's canonical JSON, the text that is stored.
 
     The hashed body is the canonical JSON of the whole entry; its keys sort as ``approved_by
     … event_type``, ``payload``, ``prev_hash … terminal_id``, so it is written as the two
-    halves around the payload's own canonical text: the payload, most of the work, is
-    serialised once for the hash and the row alike.
+    halves around the payload's own canonical text (``_digest``): the payload, most of the
+    work, is serialised once for the hash and the row alike.
     """
     text = canonical(payload, check=check)
-    digest = _digest(
-        text,
-        seq=seq,
-        event_id=event_id,
-        terminal_id=terminal_id,
-        event_type=event_type,
-        created_at=created_at,
-        employee_id=employee_id,
-        approved_by=approved_by,
-        prev_hash=prev_hash,
-    )
-    return digest, text
+    return _digest(text, **envelope), text
 
 
 def _digest(
