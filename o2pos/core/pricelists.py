@@ -154,7 +154,11 @@ def target_price(ctx: Context, sale: Sale, line: SaleLine, qty_milli: int | None
 
 
 def reprice(
-    ctx: Context, sale: Sale, lines: list[SaleLine], fresh: frozenset[int] = frozenset()
+    ctx: Context,
+    sale: Sale,
+    lines: list[SaleLine],
+    fresh: frozenset[int] = frozenset(),
+    categories: dict[int, str] | None = None,
 ) -> str | None:
     """Give every line the price the bill's customer pays now; the notice to show when a
     line's price changed ("Wholesale prices: 2 lines repriced"), else None.
@@ -165,7 +169,10 @@ def reprice(
     """
     if sale.customer_id is None and all(ln.unit_price == ln.list_price for ln in lines):
         return None  # a walk-in bill whose every line has its list price already
-    categories = _categories(sale.id) if sale.customer_id is not None else {}
+    if sale.customer_id is None:
+        categories = {}
+    elif categories is None:  # ``categories``: each line's product's, when the caller has them
+        categories = _categories(sale.id)
     pricing = pricing_of(ctx, sale, {ln.sku for ln in lines}, {c for c in categories.values() if c})
     if not pricing.entries and all(ln.unit_price == ln.list_price for ln in lines):
         return None  # list prices, and every line has its list price already

@@ -38,20 +38,34 @@ def line_offers(sale: Sale, line: SaleLine) -> int:
     return sum(g["amount"] for g in json.loads(line.offers) if g["code"] != bill_code)
 
 
+def product_facts(lines: list[SaleLine]) -> dict[int, tuple[str, str, bool]]:
+    """Each line's product's category, brand and whether it is weighed (one query): what
+    offers and a price list select lines by."""
+    ids = sorted({ln.product_id for ln in lines})
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    found = sql(f"SELECT id, category, brand, weighed FROM product WHERE id IN ({marks})", ids)
+    return {row[0]: (row[1] or "", row[2] or "", bool(row[3])) for row in found.fetchall()}
+
+
 def evaluate_offers(
-    ctx: Context, sale: Sale, lines: list[SaleLine], live: list[offers.Offer]
+    ctx: Context,
+    sale: Sale,
+    lines: list[SaleLine],
+    live: list[offers.Offer],
+    about: dict[int, tuple[str, str, bool]] | None = None,
 ) -> offers.Outcome:
     """What the till's active offers give on the bill's goods now (the store's local time,
-    the customer's group); a gift voucher sold is no goods and takes no offer."""
+    the customer's group); a gift voucher sold is no goods and takes no offer. ``about``:
+    ``product_facts`` of the lines, when the caller has them."""
     if not live:
         return offers.Outcome()
     goods = [ln for ln in lines if not is_voucher(ln.sku)]
     if not goods:
         return offers.Outcome()
-    ids = sorted({ln.product_id for ln in goods})
-    marks = ",".join("?" * len(ids))
-    found = sql(f"SELECT id, category, brand, weighed FROM product WHERE id IN ({marks})", ids)
-    about = {row[0]: (row[1] or "", row[2] or "", bool(row[3])) for row in found.fetchall()}
+    if about is None:
+        about = product_facts(goods)
     unknown = ("", "", False)
     cart = []
     for ln in goods:
@@ -79,11 +93,14 @@ def recompute(ctx: Context, sale: Sale, fresh: frozenset[int] = frozenset()) -> 
     """
     sale = get(sale.id)
     lines = lines_of(sale)
-    # the customer group's prices first: offers come off the price the customer pays
-    repriced = pricelists.reprice(ctx, sale, lines, fresh)
-    notices = [repriced] if repriced else []
     live = offerdata.active_offers()
-    outcome = evaluate_offers(ctx, sale, lines, live)
+    # the products' categories once, for the price list and the offers alike
+    about = product_facts(lines) if live or sale.customer_id is not None else {}
+    categories = {product: facts[0] for product, facts in about.items()}
+    # the customer group's prices first: offers come off the price the customer pays
+    repriced = pricelists.reprice(ctx, sale, lines, fresh, categories)
+    notices = [repriced] if repriced else []
+    outcome = evaluate_offers(ctx, sale, lines, live, about)
     offered = {
         ln.line_no: outcome.line_discount(ln.line_no) for ln in lines if not is_voucher(ln.sku)
     }
