@@ -8,6 +8,7 @@ import importlib.metadata
 import json
 import os
 import platform
+import random
 import socket
 import sqlite3
 import statistics
@@ -19,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -72,6 +74,25 @@ def plain_barcodes() -> list[str]:
         Product.serial_tracked == False,
     )
     return [barcode for (barcode,) in query.tuples()]
+
+
+def timed_checkouts(ctx: Context, cashier: Any, rng: random.Random, count: int) -> list[float]:
+    """Seconds of each of ``count`` 5-line cash sales' checkout (the commit), rung up first
+    from the plain barcodes: the sale-commit figure of core.py and history.py alike."""
+    from o2pos.core import sales
+    from o2pos.core.payments import Tender
+
+    plain = plain_barcodes()
+    times = []
+    for _ in range(count):
+        sale = sales.new(ctx, cashier)
+        for code in rng.sample(plain, 5):
+            sales.add_item(ctx, sale.id, code, cashier)
+        due = sales.get(sale.id).total
+        started = time.perf_counter()
+        sales.checkout(ctx, sale.id, [Tender("cash", due)], cashier)
+        times.append(time.perf_counter() - started)
+    return times
 
 
 def percentile(values: list[float], pct: float) -> float:

@@ -30,11 +30,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import Row, make_store, plain_barcodes, summary, table
+from common import Row, make_store, summary, table, timed_checkouts
 
-from o2pos.core import catalog, register, sales, stock
+from o2pos.core import catalog, register, stock
 from o2pos.core.models import Employee, Product
-from o2pos.core.payments import Tender
 from o2pos.core.simulate import simulate
 
 QUERIES = [
@@ -188,16 +187,7 @@ def measure(products: int, sale_count: int, simulate_count: int) -> CoreResults:
 
         cashier = Employee.get(Employee.code == "cashier")
         register.open_session(ctx, cashier, 500000)
-        plain = plain_barcodes()
-        sale_times = []
-        for _ in range(sale_count):
-            sale = sales.new(ctx, cashier)
-            for code in rng.sample(plain, 5):
-                sales.add_item(ctx, sale.id, code, cashier)
-            due = sales.get(sale.id).total
-            started = time.perf_counter()
-            sales.checkout(ctx, sale.id, [Tender("cash", due)], cashier)
-            sale_times.append(time.perf_counter() - started)
+        sale_times = timed_checkouts(ctx, cashier, rng, sale_count)
 
         floor_db = workdir / "floor.db"
         ctx.db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -49,14 +49,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import startup
-from common import Row, init_demo, plain_barcodes, table
+from common import Row, init_demo, table, timed_checkouts
 
 from o2pos.commands.common import context_of
-from o2pos.core import integrity, journal, register, reports, sales, syncstate
+from o2pos.core import integrity, journal, register, reports, syncstate
 from o2pos.core.context import Context
 from o2pos.core.journal import hash_with_payload
 from o2pos.core.models import Employee
-from o2pos.core.payments import Tender
 from o2pos.core.simulate import simulate
 
 SAME = 1.25  # "the same within noise" on a shared machine
@@ -290,17 +289,7 @@ def figures(directory: Path, sales_timed: int, runs: int) -> TillFigures:
     if register.current_session(ctx) is None:
         register.open_session(ctx, cashier, 200000)
     pending = _median(lambda: syncstate.pending_count(ctx), 200)
-    codes = plain_barcodes()
-    rng = random.Random(7)
-    commits = []
-    for _ in range(sales_timed):
-        sale = sales.new(ctx, cashier)
-        for code in rng.sample(codes, 5):
-            sales.add_item(ctx, sale.id, code, cashier)
-        due = sales.get(sale.id).total
-        started = time.perf_counter()
-        sales.checkout(ctx, sale.id, [Tender("cash", due)], cashier)
-        commits.append(time.perf_counter() - started)
+    commits = timed_checkouts(ctx, cashier, random.Random(7), sales_timed)
     report = _median(lambda: reports.x_report(ctx), 20)
     assert integrity.check(ctx).ok  # a checkpoint at the end, as after a push round
     simulate(ctx, 1, seed=3)  # one more sale since: what the next push checks
