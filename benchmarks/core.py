@@ -7,8 +7,9 @@ location, as F11 and the sales line show it) and FTS name search (median, p99), 
 a 5-line cash sale
 with its journal entry beside a floor measured in the same run (plain sqlite3 writing the
 same rows in one transaction with the same pragmas, on a copy of the same database), and
-``simulate`` throughput. Targets (issue 2): sale ≤ 5× floor, lookup p99 ≤ 1 ms, FTS p99 ≤ 15 ms;
-(issue 14) stock lookup within the barcode lookup's budget, p99 ≤ 1 ms.
+``simulate`` throughput. Targets: sale ≤ 2.5× floor (issue 16; issue 2 asked 5×), lookup
+p99 ≤ 1 ms, FTS p99 ≤ 15 ms (issue 2); stock lookup within the barcode lookup's budget,
+p99 ≤ 1 ms (issue 14).
 
 ``measure()`` returns the timings; ``rows()`` turns them into this script's lines of the
 project's one table (``benchmarks/all.py``), each target checked.
@@ -245,7 +246,7 @@ def detail(r: CoreResults) -> str:
             f"{len(r.sale_times)} sales",
             ms(sale_med),
             ms(sale_p99),
-            f"{sale_med / floor_med:.1f}× floor (≤ 5×)",
+            f"{sale_med / floor_med:.1f}× floor (≤ 2.5×)",
         ),
         (
             "floor: raw sqlite3, same rows",
@@ -304,8 +305,8 @@ def rows(r: CoreResults) -> list[Row]:
             f"5-line cash sale, checkout ({len(r.sale_times):,})",
             f"{ms2(sale_med)} median: **{ratio:.1f}×** the floor",
             f"raw sqlite3, same rows: {ms2(floor_med)}",
-            "≤ 5× floor",
-            ratio <= 5,
+            "≤ 2.5× floor",
+            ratio <= 2.5,
         ),
         Row("catalog import", f"catalog import, {at}", f"{r.import_seconds:.1f} s"),
         Row(
