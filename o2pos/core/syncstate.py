@@ -8,8 +8,11 @@ daemon and ``o2pos sync status`` all tell the same story.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+
+import orjson
 
 from o2pos.core.context import Context
 from o2pos.core.errors import DomainError
@@ -61,6 +64,50 @@ def pending_events(
         query = query.where(Journal.seq <= through)
     rows = query.order_by(Journal.seq).limit(limit)
     return [wire(row) for row in rows]
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A contiguous run of entries ready to send: ``events`` is their JSON array as bytes."""
+
+    first_seq: int
+    last_seq: int
+    count: int
+    events: bytes
+
+
+_BATCH_SQL = (
+    "SELECT seq, event_id, terminal_id, event_type, created_at, employee_id, approved_by,"
+    " payload, prev_hash, hash FROM journal WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?"
+)
+
+
+def pending_batch(ctx: Context, limit: int, through: int) -> Batch | None:
+    """``pending_events`` as the bytes a push sends, or None when nothing is pending.
+
+    The payload is stored as the canonical text it was hashed as, so it goes out as it is:
+    parsing it only to serialise it again was most of a flush's cost at the till.
+    """
+    start = _cursor().acked_seq
+    rows = ctx.db.execute_sql(_BATCH_SQL, (start, through, limit)).fetchall()
+    if not rows:
+        return None
+    parts = []
+    for seq, event_id, terminal, kind, created, employee, approved, payload, prev, digest in rows:
+        head = orjson.dumps(
+            {
+                "seq": seq,
+                "event_id": event_id,
+                "terminal_id": terminal,
+                "event_type": kind,
+                "created_at": created,
+                "employee_id": employee,
+                "approved_by": approved,
+            }
+        )
+        tail = orjson.dumps({"prev_hash": prev, "hash": digest})
+        parts.append(b"".join((head[:-1], b',"payload":', payload.encode(), b",", tail[1:])))
+    return Batch(rows[0][0], rows[-1][0], len(rows), b"[" + b",".join(parts) + b"]")
 
 
 def hash_at(seq: int) -> str | None:

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+import orjson
 
 from o2pos import __version__
 from o2pos.config import CentralConfig
@@ -178,6 +179,16 @@ class CentralClient:
     def push(self, terminal_id: str, events: list[dict[str, Any]]) -> dict[str, Any]:
         return self._request(
             "POST", "/v1/journal", json={"terminal_id": terminal_id, "events": events}
+        )
+
+    def push_encoded(self, terminal_id: str, events: bytes) -> dict[str, Any]:
+        """``push`` of events already encoded as a JSON array (``syncstate.pending_batch``)."""
+        head = b'{"terminal_id":' + orjson.dumps(terminal_id) + b',"events":'
+        return self._request(
+            "POST",
+            "/v1/journal",
+            content=head + events + b"}",
+            headers={"content-type": "application/json"},
         )
 
     def master(self, since: int, limit: int = 1000) -> dict[str, Any]:

@@ -120,11 +120,11 @@ class SyncEngine:
         terminal = self.ctx.terminal_id
         while True:
             # only rows the check found intact; a sale written since goes in the next round
-            batch = syncstate.pending_events(self.ctx, size, through=health.last_seq)
-            if not batch:
+            batch = syncstate.pending_batch(self.ctx, size, through=health.last_seq)
+            if batch is None:
                 return Outcome("ok", True, sent=sent)
             try:
-                answer = self.client.push(terminal, batch)
+                answer = self.client.push_encoded(terminal, batch.events)
                 if self._before_ack is not None:
                     self._before_ack(answer)
                 moved = syncstate.record_ack(
@@ -135,14 +135,14 @@ class SyncEngine:
                         "rejected", True, sent, error="The central did not acknowledge the batch"
                     )
             except SyncError as exc:
-                if exc.kind == "too_large" and len(batch) > 1:
+                if exc.kind == "too_large" and batch.count > 1:
                     # big sales can make a batch exceed what the central parses: halve it
                     # rather than send the same refused batch round after round
-                    size = len(batch) // 2
+                    size = batch.count // 2
                     continue
                 if exc.kind == "too_large":
                     state = "rejected"
-                    error = f"Event seq {batch[0]['seq']} alone is too large: {exc.message}"
+                    error = f"Event seq {batch.first_seq} alone is too large: {exc.message}"
                     return Outcome(state, True, sent, error=error)
                 if exc.kind == "gap" and rewinds < 3:
                     rewinds += 1
@@ -158,7 +158,7 @@ class SyncEngine:
                 return Outcome("fork", True, sent, error=str(exc))
             except (KeyError, TypeError, ValueError) as exc:
                 return Outcome("offline", True, sent, error=f"Unreadable answer: {exc}")
-            sent += len(batch)
+            sent += batch.count
 
     def _rewind(self, exc: SyncError) -> Outcome | None:
         """The central is behind what we thought: resend from the seq it expects."""

@@ -49,6 +49,31 @@ def test_push_sends_every_event_once_and_the_central_adds_up_to_the_till(
     assert_central_matches(till, central)
 
 
+def test_a_batch_goes_out_as_the_same_events_the_journal_holds(till: Till) -> None:
+    """The push splices each payload's stored text into the body instead of parsing and
+    serialising it again: what the central reads must be the very events, names with
+    non-ASCII letters and the batch's bounds included."""
+    sim.simulate(till.ctx, 8, seed=11)
+    Product.update(name='Café Noir ₹ "special" \\ tab\t').where(Product.id == 1).execute()
+    sim.simulate(till.ctx, 4, seed=12)
+    last = journal.last_seq(till.ctx)
+    batch = syncstate.pending_batch(till.ctx, 7, through=last)
+    assert batch is not None
+    events = json.loads(batch.events)
+    assert events == syncstate.pending_events(till.ctx, 7)
+    assert (batch.first_seq, batch.last_seq, batch.count) == (1, 7, 7)
+    everything = syncstate.pending_batch(till.ctx, 1000, through=last)
+    assert everything is not None and json.loads(everything.events) == syncstate.pending_events(
+        till.ctx, 1000
+    )
+    assert any("Café Noir" in e.decode() for e in [everything.events])
+    # nothing after what the integrity check found intact is sent
+    short = syncstate.pending_batch(till.ctx, 1000, through=3)
+    assert short is not None and short.last_seq == 3
+    syncstate.record_ack(till.ctx, last, syncstate.hash_at(last) or "")
+    assert syncstate.pending_batch(till.ctx, 1000, through=last) is None
+
+
 def test_an_answer_lost_after_the_central_committed_is_resent_and_stored_once(
     till: Till, central: Central
 ) -> None:
