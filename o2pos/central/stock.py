@@ -30,7 +30,7 @@ from o2pos.core.models import tuples
 from o2pos.core.vouchers import is_voucher
 
 from .models import MasterRecord, StockLevel, Terminal
-from .store import bulk_insert
+from .store import bulk_insert, central_db
 
 # the till's [terminal] location when its events predate stock per location
 DEFAULT_LOCATION = "MAIN"
@@ -146,6 +146,7 @@ def apply(changed: dict[Key, list[int]], writers: dict[str, int]) -> list[str]:
     ):
         high_water.setdefault(store, {})[name] = int(seq)
     rows, flags = [], []
+    as_of: dict[str, str] = {}  # store -> its levels' as_of, the same for each of them
     for key in keys:
         before = current.get(key, (0, 0, 0))
         figures = [b + d for b, d in zip(before, changed[key], strict=True)]
@@ -153,7 +154,8 @@ def apply(changed: dict[Key, list[int]], writers: dict[str, int]) -> list[str]:
             flags.append(f"stock level {'/'.join(key)} out of range: not changed")
             continue
         store, location, sku = key
-        as_of = {**high_water.get(store, {}), **writers}
+        if store not in as_of:
+            as_of[store] = json.dumps({**high_water.get(store, {}), **writers}, sort_keys=True)
         rows.append(
             {
                 "store": store,
@@ -162,7 +164,7 @@ def apply(changed: dict[Key, list[int]], writers: dict[str, int]) -> list[str]:
                 "on_hand": figures[0],
                 "reserved": figures[1],
                 "in_transit": figures[2],
-                "as_of": json.dumps(as_of, sort_keys=True),
+                "as_of": as_of[store],
             }
         )
     if not rows:
@@ -175,26 +177,27 @@ def apply(changed: dict[Key, list[int]], writers: dict[str, int]) -> list[str]:
 
 
 def _current(keys: list[Key]) -> dict[Key, tuple[int, int, int]]:
-    """The stored figures of ``keys`` (a key not there yet is at zero)."""
+    """The stored figures of ``keys`` (a key not there yet is at zero).
+
+    Plain SQL, one statement per location and 500 SKUs: a batch touches thousands of
+    levels, and building the same query through peewee cost more than running it.
+    """
+    db = central_db.obj
+    by_place: dict[tuple[str, str], list[str]] = {}
+    for store, location, sku in keys:
+        by_place.setdefault((store, location), []).append(sku)
     found: dict[Key, tuple[int, int, int]] = {}
-    for start in range(0, len(keys), 200):
-        part = keys[start : start + 200]
-        wanted = set(part)
-        for store, location, sku, on_hand, reserved, transit in tuples(
-            StockLevel.select(
-                StockLevel.store,
-                StockLevel.location,
-                StockLevel.sku,
-                StockLevel.on_hand,
-                StockLevel.reserved,
-                StockLevel.in_transit,
-            ).where(
-                StockLevel.store.in_(sorted({k[0] for k in part})),
-                StockLevel.location.in_(sorted({k[1] for k in part})),
-                StockLevel.sku.in_(sorted({k[2] for k in part})),
+    table = StockLevel._meta.table_name
+    for (store, location), skus in by_place.items():
+        for start in range(0, len(skus), 500):
+            part = skus[start : start + 500]
+            cursor = db.execute_sql(
+                f'SELECT sku, on_hand, reserved, in_transit FROM "{table}" '
+                f"WHERE store = {db.param} AND location = {db.param} "
+                f"AND sku IN ({', '.join([db.param] * len(part))})",
+                [store, location, *part],
             )
-        ):
-            if (store, location, sku) in wanted:
+            for sku, on_hand, reserved, transit in cursor.fetchall():
                 found[(store, location, sku)] = (int(on_hand), int(reserved), int(transit))
     return found
 
