@@ -8,12 +8,16 @@ of them changes anything.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, Literal
 
+import msgspec
 from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from peewee import DatabaseError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -24,7 +28,7 @@ from o2pos import __version__
 from . import coupons, deliveries, master, points, transfers, vouchers
 from .dues import customer_dues
 from .ingest import IngestError, ingest
-from .limits import MAX_BODY, TooMuch, check_body
+from .limits import MAX_BODY, PAYLOADS_CHECKED, BodyFacts, TooMuch, check_body
 from .models import Terminal
 from .orders import MAX_LIST, OrderRefusal, claim_order, find_orders, release_order
 from .returns_remote import claim_return, find_sale, release_return
@@ -65,6 +69,61 @@ from .store import find_by_token
 
 MAX_VERSION = 2**63 - 1  # master-data versions are BIGINT
 PRINTABLE = r"^[^\x00-\x1f]+$"  # stored text never holds NUL (PostgreSQL refuses it)
+
+
+class _Float(Exception):
+    """Raised by the parser at a body's first float: the body is parsed again, keeping it,
+    so that validation names where it is."""
+
+
+_WITHOUT_FLOATS = msgspec.json.Decoder(float_hook=lambda text: _raise_float(text))
+_WITH_FLOATS = msgspec.json.Decoder()
+
+
+def _raise_float(text: str) -> Any:
+    raise _Float(text)
+
+
+class JsonRequest(Request):
+    """A request whose JSON body is parsed by msgspec rather than ``json``.
+
+    A push of 200 sales is half a megabyte: ``json.loads`` took ~7 ms of it and the float
+    walk of every payload ~5 ms more; msgspec parses it in ~2 ms and, with a float hook,
+    tells at no cost whether any float is there at all (``limits.PAYLOADS_CHECKED``).
+    Whole numbers of any size stay whole, so "out of range" is still said as such. A body
+    msgspec cannot read goes to ``json.loads``, so bad input is answered as it always was.
+    """
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            body = await self.body()
+            facts = self.scope.get("o2pos.body_facts")
+            try:
+                parsed = _WITHOUT_FLOATS.decode(body)
+                PAYLOADS_CHECKED.set(isinstance(facts, BodyFacts) and facts.within_payload_limits())
+            except _Float:
+                parsed = _WITH_FLOATS.decode(body)
+                PAYLOADS_CHECKED.set(False)
+            except msgspec.DecodeError:
+                # what the standard parser makes of it, as before: its words for bad JSON (a
+                # 422), a 400 for bytes that are not UTF-8, and text with a lone surrogate
+                # parsed, to be refused by name when it is hashed
+                PAYLOADS_CHECKED.set(False)
+                parsed = json.loads(body)
+            self._json = parsed
+        return self._json
+
+
+class JsonRoute(APIRoute):
+    """Routes that read their body through ``JsonRequest``."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def parsed_by_msgspec(request: Request) -> Response:
+            return await handler(JsonRequest(request.scope, request.receive))
+
+        return parsed_by_msgspec
 
 
 class AuthError(Exception):
@@ -120,6 +179,7 @@ def create_app(*, bench: bool = False, worker: int | None = None) -> FastAPI:
         version=__version__,
         description="Journal ingest and master data for o2pos tills (see docs/protocol.md).",
     )
+    app.router.route_class = JsonRoute
 
     @app.middleware("http")
     async def limit_body(request: Request, call_next: Any) -> Any:
@@ -131,7 +191,8 @@ def create_app(*, bench: bool = False, worker: int | None = None) -> FastAPI:
             return _error(411, "length_required", "A request body needs a Content-Length header")
         if length is not None and int(length) > 0:
             try:  # before the route parses it: what it would cost is bounded first
-                check_body(await request.body())  # the route reads the same bytes, not a copy
+                # the route reads the same bytes, not a copy, and what was found of them
+                request.scope["o2pos.body_facts"] = check_body(await request.body())
             except TooMuch as exc:
                 return _error(exc.status, exc.code, exc.message)
             except ClientDisconnect:  # cut off for stalling (serving.py): no one to answer
@@ -147,6 +208,9 @@ def create_app(*, bench: bool = False, worker: int | None = None) -> FastAPI:
         first = problems[0] if problems else {}
         where = ".".join(str(p) for p in first.get("loc", ()))
         message = f"{where}: {first.get('msg', 'invalid')}" if where else "invalid request"
+        why = (first.get("ctx") or {}).get("error")
+        if first.get("type") == "json_invalid" and isinstance(why, str):
+            message += f" ({why})"  # the parser's own words: "Invalid UTF-8 encoded string"
         details = [{"loc": p.get("loc"), "msg": p.get("msg")} for p in problems[:20]]
         return _error(422, "invalid_request", message, details=details)
 
