@@ -28,7 +28,14 @@ from o2pos import __version__
 from . import coupons, deliveries, master, points, transfers, vouchers
 from .dues import customer_dues
 from .ingest import IngestError, ingest
-from .limits import MAX_BODY, PAYLOADS_CHECKED, BodyFacts, TooMuch, check_body
+from .limits import (
+    MAX_BODY,
+    PAYLOADS_CHECKED,
+    BodyFacts,
+    TooMuch,
+    check_body,
+    payloads_within_limits,
+)
 from .models import Terminal
 from .orders import MAX_LIST, OrderRefusal, claim_order, find_orders, release_order
 from .returns_remote import claim_return, find_sale, release_return
@@ -100,7 +107,9 @@ class JsonRequest(Request):
             facts = self.scope.get("o2pos.body_facts")
             try:
                 parsed = _WITHOUT_FLOATS.decode(body)
-                PAYLOADS_CHECKED.set(isinstance(facts, BodyFacts) and facts.within_payload_limits())
+                PAYLOADS_CHECKED.set(
+                    isinstance(facts, BodyFacts) and payloads_within_limits(body, facts)
+                )
             except _Float:
                 parsed = _WITH_FLOATS.decode(body)
                 PAYLOADS_CHECKED.set(False)

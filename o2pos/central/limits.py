@@ -12,9 +12,9 @@ small multiple of its size whatever its shape. Two stages:
   ``MAX_PAYLOAD_DEPTH`` levels and ``MAX_PAYLOAD_VALUES`` values. It walks the payload once,
   without recursion, stops at the first problem and only then builds its path. The walk
   costs more than the rest of checking a batch, and it cannot fail on a body that holds no
-  float (its parser says so, ``api.JsonRequest``) and is as a whole within one payload's
-  depth and values (``BodyFacts``): for such a request ``PAYLOADS_CHECKED`` is set and
-  the walk is skipped.
+  float (its parser says so, ``api.JsonRequest``), is no deeper than a payload may be, and
+  whose payloads' bytes count no more values than one may hold (``payloads_within_limits``):
+  for such a request ``PAYLOADS_CHECKED`` is set and the walk is skipped.
 
 The till's largest payloads (a sale: 4 levels, about 35 values per line) are far below each
 limit; ``docs/protocol.md`` lists them.
@@ -28,6 +28,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
+
+import msgspec
 
 MAX_BODY = 16 * 1024 * 1024
 MAX_DEPTH = 64  # a push is 4 levels down to a payload: room for MAX_PAYLOAD_DEPTH and more
@@ -51,9 +53,31 @@ class BodyFacts:
     values: int
     depth: int
 
-    def within_payload_limits(self) -> bool:
-        """No payload inside can be deeper or hold more values than the body itself."""
-        return self.values <= MAX_PAYLOAD_VALUES and self.depth <= MAX_PAYLOAD_DEPTH
+
+class _Payload(msgspec.Struct):
+    payload: msgspec.Raw
+
+
+class _Push(msgspec.Struct):
+    events: list[_Payload]
+
+
+_PAYLOADS = msgspec.json.Decoder(_Push)  # each payload's own bytes, found but not parsed
+
+
+def payloads_within_limits(body: bytes, facts: BodyFacts) -> bool:
+    """Whether no event payload of a push body can pass a payload's depth or values (floats
+    are the parser's to tell): none is deeper than the body, and each payload's bytes count
+    its values as ``body_values`` counts a body's. False when in doubt."""
+    if facts.depth > MAX_PAYLOAD_DEPTH:
+        return False
+    if facts.values <= MAX_PAYLOAD_VALUES:
+        return True
+    try:
+        events = _PAYLOADS.decode(body).events
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return False
+    return all(body_values(bytes(event.payload)) <= MAX_PAYLOAD_VALUES for event in events)
 
 
 class TooMuch(Exception):
