@@ -8,10 +8,14 @@ first. The day below writes every event type there is, and every row is read bac
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from o2pos.core import (
     auth,
@@ -27,7 +31,7 @@ from o2pos.core import (
     vouchers,
 )
 from o2pos.core.errors import AuthError
-from o2pos.core.eventschema import SCHEMAS, problem
+from o2pos.core.eventschema import SCHEMAS, Bool, Int, ListOf, Null, Obj, Spec, Text, problem
 from o2pos.core.journal import EVENT_TYPES
 from o2pos.core.models import Customer, Journal, Location
 from o2pos.core.payments import Tender, collect
@@ -188,3 +192,52 @@ def test_a_payload_out_of_shape_or_range_is_named(
 ) -> None:
     found = problem(event_type, payload)
     assert found is not None and reason in found, found
+
+
+ODD = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.sampled_from([0, -1, 2**31 - 1, 2**31, 2**63 - 1, 2**63, -(2**63), -(2**63) - 1]),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=300),
+    st.sampled_from(["a\x00b", "x" * 255, "x" * 256, "x" * 36, "x" * 37, "x" * 10, "x" * 11]),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
+
+
+def plausible(spec: Spec) -> st.SearchStrategy[Any]:
+    """Values a field's check mostly passes, so a test can spoil one field at a time."""
+    if isinstance(spec, Null):
+        return st.one_of(st.none(), plausible(spec.inner))
+    if isinstance(spec, Int):
+        return st.integers(spec.low, spec.high)
+    if isinstance(spec, Text):
+        return st.text(st.characters(blacklist_characters="\x00"), max_size=spec.max_length or 40)
+    if isinstance(spec, Bool):
+        return st.booleans()
+    if isinstance(spec, ListOf):
+        return st.just([])
+    return st.just({})
+
+
+FLAT = [
+    (name, schema) for name, schema in SCHEMAS.items() if isinstance(schema, Obj) and schema._quick
+]
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(data=st.data(), strict=st.booleans())
+def test_the_inline_checks_say_what_each_value_s_own_check_says(
+    data: st.DataObject, strict: bool
+) -> None:
+    """``Obj`` passes plainly right numbers, text and true/false inline; whatever it passes
+    or refuses, the answer is the one the fields' own checks give."""
+    name, schema = data.draw(st.sampled_from(FLAT), label="event type")
+    value = {key: data.draw(plausible(spec), label=key) for key, spec in schema.fields.items()}
+    spoiled = data.draw(st.sampled_from(sorted(schema.fields)), label="spoiled")
+    value[spoiled] = data.draw(st.one_of(ODD, plausible(schema.fields[spoiled])), label="to")
+    reference = replace(schema)
+    object.__setattr__(reference, "_quick", {})  # every value through its spec's problem()
+    assert schema.problem(value, strict) == reference.problem(value, strict), (name, value)
