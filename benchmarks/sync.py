@@ -79,9 +79,12 @@ from o2pos.central.api import create_app
 from o2pos.central.store import open_central
 db = open_central(sys.argv[1])
 workers = int(sys.argv[4])
+from o2pos.central.serving import settle_heap
 if workers == 1:
-    uvicorn.run(create_app(bench=True), host="127.0.0.1", port=int(sys.argv[2]),
-                log_level="warning", access_log=False)
+    config = uvicorn.Config(create_app(bench=True), host="127.0.0.1", port=int(sys.argv[2]),
+                            log_level="warning", access_log=False)
+    settle_heap()  # as `o2pos central serve` does once its app is built
+    uvicorn.Server(config).run()
     sys.exit(0)
 import socket
 from o2pos.central.serving import serve_workers
@@ -94,6 +97,7 @@ def one(index):
     open_central(sys.argv[1], create=False)
     config = uvicorn.Config(create_app(bench=True, worker=index), log_level="warning",
                             access_log=False)
+    settle_heap()
     uvicorn.Server(config).run(sockets=[sock])
 sys.exit(serve_workers(sock, workers, one))
 """

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import os
@@ -237,6 +238,19 @@ def log_config() -> dict[str, Any]:
         },
         "root": {"handlers": ["stderr"], "level": "WARNING"},
     }
+
+
+def settle_heap() -> None:
+    """Put what start-up built out of the garbage collector's sight (``gc.freeze``).
+
+    The app, its routes and their pydantic schemas are some 70,000 objects that live as
+    long as the process; a push of 200 sales parses about 80,000 more, and each collection
+    of the oldest generation walked all of them again: parsing a batch took twice as long in
+    the server as alone. Called once the app is built, before serving (and before a fork,
+    which then shares those pages with every worker).
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def serve_workers(sock: socket.socket, workers: int, run_one: Callable[[int], None]) -> int:

@@ -117,6 +117,7 @@ def serve(
         log_config,
         raise_fd_limit,
         serve_workers,
+        settle_heap,
     )
     from o2pos.central.store import is_postgres, open_central
     from o2pos.core.redact import redact, redact_handlers
@@ -159,6 +160,7 @@ def serve(
         )
         # uvicorn set its handlers up just now; a traceback quoting a DSN is redacted too
         redact_handlers(*(logging.getLogger(name) for name in ("", "uvicorn", "uvicorn.error")))
+        settle_heap()
         uvicorn.Server(config).run(sockets=[sock])
 
     if workers == 1:
