@@ -282,7 +282,9 @@ class StockMove(BaseModel):
 
     id = AutoField()
     product_id: int
-    product = ForeignKeyField(Product, column_name="product_id")
+    # no index of its own: (product, location, seq) below serves every read by product, and
+    # a second index is one more page written at a random place in it for every line sold
+    product = ForeignKeyField(Product, column_name="product_id", index=False)
     location = CharField()
     # sale | return | delivery | transfer_out | transfer_in | count | receive | cancel
     kind = CharField()
@@ -385,6 +387,11 @@ class RegisterSession(BaseModel):
     counted_cash = IntegerField(null=True)
     difference = IntegerField(null=True)
     z_number = CharField(null=True, unique=True)
+
+    class Meta:
+        # the open session is read on every sale; a till that has sold for years has
+        # thousands of closed ones
+        indexes = ((("terminal_id", "status"), False),)
 
 
 class CashMovement(BaseModel):

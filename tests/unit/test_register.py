@@ -147,3 +147,28 @@ def test_an_older_database_learns_which_receipts_collected_dues(store: Store) ->
     assert purposes == {at_checkout: "sale", dues.number: "dues"}
     cash = register.cash_totals(register.require_open(store.ctx))
     assert (cash["cash_sales"], cash["cash_dues"]) == (18900, 4000)
+
+
+def test_a_file_of_schema_19_gets_the_indexes_a_long_history_needs(store: Store) -> None:
+    """Step 20: a stock move no longer writes a second index on its product, and the open
+    session is found by index among the thousands a till closes over the years."""
+    from o2pos.core import db as schema
+
+    store.open_register(200000)
+    store.cash_sale("RICE1")
+    database = store.ctx.db
+    database.execute_sql('CREATE INDEX "stock_move_product_id" ON "stock_move" ("product_id")')
+    database.execute_sql("DROP INDEX register_session_terminal_id_status")
+    database.execute_sql("PRAGMA user_version = 19")
+    schema.create_schema(database)
+    assert database.execute_sql("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+    indexes = {row[1] for row in database.execute_sql("PRAGMA index_list('stock_move')")}
+    assert "stock_move_product_id" not in indexes
+    assert "stock_move_product_id_location_seq" in indexes
+    plan = database.execute_sql(
+        "EXPLAIN QUERY PLAN SELECT * FROM register_session "
+        "WHERE terminal_id = 'T1' AND status = 'open'"
+    ).fetchall()
+    assert "register_session_terminal_id_status" in " ".join(str(row[-1]) for row in plan)
+    assert register.current_session(store.ctx) is not None  # still open, still found
+    store.cash_sale("RICE1")
