@@ -34,7 +34,7 @@ def test_headless_commands_do_not_load_textual(tmp_path: Path) -> None:
     )
     code = (
         "import sys\n"
-        "from o2pos.cli import app\n"
+        "from o2pos.commands.app import app\n"
         "for args in (['journal', 'verify'], ['report', 'daily', '--json'], ['report', 'daily'],\n"
         "             ['sync', 'status', '--json'], ['sync', 'export', 'out.o2j'],\n"
         "             ['central', 'add-terminal', 'T1', '--db', 'c.db'],\n"
