@@ -91,6 +91,20 @@ TIMEOUT = 60.0
 class Sample:
     seconds: float  # the command spawned → its screen drawn
     rss_kib: int  # peak RSS of the command's process
+    # CPU time its threads had run when the screen was seen drawn: on a busy machine, less
+    # noisy than the clock (which also counts waiting for a CPU); 0 where Linux cannot say
+    cpu_seconds: float = 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time the threads of ``pid`` have run, from Linux's scheduler statistics."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / 1e9
 
 
 def o2pos_command() -> list[str]:
@@ -144,12 +158,13 @@ def measure(command: list[str], marker: str, cwd: Path) -> Sample:
             time.sleep(POLL)
         pid_text, started_text = pid_file.read_text().split()
         seconds = now - float(started_text)
+        cpu = cpu_seconds(int(pid_text))
         os.kill(int(pid_text), signal.SIGTERM)
         while not out.exists():
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{command[0]} did not stop on SIGTERM")
             time.sleep(0.01)
-        return Sample(seconds, int(out.read_text()))
+        return Sample(seconds, int(out.read_text()), cpu)
     finally:
         subprocess.run([*tmux, "kill-server"], capture_output=True)
         if socket_path.endswith(name):
@@ -215,7 +230,20 @@ def detail(r: StartupResults) -> str:
         f"{a.seconds * 1000:.0f}/{b.seconds * 1000:.0f}"
         for a, b in zip(r.till, r.bare, strict=True)
     )
-    return f"{table(rows, header)}\n\neach run, till/bare (ms): {runs}"
+    pairs = sorted(a.seconds / b.seconds for a, b in zip(r.till, r.bare, strict=True))
+    spread = (
+        f"till/bare of each pair: median {statistics.median(pairs):.2f}×, "
+        f"from {pairs[0]:.2f}× to {pairs[-1]:.2f}× (the spread is the machine's noise)"
+    )
+    till_cpu = statistics.median(s.cpu_seconds for s in r.till)
+    bare_cpu = statistics.median(s.cpu_seconds for s in r.bare)
+    cpu = (
+        f"CPU time to the screen drawn (median): {till_cpu * 1000:.0f} ms vs "
+        f"{bare_cpu * 1000:.0f} ms, {till_cpu / bare_cpu:.2f}×"
+        if bare_cpu
+        else ""
+    )
+    return f"{table(rows, header)}\n\neach run, till/bare (ms): {runs}\n{spread}\n{cpu}"
 
 
 def rows(r: StartupResults) -> list[Row]:
