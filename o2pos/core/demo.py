@@ -73,6 +73,8 @@ PRODUCT_FIELDS = [
 
 @dataclass(frozen=True)
 class Template:
+    """A product line of the generated catalog, in its sizes."""
+
     category: str
     brand: str
     name: str
