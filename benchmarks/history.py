@@ -15,8 +15,8 @@ sales; then a register session is opened on it, as on the new till.
 
 On each till, the same measures:
 
-- **start-up**: the till process to its login screen (``startup.py``'s headless run; median
-  of ``--runs``);
+- **start-up**: ``o2pos run`` in a real terminal to its login screen drawn (``startup.py``'s
+  measure: tmux, 80×24; median of ``--runs``);
 - **pending count**: what the status bar shows, ``syncstate.pending_count`` (median of 200);
 - **sale commit**: a 5-line cash sale's checkout (median of ``--sales``, timed in rounds that
   alternate between the two tills);
@@ -310,7 +310,8 @@ def commit_rounds(tills: list[Path], sales_timed: int, rounds: int = 5) -> list[
 
 def figures(directory: Path, commits: list[float], runs: int) -> TillFigures:
     os.chdir(directory)
-    startup_times = [startup.measure(startup.TILL, directory)[0] for _ in range(runs)]
+    startup.compile_o2pos()
+    startup_times = [startup.till(directory).seconds for _ in range(runs)]
     ctx, _ = _open(directory)
     pending = _median(lambda: syncstate.pending_count(ctx), 200)
     report = _median(lambda: reports.x_report(ctx), 20)

@@ -30,6 +30,8 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class CentralConfig:
+    """[central]: where this till syncs, and what it may do while the central is away."""
+
     url: str = ""
     token: str = ""
     key: str = ""
@@ -57,6 +59,8 @@ class CentralConfig:
 
 @dataclass(frozen=True)
 class PrinterConfig:
+    """[printer]: the slip printer, and the A4 tax invoice."""
+
     kind: str = "none"  # none | dummy | file | network | usb | serial
     host: str = ""
     port: int = 9100
@@ -75,17 +79,23 @@ class PrinterConfig:
 
 @dataclass(frozen=True)
 class KioskConfig:
+    """[kiosk]: no way out but a manager's PIN, and the lock after no activity."""
+
     enabled: bool = False
     idle_lock_seconds: int = 300
 
 
 @dataclass(frozen=True)
 class DisplayConfig:
+    """[display]: how often the screen may be redrawn."""
+
     max_fps: int = 60
 
 
 @dataclass(frozen=True)
 class Config:
+    """The whole config file: the core's settings and the till's own sections."""
+
     settings: Settings = field(default_factory=Settings)
     central: CentralConfig = field(default_factory=CentralConfig)
     printer: PrinterConfig = field(default_factory=PrinterConfig)

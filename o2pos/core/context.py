@@ -24,6 +24,8 @@ def utcnow() -> datetime:
 
 @dataclass
 class Context:
+    """The open till database and its settings: what every core function is given."""
+
     db: SqliteDatabase
     settings: Settings = field(default_factory=Settings)
     clock: Callable[[], datetime] = utcnow

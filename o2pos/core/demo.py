@@ -2,23 +2,24 @@
 
 ``data/demo/*.csv`` was written by ``scripts/make_demo_data.py`` from ``catalog_rows``; it is
 loaded through the same importer a store uses, so the demo exercises the real path.
+
+What only loading or generating needs (the importer, offers, price lists, points, csv,
+barcodes) is imported by the function that uses it: the login screen asks
+``is_demo_store`` while the till starts, and should not pay for them.
 """
 
 from __future__ import annotations
 
-import csv
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from o2pos.core import auth, loyalty, offerdata, pricelists
-from o2pos.core.barcodes import make_ean13
+from o2pos.core import auth
 from o2pos.core.context import Context
 from o2pos.core.errors import ValidationError
-from o2pos.core.importer import ImportReport, import_customers, import_products
 from o2pos.core.models import (
     Coupon,
     Customer,
@@ -33,6 +34,9 @@ from o2pos.core.models import (
     Voucher,
 )
 from o2pos.core.money import parse_amount, parse_qty
+
+if TYPE_CHECKING:
+    from o2pos.core.importer import ImportReport
 
 DEMO_LOGINS = [
     ("admin", "Asha Admin", "administrator", "123456"),
@@ -69,6 +73,8 @@ PRODUCT_FIELDS = [
 
 @dataclass(frozen=True)
 class Template:
+    """A product line of the generated catalog, in its sizes."""
+
     category: str
     brand: str
     name: str
@@ -240,6 +246,8 @@ def catalog_rows(n: int | None = None, seed: int = 1) -> Iterator[dict[str, str]
     With ``n`` larger than the curated list, further rows reuse the templates with variant
     names and nearby prices, so a 100,000-product catalog searches like a real one.
     """
+    from o2pos.core.barcodes import make_ean13
+
     rng = random.Random(seed)
     count = 0
     for plu, category, name, price in (r.split("|") for r in _WEIGHED.strip().splitlines()):
@@ -320,6 +328,8 @@ def catalog_rows(n: int | None = None, seed: int = 1) -> Iterator[dict[str, str]
 
 
 def write_products_csv(path: Path, rows: Iterator[dict[str, str]]) -> int:
+    import csv
+
     path.parent.mkdir(parents=True, exist_ok=True)
     written = 0
     with path.open("w", newline="", encoding="utf-8") as handle:
@@ -333,6 +343,8 @@ def write_products_csv(path: Path, rows: Iterator[dict[str, str]]) -> int:
 
 def demo_dir() -> Path:
     """``data/demo`` of a source checkout, or the copy packed into the wheel."""
+    from importlib import resources
+
     packed = resources.files("o2pos") / "demo_data"
     if packed.is_dir():
         return Path(str(packed))
@@ -340,6 +352,8 @@ def demo_dir() -> Path:
 
 
 def _read(path: Path) -> list[dict[str, str]]:
+    import csv
+
     if not path.exists():
         return []
     with path.open(newline="", encoding="utf-8") as handle:
@@ -362,6 +376,9 @@ def is_loaded() -> bool:
 
 def load_demo(ctx: Context, directory: Path | None = None) -> list[ImportReport]:
     """Load the demo store; assumes reference data exists (``bootstrap``)."""
+    from o2pos.core import loyalty, offerdata, pricelists
+    from o2pos.core.importer import import_customers, import_products
+
     directory = directory or demo_dir()
     reports = [
         import_products(ctx, directory / "products.csv"),

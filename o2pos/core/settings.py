@@ -12,6 +12,8 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class StoreSettings:
+    """[store]: the shop on the bill, its taxes, money and rules of sale."""
+
     name: str = "o2pos store"
     address: str = ""
     phone: str = ""
@@ -44,6 +46,8 @@ class ScaleSettings:
 
 @dataclass(frozen=True)
 class SecuritySettings:
+    """[security]: wrong PINs before a lockout, how long it lasts, and the PIN hash's cost."""
+
     max_pin_attempts: int = 5
     lockout_minutes: int = 15
     # scrypt cost; the default takes ~50 ms per check on a small till (2**14, r=8).
@@ -52,6 +56,8 @@ class SecuritySettings:
 
 @dataclass(frozen=True)
 class TerminalSettings:
+    """[terminal]: this till's id, its data directory and its location."""
+
     id: str = "T1"
     data_dir: Path = Path("data")
     location: str = "MAIN"
@@ -63,6 +69,8 @@ class TerminalSettings:
 
 @dataclass(frozen=True)
 class StockSettings:
+    """[stock]: when a count needs a manager."""
+
     # A stock count whose variance is worth more than this, in whole rupees (the store's
     # major unit), is posted only with a manager's approval (``core.counts``); the worth is
     # the sum of every line's variance at the product's price, whatever its sign. 0: every
@@ -72,6 +80,8 @@ class StockSettings:
 
 @dataclass(frozen=True)
 class Settings:
+    """Everything the core needs to know about the store and this till."""
+
     store: StoreSettings = field(default_factory=StoreSettings)
     terminal: TerminalSettings = field(default_factory=TerminalSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)

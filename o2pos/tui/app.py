@@ -19,7 +19,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
 
 from o2pos.config import Config
-from o2pos.core import auth, counts, register
+from o2pos.core import auth, register
 from o2pos.core.auth import Perm
 from o2pos.core.context import Context
 from o2pos.core.errors import StateError, StorageError
@@ -29,16 +29,9 @@ from o2pos.tui import keymap
 from o2pos.tui.approval import ManagerPinDialog
 from o2pos.tui.frames import Frames
 from o2pos.tui.print_monitor import PrinterUpdated, PrintMonitor
-from o2pos.tui.screens.counts import CountScreen
-from o2pos.tui.screens.delivery import DeliveryScreen
 from o2pos.tui.screens.dialogs import HelpDialog
-from o2pos.tui.screens.documents import ReceiptsScreen, ReturnsScreen
 from o2pos.tui.screens.login import LoginScreen
-from o2pos.tui.screens.lookup import DashboardScreen, ReprintScreen
-from o2pos.tui.screens.register import RegisterScreen
-from o2pos.tui.screens.sales import SalesScreen
 from o2pos.tui.screens.sync_status import SyncStatusDialog
-from o2pos.tui.screens.transfers import TransferInScreen, TransferOutScreen
 from o2pos.tui.sync_monitor import SyncMonitor, SyncUpdated
 from o2pos.tui.widgets.status_bar import StatusBar
 
@@ -58,7 +51,11 @@ class StorageStop(Exception):
 
 
 class TillApp(App, inherit_bindings=False):
-    """The till. Textual's own app keys are not inherited (``keymap`` says why)."""
+    """The till. Textual's own app keys are not inherited (``keymap`` says why).
+
+    The login screen is all a till draws at start: every other screen's module (and the
+    core it calls) is imported when the screen is first shown, not at start-up (issue 16).
+    """
 
     CSS_PATH = "app.tcss"
     TITLE = "o2pos"
@@ -292,12 +289,18 @@ class TillApp(App, inherit_bindings=False):
 
     def signed_in(self, employee: auth.Employee) -> None:
         self.employee = employee
+        from o2pos.core import counts
+
         if not auth.has_permission(employee, Perm.SELL) and counts.may_count(employee):
+            from o2pos.tui.screens.counts import CountScreen
+
             self.switch_screen(CountScreen())  # the inventory role's work: no bills to ring
             return
         needs_float = register.needs_float(self.ctx, employee)
         # the sales screen asks for the float once it is up (a result callback must belong
         # to the screen that stays, not to the login screen being replaced)
+        from o2pos.tui.screens.sales import SalesScreen
+
         self.switch_screen(SalesScreen(ask_float=needs_float))
 
     def action_lock(self) -> None:
@@ -388,6 +391,8 @@ class TillApp(App, inherit_bindings=False):
         if self.employee is not None and not auth.has_permission(self.employee, Perm.SELL):
             self.notify(f"{self.employee.code} may not sell", severity="warning")
             return
+        from o2pos.tui.screens.sales import SalesScreen
+
         self._go(SalesScreen)
 
     def _go(self, screen_type: type[Screen]) -> None:
@@ -398,31 +403,47 @@ class TillApp(App, inherit_bindings=False):
             self.switch_screen(screen_type())
 
     def action_receipts(self) -> None:
+        from o2pos.tui.screens.documents import ReceiptsScreen
+
         self._go(ReceiptsScreen)
 
     def action_returns(self) -> None:
+        from o2pos.tui.screens.documents import ReturnsScreen
+
         self._go(ReturnsScreen)
 
     def action_delivery(self) -> None:
+        from o2pos.tui.screens.delivery import DeliveryScreen
+
         self._go(DeliveryScreen)
 
     def action_register(self) -> None:
+        from o2pos.tui.screens.register import RegisterScreen
+
         self._go(RegisterScreen)
 
     def action_reprint(self) -> None:
+        from o2pos.tui.screens.lookup import ReprintScreen
+
         self._go(ReprintScreen)
 
     def action_dashboard(self) -> None:
+        from o2pos.tui.screens.lookup import DashboardScreen
+
         self._go(DashboardScreen)
 
     def action_transfers(self) -> None:
         """Stock transfers: out first; pressed again, in (and back)."""
+        from o2pos.tui.screens.transfers import TransferInScreen, TransferOutScreen
+
         if isinstance(self.screen, TransferOutScreen):
             self._go(TransferInScreen)
         else:
             self._go(TransferOutScreen)
 
     def action_count(self) -> None:
+        from o2pos.tui.screens.counts import CountScreen
+
         self._go(CountScreen)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import typer
 
-from o2pos.cli import app
+from o2pos.commands.app import app
 
 
 def _help(tmp_path: Path, *path: str) -> str:

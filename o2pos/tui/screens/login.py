@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from o2pos.core import auth, demo, stock
+from o2pos.core import auth, demo
 from o2pos.core.errors import EmployeeLocked
 from o2pos.tui import keymap
 from o2pos.tui.approval import run_with_approval, take_code_and_pin
@@ -97,6 +97,8 @@ class LoginScreen(Screen[None]):
             auth.choose_location(ctx, employee, places[0])
             self.app.signed_in(employee)
             return
+        from o2pos.core import stock  # an employee of several locations: rare, not at start
+
         names = stock.location_names(ctx)
         own = ctx.settings.terminal.location
         choices = [(code, names.get(code, code), code == own) for code in places]
