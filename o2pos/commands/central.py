@@ -427,16 +427,21 @@ def import_(
 
 @app.command()
 def stats(
+    terminal: Annotated[str | None, typer.Option("--terminal", help="Only this terminal")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Money in minor units")] = False,
     db: DbOption = None,
 ) -> None:
     """Per terminal: events held, high-water seq, sales count, total and what is still unpaid
     of them (paid at any till); then the store's."""
+    from o2pos.central.models import Terminal
     from o2pos.central.reports import stats as read_stats
     from o2pos.core.money import format_amount
 
     _open(db)
-    data = read_stats()
+    name = terminal.strip().upper() if terminal is not None else None
+    if name is not None and Terminal.get_or_none(Terminal.name == name) is None:
+        raise fail(f"No terminal named {name} is registered (o2pos central stats lists them)")
+    data = read_stats(name)
     if as_json:
         typer.echo(json.dumps(data, indent=2, sort_keys=True))
         return
