@@ -62,8 +62,16 @@ class Terminal(CentralModel):
 
 
 class Event(CentralModel):
+    """One journal entry as received.
+
+    Its indexes: (terminal, seq), the chain (and what a terminal's own index would be:
+    the terminal's single-column one is left out, ``store.DROPPED_INDEXES``); (terminal,
+    created_at), a store's day (``reports.sales_day``: every reporting row joins its event);
+    and the flagged events, few, by terminal (``event_flagged``, below: ``stats``).
+    """
+
     id = AutoField()
-    terminal = ForeignKeyField(Terminal, column_name="terminal", backref="events")
+    terminal = ForeignKeyField(Terminal, column_name="terminal", backref="events", index=False)
     seq = BigIntegerField()
     event_id = CharField(unique=True, max_length=36)
     event_type = CharField(max_length=40)
@@ -80,7 +88,7 @@ class Event(CentralModel):
     flag = TextField(null=True)
 
     class Meta:
-        indexes = ((("terminal", "seq"), True),)
+        indexes = ((("terminal", "seq"), True), (("terminal", "created_at"), False))
 
 
 # partial: a flagged event is rare, so this stays small whatever the history's length

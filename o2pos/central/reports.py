@@ -1,15 +1,17 @@
 """What the central reports of the tills' events: per terminal (``o2pos central stats``),
-the flagged events, and what offers cost.
+the flagged events, what offers cost, and a store's day of sales.
 
-A terminal's figures are made to cost what they show, not what the central holds (issue
-16: ten million events and more): its counts are kept at ingest in its row (``counted``);
-its oddities are read through an index of the flagged events alone; what its sales still
-owe, through one of the bills not paid in full.
+Each is made to cost what it shows, not what the central holds (issue 16: ten million
+events and more): a terminal's counts are kept at ingest in its row (``counted``); its
+oddities are read through an index of the flagged events alone; what its sales still owe,
+through one of the bills not paid in full; a store's day, through the events' (terminal,
+created_at) index, each reporting row joined by its event. ``docs/deployment.md`` (sizing)
+has the figures measured on ten million events.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,7 +21,8 @@ from o2pos.core.models import tuples
 
 from .coupons import OVER_LIMIT
 from .deliveries import OVER_DELIVERED
-from .models import Event, OfferGiven, Sale, Terminal
+from .models import Event, OfferGiven, Payment, Return, Sale, Terminal
+from .store import CentralError
 from .transfers import RECEIVED_TWICE
 from .vouchers import DOUBLE_SPENT
 
@@ -159,3 +162,153 @@ def offers(
         row["times"] += 1
         row["amount"] += int(amount)
     return [rows[key] for key in sorted(rows)]
+
+
+def day_bounds(day: date, timezone: str) -> tuple[str, str]:
+    """The store's local ``day`` in ``timezone`` as UTC bounds that compare with the
+    events' ``created_at`` as text: the tills write it as ``journal.iso`` does
+    (``2026-11-20T18:30:00.000000Z``, UTC), which sorts in time order, and the bounds are
+    its first 19 characters, so ``start <= created_at < end`` holds for exactly the
+    stamps of that day (a day of 23 or 25 hours where the clocks change included)."""
+    zone = ZoneInfo(timezone)
+    start, end = (
+        datetime.combine(d, time.min, tzinfo=zone).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        for d in (day, day + timedelta(days=1))
+    )
+    return start, end
+
+
+def _terminal_row(name: str) -> dict[str, Any]:
+    return {
+        "terminal": name,
+        "sales_count": 0,
+        "sales_total": 0,
+        "returns_count": 0,
+        "returns_total": 0,
+        "net_sales": 0,
+        "received_total": 0,
+        "unpaid_total": 0,
+    }
+
+
+def sales_day(store: str, day: date, timezone: str = "Asia/Kolkata") -> dict[str, Any]:
+    """A store's day of sales, as its manager reads it: the bills (count, gross, discounts,
+    tax, round-off, total), the returns, net sales, what is still unpaid of the day's bills
+    (after payments taken since, at any till), the money taken by tender (sales and
+    receipts; on account is credit given, not money, and is reported beside it), the
+    refunds by method, and each till's share. Field names follow the till's own daily
+    report (``o2pos report daily``), money in minor units.
+
+    "The day" is the store's calendar day in ``timezone``, by each event's ``created_at``
+    (the till's clock when the bill was made); the store's tills are those that stand in it
+    now. What was flagged and not projected is not in it (``o2pos central flagged``). Three
+    reads, each through the events' (terminal, created_at) index: the cost is the day's
+    documents, not the history's.
+    """
+    names = [
+        name
+        for (name,) in tuples(
+            Terminal.select(Terminal.name).where(Terminal.store == store).order_by(Terminal.name)
+        )
+    ]
+    if not names:
+        raise CentralError(
+            f"No store named {store}: no terminal stands in it (o2pos central stats lists them)"
+        )
+    start, end = day_bounds(day, timezone)
+    in_day = (Event.terminal.in_(names)) & (Event.created_at >= start) & (Event.created_at < end)
+    tills = {name: _terminal_row(name) for name in names}
+    keys = ("sales_count", "gross_total", "discount_total", "tax_total", "round_off_total")
+    totals = dict.fromkeys((*keys, "sales_total", "unpaid_total"), 0)
+    for name, count, gross, discounts, tax, rounding, total, balance in tuples(
+        Sale.select(
+            Sale.terminal,
+            fn.COUNT(Sale.id),
+            fn.SUM(Sale.subtotal),
+            fn.SUM(Sale.discount_total),
+            fn.SUM(Sale.tax_total),
+            fn.SUM(Sale.round_off),
+            fn.SUM(Sale.total),
+            fn.SUM(Sale.balance),
+        )
+        .join(Event, on=(Sale.event == Event.id))
+        .where(in_day)
+        .group_by(Sale.terminal)
+    ):
+        figures = {
+            "sales_count": count,
+            "gross_total": gross,
+            "discount_total": discounts,
+            "tax_total": tax,
+            "round_off_total": rounding,
+            "sales_total": total,
+            "unpaid_total": balance,
+        }
+        for key, value in figures.items():
+            totals[key] += int(value)
+        tills[name]["sales_count"] += int(count)
+        tills[name]["sales_total"] += int(total)
+        tills[name]["unpaid_total"] += int(balance)
+    tenders: dict[tuple[str, str], dict[str, Any]] = {}
+    by_receipt = 0
+    for name, event_type, method, kind, count, amount in tuples(
+        Payment.select(
+            Payment.terminal,
+            Event.event_type,
+            Payment.method,
+            Payment.kind,
+            fn.COUNT(Payment.id),
+            fn.SUM(Payment.amount),
+        )
+        .join(Event, on=(Payment.event == Event.id))
+        .where(in_day)
+        .group_by(Payment.terminal, Event.event_type, Payment.method, Payment.kind)
+    ):
+        row = tenders.setdefault(
+            (method, kind), {"method": method, "kind": kind, "count": 0, "amount": 0}
+        )
+        row["count"] += int(count)
+        row["amount"] += int(amount)
+        if kind != "on_account":
+            tills[name]["received_total"] += int(amount)
+            if event_type == "receipt.recorded":
+                by_receipt += int(amount)
+    refunds: dict[str, dict[str, Any]] = {}
+    for name, method, count, total in tuples(
+        Return.select(
+            Return.terminal, Return.refund_method, fn.COUNT(Return.id), fn.SUM(Return.total)
+        )
+        .join(Event, on=(Return.event == Event.id))
+        .where(in_day)
+        .group_by(Return.terminal, Return.refund_method)
+    ):
+        row = refunds.setdefault(method, {"method": method, "count": 0, "amount": 0})
+        row["count"] += int(count)
+        row["amount"] += int(total)
+        tills[name]["returns_count"] += int(count)
+        tills[name]["returns_total"] += int(total)
+    for till in tills.values():
+        till["net_sales"] = till["sales_total"] - till["returns_total"]
+    payments = [tenders[key] for key in sorted(tenders) if key[1] != "on_account"]
+    returns_count = sum(r["count"] for r in refunds.values())
+    returns_total = sum(r["amount"] for r in refunds.values())
+    return {
+        "store": store,
+        "day": day.isoformat(),
+        "timezone": timezone,
+        "from_utc": start,
+        "to_utc": end,
+        **totals,
+        "returns_count": returns_count,
+        "returns_total": returns_total,
+        "net_sales": totals["sales_total"] - returns_total,
+        "payments": payments,
+        "received_total": sum(p["amount"] for p in payments),
+        # of which by receipts: paid after the bill was made (orders, dues), whichever day
+        "received_by_receipts": by_receipt,
+        "on_account_total": sum(
+            row["amount"] for key, row in tenders.items() if key[1] == "on_account"
+        ),
+        "refunds": [refunds[key] for key in sorted(refunds)],
+        "terminals": [tills[name] for name in names],
+    }

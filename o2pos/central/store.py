@@ -79,9 +79,11 @@ def upgrade(db: Database) -> None:
 
     New tables and indexes come from ``create_tables`` (``IF NOT EXISTS`` for each, so an
     existing database gains the indexes it lacks: on a large one, the first start after an
-    upgrade builds them, and writers wait meanwhile); then the columns added since."""
+    upgrade builds them, and writers wait meanwhile); then the columns added since, and the
+    indexes no longer used."""
     db.create_tables(MODELS, safe=True)
     add_missing_columns(db)
+    drop_unused_indexes(db)
 
 
 # Columns added to tables a central created before them: (table, column, SQL definition,
@@ -118,6 +120,10 @@ ADDED_COLUMNS: list[tuple[str, str, str, str | None]] = [
     ),
 ]
 
+# Indexes an older central made that nothing needs now: the event's terminal alone is the
+# first column of (terminal, seq), and each index costs every ingest a write.
+DROPPED_INDEXES = [("event", "event_terminal")]
+
 
 def add_missing_columns(db: Database) -> None:
     for table, column, definition, fill in ADDED_COLUMNS:
@@ -133,6 +139,13 @@ def add_missing_columns(db: Database) -> None:
             # another process opening the same SQLite file added it first
             if column not in {c.name for c in db.get_columns(table)}:
                 raise
+
+
+def drop_unused_indexes(db: Database) -> None:
+    for table, name in DROPPED_INDEXES:
+        if name in {i.name for i in db.get_indexes(table)}:  # else no lock is taken at all
+            with db.atomic():
+                db.execute_sql(f'DROP INDEX IF EXISTS "{name}"')
 
 
 def is_postgres(db: Database | None = None) -> bool:

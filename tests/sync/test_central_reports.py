@@ -1,8 +1,10 @@
-"""The central's reports at a real central (issue 16): a terminal's figures kept at ingest.
+"""The central's reports at a real central (issue 16): a store's day of sales, and a
+terminal's figures kept at ingest.
 
-The counters are checked against the counts recomputed from the stored rows, after batches
-sent twice, overlapping and at once; and an existing central's database gains the counters
-(filled in) and the indexes when opened.
+The sales report is checked against what the tills themselves say of the same day (their
+own ``o2pos report daily``), through the real push; the counters against the counts
+recomputed from the stored rows, after batches sent twice, overlapping and at once; and an
+existing central's database gains the counters (filled in) and the indexes when opened.
 """
 
 from __future__ import annotations
@@ -24,15 +26,16 @@ from peewee import Database, PostgresqlDatabase, SqliteDatabase, fn
 
 from o2pos.central import models as cm
 from o2pos.central.ingest import ingest
-from o2pos.central.reports import stats
+from o2pos.central.reports import day_bounds, sales_day, stats
 from o2pos.central.store import (
+    CentralError,
     add_terminal,
     now,
     open_central,
     token_digest,
     upgrade,
 )
-from o2pos.core import models, payments, sales
+from o2pos.core import models, payments, reports, returns, sales
 from o2pos.core.journal import GENESIS_HASH
 from o2pos.core.payments import Tender
 from o2pos.sync.client import CentralClient
@@ -112,6 +115,191 @@ def shown(figures: dict[str, Any]) -> dict[str, int]:
         key: figures[key]
         for key in ("events", "sales_count", "sales_total", "sales_unpaid", "flagged")
     }
+
+
+# --- a store's day --------------------------------------------------------------------------
+
+
+def test_a_stores_day_adds_up_to_what_its_tills_say_of_it(
+    tills: dict[str, Till], central: Central
+) -> None:
+    t1, t2, x = tills["T1"], tills["T2"], tills["X"]
+    cash = sell(t1, [("cash", None)], "RICE1")
+    card = sell(t1, [("card", None)], "SOAP", "COLA")
+    bill = t1.store.bill("TRIM")
+    due = sales.get(bill).total
+    split = sales.checkout(
+        t1.ctx, bill, [tender("cash", 1000), tender("upi", due - 1000)], t1.store.cashier
+    ).sale
+    order = saved_for_customer(t1, "RICE1", "RICE1")
+    t1.push_until_done()
+    # T2 takes part of T1's order (claimed at the central), sells on UPI and on account
+    lookup = StoreOrders(CentralClient(central.url, t2.token, timeout=5.0))
+    claimed = lookup.claim(lookup.find(order.number))
+    payments.collect_remote(at(t2).ctx, t2.store.cashier, [claimed], [Tender("cash", 5000)])
+    upi = sell(t2, [("upi", None)], "COLA")
+    credit = on_account(t2, "SOAP")
+    # half an hour later T1 takes back the rice, in cash
+    t1.store.clock.advance(minutes=30)
+    line = models.SaleLine.get(models.SaleLine.sale == cash.id)
+    back = returns.create(
+        at(t1).ctx, t1.store.manager, cash.number, [returns.ReturnItem(line.id, 1000)], "cash"
+    )
+    # 23:30 in Kolkata is still the day; midnight is the next one's
+    t1.store.clock.advance(hours=11, minutes=30)  # 18:00 UTC
+    late = sell(t1, [("cash", None)], "COLA")
+    t1.store.clock.advance(minutes=30)  # 18:30 UTC
+    after_midnight = sell(t1, [("cash", None)], "SOAP")
+    elsewhere = sell(x, [("cash", None)], "TRIM")  # another store's
+    for till in (t1, t2, x):
+        at(till).push_until_done()
+
+    central.bind()
+    store = store_of(central, t1)
+    day = sales_day(store, DAY, ZONE)
+    bills = [cash, card, split, order, late, upi, credit]
+    assert (day["store"], day["day"], day["timezone"]) == (store, "2026-11-20", ZONE)
+    assert (day["from_utc"], day["to_utc"]) == ("2026-11-19T18:30:00", "2026-11-20T18:30:00")
+    assert day["sales_count"] == len(bills)
+    assert day["sales_total"] == sum(s.total for s in bills)
+    assert day["gross_total"] == sum(s.subtotal for s in bills)
+    assert day["discount_total"] == sum(s.discount_total for s in bills)
+    assert day["tax_total"] == sum(s.tax_total for s in bills)
+    assert day["round_off_total"] == sum(s.round_off for s in bills)
+    assert (day["returns_count"], day["returns_total"]) == (1, back.total)
+    assert day["net_sales"] == day["sales_total"] - back.total
+    # the order less what T2 took for it, and the bill on account
+    assert day["unpaid_total"] == order.total - 5000 + credit.total
+    assert day["refunds"] == [{"method": "cash", "count": 1, "amount": back.total}]
+    money = {p["method"]: (p["kind"], p["count"], p["amount"]) for p in day["payments"]}
+    assert money == {
+        "cash": ("cash", 4, cash.total + 1000 + 5000 + late.total),
+        "card": ("card", 1, card.total),
+        "upi": ("upi", 2, split.total - 1000 + upi.total),
+    }
+    assert day["received_total"] == sum(amount for _, _, amount in money.values())
+    assert day["received_by_receipts"] == 5000
+    assert day["on_account_total"] == credit.total
+    assert [t["terminal"] for t in day["terminals"]] == sorted([t1.name, t2.name])
+    assert sum(t["sales_total"] for t in day["terminals"]) == day["sales_total"]
+
+    # each till's share is what that till's own daily report says of the day
+    for till in (t1, t2):
+        own = reports.daily_report(at(till).ctx, DAY)
+        mine = next(t for t in day["terminals"] if t["terminal"] == till.name)
+        for key in ("sales_count", "sales_total", "returns_count", "returns_total", "net_sales"):
+            assert mine[key] == own[key], (till.name, key)
+        assert mine["received_total"] == own["received_total"], till.name
+
+    central.bind()
+    following = sales_day(store, date(2026, 11, 21), ZONE)
+    assert (following["sales_count"], following["sales_total"]) == (1, after_midnight.total)
+    mine = next(t for t in following["terminals"] if t["terminal"] == t1.name)
+    assert (mine["sales_count"], mine["received_total"]) == (1, after_midnight.total)
+    # in UTC both late bills are the 20th's
+    utc = sales_day(store, DAY, "UTC")
+    assert utc["sales_count"] == len(bills) + 1
+    # the other store's day has only its own bill
+    there = sales_day(store_of(central, x), DAY, ZONE)
+    assert (there["sales_count"], there["sales_total"]) == (1, elsewhere.total)
+
+
+def test_a_day_is_the_stores_local_calendar_day_in_utc_bounds() -> None:
+    assert day_bounds(DAY, ZONE) == ("2026-11-19T18:30:00", "2026-11-20T18:30:00")
+    # a day the clocks go back is 25 hours long
+    assert day_bounds(date(2026, 10, 25), "Europe/London") == (
+        "2026-10-24T23:00:00",
+        "2026-10-26T00:00:00",
+    )
+    start, end = day_bounds(DAY, ZONE)
+    stamps = {
+        "2026-11-19T18:29:59.999999Z": False,
+        "2026-11-19T18:30:00.000000Z": True,
+        "2026-11-20T18:00:00.000000Z": True,
+        "2026-11-20T18:29:59.999999Z": True,
+        "2026-11-20T18:30:00.000000Z": False,
+    }
+    assert {s: start <= s < end for s in stamps} == stamps
+
+
+def test_an_unknown_store_is_named_in_a_clear_message(central: Central, tmp_path: Path) -> None:
+    central.bind()
+    with pytest.raises(CentralError, match="No store named nosuch-store: no terminal stands in it"):
+        sales_day("nosuch-store", DAY, ZONE)
+    done = subprocess.run(
+        o2pos_cmd(
+            "central",
+            "report",
+            "sales",
+            "--store",
+            "nosuch-store",
+            "--day",
+            "2026-11-20",
+            "--db",
+            central.db_url,
+        ),
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1
+    assert "No store named nosuch-store" in done.stderr
+    for bad, why in (
+        (["--day", "20-11-2026"], "--day is a day, YYYY-MM-DD"),
+        (["--tz", "Mars/Olympus"], "Unknown time zone Mars/Olympus"),
+        (["--store", "Not A Store!"], "A store name is 1 to 32 letters"),
+    ):
+        args = ["--store", "x", "--day", "2026-11-20", *bad]
+        done = subprocess.run(
+            o2pos_cmd("central", "report", "sales", *args, "--db", central.db_url),
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 2 and why in done.stderr, done.stderr
+
+
+def test_the_report_and_stats_commands_print_what_the_functions_read(
+    central: Central, tmp_path: Path
+) -> None:
+    store = shop()
+    name, token = central.register(store=store)
+    with httpx.Client(base_url=central.url, timeout=30) as http:
+        chain = Chain(central, http, name, token)
+        chain.stored([chain.event("sale.completed", sale_payload(total=12345, paid=12000))])
+    central.bind()
+    args = ["--store", store, "--day", "2026-12-01", "--tz", ZONE, "--db", central.db_url]
+    done = subprocess.run(
+        o2pos_cmd("central", "report", "sales", *args, "--json"), capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == sales_day(store, date(2026, 12, 1), ZONE)
+    assert json.loads(done.stdout)["unpaid_total"] == 345
+    text = subprocess.run(
+        o2pos_cmd("central", "report", "sales", *args), capture_output=True, text=True
+    ).stdout
+    assert f"{store} 2026-12-01 ({ZONE}" in text and "123.45" in text and "net sales" in text
+
+    done = subprocess.run(
+        o2pos_cmd("central", "stats", "--terminal", name.lower(), "--json", "--db", central.db_url),
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    one = json.loads(done.stdout)
+    central.bind()
+    assert list(one) == [name] and one == stats(name)
+    assert one[name]["sales_total"] == 12345 and one[name]["sales_unpaid"] == 345
+    text = subprocess.run(
+        o2pos_cmd("central", "stats", "--terminal", name, "--db", central.db_url),
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert text.startswith(name) and "store" not in text  # one till: no store line
+    done = subprocess.run(
+        o2pos_cmd("central", "stats", "--terminal", "NOSUCH", "--db", central.db_url),
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1 and "No terminal named NOSUCH" in done.stderr
 
 
 # --- the counters -----------------------------------------------------------------------------
@@ -252,8 +440,9 @@ def old_central(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Data
     db.execute_sql('UPDATE "event" SET "flag" = \'odd\' WHERE "seq" = 2')
     for column in ("event_count", "sales_count", "sales_total"):
         db.execute_sql(f'ALTER TABLE "terminal" DROP COLUMN "{column}"')
-    for index in ("event_flagged", "sale_unpaid"):
+    for index in ("event_terminal_created_at", "event_flagged", "sale_unpaid"):
         db.execute_sql(f'DROP INDEX "{index}"')
+    db.execute_sql('CREATE INDEX "event_terminal" ON "event" ("terminal")')
     yield db
     if request.param == "postgres":
         db.execute_sql(f"DROP SCHEMA {schema} CASCADE")
@@ -268,7 +457,8 @@ def test_an_existing_central_gains_its_counters_filled_in_and_the_reports_indexe
     upgrade(db)
     upgrade(db)  # twice: nothing left to do, no error
     indexes = {i.name for table in ("event", "sale") for i in db.get_indexes(table)}
-    assert {"event_flagged", "sale_unpaid"} <= indexes
+    assert {"event_terminal_created_at", "event_flagged", "sale_unpaid"} <= indexes
+    assert "event_terminal" not in indexes
     for name in ("OLD1", "OLD2"):
         figures = stats(name)[name]
         assert shown(figures) == {
@@ -282,6 +472,10 @@ def test_an_existing_central_gains_its_counters_filled_in_and_the_reports_indexe
     head = cm.Terminal.get_by_id("OLD1").high_water_hash
     ingest("OLD1", [next_event("OLD1", 5, head, "sale.completed", sale_payload(total=5))])
     assert (stats("OLD1")["OLD1"]["events"], stats("OLD1")["OLD1"]["sales_total"]) == (5, 1005)
+    # a store's day reads through the new index
+    cm.Terminal.update(store="oldshop").execute()
+    day = sales_day("oldshop", date(2026, 12, 1), ZONE)
+    assert (day["sales_count"], day["sales_total"], day["unpaid_total"]) == (9, 2005, 600)
 
 
 def test_an_existing_sqlite_central_is_upgraded_when_a_command_opens_it(tmp_path: Path) -> None:
@@ -300,7 +494,7 @@ def test_an_existing_sqlite_central_is_upgraded_when_a_command_opens_it(tmp_path
     with sqlite3.connect(path) as con:
         for column in ("event_count", "sales_count", "sales_total"):
             con.execute(f'ALTER TABLE "terminal" DROP COLUMN "{column}"')
-        con.execute('DROP INDEX "sale_unpaid"')
+        con.execute('DROP INDEX "event_terminal_created_at"')
     con.close()
     done = subprocess.run(
         o2pos_cmd("central", "stats", "--json", "--db", str(path)), capture_output=True, text=True
@@ -311,4 +505,4 @@ def test_an_existing_sqlite_central_is_upgraded_when_a_command_opens_it(tmp_path
     with sqlite3.connect(path) as con:
         names = {row[0] for row in con.execute("SELECT name FROM sqlite_master")}
     con.close()
-    assert "sale_unpaid" in names
+    assert "event_terminal_created_at" in names
