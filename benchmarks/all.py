@@ -8,7 +8,10 @@ then say ``failed: why``): start-up time and peak RSS beside a minimal Textual a
 search and a sale's commit beside the raw-sqlite3 floor (``core.py``), flush beside the plain-httpx
 floor and central ingest (``sync.py``; on PostgreSQL only with ``--pg``, never by
 default: it drops the central's tables in that database), another till's order and a
-gift voucher looked up at a local central (``orders.py``), the central's peak memory on the
+gift voucher looked up at a local central (``orders.py``), a store's day of sales and a
+terminal's stats at a central of ten million events beside a small one
+(``central_reports.py``; its generated central is kept between runs, and on PostgreSQL
+only with ``--pg``, in a schema of its own), the central's peak memory on the
 worst bodies a token holder can send (``hostile.py``), idle CPU (``tui.py``) and the
 bytes an SSH session carries, idle and per sale (``ssh.py``; on the wire too where an
 OpenSSH server can be used). The sizes are each script's documented defaults (100,000
@@ -60,6 +63,8 @@ SIZES: dict[str, tuple[float, float]] = {
     "carts": (10, 1),  # offers.py: 50-line carts scanned, offers evaluated after each scan
     "shift_sales": (1000, 4),  # shift.py: cash sales through the screens
     "history_events": (1_000_000, 1_500),  # history.py: journal events of the old till
+    "report_events": (10_000_000, 2_000),  # central_reports.py: events at the big central
+    "report_runs": (20, 3),  # central_reports.py: reports timed on each central
 }
 
 # the order of the table: the issue's, then what else the scripts measure
@@ -75,6 +80,7 @@ AREAS = [
     "flush",
     "ingest",
     "store lookup",
+    "central reports",
     "hostile",
     "idle CPU",
     "shift",
@@ -134,6 +140,24 @@ PARTS = [
             ("store lookup", "a gift voucher by code (payment dialog)"),
             ("store lookup", "F3's list of the store's open bills"),
             ("store lookup", "F3's search of open bills by customer name"),
+        ),
+    ),
+    Part(
+        "reports",
+        "central_reports.py: a store's day and a till's stats, ten million events (SQLite)",
+        (
+            ("central reports", "a store's day of sales (report sales), SQLite"),
+            ("central reports", "one terminal's stats (stats --terminal), SQLite"),
+            ("central reports", "every terminal's stats, SQLite"),
+        ),
+    ),
+    Part(
+        "reports_pg",
+        "central_reports.py: the same on PostgreSQL",
+        (
+            ("central reports", "a store's day of sales (report sales), PostgreSQL"),
+            ("central reports", "one terminal's stats (stats --terminal), PostgreSQL"),
+            ("central reports", "every terminal's stats, PostgreSQL"),
         ),
     ),
     Part(
@@ -206,6 +230,13 @@ def run_part(name: str, args: argparse.Namespace) -> list[Row]:
         import orders
 
         return orders.run(int(args.orders), int(args.lookups))
+    if name in ("reports", "reports_pg"):
+        import central_reports
+
+        events = int(args.report_events)
+        baseline = min(10_000, max(1_000, events // 10))
+        pg = args.pg if name == "reports_pg" else ""
+        return central_reports.run(events, baseline, int(args.report_runs), pg)
     if name == "hostile":
         import hostile
 
@@ -390,9 +421,12 @@ def main(argv: list[str] | None = None) -> None:
     started = time.monotonic()
     rows: list[Row] = []
     for n, part in enumerate(PARTS, 1):
-        if part.name == "pg" and not args.pg:
-            per = f"{args.terminals:g} terminals × {args.per_terminal:g} events at once"
-            rows.append(Row("ingest", f"{per}, central on PostgreSQL", PG_SKIPPED))
+        if part.name in ("pg", "reports_pg") and not args.pg:
+            if part.name == "pg":
+                per = f"{args.terminals:g} terminals × {args.per_terminal:g} events at once"
+                rows.append(Row("ingest", f"{per}, central on PostgreSQL", PG_SKIPPED))
+            else:
+                rows += [Row(area, measure, PG_SKIPPED) for area, measure in part.rows]
             print(f"[{n}/{len(PARTS)}] {part.title}: {PG_SKIPPED}", file=sys.stderr)
             continue
         print(f"[{n}/{len(PARTS)}] {part.title} …", file=sys.stderr, flush=True)

@@ -30,7 +30,7 @@ from typing import Any
 
 from peewee import fn
 
-from .models import Counter, CouponUse, Event, MasterRecord, Terminal
+from .models import Counter, CouponUse, MasterRecord, Terminal
 from .orders import OrderRefusal
 from .store import is_postgres, now, write
 
@@ -296,16 +296,3 @@ class CouponBook:
         for code in sorted(self.changed):
             data = {"store": self.store, "code": code, "used_count": self.used[code]}
             put(MASTER_KIND, master_key(self.store, code), data)
-
-
-def over_limit_counts() -> dict[str, int]:
-    """Per terminal: its events that used a coupon beyond the store's limit."""
-    from o2pos.core.models import tuples
-
-    return dict(
-        tuples(
-            Event.select(Event.terminal, fn.COUNT(Event.id))
-            .where(Event.flag.contains(OVER_LIMIT))
-            .group_by(Event.terminal)
-        )
-    )

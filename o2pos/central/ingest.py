@@ -20,6 +20,7 @@ from o2pos.core.models import tuples
 
 from .models import Event, Terminal
 from .projection import BatchProjector
+from .reports import counted
 from .store import bulk_insert, lock_terminal, now, write
 
 MAX_BATCH = 500
@@ -155,6 +156,7 @@ def ingest(terminal_name: str, events: list[dict[str, Any]], source: str = "push
                     )
         new = [e for e in events if e["seq"] > high]
         result = IngestResult(high, high_hash, duplicates=len(held))
+        counters: dict[str, Any] = {}  # what the new events add to the terminal's (reports)
         if new:
             if new[0]["prev_hash"] != high_hash:
                 raise Conflict(
@@ -211,7 +213,9 @@ def ingest(terminal_name: str, events: list[dict[str, Any]], source: str = "push
                     )
                 )
             )
-            flagged = BatchProjector(terminal_name, [(ids[e["seq"]], e) for e in new]).run()
+            projector = BatchProjector(terminal_name, [(ids[e["seq"]], e) for e in new])
+            flagged = projector.run()
+            counters = counted(len(new), projector.batch.sales)
             for seq, flags in sorted(flagged.items()):
                 Event.update(flag="; ".join(flags)).where(Event.id == ids[seq]).execute()
                 result.flagged.append(seq)
@@ -221,6 +225,7 @@ def ingest(terminal_name: str, events: list[dict[str, Any]], source: str = "push
             high_water_seq=result.acked_seq,
             high_water_hash=result.acked_hash,
             last_seen_at=now(),
+            **counters,
         ).where(Terminal.name == terminal_name).execute()
     return result
 

@@ -8,6 +8,7 @@ the events if ever needed. Money is integer minor units here as everywhere.
 from __future__ import annotations
 
 from peewee import (
+    SQL,
     AutoField,
     BigIntegerField,
     BooleanField,
@@ -38,6 +39,11 @@ class Terminal(CentralModel):
     ``wrap_key`` seals the PIN verifiers served to this till (``core.pinwrap``): it must be
     kept to seal, so it is stored as issued, and never served. Null for a terminal
     registered before keys existed, until it is registered again.
+
+    ``event_count``, ``sales_count`` and ``sales_total`` are what ``o2pos central stats``
+    shows of the till: kept by ingest in the transaction that stores the events and
+    projects the sales (``reports.counted``), so reading them costs one row however long
+    the till's history is; counting them took a scan of it (issue 16).
     """
 
     name = CharField(primary_key=True, max_length=8)
@@ -50,11 +56,22 @@ class Terminal(CentralModel):
     high_water_seq = BigIntegerField(default=0)
     high_water_hash = CharField(max_length=64)
     last_seen_at = DateTimeField(null=True)
+    event_count = BigIntegerField(default=0)
+    sales_count = BigIntegerField(default=0)
+    sales_total = BigIntegerField(default=0)
 
 
 class Event(CentralModel):
+    """One journal entry as received.
+
+    Its indexes: (terminal, seq), the chain (and what a terminal's own index would be:
+    the terminal's single-column one is left out, ``store.DROPPED_INDEXES``); (terminal,
+    created_at), a store's day (``reports.sales_day``: every reporting row joins its event);
+    and the flagged events, few, by terminal (``event_flagged``, below: ``stats``).
+    """
+
     id = AutoField()
-    terminal = ForeignKeyField(Terminal, column_name="terminal", backref="events")
+    terminal = ForeignKeyField(Terminal, column_name="terminal", backref="events", index=False)
     seq = BigIntegerField()
     event_id = CharField(unique=True, max_length=36)
     event_type = CharField(max_length=40)
@@ -71,7 +88,11 @@ class Event(CentralModel):
     flag = TextField(null=True)
 
     class Meta:
-        indexes = ((("terminal", "seq"), True),)
+        indexes = ((("terminal", "seq"), True), (("terminal", "created_at"), False))
+
+
+# partial: a flagged event is rare, so this stays small whatever the history's length
+Event.add_index(Event.index(Event.terminal, where=Event.flag.is_null(False), name="event_flagged"))
 
 
 class Sale(CentralModel):
@@ -91,6 +112,13 @@ class Sale(CentralModel):
     paid = BigIntegerField()
     balance = BigIntegerField()
     event = ForeignKeyField(Event, column_name="event_id")
+
+
+# partial: what a till's sales still owe is in the few bills not paid in full (``stats``);
+# a literal 0, as a partial index is used only for the very term it was made with
+Sale.add_index(
+    Sale.index(Sale.terminal, Sale.balance, where=Sale.balance != SQL("0"), name="sale_unpaid")
+)
 
 
 class Payment(CentralModel):

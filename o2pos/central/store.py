@@ -65,8 +65,7 @@ def open_central(url: str | Path = DEFAULT_DB, *, create: bool = True) -> Databa
         )
     central_db.initialize(db)
     if create:
-        db.create_tables(MODELS, safe=True)
-        add_missing_columns(db)
+        upgrade(db)
         with db.atomic():
             Counter.insert(name="master", value=0).on_conflict_ignore().execute()
         from .master import seed_reference  # master builds on this module
@@ -75,28 +74,78 @@ def open_central(url: str | Path = DEFAULT_DB, *, create: bool = True) -> Databa
     return db
 
 
-# Columns added to tables a central created before them: (table, column, SQL definition).
-# ``create_tables`` makes a new database whole; an existing one gets each column it lacks.
+def upgrade(db: Database) -> None:
+    """Make the schema what the models say, whatever version of the central made it.
+
+    New tables and indexes come from ``create_tables`` (``IF NOT EXISTS`` for each, so an
+    existing database gains the indexes it lacks: on a large one, the first start after an
+    upgrade builds them, and writers wait meanwhile); then the columns added since, and the
+    indexes no longer used."""
+    db.create_tables(MODELS, safe=True)
+    add_missing_columns(db)
+    drop_unused_indexes(db)
+
+
+# Columns added to tables a central created before them: (table, column, SQL definition,
+# the UPDATE that fills it in for the rows already there, or None).
+# ``create_tables`` makes a new database whole; an existing one gets each column it lacks,
+# filled in the transaction that adds it, so no ingest ever sees it half made (on
+# PostgreSQL the ALTER holds the table until the commit; on SQLite the write lock does).
 # Terminals registered before stores stand in the default store, with no key until they
-# are registered again (``/v1/master`` tells them so).
-ADDED_COLUMNS = [
-    ("terminal", "store", f"VARCHAR(32) NOT NULL DEFAULT '{DEFAULT_STORE}'"),
-    ("terminal", "wrap_key", "VARCHAR(64)"),
+# are registered again (``/v1/master`` tells them so). A terminal's counters
+# (``Terminal``) start from its events and sales as they stand: one scan of each, once.
+ADDED_COLUMNS: list[tuple[str, str, str, str | None]] = [
+    ("terminal", "store", f"VARCHAR(32) NOT NULL DEFAULT '{DEFAULT_STORE}'", None),
+    ("terminal", "wrap_key", "VARCHAR(64)", None),
+    (
+        "terminal",
+        "event_count",
+        "BIGINT NOT NULL DEFAULT 0",
+        'UPDATE "terminal" SET "event_count" = '
+        '(SELECT COUNT(*) FROM "event" WHERE "event"."terminal" = "terminal"."name")',
+    ),
+    (
+        "terminal",
+        "sales_count",
+        "BIGINT NOT NULL DEFAULT 0",
+        'UPDATE "terminal" SET "sales_count" = '
+        '(SELECT COUNT(*) FROM "sale" WHERE "sale"."terminal" = "terminal"."name")',
+    ),
+    (
+        "terminal",
+        "sales_total",
+        "BIGINT NOT NULL DEFAULT 0",
+        'UPDATE "terminal" SET "sales_total" = (SELECT COALESCE(SUM("total"), 0) '
+        'FROM "sale" WHERE "sale"."terminal" = "terminal"."name")',
+    ),
 ]
+
+# Indexes an older central made that nothing needs now: the event's terminal alone is the
+# first column of (terminal, seq), and each index costs every ingest a write.
+DROPPED_INDEXES = [("event", "event_terminal")]
 
 
 def add_missing_columns(db: Database) -> None:
-    for table, column, definition in ADDED_COLUMNS:
+    for table, column, definition, fill in ADDED_COLUMNS:
         if column in {c.name for c in db.get_columns(table)}:
             continue
         exists = "IF NOT EXISTS " if isinstance(db, PostgresqlDatabase) else ""
         try:
             with db.atomic():
                 db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN {exists}"{column}" {definition}')
+                if fill is not None:
+                    db.execute_sql(fill)
         except OperationalError:
             # another process opening the same SQLite file added it first
             if column not in {c.name for c in db.get_columns(table)}:
                 raise
+
+
+def drop_unused_indexes(db: Database) -> None:
+    for table, name in DROPPED_INDEXES:
+        if name in {i.name for i in db.get_indexes(table)}:  # else no lock is taken at all
+            with db.atomic():
+                db.execute_sql(f'DROP INDEX IF EXISTS "{name}"')
 
 
 def is_postgres(db: Database | None = None) -> bool:

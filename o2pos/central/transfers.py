@@ -33,10 +33,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from peewee import IntegrityError, fn
+from peewee import IntegrityError
 
 from o2pos.core.eventschema import INT64
-from o2pos.core.models import tuples
 
 from .models import Event, StockTransfer, Terminal, central_db
 from .orders import OrderRefusal
@@ -395,14 +394,3 @@ def report(store: str | None = None) -> list[dict[str, Any]]:
         data = {**_summary(row, moment), "store": row.store, "to_store": row.to_store}
         rows.append({**data, "state": state_of(data)})
     return rows
-
-
-def received_twice() -> dict[str, int]:
-    """Per terminal: its receipts of transfers another receipt had received already."""
-    return dict(
-        tuples(
-            Event.select(Event.terminal, fn.COUNT(Event.id))
-            .where(Event.event_type == "transfer.received", Event.flag.contains(RECEIVED_TWICE))
-            .group_by(Event.terminal)
-        )
-    )

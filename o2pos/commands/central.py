@@ -429,16 +429,21 @@ def import_(
 
 @app.command()
 def stats(
+    terminal: Annotated[str | None, typer.Option("--terminal", help="Only this terminal")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Money in minor units")] = False,
     db: DbOption = None,
 ) -> None:
     """Per terminal: events held, high-water seq, sales count, total and what is still unpaid
     of them (paid at any till); then the store's."""
+    from o2pos.central.models import Terminal
     from o2pos.central.reports import stats as read_stats
     from o2pos.core.money import format_amount
 
     _open(db)
-    data = read_stats()
+    name = terminal.strip().upper() if terminal is not None else None
+    if name is not None and Terminal.get_or_none(Terminal.name == name) is None:
+        raise fail(f"No terminal named {name} is registered (o2pos central stats lists them)")
+    data = read_stats(name)
     if as_json:
         typer.echo(json.dumps(data, indent=2, sort_keys=True))
         return
@@ -663,3 +668,85 @@ def report_offers(
         )
     total = sum(row["amount"] for row in rows)
     typer.echo(f"{'total':<38} {sum(r['times'] for r in rows):>5} {format_amount(total):>12}")
+
+
+@report.command("sales")
+def report_sales(
+    store: Annotated[str, typer.Option("--store", help="The store (as add-terminal named it)")],
+    day: Annotated[
+        str | None, typer.Option("--day", help="YYYY-MM-DD, the store's (default: today there)")
+    ] = None,
+    timezone: Annotated[
+        str, typer.Option("--tz", help="The store's time zone, for its day")
+    ] = "Asia/Kolkata",
+    as_json: Annotated[bool, typer.Option("--json", help="Amounts in paise")] = False,
+    db: DbOption = None,
+) -> None:
+    """A store's day of sales: bills, gross, discounts, tax, round-off, returns, net sales,
+    what is unpaid, money by tender and refunds by method, and each till's share."""
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from o2pos.central.reports import sales_day
+    from o2pos.central.store import CentralError, store_name
+    from o2pos.core.money import format_amount
+
+    try:
+        zone = ZoneInfo(timezone)
+        chosen = date.fromisoformat(day) if day else datetime.now(zone).date()
+    except ValueError as exc:
+        raise fail(f"--day is a day, YYYY-MM-DD: {exc}", 2) from exc
+    except (ZoneInfoNotFoundError, OSError) as exc:
+        raise fail(f"Unknown time zone {timezone}", 2) from exc
+    try:
+        shop = store_name(store)
+    except CentralError as exc:
+        raise fail(str(exc), 2) from exc
+    _open(db)
+    try:
+        data = sales_day(shop, chosen, timezone)
+    except CentralError as exc:
+        raise fail(str(exc)) from exc
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, sort_keys=True))
+        return
+    tills = ", ".join(t["terminal"] for t in data["terminals"])
+    typer.echo(
+        f"{data['store']} {data['day']} ({timezone}; {data['from_utc']} to {data['to_utc']} UTC)"
+        f", tills {tills}"
+    )
+
+    def line(label: str, amount: int, count: int | None = None) -> None:
+        counted = f"{count:>6}" if count is not None else " " * 6
+        typer.echo(f"  {label:<24}{counted} {format_amount(amount):>14}")
+
+    line("bills", data["sales_total"], data["sales_count"])
+    line("gross", data["gross_total"])
+    line("discounts", -data["discount_total"])
+    line("tax (in the totals)", data["tax_total"])
+    line("round-off", data["round_off_total"])
+    line("returns", -data["returns_total"], data["returns_count"])
+    line("net sales", data["net_sales"])
+    line("unpaid of the day's bills", data["unpaid_total"])
+    typer.echo("by tender")
+    for row in data["payments"]:
+        line(f"{row['method']} ({row['kind']})", row["amount"], row["count"])
+    line("received", data["received_total"])
+    if data["received_by_receipts"]:
+        line("of which by receipts", data["received_by_receipts"])
+    if data["on_account_total"]:
+        line("on account (credit)", data["on_account_total"])
+    if data["refunds"]:
+        typer.echo("refunds")
+        for row in data["refunds"]:
+            line(row["method"], -row["amount"], row["count"])
+    typer.echo(
+        f"{'till':<8} {'bills':>6} {'sales':>14} {'returns':>14} {'net':>14} "
+        f"{'received':>14} {'unpaid':>12}"
+    )
+    for t in data["terminals"]:
+        typer.echo(
+            f"{t['terminal']:<8} {t['sales_count']:>6} {format_amount(t['sales_total']):>14} "
+            f"{format_amount(-t['returns_total']):>14} {format_amount(t['net_sales']):>14} "
+            f"{format_amount(t['received_total']):>14} {format_amount(t['unpaid_total']):>12}"
+        )

@@ -20,6 +20,7 @@ AREAS = {
     "flush",
     "ingest",
     "store lookup",
+    "central reports",
     "hostile",
     "idle CPU",
     "SSH idle",
