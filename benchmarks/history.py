@@ -13,13 +13,14 @@ event ids and timestamps, chained and hashed exactly as ``journal.append`` does.
 passes ``journal verify --full`` (checked here) and reads as years of days of ``--per-day``
 sales; then a register session is opened on it, as on the new till.
 
-On each till, the same measures:
+On each till, the same measures, the first four timed in rounds that alternate between the
+two tills (the host's speed varies by half within minutes, and what lands on one till's
+turn must land on the other's too):
 
 - **start-up**: ``o2pos run`` in a real terminal to its login screen drawn (``startup.py``'s
-  measure: tmux, 80×24; median of ``--runs``);
+  measure: tmux, 80×24; median of ``--runs``, one a round);
 - **pending count**: what the status bar shows, ``syncstate.pending_count`` (median of 200);
-- **sale commit**: a 5-line cash sale's checkout (median of ``--sales``, timed in rounds that
-  alternate between the two tills);
+- **sale commit**: a 5-line cash sale's checkout (median of ``--sales``);
 - **report x**: the open session's X report (median of 20);
 - **journal verify**: the incremental check (what runs before each push: from the
   checkpoint on) after one more sale, and the full walk.
@@ -260,13 +261,13 @@ def write_history(ctx: Context, template: Template, events: int, per_day: int) -
     return sold
 
 
-def _median(fn: Callable[[], Any], times: int) -> float:
+def _times(fn: Callable[[], Any], times: int) -> list[float]:
     taken = []
     for _ in range(times):
         started = time.perf_counter()
         fn()
         taken.append(time.perf_counter() - started)
-    return statistics.median(taken)
+    return taken
 
 
 @dataclass
@@ -292,32 +293,40 @@ def _open(directory: Path) -> tuple[Context, Employee]:
     return ctx, cashier
 
 
-def commit_rounds(tills: list[Path], sales_timed: int, rounds: int = 5) -> list[list[float]]:
-    """Each till's sale commits (seconds), timed in alternating rounds of ``sales_timed /
-    rounds`` sales: whatever else the machine does lands on both alike. Timed one till
-    after the other, the same build once gave the old till 1.30× and once 0.76×."""
-    times: list[list[float]] = [[] for _ in tills]
+def alternating(
+    tills: list[Path], sales_timed: int, runs: int, rounds: int = 5
+) -> list[dict[str, list[float]]]:
+    """Each till's start-ups, pending counts, sale commits and X reports (seconds), timed in
+    rounds that alternate between the tills, on connections kept open: whatever else the
+    machine does lands on both alike. Timed one till after the other, the same build once
+    gave the old till's commit 1.30× and once 0.76×, and its X report 1.56× once."""
+    times: list[dict[str, list[float]]] = [
+        {"startup": [], "pending": [], "commit": [], "report": []} for _ in tills
+    ]
     rngs = [random.Random(7) for _ in tills]
     rounds = max(1, min(rounds, sales_timed))  # a short run (all.py --quick): fewer rounds
-    opened = [_open(directory) for directory in tills]  # kept open: no cold start per round
-    for _ in range(rounds):
+    startup.compile_o2pos()
+    opened = [_open(directory) for directory in tills]
+    for round_no in range(max(rounds, runs)):
         for index, (ctx, cashier) in enumerate(opened):
+            mine = times[index]
+            if round_no < runs:
+                mine["startup"].append(startup.till(tills[index]).seconds)
+            if round_no >= rounds:
+                continue
             database.initialize(ctx.db)  # the models read and write this till's database
-            times[index] += timed_checkouts(
+            mine["commit"] += timed_checkouts(
                 ctx, cashier, rngs[index], max(1, sales_timed // rounds)
             )
+            mine["pending"] += _times(lambda c=ctx: syncstate.pending_count(c), 40)
+            mine["report"] += _times(lambda c=ctx: reports.x_report(c), 4)
     for ctx, _ in opened:
         ctx.db.close()
     return times
 
 
-def figures(directory: Path, commits: list[float], runs: int) -> TillFigures:
-    os.chdir(directory)
-    startup.compile_o2pos()
-    startup_times = [startup.till(directory).seconds for _ in range(runs)]
+def figures(directory: Path, timed: dict[str, list[float]]) -> TillFigures:
     ctx, _ = _open(directory)
-    pending = _median(lambda: syncstate.pending_count(ctx), 200)
-    report = _median(lambda: reports.x_report(ctx), 20)
     assert integrity.check(ctx).ok  # a checkpoint at the end, as after a push round
     simulate(ctx, 1, seed=3)  # one more sale since: what the next push checks
     started = time.perf_counter()
@@ -332,10 +341,10 @@ def figures(directory: Path, commits: list[float], runs: int) -> TillFigures:
     ctx.db.close()
     return TillFigures(
         count,
-        statistics.median(startup_times),
-        pending,
-        statistics.median(commits),
-        report,
+        statistics.median(timed["startup"]),
+        statistics.median(timed["pending"]),
+        statistics.median(timed["commit"]),
+        statistics.median(timed["report"]),
         verify_quick,
         verify_full,
         (directory / "data" / "o2pos.db").stat().st_size,
@@ -367,9 +376,9 @@ def measure(events: int, per_day: int, sales_timed: int, runs: int) -> HistoryRe
         ctx = context_of(None)
         assert integrity.check(ctx, full=True).ok, "the generated chain does not verify"
         ctx.db.close()
-        new_commits, old_commits = commit_rounds([new_dir, old_dir], sales_timed)
-        new = figures(new_dir, new_commits, runs)
-        old = figures(old_dir, old_commits, runs)
+        new_times, old_times = alternating([new_dir, old_dir], sales_timed, runs)
+        new = figures(new_dir, new_times)
+        old = figures(old_dir, old_times)
         os.chdir(tmp)
     return HistoryResults(new, old, generated, sold)
 
