@@ -19,9 +19,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 import httpx
 import pytest
+from peewee import PostgresqlDatabase
 
 from o2pos.central import models as central_models
 from o2pos.central.store import add_terminal, open_central
@@ -250,3 +252,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
+
+
+def pg_in_schema(schema: str) -> PostgresqlDatabase:
+    """The test server's database with ``schema`` first on the search path: tables of its
+    own (an old layout to upgrade), beside the test central's."""
+    parts = urlparse(PG_URL)
+    return PostgresqlDatabase(
+        parts.path.lstrip("/"),
+        user=unquote(parts.username or "") or None,
+        password=unquote(parts.password or "") or None,
+        host=parts.hostname,
+        port=parts.port,
+        options=f"-c search_path={schema}",
+    )

@@ -18,11 +18,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
 
 import httpx
 import pytest
-from peewee import Database, PostgresqlDatabase, SqliteDatabase, fn
+from peewee import Database, SqliteDatabase, fn
 
 from o2pos.central import models as cm
 from o2pos.central.ingest import ingest
@@ -42,7 +41,16 @@ from o2pos.sync.client import CentralClient
 from o2pos.sync.orders import StoreOrders
 from tests.events import next_event
 from tests.sync.chain import Chain, sale_payload
-from tests.sync.conftest import BACKENDS, PG_URL, Central, Till, at, counters, o2pos_cmd, shop
+from tests.sync.conftest import (
+    BACKENDS,
+    Central,
+    Till,
+    at,
+    counters,
+    o2pos_cmd,
+    pg_in_schema,
+    shop,
+)
 
 DAY = date(2026, 11, 20)  # the clocks start at 06:00 UTC that day: 11:30 in Kolkata
 ZONE = "Asia/Kolkata"
@@ -396,18 +404,6 @@ def test_the_counters_of_tills_that_sold_through_the_real_push_equal_the_rows(
 # --- an existing central ------------------------------------------------------------------------
 
 
-def _pg_schema_db(schema: str) -> PostgresqlDatabase:
-    parts = urlparse(PG_URL)
-    return PostgresqlDatabase(
-        parts.path.lstrip("/"),
-        user=unquote(parts.username or "") or None,
-        password=unquote(parts.password or "") or None,
-        host=parts.hostname,
-        port=parts.port,
-        options=f"-c search_path={schema}",  # its own tables, beside the test central's
-    )
-
-
 @pytest.fixture(params=BACKENDS)
 def old_central(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A central with history, laid out as before the counters and the report's indexes."""
@@ -416,7 +412,7 @@ def old_central(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Data
     if request.param == "sqlite":
         db = SqliteDatabase(tmp_path / "old.db", pragmas={"foreign_keys": 1})
     else:
-        db = _pg_schema_db(schema)
+        db = pg_in_schema(schema)
         db.execute_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
         db.execute_sql(f"CREATE SCHEMA {schema}")
     cm.central_db.initialize(db)

@@ -11,11 +11,10 @@ import sqlite3
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 import httpx
 import pytest
-from peewee import Database, PostgresqlDatabase, SqliteDatabase
+from peewee import Database, SqliteDatabase
 
 from o2pos.central import models as central_models
 from o2pos.central.store import add_missing_columns, add_terminal, now, token_digest
@@ -28,12 +27,12 @@ from o2pos.sync.engine import SyncEngine
 from tests.conftest import build_store
 from tests.sync.conftest import (
     BACKENDS,
-    PG_URL,
     Central,
     Till,
     free_port,
     make_till,
     o2pos_cmd,
+    pg_in_schema,
     stop,
     wait_until_up,
 )
@@ -204,16 +203,8 @@ def old_central(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Data
     if request.param == "sqlite":
         db = SqliteDatabase(tmp_path / "old.db")
     else:
-        parts = urlparse(PG_URL)
         schema = f"o2pos_migration_{os.getpid()}"
-        db = PostgresqlDatabase(
-            parts.path.lstrip("/"),
-            user=unquote(parts.username or "") or None,
-            password=unquote(parts.password or "") or None,
-            host=parts.hostname,
-            port=parts.port,
-            options=f"-c search_path={schema}",  # its own tables, beside the test central's
-        )
+        db = pg_in_schema(schema)
         db.execute_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
         db.execute_sql(f"CREATE SCHEMA {schema}")
     central_models.central_db.initialize(db)
