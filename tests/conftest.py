@@ -37,6 +37,8 @@ def _worker_database() -> None:
     import it), so whatever reads ``O2POS_TEST_PG`` sees the worker's."""
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     base = os.environ.get("O2POS_TEST_PG", "")
+    if base == "none":  # as ./scripts/test takes it: the central's tests on SQLite only
+        os.environ["O2POS_TEST_PG"] = base = ""
     if not worker or not base:
         return
     import psycopg2  # the central extra
