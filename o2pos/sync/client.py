@@ -176,13 +176,8 @@ class CentralClient:
     def head(self) -> dict[str, Any]:
         return self._request("GET", "/v1/journal/head")
 
-    def push(self, terminal_id: str, events: list[dict[str, Any]]) -> dict[str, Any]:
-        return self._request(
-            "POST", "/v1/journal", json={"terminal_id": terminal_id, "events": events}
-        )
-
-    def push_encoded(self, terminal_id: str, events: bytes) -> dict[str, Any]:
-        """``push`` of events already encoded as a JSON array (``syncstate.pending_batch``)."""
+    def push(self, terminal_id: str, events: bytes) -> dict[str, Any]:
+        """Events already encoded as a JSON array (``syncstate.pending_batch``)."""
         head = b'{"terminal_id":' + orjson.dumps(terminal_id) + b',"events":'
         return self._request(
             "POST",

@@ -124,7 +124,7 @@ class SyncEngine:
             if batch is None:
                 return Outcome("ok", True, sent=sent)
             try:
-                answer = self.client.push_encoded(terminal, batch.events)
+                answer = self.client.push(terminal, batch.events)
                 if self._before_ack is not None:
                     self._before_ack(answer)
                 moved = syncstate.record_ack(
