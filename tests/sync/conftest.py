@@ -266,3 +266,9 @@ def pg_in_schema(schema: str) -> PostgresqlDatabase:
         port=parts.port,
         options=f"-c search_path={schema}",
     )
+
+
+def store_of(central: Central, till: Till) -> str:
+    """The store the central has ``till`` in."""
+    central.bind()
+    return str(central_models.Terminal.get_by_id(till.name).store)

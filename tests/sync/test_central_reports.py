@@ -50,6 +50,7 @@ from tests.sync.conftest import (
     o2pos_cmd,
     pg_in_schema,
     shop,
+    store_of,
 )
 
 DAY = date(2026, 11, 20)  # the clocks start at 06:00 UTC that day: 11:30 in Kolkata
@@ -61,11 +62,6 @@ def tills(tmp_path: Path, central: Central) -> Iterator[dict[str, Till]]:
     """T1 and T2 in one store, X in another."""
     here, there = shop(), shop()
     yield from counters(tmp_path, central, T1=here, T2=here, X=there)
-
-
-def store_of(central: Central, till: Till) -> str:
-    central.bind()
-    return str(cm.Terminal.get_by_id(till.name).store)
 
 
 def tender(method: str, amount: int) -> Tender:

@@ -22,7 +22,7 @@ def tills(tmp_path: Path, central: Central) -> Iterator[dict[str, Till]]:
 
 def test_a_count_and_another_tills_sale_during_it(tills: dict[str, Till], central: Central) -> None:
     t1, t2 = tills["T1"], tills["T2"]
-    store = store_of(t1, central)
+    store = store_of(central, t1)
     receive(central, store, 50_000)
     for till in (t1, t2):
         sync(till)

@@ -16,7 +16,7 @@ from o2pos.core import stock, syncstate
 from o2pos.core.models import Product, StockMove
 from o2pos.core.returns import ReturnItem, create
 from o2pos.core.sales import get
-from tests.sync.conftest import Central, Till, at, counters, o2pos_cmd, shop
+from tests.sync.conftest import Central, Till, at, counters, o2pos_cmd, shop, store_of
 
 RICE = "RICE1"
 
@@ -26,13 +26,6 @@ def tills(tmp_path: Path, central: Central) -> Iterator[dict[str, Till]]:
     """T1 and T2 at the MAIN location of one store, X at the MAIN of another."""
     here, there = shop(), shop()
     yield from counters(tmp_path, central, T1=here, T2=here, X=there)
-
-
-def store_of(till: Till, central: Central) -> str:
-    from o2pos.central.models import Terminal
-
-    central.bind()
-    return str(Terminal.get_by_id(till.name).store)
 
 
 def receive(central: Central, store: str, qty: int, sku: str = RICE) -> None:
@@ -63,9 +56,9 @@ def test_an_offline_sale_counts_at_once_here_and_once_at_the_central(
     tills: dict[str, Till], central: Central
 ) -> None:
     t1, t2, x = tills["T1"], tills["T2"], tills["X"]
-    store = store_of(t1, central)
+    store = store_of(central, t1)
     receive(central, store, 50_000)
-    receive(central, store_of(x, central), 7_000)
+    receive(central, store_of(central, x), 7_000)
     for till in (t1, t2, x):
         sync(till)
     assert on_hand(t1) == on_hand(t2) == 50_000
@@ -93,7 +86,7 @@ def test_a_return_restocks_and_the_central_is_the_sum_of_the_moves(
     tills: dict[str, Till], central: Central
 ) -> None:
     t1, t2 = tills["T1"], tills["T2"]
-    store = store_of(t1, central)
+    store = store_of(central, t1)
     receive(central, store, 20_000)
     for till in (t1, t2):
         sync(till)
@@ -130,7 +123,7 @@ def test_the_central_reports_stock_per_store_and_location(
     tills: dict[str, Till], central: Central, tmp_path: Path
 ) -> None:
     t1 = tills["T1"]
-    store = store_of(t1, central)
+    store = store_of(central, t1)
     receive(central, store, 12_000)
     at(t1).store.cash_sale(RICE)
     sync(t1)
@@ -179,11 +172,11 @@ def test_the_first_pull_replaces_stock_set_up_here_by_the_centrals(
 ) -> None:
     """build_store gives each product 50 here without a move; the central is the record."""
     t1 = tills["T1"]
-    receive(central, store_of(t1, central), 12_000)
+    receive(central, store_of(central, t1), 12_000)
     at(t1).store.cash_sale(RICE)  # sold before the till ever pulled
     assert on_hand(t1) == 49_000
     assert at(t1).engine.pull().ok
     assert on_hand(t1) == 11_000  # the central's 12, less the sale it has not been sent
     assert on_hand(t1, "SOAP") == 0  # the central holds none: none here either
     sync(t1)
-    assert on_hand(t1) == 11_000 == central_level(central, store_of(t1, central)).on_hand
+    assert on_hand(t1) == 11_000 == central_level(central, store_of(central, t1)).on_hand

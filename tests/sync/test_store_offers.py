@@ -16,7 +16,7 @@ from o2pos.central.reports import offers as offer_report
 from o2pos.core import sales
 from o2pos.core.models import Product, Stock
 from o2pos.core.payments import Tender
-from tests.sync.conftest import Central, Till, at, counters, o2pos_cmd, shop
+from tests.sync.conftest import Central, Till, at, counters, o2pos_cmd, shop, store_of
 
 
 @pytest.fixture
@@ -75,8 +75,8 @@ def test_each_offers_cost_is_reported_per_store_and_day(
     central.bind()
     rows = [r for r in offer_report() if r["code"].endswith(tag)]
     by_key = {(r["store"], r["code"]): r for r in rows}
-    t1_store = _store_of(central, tills["T1"])
-    x_store = _store_of(central, tills["X"])
+    t1_store = store_of(central, tills["T1"])
+    x_store = store_of(central, tills["X"])
     assert by_key[(t1_store, f"B2G1{tag}")]["times"] == 2
     assert by_key[(t1_store, f"B2G1{tag}")]["amount"] == 3000 + 6000
     assert by_key[(t1_store, f"JUICE{tag}")]["amount"] == 1200
@@ -113,10 +113,3 @@ def test_each_offers_cost_is_reported_per_store_and_day(
         text=True,
     )  # fmt: skip
     assert before.stdout.strip() == "No offers given in that time."
-
-
-def _store_of(central: Central, till: Till) -> str:
-    from o2pos.central.models import Terminal
-
-    central.bind()
-    return str(Terminal.get_by_id(till.name).store)
