@@ -67,3 +67,44 @@ def test_the_hash_is_sha256_of_the_whole_entry_in_canonical_json(
     assert (got and got[0]) == expected
     if got is not None:
         assert got[1] == plain(payload)
+
+
+class _Int(int):
+    """An int subclass: not a plain leaf, so it takes the full check (and passes it)."""
+
+
+# floats, non-text keys, tuples and int subclasses among the plain values: what the checked
+# canonical must refuse, or pass, exactly as the full walk does
+MIXED_SCALARS = SCALARS | st.floats(allow_nan=True) | st.integers().map(_Int)
+MIXED = st.recursive(
+    MIXED_SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.lists(inner, max_size=4).map(tuple)
+        | st.dictionaries(TEXT | st.integers(), inner, max_size=4)
+    ),
+    max_leaves=25,
+)
+
+
+def _has_float_or_odd_key(value: Any) -> bool:
+    if isinstance(value, float):
+        return True
+    if isinstance(value, dict):
+        return any(not isinstance(k, str) or _has_float_or_odd_key(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_float_or_odd_key(v) for v in value)
+    return False
+
+
+@settings(max_examples=400, deadline=None)
+@given(MIXED)
+def test_checked_canonical_refuses_a_float_or_a_non_text_key_wherever_it_is(value: Any) -> None:
+    """The check's quick pass over plain values must never let through what the full
+    walk refuses (a float deep in a list in a tuple, NaN, a number as a key)."""
+    refused = False
+    try:
+        canonical(value)
+    except TypeError:
+        refused = True
+    assert refused == _has_float_or_odd_key(value)
