@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from sqlite3 import Cursor
 from typing import Any, Self
 
-from peewee import (
+from peewee import (  # type: ignore[attr-defined]
     SQL,
     AutoField,
     BooleanField,
@@ -24,6 +24,7 @@ from peewee import (
     IntegerField,
     Model,
     TextField,
+    __exception_wrapper__,
 )
 
 database = DatabaseProxy()
@@ -51,8 +52,10 @@ def dicts(query: Any) -> list[dict[str, Any]]:
 
 
 def sql_many(statement: str, rows: Sequence[Sequence[Any]]) -> None:
-    """One statement for many rows (bulk imports): the same connection as ``sql``."""
-    database.cursor().executemany(statement, rows)
+    """One statement for many rows (bulk imports, a bill's stock moves): the same connection
+    as ``sql``, and the same errors (peewee's, as ``execute_sql`` raises them)."""
+    with __exception_wrapper__:
+        database.cursor().executemany(statement, rows)
 
 
 class BaseModel(Model):

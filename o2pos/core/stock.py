@@ -21,7 +21,7 @@ from typing import Any
 
 from o2pos.core.context import Context
 from o2pos.core.errors import ValidationError
-from o2pos.core.models import Location, Product, Stock, StockMove, sql, tuples
+from o2pos.core.models import Location, Product, Stock, StockMove, sql, sql_many, tuples
 from o2pos.core.money import format_qty
 
 KINDS = frozenset(
@@ -61,36 +61,50 @@ def record(ctx: Context, kind: str, document: str, seq: int, moves: Iterable[Mov
         raise RuntimeError("stock moves are written inside their document's transaction")
     if kind not in KINDS:
         raise ValueError(f"unknown stock move kind {kind!r}")
-    now = ctx.now()
-    known: set[str] = set()  # locations made sure of: one statement each, not one a line
+    created_at = StockMove.created_at.db_value(ctx.now())
+    moves_rows: list[tuple[Any, ...]] = []
+    level_rows: list[tuple[Any, ...]] = []
     for move in moves:
         if not (move.on_hand or move.reserved or move.transit):
             continue
         location = move.location or ctx.location
-        if location not in known:
-            sql("INSERT OR IGNORE INTO location (code, name) VALUES (?, ?)", (location, location))
-            known.add(location)
-        StockMove.insert_row(
-            product=move.product_id,
-            location=location,
-            kind=kind,
-            on_hand_milli=move.on_hand,
-            reserved_milli=move.reserved,
-            transit_milli=move.transit,
-            lot_no=move.lot_no,
-            serial=move.serial,
-            document=document,
-            seq=seq,
-            created_at=now,
+        moves_rows.append(
+            (
+                move.product_id,
+                location,
+                kind,
+                move.on_hand,
+                move.reserved,
+                move.transit,
+                move.lot_no,
+                move.serial,
+                document,
+                seq,
+                created_at,
+            )
         )
-        sql(
-            "INSERT INTO stock (product_id, location, qty_milli, reserved_milli, transit_milli) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (product_id, location) DO UPDATE SET "
-            "qty_milli = qty_milli + excluded.qty_milli, "
-            "reserved_milli = reserved_milli + excluded.reserved_milli, "
-            "transit_milli = transit_milli + excluded.transit_milli",
-            (move.product_id, location, move.on_hand, move.reserved, move.transit),
-        )
+        level_rows.append((move.product_id, location, move.on_hand, move.reserved, move.transit))
+    if not moves_rows:
+        return
+    # a bill's lines in three statements, not two a line: the checkout's hot path
+    sql_many(
+        "INSERT OR IGNORE INTO location (code, name) VALUES (?, ?)",
+        [(code, code) for code in dict.fromkeys(row[1] for row in level_rows)],
+    )
+    sql_many(
+        "INSERT INTO stock_move (product_id, location, kind, on_hand_milli, reserved_milli, "
+        "transit_milli, lot_no, serial, document, seq, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        moves_rows,
+    )
+    sql_many(
+        "INSERT INTO stock (product_id, location, qty_milli, reserved_milli, transit_milli) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (product_id, location) DO UPDATE SET "
+        "qty_milli = qty_milli + excluded.qty_milli, "
+        "reserved_milli = reserved_milli + excluded.reserved_milli, "
+        "transit_milli = transit_milli + excluded.transit_milli",
+        level_rows,
+    )
 
 
 def level(ctx: Context, product_id: int, location: str | None = None) -> Level:
