@@ -30,7 +30,6 @@ cancelling write no event, since nothing has moved.
 from __future__ import annotations
 
 import re
-import uuid as uuidlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -45,6 +44,7 @@ from o2pos.core.errors import (
     StateError,
     ValidationError,
 )
+from o2pos.core.ids import new_id
 from o2pos.core.models import Employee, Lot, Product, StockCount, StockCountLine, sql
 from o2pos.core.money import MILLI, MINOR_PER_UNIT, div_round, format_amount, format_qty
 
@@ -182,7 +182,7 @@ def start(
                 "continue it, or cancel it first"
             )
         return StockCount.create(
-            uuid=str(uuidlib.uuid4()),
+            uuid=new_id(),
             location=ctx.location,
             scope=scope,
             blind=blind,

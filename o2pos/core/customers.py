@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +10,7 @@ from o2pos.core import journal
 from o2pos.core.auth import Perm, require
 from o2pos.core.context import Context
 from o2pos.core.errors import ValidationError
+from o2pos.core.ids import new_id
 from o2pos.core.models import Customer, Employee
 from o2pos.core.payments import open_invoices, owed, paid_elsewhere
 from o2pos.core.privacy import refuse_card_numbers
@@ -66,7 +66,7 @@ def create(
     with ctx.write():
         if Customer.get_or_none(Customer.phone == fields["phone"]) is not None:
             raise ValidationError(f"A customer with phone {fields['phone']} already exists")
-        customer = Customer.create(uuid=str(uuid.uuid4()), created_at=ctx.now(), **fields)
+        customer = Customer.create(uuid=new_id(), created_at=ctx.now(), **fields)
         journal.append(
             ctx, "customer.created", {"uuid": customer.uuid, **fields}, employee=actor.code
         )

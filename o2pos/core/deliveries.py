@@ -22,7 +22,6 @@ to which this till adds its own deliveries and returns the central has not had y
 from __future__ import annotations
 
 import json
-import uuid as uuidlib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -32,6 +31,7 @@ from o2pos.core import journal, numbering, stock, syncstate
 from o2pos.core.auth import Perm, require
 from o2pos.core.context import Context
 from o2pos.core.errors import NotFound, StateError, ValidationError
+from o2pos.core.ids import new_id
 from o2pos.core.models import (
     Customer,
     Delivery,
@@ -380,7 +380,7 @@ def deliver(
                 raise NotFound(f"This till does not know {line.sku} ({line.name}) yet")
             products[line_no] = product
         note_number = numbering.allocate(ctx, "delivery")
-        note_uuid = str(uuidlib.uuid4())
+        note_uuid = new_id()
         delivery = Delivery.create(
             uuid=note_uuid,
             number=note_number,

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,6 +20,7 @@ import orjson
 from peewee import DatabaseError
 
 from o2pos.core.context import Context
+from o2pos.core.ids import new_id
 from o2pos.core.models import Journal, sql
 
 GENESIS_HASH = "0" * 64
@@ -253,7 +253,7 @@ def append(
     prev_hash = last[1] if last else GENESIS_HASH
     fields: dict[str, Any] = {
         "seq": seq,
-        "event_id": str(uuid.uuid4()),
+        "event_id": new_id(),
         "terminal_id": ctx.terminal_id,
         "event_type": event_type,
         "created_at": iso(ctx.now()),

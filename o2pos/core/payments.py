@@ -8,7 +8,6 @@ the receipts screen share both, so the rules cannot differ between them.
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,6 +17,7 @@ from o2pos.core import journal, loyalty, numbering, syncstate
 from o2pos.core.auth import Perm, require
 from o2pos.core.context import Context
 from o2pos.core.errors import NotFound, PaymentError, StateError, ValidationError
+from o2pos.core.ids import new_id
 from o2pos.core.models import (
     Customer,
     Employee,
@@ -184,7 +184,7 @@ def record(
     if purpose not in RECEIPT_PURPOSES:
         raise ValueError(f"unknown receipt purpose {purpose!r}")
     fields = {
-        "uuid": str(uuid.uuid4()),
+        "uuid": new_id(),
         "number": numbering.allocate(ctx, "receipt"),
         "terminal_id": ctx.terminal_id,
         "session": session,

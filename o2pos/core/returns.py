@@ -14,7 +14,6 @@ paid for it, never a paisa more.
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -24,6 +23,7 @@ from o2pos.core import journal, loyalty, numbering, payments, stock
 from o2pos.core.auth import Approval, Perm, require
 from o2pos.core.context import Context
 from o2pos.core.errors import NotFound, PaymentError, StateError, ValidationError
+from o2pos.core.ids import new_id
 from o2pos.core.models import (
     Customer,
     Employee,
@@ -393,7 +393,7 @@ def create_remote(
                 created_at=ctx.now(),
             )
         ret = RemoteReturn.create(
-            uuid=str(uuid.uuid4()),
+            uuid=new_id(),
             number=number,
             terminal_id=ctx.terminal_id,
             sale_uuid=sale.uuid,
@@ -587,7 +587,7 @@ def create(
                 issued_by=ctx.terminal_id,
             )
         ret = Return.create(
-            uuid=str(uuid.uuid4()),
+            uuid=new_id(),
             number=number,
             terminal_id=ctx.terminal_id,
             sale=sale,

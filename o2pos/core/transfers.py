@@ -22,7 +22,6 @@ past it anyway (both offline) is accepted and flagged there.
 
 from __future__ import annotations
 
-import uuid as uuidlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -34,6 +33,7 @@ from o2pos.core.auth import Approval, Perm, require
 from o2pos.core.catalog import fifo_lots, find_by_code
 from o2pos.core.context import Context
 from o2pos.core.errors import NotFound, StateError, ValidationError
+from o2pos.core.ids import new_id
 from o2pos.core.models import (
     Employee,
     Location,
@@ -179,7 +179,7 @@ def start(ctx: Context, actor: Employee, to_location: str) -> Draft:
             transfer_id = row.id
         else:
             transfer_id = Transfer.insert_row(
-                uuid=str(uuidlib.uuid4()),
+                uuid=new_id(),
                 number="",
                 from_location=ctx.location,
                 to_location=place.code,

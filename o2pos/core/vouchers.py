@@ -29,7 +29,6 @@ was accepted offline and turns out spent twice is flagged at the central.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -39,6 +38,7 @@ from o2pos.core import journal, numbering
 from o2pos.core.auth import Perm, has_permission
 from o2pos.core.context import Context
 from o2pos.core.errors import NotFound, PaymentError, PermissionDenied, ValidationError
+from o2pos.core.ids import new_id
 from o2pos.core.models import Employee, Product, TaxClass, Voucher
 from o2pos.core.money import format_amount, parse_amount
 
@@ -162,7 +162,7 @@ def issued_payload(voucher: Voucher, sale_uuid: str | None) -> dict[str, Any]:
     ``uuid`` names this issue at the central (the till knows the voucher by its code).
     """
     return {
-        "uuid": str(uuid.uuid4()),
+        "uuid": new_id(),
         "code": voucher.code,
         "kind": voucher.kind,
         "amount": voucher.amount,

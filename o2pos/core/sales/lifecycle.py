@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
-
 from peewee import fn
 
 from o2pos.core import journal
 from o2pos.core.auth import Approval, Perm, require
 from o2pos.core.context import Context
 from o2pos.core.errors import NotFound, StateError, ValidationError
+from o2pos.core.ids import new_id
 from o2pos.core.models import Customer, Employee, Journal, Sale
 from o2pos.core.privacy import CARD_NUMBER_MESSAGE, contains_card_number
 from o2pos.core.register import current_session
@@ -23,7 +22,7 @@ def new(ctx: Context, actor: Employee) -> Sale:
     with ctx.write():
         session = current_session(ctx)
         return Sale.create(
-            uuid=str(uuid.uuid4()),
+            uuid=new_id(),
             terminal_id=ctx.terminal_id,
             employee=actor,
             session=session,
