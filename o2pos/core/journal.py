@@ -148,8 +148,6 @@ def _plain(value: Any) -> bool:
 
 
 def _reject_floats(value: Any, path: str = "payload") -> None:
-    if path == "payload" and _plain(value):
-        return
     if isinstance(value, float):
         raise TypeError(f"{path} is a float; money and quantities must be integers")
     if isinstance(value, dict):
@@ -176,7 +174,7 @@ def canonical(value: Any, *, check: bool = True) -> str:
     ``check=False`` skips the float walk for values already checked (the central's request
     validation refuses floats before it hashes); the output is the same either way.
     """
-    if check:
+    if check and not _plain(value):
         _reject_floats(value)
     try:
         return orjson.dumps(value, option=_ORJSON).decode()
