@@ -44,7 +44,7 @@ from .models import (
 )
 from .returns_remote import sold_lines
 from .stock import StockBook
-from .store import bulk_insert, is_postgres
+from .store import bulk_insert, is_postgres, rows_in
 from .vouchers import KINDS as VOUCHER_KINDS
 from .vouchers import VoucherBook
 
@@ -122,18 +122,14 @@ class BatchProjector:
         # uuid -> [paid, balance] of every sale the batch may pay, to range-check the sums
         self.sales: dict[str, list[int]] = {
             u: [paid, balance]
-            for u, paid, balance in tuples(
-                Sale.select(Sale.uuid, Sale.paid, Sale.balance).where(
-                    Sale.uuid.in_(sorted(sale_uuids))
-                )
+            for u, paid, balance in rows_in(
+                (Sale.uuid, Sale.paid, Sale.balance), Sale.uuid, sale_uuids
             )
         }
         return_uuids = sorted(
             e["payload"]["uuid"] for _, e in self.events if e["event_type"] == "return.completed"
         )
-        self.return_uuids = {
-            u for (u,) in tuples(Return.select(Return.uuid).where(Return.uuid.in_(return_uuids)))
-        }
+        self.return_uuids = {u for (u,) in rows_in([Return.uuid], Return.uuid, return_uuids)}
         # what the batch's returns are checked against: sale uuid -> line_no -> quantity
         # sold (from the sale's event) and returned so far (at any till), and its number
         self.returned_sales = {

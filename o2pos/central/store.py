@@ -11,14 +11,25 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import unquote, urlparse
 
-from peewee import Database, Model, OperationalError, PostgresqlDatabase, SqliteDatabase
+from peewee import (
+    BigIntegerField,
+    CharField,
+    Database,
+    Field,
+    IntegerField,
+    Model,
+    OperationalError,
+    PostgresqlDatabase,
+    SqliteDatabase,
+    TextField,
+)
 
 from o2pos.core import pinwrap
 from o2pos.core.journal import GENESIS_HASH
@@ -160,6 +171,15 @@ def write() -> Iterator[None]:
         yield
 
 
+# field types whose conversion (``db_value``) leaves a value of this type as it is
+_STORED_AS: dict[type[Field], type] = {
+    CharField: str,
+    TextField: str,
+    IntegerField: int,
+    BigIntegerField: int,
+}
+
+
 def bulk_insert(
     model: type[Model],
     rows: list[dict[str, Any]],
@@ -178,6 +198,9 @@ def bulk_insert(
         return
     db = central_db.obj
     fields = [model._meta.fields[name] for name in rows[0]]
+    # (field, name, the type it stores as it is): a value already of that type skips the
+    # field's conversion, a call per value that was most of building the parameters
+    plain = [(f, f.name, _STORED_AS.get(type(f))) for f in fields]
     columns = ", ".join(f'"{f.column_name}"' for f in fields)
     one = "(" + ", ".join([db.param] * len(fields)) + ")"
     upsert = ""
@@ -187,12 +210,42 @@ def bulk_insert(
         upsert = f" ON CONFLICT ({target}) DO UPDATE SET {', '.join(kept)}"
     for start in range(0, len(rows), chunk):
         part = rows[start : start + chunk]
-        params = [f.db_value(row[f.name]) for row in part for f in fields]
+        params = [
+            value if value is None or type(value) is same else field.db_value(value)
+            for row in part
+            for field, name, same in plain
+            for value in (row[name],)
+        ]
         db.execute_sql(
             f'INSERT INTO "{model._meta.table_name}" ({columns}) '
             f"VALUES {', '.join([one] * len(part))}{upsert}",
             params,
         )
+
+
+def rows_in(
+    columns: Sequence[Field], key: Field, values: Iterable[Any], chunk: int = 500
+) -> list[tuple[Any, ...]]:
+    """``columns`` of the rows whose ``key`` is one of ``values``, in plain SQL.
+
+    A batch looks up hundreds of uuids at once: peewee built such an ``IN`` query (a node per
+    value) in more time than the database took to answer it. No values, no query.
+    """
+    wanted = sorted(set(values))
+    if not wanted:
+        return []
+    db = central_db.obj
+    table = key.model._meta.table_name
+    selected = ", ".join(f'"{c.column_name}"' for c in columns)
+    found: list[tuple[Any, ...]] = []
+    for start in range(0, len(wanted), chunk):
+        part = wanted[start : start + chunk]
+        found += db.execute_sql(
+            f'SELECT {selected} FROM "{table}" WHERE "{key.column_name}" '
+            f"IN ({', '.join([db.param] * len(part))})",
+            part,
+        ).fetchall()
+    return found
 
 
 def lock_terminal(name: str) -> Terminal | None:
