@@ -93,7 +93,11 @@ def check_body(body: bytes) -> BodyFacts:
 
     Malformed JSON passes when it is within the limits: the parser that follows refuses it.
     """
-    values = body_values(body)
+    # commas and openings alone bound the values from above; taking off the empty
+    # containers (two slower two-byte searches) matters only near a limit
+    values = 1 + body.count(b",") + body.count(b"[") + body.count(b"{")
+    if values > MAX_PAYLOAD_VALUES:
+        values = body_values(body)
     if values > MAX_VALUES:
         raise TooMuch(413, "too_large", f"A request body holds at most {MAX_VALUES} JSON values")
     depth = body_depth(body)
@@ -119,7 +123,7 @@ def body_depth(body: bytes) -> int:
     # as a parser pairs them), then everything but quotes and brackets; two quotes side by
     # side then close one string and open the next, or hold an empty one: dropping them
     # keeps every bracket on its side, and leaves only strings that hold brackets to remove
-    unescaped = body.replace(b"\\\\", b"").replace(b'\\"', b"")
+    unescaped = body.replace(b"\\\\", b"").replace(b'\\"', b"") if b"\\" in body else body
     brackets = unescaped.translate(None, _NOT_STRUCTURE).replace(b'""', b"")
     if b'"' in brackets:
         brackets = _STRING.sub(b"", brackets)
