@@ -231,7 +231,9 @@ def rows_in(
     A batch looks up hundreds of uuids at once: peewee built such an ``IN`` query (a node per
     value) in more time than the database took to answer it. No values, no query.
     """
-    wanted = sorted(set(values))
+    # as the column stores them (a number where text is kept becomes that text, as peewee's
+    # IN made it): an odd payload's value must not turn the query into an error
+    wanted = sorted({key.db_value(value) for value in values})
     if not wanted:
         return []
     db = central_db.obj
