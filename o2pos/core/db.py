@@ -33,6 +33,12 @@ SCHEMA_SQL = [
        BEGIN SELECT RAISE(ABORT, 'journal is append-only: UPDATE rejected'); END""",
     """CREATE TRIGGER IF NOT EXISTS journal_no_delete BEFORE DELETE ON journal
        BEGIN SELECT RAISE(ABORT, 'journal is append-only: DELETE rejected'); END""",
+    # INSERT OR REPLACE deletes the row it collides with (by seq or event id) without
+    # firing a DELETE trigger: an insert may only add a row, never take one's place
+    """CREATE TRIGGER IF NOT EXISTS journal_no_replace BEFORE INSERT ON journal
+       WHEN EXISTS (SELECT 1 FROM journal WHERE seq = NEW.seq)
+         OR EXISTS (SELECT 1 FROM journal WHERE event_id = NEW.event_id)
+       BEGIN SELECT RAISE(ABORT, 'journal is append-only: REPLACE rejected'); END""",
     # A counted opening float is evidence; once saved it cannot change.
     """CREATE TRIGGER IF NOT EXISTS register_float_immutable
        BEFORE UPDATE OF opening_float ON register_session
@@ -100,7 +106,7 @@ def integrity_problems(db: SqliteDatabase, limit: int = 5) -> list[str]:
 
 # Bump with every schema change and add the step that brings the version before it up to
 # date to MIGRATIONS (playhouse.migrate); `create_schema` runs them in order at start-up.
-SCHEMA_VERSION = 20
+SCHEMA_VERSION = 21
 
 
 def _add_columns(db: SqliteDatabase, columns: dict[str, tuple[str, ...]]) -> None:
@@ -286,6 +292,13 @@ def _index_for_long_history(db: SqliteDatabase) -> None:
     db.execute_sql("DROP INDEX IF EXISTS stock_move_product_id")
 
 
+def _guard_journal_replace(db: SqliteDatabase) -> None:
+    """20 -> 21: the journal's ``journal_no_replace`` trigger (created below with the
+    others): an ``INSERT OR REPLACE`` took an old row's place without a DELETE trigger
+    firing or the schema changing, so neither the triggers nor the incremental verify
+    (which trusts rows before its checkpoint while the schema is unchanged) saw it."""
+
+
 MIGRATIONS: dict[int, Callable[[SqliteDatabase], None]] = {
     1: _add_sync_status,
     2: _add_print_job,
@@ -306,6 +319,7 @@ MIGRATIONS: dict[int, Callable[[SqliteDatabase], None]] = {
     17: _add_offers,
     18: _add_price_list_indexes,
     19: _index_for_long_history,
+    20: _guard_journal_replace,
 }
 
 

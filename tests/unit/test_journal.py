@@ -53,10 +53,20 @@ def test_the_sqlite3_shell_cannot_edit_the_journal(store: Store) -> None:
     assert shutil.which("sqlite3"), "scripts/test installs the sqlite3 shell"
     store.open_register()
     path = str(store.ctx.settings.terminal.db_path)
-    for statement in ("UPDATE journal SET payload = '{}' WHERE seq = 1;", "DELETE FROM journal;"):
+    first = Journal.get(Journal.seq == 1)
+    columns = "seq, event_id, terminal_id, event_type, created_at, payload, prev_hash, hash"
+    row = f"'{first.terminal_id}', 'x', '2026', '{{}}', '{first.prev_hash}', '{first.hash}'"
+    for statement in (
+        "UPDATE journal SET payload = '{}' WHERE seq = 1;",
+        "DELETE FROM journal;",
+        # REPLACE deletes the row it collides with, and fires no DELETE trigger for it
+        f"INSERT OR REPLACE INTO journal ({columns}) VALUES (1, 'new-id', {row});",
+        f"REPLACE INTO journal ({columns}) VALUES (999, '{first.event_id}', {row});",
+    ):
         done = subprocess.run(["sqlite3", path, statement], capture_output=True, text=True)
-        assert done.returncode != 0
+        assert done.returncode != 0, statement
         assert "append-only" in done.stderr
+    assert Journal.get(Journal.seq == 1).payload == first.payload
     assert journal.verify(store.ctx).ok
 
 
