@@ -171,6 +171,20 @@ def write() -> Iterator[None]:
         yield
 
 
+@contextmanager
+def snapshot() -> Iterator[None]:
+    """Several reads that must see the database at one moment: a transaction of its own,
+    REPEATABLE READ on PostgreSQL (its default gives each statement a new snapshot), a
+    deferred one on SQLite (WAL: the snapshot of its first read, writers not blocked)."""
+    db = central_db.obj
+    if isinstance(db, PostgresqlDatabase):
+        with db.atomic(isolation_level="REPEATABLE READ"):
+            yield
+    else:
+        with db.atomic():
+            yield
+
+
 # field types whose conversion (``db_value``) leaves a value of this type as it is
 _STORED_AS: dict[type[Field], type] = {
     CharField: str,

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import subprocess
+import threading
+import uuid
 from pathlib import Path
 
 import pytest
 
 from o2pos.central import master
-from o2pos.central.models import Terminal
-from o2pos.central.store import add_terminal, open_central
+from o2pos.central.models import Terminal, central_db
+from o2pos.central.store import add_terminal, open_central, write
 from o2pos.core import auth, masterdata, pinwrap, syncstate
 from o2pos.core.errors import ValidationError
 from o2pos.core.models import Coupon, Customer, Employee, Product, QuickButton, TaxClass
 from tests.conftest import Store
-from tests.sync.conftest import o2pos_cmd
+from tests.sync.conftest import Central, o2pos_cmd
 
 
 def terminal_of(store: Store) -> Terminal:
@@ -121,3 +123,41 @@ def test_a_central_from_before_unlock_gives_its_manager_roles_the_permission(
     assert master.current_version() == before + 2
     pull_all(store)
     assert auth.has_permission(Employee.get(Employee.code == "manager"), auth.Perm.UNLOCK_EMPLOYEES)
+
+
+def test_a_page_is_read_at_one_moment_so_a_version_written_meanwhile_is_not_skipped(
+    central: Central, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another worker commits a record after the page's rows were read and before its
+    version is said: the page must not claim that version, or the till's cursor passes it
+    and the record (a price, a customer, an employee) never reaches that till."""
+    central.bind()
+    name, _ = central.register()
+    terminal = Terminal.get_by_id(name)
+    since = master.current_version()
+    counted = master.current_version
+    reads = []
+    late = f"L{uuid.uuid4().hex[:6].upper()}"  # a location of its own in the shared central
+
+    def written_meanwhile() -> int:
+        reads.append(1)
+        if len(reads) == 2:  # the page is read, its version not yet: another connection
+            thread = threading.Thread(target=put_location)
+            thread.start()
+            thread.join()
+        return counted()
+
+    def put_location() -> None:
+        try:
+            with write():
+                master.put("location", late, {"name": "Late branch", "store": "main"})
+        finally:
+            central_db.obj.close()  # this thread's own connection
+
+    monkeypatch.setattr(master, "current_version", written_meanwhile)
+    records, version, _more, _reset = master.changes(since, 100, terminal)
+    assert len(reads) == 2 and records == [] and version == since
+    monkeypatch.undo()
+    records, version, _more, _reset = master.changes(version, 100, terminal)
+    assert [(r["kind"], r["key"]) for r in records] == [("location", late)]
+    assert version == master.current_version()
