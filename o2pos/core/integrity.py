@@ -8,9 +8,10 @@ both rows, unchanged, or events are missing that nobody will ever send again.
 
 The check is incremental so it can run before every push: it re-reads the checkpoint's row,
 the anchor's row and the rows written since the checkpoint, so it costs what was written
-since the last check. An older row can only be edited past the triggers, and dropping one
+since the last check. An older row can only be edited past the triggers (an UPDATE, a
+DELETE and an INSERT taking an existing seq or event id are refused), and dropping one
 changes SQLite's schema cookie; a cookie other than the checkpoint's sends the check back to
-seq 1. ``full=True`` (``o2pos journal verify``) always walks every row.
+seq 1. ``full=True`` (``o2pos journal verify --full``) always walks every row.
 """
 
 from __future__ import annotations

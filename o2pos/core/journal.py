@@ -182,6 +182,25 @@ def canonical(value: Any, *, check: bool = True) -> str:
         return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def _is_canonical(text: Any) -> bool:
+    """Whether ``text`` is the canonical JSON of an object: what ``append`` stores."""
+    if not isinstance(text, str):
+        return False
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:  # a whole number past 64 bits, or not JSON at all
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return False
+    if not isinstance(value, dict):
+        return False
+    try:
+        return canonical(value) == text
+    except TypeError:  # a float
+        return False
+
+
 def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -343,8 +362,10 @@ def verify(ctx: Context, after: tuple[int, str] = (0, GENESIS_HASH)) -> VerifyRe
             "approved_by": approved,
             "prev_hash": row_prev,
         }
-        # the stored text is the canonical text the till hashed: hashed as it is, unparsed;
-        # only a row that does not match is parsed, to say why
+        # the stored text is the canonical text the till hashed: hashed as it is, then
+        # checked to be that canonical text (a row written past the till, hashed over other
+        # text, would pass the hash and be refused by the central); a row that does not
+        # match is parsed, to say why
         if _digest(text, **fields) != row_hash:
             try:
                 digest = hash_with_payload(payload=json.loads(text), **fields)[0]
@@ -352,6 +373,8 @@ def verify(ctx: Context, after: tuple[int, str] = (0, GENESIS_HASH)) -> VerifyRe
                 return broken(seq, f"payload is not canonical JSON: {exc}")
             if digest != row_hash:
                 return broken(seq, "hash does not match the row's content")
+        elif not _is_canonical(text):
+            return broken(seq, "payload is not canonical JSON (hashed as other text)")
         prev_hash = row_hash
         expected_seq += 1
         checked += 1

@@ -103,6 +103,41 @@ def test_a_payload_that_is_not_json_is_reported(store: Store) -> None:
     assert (result.ok, result.broken_seq) == (False, 1)
 
 
+@pytest.mark.parametrize(
+    "text",
+    ['{"b": 1, "a": 2}', '{"a":1.5}', "[1]", '{"a":1},"event_type":"x"', '{"a":"\\u00e9"}'],
+    ids=["spaced and unsorted", "a float", "not an object", "spliced keys", "escaped"],
+)
+def test_a_row_hashed_over_other_than_canonical_text_is_reported(store: Store, text: str) -> None:
+    """A row added past the till (an INSERT is allowed: it is how the journal grows) with a
+    hash computed over its own odd text: the chain holds, but the central re-hashes the
+    canonical form and refuses it, so verify must say so before a push is stuck on it."""
+    store.open_register()
+    last = Journal.select().order_by(Journal.seq.desc()).get()
+    fields = {
+        "seq": last.seq + 1,
+        "event_id": "odd-1",
+        "terminal_id": last.terminal_id,
+        "event_type": "drawer.opened",
+        "created_at": last.created_at,
+        "employee_id": None,
+        "approved_by": None,
+        "prev_hash": last.hash,
+    }
+    digest = journal._digest(text, **fields)
+    con = sqlite3.connect(store.ctx.settings.terminal.db_path)
+    con.execute(
+        f"INSERT INTO journal ({', '.join(fields)}, payload, hash) VALUES "
+        f"({', '.join('?' * (len(fields) + 2))})",
+        (*fields.values(), text, digest),
+    )
+    con.commit()
+    con.close()
+    result = journal.verify(store.ctx)
+    assert (result.ok, result.broken_seq) == (False, last.seq + 1)
+    assert "canonical" in (result.reason or "")
+
+
 def test_an_unknown_event_type_is_refused_before_it_reaches_the_journal(store: Store) -> None:
     before = journal.last_seq(store.ctx)
     with store.ctx.write(), pytest.raises(ValueError, match="unknown journal event type"):
