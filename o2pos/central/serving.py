@@ -253,6 +253,9 @@ def settle_heap() -> None:
     gc.freeze()
 
 
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
+
+
 def serve_workers(sock: socket.socket, workers: int, run_one: Callable[[int], None]) -> int:
     """Run ``run_one(index)`` (one uvicorn server on ``sock``) in ``workers`` forked processes.
 
@@ -267,19 +270,28 @@ def serve_workers(sock: socket.socket, workers: int, run_one: Callable[[int], No
     children: dict[int, tuple[int, float]] = {}  # pid: (its index, when it started)
 
     def start(index: int) -> None:
-        pid = os.fork()
-        if pid == 0:  # the worker: the parent's handlers are not its own
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-            status = 0
-            try:
-                run_one(index)
-            except BaseException:  # a worker reports and exits, never returns to the loop
-                logger.exception("A central worker stopped on an error")
-                status = 1
-            finally:
-                os._exit(status)
-        children[pid] = (index, time.monotonic())
+        # a stop arriving between the check and the child's registration would signal every
+        # worker but this one, and the parent would wait for it for ever: it waits until then
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            if stopping:  # it came during the pause before a restart
+                return
+            pid = os.fork()
+            if pid == 0:  # the worker: the parent's handlers are not its own
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
+                status = 0
+                try:
+                    run_one(index)
+                except BaseException:  # a worker reports and exits, never returns to the loop
+                    logger.exception("A central worker stopped on an error")
+                    status = 1
+                finally:
+                    os._exit(status)
+            children[pid] = (index, time.monotonic())
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
     def stop(signum: int, _frame: Any) -> None:
         nonlocal stopping
