@@ -146,8 +146,13 @@ def move(
         return  # nothing moved: no record to publish to every till
     account = _account(customer, lock=True)
     if account is None:
-        PointsAccount.insert(customer=customer, balance=0, as_of="{}").execute()
-        account = PointsAccount.get_by_id(customer)
+        # another till's batch may be opening this customer's account at this moment (on
+        # PostgreSQL, not yet visible here): the insert waits for it and then leaves its
+        # row be, where a plain insert ended this batch in a unique-key error, a 500
+        PointsAccount.insert(
+            customer=customer, balance=0, as_of="{}"
+        ).on_conflict_ignore().execute()
+        account = _account(customer, lock=True) or PointsAccount.get_by_id(customer)
     as_of = json.loads(account.as_of)
     if as_of.get(terminal, 0) >= seq:  # counted before (a batch sent again)
         return

@@ -3,6 +3,9 @@ below zero; offline the till's policy decides (issue 15)."""
 
 from __future__ import annotations
 
+import json
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,8 +14,9 @@ import httpx
 import pytest
 
 from o2pos.central import points
-from o2pos.central.models import PointsAccount, PointsReservation
+from o2pos.central.models import PointsAccount, PointsReservation, central_db
 from o2pos.central.reports import flagged
+from o2pos.central.store import write
 from o2pos.config import CentralConfig
 from o2pos.core import loyalty, returns, sales
 from o2pos.core.errors import PaymentError
@@ -199,3 +203,59 @@ def test_a_return_at_another_till_takes_back_its_share(
     returns.create_remote(t2.ctx, t2.store.manager, sale, items, "cash", claim_id=claim.claim_id)
     t2.push_until_done()
     assert central_balance(central, customer) == 9  # half the bill came back: half its points
+
+
+def test_two_tills_opening_one_customers_points_account_at_once_both_count(
+    central: Central,
+) -> None:
+    """Two tills' batches give a new customer their first points at the same moment. On
+    PostgreSQL the second waits on the first's new account row, which it could not see;
+    it then inserted the same key and its batch ended in a unique-key error (a 500, the
+    till retrying). Now both count, once each. SQLite takes one writer at a time: the
+    second simply follows."""
+    central.bind()
+    customer = f"cust-{uuid.uuid4()}"
+    first_in = threading.Event()
+    release = threading.Event()
+    errors: list[BaseException] = []
+
+    def till_batch(terminal: str, earned: int, hold: bool) -> None:
+        try:
+            with write():
+                points.move(terminal, 1, customer, earned, 0, None, [])
+                if hold:  # the first batch's transaction stays open until the second waits
+                    first_in.set()
+                    release.wait(timeout=60)
+        except BaseException as exc:  # the assertion below says which
+            errors.append(exc)
+        finally:
+            central_db.obj.close()  # this thread's own connection
+
+    first = threading.Thread(target=till_batch, args=("T1", 10, central.backend == "postgres"))
+    first.start()
+    if central.backend == "postgres":
+        assert first_in.wait(timeout=60)
+        second = threading.Thread(target=till_batch, args=("T2", 5, False))
+        second.start()
+        waiting = 0
+        for _ in range(600):  # until the second batch waits on the first's row lock
+            waiting = central_db.obj.execute_sql(
+                # a wait on another transaction has no database: the waiter's session does
+                "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                "WHERE NOT l.granted AND a.datname = current_database()"
+            ).fetchone()[0]
+            if waiting:
+                break
+            time.sleep(0.05)
+        assert waiting, "the second batch never waited on the first"
+        release.set()
+    else:
+        first.join()
+        second = threading.Thread(target=till_batch, args=("T2", 5, False))
+        second.start()
+    first.join()
+    second.join()
+    assert errors == []
+    account = PointsAccount.get_by_id(customer)
+    assert account.balance == 15
+    assert json.loads(account.as_of) == {"T1": 1, "T2": 1}
