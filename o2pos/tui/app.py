@@ -311,6 +311,9 @@ class TillApp(App, inherit_bindings=False):
         auth.end_session(self.ctx)  # the next session starts at the till's own location
         while len(self.screen_stack) > 2:
             self.pop_screen()
+        # the login screen goes out whole: what another program wrote on the terminal
+        # during the shift (a `wall` message, a console line) is gone at every lock
+        self.frames.forget()
         self.switch_screen(LoginScreen())
 
     # --- global keys ----------------------------------------------------------------------

@@ -76,3 +76,29 @@ def test_what_the_terminal_shows_is_what_a_whole_repaint_shows(tmp_path: Path) -
         _same_as_a_whole_repaint(tmux)
     finally:
         tmux.close()
+
+
+def test_a_lock_repaints_what_another_program_wrote_on_the_terminal(tmp_path: Path) -> None:
+    """Cells are sent only where the till's own record of the screen changes, so a line
+    another program wrote on the terminal (``wall`` before a reboot, a console message)
+    stays wherever the next screen draws the same cells (the status bar, a blank). The
+    lock (ctrl+l, and the idle lock) sends the login screen whole: from then on the
+    terminal shows only the till."""
+    o2pos(tmp_path, "init", "--demo")
+    tmux = Tmux(tmp_path)
+    try:
+        open_till(tmux, f"{sys.executable} -m o2pos run")
+        tty = tmux.run("display-message", "-p", "#{pane_tty}").strip()
+        # over the status bar's store name, drawn the same on the bill and at login
+        with open(tty, "w") as terminal:
+            terminal.write("\x1b[1;2HBROADCAST")
+        tmux.wait_for("BROADCAST")
+        tmux.keys("C-l")
+        tmux.wait_for("cashier / 1111")
+        _until(
+            tmux,
+            lambda s: "BROADCAST" not in s and "o2pos store" in s,
+            "the login screen left another program's text on the terminal",
+        )
+    finally:
+        tmux.close()
