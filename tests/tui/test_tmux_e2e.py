@@ -130,3 +130,20 @@ def test_an_amount_then_its_reason_typed_ahead_and_down_into_a_list(tmp_path: Pa
         tmux.wait_for("CASH IN")
     finally:
         tmux.close()
+
+
+def test_text_that_reads_as_markup_is_shown_as_typed_and_the_till_keeps_selling(
+    tmp_path: Path,
+) -> None:
+    """A code typed or scanned with square brackets comes back in the error line. Read as
+    markup, "[/]" ended the till with a MarkupError; it is shown as it was typed."""
+    o2pos(tmp_path, "init", "--demo")
+    tmux = Tmux(tmp_path)
+    try:
+        open_till(tmux, f"{sys.executable} -m o2pos run")
+        tmux.burst("[/]x[b]y", "Enter")
+        tmux.wait_for("Unknown barcode or SKU: [/]x[b]y")
+        tmux.burst("8901001000018", "Enter")
+        tmux.wait_for("Daawat Rozana")
+    finally:
+        tmux.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -31,7 +32,9 @@ class TillScreen(Screen[None]):
     def say(self, text: str, *, error: bool = False) -> None:
         notice = self.query_one("#notice", Static)
         notice.set_class(error, "error")
-        notice.update(text, layout=False)  # fixed size: repaint only, no screen layout
+        # as plain text: what is said often holds what was typed or a product's name, and
+        # "[/]" read as markup ended the till
+        notice.update(Content(text), layout=False)  # fixed size: repaint only, no layout
 
     def show_error(self, text: str) -> None:
         self.say(text, error=True)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import BindingType
+from textual.markup import escape
 from textual.widgets import DataTable, Input, Static
 
 from o2pos.core import payments, returns
@@ -485,7 +486,9 @@ class ReturnsScreen(TillScreen):
     def show_refund(self) -> None:
         name = self.methods[self.method_index].name
         against = f"against {self.sale.number} · " if self.sale else ""
-        self.query_one("#refund", Static).update(f"{against}refund by [b]{name}[/b] (m to change)")
+        self.query_one("#refund", Static).update(
+            f"{against}refund by [b]{escape(name)}[/b] (m to change)"
+        )
 
     def find(self, number: str, *, quiet: bool = False) -> None:
         """Show the sale ``number``; ``quiet`` keeps the notice (a return just made)."""

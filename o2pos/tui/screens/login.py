@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -53,7 +54,7 @@ class LoginScreen(Screen[None]):
         self.query_one("#user", Input).focus()
 
     def show_error(self, text: str) -> None:
-        self.query_one("#message", Static).update(text)
+        self.query_one("#message", Static).update(Content(text))  # plain: it quotes input
 
     def action_unlock(self) -> None:
         """ctrl+u: a manager's code and PIN unlock the code in the user box."""

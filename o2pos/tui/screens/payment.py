@@ -21,6 +21,8 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical
+from textual.content import Content
+from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
@@ -158,11 +160,11 @@ class PaymentScreen(ModalScreen[Any]):
         self.query_one("#payment-hint", Static).update(hint)
 
     def show_error(self, text: str) -> None:
-        self.query_one(".error", Static).update(text)
+        self.query_one(".error", Static).update(Content(text))  # plain: it quotes input
 
     def show_method(self) -> None:
         names = [
-            f"[reverse] {m.name} [/reverse]" if i == self.index else f" {m.name} "
+            f"[reverse] {escape(m.name)} [/reverse]" if i == self.index else f" {escape(m.name)} "
             for i, m in enumerate(self.methods)
         ]
         self.query_one("#methods", Static).update("".join(names))
@@ -188,17 +190,19 @@ class PaymentScreen(ModalScreen[Any]):
             return
         over = sum(t.amount for t in self.tenders) + amount - self.due
         text = (
-            f"[b]Change {format_amount(over)}[/b]"
+            Content.from_markup(f"[b]Change {format_amount(over)}[/b]")
             if over > 0 and self.method.kind == "cash"
             else ""
         )
         self.show_change(text)
 
-    def show_change(self, text: str) -> None:
+    def show_change(self, text: str | Content) -> None:
+        """A line of text as it is (a voucher code, a note from the central), or Content."""
+        shown = text if isinstance(text, Content) else Content(text)
         # every update is a layout pass and a frame: on a thin client, bytes for nothing
         change = self.query_one("#change", Static)
-        if str(change.content) != text:
-            change.update(text)
+        if change.content != shown:
+            change.update(shown)
 
     def action_method(self, step: int) -> None:
         self.index = (self.index + step) % len(self.methods)
