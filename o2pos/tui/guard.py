@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from o2pos.core.errors import DomainError
+from o2pos.core.errors import DomainError, PaymentError
 from o2pos.core.storage import storage_error
 
 log = logging.getLogger("o2pos.tui")
@@ -51,3 +51,13 @@ def guarded(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S, P
             return None
 
     return wrapper
+
+
+def without_sync(what: str) -> DomainError:
+    """The refusal shown where the central must be asked and this till was installed without
+    its client (the ``sync`` extra): before, the import failed in the dialog's worker, which
+    died unseen, and the dialog waited for an answer for ever."""
+    return PaymentError(
+        f"{what} are checked at the central, and this till was installed without its "
+        "client: pip install 'o2pos[sync]'"
+    )

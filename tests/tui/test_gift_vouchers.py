@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+
+import pytest
 from textual.widgets import Input, Static
 
 from o2pos.core import sales
@@ -12,7 +15,7 @@ from o2pos.tui.screens.payment import PaymentScreen
 from o2pos.tui.screens.sales import SalesScreen
 from o2pos.tui.widgets.cart import CartTable
 from tests.conftest import Store
-from tests.tui.test_flows import make_app, notice, scan, sign_in, type_text
+from tests.tui.test_flows import make_app, notice, scan, sign_in, type_text, wait_for
 
 
 def error_of(app) -> str:
@@ -125,3 +128,36 @@ async def test_esc_sells_nothing_and_a_billing_employee_is_told_at_once(store: S
         assert isinstance(app.screen, SalesScreen)
         assert "billing may not sell gift vouchers" in notice(app)
     assert not Voucher.select().where(Voucher.code != "GV-1").exists()
+
+
+async def test_without_the_sync_extra_a_voucher_tender_is_refused_not_left_waiting(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's quick start installs the till alone, and the demo store takes gift
+    vouchers: the central's client is not there to import. The dialog said it was asking
+    the central and waited for ever; it says what is missing, and cash still pays."""
+    import o2pos.sync
+
+    monkeypatch.setitem(sys.modules, "o2pos.sync.vouchers", None)  # an import now fails
+    monkeypatch.delattr(o2pos.sync, "vouchers", raising=False)
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await scan(pilot, "RICE1")
+        await pilot.press("f10")
+        await pilot.pause()
+        for _ in range(4):
+            await pilot.press("down")
+        assert app.screen.method.code == "gift_voucher"
+        await pilot.press("tab")
+        await type_text(pilot, "GV-1")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "pip install 'o2pos[sync]'" in error_of(app))
+        assert error_of(app).startswith("Gift vouchers and credit notes are checked at the")
+        assert not app.screen.asking
+        for _ in range(4):
+            await pilot.press("up")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, SalesScreen)
+        assert "paid 189.00" in notice(app)

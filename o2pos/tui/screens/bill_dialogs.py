@@ -21,7 +21,7 @@ from o2pos.core.money import format_amount, format_qty
 from o2pos.core.sales.promotions import promotions
 from o2pos.tui import keymap
 from o2pos.tui.focus import hop
-from o2pos.tui.guard import guarded
+from o2pos.tui.guard import guarded, without_sync
 from o2pos.tui.screens.dialogs import AMOUNT_KEYS, Dialog
 from o2pos.tui.text import shorten
 
@@ -117,11 +117,13 @@ class DiscountDialog(Dialog):
     def reserve(self, till: Any, checked: coupons.CouponCheck) -> None:
         """In a worker thread: hold one use of the coupon at the central (network only).
         ``till`` is the app, taken while the dialog was up: it may be gone by the answer."""
-        from o2pos.sync import coupons as store_coupons
-
         asked: Any
         try:
+            from o2pos.sync import coupons as store_coupons
+
             asked = store_coupons.ask(till.config.central, checked.code, checked.reservation_id)
+        except ImportError:
+            asked = without_sync("Limited coupons")
         except Exception as exc:  # a bug: reported in the dialog, and Enter works again
             asked = exc
         till.call_from_thread(self.answered, till, checked, asked)
@@ -140,7 +142,10 @@ class DiscountDialog(Dialog):
         on = coupons.held_use(self.sale_id)
         if on is not None and on.code == checked.code:
             return
-        from o2pos.sync import coupons as store_coupons
+        try:
+            from o2pos.sync import coupons as store_coupons
+        except ImportError:  # no sync extra: no central holds anything to give back
+            return
 
         till.run_worker(
             partial(
@@ -153,10 +158,10 @@ class DiscountDialog(Dialog):
 
     @guarded
     def take_coupon(self, checked: coupons.CouponCheck, asked: Any) -> None:
-        from o2pos.sync import coupons as store_coupons
-
         if isinstance(asked, Exception):
             raise asked
+        from o2pos.sync import coupons as store_coupons
+
         self.show_error("")
         try:
             note = store_coupons.decide(self.app.config.central, checked, asked)

@@ -31,7 +31,7 @@ from o2pos.core.errors import DomainError, PaymentError
 from o2pos.core.money import format_amount, parse_amount
 from o2pos.core.payments import STORED_VALUE, Tender
 from o2pos.tui import keymap
-from o2pos.tui.guard import guarded
+from o2pos.tui.guard import guarded, without_sync
 from o2pos.tui.screens.dialogs import AMOUNT_KEYS
 
 if TYPE_CHECKING:
@@ -291,19 +291,19 @@ class PaymentScreen(ModalScreen[Any]):
 
     def reserve_points(self, app: Any, customer: str, tender: Tender, count: int) -> None:
         """In a worker thread: hold the points at the central (network only)."""
-        from o2pos.sync import points as store_points
-
         asked: Any
         try:
+            from o2pos.sync import points as store_points
+
             asked = store_points.ask(app.config.central, customer, count)
+        except ImportError:
+            asked = without_sync("Points")
         except Exception as exc:  # a bug: reported on the screen, and Enter works again
             asked = exc
         app.call_from_thread(self.points_answered, app, customer, tender, asked)
 
     @guarded
     def points_answered(self, app: Any, customer: str, tender: Tender, asked: Any) -> None:
-        from o2pos.sync import points as store_points
-
         self.asking = False
         held = getattr(asked, "reservation_id", None)
         if not self.is_attached:  # cancelled while the central was asked: nothing to pay
@@ -317,6 +317,8 @@ class PaymentScreen(ModalScreen[Any]):
             return
         if isinstance(asked, Exception):
             raise asked
+        from o2pos.sync import points as store_points
+
         taken, note = store_points.tender_of(
             self.app.config.central, tender.method, customer, tender.amount, asked
         )
@@ -330,12 +332,14 @@ class PaymentScreen(ModalScreen[Any]):
         """In a worker thread: hold the voucher's amount at the central (network only).
 
         ``app`` is taken on the UI thread: the dialog may be closed before the answer."""
-        from o2pos.sync import vouchers as store_vouchers
-
         assert tender.reference is not None
         asked: Any
         try:
+            from o2pos.sync import vouchers as store_vouchers
+
             asked = store_vouchers.ask(app.config.central, kind, tender.reference, tender.amount)
+        except ImportError:
+            asked = without_sync("Gift vouchers and credit notes")
         except Exception as exc:  # a bug: reported on the screen, and Enter works again
             asked = exc
         app.call_from_thread(self.voucher_answered, app, kind, tender, asked)
@@ -357,10 +361,10 @@ class PaymentScreen(ModalScreen[Any]):
 
     @guarded
     def take_voucher(self, kind: str, tender: Tender, asked: Any) -> None:
-        from o2pos.sync import vouchers as store_vouchers
-
         if isinstance(asked, Exception):
             raise asked
+        from o2pos.sync import vouchers as store_vouchers
+
         assert tender.reference is not None
         taken = store_vouchers.tender_of(
             self.app.ctx,
