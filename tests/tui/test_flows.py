@@ -355,6 +355,27 @@ async def test_reprint_shows_the_bill_as_its_slip_reads_and_the_dashboard_counts
         assert "Sales 1" in board and "Basmati Rice" in board
 
 
+async def test_a_product_name_with_square_brackets_is_shown_as_written(store: Store) -> None:
+    """Names go into the dashboard's and the notice line's text; read as markup, a name
+    such as "Basmati [/] Rice" ended the till when the dashboard or the sale showed it."""
+    from o2pos.core.models import Product
+
+    Product.update(name="Basmati [/] Rice [b]1 kg").where(Product.sku == "RICE1").execute()
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await scan(pilot, "RICE1")
+        assert "Basmati [/] Rice [b]1 kg" in notice(app)
+        await pilot.press("f10")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("f6")
+        await pilot.pause()
+        board = str(app.screen.query_one("#dashboard", Static).render())
+        assert "Basmati [/] Rice [b]1 kg" in board
+
+
 async def test_receipts_collect_a_saved_bill_by_number(store: Store) -> None:
     store.open_register()
     saved = sales.save_unpaid(store.ctx, store.bill("RICE1", "SOAP"), store.cashier)

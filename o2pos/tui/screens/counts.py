@@ -15,6 +15,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
+from textual.markup import escape
 from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -114,8 +115,8 @@ class CountScreen(TillScreen):
             else ""
         )
         state.update(
-            f"Count at [b]{shown.location}[/b] · {shown.scope_label}{blind} · "
-            f"by {shown.employee} since {since}\n{len(shown.lines)} counted{rest}"
+            f"Count at [b]{escape(shown.location)}[/b] · {escape(shown.scope_label)}{blind} · "
+            f"by {escape(shown.employee)} since {since}\n{len(shown.lines)} counted{rest}"
         )
         rows: list[tuple[str | Text, ...]] = []
         for line in shown.lines:

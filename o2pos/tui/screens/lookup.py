@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import BindingType
+from textual.markup import escape
 from textual.widgets import DataTable, Input, Static
 
 from o2pos.core import history, register, reports, sales
@@ -95,13 +96,13 @@ class DashboardScreen(TillScreen):
             "",
             "[b]By payment method[/b]",
             *[
-                f"  {p['name']:<14}{format_amount(p['amount']):>14}  ({p['count']})"
+                f"  {escape(p['name']):<14}{format_amount(p['amount']):>14}  ({p['count']})"
                 for p in day["payments"]
             ],
             "",
             "[b]Top products[/b]",
             *[
-                f"  {shorten(p.name, 40):<40}{format_qty(p.qty_milli):>8}"
+                f"  {escape(shorten(p.name, 40)):<40}{format_qty(p.qty_milli):>8}"
                 f"{format_amount(p.amount):>14}"
                 for p in top
             ],

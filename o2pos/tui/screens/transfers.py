@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
+from textual.markup import escape
 from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -171,12 +172,12 @@ class TransferOutScreen(TillScreen):
         head = self.query_one("#transfer-head", Static)
         here = self.ctx.location
         if draft is None:
-            head.update(f"Transfer out of [b]{here}[/b] · to: F7 to choose")
+            head.update(f"Transfer out of [b]{escape(here)}[/b] · to: F7 to choose")
         else:
             units = format_qty(draft.total_milli)
             head.update(
-                f"Transfer out of [b]{here}[/b] to [b]{draft.to_location}[/b] "
-                f"{shorten(draft.to_name, 20)} · {lines(len(draft.lines))} · qty {units}"
+                f"Transfer out of [b]{escape(here)}[/b] to [b]{escape(draft.to_location)}[/b] "
+                f"{escape(shorten(draft.to_name, 20))} · {lines(len(draft.lines))} · qty {units}"
             )
         table = self.query_one("#lines", DataTable)
         table.clear()
@@ -560,7 +561,8 @@ class TransferInScreen(TillScreen):
         head = self.query_one("#transfer-head", Static)
         counted = sum(self.counts.values())
         head.update(
-            f"[b]{incoming.number}[/b] from {incoming.from_location} (till {incoming.sent_by}) · "
+            f"[b]{escape(incoming.number)}[/b] from {escape(incoming.from_location)} "
+            f"(till {escape(incoming.sent_by)}) · "
             f"sent {format_qty(incoming.total_milli)} · arrived {format_qty(counted)} · "
             "Esc closes"
         )
