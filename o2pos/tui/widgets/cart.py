@@ -38,8 +38,12 @@ MIN_NAME = 12
 
 def _format(cells: tuple[str, ...], width: int, offer: str | None = None) -> str:
     """One row of the cart at ``width`` columns: the name is cut in the middle to fit, and
-    the offer that took the line, if any, follows it whole when there is room."""
-    name_width = max(MIN_NAME, width - FIXED)
+    the offer that took the line, if any, follows it whole when there is room. A figure
+    wider than its column is never cut (a Disc of 12,345.67 cut to "12,345.6" reads as a
+    different sum): the name gives up the room it needs."""
+    widths = [size for _, size, _ in COLUMNS]
+    over = sum(max(0, len(cell) - size) for cell, size in zip(cells, widths, strict=True) if size)
+    name_width = max(MIN_NAME, width - FIXED - over)
     out = []
     for cell, (_, size, align) in zip(cells, COLUMNS, strict=True):
         if size == 0:
@@ -50,7 +54,7 @@ def _format(cells: tuple[str, ...], width: int, offer: str | None = None) -> str
                 cell = f"{cell} · {offer}"
             out.append(f"{shorten(cell, name_width):<{name_width}}")
         else:
-            out.append(f"{cell[:size]:{align}{size}}")
+            out.append(f"{cell:{align}{size}}")
     return " ".join(out)
 
 
