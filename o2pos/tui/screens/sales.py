@@ -474,6 +474,7 @@ class SalesScreen(TillScreen):
         # a till with no central is the whole store: its own dues are all there are
         till.call_from_thread(self.show_dues, sale_id, text, fetched if central.url else own)
 
+    @guarded  # reads the bill: a storage failure is said, not the end of the till
     def show_dues(self, sale_id: int, text: str, fetched: customers.Dues | None = None) -> None:
         if sale_id != self.sale_id or not self.is_attached:  # no longer the bill asked for
             return
