@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
+from textual.markup import escape
 from textual.widgets import DataTable, Input, Static
 
 from o2pos.core import deliveries
@@ -209,7 +210,8 @@ class DeliveryScreen(TillScreen):
         going = sum(self.chosen.values())
         now = f" · now {format_qty(going)}" if going else ""
         self.query_one("#delivery-bill", Static).update(
-            f"Bill [b]{bill.number}[/b] · {who} · {MARKS.get(bill.mode, bill.mode)}{till} · "
+            f"Bill [b]{escape(bill.number)}[/b] · {escape(who)} · "
+            f"{MARKS.get(bill.mode, bill.mode)}{escape(till)} · "
             f"pending {format_qty(bill.pending_milli)}{now}"
         )
 

@@ -97,7 +97,7 @@ class PaymentScreen(ModalScreen[Any]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="payment"):
             yield Static(
-                f"{self.title_text} · due [b]{format_amount(self.due)}[/b]",
+                f"{escape(self.title_text)} · due [b]{format_amount(self.due)}[/b]",
                 classes="dialog-title",
             )
             if self.note:

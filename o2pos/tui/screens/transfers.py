@@ -406,7 +406,9 @@ class TransferInScreen(TillScreen):
         """Ask the central, in a worker, what was sent to this location; ``quiet`` keeps
         the notice (what was just done)."""
         head = self.query_one("#transfer-head", Static)
-        head.update(f"Incoming transfers to [b]{self.ctx.location}[/b] · asking the central…")
+        head.update(
+            f"Incoming transfers to [b]{escape(self.ctx.location)}[/b] · asking the central…"
+        )
         self.run_worker(
             partial(self.fetch_list, self.app, self.ctx.location, quiet),
             thread=True,
@@ -442,7 +444,7 @@ class TransferInScreen(TillScreen):
         table.clear()
         if found is None:
             self.listed = []
-            head.update(f"Incoming transfers to [b]{here}[/b]: need the central")
+            head.update(f"Incoming transfers to [b]{escape(here)}[/b]: need the central")
             if not quiet:
                 self.say(shorten(problem, 78), error=True)
             return
@@ -462,7 +464,7 @@ class TransferInScreen(TillScreen):
             )
         if self.incoming is None:
             count = f"{len(found)} to receive" if found else "nothing waiting"
-            head.update(f"Incoming transfers to [b]{here}[/b] · {count} · F9 asks again")
+            head.update(f"Incoming transfers to [b]{escape(here)}[/b] · {count} · F9 asks again")
             if quiet:
                 return
             if found:
