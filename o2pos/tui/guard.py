@@ -53,11 +53,15 @@ def guarded(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S, P
     return wrapper
 
 
+# how a till gets the central's client (httpx): said wherever a till without it meets the central
+SYNC_EXTRA = "pip install 'o2pos[sync]'"
+
+
 def without_sync(what: str) -> DomainError:
     """The refusal shown where the central must be asked and this till was installed without
     its client (the ``sync`` extra): before, the import failed in the dialog's worker, which
     died unseen, and the dialog waited for an answer for ever."""
     return PaymentError(
         f"{what} are checked at the central, and this till was installed without its "
-        "client: pip install 'o2pos[sync]'"
+        f"client: {SYNC_EXTRA}"
     )

@@ -14,6 +14,7 @@ from textual.message import Message
 
 from o2pos.core import syncstate
 from o2pos.tui.background import BackgroundLoop
+from o2pos.tui.guard import SYNC_EXTRA
 
 
 class SyncUpdated(Message):
@@ -41,7 +42,7 @@ class SyncMonitor(BackgroundLoop):
             try:
                 from o2pos.sync.setup import make_engine
             except ImportError as exc:
-                error = f"Sync needs the sync extra: pip install 'o2pos[sync]' ({exc})"
+                error = f"Sync needs the sync extra: {SYNC_EXTRA} ({exc})"
                 syncstate.note(ctx, state="offline", online=False, error=error)
                 return syncstate.summary(ctx), 3600.0
             from o2pos.sync.client import SyncError
