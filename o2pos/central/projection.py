@@ -141,9 +141,9 @@ class BatchProjector:
                 (Sale.uuid, Sale.paid, Sale.balance), Sale.uuid, sale_uuids
             )
         }
-        return_uuids = sorted(
+        return_uuids = (
             e["payload"]["uuid"] for _, e in self.events if e["event_type"] == "return.completed"
-        )
+        )  # rows_in sorts what it is given
         self.return_uuids = {u for (u,) in rows_in([Return.uuid], Return.uuid, return_uuids)}
         # what the batch's returns are checked against: sale uuid -> line_no -> quantity
         # sold (from the sale's event) and returned so far (at any till), and its number
