@@ -155,6 +155,7 @@ async def test_without_the_sync_extra_a_voucher_tender_is_refused_not_left_waiti
         await wait_for(pilot, lambda: "pip install 'o2pos[sync]'" in error_of(app))
         assert error_of(app).startswith("Gift vouchers and credit notes are checked at the")
         assert not app.screen.asking
+        assert "Asking the central" not in str(app.screen.query_one("#change", Static).render())
         for _ in range(4):
             await pilot.press("up")
         await pilot.press("enter")

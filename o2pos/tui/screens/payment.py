@@ -316,6 +316,7 @@ class PaymentScreen(ModalScreen[Any]):
                 )
             return
         if isinstance(asked, Exception):
+            self.show_change("")  # no longer asking: the error line says why
             raise asked
         from o2pos.sync import points as store_points
 
@@ -362,6 +363,7 @@ class PaymentScreen(ModalScreen[Any]):
     @guarded
     def take_voucher(self, kind: str, tender: Tender, asked: Any) -> None:
         if isinstance(asked, Exception):
+            self.show_change("")  # no longer asking: the error line says why
             raise asked
         from o2pos.sync import vouchers as store_vouchers
 
