@@ -44,8 +44,12 @@ def _row_problem(seq: int, digest: str) -> str:
     return "" if intact else "changed"
 
 
-def check(ctx: Context, *, full: bool = False) -> VerifyResult:
-    """The chain from the checkpoint (or from seq 1), then both marks; moves the checkpoint."""
+def check(ctx: Context, *, full: bool = False, through: int | None = None) -> VerifyResult:
+    """The chain from the checkpoint (or from seq 1) to seq ``through`` (None: the last),
+    then both marks; moves the checkpoint.
+
+    ``through`` lets a flush check a batch's worth of rows ahead of what it sends, while the
+    batch before is on its way, rather than the whole backlog before the first push."""
     result: VerifyResult | None = None
     try:
         with ctx.db.atomic():  # one snapshot: a sale written meanwhile is for the next check
@@ -53,9 +57,9 @@ def check(ctx: Context, *, full: bool = False) -> VerifyResult:
             mark = JournalCheckpoint.get_or_none(JournalCheckpoint.name == NAME)
             resume = not full and mark is not None and mark.schema_version == cookie
             result = (
-                journal.verify(ctx, (mark.seq, mark.hash or GENESIS_HASH))
+                journal.verify(ctx, (mark.seq, mark.hash or GENESIS_HASH), through)
                 if resume and mark is not None
-                else journal.verify(ctx)
+                else journal.verify(ctx, through=through)
             )
             if result.damaged:
                 return result

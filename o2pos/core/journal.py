@@ -318,9 +318,12 @@ def entry_hash(row: Journal) -> str:
     )
 
 
-def verify(ctx: Context, after: tuple[int, str] = (0, GENESIS_HASH)) -> VerifyResult:
+def verify(
+    ctx: Context, after: tuple[int, str] = (0, GENESIS_HASH), through: int | None = None
+) -> VerifyResult:
     """Walk the chain in seq order from the row after ``after`` (seq, hash), which the caller
-    vouches for (seq 0: from the start); stop at the first row that does not hold."""
+    vouches for (seq 0: from the start), to seq ``through`` (None: the last); stop at the
+    first row that does not hold."""
     start, prev_hash = after
     expected_seq = start + 1
     checked = 0
@@ -333,13 +336,14 @@ def verify(ctx: Context, after: tuple[int, str] = (0, GENESIS_HASH)) -> VerifyRe
     # raw rows, not models: a till of years walks millions of them (``--full``)
     query = (
         "SELECT seq, event_id, terminal_id, event_type, created_at, employee_id, approved_by, "
-        "payload, prev_hash, hash FROM journal WHERE seq > ? ORDER BY seq"
+        "payload, prev_hash, hash FROM journal WHERE seq > ? AND seq <= ? ORDER BY seq"
     )
+    last = 2**63 - 1 if through is None else through
     rows = None
     while True:
         try:
             if rows is None:  # SQLite may meet a damaged page on the first step already
-                rows = sql(query, (start,))
+                rows = sql(query, (start, last))
             row = rows.fetchone()
         except (DatabaseError, sqlite3.DatabaseError) as exc:
             # damaged pages: say how far the chain could be read

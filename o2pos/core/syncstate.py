@@ -82,13 +82,15 @@ _BATCH_SQL = (
 )
 
 
-def pending_batch(ctx: Context, limit: int, through: int) -> Batch | None:
-    """``pending_events`` as the bytes a push sends, or None when nothing is pending.
+def pending_batch(ctx: Context, limit: int, through: int, after: int | None = None) -> Batch | None:
+    """``pending_events`` as the bytes a push sends, or None when nothing is pending;
+    ``after``: the seq it follows, if not the acknowledged one (the batch after the one
+    on its way).
 
     The payload is stored as the canonical text it was hashed as, so it goes out as it is:
     parsing it only to serialise it again was most of a flush's cost at the till.
     """
-    start = _cursor().acked_seq
+    start = _cursor().acked_seq if after is None else after
     rows = ctx.db.execute_sql(_BATCH_SQL, (start, through, limit)).fetchall()
     if not rows:
         return None

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,25 +112,40 @@ class SyncEngine:
             self.lock.release()
 
     def _flush(self) -> Outcome:
-        health = integrity.check(self.ctx)
+        """Push batch after batch. While one is on its way (the request runs in a thread),
+        the next is checked (``integrity.check`` through its last row) and read, so the
+        till's share of a flush hides behind the central's: one batch is still in flight
+        at a time, and a row goes out only once a check has found it intact."""
+        size = self.batch_size
+        health = integrity.check(self.ctx, through=syncstate.acked(self.ctx)[0] + size)
         if not health.ok:
             return Outcome("damaged", False, error=integrity.describe(health))
+        with ThreadPoolExecutor(1, thread_name_prefix="o2pos-push") as wire:
+            return self._push_all(wire, health)
+
+    def _push_all(self, wire: ThreadPoolExecutor, health: integrity.VerifyResult) -> Outcome:
         sent = 0
         rewinds = 0
         size = self.batch_size
         terminal = self.ctx.terminal_id
-        while True:
-            # only rows the check found intact; a sale written since goes in the next round
-            batch = syncstate.pending_batch(self.ctx, size, through=health.last_seq)
-            if batch is None:
-                return Outcome("ok", True, sent=sent)
+        # only rows a check found intact; a sale written since goes in the next round
+        batch = syncstate.pending_batch(self.ctx, size, through=health.last_seq)
+        while batch is not None:
+            request = wire.submit(self.client.push, terminal, batch.events)
+            ahead = integrity.check(self.ctx, through=batch.last_seq + size)
+            following = (
+                syncstate.pending_batch(
+                    self.ctx, size, through=ahead.last_seq, after=batch.last_seq
+                )
+                if ahead.ok
+                else None
+            )
             try:
-                answer = self.client.push(terminal, batch.events)
+                answer = request.result()
                 if self._before_ack is not None:
                     self._before_ack(answer)
-                moved = syncstate.record_ack(
-                    self.ctx, int(answer["acked_seq"]), str(answer["acked_hash"])
-                )
+                acked = int(answer["acked_seq"])
+                moved = syncstate.record_ack(self.ctx, acked, str(answer["acked_hash"]))
                 if not moved:  # a central that answers without taking the batch: no hot loop
                     return Outcome(
                         "rejected", True, sent, error="The central did not acknowledge the batch"
@@ -139,6 +155,7 @@ class SyncEngine:
                     # big sales can make a batch exceed what the central parses: halve it
                     # rather than send the same refused batch round after round
                     size = batch.count // 2
+                    batch = syncstate.pending_batch(self.ctx, size, through=health.last_seq)
                     continue
                 if exc.kind == "too_large":
                     state = "rejected"
@@ -148,6 +165,7 @@ class SyncEngine:
                     rewinds += 1
                     outcome = self._rewind(exc)
                     if outcome is None:
+                        batch = syncstate.pending_batch(self.ctx, size, through=health.last_seq)
                         continue
                     return outcome
                 state = "offline" if exc.kind in TRANSIENT else exc.kind
@@ -159,6 +177,13 @@ class SyncEngine:
             except (KeyError, TypeError, ValueError) as exc:
                 return Outcome("offline", True, sent, error=f"Unreadable answer: {exc}")
             sent += batch.count
+            if not ahead.ok:  # what was sent was checked; what follows is not sent
+                return Outcome("damaged", True, sent, error=integrity.describe(ahead))
+            health = ahead
+            if acked != batch.last_seq:  # the central took less: go on from where it stands
+                following = syncstate.pending_batch(self.ctx, size, through=health.last_seq)
+            batch = following
+        return Outcome("ok", True, sent=sent)
 
     def _rewind(self, exc: SyncError) -> Outcome | None:
         """The central is behind what we thought: resend from the seq it expects."""

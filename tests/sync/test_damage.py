@@ -138,3 +138,26 @@ def test_rows_cut_from_the_end_before_they_were_sent_are_caught_by_the_checkpoin
     result = integrity.check(till.ctx)
     assert (result.ok, result.broken_seq) == (False, last)
     assert "is missing" in result.reason
+
+
+def test_an_unsent_row_edited_further_on_stops_the_round_there(
+    till: Till, central: Central
+) -> None:
+    """Each batch is checked while the one before it is on its way: the batches before the
+    edited row, found intact, reach the central; the round then ends in ``damaged``, and
+    nothing from the batch holding that row on leaves the till."""
+    size = till.engine.batch_size
+    sim.simulate(till.ctx, 4 * size, seed=11)
+    edited = 2 * size + 5  # in the third batch
+    behind_the_triggers(
+        till,
+        f"UPDATE journal SET payload = replace(payload, '\"total\":', '\"total\":1') "
+        f"WHERE seq = {edited}",
+    )
+    outcome = till.engine.run_once(pull=False)
+    assert (outcome.state, outcome.sent) == ("damaged", 2 * size)
+    assert f"damaged at seq {edited}: hash does not match" in outcome.error
+    assert [event[0] for event in central.events(till.name)] == list(range(1, 2 * size + 1))
+    assert syncstate.acked(till.ctx)[0] == 2 * size
+    again = till.engine.run_once(pull=False)  # and so every round after, until someone acts
+    assert (again.state, again.sent) == ("damaged", 0)
