@@ -9,7 +9,8 @@ of them changes anything.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -36,7 +37,7 @@ from .limits import (
     check_body,
     payloads_within_limits,
 )
-from .models import Terminal
+from .models import Terminal, central_db
 from .orders import MAX_LIST, OrderRefusal, claim_order, find_orders, release_order
 from .returns_remote import claim_return, find_sale, release_return
 from .schemas import (
@@ -72,7 +73,7 @@ from .schemas import (
     VoucherOut,
     VoucherReleaseIn,
 )
-from .store import find_by_token
+from .store import Checkpointer, find_by_token
 
 MAX_VERSION = 2**63 - 1  # master-data versions are BIGINT
 PRINTABLE = r"^[^\x00-\x1f]+$"  # stored text never holds NUL (PostgreSQL refuses it)
@@ -183,10 +184,21 @@ def create_app(*, bench: bool = False, worker: int | None = None) -> FastAPI:
     ``worker``: this process's index among ``serve --workers``, answered in an
     ``X-O2pos-Worker`` header so an operator (and the tests) can tell which worker answered.
     """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        checkpointer = Checkpointer.start(central_db.obj)
+        try:
+            yield
+        finally:
+            if checkpointer is not None:
+                checkpointer.stop()
+
     app = FastAPI(
         title="o2pos central",
         version=__version__,
         description="Journal ingest and master data for o2pos tills (see docs/protocol.md).",
+        lifespan=lifespan,
     )
     app.router.route_class = JsonRoute
 
