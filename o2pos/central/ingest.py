@@ -216,7 +216,7 @@ def ingest(terminal_name: str, events: list[dict[str, Any]], source: str = "push
                     **_position(terminal),
                 ) from exc
             ids = _stored_ids(terminal_name, new[0]["seq"], last)
-            projector = BatchProjector(terminal_name, [(ids[e["seq"]], e) for e in new])
+            projector = BatchProjector(terminal_name, [(ids[e["seq"]], e) for e in new], texts)
             flagged = projector.run()
             counters = counted(len(new), projector.batch.sales)
             for seq, flags in sorted(flagged.items()):

@@ -23,7 +23,7 @@ from typing import Any
 
 from peewee import fn
 
-from o2pos.core.eventschema import INT32, INT64, SCHEMAS, problem
+from o2pos.core.eventschema import INT32, INT64, SCHEMAS
 from o2pos.core.models import dicts, tuples
 
 from . import points, transfers
@@ -42,6 +42,7 @@ from .models import (
     Sale,
     Terminal,
 )
+from .payloads import problem
 from .returns_remote import sold_lines
 from .stock import StockBook
 from .store import bulk_insert, is_postgres, rows_in
@@ -95,7 +96,15 @@ class _Staged:
 
 
 class BatchProjector:
-    def __init__(self, terminal: str, events: list[tuple[int, dict[str, Any]]]) -> None:
+    def __init__(
+        self,
+        terminal: str,
+        events: list[tuple[int, dict[str, Any]]],
+        texts: dict[int, str] | None = None,
+    ) -> None:
+        """``events``: (stored row id, event in wire form); ``texts``: their payloads'
+        canonical JSON by seq, as stored (lets ``payloads.problem`` check them in C)."""
+        texts = texts or {}
         self.terminal = terminal
         self.store: str = (
             Terminal.select(Terminal.store).where(Terminal.name == terminal).scalar()
@@ -105,7 +114,7 @@ class BatchProjector:
         self.unreadable: dict[int, str] = {}
         self.events = []  # (stored event row id, event in wire form), each matching its schema
         for event_id, event in events:
-            found = problem(event["event_type"], event["payload"])
+            found = problem(event["event_type"], event["payload"], texts.get(event["seq"]))
             if found:
                 self.unreadable[event["seq"]] = f"not projected: {found}"
             else:
