@@ -305,9 +305,16 @@ def bulk_insert(
     one = "(" + ", ".join([db.param] * len(fields)) + ")"
     upsert = ""
     if replace_on:
-        kept = [f'"{f.column_name}" = excluded."{f.column_name}"' for f in fields]
+        # the key's own columns are equal by definition: setting them anyway made SQLite
+        # rewrite the unique index's entry of every row
+        kept = [
+            f'"{f.column_name}" = excluded."{f.column_name}"'
+            for f in fields
+            if f.name not in replace_on
+        ]
         target = ", ".join(f'"{model._meta.fields[n].column_name}"' for n in replace_on)
-        upsert = f" ON CONFLICT ({target}) DO UPDATE SET {', '.join(kept)}"
+        action = f"UPDATE SET {', '.join(kept)}" if kept else "NOTHING"
+        upsert = f" ON CONFLICT ({target}) DO {action}"
     for start in range(0, len(rows), chunk):
         part = rows[start : start + chunk]
         params = [
