@@ -281,7 +281,9 @@ def create_app(*, bench: bool = False, worker: int | None = None) -> FastAPI:
                 "wrong_terminal",
                 f"This token belongs to {terminal.name}, not {batch.terminal_id}",
             )
-        events = [dict(event) for event in batch.events]  # not model_dump: no payload copies
+        # each model's own field dict (extra keys are forbidden): not model_dump, which
+        # copies every payload, nor dict(), a Python loop over each event's fields
+        events = [event.__dict__ for event in batch.events]
         return ingest(terminal.name, events).body()
 
     @app.get("/v1/master", response_model=MasterOut, responses=ERRORS, tags=["master data"])
