@@ -5,6 +5,8 @@ import sqlite3
 import subprocess
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from peewee import IntegrityError
 
 from o2pos.core import journal
@@ -176,3 +178,49 @@ def test_a_dropped_trigger_sends_the_next_quick_check_back_to_seq_1(store: Store
     tamper(store, 1, journal.canonical({"edited": True}))
     result = integrity.check(store.ctx)
     assert (result.ok, result.broken_seq, result.start) == (False, 1, 0)
+
+
+JSON_TEXTS = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(
+    value=JSON_TEXTS,
+    spelling=st.sampled_from(["canonical", "spaced", "unsorted", "big", "raw"]),
+    raw=st.text(max_size=30),
+)
+def test_the_canonical_check_in_c_says_what_the_walk_says(
+    value: object, spelling: str, raw: str
+) -> None:
+    """A till with msgspec parses each payload refusing floats in C; without it, the value
+    is walked in Python. Whatever the text, both give the same answer."""
+    if spelling == "raw":
+        text = raw
+    elif spelling == "big":
+        text = '{"a":' + str(2**70 + len(raw)) + "}"
+    else:
+        text = json.dumps(
+            value,
+            sort_keys=spelling != "unsorted",
+            separators=(",", ":") if spelling != "spaced" else (", ", ": "),
+            ensure_ascii=False,
+        )
+    assert journal._floatless() is not None  # msgspec is there: the C reading
+    with_c = journal._is_canonical(text)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(journal, "_floatless", lambda: None)
+        assert with_c == journal._is_canonical(text), text
+
+
+def test_a_whole_number_past_64_bits_is_canonical_either_way() -> None:
+    """``append`` writes it whole; orjson alone would read it as a float and call the row
+    damaged."""
+    text = '{"a":' + str(2**70) + "}"
+    assert journal._is_canonical(text)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(journal, "_floatless", lambda: None)
+        assert journal._is_canonical(text)
