@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from o2pos.core import integrity, masterdata, pinwrap, syncstate
 from o2pos.core.context import Context
@@ -128,10 +129,14 @@ class SyncEngine:
         rewinds = 0
         size = self.batch_size
         terminal = self.ctx.terminal_id
+
+        def send(batch: syncstate.Batch | None) -> Future[dict[str, Any]] | None:
+            return None if batch is None else wire.submit(self.client.push, terminal, batch.events)
+
         # only rows a check found intact; a sale written since goes in the next round
         batch = syncstate.pending_batch(self.ctx, size, through=health.last_seq)
-        while batch is not None:
-            request = wire.submit(self.client.push, terminal, batch.events)
+        request = send(batch)
+        while batch is not None and request is not None:
             ahead = integrity.check(self.ctx, through=batch.last_seq + size)
             following = (
                 syncstate.pending_batch(
@@ -144,18 +149,14 @@ class SyncEngine:
                 answer = request.result()
                 if self._before_ack is not None:
                     self._before_ack(answer)
-                acked = int(answer["acked_seq"])
-                moved = syncstate.record_ack(self.ctx, acked, str(answer["acked_hash"]))
-                if not moved:  # a central that answers without taking the batch: no hot loop
-                    return Outcome(
-                        "rejected", True, sent, error="The central did not acknowledge the batch"
-                    )
+                acked, digest = int(answer["acked_seq"]), str(answer["acked_hash"])
             except SyncError as exc:
                 if exc.kind == "too_large" and batch.count > 1:
                     # big sales can make a batch exceed what the central parses: halve it
                     # rather than send the same refused batch round after round
                     size = batch.count // 2
                     batch = syncstate.pending_batch(self.ctx, size, through=health.last_seq)
+                    request = send(batch)
                     continue
                 if exc.kind == "too_large":
                     state = "rejected"
@@ -166,23 +167,42 @@ class SyncEngine:
                     outcome = self._rewind(exc)
                     if outcome is None:
                         batch = syncstate.pending_batch(self.ctx, size, through=health.last_seq)
+                        request = send(batch)
                         continue
                     return outcome
                 state = "offline" if exc.kind in TRANSIENT else exc.kind
                 return Outcome(
                     state, exc.online, sent, error=exc.message, retry_after=exc.retry_after
                 )
-            except syncstate.AckMismatch as exc:
-                return Outcome("fork", True, sent, error=str(exc))
             except (KeyError, TypeError, ValueError) as exc:
                 return Outcome("offline", True, sent, error=f"Unreadable answer: {exc}")
+            # the central holds this batch whole: the next one goes at once, and this answer
+            # is recorded while it travels (a till stopped in between sends both again, and
+            # the central acknowledges what it has without storing it twice)
+            early = following if ahead.ok and acked == batch.last_seq else None
+            request = send(early)
+            try:
+                moved = syncstate.record_ack(self.ctx, acked, digest)
+            except syncstate.AckMismatch as exc:
+                return Outcome("fork", True, sent, error=str(exc))
+            if not moved:  # a central that answers without taking the batch: no hot loop
+                return Outcome(
+                    "rejected", True, sent, error="The central did not acknowledge the batch"
+                )
             sent += batch.count
             if not ahead.ok:  # what was sent was checked; what follows is not sent
                 return Outcome("damaged", True, sent, error=integrity.describe(ahead))
             health = ahead
-            if acked != batch.last_seq:  # the central took less: go on from where it stands
-                following = syncstate.pending_batch(self.ctx, size, through=health.last_seq)
-            batch = following
+            if early is None:
+                # the central holds another amount than this batch (more: a batch a stopped
+                # till sent), or nothing more was ready: go on from the acknowledged seq,
+                # checked a batch beyond it
+                health = integrity.check(self.ctx, through=acked + size)
+                if not health.ok:
+                    return Outcome("damaged", True, sent, error=integrity.describe(health))
+                early = syncstate.pending_batch(self.ctx, size, through=health.last_seq)
+                request = send(early)
+            batch = early
         return Outcome("ok", True, sent=sent)
 
     def _rewind(self, exc: SyncError) -> Outcome | None:

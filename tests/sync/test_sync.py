@@ -92,6 +92,32 @@ def test_an_answer_lost_after_the_central_committed_is_resent_and_stored_once(
     assert_central_matches(till, central)
 
 
+def test_a_central_far_ahead_of_the_acknowledgement_is_caught_up_in_one_round(
+    till: Till, central: Central, tmp_path: Path
+) -> None:
+    """Events carried to the central by hand (``sync export``, ``central import``) before
+    the network came back: the round's first batch learns the central's mark, many batches
+    on, past every row the till has checked, and the round goes on from that mark to the
+    end (it once stopped there, saying all was sent)."""
+    size = till.engine.batch_size
+    sim.simulate(till.ctx, 4 * size, seed=13)
+    stick = tmp_path / "T.o2j"
+    carried = export(till.ctx, stick)
+    imported = subprocess.run(
+        o2pos_cmd("central", "import", str(stick), "--db", central.db_url),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert imported.returncode == 0, imported.stderr
+    sim.simulate(till.ctx, size, seed=14)  # sold since
+    assert carried > 3 * size and journal.last_seq(till.ctx) > carried + size // 2
+    outcome = till.engine.run_once(pull=False)
+    assert outcome.ok, outcome
+    assert till.summary()["pending"] == 0
+    assert_central_matches(till, central)
+
+
 def test_a_gap_rewinds_to_the_seq_the_central_expects(till: Till, central: Central) -> None:
     sim.simulate(till.ctx, 6, seed=3)
     till.engine.batch_size = 4
