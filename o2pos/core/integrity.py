@@ -49,18 +49,21 @@ def check(ctx: Context, *, full: bool = False, through: int | None = None) -> Ve
     then both marks; moves the checkpoint.
 
     ``through`` lets a flush check a batch's worth of rows ahead of what it sends, while the
-    batch before is on its way, rather than the whole backlog before the first push."""
+    batch before is on its way, rather than the whole backlog before the first push; it
+    is not applied past a checkpoint the check cannot resume from."""
     result: VerifyResult | None = None
     try:
         with ctx.db.atomic():  # one snapshot: a sale written meanwhile is for the next check
             cookie = _schema_cookie()
             mark = JournalCheckpoint.get_or_none(JournalCheckpoint.name == NAME)
             resume = not full and mark is not None and mark.schema_version == cookie
-            result = (
-                journal.verify(ctx, (mark.seq, mark.hash or GENESIS_HASH), through)
-                if resume and mark is not None
-                else journal.verify(ctx, through=through)
-            )
+            if resume and mark is not None:
+                result = journal.verify(ctx, (mark.seq, mark.hash or GENESIS_HASH), through)
+            else:
+                # from seq 1; past a checkpoint the schema has changed under (or for
+                # ``full``), to the end: a walk stopped short would set the checkpoint back,
+                # and the marks check would no longer read the old one's row
+                result = journal.verify(ctx, through=through if mark is None else None)
             if result.damaged:
                 return result
             if result.ok or resume:

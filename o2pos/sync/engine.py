@@ -122,7 +122,17 @@ class SyncEngine:
         if not health.ok:
             return Outcome("damaged", False, error=integrity.describe(health))
         with ThreadPoolExecutor(1, thread_name_prefix="o2pos-push") as wire:
-            return self._push_all(wire, health)
+            outcome = self._push_all(wire, health)
+        if outcome.state not in ("ok", "damaged"):
+            # the round stopped before its checks reached the end of the journal (the
+            # central is out of reach, say): finish them, so that damage is said at once,
+            # offline too, and the checkpoint covers every row written (rows cut from the
+            # end are caught by it)
+            whole = integrity.check(self.ctx)
+            if not whole.ok:
+                error = integrity.describe(whole)
+                return Outcome("damaged", outcome.online, outcome.sent, error=error)
+        return outcome
 
     def _push_all(self, wire: ThreadPoolExecutor, health: integrity.VerifyResult) -> Outcome:
         sent = 0
@@ -133,7 +143,7 @@ class SyncEngine:
         def send(batch: syncstate.Batch | None) -> Future[dict[str, Any]] | None:
             return None if batch is None else wire.submit(self.client.push, terminal, batch.events)
 
-        # only rows a check found intact; a sale written since goes in the next round
+        # only rows a check found intact (each check reaches a batch further)
         batch = syncstate.pending_batch(self.ctx, size, through=health.last_seq)
         request = send(batch)
         while batch is not None and request is not None:
@@ -261,7 +271,8 @@ class SyncEngine:
         outcome = self._flush()
         if pulled is not None:
             outcome.pulled = pulled.pulled
-            if outcome.state == "damaged":  # no push was tried: the pull says if it answered
+            if outcome.state == "damaged" and not outcome.sent:
+                # no push was taken: the pull says whether the central answered
                 outcome.online = pulled.online
             if outcome.ok and (not pulled.ok or pulled.error):
                 outcome.state = pulled.state

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from o2pos.core import integrity, journal, syncstate
 from o2pos.core import simulate as sim
-from tests.sync.conftest import Central, Till, o2pos_cmd
+from o2pos.core.models import JournalCheckpoint
+from tests.sync.conftest import Central, Till, free_port, make_till, o2pos_cmd
 
 
 def till_config(till: Till, central: Central) -> Path:
@@ -161,3 +162,59 @@ def test_an_unsent_row_edited_further_on_stops_the_round_there(
     assert syncstate.acked(till.ctx)[0] == 2 * size
     again = till.engine.run_once(pull=False)  # and so every round after, until someone acts
     assert (again.state, again.sent) == ("damaged", 0)
+
+
+def offline_till(tmp_path: Path, central: Central) -> Till:
+    """A till whose central address answers nothing (no one listens there)."""
+    return make_till(tmp_path / "offline", central, url=f"http://127.0.0.1:{free_port()}")
+
+
+def test_damage_far_into_a_backlog_is_said_while_the_central_is_out_of_reach(
+    tmp_path: Path, central: Central
+) -> None:
+    """A round that cannot push still checks the whole backlog, so the alert is up at
+    once, not only when the network returns."""
+    till = offline_till(tmp_path, central)
+    size = till.engine.batch_size
+    sim.simulate(till.ctx, 5 * size, seed=15)
+    edited = 4 * size + 3  # well past the batch a round checks before its first push
+    behind_the_triggers(
+        till,
+        f"UPDATE journal SET payload = replace(payload, '\"total\":', '\"total\":1') "
+        f"WHERE seq = {edited}",
+    )
+    outcome = till.engine.run_once(pull=False)
+    assert (outcome.state, outcome.online, outcome.sent) == ("damaged", False, 0)
+    assert f"damaged at seq {edited}" in outcome.error
+
+
+def test_rows_cut_from_an_unsent_backlog_while_offline_are_caught(
+    tmp_path: Path, central: Central
+) -> None:
+    """An offline round leaves its checkpoint on the last row written, as a round that
+    pushed does: rows cut from the end afterwards are found missing."""
+    till = offline_till(tmp_path, central)
+    size = till.engine.batch_size
+    sim.simulate(till.ctx, 5 * size, seed=16)
+    assert till.engine.run_once(pull=False).state == "offline"
+    last = journal.last_seq(till.ctx)
+    behind_the_triggers(till, f"DELETE FROM journal WHERE seq > {last - 3}")
+    outcome = till.engine.run_once(pull=False)
+    assert outcome.state == "damaged"
+    assert f"damaged at seq {last}" in outcome.error and "missing" in outcome.error
+
+
+def test_a_check_after_a_schema_change_walks_to_the_end_whatever_it_was_asked(
+    till: Till, central: Central
+) -> None:
+    """A changed schema cookie sends the check back to seq 1; stopped at ``through`` it
+    would set the checkpoint back and forget the row the old one vouched for."""
+    sim.simulate(till.ctx, 30, seed=17)
+    last = journal.last_seq(till.ctx)
+    assert integrity.check(till.ctx).last_seq == last
+    till.ctx.db.execute_sql("CREATE TABLE scratch (x)")  # any schema change moves the cookie
+    till.ctx.db.execute_sql("DROP TABLE scratch")
+    result = integrity.check(till.ctx, through=5)
+    assert result.ok and result.last_seq == last
+    mark = JournalCheckpoint.get(JournalCheckpoint.name == integrity.NAME)
+    assert mark.seq == last
