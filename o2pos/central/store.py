@@ -9,6 +9,7 @@ with that much entropy needs no slow hash), and it is printed once when issued.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 import sqlite3
@@ -17,7 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 from urllib.parse import unquote, urlparse
 
 from peewee import (
@@ -39,6 +40,7 @@ from o2pos.core.journal import GENESIS_HASH
 from .models import DEFAULT_STORE, MODELS, Counter, Terminal, central_db
 
 DEFAULT_DB = "data/central.db"
+logger = logging.getLogger("o2pos.central")
 
 
 class CentralError(Exception):
@@ -195,7 +197,7 @@ class Checkpointer:
     slow disk can only make the WAL longer, until the writer's own ``AUTOCHECKPOINT``.
     """
 
-    _running: Checkpointer | None = None  # one central database per process
+    _running: ClassVar[set[Checkpointer]] = set()  # of the apps serving in this process
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -207,15 +209,15 @@ class Checkpointer:
 
     @classmethod
     def nudge(cls) -> None:
-        running = cls._running
-        if running is not None:
+        for running in list(cls._running):
             with running._turn:
                 running._asked += 1
                 running._turn.notify_all()
 
     def settle(self, timeout: float | None = None) -> bool:
-        """Wait until a checkpoint has followed every write so far (the file alone then
-        holds them); False if ``timeout`` seconds passed first."""
+        """Wait until a checkpoint has been tried after every write so far (with no reader
+        holding the WAL, the file alone then holds them); False if ``timeout`` seconds
+        passed first."""
         with self._turn:
             asked = self._asked
             return self._turn.wait_for(lambda: self._done >= asked, timeout)
@@ -226,7 +228,7 @@ class Checkpointer:
         if not isinstance(db, SqliteDatabase) or db.database == ":memory:":
             return None
         checkpointer = cls(db.database)
-        cls._running = checkpointer
+        cls._running.add(checkpointer)
         checkpointer._thread.start()
         return checkpointer
 
@@ -235,11 +237,15 @@ class Checkpointer:
             self._stop = True
             self._turn.notify_all()
         self._thread.join()
-        if Checkpointer._running is self:
-            Checkpointer._running = None
+        Checkpointer._running.discard(self)
 
     def _run(self) -> None:
-        connection = sqlite3.connect(self.path, timeout=0, check_same_thread=False)
+        try:
+            connection = sqlite3.connect(self.path, timeout=0, check_same_thread=False)
+        except sqlite3.Error:
+            logger.warning("WAL checkpoints left to the writer: cannot open %s", self.path)
+            Checkpointer._running.discard(self)
+            return
         try:
             while True:
                 with self._turn:

@@ -31,8 +31,7 @@ def test_each_write_reaches_the_database_file_while_serving(tmp_path: Path) -> N
     db = open_central(path)
     try:
         with TestClient(create_app()):  # serving: the app's lifespan runs the checkpointer
-            checkpointer = Checkpointer._running
-            assert checkpointer is not None
+            (checkpointer,) = Checkpointer._running
             for name in ("T1", "T2", "T3"):
                 add_terminal(name)
                 assert checkpointer.settle(timeout=60)
@@ -40,7 +39,7 @@ def test_each_write_reaches_the_database_file_while_serving(tmp_path: Path) -> N
                 assert held[-1] == name
             wal = path.with_name(path.name + "-wal")
             assert wal.exists()  # still in WAL mode: the copy is the checkpointer's
-        assert Checkpointer._running is None  # stopped with the app
+        assert checkpointer not in Checkpointer._running  # stopped with the app
         assert Terminal.select().count() == 3
     finally:
         db.close()
