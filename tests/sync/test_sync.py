@@ -92,6 +92,16 @@ def test_an_answer_lost_after_the_central_committed_is_resent_and_stored_once(
     assert_central_matches(till, central)
 
 
+def central_import(central: Central, path: Path) -> subprocess.CompletedProcess[str]:
+    """``o2pos central import`` of a manual-transfer file, as the back office runs it."""
+    return subprocess.run(
+        o2pos_cmd("central", "import", str(path), "--db", central.db_url),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def test_a_central_far_ahead_of_the_acknowledgement_is_caught_up_in_one_round(
     till: Till, central: Central, tmp_path: Path
 ) -> None:
@@ -103,12 +113,7 @@ def test_a_central_far_ahead_of_the_acknowledgement_is_caught_up_in_one_round(
     sim.simulate(till.ctx, 4 * size, seed=13)
     stick = tmp_path / "T.o2j"
     carried = export(till.ctx, stick)
-    imported = subprocess.run(
-        o2pos_cmd("central", "import", str(stick), "--db", central.db_url),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    imported = central_import(central, stick)
     assert imported.returncode == 0, imported.stderr
     sim.simulate(till.ctx, size, seed=14)  # sold since
     assert carried > 3 * size and journal.last_seq(till.ctx) > carried + size // 2
@@ -271,21 +276,11 @@ def test_a_manual_export_imported_centrally_then_pushed_is_stored_once(
     stick = tmp_path / "T.o2j"
     count = export(till.ctx, stick)
     assert count == journal.last_seq(till.ctx)
-    result = subprocess.run(
-        o2pos_cmd("central", "import", str(stick), "--db", central.db_url),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = central_import(central, stick)
     assert result.returncode == 0, result.stderr
     assert f"stored {count} events" in result.stdout
     # importing the same file again stores nothing
-    again = subprocess.run(
-        o2pos_cmd("central", "import", str(stick), "--db", central.db_url),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    again = central_import(central, stick)
     assert "stored 0 events" in again.stdout
     sim.simulate(till.ctx, 2, seed=12)
     outcome = till.engine.run_once(pull=False)
@@ -302,12 +297,7 @@ def test_an_export_from_a_forked_till_is_refused_by_the_central(
     _forge(till.ctx.settings.terminal.db_path, seq=2)
     stick = tmp_path / "forked.o2j"
     export(till.ctx, stick, everything=True)
-    result = subprocess.run(
-        o2pos_cmd("central", "import", str(stick), "--db", central.db_url),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = central_import(central, stick)
     assert result.returncode == 1
     assert "differs from the event the central holds" in result.stderr
     assert central.events(till.name) == held
