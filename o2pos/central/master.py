@@ -241,6 +241,9 @@ def import_csv(kind: str, path: Path) -> ImportReport:
     else:
         valid = list(valid_customers(rows, report, keep=("group_code",)))
     with write():
+        # before a phone is read: a till's batch adding the same new phone at this moment
+        # publishes under the counter too, so one of the two sees the other's customer
+        lock_counter()
         for line, fields in valid:
             try:
                 created = (

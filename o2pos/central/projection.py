@@ -29,6 +29,7 @@ from o2pos.core.models import dicts, tuples
 from . import points, transfers
 from .coupons import CouponBook
 from .deliveries import DeliveryBook
+from .master import lock_counter
 from .models import (
     DEFAULT_STORE,
     Event,
@@ -50,6 +51,11 @@ from .vouchers import KINDS as VOUCHER_KINDS
 from .vouchers import VoucherBook
 
 Flags = list[str]
+# what projecting these publishes nothing (no master data): their batches never take the
+# master counter. Every other batch takes it before staging (``BatchProjector.run``)
+UNPUBLISHED = frozenset(
+    {"register.opened", "register.cash_moved", "register.closed", "drawer.opened"}
+)
 BIG = INT64  # BIGINT
 SMALL = INT32  # INTEGER (session ids)
 # an import flagged for many duplicate phones names this many; the flag says how many more
@@ -579,6 +585,14 @@ class BatchProjector:
             "delivery.recorded": self.deliveries.delivered,
         }
         flagged: dict[int, Flags] = {seq: [why] for seq, why in self.unreadable.items()}
+        if any(event["event_type"] not in UNPUBLISHED for _, event in self.events):
+            # before any row its events lock (a points account, a transfer, the levels, the
+            # sales): a batch that took the counter in between, as staging publishes points
+            # and customers, waited in a cycle with one that held the counter and wanted
+            # such a row; PostgreSQL broke it by failing one push (a 503, sent again). A
+            # customer's phone is also read under it, so two tills adding the same new
+            # phone at once publish one customer, not two
+            lock_counter()
         batch = self.batch
         for event_id, event in self.events:
             self.stock.add(event["seq"], event["event_type"], event["payload"])
@@ -642,13 +656,10 @@ class BatchProjector:
     def _write(self) -> list[str]:
         """Write the staged rows; returns flags of the stock levels (``StockBook.write``)."""
         batch = self.batch
-        self.coupons.write()  # its rows are locked already; the master counter comes next
-        level_flags = self.stock.write()  # the master counter, then the level rows
+        # the coupons' rows and the master counter are locked already (``run``)
+        self.coupons.write()
+        level_flags = self.stock.write()  # the level rows, before any sale row
         elsewhere = self._paid_elsewhere(batch.allocations)
-        if elsewhere:  # published below: the counter now, before any sale row is locked
-            from .master import lock_counter
-
-            lock_counter()
         if batch.returned and is_postgres():
             # a return claim reads returned and held quantities under the sale's row lock:
             # taking it here makes it see this batch's returns and settled claims together

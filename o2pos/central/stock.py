@@ -13,10 +13,11 @@ Locations belong to a store (master kind ``location``); a code no location recor
 belongs to the store of the till that used it, so every store may have its own ``MAIN``.
 
 Lock order inside an ingest transaction (PostgreSQL): coupons, vouchers, delivery orders
-(``deliveries.py``), the master counter, these level rows (by store, location, SKU), then
-sales. Every push that moves
-stock takes the master counter first, so two pushes never wait on each other's levels, and
-a batch's levels are read, summed and written with a few statements, not one per line.
+(``deliveries.py``), the master counter (taken before the batch's events are staged,
+``projection.BatchProjector.run``), points accounts and transfers (while staging), these
+level rows (by store, location, SKU), then sales. Every push that moves stock takes the
+master counter first, so two pushes never wait on each other's levels, and a batch's
+levels are read, summed and written with a few statements, not one per line.
 """
 
 from __future__ import annotations

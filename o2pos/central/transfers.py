@@ -19,10 +19,10 @@ What slips past it (a lease run out while both tills were offline) is still acce
 flagged ``received twice``, never refused: the goods were counted, the record must say so.
 
 The central's stock levels (``stock.py``) are projected from the same events elsewhere;
-nothing here writes a level. Lock order inside an ingest (PostgreSQL): a transfer's row is
-written while its event is staged, before the batch takes the master counter and the
-levels (``stock.py``), and a claim locks that row alone, so neither waits on the other
-in a cycle.
+nothing here writes a level. Lock order inside an ingest (PostgreSQL): the batch takes the
+master counter before it stages its first event (``projection.BatchProjector.run``), a
+transfer's row is written while its event is staged, and then come the levels
+(``stock.py``); a claim locks that row alone, so neither waits on the other in a cycle.
 """
 
 from __future__ import annotations

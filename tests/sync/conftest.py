@@ -13,9 +13,10 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -272,3 +273,74 @@ def store_of(central: Central, till: Till) -> str:
     """The store the central has ``till`` in."""
     central.bind()
     return str(central_models.Terminal.get_by_id(till.name).store)
+
+
+def pending_wire(till: Till) -> list[dict[str, Any]]:
+    """The events ``till`` has not sent, as a push carries them."""
+    from o2pos.core.journal import wire
+
+    models.database.initialize(till.ctx.db)
+    acked = syncstate.acked(till.ctx)[0]
+    rows = models.Journal.select().where(models.Journal.seq > acked).order_by(models.Journal.seq)
+    return [wire(row) for row in rows]
+
+
+def crossed(
+    central: Central,
+    first: Callable[[], object],
+    second: Callable[[], object],
+    held: threading.Event,
+    release: threading.Event,
+) -> list[BaseException]:
+    """Two writes to the central at once (an ingest, an import), each in a thread with its
+    own connection; what either raised. The test's hook sets ``held`` inside the first's
+    transaction and waits for ``release`` (on PostgreSQL only); the second starts then, and
+    once it waits on a lock the first holds, the first goes on. SQLite takes one writer at a
+    time: there the second simply follows the first."""
+    from o2pos.central.models import central_db
+
+    central.bind()
+    errors: list[BaseException] = []
+
+    def run(write: Callable[[], object]) -> None:
+        try:
+            write()
+        except BaseException as exc:  # the caller's assertion says which
+            errors.append(exc)
+        finally:
+            release.set()  # a first write that failed before its hook lets the test go on
+            central_db.obj.close()  # this thread's own connection
+
+    one = threading.Thread(target=run, args=(first,))
+    one.start()
+    if central.backend == "postgres":
+        assert held.wait(timeout=60), "the first write never reached its hook"
+    else:
+        one.join()
+    two = threading.Thread(target=run, args=(second,))
+    two.start()
+    if central.backend == "postgres" and not release.is_set():
+        waiting = 0
+        for _ in range(600):  # until the second waits on a lock the first holds
+            waiting = central_db.obj.execute_sql(
+                # a wait on another transaction has no database: the waiter's session does
+                "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                "WHERE NOT l.granted AND a.datname = current_database()"
+            ).fetchone()[0]
+            if waiting or not two.is_alive():
+                break
+            time.sleep(0.05)
+        release.set()
+        if not waiting:
+            errors.append(AssertionError("the second write never waited on the first"))
+    one.join()
+    two.join()
+    return errors
+
+
+def ingesting(till: Till) -> Callable[[], object]:
+    """A push of everything ``till`` has not sent, made in-process (for ``crossed``)."""
+    from o2pos.central.ingest import ingest
+
+    events = pending_wire(till)
+    return lambda: ingest(till.name, events)

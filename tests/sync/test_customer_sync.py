@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from o2pos.core import customers, importer, syncstate
 from o2pos.core.journal import GENESIS_HASH
 from o2pos.core.models import Customer, Journal, database
 
-from .conftest import Central, Till, make_till
+from .conftest import Central, Till, crossed, ingesting, make_till
 
 _stores = itertools.count(1)
 _prefixes = itertools.count(1)
@@ -178,3 +179,71 @@ def test_a_customer_changed_by_a_later_import_changes_on_the_other_tills(
     found = customers.search(t2.ctx, phone)
     assert [(c.name, c.email) for c in found] == [("Meena S. Iyer", "meena@example.in")]
     assert _flags(central, t1.name) == []
+
+
+def test_one_new_phone_added_at_two_tills_at_once_is_one_customer(
+    two_tills: tuple[Till, Till], central: Central, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two cashiers add the same new customer, one phone, at two tills, and the batches
+    arrive together. Each read the phone before the other's customer was committed: on
+    PostgreSQL both were published, two customers with one phone. The phone is now read
+    under the master counter: the second batch finds the first's customer and keeps it."""
+    t1, t2 = two_tills
+    phone = f"{_phone_prefix()}000001"
+    first = customers.create(on(t1).ctx, t1.store.manager, "Asha Rao", phone).uuid
+    customers.create(on(t2).ctx, t2.store.manager, "Asha R", phone)
+    held, release = threading.Event(), threading.Event()
+    publish = master.customers_from_till
+
+    def from_till(rows: list[dict[str, object]]) -> list[str]:
+        notes = publish(rows)
+        if rows[0]["name"] == "Asha Rao" and central.backend == "postgres":
+            held.set()  # T1's customer published, not yet committed
+            release.wait(timeout=60)
+        return notes
+
+    monkeypatch.setattr(master, "customers_from_till", from_till)
+    errors = crossed(central, ingesting(t1), ingesting(t2), held, release)
+    assert errors == []
+    central.bind()
+    record = central_models.MasterRecord
+    held_by_phone = record.select().where(record.kind == "customer", record.alt_key == phone)
+    assert [json.loads(r.data)["name"] for r in held_by_phone] == ["Asha Rao"]
+    assert _flags(central, t2.name) == [
+        f"customer phone {phone} already belongs to customer {first}"
+    ]
+
+
+def test_a_phone_the_central_imports_while_a_till_adds_it_is_one_customer(
+    two_tills: tuple[Till, Till],
+    central: Central,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """The back office imports a customer file while a till's batch adds a customer with
+    one of its phones. The import read the phone before the till's customer was committed
+    and then added a second customer with it; it now reads under the master counter too,
+    finds the till's customer and changes it, as it changes any customer it knows."""
+    t1, _ = two_tills
+    phone = f"{_phone_prefix()}000001"
+    added = customers.create(on(t1).ctx, t1.store.manager, "Ravi Kumar", phone).uuid
+    held, release = threading.Event(), threading.Event()
+    publish = master.customers_from_till
+
+    def from_till(rows: list[dict[str, object]]) -> list[str]:
+        notes = publish(rows)
+        if central.backend == "postgres":
+            held.set()  # the till's customer published, not yet committed
+            release.wait(timeout=60)
+        return notes
+
+    monkeypatch.setattr(master, "customers_from_till", from_till)
+    sheet = _csv(tmp_path / "office.csv", [("Ravi K", phone)])
+    errors = crossed(
+        central, ingesting(t1), lambda: master.import_csv("customers", sheet), held, release
+    )
+    assert errors == []
+    central.bind()
+    record = central_models.MasterRecord
+    held_by_phone = record.select().where(record.kind == "customer", record.alt_key == phone)
+    assert [(r.key, json.loads(r.data)["name"]) for r in held_by_phone] == [(added, "Ravi K")]

@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -26,7 +27,16 @@ from o2pos.core.returns import ReturnItem
 from o2pos.sync.client import CentralClient
 from o2pos.sync.points import ask, points_tender
 from o2pos.sync.returns import StoreSales
-from tests.sync.conftest import Central, Till, at, counters, free_port, shop
+from tests.sync.conftest import (
+    Central,
+    Till,
+    at,
+    counters,
+    crossed,
+    free_port,
+    ingesting,
+    shop,
+)
 from tests.unit.test_loyalty import SCHEME
 
 
@@ -259,3 +269,39 @@ def test_two_tills_opening_one_customers_points_account_at_once_both_count(
     account = PointsAccount.get_by_id(customer)
     assert account.balance == 15
     assert json.loads(account.as_of) == {"T1": 1, "T2": 1}
+
+
+def test_two_batches_counting_two_customers_points_in_opposite_orders_both_land(
+    tills: dict[str, Till], central: Central, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """T1's batch counts X's points, then Y's; T2's counts Y's, then X's, and arrives while
+    T1's is between the two. Each account is locked while its points are counted, and the
+    first count took the master counter to publish the balance: on PostgreSQL T1 held the
+    counter and waited for Y's account while T2 held Y's and waited for the counter, and
+    PostgreSQL failed one of the pushes (a 503 its till sent again). Now a batch takes the
+    counter before it stages anything: T2 waits for T1 whole, and both land at once."""
+    t1, t2 = tills["T1"], tills["T2"]
+    x, y = str(uuid.uuid4()), str(uuid.uuid4())
+    for till in (t1, t2):
+        with at(till).ctx.write():
+            for key, name, phone in ((x, "Points X", "9845711111"), (y, "Points Y", "9845722222")):
+                Customer.create(uuid=key, name=name, phone=phone, created_at=till.ctx.now())
+    for till, order in ((t1, (x, y)), (t2, (y, x))):
+        for customer in order:
+            store = at(till).store
+            sale_id = bill(till, customer, "10*RICE1")  # 1,890.00: 18 points
+            sales.checkout(store.ctx, sale_id, [Tender("cash", 189000)], store.cashier)
+    held, release = threading.Event(), threading.Event()
+    count = points.move
+
+    def move(terminal: str, seq: int, customer: str, *rest: Any) -> None:
+        count(terminal, seq, customer, *rest)
+        if terminal == t1.name and customer == x and central.backend == "postgres":
+            held.set()  # X's account (and the counter, before the fix) held to the end
+            release.wait(timeout=60)
+
+    monkeypatch.setattr(points, "move", move)
+    errors = crossed(central, ingesting(t1), ingesting(t2), held, release)
+    assert errors == []
+    assert central_balance(central, x) == 36
+    assert central_balance(central, y) == 36
