@@ -295,37 +295,45 @@ def crossed(
     """Two writes to the central at once (an ingest, an import), each in a thread with its
     own connection; what either raised. The test's hook sets ``held`` inside the first's
     transaction and waits for ``release`` (on PostgreSQL only); the second starts then, and
-    once it waits on a lock the first holds, the first goes on. SQLite takes one writer at a
-    time: there the second simply follows the first."""
+    once a session waits on the first's (``pg_blocking_pids``), the first goes on. SQLite
+    takes one writer at a time: there the second simply follows the first."""
     from o2pos.central.models import central_db
 
     central.bind()
+    postgres = central.backend == "postgres"
     errors: list[BaseException] = []
+    first_pid: list[int] = []
 
-    def run(write: Callable[[], object]) -> None:
+    def run(write: Callable[[], object], pids: list[int] | None = None) -> None:
         try:
+            if postgres and pids is not None:  # the session the second must wait on
+                pids.append(central_db.obj.execute_sql("SELECT pg_backend_pid()").fetchone()[0])
             write()
         except BaseException as exc:  # the caller's assertion says which
             errors.append(exc)
         finally:
-            release.set()  # a first write that failed before its hook lets the test go on
+            held.set()  # a first write that failed before its hook lets the test go on
+            release.set()
             central_db.obj.close()  # this thread's own connection
 
-    one = threading.Thread(target=run, args=(first,))
+    one = threading.Thread(target=run, args=(first, first_pid))
     one.start()
-    if central.backend == "postgres":
-        assert held.wait(timeout=60), "the first write never reached its hook"
+    if postgres:
+        held.wait(timeout=60)
+        if not first_pid or not one.is_alive():
+            one.join()
+            return errors or [AssertionError("the first write never reached its hook")]
     else:
         one.join()
     two = threading.Thread(target=run, args=(second,))
     two.start()
-    if central.backend == "postgres" and not release.is_set():
+    if postgres and not release.is_set():
         waiting = 0
-        for _ in range(600):  # until the second waits on a lock the first holds
+        for _ in range(600):  # until a session waits on a lock the first write holds
             waiting = central_db.obj.execute_sql(
-                # a wait on another transaction has no database: the waiter's session does
-                "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-                "WHERE NOT l.granted AND a.datname = current_database()"
+                "SELECT count(*) FROM pg_stat_activity "
+                f"WHERE {central_db.obj.param} = ANY(pg_blocking_pids(pid))",
+                (first_pid[0],),
             ).fetchone()[0]
             if waiting or not two.is_alive():
                 break
