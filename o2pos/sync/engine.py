@@ -16,8 +16,9 @@ which backoff alone would retry silently for ever.
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,38 @@ class Outcome:
         return self.state == "ok"
 
 
+class Wire:
+    """The push's requests, each in a thread of its own while the round reads the next batch.
+
+    Daemon threads, so a till that is closing never waits for an answer: a central that
+    holds a request unanswered held the closed till for the request's whole timeout. What
+    was in flight is sent again next time, and the central stores it once. Within a run,
+    ``settle`` keeps one batch in flight across rounds too."""
+
+    def __init__(self) -> None:
+        self._last: Future[dict[str, Any]] | None = None
+
+    def submit(
+        self, push: Callable[[str, bytes], dict[str, Any]], terminal: str, events: bytes
+    ) -> Future[dict[str, Any]]:
+        future: Future[dict[str, Any]] = Future()
+
+        def run() -> None:
+            try:
+                future.set_result(push(terminal, events))
+            except BaseException as exc:  # the round reads it from the future
+                future.set_exception(exc)
+
+        threading.Thread(target=run, name="o2pos-push", daemon=True).start()
+        self._last = future
+        return future
+
+    def settle(self) -> None:
+        """Wait for the request still in flight, if any (its answer is not needed)."""
+        if self._last is not None:
+            self._last.exception()
+
+
 class SyncEngine:
     def __init__(
         self,
@@ -121,8 +154,11 @@ class SyncEngine:
         health = integrity.check(self.ctx, through=syncstate.acked(self.ctx)[0] + size)
         if not health.ok:
             return Outcome("damaged", False, error=integrity.describe(health))
-        with ThreadPoolExecutor(1, thread_name_prefix="o2pos-push") as wire:
+        wire = Wire()
+        try:
             outcome = self._push_all(wire, health)
+        finally:
+            wire.settle()
         if outcome.state not in ("ok", "damaged"):
             # the round stopped before its checks reached the end of the journal (the
             # central is out of reach, say): finish them, so that damage is said at once,
@@ -134,7 +170,7 @@ class SyncEngine:
                 return Outcome("damaged", outcome.online, outcome.sent, error=error)
         return outcome
 
-    def _push_all(self, wire: ThreadPoolExecutor, health: integrity.VerifyResult) -> Outcome:
+    def _push_all(self, wire: Wire, health: integrity.VerifyResult) -> Outcome:
         sent = 0
         rewinds = 0
         size = self.batch_size

@@ -9,7 +9,11 @@ The network monitor and the printer's spooler are both such loops.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from textual.timer import Timer
 
@@ -17,6 +21,56 @@ if TYPE_CHECKING:
     from o2pos.tui.app import TillApp
 
 log = logging.getLogger("o2pos.tui")
+
+P = ParamSpec("P")
+T = TypeVar("T")
+# seconds a closing till gives thread work still under way (a slip printing, a commit)
+GRACE = 1.0
+
+
+class LeavingExecutor(ThreadPoolExecutor):
+    """Where the till's event loop runs thread workers (``TillApp.on_mount`` installs it):
+    each call in a daemon thread of its own, and shutting down waits ``GRACE`` at most.
+
+    ``asyncio.run`` shuts the loop's executor down once the app has gone, and a thread pool
+    waits for every thread: a push or a lookup that the central left unanswered held the
+    closed till for the request's whole timeout (13 s by default) before the shell, or a
+    kiosk's restart, came back. What is cut off here is what a crash could cut off too: an
+    unanswered push is sent again and stored once, a write under way is rolled back."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=1)  # its own pool is never used: see ``submit``
+        self._threads: set[threading.Thread] = set()
+        self._guard = threading.Lock()
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        future: Future[T] = Future()
+
+        def run() -> None:
+            try:
+                if future.set_running_or_notify_cancel():
+                    try:
+                        future.set_result(fn(*args, **kwargs))
+                    except BaseException as exc:  # the awaiting worker raises it
+                        future.set_exception(exc)
+            finally:
+                with self._guard:
+                    self._threads.discard(thread)
+
+        thread = threading.Thread(target=run, name="o2pos-worker", daemon=True)
+        with self._guard:
+            self._threads.add(thread)
+        thread.start()
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if not wait:
+            return
+        deadline = time.monotonic() + GRACE
+        with self._guard:
+            running = list(self._threads)
+        for thread in running:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 class BackgroundLoop:

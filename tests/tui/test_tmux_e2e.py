@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -147,3 +149,43 @@ def test_text_that_reads_as_markup_is_shown_as_typed_and_the_till_keeps_selling(
         tmux.wait_for("Daawat Rozana")
     finally:
         tmux.close()
+
+
+def test_leaving_the_till_while_the_central_leaves_a_request_unanswered_quits_at_once(
+    tmp_path: Path,
+) -> None:
+    """The central's address accepts the connection and reads the request, but never answers
+    (a hung server, a proxy with nowhere to send it). ctrl+e ends the till: the closed
+    till waited for that request's whole timeout (13 s by default; 120 s here) before the
+    shell, or a kiosk's restart, came back. It now gives background work a second."""
+    silent = socket.create_server(("127.0.0.1", 0))
+    asked = threading.Event()
+    held: list[socket.socket] = []
+
+    def take_requests() -> None:
+        while True:
+            try:
+                conn, _ = silent.accept()
+            except OSError:  # closed at the end of the test
+                return
+            held.append(conn)  # open, and never answered
+            if conn.recv(65536):
+                asked.set()
+
+    threading.Thread(target=take_requests, daemon=True).start()
+    port = silent.getsockname()[1]
+    (tmp_path / "o2pos.toml").write_text(
+        f'[central]\nurl = "http://127.0.0.1:{port}"\ntoken = "t"\ntimeout_seconds = 120\n'
+    )
+    o2pos(tmp_path, "init", "--demo")
+    tmux = Tmux(tmp_path)
+    try:
+        open_till(tmux, f"{sys.executable} -m o2pos run; echo THE-TILL-HAS-ENDED; sleep 600")
+        assert asked.wait(timeout=60), "the till never asked the central anything"
+        tmux.keys("C-e")
+        tmux.wait_for("THE-TILL-HAS-ENDED", timeout=60)  # not the request's 120 s
+    finally:
+        tmux.close()
+        silent.close()
+        for conn in held:
+            conn.close()
