@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -14,8 +14,10 @@ from rich.console import RenderableType
 from rich.text import Text
 from textual import events
 from textual._compositor import CompositorUpdate
+from textual.actions import ActionParseResult
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
 
@@ -361,6 +363,29 @@ class TillApp(App, inherit_bindings=False):
             if b.description
         ]
         self.push_screen(HelpDialog(rows))
+
+    async def run_action(
+        self,
+        action: str | ActionParseResult,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
+        """Every key's action. A screen's code is imported the first time its key is
+        pressed (start-up stays quick): if o2pos was upgraded under a running till, that
+        import can fail, which ended the till on the spot. It is now said, and the till
+        goes on with what it has loaded (the bill in progress, payments, the queue)."""
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        except ImportError as exc:
+            log.error("action %s: its code could not be loaded", action, exc_info=exc)
+            leave = keymap.short_key(self.keys.get("leave", "ctrl+e"))
+            self.notify(
+                "This part of the till could not load: o2pos was changed while the till "
+                f"ran. Finish the bill, then leave ({leave}) and start the till again.",
+                severity="error",
+                timeout=30,
+            )
+            return False
 
     # --- leaving ---------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import sys
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -615,3 +616,27 @@ async def test_the_frame_rate_cap_bounds_what_typing_sends(
         assert 1 <= len(frames) <= 4 * seconds + 2
     else:
         assert len(frames) >= len(keys)  # uncapped, each key is its own frame
+
+
+async def test_a_screen_whose_code_cannot_load_is_said_and_the_till_keeps_selling(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """o2pos upgraded under a running till: a screen's module, imported the first time its
+    key is pressed, fails to import (here: blocked in ``sys.modules``). That ended the till
+    with the bill on screen; now the cashier is told what to do, and the bill goes on."""
+    monkeypatch.setitem(sys.modules, "o2pos.tui.screens.documents", None)
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await scan(pilot, "SOAP")
+        await pilot.press("f3")  # receipts
+        await pilot.pause()
+        assert isinstance(app.screen, SalesScreen)
+        assert any("could not load" in str(n.message) for n in app._notifications)
+        await scan(pilot, "8901234567890")
+        assert app.screen.query_one(CartTable).row_count == 2
+        await pilot.press("f10")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "S-T1-000001 paid" in notice(app)
