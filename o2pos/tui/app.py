@@ -30,7 +30,7 @@ from o2pos.core.redact import RedactingFormatter
 from o2pos.core.storage import storage_error
 from o2pos.tui import keymap
 from o2pos.tui.approval import ManagerPinDialog
-from o2pos.tui.background import LeavingExecutor
+from o2pos.tui.background import GRACE, LeavingExecutor
 from o2pos.tui.frames import Frames
 from o2pos.tui.print_monitor import PrinterUpdated, PrintMonitor
 from o2pos.tui.screens.dialogs import HelpDialog
@@ -123,7 +123,8 @@ class TillApp(App, inherit_bindings=False):
 
     def on_mount(self) -> None:
         # before any thread worker starts: closing the till never waits on one for long
-        asyncio.get_running_loop().set_default_executor(LeavingExecutor())
+        grace = None if self.is_headless else GRACE
+        asyncio.get_running_loop().set_default_executor(LeavingExecutor(grace))
         # On a 16-colour terminal (the Linux console, TERM=xterm or screen) the ANSI theme
         # uses the terminal's own palette, so every colour the till uses is one it can show.
         # (Headless runs, the tests' snapshots among them, keep one theme everywhere.)

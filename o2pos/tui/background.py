@@ -36,10 +36,15 @@ class LeavingExecutor(ThreadPoolExecutor):
     waits for every thread: a push or a lookup that the central left unanswered held the
     closed till for the request's whole timeout (13 s by default) before the shell, or a
     kiosk's restart, came back. What is cut off here is what a crash could cut off too: an
-    unanswered push is sent again and stored once, a write under way is rolled back."""
+    unanswered push is sent again and stored once, a write under way is rolled back.
 
-    def __init__(self) -> None:
+    ``grace=None`` waits for every thread, as a thread pool does: a headless app (the tests,
+    the benchmarks) must not leave a worker writing after it, through models that the next
+    app may have bound to another database."""
+
+    def __init__(self, grace: float | None = GRACE) -> None:
         super().__init__(max_workers=1)  # its own pool is never used: see ``submit``
+        self.grace = grace
         self._threads: set[threading.Thread] = set()
         self._guard = threading.Lock()
 
@@ -60,15 +65,24 @@ class LeavingExecutor(ThreadPoolExecutor):
         thread = threading.Thread(target=run, name="o2pos-worker", daemon=True)
         with self._guard:
             self._threads.add(thread)
-        thread.start()
+        try:
+            thread.start()
+        except BaseException:
+            with self._guard:
+                self._threads.discard(thread)
+            raise
         return future
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         if not wait:
             return
-        deadline = time.monotonic() + GRACE
         with self._guard:
             running = list(self._threads)
+        if self.grace is None:
+            for thread in running:
+                thread.join()
+            return
+        deadline = time.monotonic() + self.grace
         for thread in running:
             thread.join(max(0.0, deadline - time.monotonic()))
 
