@@ -294,21 +294,26 @@ class TillApp(App, inherit_bindings=False):
             raise StateError("Nobody is signed in: the till is locked")
         return self.employee
 
-    def signed_in(self, employee: auth.Employee) -> None:
-        self.employee = employee
-        from o2pos.core import counts
-
-        if not auth.has_permission(employee, Perm.SELL) and counts.may_count(employee):
+    def signed_in(self, employee: auth.Employee) -> bool:
+        """Open the signed-in employee's first screen; False when it could not load."""
+        try:
+            from o2pos.core import counts
             from o2pos.tui.screens.counts import CountScreen
-
+            from o2pos.tui.screens.sales import SalesScreen
+        except ImportError as exc:  # as in ``run_action``: the login screen stays
+            log.error("signing in: the screens could not be loaded", exc_info=exc)
+            auth.end_session(self.ctx)
+            self.cannot_load()
+            return False
+        self.employee = employee
+        if not auth.has_permission(employee, Perm.SELL) and counts.may_count(employee):
             self.switch_screen(CountScreen())  # the inventory role's work: no bills to ring
-            return
+            return True
         needs_float = register.needs_float(self.ctx, employee)
         # the sales screen asks for the float once it is up (a result callback must belong
         # to the screen that stays, not to the login screen being replaced)
-        from o2pos.tui.screens.sales import SalesScreen
-
         self.switch_screen(SalesScreen(ask_float=needs_float))
+        return True
 
     def action_lock(self) -> None:
         """Back to the login screen; the bill in progress stays saved as a draft."""
@@ -379,14 +384,18 @@ class TillApp(App, inherit_bindings=False):
             return await super().run_action(action, default_namespace, namespaces)
         except ImportError as exc:
             log.error("action %s: its code could not be loaded", action, exc_info=exc)
-            leave = keymap.short_key(self.keys.get("leave", "ctrl+e"))
-            self.notify(
-                "This part of the till could not load: o2pos was changed while the till "
-                f"ran. Finish the bill, then leave ({leave}) and start the till again.",
-                severity="error",
-                timeout=30,
-            )
-            return False
+            self.cannot_load()
+            return True  # the key was answered: it goes to no widget as well
+
+    def cannot_load(self) -> None:
+        """Say that code the till needs now could not be imported, and what to do."""
+        leave = keymap.short_key(self.keys.get("leave", "ctrl+e"))
+        self.notify(
+            "This part of the till could not load: o2pos was changed while the till "
+            f"ran. Finish the bill, then leave ({leave}) and start the till again.",
+            severity="error",
+            timeout=30,
+        )
 
     # --- leaving ---------------------------------------------------------------------------
 

@@ -640,3 +640,20 @@ async def test_a_screen_whose_code_cannot_load_is_said_and_the_till_keeps_sellin
         await pilot.press("enter")
         await pilot.pause()
         assert "S-T1-000001 paid" in notice(app)
+
+
+async def test_signing_in_when_the_sales_screen_cannot_load_stays_at_login_and_says_why(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same at sign-in, where the sales screen is first imported: the till stays at the
+    login screen and says what to do, and once the code loads again, signing in works."""
+    monkeypatch.setitem(sys.modules, "o2pos.tui.screens.sales", None)
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, float_=None)
+        assert isinstance(app.screen, LoginScreen)
+        assert app.employee is None
+        assert any("could not load" in str(n.message) for n in app._notifications)
+        monkeypatch.undo()  # the till restarted on one version, in effect
+        await sign_in(pilot)
+        assert isinstance(app.screen, SalesScreen)

@@ -96,7 +96,7 @@ class LoginScreen(Screen[None]):
         places = auth.locations_of(ctx, employee)
         if len(places) == 1:
             auth.choose_location(ctx, employee, places[0])
-            self.app.signed_in(employee)
+            self.enter(employee)
             return
         from o2pos.core import stock  # an employee of several locations: rare, not at start
 
@@ -113,7 +113,14 @@ class LoginScreen(Screen[None]):
             self.query_one("#user", Input).focus()
             return
         auth.choose_location(self.app.ctx, employee, location)
-        self.app.signed_in(employee)
+        self.enter(employee)
+
+    def enter(self, employee: auth.Employee) -> None:
+        """The till opens for ``employee``; if it cannot (``TillApp.signed_in`` said why),
+        the login starts again from the user code."""
+        if not self.app.signed_in(employee):
+            self.query_one("#pin", Input).value = ""
+            self.query_one("#user", Input).focus()
 
 
 class LocationDialog(Dialog):
