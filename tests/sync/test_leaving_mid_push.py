@@ -3,14 +3,12 @@ fault proxy, which holds the push so that the test knows it is in flight."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
 from tests.sync.conftest import Central, shop
 from tests.sync.faultproxy import FaultProxy
-from tests.terminal import Tmux
-from tests.tui.test_tmux_e2e import o2pos, open_till
+from tests.tui.test_tmux_e2e import leave_while_asking
 
 
 def test_leaving_the_till_while_a_push_waits_for_its_answer_quits_at_once(
@@ -25,19 +23,13 @@ def test_leaving_the_till_while_a_push_waits_for_its_answer_quits_at_once(
     parts = urlparse(central.url)
     with FaultProxy((parts.hostname or "127.0.0.1", parts.port or 80)) as proxy:
         push = proxy.hold("POST", "/v1/journal")
-        (tmp_path / "o2pos.toml").write_text(
+        config = (
             f'[terminal]\nid = "{name}"\n\n[central]\nurl = "{proxy.url}"\n'
             f'token = "{token}"\nkey = "{central.key_of(name)}"\ntimeout_seconds = 120\n'
         )
-        o2pos(tmp_path, "init", "--demo")
-        tmux = Tmux(tmp_path)
         try:
-            open_till(tmux, f"{sys.executable} -m o2pos run; echo THE-TILL-HAS-ENDED; sleep 600")
-            assert push.wait(timeout=60), "the till never pushed"
-            tmux.keys("C-e")
-            tmux.wait_for("THE-TILL-HAS-ENDED", timeout=60)  # not the request's 120 s
+            leave_while_asking(tmp_path, config, push.wait)
         finally:
-            tmux.close()
             push.release(forward=False)
     central.bind()
     assert central.events(name) == []  # the held batch never reached the central

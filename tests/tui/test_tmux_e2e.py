@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.terminal import Tmux
@@ -174,18 +175,26 @@ def test_leaving_the_till_while_the_central_leaves_a_request_unanswered_quits_at
 
     threading.Thread(target=take_requests, daemon=True).start()
     port = silent.getsockname()[1]
-    (tmp_path / "o2pos.toml").write_text(
-        f'[central]\nurl = "http://127.0.0.1:{port}"\ntoken = "t"\ntimeout_seconds = 120\n'
-    )
+    config = f'[central]\nurl = "http://127.0.0.1:{port}"\ntoken = "t"\ntimeout_seconds = 120\n'
+    try:
+        leave_while_asking(tmp_path, config, asked.wait)
+    finally:
+        silent.close()
+        for conn in held:
+            conn.close()
+
+
+def leave_while_asking(tmp_path: Path, config: str, asking: Callable[[float], bool]) -> None:
+    """The demo till with ``config`` (its central: ``timeout_seconds = 120``); once
+    ``asking(timeout)`` says a request of it is on its way, ctrl+e, and the till's process
+    must end long before that request's timeout would."""
+    (tmp_path / "o2pos.toml").write_text(config)
     o2pos(tmp_path, "init", "--demo")
     tmux = Tmux(tmp_path)
     try:
         open_till(tmux, f"{sys.executable} -m o2pos run; echo THE-TILL-HAS-ENDED; sleep 600")
-        assert asked.wait(timeout=60), "the till never asked the central anything"
+        assert asking(60), "the till never asked the central anything"
         tmux.keys("C-e")
         tmux.wait_for("THE-TILL-HAS-ENDED", timeout=60)  # not the request's 120 s
     finally:
         tmux.close()
-        silent.close()
-        for conn in held:
-            conn.close()
