@@ -16,7 +16,6 @@ which backoff alone would retry silently for ever.
 from __future__ import annotations
 
 import random
-import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from o2pos.core import integrity, masterdata, pinwrap, syncstate
 from o2pos.core.context import Context
 from o2pos.core.errors import DomainError
 from o2pos.core.filelock import ProcessLock
+from o2pos.threads import spawn
 
 from .client import CentralClient, SyncError
 
@@ -92,17 +92,8 @@ class Wire:
     def submit(
         self, push: Callable[[str, bytes], dict[str, Any]], terminal: str, events: bytes
     ) -> Future[dict[str, Any]]:
-        future: Future[dict[str, Any]] = Future()
-
-        def run() -> None:
-            try:
-                future.set_result(push(terminal, events))
-            except BaseException as exc:  # the round reads it from the future
-                future.set_exception(exc)
-
-        threading.Thread(target=run, name="o2pos-push", daemon=True).start()
-        self._last = future
-        return future
+        self._last, _ = spawn("o2pos-push", push, terminal, events)
+        return self._last
 
     def settle(self) -> None:
         """Wait for the request still in flight, if any (its answer is not needed)."""

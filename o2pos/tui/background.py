@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from textual.timer import Timer
 
+from o2pos.threads import spawn
+
 if TYPE_CHECKING:
     from o2pos.tui.app import TillApp
 
@@ -35,8 +37,7 @@ class LeavingExecutor(ThreadPoolExecutor):
     ``asyncio.run`` shuts the loop's executor down once the app has gone, and a thread pool
     waits for every thread: a push or a lookup that the central left unanswered held the
     closed till for the request's whole timeout (13 s by default) before the shell, or a
-    kiosk's restart, came back. What is cut off here is what a crash could cut off too: an
-    unanswered push is sent again and stored once, a write under way is rolled back.
+    kiosk's restart, came back (``o2pos.threads`` says why cutting them off is safe).
 
     ``grace=None`` waits for every thread, as a thread pool does: a headless app (the tests,
     the benchmarks) must not leave a worker writing after it, through models that the next
@@ -49,28 +50,9 @@ class LeavingExecutor(ThreadPoolExecutor):
         self._guard = threading.Lock()
 
     def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
-        future: Future[T] = Future()
-
-        def run() -> None:
-            try:
-                if future.set_running_or_notify_cancel():
-                    try:
-                        future.set_result(fn(*args, **kwargs))
-                    except BaseException as exc:  # the awaiting worker raises it
-                        future.set_exception(exc)
-            finally:
-                with self._guard:
-                    self._threads.discard(thread)
-
-        thread = threading.Thread(target=run, name="o2pos-worker", daemon=True)
-        with self._guard:
-            self._threads.add(thread)
-        try:
-            thread.start()
-        except BaseException:
-            with self._guard:
-                self._threads.discard(thread)
-            raise
+        future, thread = spawn("o2pos-worker", fn, *args, **kwargs)
+        with self._guard:  # the threads still running, for ``shutdown``
+            self._threads = {t for t in self._threads if t.is_alive()} | {thread}
         return future
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
@@ -78,13 +60,9 @@ class LeavingExecutor(ThreadPoolExecutor):
             return
         with self._guard:
             running = list(self._threads)
-        if self.grace is None:
-            for thread in running:
-                thread.join()
-            return
-        deadline = time.monotonic() + self.grace
+        deadline = None if self.grace is None else time.monotonic() + self.grace
         for thread in running:
-            thread.join(max(0.0, deadline - time.monotonic()))
+            thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
 
 
 class BackgroundLoop:
