@@ -295,25 +295,33 @@ class TillApp(App, inherit_bindings=False):
         return self.employee
 
     def signed_in(self, employee: auth.Employee) -> bool:
-        """Open the signed-in employee's first screen; False when it could not load."""
+        """Open the signed-in employee's first screen; False when it could not load (as in
+        ``run_action``: the login screen stays, and says what to do)."""
         try:
-            from o2pos.core import counts
-            from o2pos.tui.screens.counts import CountScreen
-            from o2pos.tui.screens.sales import SalesScreen
-        except ImportError as exc:  # as in ``run_action``: the login screen stays
-            log.error("signing in: the screens could not be loaded", exc_info=exc)
+            self._first_screen(employee)
+        except ImportError as exc:
+            log.error("signing in: the screen could not be loaded", exc_info=exc)
+            self.employee = None
             auth.end_session(self.ctx)
             self.cannot_load()
             return False
+        return True
+
+    def _first_screen(self, employee: auth.Employee) -> None:
         self.employee = employee
+        from o2pos.core import counts
+
         if not auth.has_permission(employee, Perm.SELL) and counts.may_count(employee):
+            from o2pos.tui.screens.counts import CountScreen
+
             self.switch_screen(CountScreen())  # the inventory role's work: no bills to ring
-            return True
+            return
         needs_float = register.needs_float(self.ctx, employee)
         # the sales screen asks for the float once it is up (a result callback must belong
         # to the screen that stays, not to the login screen being replaced)
+        from o2pos.tui.screens.sales import SalesScreen
+
         self.switch_screen(SalesScreen(ask_float=needs_float))
-        return True
 
     def action_lock(self) -> None:
         """Back to the login screen; the bill in progress stays saved as a draft."""
