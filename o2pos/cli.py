@@ -89,6 +89,9 @@ def main() -> None:
     (docs/cli.md), never a traceback."""
     till = till_args(sys.argv[1:])
     if till is not None:
+        from o2pos import heap
+
+        heap.hold()  # until the till's first screen is up (o2pos/heap.py)
         import_peewee_for_sqlite()
     from peewee import OperationalError
 

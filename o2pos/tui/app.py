@@ -21,6 +21,7 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
 
+from o2pos import heap
 from o2pos.config import Config
 from o2pos.core import auth, register
 from o2pos.core.auth import Perm
@@ -40,6 +41,9 @@ from o2pos.tui.sync_monitor import SyncMonitor, SyncUpdated
 from o2pos.tui.widgets.status_bar import StatusBar
 
 log = logging.getLogger("o2pos.tui")
+
+# after the login screen is pushed: it is drawn within this, and no cashier has typed yet
+SETTLE_SECONDS = 0.5
 
 
 class StorageStop(Exception):
@@ -136,6 +140,8 @@ class TillApp(App, inherit_bindings=False):
         if self.config.kiosk.idle_lock_seconds > 0:
             self.set_interval(5, self.lock_when_idle)
         self.push_screen(LoginScreen())
+        # the collector comes back once the login screen is drawn (o2pos/heap.py)
+        self.set_timer(SETTLE_SECONDS, heap.settle)
         self.sync.start()
         self.printer.start(1.0)  # slips left in the queue by the last run print now
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import heapq
 import itertools
 import sys
@@ -13,6 +14,7 @@ from types import SimpleNamespace
 import pytest
 from textual.widgets import Input, Static
 
+from o2pos import heap
 from o2pos.config import Config
 from o2pos.core import register, sales
 from o2pos.core.models import Journal, Sale
@@ -657,3 +659,35 @@ async def test_signing_in_when_the_sales_screen_cannot_load_stays_at_login_and_s
         monkeypatch.undo()  # the till restarted on one version, in effect
         await sign_in(pilot)
         assert isinstance(app.screen, SalesScreen)
+
+
+async def test_the_collector_held_off_for_start_up_is_back_once_the_login_screen_is_up(
+    store: Store,
+) -> None:
+    """``o2pos run`` holds the garbage collector off while the till starts (o2pos/heap.py);
+    a till that never turned it back on would keep every cycle of garbage a shift makes.
+    Once the login screen is up it is on again, with what start-up built frozen."""
+    frozen = gc.get_freeze_count()
+    heap.hold()
+    try:
+        assert not gc.isenabled()
+        app = make_app(store)
+        async with app.run_test(size=(80, 24)) as pilot:
+            assert isinstance(app.screen, LoginScreen)
+            await wait_for(pilot, gc.isenabled)
+            assert gc.get_freeze_count() > frozen
+            await sign_in(pilot)  # and the till goes on as ever
+            assert isinstance(app.screen, SalesScreen)
+    finally:
+        heap.settle()  # when the test failed before the till did it
+        gc.enable()
+        gc.unfreeze()  # the rest of the test run is not the till's to pin
+
+
+def test_a_process_that_never_held_the_collector_is_left_alone() -> None:
+    """The tests' tills, the central and the other commands never hold it: ``settle`` then
+    neither freezes nor collects."""
+    frozen = gc.get_freeze_count()
+    heap.settle()
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == frozen
