@@ -767,7 +767,7 @@ class PrintJob(BaseModel):
     number = CharField()
     copy = BooleanField(default=False)
     body = TextField()
-    status = CharField(default="pending", index=True)  # pending | printed | unprintable
+    status = CharField(default="pending", index=True)  # pending|sending|printed|unprintable
     attempts = IntegerField(default=0)
     last_error = TextField(default="")
     printed_at = DateTimeField(null=True)

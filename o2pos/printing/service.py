@@ -4,7 +4,8 @@
 printing can neither block nor undo a sale; ``Spooler.run_once`` runs in a worker thread
 (the till) or once (the CLI), under a process lock so two processes never print the same
 job. A job that fails stays first in line and is tried again; slips never print out of
-order, and a printed one never prints again unless a copy is asked for.
+order, and a printed one never prints again unless a copy is asked for. One the till was
+stopped while sending prints again at the next run, marked as a copy (``core.printqueue``).
 """
 
 from __future__ import annotations
@@ -124,15 +125,16 @@ class Spooler:
                 break
             for job in jobs:
                 try:
-                    data = render(
-                        Slip.from_json(job.body),
-                        profile=self.printer.profile,
-                        cache_dir=self.cache_dir,
-                    )
+                    slip = Slip.from_json(job.body)
+                    if job.status == "sending":  # cut off by a till that stopped: see printqueue
+                        slip = slip.resent()
+                        printqueue.resend_as(self.ctx, job.id, slip.to_json())
+                    data = render(slip, profile=self.printer.profile, cache_dir=self.cache_dir)
                 except Exception as exc:  # a slip that cannot be drawn must not block the rest
                     log.exception("print job %s cannot be rendered", job.id)
                     printqueue.mark_unprintable(self.ctx, job.id, f"{type(exc).__name__}: {exc}")
                     continue
+                printqueue.mark_sending(self.ctx, job.id)
                 try:
                     send(data, self.printer)
                 except PrinterError as exc:

@@ -7,7 +7,7 @@ The same object becomes the F5 preview (``text()``) and the printer's bytes
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 Align = Literal["left", "center", "right"]
@@ -34,6 +34,9 @@ class QR:
 
 
 Item = Line | Barcode | QR
+
+# on top of a slip sent again after the till stopped while sending it (fits 32 columns)
+RESENT_MARK = Line("*** COPY: PRINT INTERRUPTED ***", align="center", bold=True)
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,13 @@ class Slip:
             "items": items,
         }
         return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+    def resent(self) -> Slip:
+        """This slip, to send again after a till stopped while sending it. The customer may
+        already hold it, whole or torn, so it says it is a copy; and the drawer, opened
+        when it was first sent, does not open again (at start-up, with no one there)."""
+        items = self.items if self.items[:1] == (RESENT_MARK,) else (RESENT_MARK, *self.items)
+        return replace(self, items=items, copy=True, drawer=False)
 
     @classmethod
     def from_json(cls, text: str) -> Slip:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pickle
+import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -165,3 +169,79 @@ def test_o2pos_reprint_last_sends_a_copy_to_the_configured_printer(
     )
     assert failed.returncode == 1
     assert "waits in the queue" in failed.stderr
+
+
+# The spooler of a till, in a process of its own, against a printer that takes the slip
+# and keeps the connection open: the till waits for it to close (transport._drain), as a
+# slow printer makes it, and is killed there, after the printer had the slip.
+SPOOL_UNTIL_KILLED = """
+import pickle, sys
+from o2pos.core.context import Context
+from o2pos.core.db import open_database
+from o2pos.printing import service, transport
+settings, printer = pickle.loads(open(sys.argv[1], "rb").read())
+transport._DRAIN_SECONDS = 3600
+ctx = Context(db=open_database(settings.terminal.db_path), settings=settings)
+service.Spooler(ctx, printer).run_once()
+"""
+
+
+class HoldingPrinter:
+    """Takes one job and never closes its end: ``whole`` is set once the cut is in."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.data = b""
+        self.whole = threading.Event()
+        self.conn: socket.socket | None = None
+        threading.Thread(target=self._take, daemon=True).start()
+
+    def _take(self) -> None:
+        self.conn, _ = self.sock.accept()
+        while chunk := self.conn.recv(65536):
+            self.data += chunk
+            if CUT in self.data[-8:]:
+                self.whole.set()
+
+    def close(self) -> None:
+        for sock in (self.conn, self.sock):
+            if sock is not None:
+                sock.close()
+
+
+def test_a_slip_the_till_was_stopped_while_sending_prints_again_marked_as_a_copy(
+    store: Store, printer: PrinterServer, tmp_path: Path
+) -> None:
+    """A till killed after the printer had the slip, before it noted it printed: at the
+    next start the slip prints again (it may have come out torn, or not at all), marked
+    as a copy so that no one takes it for a second sale, and without opening the drawer
+    a second time. Once printed, it never prints again."""
+    store.open_register()
+    number = store.cash_sale("RICE1", tendered=20000).sale.number
+    config = network(printer)
+    service.queue_document(store.ctx, config, documents.find(store.ctx, number))
+    holding = HoldingPrinter()
+    args = tmp_path / "spool.pickle"
+    slow = PrinterConfig(kind="network", host="127.0.0.1", port=holding.port, width=48)
+    args.write_bytes(pickle.dumps((store.ctx.settings, replace(slow, timeout_seconds=3600))))
+    till = subprocess.Popen([sys.executable, "-c", SPOOL_UNTIL_KILLED, str(args)])
+    try:
+        assert holding.whole.wait(60), "the slip never reached the printer"
+        till.kill()
+        till.wait(30)
+    finally:
+        till.kill()
+        holding.close()
+    assert_slip(holding.data, number)
+    assert KICK in holding.data  # a cash sale: the first send opened the drawer
+    assert printqueue.state()["waiting"] == 1  # the status bar says a slip waits
+
+    assert service.Spooler(store.ctx, config).run_once().printed == 1
+    (again,) = printer.wait_for(1)
+    assert_slip(again, "COPY: PRINT INTERRUPTED", number)
+    assert KICK not in again
+    assert again.index(b"COPY: PRINT INTERRUPTED") < again.index(b"Test Mart")
+    assert service.Spooler(store.ctx, config).run_once().printed == 0
+    assert printer.everything_sent() == [again]
+    assert printqueue.state() == {"waiting": 0, "error": ""}
