@@ -49,4 +49,9 @@ def context_of(path: Path | None, *, must_exist: bool = True) -> Any:
     if must_exist and not schema_exists(db):
         raise fail(f"{db_path} is not an o2pos database: run 'o2pos init' first")
     create_schema(db)  # brings a file from an older o2pos up to date; refuses a newer one
+    from o2pos.core import journal
+
+    owner = journal.owner()
+    if owner is not None and owner != config.settings.terminal.id:
+        raise fail(journal.wrong_terminal(owner, config.settings.terminal.id), 2)
     return Context(db=db, settings=config.settings)

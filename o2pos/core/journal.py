@@ -22,6 +22,7 @@ import orjson
 from peewee import DatabaseError
 
 from o2pos.core.context import Context
+from o2pos.core.errors import StateError
 from o2pos.core.ids import new_id
 from o2pos.core.models import Journal, sql
 
@@ -293,6 +294,22 @@ def _digest(
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
 
+def owner() -> str | None:
+    """The terminal whose journal this is (None: nothing journalled yet)."""
+    row = sql("SELECT terminal_id FROM journal ORDER BY seq LIMIT 1").fetchone()
+    return str(row[0]) if row else None
+
+
+def wrong_terminal(owner: str, configured: str) -> str:
+    """Why a till whose ``[terminal] id`` is not its journal's does nothing: its events would
+    carry two ids in one chain, which the central refuses under either id for good."""
+    return (
+        f"This till's journal belongs to terminal {owner}, but [terminal] id is {configured}. "
+        f'Set id = "{owner}" again; a till that is to be another terminal starts from a '
+        "new data_dir (o2pos init)"
+    )
+
+
 def append(
     ctx: Context,
     event_type: str,
@@ -306,7 +323,9 @@ def append(
         raise RuntimeError("journal.append must run inside the event's own transaction")
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown journal event type {event_type!r}")
-    last = sql("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
+    last = sql("SELECT seq, hash, terminal_id FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
+    if last and last[2] != ctx.terminal_id:
+        raise StateError(wrong_terminal(last[2], ctx.terminal_id))
     seq = last[0] + 1 if last else 1
     prev_hash = last[1] if last else GENESIS_HASH
     fields: dict[str, Any] = {

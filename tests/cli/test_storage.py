@@ -176,3 +176,22 @@ def test_the_central_refuses_a_card_number_in_an_imported_customer(tmp_path: Pat
     con = sqlite3.connect(tmp_path / "c.db")
     customers = con.execute("SELECT data FROM master_record WHERE kind = 'customer'").fetchall()
     assert len(customers) == 1 and "Asha" in customers[0][0]
+
+
+def test_a_till_whose_terminal_id_was_changed_after_it_sold_refuses_to_write(
+    till: Path,
+) -> None:
+    """The demo till sold as T1; its config now says T2 (a typo, or another till's config
+    copied over). Its next events would carry T2 in T1's chain, which the central refuses
+    under either id for good: every command and the till itself say so first, and nothing
+    is written. With the id put back, it sells again."""
+    db = till / "data" / "o2pos.db"
+    rows = sqlite3.connect(db).execute("SELECT count(*) FROM journal").fetchone()[0]
+    (till / "o2pos.toml").write_text('[terminal]\nid = "T2"\n', encoding="utf-8")
+    for args in (("simulate", "--sales", "1"), ("run",), ("report", "x")):
+        message = refused(till, *args, code=2)
+        assert "journal belongs to terminal T1, but [terminal] id is T2" in message
+        assert 'Set id = "T1" again' in message
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM journal").fetchone()[0] == rows
+    (till / "o2pos.toml").write_text('[terminal]\nid = "T1"\n', encoding="utf-8")
+    assert "1 sales" in o2pos(till, "simulate", "--sales", "1").stdout

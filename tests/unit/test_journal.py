@@ -1,16 +1,19 @@
 import itertools
 import json
+import re
 import shutil
 import sqlite3
 import subprocess
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from peewee import IntegrityError
 
-from o2pos.core import journal
-from o2pos.core.models import Journal
+from o2pos.core import journal, register
+from o2pos.core.errors import StateError
+from o2pos.core.models import Journal, RegisterSession
 from tests.conftest import Store
 
 
@@ -34,6 +37,28 @@ def test_payload_is_canonical_json_without_floats(store: Store) -> None:
     with pytest.raises(TypeError, match="float"), store.ctx.write():
         journal.append(store.ctx, "customer.created", {"amount": 1.5})
     assert journal.last_seq(store.ctx) == entry.seq
+
+
+def test_a_till_under_another_terminal_id_cannot_open_its_register(store: Store) -> None:
+    """One chain, one terminal: a context whose id is not the journal's (its config was
+    changed) cannot open the cash register, or do anything else that is journalled; the
+    whole operation rolls back."""
+    store.open_register()
+    store.cash_sale("RICE1")
+    before = journal.last_seq(store.ctx)
+    sessions = RegisterSession.select().count()
+    other = replace(
+        store.ctx,
+        settings=replace(
+            store.ctx.settings, terminal=replace(store.ctx.settings.terminal, id="T9")
+        ),
+    )
+    with pytest.raises(
+        StateError, match=re.escape("belongs to terminal T1, but [terminal] id is T9")
+    ):
+        register.open_session(other, store.people["cashier"], 200000)
+    assert journal.last_seq(store.ctx) == before
+    assert RegisterSession.select().count() == sessions
 
 
 def test_append_outside_a_transaction_is_refused(store: Store) -> None:
