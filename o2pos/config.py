@@ -186,6 +186,11 @@ def parse(data: dict[str, Any], *, base_dir: Path, source: Path | None = None) -
     unknown = set(data) - allowed
     if unknown:
         raise ConfigError(f"Unknown section(s): {', '.join(sorted(unknown))}")
+    for name in sorted(data):  # `central = []` or `[[terminal]]` is not a section
+        if not isinstance(data[name], dict):
+            raise ConfigError(
+                f"[{name}] must be a table: a line [{name}] with its keys under it, once"
+            )
     terminal_data = dict(data.get("terminal", {}))
     data_dir_text = terminal_data.pop("data_dir", "data")
     if not isinstance(data_dir_text, str) or not data_dir_text:

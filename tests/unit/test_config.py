@@ -93,3 +93,30 @@ def test_limited_coupons_are_allowed_offline_by_default() -> None:
     assert parse({}, base_dir=Path(".")).central.offline_coupons == "allow"
     chosen = parse({"central": {"offline_coupons": "refuse"}}, base_dir=Path("."))
     assert chosen.central.offline_coupons == "refuse"
+
+
+@pytest.mark.parametrize(
+    ("text", "section"),
+    [
+        ('[[terminal]]\nid = "T1"\n', "terminal"),
+        ('[[central]]\nurl = "x"\n', "central"),
+        ("central = []\n", "central"),
+        ("terminal = 5\n", "terminal"),
+        ('store = "x"\n', "store"),
+        ("scale = 1\n", "scale"),
+        ("printer = 1\n", "printer"),
+        ("kiosk = true\n", "kiosk"),
+        ("security = []\n", "security"),
+        ("display = 1\n", "display"),
+        ("stock = 1\n", "stock"),
+        ("keys = 1\n", "keys"),
+    ],
+)
+def test_a_section_written_as_something_else_than_a_table_is_named(
+    tmp_path: Path, text: str, section: str
+) -> None:
+    """These stopped every command, the till too, with a Python traceback."""
+    path = tmp_path / "o2pos.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=rf"^\[{section}\] must be a table"):
+        load(path)
