@@ -37,7 +37,7 @@ def parse_amount(text: str, *, allow_zero: bool = True) -> int:
     cleaned = text.strip().replace(",", "").replace("₹", "")
     match = _AMOUNT.match(cleaned)
     if not match:
-        raise ValidationError(f"'{text.strip()}' is not an amount (digits, at most 2 decimals)")
+        raise ValidationError(_not_a_number(text.strip(), cleaned, "an amount", "2 decimals", 12))
     frac = (match["frac"] or "").ljust(2, "0")
     value = int(match["units"]) * MINOR_PER_UNIT + int(frac)
     if value == 0 and not allow_zero:
@@ -63,13 +63,22 @@ def parse_qty(text: str) -> int:
     cleaned = text.strip()
     match = _QTY.match(cleaned)
     if not match:
-        raise ValidationError(
-            f"'{cleaned}' is not a quantity (a positive number, 3 decimals at most)"
-        )
+        raise ValidationError(_not_a_number(cleaned, cleaned, "a quantity", "3 decimals", 9))
     value = int(match["units"]) * MILLI + int((match["frac"] or "").ljust(3, "0"))
     if value <= 0:
         raise ValidationError("The quantity must be more than zero")
     return value
+
+
+def _not_a_number(typed: str, cleaned: str, what: str, decimals: str, digits: int) -> str:
+    """Why ``typed`` was refused, in the words that tell the cashier what to type instead:
+    a minus, or more than ``digits`` digits before the point, is said as such."""
+    if cleaned.startswith("-"):
+        return f"'{typed}' is below zero: {what} is typed without a sign"
+    units, _, frac = cleaned.partition(".")
+    if len(units) > digits and (units + frac).isdigit() and (units + frac).isascii():
+        return f"'{typed}' is too large for {what}"
+    return f"'{typed}' is not {what} (digits, at most {decimals})"
 
 
 def format_qty(milli: int) -> str:

@@ -461,3 +461,46 @@ async def test_ctrl_f_hints_the_digits_only_when_none_follows(store: Store) -> N
         app.hint_function_key(app.function_key_at)  # what its timer does then
         await pilot.pause()
         assert hints() >= 1
+
+
+async def test_a_coupon_code_typed_in_a_discount_box_is_never_taken_as_rupees(
+    store: Store,
+) -> None:
+    """F9 opens in the line discount box. A cashier who types the coupon there at once
+    ('FLAT50') once gave 50.00 off as a line discount, the letters dropped unseen. Now
+    nothing is applied: the code moves to the coupon box, which Enter then applies."""
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await scan(pilot, "2*RICE1")  # 378.00: over FLAT50's 300.00
+        await pilot.press("f9")
+        await pilot.pause()
+        await type_text(pilot, "FLAT50")
+        await pilot.press("enter")
+        await pilot.pause()
+        coupon = app.screen.query_one("#coupon", Input)
+        assert coupon.has_focus and coupon.value == "FLAT50"
+        assert "'FLAT50' is no discount" in str(app.screen.query_one(".error", Static).render())
+        draft = sales.open_draft(store.ctx)
+        assert [line.discount_value for line in sales.lines_of(draft)] == [0]
+        assert sales.get(draft.id).coupon_code is None
+        await pilot.press("enter")
+        await pilot.pause()
+        assert sales.get(draft.id).coupon_code == "FLAT50"
+        assert [line.discount_value for line in sales.lines_of(draft)] == [0]
+        assert sales.get(draft.id).total == 37800 - 5000
+
+
+async def test_a_minus_in_an_amount_is_refused_not_dropped(store: Store) -> None:
+    """'-100' as the opening float opened the register with 100.00: the box dropped the
+    minus unseen. The float is refused, said as such, and nothing is opened."""
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, float_="-100")
+        assert "'-100' is below zero" in str(app.screen.query_one(".error", Static).render())
+        assert register.current_session(store.ctx) is None
+        app.screen.query_one("#amount", Input).value = ""
+        await type_text(pilot, "100")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert register.current_session(store.ctx).opening_float == 10000

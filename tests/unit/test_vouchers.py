@@ -158,7 +158,7 @@ def test_a_till_initialised_before_vouchers_starts_their_series(store: Store) ->
         ("50O", "'50O' is not an amount"),
         ("abc", "'abc' is not an amount"),
         ("0", "more than zero"),
-        ("-5", "'-5' is not an amount"),
+        ("-5", "'-5' is below zero"),
         ("12.345", "not an amount"),
         ("50000.01", "at most 50,000.00"),
         ("", "is not an amount"),

@@ -22,7 +22,7 @@ from o2pos.core.sales.promotions import promotions
 from o2pos.tui import keymap
 from o2pos.tui.focus import hop
 from o2pos.tui.guard import guarded, without_sync
-from o2pos.tui.screens.dialogs import AMOUNT_KEYS, Dialog
+from o2pos.tui.screens.dialogs import Dialog
 from o2pos.tui.text import shorten
 
 
@@ -64,14 +64,12 @@ class DiscountDialog(Dialog):
                 placeholder="line discount: 10% or 25.00 (empty: remove)",
                 id="line",
                 disabled=self.line_name is None,
-                restrict=r"[0-9.,%]*",
-                max_length=12,
+                max_length=20,
             )
             yield Input(
                 placeholder="bill discount: 5% or 100 (empty: remove)",
                 id="bill",
-                restrict=r"[0-9.,%]*",
-                max_length=12,
+                max_length=20,
             )
             yield Input(placeholder="coupon code (empty: remove)", id="coupon", max_length=20)
             yield Static("", classes="error")
@@ -94,6 +92,18 @@ class DiscountDialog(Dialog):
         value = event.value.strip()
         if event.input.id == "coupon" and value:
             self.ask_coupon(value)
+            return
+        if any(char.isalpha() for char in value):
+            # a coupon code typed where the dialog opened: its digits alone were once
+            # taken as a discount in rupees ("WELCOME10" gave 10.00 off)
+            event.input.value = ""
+            coupon = self.query_one("#coupon", Input)
+            coupon.value = value[:20]
+            coupon.focus()
+            self.show_error(
+                f"'{escape(value)}' is no discount (10% or 25.00): it is in the coupon box now, "
+                "Enter applies it"
+            )
             return
         self.dismiss((event.input.id, value))
 
@@ -191,8 +201,7 @@ class GiftVoucherDialog(Dialog):
                 f"Amount up to {most}, paid in cash, card or UPI.\n"
                 "Its number and last valid day print on the bill."
             )
-            yield Input(placeholder="amount, e.g. 1000", id="amount", restrict=AMOUNT_KEYS,
-                        max_length=12)  # fmt: skip
+            yield Input(placeholder="amount, e.g. 1000", id="amount", max_length=12)
             yield Static("", classes="error")
             yield Static("Enter: add to the bill · Esc: cancel", classes="muted")
 

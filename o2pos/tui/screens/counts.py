@@ -365,7 +365,6 @@ class CountQtyDialog(Dialog):
                 "" if found.counted_milli is None else format_qty(found.counted_milli),
                 placeholder=f"how many {found.unit} on the shelf",
                 id="qty",
-                restrict=r"[0-9.]*",
                 max_length=12,
             )
             yield Static("", classes="error")

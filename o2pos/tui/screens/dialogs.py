@@ -21,8 +21,6 @@ from o2pos.tui.guard import guarded
 if TYPE_CHECKING:
     from o2pos.tui.app import TillApp
 
-AMOUNT_KEYS = r"[0-9.,]*"
-
 
 class Dialog(ModalScreen[Any]):
     BINDINGS: ClassVar[list[BindingType]] = [*keymap.DIALOG]
@@ -44,7 +42,7 @@ class OpeningFloatDialog(Dialog):
         with Vertical(classes="dialog"):
             yield Static("Open the cash register", classes="dialog-title")
             yield Static("Count the cash in the drawer and type the opening balance.")
-            yield Input(placeholder="opening balance, e.g. 2000", id="amount", restrict=AMOUNT_KEYS)
+            yield Input(placeholder="opening balance, e.g. 2000", id="amount")
             yield Static("", classes="error")
             yield Static("Enter: open the register · Esc: not now", classes="muted")
 
@@ -66,7 +64,7 @@ class QuantityDialog(Dialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(f"Quantity of {self.item_name}", classes="dialog-title")
-            yield Input(self.current, id="qty", restrict=r"[0-9.]*", max_length=10)
+            yield Input(self.current, id="qty", max_length=10)
             yield Static("", classes="error")
             yield Static("Enter: set · Esc: cancel", classes="muted")
 
@@ -130,7 +128,7 @@ class AmountDialog(Dialog):
             yield Static(self.title_text, classes="dialog-title")
             if self.hint:
                 yield Static(self.hint)
-            yield Input(placeholder="amount", id="amount", restrict=AMOUNT_KEYS, max_length=15)
+            yield Input(placeholder="amount", id="amount", max_length=15)
             if self.with_reason:
                 yield Input(placeholder="reason", id="reason", max_length=200)
             yield Static("", classes="error")

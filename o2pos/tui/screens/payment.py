@@ -32,7 +32,6 @@ from o2pos.core.money import format_amount, parse_amount
 from o2pos.core.payments import STORED_VALUE, Tender
 from o2pos.tui import keymap
 from o2pos.tui.guard import guarded, without_sync
-from o2pos.tui.screens.dialogs import AMOUNT_KEYS
 
 if TYPE_CHECKING:
     from o2pos.tui.app import TillApp
@@ -103,7 +102,7 @@ class PaymentScreen(ModalScreen[Any]):
             if self.note:
                 yield Static(self.note, id="payment-note", classes="muted")
             yield Static("", id="methods")
-            yield Input(format_amount(self.due, grouping=False), id="amount", restrict=AMOUNT_KEYS)
+            yield Input(format_amount(self.due, grouping=False), id="amount")
             yield Input(id="reference", max_length=40)
             yield Static("", id="tenders")
             yield Static("", id="change")
