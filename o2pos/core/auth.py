@@ -140,6 +140,28 @@ APPROVING_PERMISSIONS = frozenset(
 )
 APPROVER_PIN_DIGITS = 6
 
+# What a manager's PIN may allow someone else to do ("can a manager approve it?" in
+# docs/roles.md). Anything else only an employee whose own role holds it may do: asking
+# for a PIN that cannot allow it left the till asking again after every PIN.
+OVERRIDABLE = frozenset(
+    {
+        Perm.DISCOUNT,
+        Perm.PRICE_OVERRIDE,
+        Perm.VOID,
+        Perm.REFUND,
+        Perm.CASH_MOVE,
+        Perm.NO_SALE,
+        Perm.CLOSE_REGISTER,
+        Perm.APPROVE_STOCK,
+        Perm.UNLOCK_EMPLOYEES,
+        Perm.APPROVE_CREDIT,
+    }
+)
+# what to do instead, where a manager's PIN cannot help
+NOT_OVERRIDABLE_HINTS = {
+    Perm.TAKE_PAYMENT: "save the bill unpaid; it is paid where payments are taken",
+}
+
 
 def check_new_pin(pin: str, role: str, permissions: Iterable[str]) -> None:
     """Refuse a PIN too short for ``role``, before anything is hashed or stored.
@@ -597,13 +619,16 @@ def require(actor: Employee, permission: str, approval: Approval | None = None) 
     """
     if has_permission(actor, permission):
         return None
+    label = PERMISSION_LABELS.get(permission, permission)
+    if permission not in OVERRIDABLE:
+        instead = NOT_OVERRIDABLE_HINTS.get(permission, "an employee whose role may does it")
+        raise PermissionDenied(
+            f"{actor.code} may not {label}, and a manager's PIN cannot allow it: {instead}",
+            permission,
+        )
     if approval is not None:
         return _redeem(approval, permission)
-    raise ApprovalRequired(
-        f"{actor.code} may not {PERMISSION_LABELS.get(permission, permission)}: "
-        "a manager's PIN is needed",
-        permission,
-    )
+    raise ApprovalRequired(f"{actor.code} may not {label}: a manager's PIN is needed", permission)
 
 
 def require_discount(

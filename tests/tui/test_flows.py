@@ -21,6 +21,7 @@ from o2pos.core.models import Journal, Sale
 from o2pos.tui import app as till_app_module
 from o2pos.tui import keymap
 from o2pos.tui.app import TillApp
+from o2pos.tui.approval import ManagerPinDialog
 from o2pos.tui.screens.login import LoginScreen
 from o2pos.tui.screens.sales import SalesScreen
 from o2pos.tui.widgets.cart import CartTable
@@ -691,3 +692,23 @@ def test_a_process_that_never_held_the_collector_is_left_alone() -> None:
     heap.settle()
     assert gc.isenabled()
     assert gc.get_freeze_count() == frozen
+
+
+async def test_a_billing_employee_is_told_at_once_that_payment_is_not_theirs(
+    store: Store,
+) -> None:
+    """A billing employee's bills are paid at another counter, and no manager's PIN can
+    change that (docs/roles.md). F10 then Enter asked for one, and after a manager's PIN
+    asked again, for ever. Now the till says so, and the bill can be saved unpaid."""
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, user="billing", pin="3333", float_=None)
+        await scan(pilot, "SOAP")
+        await pilot.press("f10")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, ManagerPinDialog)
+        said = str(app.screen.query_one(".error", Static).render())
+        assert "billing may not take payments, and a manager's PIN cannot allow it" in said
+        assert Sale.select().where(Sale.status == "completed").count() == 0
