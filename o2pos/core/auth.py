@@ -477,6 +477,8 @@ def _check(ctx: Context, code: str, pin: str) -> Employee:
     other's count and slip past the lockout. An unknown code is refused the same way
     (``_refuse_unknown``): nothing at the login tells which user codes exist.
     """
+    if not pin:  # Enter pressed once too often: no PIN was tried, none is counted
+        raise ValidationError("Type the PIN, then Enter")
     code = code.strip()
     employee = Employee.get_or_none(Employee.code == code)
     if employee is None or not employee.active:

@@ -53,6 +53,25 @@ def test_wrong_pins_are_journaled_and_lock_after_five(store: Store) -> None:
     assert auth.login(store.ctx, "cashier", "1111").failed_attempts == 0
 
 
+def test_enter_on_an_empty_pin_is_no_try_and_counts_nothing(store: Store) -> None:
+    """Enter pressed once too often at the login (or in a manager's approval) sent an empty
+    PIN, which counted as a wrong one: a double Enter used up two of five tries. It is now
+    'type the PIN', for a code that exists or not alike, and nothing is counted."""
+    with pytest.raises(AuthError, match=r"\(4 tries left before lock\)"):
+        auth.login(store.ctx, "cashier", "0000")  # one real wrong PIN
+    events = Journal.select().count()
+    for code in ("cashier", "manager", "nobody"):
+        with pytest.raises(ValidationError, match="Type the PIN"):
+            auth.login(store.ctx, code, "")
+        with pytest.raises(ValidationError, match="Type the PIN"):
+            auth.approve(store.ctx, code, "", auth.Perm.VOID)
+    assert Employee.get(Employee.code == "cashier").failed_attempts == 1
+    assert Employee.get(Employee.code == "manager").failed_attempts == 0
+    assert Journal.select().count() == events
+    with pytest.raises(AuthError, match=r"\(3 tries left before lock\)"):
+        auth.login(store.ctx, "cashier", "0000")
+
+
 def _answers(store: Store, code: str, tries: int) -> list[tuple[str, str]]:
     """What the login says to ``tries`` wrong PINs for ``code``, the code blanked out."""
     said = []
