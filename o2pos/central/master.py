@@ -9,6 +9,7 @@ Product and customer files go through the same validation as a till's own import
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 import uuid
@@ -25,7 +26,13 @@ from o2pos.core.demo import (
     opening_stock,
 )
 from o2pos.core.errors import DomainError, ValidationError
-from o2pos.core.importer import ImportReport, open_csv, valid_customers, valid_products
+from o2pos.core.importer import (
+    ImportReport,
+    open_csv,
+    read_csv_text,
+    valid_customers,
+    valid_products,
+)
 from o2pos.core.journal import canonical
 from o2pos.core.masterdata import ADDED_FIELDS, PRODUCT_FIELDS, SCHEMAS, check_record
 from o2pos.core.money import parse_amount
@@ -267,10 +274,9 @@ def import_offers(path: Path) -> ImportReport:
     (``offerdata.from_csv_row``); a bad row is named by line and the others go in."""
     report = ImportReport("offers")
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.DictReader(handle))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ValidationError(f"Cannot read {path}: {exc}") from exc
+        rows = list(csv.DictReader(io.StringIO(read_csv_text(path), newline="")))
+    except OSError as exc:
+        raise ValidationError(f"Cannot read {path}: {exc.strerror}") from exc
     if rows and not {"code", "name", "kind"} <= set(rows[0]):
         raise ValidationError(f"{path.name}: the header needs code, name and kind")
     with write():

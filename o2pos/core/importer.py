@@ -12,7 +12,7 @@ import csv
 import hashlib
 import io
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,18 +71,70 @@ def _flag(row: dict[str, str], key: str, default: bool = False) -> bool:
     raise ValidationError(f"{key} must be yes or no, not '{text}'")
 
 
-def _rows(
-    path: Path, required: tuple[str, ...]
-) -> tuple[int, list[str], Iterator[tuple[int, dict[str, str]]]]:
+def read_csv_text(path: Path) -> str:
+    """The text of a CSV file whose every row can be read as one line of fields, else a
+    ``ValidationError`` naming the line, before any row is imported.
+
+    What a CSV parser takes without a word but no import file means: a NUL (a binary file,
+    or a damaged one); a field beyond the parser's limit (128 KiB); and a field that runs
+    over a line break, which is a quote left open (no product, customer, offer or price
+    list field holds a line break): the parser would pair it with a quote lines later
+    and swallow the rows between, unreported. So the file is read through once first, and
+    refused whole: a file half imported is harder to put right than one refused.
+    """
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValidationError(f"{path.name} is not UTF-8 text: {exc.reason}") from exc
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise ValidationError(
+            f"{path.name}:{line}: holds a NUL character (not a text file?); nothing imported"
+        )
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    start = 1
+    try:
+        for row in reader:
+            if any("\n" in field or "\r" in field for field in row):
+                raise ValidationError(
+                    f"{path.name}:{start}: a quote opened on this line is closed only on "
+                    f"line {reader.line_num}; nothing imported"
+                )
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        if "end of data" in str(exc):
+            reason = "a quote opened on this line is never closed"
+        elif reader.line_num > start:
+            reason = f"a quote opened on this line is closed only on line {reader.line_num}"
+        elif "expected after" in str(exc):
+            reason = 'text after a closing quote (a quote inside a quoted field is written "")'
+        else:
+            reason = str(exc)
+        raise ValidationError(f"{path.name}:{start}: {reason}; nothing imported") from None
+    return text
+
+
+def whole_row(row: Mapping[Any, Any]) -> None:
+    """A row of as many fields as its header (``csv.DictReader`` files the rest under
+    None, and leaves missing ones None): said as such, not as the first empty value."""
+    if None in row:
+        raise ValidationError("more fields than the header has")
+    if None in row.values():
+        raise ValidationError(f"fewer fields than the header has ({len(row)})")
+
+
+def _rows(
+    path: Path, required: tuple[str, ...]
+) -> tuple[int, list[str], Iterator[tuple[int, dict[str, str]]]]:
+    text = read_csv_text(path)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in required if c not in header]
     if missing:
         raise ValidationError(f"{path.name}: missing column(s) {', '.join(missing)}")
+    twice = sorted({name for name in header if name and header.count(name) > 1})
+    if twice:  # one of the two would win unseen
+        raise ValidationError(f"{path.name}: column(s) {', '.join(twice)} appear twice")
     reader.fieldnames = header
 
     def generate() -> Iterator[tuple[int, dict[str, str]]]:
@@ -115,8 +167,7 @@ def parse_product(
     row: dict[str, Any], tax_classes: set[str], plu_digits: int = 5
 ) -> dict[str, Any]:
     """Validate one product row and return its model fields (plus ``stock``)."""
-    if None in row:
-        raise ValidationError("more fields than the header has")
+    whole_row(row)
     sku = (row.get("sku") or "").strip().upper()
     if not sku or len(sku) > 40 or any(c.isspace() for c in sku):
         raise ValidationError("sku is empty, longer than 40 or has spaces")
@@ -214,8 +265,7 @@ def valid_customers(
     for line, row in rows:
         report.rows += 1
         try:
-            if None in row:
-                raise ValidationError("more fields than the header has")
+            whole_row(row)
             fields = customers_mod.validate(
                 row.get("name") or "",
                 row.get("phone") or "",

@@ -16,6 +16,7 @@ manager overrode keeps it; a scale label's price is the label's.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from typing import Any
 
 from o2pos.core.context import Context
 from o2pos.core.errors import ValidationError
+from o2pos.core.importer import read_csv_text
 from o2pos.core.models import Customer, CustomerGroup, PriceListEntry, Sale, SaleLine, sql
 from o2pos.core.money import BP, div_round, parse_amount, parse_percent, parse_qty
 from o2pos.core.vouchers import is_voucher
@@ -337,14 +339,13 @@ def read_groups_csv(path: Path) -> GroupsFile:
     whole file, named by its line: half a price list would charge some customers wrongly.
     """
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            missing = set(PRICE_LIST_COLUMNS) - set(reader.fieldnames or [])
-            if missing:
-                raise ValidationError(f"{path.name}: missing columns {', '.join(sorted(missing))}")
-            rows = list(enumerate(reader, start=2))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError(f"Cannot read {path}: {exc}") from exc
+        reader = csv.DictReader(io.StringIO(read_csv_text(path), newline=""))
+    except OSError as exc:
+        raise ValidationError(f"Cannot read {path}: {exc.strerror}") from exc
+    missing = set(PRICE_LIST_COLUMNS) - set(reader.fieldnames or [])
+    if missing:
+        raise ValidationError(f"{path.name}: missing columns {', '.join(sorted(missing))}")
+    rows = list(enumerate(reader, start=2))
     found = GroupsFile()
     for line, row in rows:
         try:

@@ -195,3 +195,26 @@ def test_a_till_whose_terminal_id_was_changed_after_it_sold_refuses_to_write(
     assert sqlite3.connect(db).execute("SELECT count(*) FROM journal").fetchone()[0] == rows
     (till / "o2pos.toml").write_text('[terminal]\nid = "T1"\n', encoding="utf-8")
     assert "1 sales" in o2pos(till, "simulate", "--sales", "1").stdout
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("import", "products"),
+        ("central", "import", "products"),
+        ("central", "import", "customers"),
+        ("central", "import", "offers"),
+        ("central", "import", "price-lists"),
+    ],
+    ids=" ".join,
+)
+def test_a_csv_with_a_field_too_large_to_parse_is_named_not_a_traceback(
+    till: Path, command: tuple[str, ...]
+) -> None:
+    """Past the CSV parser's 128 KiB a field ended every import with `_csv.Error`'s
+    traceback. Refused by line, nothing imported, on the till and at the central alike."""
+    huge = till / "huge.csv"
+    huge.write_text(f"sku,name,phone,price,tax_class\nA1,{'a' * 200_000},1,10,GST5\n")
+    where = ("--db", str(till / "central.db")) if command[0] == "central" else ()
+    message = refused(till, *command, str(huge), *where, code=1)
+    assert "huge.csv:2: field larger than field limit (131072); nothing imported" in message

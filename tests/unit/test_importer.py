@@ -105,3 +105,51 @@ def test_plu_and_stock_rules(store: Store, tmp_path: Path) -> None:
     assert "also on L1" in messages[3]
     assert "whole stock" in messages[4]
     assert "5 digits" in messages[6]
+
+
+GOOD = "NEW{n},,Pen {n},,,10,GST18,no,\n"
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        # a quote left open on line 3 pairs with one on line 6: rows 4 and 5 were swallowed
+        (
+            'NEW8,,"Unclosed quote,10,GST18,no,\n'
+            + GOOD.format(n=4)
+            + GOOD.format(n=5)
+            + 'NEW9,,"Pen" 9,,,10,GST18,no,\n',
+            "in.csv:3: a quote opened on this line is closed only on line 6; nothing imported",
+        ),
+        (
+            'NEW8,,"Unclosed quote to the end,10,GST18,no,\n',
+            "in.csv:3: a quote opened on this line is never closed; nothing imported",
+        ),
+        (f"NEW8,,{'a' * 200_000},,,10,GST18,no,\n", "in.csv:3: field larger than field limit"),
+        ("NEW8,,Pen\x00,,,10,GST18,no,\n", "in.csv:3: holds a NUL character"),
+    ],
+    ids=["quote-closed-lines-later", "quote-never-closed", "huge-field", "nul"],
+)
+def test_a_file_a_parser_would_misread_is_refused_whole_naming_the_line(
+    store: Store, tmp_path: Path, damage: str, message: str
+) -> None:
+    """A CSV parser reads these without a word: an open quote swallows the rows up to the
+    next quote, a huge field ended the command with a traceback, a NUL went into the
+    catalog. Each refuses the whole file by line, before a row is imported (the good row
+    before it too: half a file is harder to put right than none)."""
+    path = write(tmp_path, HEADER + GOOD.format(n=1) + damage + GOOD.format(n=2))
+    products = Product.select().count()
+    with pytest.raises(ValidationError) as refused:
+        importer.import_products(store.ctx, path)
+    assert str(refused.value).startswith(message)
+    assert Product.select().count() == products
+
+
+def test_a_column_twice_and_a_short_row_are_named(store: Store, tmp_path: Path) -> None:
+    twice = write(tmp_path, "sku,name,price,tax_class,price\nNEW1,Pen,10,GST18,12\n")
+    with pytest.raises(ValidationError, match=r"column\(s\) price appear twice"):
+        importer.import_products(store.ctx, twice)
+    short = write(tmp_path, HEADER + "NEW1,,Pen,,,10\n" + GOOD.format(n=2), "short.csv")
+    report = importer.import_products(store.ctx, short)
+    assert report.errors == [(2, "fewer fields than the header has (9)")]
+    assert report.created == 1
