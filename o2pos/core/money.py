@@ -15,6 +15,9 @@ from o2pos.core.errors import ValidationError
 MINOR_PER_UNIT = 100
 MILLI = 1000
 BP = 10_000  # basis points in 100 %
+# the most a cashier can type (12 digits of rupees, 2 of paise), and the most a line or a
+# bill may come to: far inside the 64-bit integers money is stored as
+MAX_AMOUNT = 10**14 - 1
 
 _AMOUNT = re.compile(r"^(?P<units>\d{1,12})(?:\.(?P<frac>\d{0,2}))?$", re.ASCII)
 _QTY = re.compile(r"^(?P<units>\d{1,9})(?:\.(?P<frac>\d{0,3}))?$", re.ASCII)

@@ -384,3 +384,22 @@ def test_emptying_and_voiding_a_held_bill_stays_on_the_record(store: Store) -> N
     kinds = [e.event_type for e in Journal.select().order_by(Journal.seq)][-4:]
     assert kinds == ["sale.held", "sale.recalled", "sale.line_removed", "sale.voided"]
     assert '"sku":"RICE1"' in events("sale.line_removed")[0].payload
+
+
+def test_a_bill_past_the_largest_amount_is_refused_and_changes_nothing(store: Store) -> None:
+    """A price of 999,999,999,999.00 times 100,000 passed each check alone, and the line's
+    write then failed past SQLite's 64-bit integers: 'something went wrong'. Now the
+    quantity (or the price) that would take the bill past 999,999,999,999.99 is refused
+    by name, and the line stays as it was."""
+    manager = store.people["manager"]
+    sale_id = store.bill("SOAP")
+    (line,) = sales.lines_of(sales.get(sale_id))
+    sales.override_price(store.ctx, sale_id, line.id, 99_999_999_999_900, manager)
+    for qty in (100_000_000, 2_000):
+        with pytest.raises(ValidationError, match=r"would come to more than 999,999,999,999\.99"):
+            sales.set_qty(store.ctx, sale_id, line.id, qty, manager)
+    (after,) = sales.lines_of(sales.get(sale_id))
+    assert (after.qty_milli, after.total) == (1000, 99_999_999_999_900)
+    with pytest.raises(ValidationError, match="would come to more than"):
+        sales.add_item(store.ctx, sale_id, "RICE1", manager)
+    assert len(sales.lines_of(sales.get(sale_id))) == 1

@@ -7,8 +7,16 @@ from typing import Any
 
 from o2pos.core import offerdata, offers, pricelists
 from o2pos.core.context import Context
+from o2pos.core.errors import ValidationError
 from o2pos.core.models import Coupon, Sale, SaleLine, sql
-from o2pos.core.money import BP, format_amount, format_percent, format_qty, line_amount
+from o2pos.core.money import (
+    BP,
+    MAX_AMOUNT,
+    format_amount,
+    format_percent,
+    format_qty,
+    line_amount,
+)
 from o2pos.core.pricing import CouponTerms, Discount, LineInput, discount_amount, price_bill
 from o2pos.core.sales.bills import get, lines_of
 from o2pos.core.vouchers import is_voucher
@@ -145,6 +153,12 @@ def recompute(ctx: Context, sale: Sale, fresh: frozenset[int] = frozenset()) -> 
         round_off=ctx.settings.store.round_off,
         bill_offer=outcome.bill.amount if outcome.bill else 0,
     )
+    if max([bill.subtotal, bill.total, *(r.gross for r in bill.lines)]) > MAX_AMOUNT:
+        # stored as 64-bit integers: past them a write failed as "something went wrong"
+        raise ValidationError(
+            f"The bill would come to more than {format_amount(MAX_AMOUNT)}: "
+            "check the quantity and the price"
+        )
     for line, result in zip(lines, bill.lines, strict=True):
         given = [
             {"code": g.code, "name": g.name, "amount": g.amount}
