@@ -275,6 +275,33 @@ async def test_down_from_the_number_box_lands_on_the_first_line_of_a_return(
         assert app.focused is table and table.cursor_row == 0
 
 
+async def test_after_a_quantity_to_return_the_cursor_stays_on_that_line(store: Store) -> None:
+    """It went back to the first line: Down, Enter then opened the second line when the
+    cashier meant the fourth, and a wrong line could be refunded."""
+    store.open_register()
+    done = store.cash_sale("SOAP", "RICE1", "COLA", "TRIM")
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, float_=None)
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        await type_text(pilot, done.sale.number)
+        await pilot.press("enter")
+        await pilot.pause()
+        for key in ("down", "down", "enter"):  # the third line
+            await pilot.press(key)
+        await pilot.pause()
+        app.screen.query_one("#qty", Input).value = "1"
+        await pilot.press("enter")
+        await pilot.pause()
+        table = app.screen.query_one("#lines", DataTable)
+        assert table.cursor_row == 2
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, QuantityDialog)
+        assert app.screen.item_name == "Beard Trimmer"  # the fourth line
+
+
 async def test_the_dashboard_tells_the_1_kg_and_5_kg_packs_apart(tmp_path: Path) -> None:
     from o2pos.core.models import Product
     from tests.conftest import build_store

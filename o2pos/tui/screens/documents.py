@@ -574,7 +574,12 @@ class ReturnsScreen(TillScreen):
         def chosen(qty: int | None) -> None:
             if qty is not None:
                 self.chosen[line_id] = qty
+                table = self.query_one("#lines", DataTable)
+                row = table.cursor_row
                 self.show_lines()
+                # on the line just set, not back on the first: the next Down, Enter must
+                # open the line after it, not one the cashier did not mean
+                table.move_cursor(row=row)
 
         self.app.push_screen(
             QuantityDialog(
