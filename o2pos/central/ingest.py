@@ -18,6 +18,7 @@ from peewee import IntegrityError
 from o2pos.core.journal import EVENT_TYPES, GENESIS_HASH, wire_hash_with_payload
 from o2pos.core.models import tuples
 
+from .limits import MAX_DEPTH, body_depth
 from .models import Event, Terminal, central_db
 from .projection import BatchProjector
 from .reports import counted
@@ -239,22 +240,32 @@ def read_export(text: str) -> tuple[str, list[dict[str, Any]]]:
     def no_float(value: str) -> Any:
         raise Rejected("float", f"{value} is a float; money is whole minor units")
 
+    if body_depth(text.encode("utf-8", "surrogatepass")) > MAX_DEPTH:  # json.loads recurses
+        raise Rejected("too_deep", f"The file is nested more than {MAX_DEPTH} levels deep")
     try:
         data = json.loads(text, parse_float=no_float)
     except json.JSONDecodeError as exc:
         raise Rejected("malformed_json", f"The file is not JSON: {exc}") from exc
     if not isinstance(data, dict) or data.get("format") != "o2pos-journal-export/1":
         raise Rejected("not_an_export", "This is not an o2pos journal export")
+    from pydantic import ValidationError as PydanticError
+
     from .schemas import EventIn  # pydantic, kept out of the import path of callers above
 
     terminal = data.get("terminal_id")
     events = data.get("events")
     if not isinstance(terminal, str) or not isinstance(events, list):
         raise Rejected("not_an_export", "The export has no terminal_id or events")
-    try:
-        checked = [EventIn.model_validate(e).model_dump() for e in events]
-    except ValueError as exc:
-        raise Rejected("bad_event", f"The export holds an invalid event: {exc}") from exc
+    checked = []
+    for index, event in enumerate(events):
+        try:
+            checked.append(EventIn.model_validate(event).model_dump())
+        except PydanticError as exc:  # its first problem in one line, not pydantic's page
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "the event"
+            raise Rejected(
+                "bad_event", f"Event {index + 1} of the export: {where}: {first['msg']}"
+            ) from exc
     return terminal, checked
 
 

@@ -389,7 +389,7 @@ def import_(
     _open(db)
     if what == "price-lists":
         if file is None or not file.is_file():
-            raise fail("Give the price-lists CSV file to import")
+            raise fail(_no_file("price-lists", file), 2)
         try:
             lines = master.import_price_lists(file)
         except DomainError as exc:
@@ -399,7 +399,7 @@ def import_(
         return
     if what in (ImportKind.products, ImportKind.customers, ImportKind.offers):
         if file is None or not file.is_file():
-            raise fail(f"Give the {what} CSV file to import")
+            raise fail(_no_file(str(what), file), 2)
         try:
             report = (
                 master.import_offers(file)
@@ -421,10 +421,23 @@ def import_(
         raise fail(f"{path} is not a journal export (not UTF-8 text)") from exc
     except IngestError as exc:
         raise fail(f"{exc.message} ({exc.code}); nothing from that batch on was stored") from exc
+    if not results:  # nothing pending when it was exported: the central's mark stands
+        typer.echo("the export holds no events: nothing to store")
+        return
     stored = sum(r.stored for r in results)
     duplicates = sum(r.duplicates for r in results)
-    last = results[-1].acked_seq if results else 0
-    typer.echo(f"stored {stored} events, {duplicates} already held; high-water seq {last}")
+    typer.echo(
+        f"stored {stored} events, {duplicates} already held; high-water seq {results[-1].acked_seq}"
+    )
+
+
+def _no_file(what: str, file: Path | None) -> str:
+    """What is wrong with the file argument of ``central import``: none, or not a file."""
+    if file is None:
+        return f"Give the {what} CSV file to import"
+    if file.is_dir():
+        return f"{file} is a folder: give the {what} CSV file to import"
+    return f"{file} does not exist"
 
 
 @app.command()

@@ -218,3 +218,33 @@ def test_a_csv_with_a_field_too_large_to_parse_is_named_not_a_traceback(
     where = ("--db", str(till / "central.db")) if command[0] == "central" else ()
     message = refused(till, *command, str(huge), *where, code=1)
     assert "huge.csv:2: field larger than field limit (131072); nothing imported" in message
+
+
+EXPORT = '{"format": "o2pos-journal-export/1", "terminal_id": "T1", "events": %s}'
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "code", "said"),
+    [
+        ("deep.json", "[" * 100_000 + "]" * 100_000, 1, "nested more than 64 levels deep"),
+        ("bad.json", EXPORT % '[{"seq": "x"}]', 1, "Event 1 of the export: seq: Input should"),
+        ("empty.json", EXPORT % "[]", 0, "the export holds no events: nothing to store"),
+    ],
+    ids=["deep", "bad-event", "empty"],
+)
+def test_central_import_of_a_damaged_or_empty_export_says_it_in_one_line(
+    tmp_path: Path, name: str, text: str, code: int, said: str
+) -> None:
+    """A file nested 100,000 deep ended in a RecursionError traceback; a bad event in a
+    page of pydantic's; an empty export claimed a high-water seq of 0."""
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    done = o2pos(tmp_path, "central", "import", name, "--db", "c.db", check=False)
+    assert "Traceback" not in done.stderr and done.returncode == code, done.stderr
+    assert said in done.stderr + done.stdout
+    assert len((done.stderr + done.stdout).strip().splitlines()) == 1
+
+
+def test_central_import_of_a_csv_that_is_not_there_names_it(tmp_path: Path) -> None:
+    """It said 'Give the products CSV file to import' for a file given but not there."""
+    done = o2pos(tmp_path, "central", "import", "products", "nope.csv", "--db", "c.db", check=False)
+    assert (done.returncode, done.stderr.strip()) == (2, "error: nope.csv does not exist")
