@@ -207,9 +207,11 @@ def tender_of(
         ctx, kind, code, amount, central.offline_redeem, central.offline_redeem_limit
     )
     left = vouchers.local_balance(ctx, code) or 0
-    return VoucherTender(
-        Tender(method, amount, code), balance_note(kind, code, left, online=False), online=False
+    note = (
+        f"{vouchers.name_of(kind)} {code}: {format_amount(left)} as last pulled (offline), "
+        f"{format_amount(left - amount)} left after this"
     )
+    return VoucherTender(Tender(method, amount, code), note, online=False)
 
 
 def voucher_tender(

@@ -712,3 +712,25 @@ async def test_a_billing_employee_is_told_at_once_that_payment_is_not_theirs(
         said = str(app.screen.query_one(".error", Static).render())
         assert "billing may not take payments, and a manager's PIN cannot allow it" in said
         assert Sale.select().where(Sale.status == "completed").count() == 0
+
+
+async def test_changing_the_method_clears_what_was_said_of_the_last_one(store: Store) -> None:
+    """Card chosen and Enter without its approval code: 'Card: type its approval code'.
+    Back on cash, that line stayed, telling the cashier to type a code cash has none of."""
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await scan(pilot, "SOAP")
+        await pilot.press("f10")
+        await pilot.pause()
+        await pilot.press("down")  # card
+        await pilot.press("enter")
+        await pilot.pause()
+        error = app.screen.query_one(".error", Static)
+        assert "type its" in str(error.render())
+        await pilot.press("up")  # cash again
+        await pilot.pause()
+        assert str(error.render()).strip() == ""
+        app.screen.query_one("#amount", Input).value = "50"
+        await pilot.pause()
+        assert "Change 10.00" in str(app.screen.query_one("#change", Static).render())

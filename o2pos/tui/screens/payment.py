@@ -180,10 +180,14 @@ class PaymentScreen(ModalScreen[Any]):
     def on_input_changed(self, event: Input.Changed) -> None:
         """Show the change as the cashier types what the customer handed over (the line
         shows a voucher's balance instead while a voucher is the method)."""
-        if event.input.id != "amount" or self.method.kind in STORED_VALUE:
+        if event.input.id == "amount":
+            self.show_change_of(event.value)
+
+    def show_change_of(self, typed: str) -> None:
+        if self.method.kind in STORED_VALUE:
             return
         try:
-            amount = parse_amount(event.value)
+            amount = parse_amount(typed)
         except DomainError:
             self.show_change("")
             return
@@ -206,6 +210,11 @@ class PaymentScreen(ModalScreen[Any]):
     def action_method(self, step: int) -> None:
         self.index = (self.index + step) % len(self.methods)
         self.show_method()
+        # what was said of the last method (its reference, a voucher, points) is not said of
+        # this one
+        self.show_error("")
+        self.show_change("")
+        self.show_change_of(self.query_one("#amount", Input).value)
         if self.method.kind == "points" and self.redeemer is not None:
             r = self.redeemer
             self.show_change(
@@ -248,6 +257,7 @@ class PaymentScreen(ModalScreen[Any]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if self.asking:
             return  # the central is being asked: one answer at a time
+        self.show_error("")  # a new try: what the last one was told is past
         amount_box = self.query_one("#amount", Input)
         reference = self.query_one("#reference", Input)
         if event.input.id == "reference":
