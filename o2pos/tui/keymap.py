@@ -242,6 +242,7 @@ YIELDING = {
     "returns_list",
     "reprint_list",
     "search_list",
+    "customer_list",
     "transfer_lines",
     "transfer_list",
     "delivery_list",
@@ -257,6 +258,12 @@ LOGIN = [
 SEARCH = [
     *DIALOG,
     Binding("down", "focus_list", "Results", id="search_list", show=False, priority=True),
+]
+
+# F7: ↓ from the find box to the customers found, as in every other list
+CUSTOMER = [
+    *DIALOG,
+    Binding("down", "focus_list", "Matches", id="customer_list", show=False, priority=True),
 ]
 
 SYNC = [*DIALOG, Binding("p", "push", "Push now", id="sync_push")]

@@ -734,3 +734,26 @@ async def test_changing_the_method_clears_what_was_said_of_the_last_one(store: S
         app.screen.query_one("#amount", Input).value = "50"
         await pilot.pause()
         assert "Change 10.00" in str(app.screen.query_one("#change", Static).render())
+
+
+async def test_down_from_the_customer_search_moves_into_the_matches(store: Store) -> None:
+    """F7 says '↓ Enter: choose', but ↓ did nothing in the find box: Enter always took the
+    first match. Now ↓ goes into the matches and a further ↓ to the next one."""
+    from textual.widgets import OptionList
+
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await scan(pilot, "TRIM")
+        await pilot.press("f7")
+        await pilot.pause()
+        await type_text(pilot, "98450000")  # both customers' phones
+        await pilot.pause()
+        await pilot.press("down", "down")
+        await pilot.pause()
+        matches = app.screen.query_one("#matches", OptionList)
+        assert app.focused is matches and matches.highlighted == 2
+        second = str(matches.get_option_at_index(2).prompt).split("  ")[0]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert second in str(app.screen.query_one("#totals", Static).render())

@@ -213,6 +213,8 @@ class GiftVoucherDialog(Dialog):
 class CustomerDialog(Dialog):
     """Find a customer by name or phone, choose walk-in, or add a new one."""
 
+    BINDINGS: ClassVar[list[BindingType]] = [*keymap.CUSTOMER]
+
     def compose(self) -> ComposeResult:
         # one-row fields, so the error and the hint fit under them at 80×24
         with Vertical(classes="dialog", id="customer-box"):
@@ -253,6 +255,9 @@ class CustomerDialog(Dialog):
             matches.add_option(Option(f"{c.name}  {c.phone}", id=str(c.id)))
         if matches.option_count > 1:
             matches.highlighted = 1
+
+    def action_focus_list(self) -> None:
+        hop(self, "#search", "#matches")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.choose(event.option)
