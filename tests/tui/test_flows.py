@@ -757,3 +757,30 @@ async def test_down_from_the_customer_search_moves_into_the_matches(store: Store
         await pilot.press("enter")
         await pilot.pause()
         assert second in str(app.screen.query_one("#totals", Static).render())
+
+
+async def test_a_manager_voiding_a_bill_is_asked_once_before_it_goes(store: Store) -> None:
+    """A cashier's ctrl+x asks for a manager's PIN; a manager's voided the bill at once, so
+    a finger slipping from ctrl+c dropped it. A manager is now asked; Esc keeps the bill."""
+    from o2pos.tui.screens.dialogs import ConfirmDialog
+
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, user="manager", pin="222222")
+        await scan(pilot, "SOAP")
+        await scan(pilot, "RICE1")
+        await pilot.press("ctrl+x")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        asked = " ".join(str(w.render()) for w in app.screen.query(Static))
+        assert "Void this bill?" in asked and "2 lines, 229.00" in asked
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.query_one(CartTable).row_count == 2
+        await pilot.press("ctrl+x")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.query_one(CartTable).row_count == 0
+        assert "Bill voided" in notice(app)
+        assert Sale.select().where(Sale.status == "cancelled").count() == 1

@@ -43,6 +43,7 @@ from o2pos.tui.screens.bill_dialogs import (
 )
 from o2pos.tui.screens.dialogs import (
     AmountDialog,
+    ConfirmDialog,
     OpeningFloatDialog,
     QuantityDialog,
     SerialDialog,
@@ -368,6 +369,24 @@ class SalesScreen(TillScreen):
 
     @guarded
     def action_void(self) -> None:
+        bill = sales.bill_view(self.sale_id)
+        if bill.lines and auth.has_permission(self.employee, auth.Perm.VOID):
+            # no manager's PIN stands between ctrl+x and the bill here: one question does
+            count = len(bill.lines)
+            self.app.push_screen(
+                ConfirmDialog(
+                    "Void this bill?",
+                    f"{count} line{'s' if count > 1 else ''}, {format_amount(bill.total)}: "
+                    "the bill is dropped (the journal keeps it as voided).",
+                    "void it",
+                ),
+                lambda yes: self.void() if yes else None,
+            )
+            return
+        self.void()
+
+    @guarded
+    def void(self) -> None:
         held = coupons.held_use(self.sale_id)
 
         def voided(_: object) -> None:
