@@ -22,7 +22,13 @@ from peewee import fn
 from o2pos.core import journal, loyalty, numbering, payments, stock
 from o2pos.core.auth import Approval, Perm, require
 from o2pos.core.context import Context
-from o2pos.core.errors import NotFound, PaymentError, StateError, ValidationError
+from o2pos.core.errors import (
+    ApprovalRequired,
+    NotFound,
+    PaymentError,
+    StateError,
+    ValidationError,
+)
 from o2pos.core.ids import new_id
 from o2pos.core.models import (
     Customer,
@@ -311,6 +317,101 @@ def _restock_remote(ctx: Context, line: RemoteSaleLine, product: Product, qty: i
         ).execute()
 
 
+Parts = dict[str, int]  # a line's taxable, cgst, sgst and igst coming back
+
+
+def _parts(line: SaleLine | RemoteSaleLine, returned: int, qty: int) -> Parts:
+    """Each part of a line in proportion, cumulatively over what came back before."""
+    return {
+        key: _share(getattr(line, key), returned, qty, line.qty_milli)
+        for key in ("taxable", "cgst", "sgst", "igst")
+    }
+
+
+def _sums(figures: list[Any]) -> tuple[int, int]:
+    taxable = sum(p["taxable"] for _, _, p in figures)
+    return taxable, sum(p["cgst"] + p["sgst"] + p["igst"] for _, _, p in figures)
+
+
+def _local_figures(
+    ctx: Context, sale: Sale, items: list[ReturnItem], method_kind: str
+) -> tuple[list[tuple[SaleLine, ReturnItem, Parts]], int, int, int]:
+    """What ``items`` of this till's ``sale`` refund by a method of ``method_kind``: each
+    line's parts, the taxable value, the tax and the round-off (``create``, ``quote``)."""
+    figures: list[tuple[SaleLine, ReturnItem, Parts]] = []
+    seen: set[int] = set()
+    for item in items:
+        line = SaleLine.get_or_none(SaleLine.id == item.line_id, SaleLine.sale == sale)
+        if line is None:
+            raise NotFound("That line is not on this sale")
+        if item.line_id in seen:
+            raise ValidationError(f"Line {line.line_no} is listed twice")
+        seen.add(item.line_id)
+        _check_item(line, item.qty_milli)
+        figures.append((line, item, _parts(line, line.returned_milli, item.qty_milli)))
+    taxable, tax = _sums(figures)
+    return figures, taxable, tax, _round_off(ctx, sale, figures, method_kind, taxable + tax)
+
+
+def _remote_figures(
+    ctx: Context, sale: RemoteSale, items: list[ReturnItem], method_kind: str
+) -> tuple[list[tuple[RemoteSaleLine, ReturnItem, Parts]], int, int, int]:
+    """``_local_figures`` for another till's sale, from the central's copy of it (an
+    item's ``line_id`` is its line number)."""
+    figures: list[tuple[RemoteSaleLine, ReturnItem, Parts]] = []
+    for item in items:
+        line = _remote_line(sale, item.line_id)
+        if item.line_id in [f[0].line_no for f in figures]:
+            raise ValidationError(f"Line {line.line_no} is listed twice")
+        check_remote_quantity(sale, item.line_id, item.qty_milli)
+        figures.append((line, item, _parts(line, line.returned_milli, item.qty_milli)))
+    taxable, tax = _sums(figures)
+    returning = {line.line_no: item.qty_milli for line, item, _ in figures}
+    completes = all(
+        ln.returned_milli + returning.get(ln.line_no, 0) == ln.qty_milli for ln in sale.lines
+    )
+    value = taxable + tax
+    if completes:
+        round_off = sale.round_off - sale.returned_round_off
+    elif method_kind == "cash" and ctx.settings.store.round_off:
+        round_off = div_round(value, MINOR_PER_UNIT) * MINOR_PER_UNIT - value
+    else:
+        round_off = 0
+    return figures, taxable, tax, round_off
+
+
+def _require_refund(
+    actor: Employee, approval: Approval | None, method: PaymentMethod, total: int
+) -> str | None:
+    """``require`` for the refund, the manager told what they are approving: how much,
+    and how it is paid out."""
+    try:
+        return require(actor, Perm.REFUND, approval)
+    except ApprovalRequired as need:
+        raise ApprovalRequired(
+            f"{need} (a refund of {format_amount(total)} by {method.name})", need.permission
+        ) from None
+
+
+def quote(ctx: Context, sale: ReturnableSale, chosen: dict[int, int], method: str) -> int:
+    """What the return of ``chosen`` (line id -> quantity, as the returns screen keys its
+    lines) of ``sale`` would refund by ``method``, figured as the return itself will be:
+    shown to the cashier and the approving manager before it is made. Raises what the
+    return would raise for a quantity that cannot come back."""
+    found = PaymentMethod.get_or_none(PaymentMethod.code == method)
+    kind = found.kind if found is not None else "cash"
+    items = [ReturnItem(line_id, qty) for line_id, qty in chosen.items()]
+    if sale.local:
+        own = Sale.get_or_none(Sale.number == sale.number)
+        if own is None:
+            raise NotFound(f"No sale numbered {sale.number}")
+        _, taxable, tax, round_off = _local_figures(ctx, own, items, kind)
+    else:
+        assert sale.central is not None  # another till's sale is known from the central
+        _, taxable, tax, round_off = _remote_figures(ctx, sale.central, items, kind)
+    return taxable + tax + round_off
+
+
 def create_remote(
     ctx: Context,
     actor: Employee,
@@ -346,36 +447,13 @@ def create_remote(
             )
         if RemoteReturn.get_or_none(RemoteReturn.claim_id == claim_id) is not None:
             raise StateError(f"These items of {sale.number} were already returned here")
-        figures: list[tuple[RemoteSaleLine, ReturnItem, dict[str, int]]] = []
-        for item in items:
-            line = _remote_line(sale, item.line_id)
-            if item.line_id in [f[0].line_no for f in figures]:
-                raise ValidationError(f"Line {line.line_no} is listed twice")
-            check_remote_quantity(sale, item.line_id, item.qty_milli)
-            parts = {
-                key: _share(getattr(line, key), line.returned_milli, item.qty_milli, line.qty_milli)
-                for key in ("taxable", "cgst", "sgst", "igst")
-            }
-            figures.append((line, item, parts))
-        taxable = sum(p["taxable"] for _, _, p in figures)
-        tax = sum(p["cgst"] + p["sgst"] + p["igst"] for _, _, p in figures)
-        returning = {line.line_no: item.qty_milli for line, item, _ in figures}
-        completes = all(
-            ln.returned_milli + returning.get(ln.line_no, 0) == ln.qty_milli for ln in sale.lines
-        )
-        value = taxable + tax
-        if completes:
-            round_off = sale.round_off - sale.returned_round_off
-        elif method.kind == "cash" and ctx.settings.store.round_off:
-            round_off = div_round(value, MINOR_PER_UNIT) * MINOR_PER_UNIT - value
-        else:
-            round_off = 0
-        total = value + round_off
+        figures, taxable, tax, round_off = _remote_figures(ctx, sale, items, method.kind)
+        total = taxable + tax + round_off
         if method.kind == "cash" and total > expected_cash(session):
             raise PaymentError("Not enough cash in the drawer for this refund: refund another way")
         if total > sale.paid - sale.refunded:
             raise PaymentError(f"{sale.number} is not paid enough to refund this here")
-        approved_by = require(actor, Perm.REFUND, approval)
+        approved_by = _require_refund(actor, approval, method, total)
         number = numbering.allocate(ctx, "return")
         customer = (
             Customer.get_or_none(Customer.uuid == sale.customer_uuid)
@@ -534,24 +612,7 @@ def create(
         method = PaymentMethod.get_or_none(PaymentMethod.code == refund_method)
         if method is None or method.kind not in REFUND_KINDS:
             raise PaymentError(f"Cannot refund by {refund_method!r}")
-        figures = []
-        seen: set[int] = set()
-        for item in items:
-            line = SaleLine.get_or_none(SaleLine.id == item.line_id, SaleLine.sale == sale)
-            if line is None:
-                raise NotFound("That line is not on this sale")
-            if item.line_id in seen:
-                raise ValidationError(f"Line {line.line_no} is listed twice")
-            seen.add(item.line_id)
-            _check_item(line, item.qty_milli)
-            parts = {
-                key: _share(getattr(line, key), line.returned_milli, item.qty_milli, line.qty_milli)
-                for key in ("taxable", "cgst", "sgst", "igst")
-            }
-            figures.append((line, item, parts))
-        taxable = sum(p["taxable"] for _, _, p in figures)
-        tax = sum(p["cgst"] + p["sgst"] + p["igst"] for _, _, p in figures)
-        round_off = _round_off(ctx, sale, figures, method.kind, taxable + tax)
+        figures, taxable, tax, round_off = _local_figures(ctx, sale, items, method.kind)
         total = taxable + tax + round_off
         voucher = None
         if method.kind == "cash" and total > expected_cash(session):
@@ -572,7 +633,7 @@ def create(
         elif payments.owed(sale) < total:
             raise PaymentError("On account refunds only what the customer still owes on this sale")
         # the return can go through: only now is a manager's approval used, if one is needed
-        approved_by = require(actor, Perm.REFUND, approval)
+        approved_by = _require_refund(actor, approval, method, total)
         if method.kind == "on_account":
             Sale.update(balance=Sale.balance - total).where(Sale.id == sale.id).execute()
         number = numbering.allocate(ctx, "return")

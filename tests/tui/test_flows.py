@@ -17,7 +17,7 @@ from textual.widgets import Input, Static
 from o2pos import heap
 from o2pos.config import Config
 from o2pos.core import register, sales
-from o2pos.core.models import Journal, Sale
+from o2pos.core.models import Journal, Return, Sale
 from o2pos.tui import app as till_app_module
 from o2pos.tui import keymap
 from o2pos.tui.app import TillApp
@@ -418,13 +418,19 @@ async def test_a_return_with_manager_approval_and_its_slip(store: Store) -> None
         app.screen.query_one("#qty", Input).value = "2"
         await pilot.press("enter")
         await pilot.pause()
+        # what will be refunded is on screen before F10, and in what the manager approves
+        refund = str(app.screen.query_one("#refund", Static).render())
+        assert "refund 80.00 by Cash" in refund
         await pilot.press("f10")
         await pilot.pause()
+        asked = " ".join(str(w.render()) for w in app.screen.query(Static))
+        assert "(a refund of 80.00 by Cash)" in asked
         await approve_as_manager(pilot)
         assert isinstance(app.screen, TextDialog)
         assert "RT-T1-000001" in str(app.screen.query_one("#slip-text", Static).render())
     [line] = sales.lines_of(done.sale)
     assert line.returned_milli == 2000
+    assert Return.get(Return.number == "RT-T1-000001").total == 8000  # as it was shown
 
 
 async def test_find_a_product_by_name_and_quick_add_a_weighed_item(store: Store) -> None:

@@ -126,3 +126,34 @@ def test_cash_refunds_are_whole_rupees_and_the_last_one_settles_the_rest(store: 
     assert (second.round_off, second.total) == (71, 1800)
     assert first.total + second.total == 2900
     assert register.expected_cash(register.current_session(store.ctx)) == 0
+
+
+@pytest.mark.parametrize("method", ["cash", "card", "credit_note"])
+def test_the_refund_shown_before_a_return_is_what_the_return_refunds(
+    store: Store, method: str
+) -> None:
+    """The returns screen shows ``quote`` while the cashier chooses, and the manager
+    approves it: each part of the sale returned in turn, the last one settling the
+    round-off, refunds exactly what was quoted for it."""
+    store.open_register()
+    number, lines = sold(store, "3*TRIM", "7*SOAP", "RICE1")
+    trim, soap, rice = lines
+    for chosen in ({trim.id: 1000, soap.id: 3000}, {soap.id: 4000}, {trim.id: 2000, rice.id: 1000}):
+        shown = returns.quote(store.ctx, returns.returnable_sale(number), chosen, method)
+        done = returns.create(
+            store.ctx,
+            store.manager,
+            number,
+            [ReturnItem(line_id, qty) for line_id, qty in chosen.items()],
+            method,
+        )
+        assert done.total == shown
+
+
+def test_a_manager_is_told_the_amount_and_method_of_the_refund_they_approve(
+    store: Store,
+) -> None:
+    store.open_register()
+    number, [line] = sold(store, "3*SOAP")
+    with pytest.raises(ApprovalRequired, match=r"\(a refund of 80\.00 by Cash\)$"):
+        returns.create(store.ctx, store.cashier, number, [ReturnItem(line.id, 2000)], "cash")

@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Input, Static
 
 from o2pos.core import payments, returns
 from o2pos.core.auth import Approval
-from o2pos.core.errors import NotFound, StateError, ValidationError
+from o2pos.core.errors import DomainError, NotFound, StateError, ValidationError
 from o2pos.core.money import format_amount, format_qty
 from o2pos.tui import keymap
 from o2pos.tui.approval import run_with_approval
@@ -484,10 +484,17 @@ class ReturnsScreen(TillScreen):
         self.show_refund()
 
     def show_refund(self) -> None:
-        name = self.methods[self.method_index].name
+        method = self.methods[self.method_index]
         against = f"against {self.sale.number} · " if self.sale else ""
+        amount = ""
+        if self.sale is not None and self.chosen:
+            try:  # what F10 will refund, figured as the return will be
+                refund = returns.quote(self.ctx, self.sale, self.chosen, method.code)
+                amount = f"[b]{format_amount(refund)}[/b] "
+            except DomainError:
+                amount = ""  # F10 says why
         self.query_one("#refund", Static).update(
-            f"{against}refund by [b]{escape(name)}[/b] (m to change)"
+            f"{against}refund {amount}by [b]{escape(method.name)}[/b] (m to change)"
         )
 
     def find(self, number: str, *, quiet: bool = False) -> None:
