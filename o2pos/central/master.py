@@ -497,11 +497,16 @@ def add_employee(
         if get("location", location) is None:
             raise ValidationError(f"Unknown location {location}: add it first (add-location)")
     code = code.strip()
-    if not re.match(r"^[A-Za-z0-9_.-]{1,32}$", code) or not name.strip():
-        raise ValidationError("A user code is 1 to 32 letters, digits, '.', '_' or '-'; a name")
+    if not re.match(r"^[A-Za-z0-9_.-]{1,32}$", code):
+        raise ValidationError("A user code is 1 to 32 letters, digits, '.', '_' or '-'")
+    if not name.strip():
+        raise ValidationError("An employee needs a name")
     role_data = get("role", role)
     if role_data is None:
-        raise ValidationError(f"Unknown role {role}")
+        known = sorted(
+            r.key for r in MasterRecord.select(MasterRecord.key).where(MasterRecord.kind == "role")
+        )
+        raise ValidationError(f"Unknown role {role!r} (one of {', '.join(known)})")
     auth.check_new_pin(pin, role, role_data["permissions"])
     named = {ALL_STORES if s.strip() == ALL_STORES else store_name(s) for s in stores or []}
     chosen = [ALL_STORES] if ALL_STORES in named else sorted(named or {DEFAULT_STORE})

@@ -275,7 +275,8 @@ def create_employee(
     if not re.match(r"^[A-Za-z0-9_.-]{1,32}$", code):
         raise ValidationError("A user code is 1 to 32 letters, digits, '.', '_' or '-'")
     if Role.get_or_none(Role.code == role) is None:
-        raise ValidationError(f"Unknown role {role!r}")
+        known = sorted(r.code for r in Role.select(Role.code))
+        raise ValidationError(f"Unknown role {role!r} (one of {', '.join(known)})")
     held = RolePermission.select(RolePermission.permission).where(RolePermission.role == role)
     check_new_pin(pin, role, (row.permission for row in held))
     pin_hash = hash_pin(pin, n=ctx.settings.security.scrypt_n)

@@ -54,3 +54,28 @@ def test_employee_unlock_from_the_command_line_is_journaled(tmp_path: Path) -> N
     assert unknown.returncode == 1
     assert unknown.stderr == "error: No employee has the user code 'nobody'\n"
     assert Journal.select().where(Journal.event_type == "employee.unlocked").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "role", "said"),
+    [
+        (" ", "cashier", "error: An employee needs a name"),
+        (
+            "Xavier",
+            "store manager",
+            "error: Unknown role 'store manager' (one of administrator, billing_employee, "
+            "cashier, inventory, store_manager)",
+        ),
+    ],
+)
+def test_central_add_employee_says_what_is_wrong_and_what_is_right(
+    tmp_path: Path, name: str, role: str, said: str
+) -> None:
+    """A blank name read 'A user code is 1 to 32 letters, ...; a name', as if cut off; a
+    role spelt as people say it was 'Unknown role', with nothing to go by."""
+    done = subprocess.run(
+        [sys.executable, "-m", "o2pos", "central", "add-employee", "x", name, role,
+         "--pin", "123456", "--db", str(tmp_path / "c.db")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert (done.returncode, done.stderr.strip()) == (1, said)
