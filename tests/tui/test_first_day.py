@@ -161,6 +161,14 @@ async def test_item_names_keep_their_pack_size_at_80_columns(store: Store) -> No
         rows = [str(cart.render_line(y).text) for y in range(2)]
         assert "280 g" in rows[0] and "560 g" in rows[1]
         assert all(len(row) <= 80 for row in rows)
+        # and in F11's results, where the two read alike, cut at the same place
+        await pilot.press("f11")
+        await pilot.pause()
+        await type_text(pilot, "maggi family")
+        await pilot.pause()
+        results = app.screen.query_one("#results", DataTable)
+        names = sorted(str(results.get_row_at(y)[0]) for y in range(results.row_count))
+        assert [name[-5:] for name in names] == ["280 g", "560 g"]
 
 
 async def test_on_account_says_what_is_owed_not_paid(store: Store) -> None:

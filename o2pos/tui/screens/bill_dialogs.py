@@ -335,12 +335,17 @@ class ProductSearchDialog(Dialog):
             levels = stock.levels(ctx, [p.id for p in found])
             table.add_rows(
                 [
-                    (p.name[:26], format_amount(p.price), stock_cell(levels[p.id]), p.sku[:11])
+                    (
+                        shorten(p.name, 26),
+                        format_amount(p.price),
+                        stock_cell(levels[p.id]),
+                        p.sku[:11],
+                    )
                     for p in found
                 ]
             )
         else:
-            table.add_rows([(p.name[:36], format_amount(p.price), p.sku) for p in found])
+            table.add_rows([(shorten(p.name, 36), format_amount(p.price), p.sku) for p in found])
         self._skus = [p.sku for p in found]
 
     def action_focus_list(self) -> None:
@@ -363,7 +368,7 @@ class QuickAddDialog(Dialog):
         self.buttons = {str(b.position): b for b in buttons}
 
     def compose(self) -> ComposeResult:
-        cells = [f"{b.position:>2} {b.label[:14]:<14}" for b in self.buttons.values()]
+        cells = [f"{b.position:>2} {shorten(b.label, 14):<14}" for b in self.buttons.values()]
         rows = ["   ".join(cells[i : i + 3]) for i in range(0, len(cells), 3)]
         with Vertical(classes="dialog"):
             yield Static("Quick add", classes="dialog-title")
