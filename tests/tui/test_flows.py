@@ -790,3 +790,28 @@ async def test_a_manager_voiding_a_bill_is_asked_once_before_it_goes(store: Stor
         assert app.screen.query_one(CartTable).row_count == 0
         assert "Bill voided" in notice(app)
         assert Sale.select().where(Sale.status == "cancelled").count() == 1
+
+
+async def test_enter_on_an_empty_reason_for_cash_out_says_what_is_missing(store: Store) -> None:
+    """Cash out with the amount typed and no reason: Enter did nothing and said nothing."""
+    from o2pos.tui.screens.dialogs import AmountDialog
+
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f4")
+        await pilot.pause()
+        await pilot.press("u")
+        await pilot.pause()
+        await type_text(pilot, "100")
+        await pilot.press("enter")  # on to the reason
+        await pilot.press("enter")  # with none typed
+        await pilot.pause()
+        assert isinstance(app.screen, AmountDialog)
+        said = str(app.screen.query_one(".error", Static).render())
+        assert said == "Type the reason, then Enter"
+        await type_text(pilot, "bank deposit")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, AmountDialog)
+        assert register.cash_totals(register.current_session(store.ctx))["cash_out"] == 10000

@@ -110,8 +110,10 @@ class SerialDialog(Dialog):
             yield Static("Enter: add · Esc: cancel", classes="muted")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.value.strip():
-            self.dismiss(event.value.strip())
+        if not event.value.strip():
+            self.show_error("Scan or type the serial number, then Enter")
+            return
+        self.dismiss(event.value.strip())
 
 
 class AmountDialog(Dialog):
@@ -148,6 +150,8 @@ class AmountDialog(Dialog):
             reason = self.query_one("#reason", Input)
             if event.input.id == "amount" or not reason.value.strip():
                 reason.focus()
+                if event.input.id == "reason":  # Enter on an empty reason: say what is missing
+                    self.show_error("Type the reason, then Enter")
                 return
             self.dismiss((amount, reason.value.strip()))
             return
