@@ -72,16 +72,36 @@ class TopProduct(NamedTuple):
     amount: int
 
 
+# per SKU: what this till sold between :start and :end, less what it took back then (its
+# own sales' goods and other tills'), as net sales are counted on the Z report
+_TOP = """
+SELECT sku, MAX(name), SUM(qty), SUM(amount) FROM (
+  SELECT l.sku AS sku, l.name AS name, l.qty_milli AS qty, l.total AS amount
+  FROM sale_line l JOIN sale s ON s.id = l.sale_id
+  WHERE s.status = 'completed' AND s.terminal_id = :t
+    AND s.completed_at >= :start AND s.completed_at < :end
+  UNION ALL
+  SELECT l.sku, l.name, -rl.qty_milli, -rl.total
+  FROM return_line rl JOIN "return" r ON r.id = rl.return_id
+  JOIN sale_line l ON l.id = rl.sale_line_id
+  WHERE r.terminal_id = :t AND r.created_at >= :start AND r.created_at < :end
+  UNION ALL
+  SELECT rl.sku, rl.name, -rl.qty_milli, -rl.total
+  FROM remote_return_line rl JOIN remote_return r ON r.id = rl.return_id
+  WHERE r.terminal_id = :t AND r.created_at >= :start AND r.created_at < :end
+)
+WHERE sku <> :voucher
+GROUP BY sku HAVING SUM(amount) > 0
+ORDER BY SUM(amount) DESC, sku LIMIT :n
+"""
+
+
 def top_products(ctx: Context, start: datetime, end: datetime, limit: int = 5) -> list[TopProduct]:
-    """What sold most by value on this till between ``start`` and ``end`` (naive UTC).
+    """What sold most by value on this till between ``start`` and ``end`` (naive UTC), net
+    of what came back at it meanwhile: a line returned whole no longer tops the list.
 
     Gift vouchers sold are stored value, not products: they are left out.
     """
-    rows = sql(
-        "SELECT l.sku, MAX(l.name), SUM(l.qty_milli), SUM(l.total) FROM sale_line l "
-        "JOIN sale s ON s.id = l.sale_id WHERE s.status = 'completed' AND s.terminal_id = ? "
-        "AND s.completed_at >= ? AND s.completed_at < ? AND l.sku <> ? "
-        "GROUP BY l.sku ORDER BY SUM(l.total) DESC, l.sku LIMIT ?",
-        (ctx.terminal_id, start, end, VOUCHER_SKU, limit),
-    ).fetchall()
+    params = {"t": ctx.terminal_id, "start": start, "end": end, "voucher": VOUCHER_SKU}
+    rows = sql(_TOP, {**params, "n": limit}).fetchall()
     return [TopProduct(*row) for row in rows]

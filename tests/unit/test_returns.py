@@ -157,3 +157,18 @@ def test_a_manager_is_told_the_amount_and_method_of_the_refund_they_approve(
     number, [line] = sold(store, "3*SOAP")
     with pytest.raises(ApprovalRequired, match=r"\(a refund of 80\.00 by Cash\)$"):
         returns.create(store.ctx, store.cashier, number, [ReturnItem(line.id, 2000)], "cash")
+
+
+def test_the_dashboards_top_products_are_net_of_what_came_back(store: Store) -> None:
+    """A ghee line returned whole still topped the day's products (found at the till)."""
+    from datetime import timedelta
+
+    from o2pos.core import history
+    from tests.conftest import START
+
+    store.open_register()
+    number, [trim, soap] = sold(store, "2*TRIM", "3*SOAP")
+    returns.create(store.ctx, store.manager, number, [ReturnItem(trim.id, 2000)], "cash")
+    returns.create(store.ctx, store.manager, number, [ReturnItem(soap.id, 1000)], "cash")
+    day = history.top_products(store.ctx, START, START + timedelta(days=1))
+    assert [(p.sku, p.qty_milli, p.amount) for p in day] == [("SOAP", 2000, 8000)]
