@@ -313,7 +313,10 @@ def _tax_rows(lines: list[dict[str, Any]]) -> list[dict[str, int]]:
 
 
 def _tax_totals(paper: Paper, taxes: list[dict[str, int]], interstate: bool) -> None:
-    """Taxable value and the tax, summed over the rates: these add up to the total."""
+    """Taxable value and the tax, summed over the rates: these add up to the total. None
+    when nothing taxable is on the slip (gift vouchers alone)."""
+    if not taxes:
+        return
     paper.row("Taxable value", money(sum(t["taxable"] for t in taxes)))
     keys = ("igst",) if interstate else ("cgst", "sgst")
     for key in keys:
@@ -321,7 +324,10 @@ def _tax_totals(paper: Paper, taxes: list[dict[str, int]], interstate: bool) -> 
 
 
 def _tax_table(paper: Paper, taxes: list[dict[str, int]], interstate: bool) -> None:
-    """The GST summary by rate an invoice must show (IGST alone across states)."""
+    """The GST summary by rate an invoice must show (IGST alone across states); no
+    table, not an empty one, when nothing taxable is on the slip."""
+    if not taxes:
+        return
     keys = ("igst",) if interstate else ("cgst", "sgst")
     paper.table(
         ["GST", "Taxable", *(k.upper() for k in keys)],

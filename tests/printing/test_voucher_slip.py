@@ -110,3 +110,15 @@ def test_the_voucher_slip_through_a_network_printer(bill: Document, store: Store
         assert b"COPY" in copy and b"COPY" not in first
     finally:
         printer.stop()
+
+
+def test_a_bill_of_gift_vouchers_alone_prints_no_empty_gst_table(store: Store) -> None:
+    """Nothing on it bears GST: the slip printed 'Taxable value 0.00' and the GST summary's
+    header over no rows. Now neither; the voucher and the total are all it says."""
+    ctx, cashier = store.ctx, store.cashier
+    sale_id = sales.new(ctx, cashier).id
+    sales.add_gift_voucher(ctx, sale_id, "500", cashier)
+    paid = sales.checkout(ctx, sale_id, [Tender("cash", 50000)], cashier)
+    text = _slip(documents.find(ctx, paid.sale.number), 48).text()
+    assert "TOTAL" in text and "500.00" in text
+    assert "Taxable" not in text and "CGST" not in text and "GST " not in text
