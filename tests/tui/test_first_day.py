@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Input, Static
 from o2pos.config import Config, PrinterConfig
 from o2pos.core import register, sales
 from o2pos.core.models import Customer, PrintJob, Sale
+from o2pos.core.money import format_amount
 from o2pos.tui.app import TillApp
 from o2pos.tui.screens.dialogs import QuantityDialog, TextDialog
 from o2pos.tui.screens.lookup import ReprintScreen
@@ -539,3 +540,24 @@ async def test_a_minus_in_an_amount_is_refused_not_dropped(store: Store) -> None
         await pilot.press("enter")
         await pilot.pause()
         assert register.current_session(store.ctx).opening_float == 10000
+
+
+async def test_the_total_stays_on_screen_however_large_the_bill(store: Store) -> None:
+    """With amounts in the billions the first totals line wrapped and pushed TOTAL out of
+    the footer's two rows; each line now gives way (one tax figure, no round-off) first."""
+    from o2pos.tui.widgets.cart import Totals
+
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, user="manager", pin="222222")
+        await scan(pilot, "SOAP")
+        draft = sales.open_draft(store.ctx)
+        (line,) = sales.lines_of(draft)
+        sales.override_price(store.ctx, draft.id, line.id, 8_000_000_000_000, store.manager)
+        await scan(pilot, "SOAP")  # a line more, and the screen shows the bill again
+        totals = app.screen.query_one(Totals)
+        rows = [str(totals.render_line(y).text).rstrip() for y in range(2)]
+        bill = sales.get(draft.id)
+        assert rows[0].endswith(f"Tax {format_amount(bill.tax_total)}")  # not CGST, SGST
+        assert rows[1].endswith(f"TOTAL {format_amount(bill.total)}")
+        assert bill.total > 80_000_000_000_00 and all(len(row) <= 80 for row in rows)

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.cells import cell_len
+from rich.markup import escape
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
 from textual.binding import BindingType
 from textual.reactive import reactive
 from textual.strip import Strip
@@ -169,15 +172,35 @@ class Totals(Static):
         else:
             half = bill.tax_total // 2
             taxes = f"CGST {format_amount(bill.tax_total - half)}  SGST {format_amount(half)}"
-        who = shorten(bill.customer_name, 22) if bill.customer_name else "walk-in"
-        coupon = f"  coupon {bill.coupon_code}" if bill.coupon_code else ""
+        who = escape(shorten(bill.customer_name, 22)) if bill.customer_name else "walk-in"
+        coupon = f"  coupon {escape(bill.coupon_code)}" if bill.coupon_code else ""
         mark = DELIVERY_LINES.get(bill.delivery or "", "")
         # a bill marked for delivery takes a third line (a layout, only when that changes)
         self.set_class(bool(mark), "delivery")
-        self.update(  # fixed size: repaint only, no screen layout
-            layout=False,
-            content=f"Items {len(bill.lines)}  Subtotal {format_amount(bill.subtotal)}  "
-            f"Disc {format_amount(bill.discount_total)}  {taxes}\n"
-            f"Customer {who}{coupon}  Round off {format_amount(bill.round_off)}   "
-            f"[b]TOTAL {format_amount(bill.total)}[/b]" + (f"\n{mark}" if mark else ""),
+        subtotal, disc = format_amount(bill.subtotal), format_amount(bill.discount_total)
+        total = f"[b]TOTAL {format_amount(bill.total)}[/b]"
+        # each line as it fits: a line that wrapped pushed TOTAL out of the two rows
+        first = _fitting(
+            self.size.width or 78,
+            f"Items {len(bill.lines)}  Subtotal {subtotal}  Disc {disc}  {taxes}",
+            f"Items {len(bill.lines)}  Subtotal {subtotal}  Disc {disc}  "
+            f"Tax {format_amount(bill.tax_total)}",
+            f"Subtotal {subtotal}  Tax {format_amount(bill.tax_total)}",
         )
+        second = _fitting(
+            self.size.width or 78,
+            f"Customer {who}{coupon}  Round off {format_amount(bill.round_off)}   {total}",
+            f"Customer {who}{coupon}   {total}",
+            total,
+        )
+        self.update(  # fixed size: repaint only, no screen layout
+            layout=False, content=f"{first}\n{second}" + (f"\n{mark}" if mark else "")
+        )
+
+
+def _fitting(width: int, *choices: str) -> str:
+    """The first of ``choices`` (markup) whose text fits ``width`` cells, else the last."""
+    for choice in choices:
+        if cell_len(Text.from_markup(choice).plain) <= width:
+            return choice
+    return choices[-1]
