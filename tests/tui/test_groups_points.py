@@ -16,7 +16,7 @@ async def choose(pilot, name: str) -> None:
     await pilot.pause()
     await type_text(pilot, name)
     await pilot.pause()
-    await pilot.press("down", "down", "enter")
+    await pilot.press("down", "enter")  # into the matches, on the first
     await pilot.pause()
 
 
