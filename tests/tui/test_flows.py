@@ -815,3 +815,29 @@ async def test_enter_on_an_empty_reason_for_cash_out_says_what_is_missing(store:
         await pilot.pause()
         assert not isinstance(app.screen, AmountDialog)
         assert register.cash_totals(register.current_session(store.ctx))["cash_out"] == 10000
+
+
+async def test_a_discount_approved_after_a_refusal_says_so_over_the_refusal(
+    store: Store,
+) -> None:
+    """A cashier typed their own code into the manager's approval for 10 % (their limit
+    is 5 %): refused. Approved by the manager next, the refusal stayed on the notice line."""
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await scan(pilot, "RICE1")
+        for approver, pin in (("cashier", "1111"), ("manager", "222222")):
+            await pilot.press("f9")
+            await pilot.pause()
+            await type_text(pilot, "10%")
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, ManagerPinDialog)
+            await type_text(pilot, approver)
+            await pilot.press("enter")
+            await type_text(pilot, pin)
+            await pilot.press("enter")
+            await pilot.pause()
+        assert notice(app) == "Discount 10% on the line"
+        (line,) = sales.lines_of(sales.open_draft(store.ctx))
+        assert line.line_discount == 1890

@@ -453,7 +453,15 @@ class SalesScreen(TillScreen):
             action = partial(sales.set_line_discount, ctx, sale_id, line_id, kind, value, employee)
         else:
             action = partial(sales.set_order_discount, ctx, sale_id, kind, value, employee)
-        run_with_approval(self, action, lambda _: self.refresh_bill(select=line_id))
+        on_line = field == "line" and line_id is not None
+        run_with_approval(self, action, partial(self.discounted, text, line_id, on_line))
+
+    def discounted(self, text: str, line_id: int | None, on_line: bool, _: object) -> None:
+        if self.refresh_bill(select=line_id).notice:
+            return  # what the change did by itself (a coupon dropped) is said instead
+        # said over whatever the notice held, a refusal of this discount before among it
+        what = "line" if on_line else "bill"
+        self.say(f"Discount {text} on the {what}" if text else f"The {what}'s discount is off")
 
     @guarded
     def action_customer(self) -> None:
