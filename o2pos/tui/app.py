@@ -377,9 +377,11 @@ class TillApp(App, inherit_bindings=False):
             if keys and taken.isdisjoint(keys):
                 own.append(binding)
                 taken.update(keys)
+        # at the login screen F2 to ctrl+n do nothing: not listed as if they did
+        shared = [b for b in keymap.GLOBAL if self.employee or b.id in keymap.SIGNED_OUT]
         rows = [
             (keymap.key_label(self.keys_of(b)[0]), b.tooltip or b.description)
-            for b in [*own, *keymap.GLOBAL]
+            for b in [*own, *shared]
             if b.description
         ]
         self.push_screen(HelpDialog(rows))

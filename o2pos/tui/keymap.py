@@ -65,6 +65,10 @@ GLOBAL = [
     ),
 ]
 
+# the keys of GLOBAL that act while nobody is signed in (the login screen, a locked till):
+# the others go to screens that need someone signed in, and do nothing there
+SIGNED_OUT = {"help", "sync_status", "leave", "function_key", "next_field", "previous_field"}
+
 SALES = [
     Binding("f10", "pay", "Pay", id="pay", priority=True),
     Binding("f7", "customer", "Cust", id="customer", priority=True, tooltip="Customer"),

@@ -841,3 +841,24 @@ async def test_a_discount_approved_after_a_refusal_says_so_over_the_refusal(
         assert notice(app) == "Discount 10% on the line"
         (line,) = sales.lines_of(sales.open_draft(store.ctx))
         assert line.line_discount == 1890
+
+
+async def test_f1_at_the_login_lists_only_the_keys_that_act_there(store: Store) -> None:
+    """F1 at the login listed F2 Sales, F3 Receipts, ctrl+r Returns and the rest, none of
+    which does anything until someone signs in. Signed in, they are all there."""
+    from o2pos.tui.screens.dialogs import HelpDialog
+
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for signed_in in (False, True):
+            await pilot.press("f1")
+            await pilot.pause()
+            assert isinstance(app.screen, HelpDialog)
+            listed = str(app.screen.query_one("#help-keys", Static).render())
+            assert "Sync" in listed and "Help: every key" in listed
+            assert ("Sales" in listed and "Dashboard" in listed) is signed_in
+            assert ("Unlock a code" in listed) is not signed_in
+            await pilot.press("escape")
+            await pilot.pause()
+            if not signed_in:
+                await sign_in(pilot)

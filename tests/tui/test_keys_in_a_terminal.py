@@ -150,13 +150,15 @@ def anything(screen: str) -> bool:
     return True
 
 
-def help_rows(scope: str | None) -> list[str]:
-    """What F1 lists on ``scope``: the screen's own keys, then the global ones. (The
-    cart's keys are its own, not the sales screen's: F1 lists ↓ to the cart, not them.)"""
+def help_rows(scope: str | None, *, signed_in: bool = True) -> list[str]:
+    """What F1 lists on ``scope``: the screen's own keys, then the global ones (signed
+    out, only those that act then: the others go to screens that need someone). The
+    cart's keys are its own, not the sales screen's: F1 lists ↓ to the cart, not them."""
     layers = keymap.SCOPES[scope][1:] if scope else []
     own = [binding for layer in layers if layer is not keymap.CART for binding in layer]
+    shared = [b for b in keymap.GLOBAL if signed_in or b.id in keymap.SIGNED_OUT]
     rows = []
-    for binding in [*own, *keymap.GLOBAL]:
+    for binding in [*own, *shared]:
         if binding.description:
             label = (binding.tooltip or binding.description)[:16]
             rows.append(f"{keymap.key_label(binding.key)}  {label}")
@@ -170,12 +172,17 @@ def lists_global_keys(screen: str) -> bool:
     return title("Keys")(screen) and all(row in screen for row in rows) and "Focus" not in screen
 
 
-def lists_keys_of(scope: str) -> Check:
-    rows = help_rows(scope)
+def lists_keys_of(scope: str, *, signed_in: bool = True) -> Check:
+    rows = help_rows(scope, signed_in=signed_in)
     keys = title("Keys")
+    absent = [row for row in help_rows(None) if row not in rows]  # signed out: F2 and on
     return named(
-        f"F1's keys of {scope}: {rows}",
-        lambda screen: keys(screen) and all(row in screen for row in rows),
+        f"F1's keys of {scope}: {rows}, none of {absent}",
+        lambda screen: (
+            keys(screen)
+            and all(row in screen for row in rows)
+            and not any(row in screen for row in absent)
+        ),
     )
 
 
@@ -437,7 +444,7 @@ def login(till: Till) -> None:
         till.press("login", key, anything)
     till.press("login", "f1", title("Keys"), form="ctrl+f")  # F1 acts: the keys before it
     till.press("dialog", "escape", both(no_title("Keys"), on("login")))  # changed nothing
-    till.press("login", "f1", lists_keys_of("login"))
+    till.press("login", "f1", lists_keys_of("login", signed_in=False))
     till.press("dialog", "escape", both(no_title("Keys"), on("login")))
 
     # ctrl+u: a manager unlocks a code locked after wrong PINs
@@ -449,7 +456,7 @@ def login(till: Till) -> None:
         till.enter(line(r"▊  PIN\s+▎"))
     till.wait(shows("locked", "^U: a manager unlocks it"))
     till.press("login", "ctrl+u", title("Manager approval"))
-    till.press("approval", "f1", lists_keys_of("approval"))
+    till.press("approval", "f1", lists_keys_of("approval", signed_in=False))
     till.press("dialog", "escape", both(no_title("Keys"), title("Manager approval")))
     till.ctrl_c("approval")
     till.press("approval", "escape", both(no_title("Manager approval"), shows("Cancelled")))
