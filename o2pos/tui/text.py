@@ -17,3 +17,14 @@ def shorten(text: str, width: int) -> str:
         tail = text[len(text) - width // 3 :] if width >= 9 else ""
     head = text[: width - 1 - len(tail)].rstrip()
     return f"{head}…{tail}"
+
+
+def escape(text: str) -> str:
+    """``text`` as itself inside Textual markup: every ``[`` escaped.
+
+    ``textual.markup.escape`` and ``rich.markup.escape`` escape only what reads as a whole
+    tag: a customer named "Ravi [bulk" still opened a tag, the markup around it failed to
+    parse, and the screen showing it raised ``MarkupError`` (the totals kept the last
+    bill's figures). A backslash before every ``[`` leaves nothing to read as a tag.
+    """
+    return text.replace("[", "\\[")

@@ -19,7 +19,7 @@ from o2pos.tui.screens.payment import PaymentScreen
 from o2pos.tui.screens.sales import SalesScreen
 from o2pos.tui.widgets.cart import CartTable
 from o2pos.tui.widgets.key_bar import KeyBar
-from tests.conftest import Store
+from tests.conftest import START, Store
 from tests.tui.test_flows import make_app, notice, scan, sign_in, type_text
 
 
@@ -561,3 +561,26 @@ async def test_the_total_stays_on_screen_however_large_the_bill(store: Store) ->
         assert rows[0].endswith(f"Tax {format_amount(bill.tax_total)}")  # not CGST, SGST
         assert rows[1].endswith(f"TOTAL {format_amount(bill.total)}")
         assert bill.total > 80_000_000_000_00 and all(len(row) <= 80 for row in rows)
+
+
+async def test_brackets_typed_or_in_a_name_are_shown_as_they_are(store: Store) -> None:
+    """'[/]' typed as the opening float ended the till (its error line read it as markup),
+    and a customer named 'Ravi [bulk' made the totals fail and keep the last bill's
+    figures. Both are shown as typed, and the till goes on."""
+    Customer.create(uuid="c-br", name="Ravi [bulk", phone="9845000077", created_at=START)
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, float_="[/]")
+        error = str(app.screen.query_one(".error", Static).render())
+        assert error == "'[/]' is not an amount (digits, at most 2 decimals)"
+        app.screen.query_one("#amount", Input).value = "100"
+        await pilot.press("enter")
+        await pilot.pause()
+        await scan(pilot, "SOAP")
+        draft = sales.open_draft(store.ctx)
+        sales.set_customer(
+            store.ctx, draft.id, Customer.get(Customer.uuid == "c-br").id, store.cashier
+        )
+        await scan(pilot, "SOAP")
+        totals = str(app.screen.query_one("#totals", Static).render())
+        assert "Customer Ravi [bulk" in totals and "TOTAL 80.00" in totals

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, ClassVar
 
-from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
@@ -23,7 +22,7 @@ from o2pos.tui import keymap
 from o2pos.tui.focus import hop
 from o2pos.tui.guard import guarded, without_sync
 from o2pos.tui.screens.dialogs import Dialog
-from o2pos.tui.text import shorten
+from o2pos.tui.text import escape, shorten
 
 
 @dataclass(frozen=True)
@@ -101,7 +100,7 @@ class DiscountDialog(Dialog):
             coupon.value = value[:20]
             coupon.focus()
             self.show_error(
-                f"'{escape(value)}' is no discount (10% or 25.00): it is in the coupon box now, "
+                f"'{value}' is no discount (10% or 25.00): it is in the coupon box now, "
                 "Enter applies it"
             )
             return

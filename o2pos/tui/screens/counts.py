@@ -15,7 +15,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
-from textual.markup import escape
 from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -30,7 +29,7 @@ from o2pos.tui.guard import guarded
 from o2pos.tui.screens.base import TillScreen
 from o2pos.tui.screens.bill_dialogs import ProductSearchDialog
 from o2pos.tui.screens.dialogs import ConfirmDialog, Dialog, TextDialog
-from o2pos.tui.text import shorten
+from o2pos.tui.text import escape, shorten
 from o2pos.tui.widgets.key_bar import KeyBar
 from o2pos.tui.widgets.scan_box import ScanBox
 from o2pos.tui.widgets.status_bar import StatusBar

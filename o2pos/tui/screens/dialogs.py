@@ -9,6 +9,7 @@ from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
@@ -29,7 +30,7 @@ class Dialog(ModalScreen[Any]):
         app: TillApp  # the running till (Textual types it as any App)
 
     def show_error(self, text: str) -> None:
-        self.query_one(".error", Static).update(text)
+        self.query_one(".error", Static).update(Content(text))  # plain: it quotes input
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.markup import escape
 from textual.widgets import DataTable, Input, Static
 
 from o2pos.core import payments, returns
@@ -29,7 +28,7 @@ from o2pos.tui.guard import guarded
 from o2pos.tui.screens.base import TillScreen
 from o2pos.tui.screens.dialogs import QuantityDialog, TextDialog
 from o2pos.tui.screens.payment import PaymentScreen
-from o2pos.tui.text import shorten
+from o2pos.tui.text import escape, shorten
 from o2pos.tui.widgets.key_bar import KeyBar
 from o2pos.tui.widgets.status_bar import StatusBar
 

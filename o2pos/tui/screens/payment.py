@@ -22,7 +22,6 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
@@ -32,6 +31,7 @@ from o2pos.core.money import format_amount, parse_amount
 from o2pos.core.payments import STORED_VALUE, Tender
 from o2pos.tui import keymap
 from o2pos.tui.guard import guarded, without_sync
+from o2pos.tui.text import escape
 
 if TYPE_CHECKING:
     from o2pos.tui.app import TillApp

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
-from textual.markup import escape
 from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -41,7 +40,7 @@ from o2pos.tui.screens.dialogs import (
     SerialDialog,
     TextDialog,
 )
-from o2pos.tui.text import shorten
+from o2pos.tui.text import escape, shorten
 from o2pos.tui.widgets.key_bar import KeyBar
 from o2pos.tui.widgets.scan_box import ScanBox
 from o2pos.tui.widgets.status_bar import StatusBar

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.cells import cell_len
-from rich.markup import escape
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual.binding import BindingType
+from textual.content import Content
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
@@ -23,7 +21,7 @@ from textual.widgets import Static
 from o2pos.core.money import format_amount, format_percent, format_qty
 from o2pos.core.sales import BillView, LineView
 from o2pos.tui import keymap
-from o2pos.tui.text import shorten
+from o2pos.tui.text import escape, shorten
 
 # (label, width, align); the item's name takes whatever the others leave
 COLUMNS = [
@@ -166,7 +164,14 @@ DELIVERY_LINES = {
 
 
 class Totals(Static):
+    bill: BillView | None = None
+
+    def on_resize(self) -> None:
+        if self.bill is not None:  # each line fits the new width: TOTAL stays in view
+            self.show(self.bill)
+
     def show(self, bill: BillView) -> None:
+        self.bill = bill
         if bill.interstate:
             taxes = f"IGST {format_amount(bill.tax_total)}"
         else:
@@ -201,6 +206,6 @@ class Totals(Static):
 def _fitting(width: int, *choices: str) -> str:
     """The first of ``choices`` (markup) whose text fits ``width`` cells, else the last."""
     for choice in choices:
-        if cell_len(Text.from_markup(choice).plain) <= width:
+        if Content.from_markup(choice).cell_length <= width:
             return choice
     return choices[-1]
