@@ -52,6 +52,6 @@ def context_of(path: Path | None, *, must_exist: bool = True) -> Any:
     from o2pos.core import journal
 
     owner = journal.owner()
-    if owner is not None and owner != config.settings.terminal.id:
+    if owner is not None and not journal.same_terminal(owner, config.settings.terminal.id):
         raise fail(journal.wrong_terminal(owner, config.settings.terminal.id), 2)
     return Context(db=db, settings=config.settings)

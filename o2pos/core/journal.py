@@ -295,9 +295,15 @@ def _digest(
 
 
 def owner() -> str | None:
-    """The terminal whose journal this is (None: nothing journalled yet)."""
-    row = sql("SELECT terminal_id FROM journal ORDER BY seq LIMIT 1").fetchone()
+    """The terminal whose journal this is, by its last event (None: nothing journalled
+    yet): the one ``append`` holds the next event to."""
+    row = sql("SELECT terminal_id FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
     return str(row[0]) if row else None
+
+
+def same_terminal(owner: str, configured: str) -> bool:
+    """Ids are read upper-case from the config; a journal from before that holds "t1"."""
+    return owner.upper() == configured.upper()
 
 
 def wrong_terminal(owner: str, configured: str) -> str:
@@ -305,7 +311,7 @@ def wrong_terminal(owner: str, configured: str) -> str:
     carry two ids in one chain, which the central refuses under either id for good."""
     return (
         f"This till's journal belongs to terminal {owner}, but [terminal] id is {configured}. "
-        f'Set id = "{owner}" again; a till that is to be another terminal starts from a '
+        f'Set id = "{owner.upper()}" again; a till that is to be another terminal starts from a '
         "new data_dir (o2pos init)"
     )
 
@@ -324,7 +330,7 @@ def append(
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown journal event type {event_type!r}")
     last = sql("SELECT seq, hash, terminal_id FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
-    if last and last[2] != ctx.terminal_id:
+    if last and not same_terminal(last[2], ctx.terminal_id):
         raise StateError(wrong_terminal(last[2], ctx.terminal_id))
     seq = last[0] + 1 if last else 1
     prev_hash = last[1] if last else GENESIS_HASH

@@ -5,6 +5,7 @@ import shutil
 import sqlite3
 import subprocess
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -14,7 +15,7 @@ from peewee import IntegrityError
 from o2pos.core import journal, register
 from o2pos.core.errors import StateError
 from o2pos.core.models import Journal, RegisterSession
-from tests.conftest import Store
+from tests.conftest import Store, build_store
 
 
 def test_every_event_is_chained_and_verifies(store: Store) -> None:
@@ -249,3 +250,22 @@ def test_a_whole_number_past_64_bits_is_canonical_either_way() -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(journal, "_floatless", lambda: None)
         assert journal._is_canonical(text)
+
+
+def test_a_journal_of_a_lower_case_id_goes_on_under_the_same_id_upper_case(
+    tmp_path: Path,
+) -> None:
+    """Ids are read upper-case from the config now; a till whose journal says "t1" is the
+    same till as T1, not another terminal to refuse."""
+    store = build_store(tmp_path, terminal_id="t1")
+    store.open_register()
+    assert journal.owner() == "t1"
+    upper = replace(
+        store.ctx,
+        settings=replace(
+            store.ctx.settings, terminal=replace(store.ctx.settings.terminal, id="T1")
+        ),
+    )
+    with upper.write():
+        journal.append(upper, "customer.created", {"uuid": "c1"})
+    assert journal.last_seq(upper) > 1
