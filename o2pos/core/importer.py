@@ -12,7 +12,7 @@ import csv
 import hashlib
 import io
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,12 @@ CUSTOMER_FIELDS = (
     "credit_limit",
     "credit_days",
 )
+# the columns each import reads (any other is ignored, and may hold anything CSV allows)
+USED: dict[str, frozenset[str]] = {
+    "products": frozenset({*Product._meta.fields, "stock"}),
+    "customers": frozenset({*CUSTOMER_FIELDS, "group_code"}),
+    "stock": frozenset({"sku", "qty"}),
+}
 _TRUE = {"1", "true", "yes", "y", "t"}
 _FALSE = {"0", "false", "no", "n", "f", ""}
 
@@ -71,16 +77,18 @@ def _flag(row: dict[str, str], key: str, default: bool = False) -> bool:
     raise ValidationError(f"{key} must be yes or no, not '{text}'")
 
 
-def read_csv_text(path: Path) -> str:
+def read_csv_text(path: Path, used: Collection[str] | None = None) -> str:
     """The text of a CSV file whose every row can be read as one line of fields, else a
     ``ValidationError`` naming the line, before any row is imported.
 
     What a CSV parser takes without a word but no import file means: a NUL (a binary file,
     or a damaged one); a field beyond the parser's limit (128 KiB); and a field that runs
-    over a line break, which is a quote left open (no product, customer, offer or price
-    list field holds a line break): the parser would pair it with a quote lines later
-    and swallow the rows between, unreported. So the file is read through once first, and
-    refused whole: a file half imported is harder to put right than one refused.
+    over a line break in a column the import reads (``used``, lower case; None: every
+    column), which is a quote left open (no product, customer, offer or price list field
+    holds a line break): the parser would pair it with a quote lines later and swallow the
+    rows between, unreported. A column the import ignores (an address, notes) may hold line
+    breaks, as standard CSV allows. So the file is read through once first, and refused
+    whole: a file half imported is harder to put right than one refused.
     """
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -93,9 +101,15 @@ def read_csv_text(path: Path) -> str:
         )
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     start = 1
+    checked: list[bool] = []  # per column: read by the import, so no line break in it
     try:
         for row in reader:
-            if any("\n" in field or "\r" in field for field in row):
+            if start == 1:
+                checked = [used is None or name.strip().lower() in used for name in row]
+            if any(
+                ("\n" in field or "\r" in field) and (i >= len(checked) or checked[i])
+                for i, field in enumerate(row)
+            ):
                 raise ValidationError(
                     f"{path.name}:{start}: a quote opened on this line is closed only on "
                     f"line {reader.line_num}; nothing imported"
@@ -124,9 +138,9 @@ def whole_row(row: Mapping[Any, Any]) -> None:
 
 
 def _rows(
-    path: Path, required: tuple[str, ...]
+    path: Path, required: tuple[str, ...], used: Collection[str]
 ) -> tuple[int, list[str], Iterator[tuple[int, dict[str, str]]]]:
-    text = read_csv_text(path)
+    text = read_csv_text(path, used)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in required if c not in header]
@@ -288,12 +302,12 @@ def open_csv(path: Path, kind: str) -> tuple[int, list[str], Iterator[tuple[int,
     """Row count, header and rows of a products, customers or received-stock file (header
     checked)."""
     columns = {"products": PRODUCT_COLUMNS, "customers": CUSTOMER_COLUMNS, "stock": ("sku", "qty")}
-    return _rows(path, columns[kind])
+    return _rows(path, columns[kind], USED[kind])
 
 
 def import_products(ctx: Context, path: Path, progress: Progress | None = None) -> ImportReport:
     report = ImportReport("products")
-    total, header, rows = _rows(path, PRODUCT_COLUMNS)
+    total, header, rows = _rows(path, PRODUCT_COLUMNS, USED["products"])
     # an update changes only the columns the file has: a price list does not reset flags
     updatable = set(header) & set(Product._meta.fields) - {"id", "sku"}
     sets_stock = "stock" in header
@@ -385,7 +399,7 @@ def import_products(ctx: Context, path: Path, progress: Progress | None = None) 
 
 def import_customers(ctx: Context, path: Path, progress: Progress | None = None) -> ImportReport:
     report = ImportReport("customers")
-    total, header, rows = _rows(path, CUSTOMER_COLUMNS)
+    total, header, rows = _rows(path, CUSTOMER_COLUMNS, USED["customers"])
     # like products: an update changes only the columns the file has
     columns = set(header) & set(CUSTOMER_FIELDS) - {"uuid"}
     if "gstin" in columns:

@@ -153,3 +153,21 @@ def test_a_column_twice_and_a_short_row_are_named(store: Store, tmp_path: Path) 
     report = importer.import_products(store.ctx, short)
     assert report.errors == [(2, "fewer fields than the header has (9)")]
     assert report.created == 1
+
+
+def test_a_line_break_in_a_column_the_import_ignores_is_standard_csv(
+    store: Store, tmp_path: Path
+) -> None:
+    """A customer export's address may hold a line break, quoted as CSV allows; the import
+    reads no address, so the file goes in. In a column it reads, a line break is still a
+    quote left open, and the file is refused."""
+    path = write(
+        tmp_path,
+        'name,phone,address\nAsha Rao,9845011111,"12 MG Road\nBengaluru"\n'
+        "Ravi Kumar,9845011112,Mysuru\n",
+    )
+    report = importer.import_customers(store.ctx, path)
+    assert (report.created, report.errors) == (2, [])
+    broken = write(tmp_path, 'name,phone\n"Asha\nRao",9845011113\n', "broken.csv")
+    with pytest.raises(ValidationError, match=r"broken\.csv:2: a quote opened on this line"):
+        importer.import_customers(store.ctx, broken)
