@@ -100,7 +100,7 @@ def hsn_report(ctx: Context, start: date, end: date) -> dict[str, Any]:
     begin, _ = day_bounds(ctx, start)
     _, finish = day_bounds(ctx, end)
     query = (
-        SaleLine.select(SaleLine, Sale.customer)
+        SaleLine.select(SaleLine, Sale.id, Sale.customer)
         .join(Sale)
         .where(
             Sale.status == "completed",

@@ -251,3 +251,20 @@ def test_the_demo_store_has_hsn_codes_and_business_customers_on_credit(tmp_path:
     )
     assert terms == {"Sri Lakshmi Traders": (500000, 30), "Ravi Kirana Store": (2000000, 15)}
     con.close()
+
+
+def test_report_hsn_counts_every_bill_not_one_a_section(store: Store) -> None:
+    """A line of a bill with a customer was read without its bill's id (None for all of
+    them), so a section of such bills said '1 bills' however many there were."""
+    store.open_register()
+    for customer in ("c-tn", "c-tn", "c-local", "c-local", None):  # B2B twice, B2C thrice
+        sale_id = store.bill("SOAP", "RICE1")
+        if customer is not None:
+            who = Customer.get(Customer.uuid == customer).id
+            sales.set_customer(store.ctx, sale_id, who, store.cashier)
+        sales.checkout(
+            store.ctx, sale_id, [Tender("cash", sales.get(sale_id).total)], store.cashier
+        )
+    day = store.ctx.today()
+    report = gst.hsn_report(store.ctx, day, day)
+    assert (report["bills"], report["b2b"]["bills"], report["b2c"]["bills"]) == (5, 2, 3)
