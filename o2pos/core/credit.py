@@ -23,7 +23,7 @@ event.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from o2pos.core.auth import Approval, Perm, has_permission, require
@@ -81,11 +81,24 @@ class Standing:
         return None if self.limit is None else max(0, self.limit - self.outstanding)
 
 
-def _age(ctx: Context, day: str) -> int:
+def _age(ctx: Context, completed: str) -> int:
+    """Whole days since ``completed`` (UTC, as bills are stored), counted on the store's
+    calendar: a bill made at 03:00 in Tokyo is today's there, not yesterday's in UTC."""
     try:
-        return max(0, (ctx.today() - date.fromisoformat(day[:10])).days)
+        if len(completed) == 10:  # a day alone: already the store's
+            day = date.fromisoformat(completed)
+        else:
+            moment = datetime.fromisoformat(completed.replace("Z", "+00:00"))
+            if moment.tzinfo is not None:
+                moment = moment.astimezone(UTC).replace(tzinfo=None)
+            day = ctx.local(moment).date()
     except ValueError:
         return 0
+    return max(0, (ctx.today() - day).days)
+
+
+def _days(count: int) -> str:
+    return f"{count} day" if count == 1 else f"{count} days"
 
 
 def standing(
@@ -126,7 +139,7 @@ def describe(s: Standing) -> str:
     owes = f"{RUPEE}{format_amount(s.outstanding)}"
     parts = [f"Outstanding {owes}" if s.online else f"Offline: owes {owes}"]
     if s.overdue and s.oldest is not None:
-        parts.append(f"oldest overdue {s.oldest.number} ({s.age} days)")
+        parts.append(f"oldest overdue {s.oldest.number} ({_days(s.age)})")
     if s.limit is not None:
         parts.append(f"limit {RUPEE}{format_amount(s.limit)}")
     if s.days is not None and not s.overdue:
@@ -150,7 +163,7 @@ def reasons(customer: Customer, s: Standing, amount: int) -> list[str]:
         )
     if s.overdue and s.oldest is not None:
         found.append(
-            f"{_whose(customer.name)} bill {s.oldest.number} is unpaid after {s.age} days "
+            f"{_whose(customer.name)} bill {s.oldest.number} is unpaid after {_days(s.age)} "
             f"(credit days {s.days})"
         )
     return found

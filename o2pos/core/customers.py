@@ -95,7 +95,7 @@ class DueInvoice:
 
     number: str
     terminal: str
-    date: str
+    date: str  # when it was completed, UTC as stored (credit ages it on the store's calendar)
     total: int
     paid: int
     balance: int
@@ -121,7 +121,7 @@ class Dues:
                 DueInvoice(
                     str(i["number"]),
                     str(i["terminal"]),
-                    str(i["completed_at"])[:10],
+                    str(i["completed_at"]),
                     int(i["total"]),
                     int(i["paid"]),
                     int(i["balance"]),
@@ -148,7 +148,7 @@ def own_dues(ctx: Context, customer_id: int) -> Dues:
         DueInvoice(
             str(s.number),
             ctx.terminal_id,
-            str(s.completed_at)[:10],
+            str(s.completed_at),
             int(s.total),
             int(s.paid) + paid_elsewhere(s),
             owed(s),

@@ -206,3 +206,24 @@ def test_offline_past_the_limit_says_the_figures_are_this_tills(store: Store) ->
     _customer(limit=100000)
     with pytest.raises(ApprovalRequired, match=r"this till's bills only: offline"):
         _on_account(store, "TRIM")
+
+
+def test_a_bill_is_aged_on_the_stores_calendar_not_utcs(store: Store) -> None:
+    """At 03:30 in Tokyo (18:30 UTC the day before) a bill on account of a customer with no
+    credit days was 'overdue (1 days)' minutes after it was made: its day was taken from
+    the stored UTC time, and compared with the store's own today."""
+    from dataclasses import replace
+    from datetime import datetime
+
+    settings = store.ctx.settings
+    store.ctx.settings = replace(settings, store=replace(settings.store, timezone="Asia/Tokyo"))
+    store.clock.now = datetime(2026, 12, 2, 18, 30)
+    store.open_register()
+    _customer(days=0)
+    first = _on_account(store, "SOAP")
+    s = credit.standing(store.ctx, Customer.get(Customer.uuid == "c-local"), None)
+    assert (s.age, s.overdue) == (0, False)
+    store.clock.advance(days=1)
+    s = credit.standing(store.ctx, Customer.get(Customer.uuid == "c-local"), None)
+    assert (s.age, s.overdue, s.oldest.number if s.oldest else None) == (1, True, first.number)
+    assert f"oldest overdue {first.number} (1 day)" in credit.describe(s)
