@@ -25,7 +25,7 @@ SELECT * FROM (SELECT number, completed_at, 'bill', total FROM sale
                WHERE status = 'completed' AND terminal_id = :t
                ORDER BY completed_at DESC, id DESC LIMIT :n)
 UNION ALL
-SELECT * FROM (SELECT number, created_at, 'payment', tendered - change FROM receipt
+SELECT * FROM (SELECT number, created_at, 'payment', amount FROM receipt
                WHERE terminal_id = :t ORDER BY created_at DESC, id DESC LIMIT :n)
 UNION ALL
 SELECT * FROM (SELECT number, created_at, 'return', total FROM "return"

@@ -36,3 +36,21 @@ def test_only_this_tills_documents(store: Store) -> None:
         store.ctx.settings, terminal=replace(store.ctx.settings.terminal, id="T2")
     ))  # fmt: skip
     assert history.recent_documents(other) == []
+
+
+def test_a_payment_is_listed_with_the_money_received_not_what_went_on_account(
+    store: Store,
+) -> None:
+    """F5 listed a bill paid 20.00 in cash and the rest on account as a payment of the whole
+    total, where its slip reads 'Received 20.00'."""
+    from o2pos.core.models import Customer
+
+    store.open_register()
+    sale_id = store.bill("SOAP", "SOAP")  # 80.00
+    lakshmi = Customer.get(Customer.uuid == "c-local")
+    sales.set_customer(store.ctx, sale_id, lakshmi.id, store.cashier)
+    sales.checkout(
+        store.ctx, sale_id, [Tender("cash", 2000), Tender("on_account", 6000)], store.cashier
+    )
+    payment = next(d for d in history.recent_documents(store.ctx) if d.kind == "payment")
+    assert payment.amount == 2000
