@@ -111,10 +111,8 @@ def find(ctx: Context, number: str) -> Document:
     wanted = number.strip().upper()
     found = journal.find_document(wanted) if wanted else None
     if found is None:
-        raise NotFound(
-            f"No bill, receipt, return, cash movement, Z report, stock count, delivery note or "
-            f"transfer numbered {wanted}"
-        )
+        # the number first: the notice line is 78 columns, and a long list hid it
+        raise NotFound(f"{wanted}: no document of this till has that number")
     row, key = found
     if row.event_type == "sale.completed" and key == "receipt":
         return receipt_at_checkout(row)

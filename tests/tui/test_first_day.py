@@ -584,3 +584,24 @@ async def test_brackets_typed_or_in_a_name_are_shown_as_they_are(store: Store) -
         await scan(pilot, "SOAP")
         totals = str(app.screen.query_one("#totals", Static).render())
         assert "Customer Ravi [bulk" in totals and "TOTAL 80.00" in totals
+
+
+async def test_f5_starts_each_number_afresh(store: Store) -> None:
+    """After one document was shown, the next number typed was added to the last one
+    ('S-T1-000001S-T1-000002') and never found."""
+    store.open_register()
+    first, second = store.cash_sale("SOAP"), store.cash_sale("RICE1")
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, float_=None)
+        for done in (first, second):
+            await pilot.press("f5")
+            await pilot.pause()
+            await type_text(pilot, done.sale.number)
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, TextDialog)
+            assert done.sale.number in str(app.screen.query_one("#slip-text", Static).render())
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen.query_one("#number", Input).value == ""

@@ -53,7 +53,8 @@ class ReprintScreen(TillScreen):
 
     @guarded
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.show(event.value)
+        number, event.input.value = event.value, ""  # the next number starts afresh
+        self.show(number)
 
     @guarded
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
