@@ -605,3 +605,35 @@ async def test_f5_starts_each_number_afresh(store: Store) -> None:
             await pilot.press("escape")
             await pilot.pause()
             assert app.screen.query_one("#number", Input).value == ""
+
+
+async def test_a_line_chosen_to_come_back_can_be_taken_back_with_0(store: Store) -> None:
+    """Once chosen, a line's quantity could only be changed to another above zero: 0 or
+    an empty box was refused, so a line chosen by mistake stayed in the return."""
+    from o2pos.tui.screens.documents import ReturnsScreen
+
+    store.open_register()
+    done = store.cash_sale("3*SOAP", "RICE1")
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, float_=None)
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        await type_text(pilot, done.sale.number)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("enter")  # the soap line
+        await pilot.pause()
+        app.screen.query_one("#qty", Input).value = "2"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ReturnsScreen) and len(app.screen.chosen) == 1
+        await pilot.press("enter")  # the same line again: its choice is what the box holds
+        await pilot.pause()
+        box = app.screen.query_one("#qty", Input)
+        assert box.value == "2"
+        box.value = "0"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ReturnsScreen) and app.screen.chosen == {}
+        assert "refund by" in str(app.screen.query_one("#refund", Static).render())

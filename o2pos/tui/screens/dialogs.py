@@ -58,19 +58,31 @@ class OpeningFloatDialog(Dialog):
 class QuantityDialog(Dialog):
     """A quantity; ``check`` (a core rule) may refuse it while the dialog is still open."""
 
-    def __init__(self, name: str, current: str, check: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        current: str,
+        check: Callable[[int], None] | None = None,
+        *,
+        none: bool = False,
+    ) -> None:
+        """``none``: 0 or nothing typed is an answer too (0: take the line's choice back)."""
         super().__init__()
-        self.item_name, self.current, self.check = name, current, check
+        self.item_name, self.current, self.check, self.none = name, current, check, none
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(f"Quantity of {self.item_name}", classes="dialog-title")
             yield Input(self.current, id="qty", max_length=10)
             yield Static("", classes="error")
-            yield Static("Enter: set · Esc: cancel", classes="muted")
+            hint = "Enter: set · 0: none · Esc: cancel" if self.none else "Enter: set · Esc: cancel"
+            yield Static(hint, classes="muted")
 
     @guarded
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        if self.none and event.value.strip() in ("", "0"):
+            self.dismiss(0)
+            return
         qty = parse_qty(event.value)
         if self.check is not None:
             self.check(qty)

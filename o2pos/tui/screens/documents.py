@@ -579,7 +579,10 @@ class ReturnsScreen(TillScreen):
 
         def chosen(qty: int | None) -> None:
             if qty is not None:
-                self.chosen[line_id] = qty
+                if qty:
+                    self.chosen[line_id] = qty
+                else:  # 0: this line does not come back after all
+                    self.chosen.pop(line_id, None)
                 table = self.query_one("#lines", DataTable)
                 row = table.cursor_row
                 self.show_lines()
@@ -590,9 +593,10 @@ class ReturnsScreen(TillScreen):
         self.app.push_screen(
             QuantityDialog(
                 line.name,
-                format_qty(line.left_milli),
+                format_qty(self.chosen.get(line_id, line.left_milli)),
                 # refused as typed (1.5 of a piece), not at F10 after a manager's PIN
                 check=partial(returns.check_returnable, self.sale, line_id),
+                none=True,
             ),
             chosen,
         )
