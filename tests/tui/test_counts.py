@@ -207,3 +207,13 @@ async def test_stock_in_f11_and_beside_the_line_with_a_warning_beyond_it(store: 
     assert draft is not None
     lines = {ln.sku: ln.qty_milli for ln in sales.lines_of(draft)}
     assert lines == {"SOAP": 51_000, "COLA": 1000}
+
+
+def test_a_sku_is_shown_whole_or_with_its_end_kept() -> None:
+    """'LOOSE-10001' showed as 'LOOSE-1000', which reads as another SKU."""
+    from o2pos.tui.screens.counts import _sku
+
+    assert _sku("LOOSE-10001") == "LOOSE-10001"
+    assert _sku("STA-000598") == "STA-000598"
+    cut = _sku("WAREHOUSE-ITEM-000123")
+    assert len(cut) == 11 and cut.endswith("000123")

@@ -47,6 +47,19 @@ def signed(milli: int) -> str:
     return ("+" if milli > 0 else "") + ("-" if milli < 0 else "") + format_qty(abs(milli))
 
 
+SKU_COLUMN, SKU_WIDTH = "SKU", 11
+
+
+def _sku(sku: str) -> str:
+    """A SKU whole where it fits; else cut in the middle, its end kept: "LOOSE-1000" read
+    as another SKU than LOOSE-10001."""
+    return sku if len(sku) <= SKU_WIDTH else f"{sku[:4]}…{sku[-(SKU_WIDTH - 5) :]}"
+
+
+def _products(count: int) -> str:
+    return "1 product" if count == 1 else f"{count} products"
+
+
 class CountScreen(TillScreen):
     BINDINGS: ClassVar[list[BindingType]] = [*keymap.COUNT]
     # until mounted (the key bar asks check_action before): nothing to count with
@@ -128,10 +141,10 @@ class CountScreen(TillScreen):
                     signed(line.variance_milli),
                     format_amount(line.value or 0),
                 )
-                rows.append((line.sku[:10], shorten(line.name, 21), *map(right, figures)))
+                rows.append((_sku(line.sku), shorten(line.name, 20), *map(right, figures)))
             else:
                 at = self.ctx.local(line.counted_at).strftime("%H:%M")
-                rows.append((line.sku[:10], shorten(line.name, 36), right(counted), at))
+                rows.append((_sku(line.sku), shorten(line.name, 35), right(counted), at))
         keys = [str(line.product_id) for line in shown.lines]
         for row, key in zip(rows, keys, strict=True):
             table.add_row(*row, key=key)
@@ -157,15 +170,15 @@ class CountScreen(TillScreen):
         columns: tuple[tuple[str, int], ...]
         if shows_system:
             columns = (
-                ("SKU", 10),
-                ("Item", 21),
+                (SKU_COLUMN, SKU_WIDTH),
+                ("Item", 20),
                 ("System", 7),
                 ("Counted", 7),
                 ("Variance", 8),
                 ("Value", 11),
             )
         else:
-            columns = (("SKU", 10), ("Item", 36), ("Counted", 9), ("At", 6))
+            columns = ((SKU_COLUMN, SKU_WIDTH), ("Item", 35), ("Counted", 9), ("At", 6))
         for label, width in columns:
             table.add_column(label, width=width)
 
@@ -282,7 +295,7 @@ class CountScreen(TillScreen):
         self.app.push_screen(
             ConfirmDialog(
                 "Cancel this count?",
-                f"{len(self.shown.lines)} products counted are dropped; no stock moves.",
+                f"{_products(len(self.shown.lines))} counted are dropped; no stock moves.",
                 "cancel the count",
             ),
             partial(self.cancelled, count_id),
