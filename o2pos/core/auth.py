@@ -624,7 +624,7 @@ def require(actor: Employee, permission: str, approval: Approval | None = None) 
         return None
     label = PERMISSION_LABELS.get(permission, permission)
     if permission not in OVERRIDABLE:
-        instead = NOT_OVERRIDABLE_HINTS.get(permission, "an employee whose role may does it")
+        instead = NOT_OVERRIDABLE_HINTS.get(permission, "sign in as an employee whose role may")
         raise PermissionDenied(
             f"{actor.code} may not {label}, and a manager's PIN cannot allow it: {instead}",
             permission,

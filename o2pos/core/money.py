@@ -76,8 +76,9 @@ def parse_qty(text: str) -> int:
 def _not_a_number(typed: str, cleaned: str, what: str, decimals: str, digits: int) -> str:
     """Why ``typed`` was refused, in the words that tell the cashier what to type instead:
     a minus, or more than ``digits`` digits before the point, is said as such."""
-    if cleaned.startswith("-"):
-        return f"'{typed}' is below zero: {what} is typed without a sign"
+    rest = cleaned[1:]
+    if cleaned.startswith("-") and rest.replace(".", "", 1).isdigit() and rest.strip("0."):
+        return f"'{typed}' is below zero: {what} here is never negative"
     units, _, frac = cleaned.partition(".")
     if len(units) > digits and (units + frac).isdigit() and (units + frac).isascii():
         return f"'{typed}' is too large for {what}"

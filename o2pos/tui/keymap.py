@@ -331,6 +331,7 @@ SCOPES: dict[str, list[list[Binding]]] = {
     "approval": [GLOBAL, DIALOG, SIGN_IN],
     "amount": [GLOBAL, DIALOG, AMOUNT],
     "search": [GLOBAL, SEARCH],
+    "customer": [GLOBAL, CUSTOMER],
     "sync": [GLOBAL, SYNC],
     "slip": [GLOBAL, SLIP],
     "confirm": [GLOBAL, CONFIRM],

@@ -82,3 +82,11 @@ def test_the_short_key_forms() -> None:
         "↓",
         "o",
     ]
+
+
+def test_the_customer_dialogs_down_key_is_remapped_and_checked_like_the_others() -> None:
+    """Its Down came without a scope: '[keys] customer_list' was 'no such key action',
+    and a clash with the dialog's own Esc was never found."""
+    assert keymap.check_remap({"customer_list": "pagedown"}) == {"customer_list": "pagedown"}
+    with pytest.raises(keymap.KeymapError, match="customer_list and dialog_cancel"):
+        keymap.check_remap({"customer_list": "escape"})

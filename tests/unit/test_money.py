@@ -81,7 +81,10 @@ def test_percentages() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("-100", "'-100' is below zero: an amount is typed without a sign"),
+        ("-100", "'-100' is below zero: an amount here is never negative"),
+        ("-", "'-' is not an amount (digits, at most 2 decimals)"),
+        ("-0", "'-0' is not an amount (digits, at most 2 decimals)"),
+        ("-abc", "'-abc' is not an amount (digits, at most 2 decimals)"),
         ("999999999999999", "'999999999999999' is too large for an amount"),
         ("9999999999999.50", "'9999999999999.50' is too large for an amount"),
         ("12.345", "'12.345' is not an amount (digits, at most 2 decimals)"),
@@ -99,7 +102,7 @@ def test_a_refused_amount_says_what_to_type_instead(text: str, message: str) -> 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("-2", "'-2' is below zero: a quantity is typed without a sign"),
+        ("-2", "'-2' is below zero: a quantity here is never negative"),
         ("12345678901", "'12345678901' is too large for a quantity"),
         ("two", "'two' is not a quantity (digits, at most 3 decimals)"),
     ],
