@@ -45,7 +45,9 @@ def mark_sending(ctx: Context, job_id: int) -> None:
 def resend_as(ctx: Context, job_id: int, body: str) -> None:
     """A job cut off while it was sent waits again, as ``body`` (the slip marked a copy)."""
     with ctx.write():
-        PrintJob.update(status="pending", body=body).where(PrintJob.id == job_id).execute()
+        PrintJob.update(status="pending", body=body, copy=True).where(
+            PrintJob.id == job_id
+        ).execute()
 
 
 def mark_printed(ctx: Context, job_id: int) -> None:

@@ -126,6 +126,11 @@ class Spooler:
             for job in jobs:
                 try:
                     slip = Slip.from_json(job.body)
+                    if job.status == "sending" and not slip.items:
+                        # a drawer kick alone (no sale): it may have opened the drawer; it
+                        # must not open it again, with no one there, nor print a blank copy
+                        printqueue.mark_printed(self.ctx, job.id)
+                        continue
                     if job.status == "sending":  # cut off by a till that stopped: see printqueue
                         slip = slip.resent()
                         printqueue.resend_as(self.ctx, job.id, slip.to_json())

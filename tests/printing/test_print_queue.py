@@ -245,3 +245,19 @@ def test_a_slip_the_till_was_stopped_while_sending_prints_again_marked_as_a_copy
     assert service.Spooler(store.ctx, config).run_once().printed == 0
     assert printer.everything_sent() == [again]
     assert printqueue.state() == {"waiting": 0, "error": ""}
+
+
+def test_a_drawer_kick_cut_off_by_a_stopped_till_is_not_sent_again(
+    store: Store, printer: PrinterServer
+) -> None:
+    """A no-sale is a drawer kick and nothing to print. Cut off as it was sent (the state a
+    killed till leaves, as in the test above), it was sent again at the next start, with
+    a copy line: the drawer opened with no one there, and a blank slip came out."""
+    config = replace(network(printer), drawer=True)
+    job = service.queue_drawer(store.ctx, config)
+    assert job is not None
+    printqueue.mark_sending(store.ctx, job)
+    assert printqueue.state()["waiting"] == 1
+    assert service.Spooler(store.ctx, config).run_once().printed == 0
+    assert printer.everything_sent() == []
+    assert printqueue.state() == {"waiting": 0, "error": ""}
