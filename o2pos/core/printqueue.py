@@ -57,11 +57,15 @@ def mark_printed(ctx: Context, job_id: int) -> None:
         ).execute()
 
 
-def mark_failed(ctx: Context, job_id: int, error: str) -> None:
-    """The printer refused the bytes or could not be reached: the job waits, as it was."""
+def mark_failed(ctx: Context, job_id: int, error: str, *, cut_off: bool = False) -> None:
+    """The printer could not be reached, or refused the bytes: the job waits as it was.
+    ``cut_off``: it failed once the job was under way (part may be printed, the drawer
+    opened): the job stays ``sending``, to go again as a copy."""
     with ctx.write():
         PrintJob.update(
-            status="pending", attempts=PrintJob.attempts + 1, last_error=error[:300]
+            status="sending" if cut_off else "pending",
+            attempts=PrintJob.attempts + 1,
+            last_error=error[:300],
         ).where(PrintJob.id == job_id).execute()
 
 

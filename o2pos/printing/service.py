@@ -116,7 +116,7 @@ class Spooler:
 
     def _run(self) -> SpoolOutcome:
         from .escpos_out import render
-        from .transport import PrinterError, send
+        from .transport import PrinterCutOff, PrinterError, send
 
         outcome = SpoolOutcome()
         while True:
@@ -143,7 +143,9 @@ class Spooler:
                 try:
                     send(data, self.printer)
                 except PrinterError as exc:
-                    printqueue.mark_failed(self.ctx, job.id, str(exc))
+                    # cut off under way, it stays 'sending': sent again as a copy, no kick
+                    cut_off = isinstance(exc, PrinterCutOff)
+                    printqueue.mark_failed(self.ctx, job.id, str(exc), cut_off=cut_off)
                     outcome.error = str(exc)
                     outcome.waiting = printqueue.state()["waiting"]
                     return outcome

@@ -38,6 +38,11 @@ class PrinterError(Exception):
     """The printer did not take the job; the message says why in words for the till."""
 
 
+class PrinterCutOff(PrinterError):
+    """The printer failed once the job was under way: it may have printed part of it, and
+    opened the drawer (its kick comes first). Sent again, it is a copy without the kick."""
+
+
 class PrinterTarget(Protocol):
     """What ``send`` reads of the config (``o2pos.config.PrinterConfig`` has all of it).
 
@@ -123,12 +128,14 @@ def _write_file(data: bytes, path: str, timeout: float, *, create: bool) -> None
         view = memoryview(data)
         deadline = time.monotonic() + timeout
         while view:
+            # once any byte went out, a failure leaves part of the slip printed
+            failed = PrinterCutOff if len(view) < len(data) else PrinterError
             try:
                 written = os.write(fd, view)
             except BlockingIOError:
                 written = 0
             except OSError as exc:
-                raise PrinterError(
+                raise failed(
                     f"Printer device {path} failed while printing ({_reason(exc)})"
                 ) from exc
             if written:
@@ -137,7 +144,7 @@ def _write_file(data: bytes, path: str, timeout: float, *, create: bool) -> None
                 continue
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise PrinterError(
+                raise failed(
                     f"Printer device {path} took nothing for {timeout:g} s "
                     "(out of paper, cover open or switched off?)"
                 )
@@ -161,13 +168,13 @@ def _send_network(data: bytes, host: str, port: int, timeout: float) -> None:
             sock.settimeout(timeout)
             sock.sendall(data)
             sock.shutdown(socket.SHUT_WR)
-        except TimeoutError as exc:
-            raise PrinterError(
+        except TimeoutError as exc:  # connected: how much it took cannot be known
+            raise PrinterCutOff(
                 f"Printer {where} did not take the whole slip within {timeout:g} s "
                 "(out of paper, cover open or jammed?)"
             ) from exc
         except OSError as exc:
-            raise PrinterError(
+            raise PrinterCutOff(
                 f"Printer {where} dropped the connection while printing ({_reason(exc)})"
             ) from exc
         _drain(sock, min(timeout, _DRAIN_SECONDS))
@@ -268,15 +275,18 @@ def _send_usb(data: bytes, device: str, timeout: float) -> None:
         # checked before Usb() exists: its __del__ would raise the same complaint again
         raise PrinterError("This till cannot use USB printers: the pyusb package is not installed")
     printer = Usb(vendor, product, timeout=int(timeout * 1000))  # pyusb counts milliseconds
+    opened = False
     try:
         printer.open()
+        opened = True
         printer._raw(data)
     except DeviceNotFoundError as exc:
         raise PrinterError(
             f"Printer USB device {device} not found (plugged in, switched on, allowed to use?)"
         ) from exc
     except Exception as exc:  # pyusb raises USBError, USBTimeoutError, NoBackendError, ...
-        raise PrinterError(f"Printer USB device {device} failed ({_reason(exc)})") from exc
+        failed = PrinterCutOff if opened else PrinterError  # writing: part may be printed
+        raise failed(f"Printer USB device {device} failed ({_reason(exc)})") from exc
     finally:
         with contextlib.suppress(Exception):  # a vanished device must not hide the real error
             printer.close()
@@ -301,21 +311,24 @@ def _send_serial(data: bytes, device: str, timeout: float) -> None:
             "This till cannot use serial printers: the pyserial package is not installed"
         )
     printer = Serial(devfile=device, timeout=timeout)
+    opened = False
     try:
         printer.open()
         printer.device.write_timeout = timeout
+        opened = True
         printer._raw(data)
     except DeviceNotFoundError as exc:
         if not Path(device).exists():
             raise PrinterError(f"Printer device {device} not found") from exc
         raise PrinterError(f"Printer device {device} cannot be opened ({_reason(exc)})") from exc
     except Exception as exc:  # serial.SerialTimeoutException, SerialException, OSError
+        failed = PrinterCutOff if opened else PrinterError  # writing: part may be printed
         name = type(exc).__name__
         if "Timeout" in name:
-            raise PrinterError(
+            raise failed(
                 f"Printer {device} took nothing for {timeout:g} s (switched off or out of paper?)"
             ) from exc
-        raise PrinterError(f"Printer {device} failed while printing ({_reason(exc)})") from exc
+        raise failed(f"Printer {device} failed while printing ({_reason(exc)})") from exc
     finally:
         with contextlib.suppress(Exception):
             printer.close()

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 
 from o2pos.config import PrinterConfig
-from o2pos.printing.transport import PrinterError, send
+from o2pos.printing.transport import PrinterCutOff, PrinterError, send
 from tests.printing.printer_server import PrinterServer
 
 JOB = b"\x1b@\x1bp\x0022hello\n\x1dV\x00"
@@ -91,7 +91,8 @@ def test_a_printer_that_accepts_but_never_reads_does_not_hang_the_sender() -> No
         listener.listen(1)
         port = listener.getsockname()[1]
         started = time.monotonic()
-        with pytest.raises(PrinterError, match="did not take the whole slip within 1 s"):
+        # connected and part sent: what it printed cannot be known (sent again as a copy)
+        with pytest.raises(PrinterCutOff, match="did not take the whole slip within 1 s"):
             send(b"x" * (64 * 1024 * 1024), network(port, timeout=1))
         assert time.monotonic() - started < 3
 
