@@ -275,6 +275,8 @@ async def test_b_receives_by_keys_four_of_five_with_a_reason_and_a_managers_pin(
         assert isinstance(app.screen, TransferInScreen)
         await pilot.press("down", "enter")  # the list, its first transfer
         await wait_for(pilot, lambda: "Enter on a line" in notice(app))
+        # scans go to the box at once: they were lost on the list before
+        assert app.focused is app.screen.query_one("#item")
         assert row(central, number).claim_terminal == b.name
         await pilot.press("f10")
         await pilot.pause()

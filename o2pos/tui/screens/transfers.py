@@ -553,7 +553,9 @@ class TransferInScreen(TillScreen):
         self.counts, self.reasons = {}, {}
         self.show_mode()
         self.show_lines()
-        self.say("Enter on a line: what arrived · F8: all as sent · scan items · F10: receive")
+        # scans go to the box at once (they were lost on the list); ↓ reaches the lines
+        self.query_one("#item", Input).focus()
+        self.say("Scan what arrived · ↓ Enter on a line: its count · F8: all as sent · F10")
 
     def show_lines(self, select: int | None = None) -> None:
         incoming = self.incoming
