@@ -393,6 +393,9 @@ async def test_receipts_collect_a_saved_bill_by_number(store: Store) -> None:
         await pilot.pause()
         await pilot.press("f10")
         await pilot.pause()
+        # money is owed: 'On account' cannot pay it, and is not offered
+        methods = str(app.screen.query_one("#methods", Static).render())
+        assert "Cash" in methods and "On account" not in methods
         await type_text(pilot, "250")
         await pilot.press("enter")
         await pilot.pause()

@@ -349,6 +349,7 @@ class ReceiptsScreen(TillScreen):
                 lambda tenders: payments.collect(ctx, employee, own, tenders, remote=remote),
                 title="Receipt",
                 partial=part_payment,
+                on_account=False,  # what is owed is paid in money, not put on account again
                 confirm=partial(self.renew_held, remote, claims) if remote or claims else None,
             ),
             partial(self.paid, claims=claims, offline=offline),

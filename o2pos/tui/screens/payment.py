@@ -63,10 +63,12 @@ class PaymentScreen(ModalScreen[Any]):
         note: str = "",
         approvable: bool = False,
         redeemer: loyalty.Redeemer | None = None,
+        on_account: bool = True,
     ) -> None:
         """``approvable``: ``pay`` takes a manager's approval too, ``pay(tenders,
         approval)``, and a manager's PIN is asked when the core wants one (credit beyond
-        a customer's limit); ``note`` is a line under the title (the customer's credit)."""
+        a customer's limit); ``note`` is a line under the title (the customer's credit);
+        ``on_account`` False: a payment of what is owed, which no account can pay."""
         super().__init__()
         self.due, self.pay, self.title_text, self.partial = due, pay, title, partial
         self.confirm = confirm
@@ -76,7 +78,8 @@ class PaymentScreen(ModalScreen[Any]):
         self.methods = [
             m
             for m in payments.tender_methods(self.app.ctx)
-            if m.kind != "points" or redeemer is not None
+            if (m.kind != "points" or redeemer is not None)
+            and (m.kind != "on_account" or on_account)
         ]
         self.index = next((i for i, m in enumerate(self.methods) if m.kind == "cash"), 0)
         self.tenders: list[Tender] = []
