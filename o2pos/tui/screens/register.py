@@ -16,7 +16,7 @@ from o2pos.tui.approval import run_with_approval
 from o2pos.tui.guard import guarded
 from o2pos.tui.screens.base import TillScreen
 from o2pos.tui.screens.dialogs import AmountDialog, OpeningFloatDialog, TextDialog
-from o2pos.tui.text import shorten
+from o2pos.tui.text import escape, shorten
 from o2pos.tui.widgets.key_bar import KeyBar
 from o2pos.tui.widgets.status_bar import StatusBar
 
@@ -68,11 +68,13 @@ class RegisterScreen(TillScreen):
         cash = drawer.cash
         opened = self.ctx.local(drawer.opened_at).strftime("%d %b %H:%M")
         money, minus = format_amount, format_minus
+        # three figures a line: four of a busy day's width wrapped past 80 columns
         state.update(
-            f"Open since {opened} by {drawer.opened_by}\n"
+            f"Open since {opened} by {escape(drawer.opened_by)}\n"
             f"Float {money(cash['opening_float'])}   Cash sales {money(cash['cash_sales'])}   "
-            f"Dues collected {money(cash['cash_dues'])}   Refunds {minus(cash['cash_refunds'])}\n"
-            f"Cash in {money(cash['cash_in'])}   Cash out {minus(cash['cash_out'])}   "
+            f"Dues collected {money(cash['cash_dues'])}\n"
+            f"Refunds {minus(cash['cash_refunds'])}   Cash in {money(cash['cash_in'])}   "
+            f"Cash out {minus(cash['cash_out'])}\n"
             f"[b]Expected in drawer {money(cash['expected_cash'])}[/b]"
         )
         table.add_rows(
