@@ -131,11 +131,13 @@ class DeliveryScreen(TillScreen):
         ):
             bills.add_column(label, width=width)
         lines = self.query_one("#lines", DataTable)
+        # ordered = delivered + returned (before delivery) + pending: each has its column
         for label, width in (
             ("#", 3),
-            ("Item", 26),
+            ("Item", 22),
             ("Ordered", 8),
             ("Delivered", 9),
+            ("Back", 6),
             ("Pending", 8),
             ("Now", 8),
         ):
@@ -195,9 +197,10 @@ class DeliveryScreen(TillScreen):
         for line in bill.lines:
             table.add_row(
                 str(line.line_no),
-                shorten(line.name + (f" {line.serial}" if line.serial else ""), 26),
+                shorten(line.name + (f" {line.serial}" if line.serial else ""), 22),
                 format_qty(line.ordered_milli),
                 format_qty(line.delivered_milli),
+                format_qty(line.returned_milli) if line.returned_milli else "",
                 format_qty(line.pending_milli),
                 format_qty(self.chosen[line.line_no]) if line.line_no in self.chosen else "",
                 key=str(line.line_no),
