@@ -132,7 +132,7 @@ def test_o2pos_invoice_refuses_what_is_not_a_bill(tmp_path: Path) -> None:
     done = _invoice(config, receipt)
     assert done.returncode != 0 and "is not a bill" in done.stderr
     done = _invoice(config, "S-T1-999999")
-    assert done.returncode != 0 and "No bill" in done.stderr
+    assert done.returncode != 0 and "no document of this till has that number" in done.stderr
     assert not (tmp_path / "data" / "invoices").exists()
 
 

@@ -249,7 +249,7 @@ async def test_reprint_with_200_bills_keeps_its_status_bar_and_says_what_is_wron
         await type_text(pilot, "S-T1-999999")
         await pilot.press("enter")
         await pilot.pause()
-        assert "numbered S-T1-999999" in notice(app)
+        assert "S-T1-999999: no document of this till" in notice(app)
         assert app.screen.query_one(".status-bar").region.y == 0
         # ↓ from the number box lands on the first (newest) document, not the second
         await pilot.press("down")

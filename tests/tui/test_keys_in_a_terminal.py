@@ -530,6 +530,12 @@ def sales_keys(till: Till) -> None:
 
     # F9: discount or coupon; Tab and shift+Tab between its fields
     till.press("sales", "f9", title("Discount or coupon"))
+    # a dialog: F1 lists its keys, ctrl+c, F12 over it; Esc back to it
+    till.press("dialog", "f1", lists_keys_of("dialog"))
+    till.press("dialog", "escape", both(no_title("Keys"), title("Discount or coupon")))
+    till.ctrl_c("dialog")
+    till.press("dialog", "f12", title("Sync with the central"), form="ctrl+f")
+    till.press("sync", "escape", both(no_title("Sync"), title("Discount or coupon")))
     till.press("dialog", "tab", anything)
     till.press("dialog", "shift+tab", anything)
     till.type("10%", both(gone("line discount: 10% or 25.00"), shows("bill discount: 5% or")))
@@ -542,15 +548,20 @@ def sales_keys(till: Till) -> None:
 
     # F7: the customer
     till.press("sales", "f7", title("Customer"))
-    # a dialog: F1 lists its keys, ctrl+c, F12 over it; Esc back to it, Esc closes it
-    till.press("dialog", "f1", lists_keys_of("dialog"))
+    # its keys: F1 lists them, ctrl+c, F12 over it; Esc back to it, Esc closes it
+    till.press("customer", "f1", lists_keys_of("customer"))
     till.press("dialog", "escape", both(no_title("Keys"), title("Customer")))
-    till.ctrl_c("dialog")
-    till.press("dialog", "f12", title("Sync with the central"), form="ctrl+f")
+    till.ctrl_c("customer")
+    till.press("customer", "f12", title("Sync with the central"), form="ctrl+f")
     till.press("sync", "escape", both(no_title("Sync"), title("Customer")))
-    till.press("dialog", "escape", both(no_title("Customer"), shows("Customer walk-in")))
+    till.press("customer", "escape", both(no_title("Customer"), shows("Customer walk-in")))
     till.press("sales", "f7", title("Customer"), form="ctrl+f")
     till.type("Aarav", shows("Aarav Sharma"))
+    # ↓ from the find box into the matches, on the first found: its boxes are compact (no
+    # edges to watch), so the next key waits for the screen to change at all
+    before = till.styled()
+    till.press("customer", "down", anything)
+    till.wait_styled(lambda styled: styled != before, "the matches take the focus")
     till.enter(both(no_title("Customer"), shows("Customer Aarav")))
 
     # F11: find a product; ↓ goes to the results, ↓ again to the second of them
