@@ -20,7 +20,7 @@ from o2pos.tui.screens.sales import SalesScreen
 from o2pos.tui.widgets.cart import CartTable
 from o2pos.tui.widgets.key_bar import KeyBar
 from tests.conftest import START, Store
-from tests.tui.test_flows import make_app, notice, scan, sign_in, type_text
+from tests.tui.test_flows import make_app, notice, open_return, scan, sign_in, type_text
 
 
 def bar(app: object) -> str:
@@ -272,11 +272,7 @@ async def test_down_from_the_number_box_lands_on_the_first_line_of_a_return(
     app = make_app(store)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, float_=None)
-        await pilot.press("ctrl+r")
-        await pilot.pause()
-        await type_text(pilot, done.sale.number)
-        await pilot.press("enter")
-        await pilot.pause()
+        await open_return(pilot, done.sale.number)
         app.screen.query_one("#number", Input).focus()
         await pilot.press("down")
         await pilot.pause()
@@ -292,11 +288,7 @@ async def test_after_a_quantity_to_return_the_cursor_stays_on_that_line(store: S
     app = make_app(store)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, float_=None)
-        await pilot.press("ctrl+r")
-        await pilot.pause()
-        await type_text(pilot, done.sale.number)
-        await pilot.press("enter")
-        await pilot.pause()
+        await open_return(pilot, done.sale.number)
         for key in ("down", "down", "enter"):  # the third line
             await pilot.press(key)
         await pilot.pause()
@@ -345,11 +337,7 @@ async def test_a_part_of_a_piece_is_refused_as_it_is_typed_on_a_return(store: St
     app = make_app(store)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, float_=None)
-        await pilot.press("ctrl+r")
-        await pilot.pause()
-        await type_text(pilot, done.sale.number)
-        await pilot.press("enter")
-        await pilot.pause()
+        await open_return(pilot, done.sale.number)
         await pilot.press("enter")  # the soap line: how many come back
         await pilot.pause()
         assert isinstance(app.screen, QuantityDialog)
@@ -617,11 +605,7 @@ async def test_a_line_chosen_to_come_back_can_be_taken_back_with_0(store: Store)
     app = make_app(store)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, float_=None)
-        await pilot.press("ctrl+r")
-        await pilot.pause()
-        await type_text(pilot, done.sale.number)
-        await pilot.press("enter")
-        await pilot.pause()
+        await open_return(pilot, done.sale.number)
         await pilot.press("enter")  # the soap line
         await pilot.pause()
         app.screen.query_one("#qty", Input).value = "2"

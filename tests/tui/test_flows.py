@@ -50,6 +50,15 @@ async def sign_in(pilot, user: str = "cashier", pin: str = "1111", float_: str |
         await pilot.pause()
 
 
+async def open_return(pilot, number: str) -> None:
+    """ctrl+r, and the bill ``number`` found on the returns screen."""
+    await pilot.press("ctrl+r")
+    await pilot.pause()
+    await type_text(pilot, number)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
 async def approve_as_manager(pilot) -> None:
     """Answer the manager override dialog as the store manager."""
     await type_text(pilot, "manager")
@@ -411,11 +420,7 @@ async def test_a_return_with_manager_approval_and_its_slip(store: Store) -> None
     app = make_app(store)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, float_=None)
-        await pilot.press("ctrl+r")
-        await pilot.pause()
-        await type_text(pilot, done.sale.number)
-        await pilot.press("enter")
-        await pilot.pause()
+        await open_return(pilot, done.sale.number)
         await pilot.press("enter")  # the line: how many come back
         await pilot.pause()
         app.screen.query_one("#qty", Input).value = "2"
